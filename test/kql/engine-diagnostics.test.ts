@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { analyzeKql } from "../../src/kql/engine/kusto-language.js";
+import { tableSchemas } from "../../src/kql/tables.js";
+
+describe("analyzeKql", () => {
+  it("reports an unknown column as KS142 with its position", async () => {
+    const d = await analyzeKql("SigninLogs\n| where NoSuchColumn == 1", tableSchemas);
+    const e = d.find((x) => x.code === "KS142");
+    expect(e).toBeDefined();
+    expect(e).toMatchObject({ severity: "error", line: 2, column: 9, offset: 19, length: 12 });
+  });
+
+  it("reports an unknown table as KS204", async () => {
+    const d = await analyzeKql("NoSuchTable | take 1", tableSchemas);
+    expect(d.map((x) => x.code)).toContain("KS204");
+  });
+
+  it("reports a syntax error with line and column", async () => {
+    const d = await analyzeKql("SigninLogs\n| where (TimeGenerated > ago(1d)\n| take 1", tableSchemas);
+    expect(d.length).toBeGreaterThan(0);
+    expect(d[0]!.severity).toBe("error");
+    expect(d[0]!.line).toBeGreaterThanOrEqual(2);
+    expect(d[0]!.column).toBeGreaterThan(0);
+  });
+
+  it("accepts a valid query against the declared schemas", async () => {
+    const d = await analyzeKql(
+      "declare query_parameters(upn:string, lookback:timespan);\nSigninLogs | where TimeGenerated > ago(lookback) and UserPrincipalName =~ upn | project DeviceDetail.operatingSystem",
+      tableSchemas,
+    );
+    expect(d.filter((x) => x.severity === "error")).toEqual([]);
+  });
+});
