@@ -1,0 +1,329 @@
+import { closeSync, fsyncSync, ftruncateSync, openSync, writeSync } from "node:fs";
+import { mkdir, readFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import type { Clock } from "../core/clock.js";
+import { AzirError } from "../core/errors.js";
+import { GENESIS_HASH, computeEventHash } from "./canonical.js";
+import { describeIssue, timelineEventSchema, type EventInput, type EventOf, type Mode, type TimelineEvent } from "./event.js";
+import { redact } from "./redact.js";
+
+/** Options of `openJournal`. */
+export interface JournalOptions {
+  /** Output root (`--out`); the journal goes to `<dir>/<incidentId>/`. */
+  dir: string;
+  /** Folder name for the incident; a single path segment. */
+  incidentId: string;
+  /** This run's id (uuid). */
+  runId: string;
+  mode: Mode;
+  clock: Clock;
+  /**
+   * Path of an existing journal to continue (`azir run --resume`). The run appends to that file, continuing seq
+   * and the hash chain; a torn final line left by a crash is cut off first. `dir` and `incidentId` are then unused.
+   */
+  resumeFrom?: string;
+}
+
+/** An open, append-only journal. Every `append` is on disk (fsync) when it returns. */
+export interface Journal {
+  readonly path: string;
+  readonly runId: string;
+  readonly mode: Mode;
+  /** Every event of the file, including those of earlier runs when resumed. A copy: mutating it changes nothing. */
+  readonly events: readonly TimelineEvent[];
+  /** Validates, redacts, chains, writes and fsyncs one event. Throws AzirError `internal` on an invalid event. */
+  append<E extends EventInput>(event: E): EventOf<E["kind"]>;
+  /** Closes the file. Further appends throw. Safe to call twice. */
+  close(): void;
+}
+
+/** What `readJournal` finds. */
+export interface JournalReadResult {
+  /** The whole, valid events in file order. */
+  events: TimelineEvent[];
+  /** True when the file ends in an incomplete or unreadable line (a write cut by a crash). */
+  torn: boolean;
+  /** One line per problem found: `line 7: not JSON`. Chain checks are `verifyJournal`'s job. */
+  problems: string[];
+}
+
+export type VerifyResult =
+  | { ok: true; events: number; lastHash: string }
+  | { ok: false; line: number; reason: string };
+
+interface RawLine {
+  /** 1-based line number. */
+  line: number;
+  text: string;
+  /** Byte offset just past this line (and its newline, when it has one). */
+  end: number;
+  terminated: boolean;
+}
+
+function splitLines(buffer: Buffer): RawLine[] {
+  const lines: RawLine[] = [];
+  let start = 0;
+  let line = 1;
+  while (start < buffer.length) {
+    const nl = buffer.indexOf(0x0a, start);
+    const stop = nl === -1 ? buffer.length : nl;
+    lines.push({ line, text: buffer.subarray(start, stop).toString("utf8"), end: nl === -1 ? stop : nl + 1, terminated: nl !== -1 });
+    start = stop + 1;
+    line += 1;
+  }
+  return lines;
+}
+
+type Parsed = { ok: true; raw: Record<string, unknown>; event: TimelineEvent } | { ok: false; reason: string };
+
+function parseLine(text: string): Parsed {
+  if (text.trim() === "") return { ok: false, reason: "empty line" };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: "not JSON" };
+  }
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return { ok: false, reason: "not a JSON object" };
+  const result = timelineEventSchema.safeParse(raw);
+  if (!result.success) return { ok: false, reason: `invalid event: ${describeIssue(result.error)}` };
+  return { ok: true, raw: raw as Record<string, unknown>, event: result.data };
+}
+
+async function readBuffer(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    throw new AzirError(code === "ENOENT" ? "not-found" : "internal", `cannot read journal ${path}`, {
+      hint: code === "ENOENT" ? "check the path; journals are <out>/<incident-id>/timeline-*.jsonl" : "check the file's permissions",
+      cause,
+    });
+  }
+}
+
+/** The events of a journal, up to the last whole event when a crash cut the final line. */
+export async function readJournal(path: string): Promise<JournalReadResult> {
+  const lines = splitLines(await readBuffer(path));
+  const events: TimelineEvent[] = [];
+  const problems: string[] = [];
+  let torn = false;
+  lines.forEach((l, i) => {
+    const parsed = parseLine(l.text);
+    if (parsed.ok) {
+      events.push(parsed.event);
+      return;
+    }
+    const last = i === lines.length - 1;
+    if (last) {
+      torn = true;
+      problems.push(`line ${l.line}: incomplete final line (${parsed.reason}), ignored`);
+    } else {
+      problems.push(`line ${l.line}: ${parsed.reason}`);
+    }
+  });
+  return { events, torn, problems };
+}
+
+interface ChainFailure {
+  line: number;
+  reason: string;
+}
+
+/** Checks the lines in order; returns the first failure, or undefined when every line is whole and chained. */
+function checkChain(lines: RawLine[]): { failure?: ChainFailure; events: TimelineEvent[]; lastHash: string } {
+  const events: TimelineEvent[] = [];
+  let prevHash = GENESIS_HASH;
+  let expectedSeq = 1;
+  for (const [i, l] of lines.entries()) {
+    const parsed = parseLine(l.text);
+    if (!parsed.ok) {
+      const torn = i === lines.length - 1 && (!l.terminated || parsed.reason === "not JSON");
+      return { failure: { line: l.line, reason: torn ? `incomplete final line (torn write): ${parsed.reason}` : parsed.reason }, events, lastHash: prevHash };
+    }
+    const { event, raw } = parsed;
+    if (event.seq !== expectedSeq) {
+      return { failure: { line: l.line, reason: `seq ${event.seq} where ${expectedSeq} was expected (line deleted, inserted or moved)` }, events, lastHash: prevHash };
+    }
+    if (event.prev !== prevHash) {
+      return { failure: { line: l.line, reason: "prev does not match the hash of the previous line (chain broken)" }, events, lastHash: prevHash };
+    }
+    if (computeEventHash(raw) !== event.hash) {
+      return { failure: { line: l.line, reason: "hash does not match the line's content (line edited)" }, events, lastHash: prevHash };
+    }
+    events.push(event);
+    prevHash = event.hash;
+    expectedSeq += 1;
+  }
+  return { events, lastHash: prevHash };
+}
+
+/**
+ * Checks a journal: every line parses and validates, seq runs 1, 2, 3, ..., each `prev` is the previous line's
+ * `hash` and each `hash` recomputes. Names the first bad line. Dropping lines from the END cannot be seen from
+ * the file alone: compare `lastHash` with a copy kept elsewhere (the run's final output, a ticket).
+ */
+export async function verifyJournal(path: string): Promise<VerifyResult> {
+  const buffer = await readBuffer(path);
+  const lines = splitLines(buffer);
+  if (lines.length === 0) return { ok: false, line: 1, reason: "empty journal" };
+  const { failure, events, lastHash } = checkChain(lines);
+  if (failure) return { ok: false, ...failure };
+  return { ok: true, events: events.length, lastHash };
+}
+
+/** `2026-11-25T08:30:05.123Z` -> `20261125T083005Z`. */
+export function journalTimestamp(at: Date): string {
+  return at.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/[-:]/g, "");
+}
+
+function fsyncDir(dir: string): void {
+  // Makes the new directory entry durable; not possible on every platform (Windows), where it is skipped.
+  try {
+    const fd = openSync(dir, "r");
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // best effort
+  }
+}
+
+function createExclusive(dir: string, stamp: string): { fd: number; path: string } {
+  for (let n = 1; n < 1000; n++) {
+    const path = join(dir, n === 1 ? `timeline-${stamp}.jsonl` : `timeline-${stamp}-${n}.jsonl`);
+    try {
+      return { fd: openSync(path, "ax", 0o600), path };
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code !== "EEXIST") {
+        throw new AzirError("internal", `cannot create journal in ${dir}`, { hint: "check that --out is writable", cause });
+      }
+    }
+  }
+  throw new AzirError("internal", `too many journals named timeline-${stamp}*.jsonl in ${dir}`, { hint: "use another --out" });
+}
+
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text, "utf8");
+  let off = 0;
+  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+}
+
+function normaliseTime(value: string | Date, field: string): string {
+  const at = typeof value === "string" ? new Date(value) : value;
+  if (Number.isNaN(at.getTime())) {
+    throw new AzirError("internal", `timeline event has an invalid ${field}: ${String(value)}`, { hint: "pass an ISO-8601 date-time" });
+  }
+  return at.toISOString();
+}
+
+function validIncidentId(id: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id) && !id.includes("..");
+}
+
+/** Opens a new journal, or continues an existing one (`resumeFrom`). */
+export async function openJournal(options: JournalOptions): Promise<Journal> {
+  const { runId, mode, clock } = options;
+  let fd: number;
+  let path: string;
+  let events: TimelineEvent[] = [];
+  let prevHash = GENESIS_HASH;
+
+  if (options.resumeFrom !== undefined) {
+    path = options.resumeFrom;
+    const lines = splitLines(await readBuffer(path));
+    const { failure, events: whole, lastHash } = checkChain(lines);
+    // Only a torn LAST line is a crash's doing; anything else is damage the responder must look at first.
+    const tornTail = failure !== undefined && failure.line === lines.length && failure.reason.startsWith("incomplete final line");
+    if (failure && !tornTail) {
+      throw new AzirError("validation", `cannot resume ${path}: line ${failure.line}: ${failure.reason}`, {
+        hint: `run \`azir timeline verify ${path}\`; a damaged journal is evidence, start a new run instead of resuming it`,
+      });
+    }
+    events = whole;
+    prevHash = lastHash;
+    const keep = whole.length === 0 ? 0 : lines[whole.length - 1]!.end;
+    const lastTerminated = whole.length === 0 || lines[whole.length - 1]!.terminated;
+    try {
+      fd = openSync(path, "r+");
+      ftruncateSync(fd, keep);
+      closeSync(fd);
+      fd = openSync(path, "a", 0o600);
+      if (!lastTerminated) writeAll(fd, "\n");
+      fsyncSync(fd);
+    } catch (cause) {
+      throw new AzirError("internal", `cannot open journal ${path} for appending`, { hint: "check the file's permissions", cause });
+    }
+  } else {
+    if (!validIncidentId(options.incidentId)) {
+      throw new AzirError("usage", `invalid incident id: ${JSON.stringify(options.incidentId)}`, {
+        hint: "use letters, digits, dot, dash and underscore (it becomes a folder name)",
+      });
+    }
+    const folder = join(options.dir, options.incidentId);
+    try {
+      await mkdir(folder, { recursive: true });
+    } catch (cause) {
+      throw new AzirError("internal", `cannot create ${folder}`, { hint: "check that --out is writable", cause });
+    }
+    ({ fd, path } = createExclusive(folder, journalTimestamp(clock.now())));
+    fsyncDir(folder);
+  }
+
+  let open = true;
+
+  const journal: Journal = {
+    path,
+    runId,
+    mode,
+    get events() {
+      return events.slice();
+    },
+    append<E extends EventInput>(input: E): EventOf<E["kind"]> {
+      if (!open) throw new AzirError("internal", `journal ${basename(path)} is closed`, { hint: "append before close()" });
+      const clean = redact(input);
+      const data: Record<string, unknown> = clean.data === undefined ? {} : (clean.data as Record<string, unknown>);
+      let occurredAt = clean.occurredAt;
+      if (occurredAt === undefined && clean.kind === "finding" && typeof data.occurredAt === "string") occurredAt = data.occurredAt;
+      const draft: Record<string, unknown> = {
+        seq: events.length + 1,
+        runId,
+        recordedAt: clock.now().toISOString(),
+        occurredAt: occurredAt === undefined ? undefined : normaliseTime(occurredAt, "occurredAt"),
+        kind: clean.kind,
+        mode,
+        step: clean.step,
+        summary: clean.summary,
+        data,
+        prev: prevHash,
+      };
+      // Round-trip through JSON so the hash covers exactly what a reader will parse (no undefined, Dates as text).
+      const plain = JSON.parse(JSON.stringify(draft)) as Record<string, unknown>;
+      plain.hash = computeEventHash(plain);
+      const checked = timelineEventSchema.safeParse(plain);
+      if (!checked.success) {
+        throw new AzirError("internal", `invalid ${String(clean.kind)} event for the timeline: ${describeIssue(checked.error)}`, {
+          hint: "this is a defect in the code that recorded the event",
+        });
+      }
+      writeAll(fd, `${JSON.stringify(plain)}\n`);
+      fsyncSync(fd);
+      events.push(checked.data);
+      prevHash = checked.data.hash;
+      return checked.data as EventOf<E["kind"]>;
+    },
+    close() {
+      if (!open) return;
+      open = false;
+      closeSync(fd);
+    },
+  };
+  return journal;
+}
+
+/** The incident folder of a journal path (`<out>/<incident-id>`). */
+export function journalIncidentId(path: string): string {
+  return basename(dirname(path));
+}
