@@ -1,0 +1,136 @@
+import type { Diagnostic } from "../core/errors.js";
+import type { LoadedRunbook } from "./load.js";
+import { dependencyGraph, findCycle } from "./plan.js";
+import type { Step } from "./schema.js";
+import { findReferences, TemplateError } from "./template.js";
+
+/** What the rules need to know about the world: the registries and the KQL files. */
+export interface RuleContext {
+  /** Output keys of a registered action, or undefined when no such action exists. */
+  actionOutputs(name: string): readonly string[] | undefined;
+  actionNames(): string[];
+  analyzerOutputs(name: string): readonly string[] | undefined;
+  analyzerNames(): string[];
+  /**
+   * The parameters a KQL file declares, or a problem: the file is missing, or its declaration is malformed.
+   * `query` is the step's path; `runbookFile` the runbook it is written in.
+   */
+  kqlParameters(query: string, runbookFile: string): { ok: true; parameters: string[] } | { ok: false; problem: string };
+}
+
+/** Named rules run after the schema. Each problem carries the step path and the line it is on. */
+export function checkRunbook(loaded: LoadedRunbook, context: RuleContext): Diagnostic[] {
+  const { runbook, file } = loaded;
+  const problems: Diagnostic[] = [];
+  const report = (path: Array<string | number>, message: string, hint?: string): void => {
+    const pos = loaded.locate(path);
+    const pathText = path.reduce<string>((o, p) => (typeof p === "number" ? `${o}[${p}]` : o ? `${o}.${p}` : p), "");
+    problems.push({ severity: "error", file, ...pos, path: pathText, message, ...(hint ? { hint } : {}) });
+  };
+
+  // unique-step-ids
+  const firstIndex = new Map<string, number>();
+  runbook.steps.forEach((step, i) => {
+    const seen = firstIndex.get(step.id);
+    if (seen !== undefined) report(["steps", i, "id"], `duplicate step id "${step.id}" (first used by steps[${seen}])`);
+    else firstIndex.set(step.id, i);
+  });
+
+  // after-targets-exist
+  runbook.steps.forEach((step, i) => {
+    (step.after ?? []).forEach((target, j) => {
+      if (!firstIndex.has(target)) report(["steps", i, "after", j], `"after" names a step that does not exist: "${target}"`, `steps are: ${[...firstIndex.keys()].join(", ")}`);
+    });
+  });
+
+  // no-cycles
+  const graph = dependencyGraph(runbook);
+  const cycle = findCycle(graph);
+  if (cycle) {
+    const at = runbook.steps.findIndex((s) => s.id === cycle[0]);
+    report(["steps", at, "after"], `steps depend on each other in a cycle: ${cycle.join(" -> ")}`, "remove one of these dependencies");
+  }
+
+  // ancestors, for template references to findings
+  const ancestors = (id: string, seen = new Set<string>()): Set<string> => {
+    for (const dep of graph.get(id) ?? []) {
+      if (!seen.has(dep)) {
+        seen.add(dep);
+        ancestors(dep, seen);
+      }
+    }
+    return seen;
+  };
+  const outputsOf = (step: Step): readonly string[] | undefined => {
+    if ("query" in step) return step.analyze ? context.analyzerOutputs(step.analyze) : ["rows", "rowCount"];
+    if ("action" in step) return context.actionOutputs(step.action);
+    return [];
+  };
+  const stepById = new Map(runbook.steps.map((s) => [s.id, s]));
+
+  runbook.steps.forEach((step, i) => {
+    // registered action / analyzer
+    if ("action" in step && context.actionOutputs(step.action) === undefined) {
+      report(["steps", i, "action"], `unknown action "${step.action}"`, `valid actions: ${context.actionNames().join(", ")}`);
+    }
+    if ("query" in step && step.analyze && context.analyzerOutputs(step.analyze) === undefined) {
+      report(["steps", i, "analyze"], `unknown analyzer "${step.analyze}"`, `valid analyzers: ${context.analyzerNames().join(", ")}`);
+    }
+    // KQL file exists, and its declared parameters are all given
+    if ("query" in step) {
+      const kql = context.kqlParameters(step.query, file);
+      if (!kql.ok) report(["steps", i, "query"], kql.problem);
+      else {
+        const given = new Set(Object.keys(step.with ?? {}));
+        for (const p of kql.parameters) {
+          if (!given.has(p)) report(["steps", i, "with"], `query parameter "${p}" of ${step.query} is not given in "with"`);
+        }
+      }
+    }
+    // template references resolve
+    for (const [field, value] of [["with", step.with], ["when", step.when]] as const) {
+      if (value === undefined) continue;
+      let refs;
+      try {
+        refs = findReferences(value);
+      } catch (error) {
+        if (error instanceof TemplateError) {
+          report(["steps", i, field], error.message);
+          continue;
+        }
+        throw error;
+      }
+      for (const ref of refs) {
+        if (ref.kind === "params") {
+          if (!(ref.name in runbook.params)) report(["steps", i, field], `{{ ${ref.text} }}: the runbook declares no parameter "${ref.name}"`, `declared: ${Object.keys(runbook.params).join(", ") || "none"}`);
+          continue;
+        }
+        const target = stepById.get(ref.step);
+        if (!target) {
+          report(["steps", i, field], `{{ ${ref.text} }}: no step "${ref.step}"`);
+          continue;
+        }
+        if (!ancestors(step.id).has(ref.step)) {
+          report(["steps", i, field], `{{ ${ref.text} }}: step "${ref.step}" does not run before "${step.id}"`, `add "${ref.step}" to after`);
+          continue;
+        }
+        const outputs = outputsOf(target);
+        if (outputs && !outputs.includes(ref.key)) {
+          report(["steps", i, field], `{{ ${ref.text} }}: step "${ref.step}" has no output "${ref.key}"`, `its outputs: ${outputs.join(", ") || "none"}`);
+        }
+      }
+    }
+  });
+
+  // subject template
+  if (runbook.subject) {
+    try {
+      for (const ref of findReferences(runbook.subject)) {
+        if (ref.kind !== "params" || !(ref.name in runbook.params)) report(["subject"], `subject may only reference declared params: {{ ${ref.text} }}`);
+      }
+    } catch (error) {
+      report(["subject"], (error as Error).message);
+    }
+  }
+  return problems;
+}
