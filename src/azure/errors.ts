@@ -1,0 +1,142 @@
+import { AzirError, type ErrorCode } from "../core/errors.js";
+
+/** Which Azure service an error came from, as people name it. */
+export type AzureServiceName = "Graph" | "Log Analytics" | "ARM";
+
+/**
+ * An AzirError raised by an Azure adapter: keeps the HTTP status and the service's own error code so that
+ * callers can recognise specific refusals (e.g. Graph's "cannot delete the default method") without parsing text.
+ */
+export class AzureServiceError extends AzirError {
+  readonly service: AzureServiceName;
+  /** HTTP status, or -1 when no response arrived. */
+  readonly status: number;
+  /** The service's error code (`Authorization_RequestDenied`, `badRequest`, `BadArgumentError`, ...). */
+  readonly serviceCode: string | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    info: { service: AzureServiceName; status: number; serviceCode?: string; hint?: string; details?: string[]; cause?: unknown },
+  ) {
+    const details = [`service: ${info.service}`, `status: ${info.status}`, ...(info.serviceCode ? [`code: ${info.serviceCode}`] : []), ...(info.details ?? [])];
+    super(code, message, { hint: info.hint, details, cause: info.cause });
+    this.name = "AzureServiceError";
+    this.service = info.service;
+    this.status = info.status;
+    this.serviceCode = info.serviceCode;
+  }
+}
+
+export function isAzureServiceError(error: unknown): error is AzureServiceError {
+  return error instanceof AzureServiceError;
+}
+
+const redactions: Array<[RegExp, string]> = [
+  [/Bearer\s+[A-Za-z0-9\-._~+/]+=*/gi, "Bearer [redacted]"],
+  [/eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, "[redacted-jwt]"],
+  [/([?&](?:sig|se|sv|sp|skoid|sktid|skt|ske|sks|skv|st|sr|spr|sip|code|token|access_token|client_secret)=)[^&\s"']*/gi, "$1[redacted]"],
+  [/("?(?:secretText|access_token|refresh_token|id_token|client_secret|accessSAS|password)"?\s*[:=]\s*"?)[^",\s}]+/gi, "$1[redacted]"],
+];
+
+/** Removes anything token- or secret-like from text that will be shown or logged. */
+export function redact(text: string): string {
+  let out = text;
+  for (const [pattern, replacement] of redactions) out = out.replace(pattern, replacement);
+  return out;
+}
+
+/** The path part of a URL or path, without the query string (which may carry filters with user data or SAS tokens). */
+export function pathOnly(pathOrUrl: string): string {
+  let p = pathOrUrl;
+  const m = /^https:\/\/[^/]+(\/.*)?$/i.exec(p);
+  if (m) p = m[1] ?? "/";
+  const q = p.indexOf("?");
+  return q >= 0 ? p.slice(0, q) : p;
+}
+
+/** Status-to-code mapping shared by the three adapters. */
+export function codeForStatus(status: number): ErrorCode {
+  if (status === 401) return "auth";
+  if (status === 403) return "permission";
+  if (status === 404) return "not-found";
+  if (status === 429) return "throttled";
+  return "service";
+}
+
+/** Graph read permissions (least privileged) by path pattern, used when a request carries none of its own. */
+const graphReadPermissions: Array<[RegExp, string]> = [
+  [/^\/users\/[^/]+\/authentication(\/|$)/i, "UserAuthenticationMethod.Read.All"],
+  [/^\/users\/[^/]+\/memberOf/i, "GroupMember.Read.All"],
+  [/^\/users(\/|$)/i, "User.Read.All"],
+  [/^\/(applications|servicePrincipals)(\/|$|\()/i, "Application.Read.All"],
+  [/^\/oauth2PermissionGrants/i, "DelegatedPermissionGrant.Read.All"],
+  [/^\/identity\/conditionalAccess/i, "Policy.Read.All"],
+  [/^\/roleManagement\/directory/i, "RoleManagement.Read.Directory"],
+  [/^\/identityProtection\/riskyUsers/i, "IdentityRiskyUser.Read.All"],
+  [/^\/identityProtection\/riskDetections/i, "IdentityRiskEvent.Read.All"],
+  [/^\/auditLogs/i, "AuditLog.Read.All"],
+  [/^\/directoryRoles/i, "RoleManagement.Read.Directory"],
+];
+
+/** Graph write permissions (least privileged) by method and path pattern. */
+const graphWritePermissions: Array<[string, RegExp, string]> = [
+  ["PATCH", /^\/users\/[^/]+$/i, "User.EnableDisableAccount.All"],
+  ["POST", /^\/users\/[^/]+\/revokeSignInSessions$/i, "User.RevokeSessions.All"],
+  ["DELETE", /^\/users\/[^/]+\/authentication\//i, "UserAuthenticationMethod.ReadWrite.All"],
+  ["POST", /^\/(applications|servicePrincipals)\/[^/]+\/(add|remove)Password$/i, "Application.ReadWrite.All"],
+  ["PATCH", /^\/(applications|servicePrincipals)\/[^/]+$/i, "Application.ReadWrite.All"],
+  ["POST", /^\/identityProtection\/riskyUsers\/(confirmCompromised|dismiss)$/i, "IdentityRiskyUser.ReadWrite.All"],
+  ["PATCH", /^\/identity\/conditionalAccess\//i, "Policy.ReadWrite.ConditionalAccess"],
+];
+
+/** The least-privileged Graph permission for a request, or undefined when the path is not one azir knows. */
+export function graphPermissionFor(method: string, path: string): string | undefined {
+  const p = pathOnly(path).replace(/^\/v1\.0/i, "");
+  const m = method.toUpperCase();
+  if (m !== "GET") {
+    for (const [wm, pattern, permission] of graphWritePermissions) if (wm === m && pattern.test(p)) return permission;
+  }
+  for (const [pattern, permission] of graphReadPermissions) if (pattern.test(p)) return permission;
+  return undefined;
+}
+
+/** ARM permission (action and a role that holds it) by method and resource path, for 403 messages. */
+export function armPermissionFor(method: string, path: string): string {
+  const p = pathOnly(path);
+  const m = method.toUpperCase();
+  if (/\/providers\/Microsoft\.Authorization\/locks\//i.test(p)) {
+    return m === "GET" ? "Microsoft.Authorization/locks/read (Reader)" : "Microsoft.Authorization/locks/write (Owner or User Access Administrator)";
+  }
+  if (/\/snapshots\/[^/]+\/(beginGetAccess|endGetAccess)$/i.test(p)) return "Microsoft.Compute/snapshots/beginGetAccess/action (Disk Snapshot Contributor)";
+  if (/\/snapshots\//i.test(p)) return m === "GET" ? "Microsoft.Compute/snapshots/read (Reader)" : "Microsoft.Compute/snapshots/write (Disk Snapshot Contributor)";
+  if (/\/disks\//i.test(p)) return m === "GET" ? "Microsoft.Compute/disks/read (Reader)" : "Microsoft.Compute/disks/write (Disk Snapshot Contributor)";
+  if (/\/virtualMachines\//i.test(p)) return "Microsoft.Compute/virtualMachines/read (Reader)";
+  if (/\/Microsoft\.Security\/alerts/i.test(p)) return "Microsoft.Security/alerts/read (Security Reader)";
+  return m === "GET" ? "read access on the resource (Reader)" : "write access on the resource (Contributor)";
+}
+
+export const logAnalyticsPermission = "Log Analytics Reader on the workspace (or Microsoft.OperationalInsights/workspaces/query/read)";
+
+/** What a caught SDK error looked like: the facts the translators need. */
+export interface RawServiceError {
+  status: number;
+  serviceCode?: string;
+  message: string;
+}
+
+/** Pulls status, code and message out of a RestError, GraphError or anything thrown by an SDK. */
+export function rawServiceError(error: unknown): RawServiceError {
+  if (typeof error !== "object" || error === null) return { status: -1, message: String(error) };
+  const e = error as { statusCode?: unknown; status?: unknown; code?: unknown; message?: unknown; details?: unknown; body?: unknown };
+  const status = typeof e.statusCode === "number" ? e.statusCode : typeof e.status === "number" ? e.status : -1;
+  let serviceCode = typeof e.code === "string" ? e.code : undefined;
+  let message = typeof e.message === "string" ? e.message : String(error);
+  // core-rest-pipeline puts the parsed body on `details`; Graph puts a JSON string of `error` on `body`.
+  const details = e.details as { error?: { code?: unknown; message?: unknown } } | undefined;
+  if (details && typeof details === "object" && details.error && typeof details.error === "object") {
+    if (typeof details.error.code === "string") serviceCode = details.error.code;
+    if (typeof details.error.message === "string") message = details.error.message;
+  }
+  return { status, serviceCode, message: redact(message) };
+}

@@ -1,0 +1,176 @@
+import type { TokenCredential } from "@azure/core-auth";
+import type { Client, GraphRequest } from "@microsoft/microsoft-graph-client";
+import { AzirError } from "../core/errors.js";
+import type { GraphQueryOptions, GraphReader, WritePort, WriteRequest } from "../core/ports.js";
+import { AzureServiceError, codeForStatus, graphPermissionFor, pathOnly, rawServiceError } from "./errors.js";
+import type { RetrySettings } from "./logs.js";
+
+export interface GraphAdapterOptions {
+  credential: TokenCredential;
+  /** Graph origin, e.g. `https://graph.microsoft.com` (the version segment is added). */
+  baseUrl: string;
+  /** Token scope, e.g. `https://graph.microsoft.com/.default`. */
+  scope: string;
+  ca?: string;
+  retry?: RetrySettings;
+}
+
+/** Graph reads and writes over one graph-client instance. */
+export interface GraphAdapter extends GraphReader, WritePort {}
+
+const graphHosts = new Set(["graph.microsoft.com", "graph.microsoft.us", "dod-graph.microsoft.us", "microsoftgraph.chinacloudapi.cn"]);
+// A safety stop for a service that keeps handing out nextLinks: no real collection azir reads is this long.
+const maxPages = 1000;
+
+/** Creates the Graph adapter; graph-client and undici are imported here, not at module load. */
+export async function createGraphAdapter(options: GraphAdapterOptions): Promise<GraphAdapter> {
+  const graph = await import("@microsoft/microsoft-graph-client");
+  const { TokenCredentialAuthenticationProvider } = await import(
+    "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js"
+  );
+  const authProvider = new TokenCredentialAuthenticationProvider(options.credential, { scopes: [options.scope] });
+  const base = new URL(options.baseUrl);
+  const customHosts = graphHosts.has(base.hostname) ? undefined : new Set([base.hostname]);
+
+  // The default chain with our own retry settings (the default is 3 retries, 3 s base delay).
+  const auth = new graph.AuthenticationHandler(authProvider);
+  const retry = new graph.RetryHandler(
+    new graph.RetryHandlerOptions(
+      options.retry?.retryDelayMs !== undefined ? options.retry.retryDelayMs / 1000 : 3,
+      options.retry?.maxRetries ?? 3,
+    ),
+  );
+  const redirect = new graph.RedirectHandler(new graph.RedirectHandlerOptions());
+  const telemetry = new graph.TelemetryHandler();
+  const http = new graph.HTTPMessageHandler();
+  auth.setNext(retry);
+  retry.setNext(redirect);
+  redirect.setNext(telemetry);
+  telemetry.setNext(http);
+
+  let fetchOptions: Record<string, unknown> | undefined;
+  if (options.ca) {
+    const { Agent } = await import("undici");
+    fetchOptions = { dispatcher: new Agent({ connect: { ca: options.ca } }) };
+  }
+  const client: Client = graph.Client.initWithMiddleware({
+    middleware: auth,
+    baseUrl: `${base.origin}/`,
+    defaultVersion: "v1.0",
+    ...(customHosts ? { customHosts } : {}),
+    ...(fetchOptions ? { fetchOptions } : {}),
+  });
+
+  const build = (path: string, query: GraphQueryOptions | undefined, signal?: AbortSignal): GraphRequest => {
+    let req = client.api(path);
+    if (query?.select?.length) req = req.select(query.select);
+    if (query?.filter) req = req.filter(query.filter);
+    if (query?.expand) req = req.expand(query.expand);
+    if (query?.top !== undefined) req = req.top(query.top);
+    if (query?.headers) req = req.headers(query.headers);
+    if (signal) req = req.option("signal", signal);
+    return req;
+  };
+
+  const get = async <T>(path: string, query?: GraphQueryOptions): Promise<T> => {
+    try {
+      return (await build(path, query).get()) as T;
+    } catch (error) {
+      throw translateGraphError(error, "GET", path);
+    }
+  };
+
+  return {
+    get,
+    async find<T>(path: string, query?: GraphQueryOptions): Promise<T | undefined> {
+      try {
+        return await get<T>(path, query);
+      } catch (error) {
+        if (error instanceof AzureServiceError && error.status === 404) return undefined;
+        throw error;
+      }
+    },
+    async list<T>(path: string, query?: GraphQueryOptions): Promise<T[]> {
+      const items: T[] = [];
+      let page = await get<{ value?: T[]; "@odata.nextLink"?: string }>(path, query);
+      for (let n = 0; ; n++) {
+        items.push(...(page.value ?? []));
+        const next = page["@odata.nextLink"];
+        if (!next) return items;
+        if (!/^https:\/\//i.test(next)) {
+          throw new AzirError("service", `Graph returned a non-https nextLink for GET ${pathOnly(path)}.`, { hint: "Paging stopped to avoid sending the token in clear text." });
+        }
+        if (n >= maxPages) throw new AzirError("service", `Graph paging for GET ${pathOnly(path)} exceeded ${maxPages} pages.`);
+        try {
+          page = (await client.api(next).headers(query?.headers ?? {}).get()) as typeof page;
+        } catch (error) {
+          throw translateGraphError(error, "GET", path);
+        }
+      }
+    },
+    async send(request: WriteRequest, signal?: AbortSignal): Promise<unknown> {
+      if (request.service !== "graph") throw new AzirError("internal", `The Graph adapter cannot send a ${request.service} write.`);
+      const req = build(request.path, undefined, signal);
+      try {
+        switch (request.method) {
+          case "PATCH":
+            return await req.patch(request.body ?? {});
+          case "POST":
+            return await req.post(request.body ?? {});
+          case "PUT":
+            return await req.put(request.body ?? {});
+          case "DELETE":
+            return await req.delete();
+        }
+      } catch (error) {
+        throw translateGraphError(error, request.method, request.path, request.permission);
+      }
+    },
+  };
+}
+
+/** A GraphError (or network error) as an AzirError naming the service, method and path. */
+export function translateGraphError(error: unknown, method: string, path: string, permission?: string): AzirError {
+  if (error instanceof AzirError) return error;
+  if (error instanceof Error && error.name === "AbortError") {
+    return new AzirError("interrupted", `The Graph request ${method} ${pathOnly(path)} was cancelled.`, { cause: error });
+  }
+  const raw = rawServiceError(error);
+  const where = `${method.toUpperCase()} ${pathOnly(path)}`;
+  const needs = permission ?? graphPermissionFor(method, path);
+  const common = { service: "Graph" as const, status: raw.status, serviceCode: raw.serviceCode, cause: error };
+  if (raw.status === 403) {
+    return new AzureServiceError("permission", `Graph answered 403 on ${where}: the identity lacks ${needs ?? "the permission this request needs"}`, {
+      ...common,
+      hint: needs
+        ? `Grant ${needs} (admin consent), or, for a target that holds a directory role, run as Privileged Authentication Administrator.`
+        : "Check the identity's Graph permissions and directory roles.",
+      details: [`service said: ${raw.message}`, ...(needs ? [`needs: ${needs}`] : [])],
+    });
+  }
+  if (raw.status === 401) {
+    return new AzureServiceError("auth", `Graph answered 401 on ${where}: the token was refused`, {
+      ...common,
+      hint: "Sign in again, and check the tenant and that the token is for Microsoft Graph.",
+      details: [`service said: ${raw.message}`],
+    });
+  }
+  if (raw.status === -1) {
+    return new AzureServiceError("service", `Could not reach Graph for ${where}: ${raw.message}`, {
+      ...common,
+      hint: "Check network access to the Graph endpoint (and the CA, for a local emulator).",
+    });
+  }
+  const code = codeForStatus(raw.status);
+  return new AzureServiceError(code, `Graph answered ${raw.status} on ${where}: ${raw.message}`, {
+    ...common,
+    hint:
+      code === "not-found"
+        ? "Check the id or user principal name."
+        : code === "throttled"
+          ? "Graph is throttling after retries; wait a minute and resume the run."
+          : raw.status === 400
+            ? "The service refused the request as sent; see the details."
+            : "Retry later; Graph failed after the client's retries.",
+  });
+}
