@@ -1,0 +1,96 @@
+import { z } from "zod";
+import { AzirError } from "../core/errors.js";
+import { isGuid, isUpn } from "../core/validate.js";
+import type { StepContext } from "./types.js";
+
+/** The user an action targets: a UPN or an object id, validated before it goes anywhere near a URL. */
+export const userTargetSchema = z
+  .string()
+  .trim()
+  .refine((value) => isUpn(value) || isGuid(value), {
+    message: "expected a user principal name (alex@contoso.com) or a user object id (a GUID)",
+  })
+  .describe("The user: UPN or object id.");
+
+/** An ISO-8601 UTC time from an earlier step, or null when that step found none. */
+export const optionalTimeSchema = z.preprocess(
+  (value) => (value === "" || value === undefined ? null : value),
+  z
+    .string()
+    .refine((value) => /^\d{4}-\d{2}-\d{2}T/.test(value) && !Number.isNaN(Date.parse(value)), {
+      message: "expected an ISO-8601 date-time such as 2026-11-20T08:00:00Z",
+    })
+    .nullable(),
+);
+
+/** The user fields the Entra actions read (one GET serves all of them). */
+export interface DirectoryUser {
+  id: string;
+  userPrincipalName?: string;
+  accountEnabled?: boolean | null;
+  signInSessionsValidFromDateTime?: string | null;
+}
+
+const userFields = ["id", "userPrincipalName", "accountEnabled", "signInSessionsValidFromDateTime"];
+
+/** `/users/{upn or id}` with the segment validated and encoded. */
+export function userPath(target: string): string {
+  if (!isUpn(target) && !isGuid(target)) {
+    throw new AzirError("validation", `"${target}" is not a user principal name or object id`, {
+      hint: "pass the UPN (alex@contoso.com) or the user's object id",
+    });
+  }
+  return `/users/${encodeURIComponent(target)}`;
+}
+
+/** A directory object id as it will be put in a URL; Entra object ids are GUIDs. */
+export function requireObjectId(id: unknown, what: string): string {
+  if (typeof id !== "string" || !isGuid(id)) {
+    throw new AzirError("service", `Graph returned ${what} without a valid object id`, {
+      hint: "the directory answered with an unexpected shape; retry, and report it if it persists",
+    });
+  }
+  return id;
+}
+
+// Reads shared by preflight, isDone and plan of one step. The executor parses the step's input once and hands the
+// same object to each call, so the input object scopes the cache: a later step (new input) reads fresh state.
+const stepReads = new WeakMap<object, Map<string, Promise<unknown>>>();
+
+/** Runs `load` once per (step input, key); a failed read is forgotten so that a retry reads again. */
+export function readOnce<T>(scope: object, key: string, load: () => Promise<T>): Promise<T> {
+  let reads = stepReads.get(scope);
+  if (!reads) {
+    reads = new Map();
+    stepReads.set(scope, reads);
+  }
+  const cached = reads.get(key);
+  if (cached) return cached as Promise<T>;
+  const pending = load();
+  reads.set(key, pending);
+  pending.catch(() => reads?.delete(key));
+  return pending;
+}
+
+/** Whether `readOnce` already holds a value for this key (used to avoid repeating a preflight note). */
+export function hasRead(scope: object, key: string): boolean {
+  return stepReads.get(scope)?.has(key) ?? false;
+}
+
+/** GET the target user (id, UPN, accountEnabled, signInSessionsValidFromDateTime); AzirError `not-found` if absent. */
+export function resolveUser(ctx: StepContext, scope: object, target: string): Promise<DirectoryUser> {
+  return readOnce(scope, "user", async () => {
+    const user = await ctx.graph.find<DirectoryUser>(userPath(target), { select: userFields });
+    if (!user) {
+      throw new AzirError("not-found", `no user ${target} in the directory`, {
+        hint: "check the UPN or object id (a deleted user is listed under Deleted users, not Users)",
+      });
+    }
+    return { ...user, id: requireObjectId(user.id, `user ${target}`) };
+  });
+}
+
+/** What people read: the UPN when Graph gave one, else what the runbook passed. */
+export function displayName(user: DirectoryUser, target: string): string {
+  return typeof user.userPrincipalName === "string" && user.userPrincipalName !== "" ? user.userPrincipalName : target;
+}
