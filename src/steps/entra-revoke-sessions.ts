@@ -19,11 +19,12 @@ export const revokeSessionsPermission = "User.RevokeSessions.All";
 /** Continuous access evaluation can take this long to enforce a revocation; `azir verify` is scheduled after it. */
 export const revocationPropagationMs = 15 * 60_000;
 
-function propagationNote(upn: string, verifyAfter: Date): string {
-  return (
-    `revocation takes minutes to propagate (up to about 15 minutes with continuous access evaluation; access tokens ` +
-    `already issued live 60-90 minutes): run \`azir verify ${upn}\` after ${verifyAfter.toISOString()}`
-  );
+const propagation =
+  "revocation takes minutes to propagate (up to about 15 minutes with continuous access evaluation; access tokens already issued live 60-90 minutes)";
+
+/** The note with the time to verify, once the revocation has been sent. */
+export function propagationNote(upn: string, verifyAfter: Date): string {
+  return `${propagation}: run \`azir verify ${upn}\` after ${verifyAfter.toISOString()}`;
 }
 
 /**
@@ -73,7 +74,8 @@ export const revokeSessions: ActionDefinition<RevokeSessionsInput> = {
           phase: 0,
         },
       ],
-      notes: [...admin.notes, propagationNote(upn, verifyAfter)],
+      // The exact time to verify is set when the revocation is sent (apply); a confirmation prompt may sit between.
+      notes: [...admin.notes, `${propagation}: run \`azir verify ${upn}\` 15 minutes after the revocation`],
       outputs: { userId: user.id, roles: admin.roles, revokedAt: now.toISOString(), verifyAfter: verifyAfter.toISOString() },
     };
   },

@@ -1,0 +1,103 @@
+import { AzirError } from "../../src/core/errors.js";
+import { ManualClock } from "../../src/core/clock.js";
+import { sequentialIds } from "../../src/core/ids.js";
+import type { ArmReader, GraphQueryOptions, GraphReader, LogsPort } from "../../src/core/ports.js";
+import type { StepContext } from "../../src/steps/types.js";
+
+/**
+ * A tiny in-memory Graph read side over a fixture: resources by path, collections by path (or by
+ * `path?$filter=...`), and errors to throw by path. It records every read so tests can count round trips.
+ */
+export class FakeGraph implements GraphReader {
+  readonly reads: Array<{ verb: "get" | "find" | "list"; path: string; options?: GraphQueryOptions }> = [];
+  constructor(
+    readonly resources: Record<string, unknown> = {},
+    readonly collections: Record<string, unknown[]> = {},
+    readonly errors: Record<string, Error> = {},
+  ) {}
+
+  private key(path: string, options?: GraphQueryOptions): string {
+    return options?.filter ? `${path}?$filter=${options.filter}` : path;
+  }
+
+  private select<T>(value: unknown, options?: GraphQueryOptions): T {
+    if (!options?.select || value === null || typeof value !== "object") return structuredClone(value) as T;
+    const picked = Object.fromEntries(Object.entries(value).filter(([k]) => options.select!.includes(k)));
+    return structuredClone(picked) as T;
+  }
+
+  async get<T>(path: string, options?: GraphQueryOptions): Promise<T> {
+    this.reads.push({ verb: "get", path, ...(options ? { options } : {}) });
+    const error = this.errors[path];
+    if (error) throw error;
+    if (!(path in this.resources)) throw new AzirError("not-found", `Graph answered 404 on GET ${path}`, { details: ["status: 404"] });
+    return this.select<T>(this.resources[path], options);
+  }
+
+  async find<T>(path: string, options?: GraphQueryOptions): Promise<T | undefined> {
+    this.reads.push({ verb: "find", path, ...(options ? { options } : {}) });
+    const error = this.errors[path];
+    if (error) throw error;
+    return path in this.resources ? this.select<T>(this.resources[path], options) : undefined;
+  }
+
+  async list<T>(path: string, options?: GraphQueryOptions): Promise<T[]> {
+    this.reads.push({ verb: "list", path, ...(options ? { options } : {}) });
+    const key = this.key(path, options);
+    const error = this.errors[key] ?? this.errors[path];
+    if (error) throw error;
+    return structuredClone(this.collections[key] ?? []) as T[];
+  }
+}
+
+const unused = (): never => {
+  throw new Error("not used by the Entra actions");
+};
+
+export interface TestContext extends StepContext {
+  notes: Array<{ summary: string; data?: Record<string, unknown> }>;
+  clock: ManualClock;
+}
+
+export function makeContext(graph: GraphReader, now = "2026-11-25T09:00:00Z"): TestContext {
+  const notes: TestContext["notes"] = [];
+  const logs: LogsPort = { query: unused };
+  const arm: ArmReader = { getResource: unused, findResource: unused };
+  return {
+    clock: new ManualClock(now),
+    ids: sequentialIds(),
+    logs,
+    graph,
+    arm,
+    workspaceId: "00000000-0000-4000-8000-0000000000aa",
+    signal: new AbortController().signal,
+    notes,
+    note(summary, data) {
+      notes.push({ summary, ...(data ? { data } : {}) });
+    },
+  };
+}
+
+export const alexId = "11111111-1111-4111-8111-111111111111";
+export const alexUpn = "alex@contoso.com";
+export const globalAdminTemplate = "62e90394-69f5-4237-9190-012177145e10";
+
+/** A user resource as Graph returns it. */
+export function user(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: alexId,
+    userPrincipalName: alexUpn,
+    displayName: "Alex Wilber",
+    accountEnabled: true,
+    signInSessionsValidFromDateTime: "2026-10-01T00:00:00Z",
+    ...overrides,
+  };
+}
+
+/** Fixture resources for alex, reachable by UPN and by id. */
+export function userResources(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const u = user(overrides);
+  return { [`/users/${encodeURIComponent(alexUpn)}`]: u, [`/users/${alexId}`]: u };
+}
+
+export const roleAssignmentsKey = `/roleManagement/directory/roleAssignments?$filter=principalId eq '${alexId}'`;
