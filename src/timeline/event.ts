@@ -29,7 +29,7 @@ export const eventKinds = [
 export const eventKindSchema = z.enum(eventKinds);
 export type EventKind = (typeof eventKinds)[number];
 
-export const isoTimeSchema = z.iso.datetime().describe("ISO-8601 date-time in UTC (ending in Z)");
+export const isoTimeSchema = z.iso.datetime().meta({ id: "UtcDateTime", description: "ISO-8601 date-time in UTC (ending in Z)" });
 export const hashSchema = z
   .string()
   .regex(/^[0-9a-f]{64}$/, "64 lowercase hex digits")
