@@ -1,0 +1,61 @@
+/**
+ * Defender for Cloud alerts (DESIGN.md 4b item 6): one finding per alert, and the virtual machines they name,
+ * which decide whether the VM forensics step is needed.
+ */
+import type { AnalysisResult, AnalyzerDefinition, AnalyzerInput, Finding, Row, Severity } from "./types.js";
+import { ms, parseMaybeJson, pick, text, timeOf } from "./rows.js";
+import { parseResourceId } from "../core/validate.js";
+
+const severityOf: Record<string, Severity> = { high: "high", medium: "medium", low: "low", informational: "info" };
+
+const vmIdPattern = /\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w._()]{1,90}\/providers\/Microsoft\.Compute\/virtualMachines\/[-\w._]{1,64}/gi;
+
+/** ARM ids of virtual machines anywhere in a value (strings, arrays, objects), cut to the VM itself. */
+function vmIdsIn(v: unknown, out: string[], depth = 0): void {
+  if (depth > 12) return;
+  const p = parseMaybeJson(v);
+  if (typeof p === "string") {
+    for (const m of p.matchAll(vmIdPattern)) if (parseResourceId(m[0])) out.push(m[0]);
+  } else if (Array.isArray(p)) for (const x of p) vmIdsIn(x, out, depth + 1);
+  else if (typeof p === "object" && p !== null) for (const x of Object.values(p)) vmIdsIn(x, out, depth + 1);
+}
+
+export function analyzeAlerts(input: AnalyzerInput): AnalysisResult {
+  // Latest row per alert (the query already does this; an export may not).
+  const latest = new Map<string, { row: Row; t: number }>();
+  input.rows.forEach((row, i) => {
+    const id = text(row, "SystemAlertId") || `row:${i}`;
+    const t = ms(timeOf(row, "TimeGenerated", "StartTime") ?? "1970-01-01T00:00:00Z");
+    const prev = latest.get(id);
+    if (!prev || t >= prev.t) latest.set(id, { row, t });
+  });
+  const findings: Finding[] = [];
+  const vmIds = new Map<string, string>();
+  for (const { row } of latest.values()) {
+    const at = timeOf(row, "StartTime", "TimeGenerated") ?? input.window.start;
+    const ids: string[] = [];
+    vmIdsIn(row["ResourceId"], ids);
+    vmIdsIn(row["Entities"], ids);
+    for (const id of ids) if (!vmIds.has(id.toLowerCase())) vmIds.set(id.toLowerCase(), id);
+    const name = text(row, "DisplayName") || text(row, "AlertName");
+    const entity = text(row, "CompromisedEntity");
+    findings.push({
+      code: "defender.alert",
+      severity: severityOf[text(row, "AlertSeverity").toLowerCase()] ?? "medium",
+      occurredAt: at,
+      summary: `Defender for Cloud: ${name || "alert"} (${text(row, "AlertSeverity") || "unknown severity"}) on ${entity || text(row, "ResourceId") || "an unknown resource"}, tactics ${text(row, "Tactics") || "unknown"}, status ${text(row, "Status") || "unknown"}`,
+      evidence: [{ StartTime: at, ...pick(row, ["SystemAlertId", "AlertName", "DisplayName", "AlertSeverity", "Status", "Tactics", "ResourceId", "CompromisedEntity", "AlertLink"]) }],
+      subject: entity || text(row, "ResourceId") || undefined,
+      data: { systemAlertId: text(row, "SystemAlertId"), tactics: text(row, "Tactics").split(",").map((t) => t.trim()).filter(Boolean), vmResourceIds: [...new Set(ids)] },
+    });
+  }
+  findings.sort((a, b) => ms(a.occurredAt) - ms(b.occurredAt));
+  return { findings, outputs: { vmResourceIds: [...vmIds.values()], alertCount: latest.size } };
+}
+
+export const alertsAnalyzer: AnalyzerDefinition = {
+  name: "alerts",
+  description: "Defender for Cloud alerts with Execution, Persistence or CredentialAccess tactics, and the VMs they name",
+  outputs: ["vmResourceIds", "alertCount"],
+  analyze: analyzeAlerts,
+};

@@ -1,0 +1,298 @@
+/**
+ * Audit scoping (DESIGN.md 4b item 3): directory operations initiated by or targeting the user, classified, with
+ * their severity set by whether they fall in the attacker's window (at or after the incident start).
+ */
+import { z } from "zod";
+import type { AnalysisResult, AnalyzerDefinition, AnalyzerInput, Finding, Row, Severity } from "./types.js";
+import { dynamic, isoOrNull, isRecord, memberText, minSeverity, ms, parseMaybeJson, parseWith, pick, text, timeOf } from "./rows.js";
+
+const withSchema = z.object({
+  upn: z.string().min(1),
+  incidentStart: isoOrNull,
+  /** Directory roles (display names) the user holds now. */
+  currentRoles: z.array(z.string()).optional(),
+});
+
+/** Authentication-method types as Graph names them, plus `unknown`. */
+export type MethodType =
+  | "microsoftAuthenticator"
+  | "phone"
+  | "fido2"
+  | "email"
+  | "softwareOath"
+  | "windowsHelloForBusiness"
+  | "temporaryAccessPass"
+  | "unknown";
+
+export type PhoneType = "mobile" | "alternateMobile" | "office";
+
+/** A security-info registration, as AuditLogs dates it. */
+export interface SecurityInfoRegistration {
+  at: string;
+  methodType: MethodType;
+  phoneType?: PhoneType;
+  /** ResultReason as logged, e.g. "User registered Authenticator App with Notification and Code". */
+  detail: string;
+  /** UPN (or app name) of whoever registered it. */
+  initiatedBy: string;
+  ip: string;
+  afterIncidentStart: boolean;
+}
+
+/** One classified audit operation. */
+export interface AuditOperation {
+  code: string;
+  at: string;
+  operationName: string;
+  result: string;
+  initiatedBy: string;
+  ip: string;
+  target: string;
+  afterIncidentStart: boolean;
+  id: string;
+  correlationId: string;
+}
+
+/** Classifies a security-info ResultReason into a Graph authentication-method type (phone kind when the text names it). */
+export function classifySecurityInfo(reason: string): { methodType: MethodType; phoneType?: PhoneType } {
+  const r = reason.toLowerCase();
+  if (r.includes("alternate mobile phone")) return { methodType: "phone", phoneType: "alternateMobile" };
+  if (r.includes("office phone")) return { methodType: "phone", phoneType: "office" };
+  if (r.includes("mobile phone")) return { methodType: "phone", phoneType: "mobile" };
+  if (r.includes("authenticator app")) return { methodType: "microsoftAuthenticator" };
+  if (r.includes("fido2") || r.includes("security key")) return { methodType: "fido2" };
+  if (r.includes("temporary access pass")) return { methodType: "temporaryAccessPass" };
+  if (r.includes("windows hello")) return { methodType: "windowsHelloForBusiness" };
+  if (r.includes("software oath") || r.includes("hardware token")) return { methodType: "softwareOath" };
+  if (r.includes("email")) return { methodType: "email" };
+  if (r.includes("phone")) return { methodType: "phone" };
+  return { methodType: "unknown" };
+}
+
+/** Severity in the attacker's window, and before it (routine admin work must not raise alarms). */
+const severities: Record<string, { after: Severity; before: Severity }> = {
+  "audit.role-member-added": { after: "high", before: "low" },
+  "audit.sp-credentials-added": { after: "high", before: "low" },
+  "audit.ca-policy-updated": { after: "high", before: "low" },
+  "audit.consent-non-admin": { after: "high", before: "low" },
+  "audit.security-info-registered": { after: "high", before: "info" },
+  "audit.app-updated": { after: "medium", before: "info" },
+  "audit.user-updated": { after: "medium", before: "info" },
+  "audit.consent-admin": { after: "medium", before: "info" },
+  "audit.role-member-removed": { after: "medium", before: "info" },
+};
+
+function codeFor(operation: string): string | undefined {
+  const op = operation.trim().toLowerCase();
+  if (op.startsWith("add member to role") || op.startsWith("add eligible member to role")) return "audit.role-member-added";
+  if (op.startsWith("remove member from role") || op.startsWith("remove eligible member from role")) return "audit.role-member-removed";
+  if (op === "add service principal credentials") return "audit.sp-credentials-added";
+  if (op.startsWith("update application")) return "audit.app-updated";
+  if (/^(add|update|delete) conditional access policy$/.test(op)) return "audit.ca-policy-updated";
+  if (op === "consent to application") return "audit.consent";
+  if (op === "update user") return "audit.user-updated";
+  if (op === "user registered security info" || op === "admin registered security info") return "audit.security-info-registered";
+  return undefined;
+}
+
+function asArray(v: unknown): unknown[] {
+  const p = parseMaybeJson(v);
+  return Array.isArray(p) ? p : [];
+}
+
+/** A modified property's value as text: Entra writes them JSON-encoded (`"\"Global Administrator\""`). */
+function propertyText(v: unknown): string {
+  const p = parseMaybeJson(v);
+  if (typeof p === "string") return p;
+  if (Array.isArray(p) && typeof p[0] === "string") return p[0];
+  return typeof v === "string" ? v : "";
+}
+
+function modifiedProperty(targets: unknown[], name: string): string {
+  for (const t of targets) {
+    for (const m of asArray(isRecord(t) ? t["modifiedProperties"] : undefined)) {
+      if (isRecord(m) && String(m["displayName"] ?? "").toLowerCase() === name.toLowerCase()) {
+        const v = propertyText(m["newValue"]);
+        if (v !== "") return v;
+      }
+    }
+  }
+  return "";
+}
+
+function roleName(targets: unknown[]): string {
+  const fromProperty = modifiedProperty(targets, "Role.DisplayName");
+  if (fromProperty !== "") return fromProperty;
+  for (const t of targets) if (isRecord(t) && String(t["type"] ?? "").toLowerCase() === "role") return String(t["displayName"] ?? "");
+  return "";
+}
+
+function isAdminRole(role: string): boolean {
+  return /administrator/i.test(role);
+}
+
+interface Op {
+  row: Row;
+  at: string;
+  atMs: number;
+  name: string;
+  code: string | undefined;
+  result: string;
+  initiator: string;
+  ip: string;
+  targets: unknown[];
+  targetUpn: string;
+  initiatedByUser: boolean;
+  targetsUser: boolean;
+}
+
+function readOp(row: Row, upn: string): Op | undefined {
+  const at = timeOf(row, "ActivityDateTime", "TimeGenerated");
+  if (at === undefined) return undefined;
+  const initiatedBy = dynamic(row, "InitiatedBy");
+  const initiatorUpn = text(row, "InitiatorUpn") || memberText(initiatedBy, "user", "userPrincipalName");
+  const initiator = initiatorUpn || text(row, "InitiatorApp") || memberText(initiatedBy, "app", "displayName");
+  const targets = asArray(row["TargetResources"]);
+  const userTarget = targets.find(
+    (t) => isRecord(t) && typeof t["userPrincipalName"] === "string" && t["userPrincipalName"].toLowerCase() === upn.toLowerCase(),
+  );
+  const firstUpn = targets.map((t) => (isRecord(t) && typeof t["userPrincipalName"] === "string" ? t["userPrincipalName"] : "")).find((x) => x !== "");
+  const named = targets.map((t) => (isRecord(t) ? String(t["displayName"] ?? "") : "")).find((x) => x !== "");
+  return {
+    row,
+    at,
+    atMs: ms(at),
+    name: text(row, "OperationName"),
+    code: codeFor(text(row, "OperationName")),
+    result: text(row, "Result"),
+    initiator,
+    ip: text(row, "InitiatorIp") || memberText(initiatedBy, "user", "ipAddress"),
+    targets,
+    targetUpn: userTarget ? upn : (firstUpn ?? ""),
+    initiatedByUser: initiatorUpn.toLowerCase() === upn.toLowerCase(),
+    targetsUser: userTarget !== undefined,
+  };
+}
+
+/** Roles the user held at `atMs`: today's roles with later additions undone and later removals restored. */
+function rolesAt(atMs: number, currentRoles: readonly string[], roleChanges: ReadonlyArray<{ atMs: number; role: string; added: boolean }>): Set<string> {
+  const roles = new Set(currentRoles.map((r) => r.toLowerCase()));
+  const later = roleChanges.filter((c) => c.atMs > atMs).sort((a, b) => b.atMs - a.atMs);
+  for (const c of later) {
+    if (c.added) roles.delete(c.role.toLowerCase());
+    else roles.add(c.role.toLowerCase());
+  }
+  return roles;
+}
+
+const evidenceColumns = ["Id", "CorrelationId", "OperationName", "Result", "ResultReason", "InitiatorUpn", "InitiatorIp", "InitiatorApp", "LoggedByService"] as const;
+
+function opEvidence(op: Op): Row {
+  const targets = op.targets.map((t) => (isRecord(t) ? pick(t, ["id", "displayName", "type", "userPrincipalName"]) : t));
+  return { ActivityDateTime: op.at, ...pick(op.row, evidenceColumns), InitiatedBy: op.initiator, TargetResources: targets };
+}
+
+export function analyzeAudit(input: AnalyzerInput): AnalysisResult {
+  const w = parseWith("audit", withSchema, input.with);
+  const upn = w.upn;
+  const startMs = w.incidentStart === null ? undefined : ms(w.incidentStart);
+  const seen = new Set<string>();
+  const ops: Op[] = [];
+  input.rows.forEach((row, i) => {
+    const op = readOp(row, upn);
+    if (!op || !(op.initiatedByUser || op.targetsUser)) return;
+    const key = text(row, "Id") || `${text(row, "CorrelationId")}|${op.at}|${op.name}|${i}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    ops.push(op);
+  });
+  ops.sort((a, b) => a.atMs - b.atMs);
+
+  const roleChanges = ops
+    .filter((o) => o.targetsUser && o.result.toLowerCase() !== "failure" && (o.code === "audit.role-member-added" || o.code === "audit.role-member-removed"))
+    .map((o) => ({ atMs: o.atMs, role: roleName(o.targets), added: o.code === "audit.role-member-added" }))
+    .filter((c) => c.role !== "");
+
+  const findings: Finding[] = [];
+  const operations: AuditOperation[] = [];
+  const registrations: SecurityInfoRegistration[] = [];
+  for (const op of ops) {
+    if (!op.code) continue;
+    const after = startMs !== undefined && op.atMs >= startMs;
+    let code = op.code;
+    const data: Record<string, unknown> = { operationName: op.name, result: op.result, afterIncidentStart: after };
+    let what = op.name;
+    if (code === "audit.consent") {
+      const appName = op.targets.map((t) => (isRecord(t) ? String(t["displayName"] ?? "") : "")).find((x) => x !== "") ?? "";
+      const adminConsent = /^true$/i.test(modifiedProperty(op.targets, "ConsentContext.IsAdminConsent"));
+      if (op.initiatedByUser) {
+        const held = [...rolesAt(op.atMs, w.currentRoles ?? [], roleChanges)];
+        const admin = held.some(isAdminRole) || adminConsent;
+        code = admin ? "audit.consent-admin" : "audit.consent-non-admin";
+        data["rolesAtTheTime"] = held;
+      } else code = "audit.consent-admin";
+      data["application"] = appName;
+      data["isAdminConsent"] = adminConsent;
+      what = `consent to application ${appName || "(unnamed)"}${code === "audit.consent-non-admin" ? " by a user without an admin role" : ""}`;
+    } else if (code === "audit.role-member-added" || code === "audit.role-member-removed") {
+      const role = roleName(op.targets);
+      data["role"] = role;
+      what = `${code === "audit.role-member-added" ? "added" : "removed"} ${op.targetUpn || "a member"} ${code === "audit.role-member-added" ? "to" : "from"} role ${role || "(unnamed)"}`;
+    } else if (code === "audit.security-info-registered") {
+      const detail = text(op.row, "ResultReason");
+      const method = classifySecurityInfo(detail);
+      Object.assign(data, method, { detail });
+      what = `security info registered: ${detail || "(no detail)"} (${method.methodType}${method.phoneType ? `, ${method.phoneType}` : ""})`;
+      if (op.result.toLowerCase() !== "failure") {
+        const reg: SecurityInfoRegistration = { at: op.at, methodType: method.methodType, detail, initiatedBy: op.initiator, ip: op.ip, afterIncidentStart: after };
+        if (method.phoneType) reg.phoneType = method.phoneType;
+        registrations.push(reg);
+      }
+    } else if (code === "audit.app-updated" || code === "audit.sp-credentials-added" || code === "audit.ca-policy-updated") {
+      const name = op.targets.map((t) => (isRecord(t) ? String(t["displayName"] ?? "") : "")).find((x) => x !== "") ?? "";
+      data["target"] = name;
+      what = `${op.name}: ${name || "(unnamed)"}`;
+    } else if (code === "audit.user-updated") {
+      const changed = op.targets.flatMap((t) => asArray(isRecord(t) ? t["modifiedProperties"] : undefined)).map((m) => (isRecord(m) ? String(m["displayName"] ?? "") : "")).filter((x) => x !== "");
+      data["modifiedProperties"] = changed;
+      what = `updated user ${op.targetUpn || ""}${changed.length ? ` (${changed.slice(0, 6).join(", ")})` : ""}`.trim();
+    }
+    const rule = severities[code] ?? { after: "medium", before: "info" };
+    let severity: Severity = after ? rule.after : rule.before;
+    // A failed operation changed nothing: record it, but never above low.
+    if (op.result.toLowerCase() === "failure") severity = minSeverity(severity, "low");
+    operations.push({
+      code,
+      at: op.at,
+      operationName: op.name,
+      result: op.result,
+      initiatedBy: op.initiator,
+      ip: op.ip,
+      target: op.targetUpn || String(data["target"] ?? data["application"] ?? ""),
+      afterIncidentStart: after,
+      id: text(op.row, "Id"),
+      correlationId: text(op.row, "CorrelationId"),
+    });
+    findings.push({
+      code,
+      severity,
+      occurredAt: op.at,
+      summary: `${op.initiator || "unknown initiator"}${op.ip ? ` (${op.ip})` : ""}: ${what}${after ? ", after the incident start" : ""}`,
+      evidence: [opEvidence(op)],
+      subject: upn,
+      data,
+    });
+  }
+
+  return {
+    findings,
+    outputs: { securityInfoRegistrations: registrations, operations, operationCount: ops.length },
+  };
+}
+
+export const auditAnalyzer: AnalyzerDefinition = {
+  name: "audit",
+  description: "Audit scoping: role changes, app and service-principal credentials, CA policy changes, consents, user updates, security-info registrations",
+  outputs: ["securityInfoRegistrations", "operations", "operationCount"],
+  analyze: analyzeAudit,
+};
