@@ -118,7 +118,7 @@ export interface ForbiddenContext {
   roles: string[];
   /** The permission the refused write declared (WriteRequest.permission). */
   permission?: string;
-  /** One line naming the refused write (WriteRequest.summary). */
+  /** The refused write as a verb phrase ("block sign-in for alex@contoso.com"), e.g. WriteRequest.summary. */
   write?: string;
 }
 
@@ -139,7 +139,8 @@ export function explainForbidden(error: AzirError, context: ForbiddenContext): A
       exitCode: ExitCode.auth,
     });
   }
-  return new AzirError("permission", `Graph refused ${context.write ?? "the write"} on ${context.upn}: the identity lacks ${permission}`, {
+  const refused = context.write ? `Graph refused to ${context.write}` : `Graph refused the write on ${context.upn}`;
+  return new AzirError("permission", `${refused}: the identity lacks ${permission}`, {
     hint: `grant ${permission} to the identity azir runs as (run \`azir doctor\` to see what it holds)`,
     details,
     cause: error,

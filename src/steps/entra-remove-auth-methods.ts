@@ -205,7 +205,7 @@ function failure(
       upn: first.write.target,
       roles,
       permission: first.write.permission,
-      write: first.write.summary,
+      write: `remove ${failed.map((f) => nameOf(f.write, planned)).join(", ")} from ${first.write.target}`,
     });
   }
   const names = failed.map((f) => nameOf(f.write, planned));

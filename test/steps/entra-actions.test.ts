@@ -1,0 +1,261 @@
+import { describe, expect, it } from "vitest";
+import { AzirError, ExitCode } from "../../src/core/errors.js";
+import type { WriteRequest } from "../../src/core/ports.js";
+import { adminTargetNote, explainForbidden } from "../../src/steps/admin-target.js";
+import { blockSignIn } from "../../src/steps/entra-block-sign-in.js";
+import { confirmCompromised } from "../../src/steps/entra-confirm-compromised.js";
+import { revokeSessions } from "../../src/steps/entra-revoke-sessions.js";
+import { actionNames, actions, findAction } from "../../src/steps/index.js";
+import { FakeGraph, alexId, alexUpn, globalAdminTemplate, makeContext, roleAssignmentsKey, userResources } from "./fake-graph.js";
+
+function forbidden(path: string): AzirError {
+  return new AzirError("permission", `Graph answered 403 on PATCH ${path}: the identity lacks User.EnableDisableAccount.All`, {
+    details: ["service: Graph", "status: 403", "code: Authorization_RequestDenied"],
+  });
+}
+
+describe("entra.blockSignIn", () => {
+  it("plans exactly one PATCH of accountEnabled with the declared permission", async () => {
+    const graph = new FakeGraph(userResources());
+    const ctx = makeContext(graph);
+    const input = blockSignIn.input.parse({ upn: alexUpn });
+    await blockSignIn.preflight!(input, ctx);
+    expect(await blockSignIn.isDone(input, ctx)).toEqual({ done: false });
+    const plan = await blockSignIn.plan(input, ctx);
+    expect(plan.writes).toEqual([
+      {
+        service: "graph",
+        method: "PATCH",
+        path: `/users/${alexId}`,
+        body: { accountEnabled: false },
+        permission: "User.EnableDisableAccount.All + User.Read.All",
+        summary: "block sign-in for alex@contoso.com",
+        target: alexUpn,
+        phase: 0,
+      },
+    ]);
+    expect(plan.outputs).toEqual({ userId: alexId, roles: [] });
+    expect(ctx.notes).toEqual([]);
+    // preflight, isDone and plan share one read of the user
+    expect(graph.reads.filter((r) => r.path.startsWith("/users/")).length).toBe(1);
+    expect(graph.reads[0]!.path).toBe("/users/alex%40contoso.com");
+  });
+
+  it("is done when sign-in is already blocked", async () => {
+    const ctx = makeContext(new FakeGraph(userResources({ accountEnabled: false })));
+    const input = blockSignIn.input.parse({ upn: alexUpn });
+    expect(await blockSignIn.isDone(input, ctx)).toEqual({ done: true, reason: "sign-in already blocked" });
+  });
+
+  it("accepts an object id and refuses anything else before a request is made", async () => {
+    expect(blockSignIn.input.safeParse({ upn: alexId }).success).toBe(true);
+    for (const bad of ["alex", "alex@contoso.com/../../", "alex@contoso.com?$select=x", "' or 1 eq 1", "../users", ""]) {
+      expect(blockSignIn.input.safeParse({ upn: bad }).success, bad).toBe(false);
+    }
+  });
+
+  it("fails with a not-found AzirError for an unknown user", async () => {
+    const ctx = makeContext(new FakeGraph());
+    const input = blockSignIn.input.parse({ upn: "nobody@contoso.com" });
+    await expect(blockSignIn.isDone(input, ctx)).rejects.toMatchObject({ code: "not-found", message: "no user nobody@contoso.com in the directory" });
+  });
+});
+
+describe("admin targets", () => {
+  const adminGraph = (): FakeGraph =>
+    new FakeGraph(
+      { ...userResources(), "/roleManagement/directory/roleDefinitions/dddddddd-0000-4000-8000-000000000001": { id: "x", displayName: "Helpdesk Tier 2" } },
+      {
+        [roleAssignmentsKey]: [
+          { id: "ra1", principalId: alexId, roleDefinitionId: globalAdminTemplate, directoryScopeId: "/" },
+          { id: "ra2", principalId: alexId, roleDefinitionId: "dddddddd-0000-4000-8000-000000000001", directoryScopeId: "/" },
+        ],
+      },
+    );
+
+  it("notes an administrator target before any write and names the roles in outputs", async () => {
+    const ctx = makeContext(adminGraph());
+    const input = blockSignIn.input.parse({ upn: alexUpn });
+    await blockSignIn.preflight!(input, ctx);
+    expect(ctx.notes.map((n) => n.summary)).toEqual([
+      "alex@contoso.com holds Global Administrator and Helpdesk Tier 2: acting on an administrator needs Privileged Authentication Administrator or Global Administrator",
+    ]);
+    const plan = await blockSignIn.plan(input, ctx);
+    expect(plan.outputs?.roles).toEqual(["Global Administrator", "Helpdesk Tier 2"]);
+    // already noted by the preflight: not repeated in the plan
+    expect(plan.notes).toEqual([]);
+  });
+
+  it("puts the note in the plan when no preflight ran", async () => {
+    const ctx = makeContext(adminGraph());
+    const plan = await revokeSessions.plan(revokeSessions.input.parse({ upn: alexUpn }), ctx);
+    expect(plan.notes[0]).toMatch(/^alex@contoso.com holds Global Administrator and Helpdesk Tier 2: acting on an administrator/);
+  });
+
+  it("does not fail when roles cannot be read", async () => {
+    const graph = new FakeGraph(userResources(), {}, { [roleAssignmentsKey]: forbidden("/roleManagement/directory/roleAssignments") });
+    const ctx = makeContext(graph);
+    const input = blockSignIn.input.parse({ upn: alexUpn });
+    await blockSignIn.preflight!(input, ctx);
+    expect(ctx.notes[0]!.summary).toContain("could not check whether alex@contoso.com holds a directory role (needs RoleManagement.Read.Directory)");
+    expect((await blockSignIn.plan(input, ctx)).writes).toHaveLength(1);
+  });
+
+  it("explainForbidden turns a 403 on an administrator into the role message", () => {
+    const e = explainForbidden(forbidden(`/users/${alexId}`), {
+      upn: alexUpn,
+      roles: ["Global Administrator"],
+      permission: "User.EnableDisableAccount.All + User.Read.All",
+      write: "block sign-in for alex@contoso.com",
+    });
+    expect(e).toBeInstanceOf(AzirError);
+    expect(e.code).toBe("permission");
+    expect(e.exitCode).toBe(ExitCode.auth);
+    expect(e.message).toBe(adminTargetNote(alexUpn, ["Global Administrator"]));
+    expect(e.message).toBe("alex@contoso.com holds Global Administrator: acting on an administrator needs Privileged Authentication Administrator or Global Administrator");
+    expect(e.hint).toContain("Privileged Authentication Administrator");
+    expect(e.hint).toContain("User.EnableDisableAccount.All + User.Read.All");
+    expect(e.details).toContain("status: 403");
+  });
+
+  it("explainForbidden names the missing permission for a regular user, and leaves other errors alone", () => {
+    const e = explainForbidden(forbidden(`/users/${alexId}`), { upn: alexUpn, roles: [], permission: "User.RevokeSessions.All" });
+    expect(e.message).toBe("Graph refused the write on alex@contoso.com: the identity lacks User.RevokeSessions.All");
+    expect(e.exitCode).toBe(4);
+    const other = new AzirError("service", "Graph answered 500");
+    expect(explainForbidden(other, { upn: alexUpn, roles: ["Global Administrator"] })).toBe(other);
+  });
+
+  it("apply translates a 403 from the write gate for an administrator", async () => {
+    const ctx = makeContext(adminGraph());
+    const input = blockSignIn.input.parse({ upn: alexUpn });
+    const plan = await blockSignIn.plan(input, ctx);
+    const send = async (w: WriteRequest): Promise<unknown> => {
+      throw forbidden(w.path);
+    };
+    await expect(blockSignIn.apply!(plan, input, ctx, send)).rejects.toMatchObject({
+      code: "permission",
+      message: expect.stringContaining("holds Global Administrator and Helpdesk Tier 2"),
+    });
+  });
+});
+
+describe("entra.revokeSessions", () => {
+  const parse = (extra: Record<string, unknown>) => revokeSessions.input.parse({ upn: alexUpn, ...extra });
+
+  it("plans the POST and records when to verify", async () => {
+    const ctx = makeContext(new FakeGraph(userResources()));
+    const input = parse({ incidentStart: "2026-11-20T08:00:00Z", lastSuccessAt: "2026-11-24T22:00:00Z" });
+    expect(await revokeSessions.isDone(input, ctx)).toEqual({ done: false });
+    const plan = await revokeSessions.plan(input, ctx);
+    expect(plan.writes).toEqual([
+      {
+        service: "graph",
+        method: "POST",
+        path: `/users/${alexId}/revokeSignInSessions`,
+        permission: "User.RevokeSessions.All",
+        summary: "revoke refresh tokens and sessions of alex@contoso.com",
+        target: alexUpn,
+        phase: 0,
+      },
+    ]);
+    expect(plan.outputs).toMatchObject({ userId: alexId, revokedAt: "2026-11-25T09:00:00.000Z", verifyAfter: "2026-11-25T09:15:00.000Z" });
+    expect(plan.notes.join("\n")).toContain("up to about 15 minutes with continuous access evaluation");
+  });
+
+  it("apply stamps the actual revocation time and the verify time", async () => {
+    const ctx = makeContext(new FakeGraph(userResources()));
+    const input = parse({ incidentStart: "2026-11-20T08:00:00Z" });
+    const plan = await revokeSessions.plan(input, ctx);
+    ctx.clock.advance(4 * 60_000); // a confirmation prompt waited four minutes
+    const sent: WriteRequest[] = [];
+    const result = await revokeSessions.apply!(plan, input, ctx, async (w) => {
+      sent.push(w);
+      return { value: true };
+    });
+    expect(sent).toEqual(plan.writes);
+    expect(result.outputs).toMatchObject({ revokedAt: "2026-11-25T09:04:00.000Z", verifyAfter: "2026-11-25T09:19:00.000Z" });
+    expect(result.notes?.[0]).toContain("run `azir verify alex@contoso.com` after 2026-11-25T09:19:00.000Z");
+  });
+
+  it("apply treats value:false as a failure", async () => {
+    const ctx = makeContext(new FakeGraph(userResources()));
+    const input = parse({});
+    const plan = await revokeSessions.plan(input, ctx);
+    await expect(revokeSessions.apply!(plan, input, ctx, async () => ({ value: false }))).rejects.toMatchObject({ code: "service" });
+  });
+
+  it("is done only when sessions were revoked after both the incident start and the last success", async () => {
+    const revokedAt = "2026-11-25T08:30:00Z";
+    const cases: Array<[Record<string, unknown>, boolean]> = [
+      [{ incidentStart: "2026-11-20T08:00:00Z", lastSuccessAt: "2026-11-25T08:00:00Z" }, true],
+      [{ incidentStart: "2026-11-20T08:00:00Z", lastSuccessAt: "2026-11-25T08:45:00Z" }, false],
+      [{ incidentStart: "2026-11-25T08:30:00Z", lastSuccessAt: null }, false], // not strictly later
+      [{ incidentStart: null, lastSuccessAt: "2026-11-25T08:00:00Z" }, true],
+      [{ incidentStart: null, lastSuccessAt: null }, false],
+      [{}, false],
+    ];
+    for (const [extra, done] of cases) {
+      const ctx = makeContext(new FakeGraph(userResources({ signInSessionsValidFromDateTime: revokedAt })));
+      const check = await revokeSessions.isDone(parse(extra), ctx);
+      expect(check.done, JSON.stringify(extra)).toBe(done);
+      if (check.done) expect(check.reason).toContain("sessions were last revoked at 2026-11-25T08:30:00Z");
+    }
+  });
+
+  it("refuses a malformed time", () => {
+    expect(revokeSessions.input.safeParse({ upn: alexUpn, incidentStart: "yesterday" }).success).toBe(false);
+    expect(revokeSessions.input.parse({ upn: alexUpn, incidentStart: "" }).incidentStart).toBeNull();
+  });
+});
+
+describe("entra.confirmCompromised", () => {
+  const riskyPath = `/identityProtection/riskyUsers/${alexId}`;
+
+  it("is not done when Identity Protection has no record (404), and plans the POST", async () => {
+    const ctx = makeContext(new FakeGraph(userResources()));
+    const input = confirmCompromised.input.parse({ upn: alexUpn });
+    expect(await confirmCompromised.isDone(input, ctx)).toEqual({ done: false });
+    const plan = await confirmCompromised.plan(input, ctx);
+    expect(plan.writes).toEqual([
+      {
+        service: "graph",
+        method: "POST",
+        path: "/identityProtection/riskyUsers/confirmCompromised",
+        body: { userIds: [alexId] },
+        permission: "IdentityRiskyUser.ReadWrite.All",
+        summary: "confirm alex@contoso.com compromised in Identity Protection",
+        target: alexUpn,
+        phase: 0,
+      },
+    ]);
+    expect(plan.notes[0]).toContain("1 request per second per tenant");
+  });
+
+  it("is not done while the user is only at risk, done once confirmed", async () => {
+    const atRisk = makeContext(new FakeGraph({ ...userResources(), [riskyPath]: { id: alexId, riskState: "atRisk", riskLevel: "high" } }));
+    expect(await confirmCompromised.isDone(confirmCompromised.input.parse({ upn: alexUpn }), atRisk)).toEqual({ done: false });
+    const confirmed = makeContext(
+      new FakeGraph({ ...userResources(), [riskyPath]: { id: alexId, riskState: "confirmedCompromised", riskLastUpdatedDateTime: "2026-11-25T08:40:00Z" } }),
+    );
+    expect(await confirmCompromised.isDone(confirmCompromised.input.parse({ upn: alexUpn }), confirmed)).toEqual({
+      done: true,
+      reason: "already confirmed compromised in Identity Protection (since 2026-11-25T08:40:00Z)",
+    });
+  });
+});
+
+describe("registry", () => {
+  it("registers the four actions in containment order with their permissions", () => {
+    expect(actionNames).toEqual(["entra.blockSignIn", "entra.revokeSessions", "entra.removeAuthMethods", "entra.confirmCompromised"]);
+    for (const name of actionNames) {
+      const action = findAction(name)!;
+      expect(action.name).toBe(name);
+      expect(action.permissions.length).toBeGreaterThan(0);
+      expect(action.description).not.toBe("");
+    }
+    expect(actions["entra.removeAuthMethods"]!.permissions).toContain("UserAuthenticationMethod.ReadWrite.All");
+    expect(findAction("toString")).toBeUndefined();
+    expect(findAction("entra.deleteUser")).toBeUndefined();
+  });
+});

@@ -1,0 +1,201 @@
+import { describe, expect, it } from "vitest";
+import { AzirError } from "../../src/core/errors.js";
+import type { WriteRequest } from "../../src/core/ports.js";
+import { phoneMethodIds } from "../../src/steps/auth-methods.js";
+import { removeAuthMethods } from "../../src/steps/entra-remove-auth-methods.js";
+import { FakeGraph, alexId, alexUpn, globalAdminTemplate, makeContext, roleAssignmentsKey, userResources } from "./fake-graph.js";
+
+const start = "2026-11-20T08:00:00Z";
+const methodsPath = `/users/${alexId}/authentication/methods`;
+const password = { "@odata.type": "#microsoft.graph.passwordAuthenticationMethod", id: "28c10230-6103-485e-b985-444c60001490", createdDateTime: "2024-01-01T00:00:00Z" };
+const ownApp = { "@odata.type": "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod", id: "aaaaaaaa-0000-4000-8000-000000000001", displayName: "iPhone", createdDateTime: "2025-03-01T10:00:00Z" };
+const evilApp = { "@odata.type": "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod", id: "aaaaaaaa-0000-4000-8000-000000000002", displayName: "SM-G991B", createdDateTime: "2026-11-20T08:14:00Z" };
+const evilFido = { "@odata.type": "#microsoft.graph.fido2AuthenticationMethod", id: "-2_GRUg2-HYz6_1YG4YRAQ2", displayName: "Key", createdDateTime: "2026-11-20T09:00:00Z" };
+const mobile = { "@odata.type": "#microsoft.graph.phoneAuthenticationMethod", id: phoneMethodIds.mobile, phoneType: "mobile", phoneNumber: "+1 4255550100" };
+const alternate = { "@odata.type": "#microsoft.graph.phoneAuthenticationMethod", id: phoneMethodIds.alternateMobile, phoneType: "alternateMobile", phoneNumber: "+44 7700900123" };
+const platform = { "@odata.type": "#microsoft.graph.platformCredentialAuthenticationMethod", id: "cccccccc-0000-4000-8000-000000000001" };
+
+const reg = (phoneType: "mobile" | "alternateMobile") => ({
+  at: "2026-11-20T08:20:00Z",
+  methodType: "phone",
+  phoneType,
+  detail: "User registered security info",
+  initiatedBy: "alex@contoso.com",
+  afterIncidentStart: true,
+});
+
+function setup(methods: unknown[], extra: Record<string, unknown> = {}) {
+  const graph = new FakeGraph(userResources(), { [methodsPath]: methods, ...(extra.collections as Record<string, unknown[]>) });
+  const ctx = makeContext(graph);
+  const input = removeAuthMethods.input.parse({ upn: alexUpn, incidentStart: start, registrations: [reg("mobile"), reg("alternateMobile")], ...extra.input as object });
+  return { graph, ctx, input };
+}
+
+const deletePath = (collection: string, id: string): string => `/users/${alexId}/authentication/${collection}/${encodeURIComponent(id)}`;
+
+describe("entra.removeAuthMethods plan", () => {
+  it("plans one DELETE per attacker-added method, alternateMobile before mobile, and keeps the rest", async () => {
+    const { ctx, input, graph } = setup([password, ownApp, evilApp, mobile, alternate, evilFido, platform]);
+    expect(await removeAuthMethods.isDone(input, ctx)).toEqual({ done: false });
+    const plan = await removeAuthMethods.plan(input, ctx);
+    expect(plan.writes.map((w) => [w.method, w.path, w.phase, w.permission, w.body])).toEqual([
+      ["DELETE", deletePath("phoneMethods", alternate.id), 0, "UserAuthenticationMethod.ReadWrite.All", undefined],
+      ["DELETE", deletePath("microsoftAuthenticatorMethods", evilApp.id), 0, "UserAuthenticationMethod.ReadWrite.All", undefined],
+      ["DELETE", deletePath("fido2Methods", evilFido.id), 0, "UserAuthenticationMethod.ReadWrite.All", undefined],
+      ["DELETE", deletePath("phoneMethods", mobile.id), 1, "UserAuthenticationMethod.ReadWrite.All", undefined],
+    ]);
+    expect(plan.writes.every((w) => w.service === "graph" && w.target === alexUpn)).toBe(true);
+    expect(plan.writes[1]!.summary).toBe("remove Microsoft Authenticator (SM-G991B) aaaaaaaa-0000-4000-8000-000000000002 from alex@contoso.com (created at 2026-11-20T08:14:00Z, at or after the incident start 2026-11-20T08:00:00Z)");
+    const outputs = plan.outputs!;
+    expect((outputs.kept as Array<{ id: string }>).map((m) => m.id)).toEqual([password.id, ownApp.id]);
+    expect(outputs.unknown).toEqual([{ id: platform.id, odataType: platform["@odata.type"], reason: expect.any(String) }]);
+    expect(plan.notes.some((n) => n.includes("platformCredentialAuthenticationMethod"))).toBe(true);
+    // isDone and plan share one listing
+    expect(graph.reads.filter((r) => r.path === methodsPath)).toHaveLength(1);
+  });
+
+  it("is done when no attacker-added method remains, and still notes what it left alone", async () => {
+    const { ctx, input } = setup([password, ownApp, platform]);
+    expect(await removeAuthMethods.isDone(input, ctx)).toEqual({ done: true, reason: "no attacker-added methods remain" });
+    expect(ctx.notes.map((n) => n.summary).join("\n")).toContain("platformCredentialAuthenticationMethod");
+  });
+
+  it("is done without an incident start or baseline, with the reason in a note", async () => {
+    const { ctx, input } = setup([password, evilApp], { input: { incidentStart: null, registrations: null } });
+    expect(await removeAuthMethods.isDone(input, ctx)).toMatchObject({ done: true });
+    expect(ctx.notes[0]!.summary).toContain("no incident start");
+  });
+
+  it("uses the baseline when one is given", async () => {
+    const { ctx, input } = setup([password, ownApp, mobile], { input: { incidentStart: null, registrations: [], baseline: { methodIds: [password.id, mobile.id] } } });
+    const plan = await removeAuthMethods.plan(input, ctx);
+    expect(plan.writes.map((w) => w.path)).toEqual([deletePath("microsoftAuthenticatorMethods", ownApp.id)]);
+  });
+
+  it("carries the admin note and roles", async () => {
+    const graph = new FakeGraph(userResources(), {
+      [methodsPath]: [evilApp],
+      [roleAssignmentsKey]: [{ id: "ra", principalId: alexId, roleDefinitionId: globalAdminTemplate, directoryScopeId: "/" }],
+    });
+    const ctx = makeContext(graph);
+    const input = removeAuthMethods.input.parse({ upn: alexUpn, incidentStart: start, registrations: [] });
+    await removeAuthMethods.preflight!(input, ctx);
+    const plan = await removeAuthMethods.plan(input, ctx);
+    expect(ctx.notes[0]!.summary).toBe(
+      "alex@contoso.com holds Global Administrator: acting on an administrator needs Privileged Authentication Administrator or Global Administrator",
+    );
+    expect(plan.outputs?.roles).toEqual(["Global Administrator"]);
+  });
+
+  it("rejects a registration of a method type outside the contract", () => {
+    expect(
+      removeAuthMethods.input.safeParse({ upn: alexUpn, incidentStart: start, registrations: [{ ...reg("mobile"), methodType: "carrierPigeon" }] }).success,
+    ).toBe(false);
+  });
+});
+
+/** A 400 as the Graph adapter raises it for the default method. */
+function defaultRefusal(path: string): AzirError {
+  const e = new AzirError(
+    "service",
+    `Graph answered 400 on DELETE ${path}: Cannot delete default method with other methods configured. Please change default method before deletion.`,
+    { details: ["service: Graph", "status: 400", "code: badRequest"] },
+  );
+  return Object.assign(e, { status: 400 });
+}
+
+describe("entra.removeAuthMethods apply", () => {
+  it("retries the default method after all the others, so it goes last", async () => {
+    const { ctx, input } = setup([password, evilApp, evilFido, alternate]);
+    const plan = await removeAuthMethods.plan(input, ctx);
+    const defaultPath = deletePath("microsoftAuthenticatorMethods", evilApp.id);
+    const remaining = new Set(plan.writes.map((w) => w.path));
+    const log: string[] = [];
+    const send = async (w: WriteRequest): Promise<unknown> => {
+      // Graph's rule: the default method cannot go while other methods remain.
+      if (w.path === defaultPath && remaining.size > 1) {
+        log.push(`refused ${w.path}`);
+        throw defaultRefusal(w.path);
+      }
+      await new Promise((r) => setTimeout(r, 5));
+      remaining.delete(w.path);
+      log.push(`deleted ${w.path}`);
+      return undefined;
+    };
+    const result = await removeAuthMethods.apply!(plan, input, ctx, send);
+    expect(log.at(-1)).toBe(`deleted ${defaultPath}`);
+    expect(log.filter((l) => l.startsWith("refused"))).toEqual([`refused ${defaultPath}`]);
+    expect(remaining.size).toBe(0);
+    expect((result.outputs!.removed as Array<{ id: string }>).map((m) => m.id).sort()).toEqual([alternate.id, evilApp.id, evilFido.id].sort());
+    expect(result.notes!.join("\n")).toContain("retried last");
+  });
+
+  it("sends phase 0 concurrently and mobile only after alternateMobile", async () => {
+    const { ctx, input } = setup([evilApp, mobile, alternate, evilFido]);
+    const plan = await removeAuthMethods.plan(input, ctx);
+    let inFlight = 0;
+    let peak = 0;
+    const order: string[] = [];
+    const send = async (w: WriteRequest): Promise<unknown> => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((r) => setTimeout(r, 10));
+      inFlight--;
+      order.push(w.path);
+      return undefined;
+    };
+    await removeAuthMethods.apply!(plan, input, ctx, send);
+    expect(peak).toBe(3);
+    expect(order.at(-1)).toBe(deletePath("phoneMethods", mobile.id));
+    expect(order.indexOf(deletePath("phoneMethods", alternate.id))).toBeLessThan(order.indexOf(deletePath("phoneMethods", mobile.id)));
+  });
+
+  it("reports a second refusal as an error naming the method, after removing the others", async () => {
+    const { ctx, input } = setup([evilApp, evilFido]);
+    const plan = await removeAuthMethods.plan(input, ctx);
+    const defaultPath = deletePath("fido2Methods", evilFido.id);
+    const deleted: string[] = [];
+    const send = async (w: WriteRequest): Promise<unknown> => {
+      if (w.path === defaultPath) throw defaultRefusal(w.path);
+      deleted.push(w.path);
+      return undefined;
+    };
+    const error = await removeAuthMethods.apply!(plan, input, ctx, send).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(deleted).toEqual([deletePath("microsoftAuthenticatorMethods", evilApp.id)]);
+    expect(error).toBeInstanceOf(AzirError);
+    expect((error as AzirError).message).toBe(`could not remove FIDO2 security key (Key) ${evilFido.id} from alex@contoso.com`);
+    expect((error as AzirError).hint).toContain("default method");
+  });
+
+  it("treats a 404 as already removed and a 403 as a permission error", async () => {
+    const { ctx, input } = setup([evilApp]);
+    const plan = await removeAuthMethods.plan(input, ctx);
+    const gone = await removeAuthMethods.apply!(plan, input, ctx, async () => {
+      throw new AzirError("not-found", "Graph answered 404", { details: ["status: 404"] });
+    });
+    expect((gone.outputs!.removed as unknown[]).length).toBe(1);
+    await expect(
+      removeAuthMethods.apply!(plan, input, ctx, async () => {
+        throw new AzirError("permission", "Graph answered 403", { details: ["status: 403"] });
+      }),
+    ).rejects.toMatchObject({ code: "permission", message:
+        "Graph refused to remove Microsoft Authenticator (SM-G991B) aaaaaaaa-0000-4000-8000-000000000002 from alex@contoso.com: the identity lacks UserAuthenticationMethod.ReadWrite.All",
+    });
+  });
+
+  it("does not retry an unrelated 400", async () => {
+    const { ctx, input } = setup([evilApp]);
+    const plan = await removeAuthMethods.plan(input, ctx);
+    let calls = 0;
+    await expect(
+      removeAuthMethods.apply!(plan, input, ctx, async () => {
+        calls++;
+        throw Object.assign(new AzirError("service", "Graph answered 400: Invalid request", { details: ["status: 400"] }), { status: 400 });
+      }),
+    ).rejects.toMatchObject({ code: "service" });
+    expect(calls).toBe(1);
+  });
+});
