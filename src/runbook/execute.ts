@@ -7,28 +7,15 @@ import type { AnalyzerDefinition, Finding } from "../analyze/types.js";
 import { parseQueryFile, renderQuery } from "../kql/render.js";
 import { createLimiter, runQueryStep, type QueryGap } from "../steps/query-step.js";
 import type { ActionDefinition, ActionPlan, DoneCheck, StepContext } from "../steps/types.js";
+import type { EventInput } from "../timeline/event.js";
 import type { LoadedRunbook } from "./load.js";
 import { dependencyGraph, planRunbook, type RunbookPlan } from "./plan.js";
 import { stepKind, type ActionStep, type QueryStep, type Step, type StepKind } from "./schema.js";
 import { findReferences, isTruthy, resolveTemplates, type TemplateScope } from "./template.js";
 
-export type EventKind =
-  | "run.started"
-  | "run.resumed"
-  | "run.interrupted"
-  | "run.finished"
-  | "query"
-  | "gap"
-  | "finding"
-  | "action"
-  | "action.planned"
-  | "action.skipped"
-  | "error"
-  | "note";
-
 /** Where the executor writes the timeline (the journal, or a test's array). */
 export interface JournalSink {
-  append(event: { kind: EventKind; step?: string; summary: string; occurredAt?: string; data?: Record<string, unknown> }): unknown;
+  append(event: EventInput): unknown;
 }
 
 export interface ExecutorRegistry {
@@ -146,7 +133,12 @@ class Execution {
       journal.append({
         kind: "run.resumed",
         summary: `resumed ${this.runbook.id}: ${this.o.completed?.size ?? 0} completed step(s) are not repeated`,
-        data: { runbook: this.runbook.id, resumedRunId: this.o.resumedRunId, completedSteps: [...(this.o.completed?.keys() ?? [])] },
+        data: {
+          runbook: this.runbook.id,
+          params: this.o.params,
+          resumedRunId: this.o.resumedRunId,
+          completedSteps: [...(this.o.completed?.keys() ?? [])],
+        },
       });
     } else {
       journal.append({
@@ -158,7 +150,7 @@ class Execution {
           file: this.o.loaded.file,
           params: this.o.params,
           dryRun: this.o.dryRun,
-          endpoints: this.o.endpoints,
+          endpoints: { ...this.o.endpoints } as Record<string, string>,
           stages: this.plan.stages,
         },
       });
@@ -192,16 +184,12 @@ class Execution {
       interrupted: `interrupted ${this.runbook.id}; resume with azir run --resume <this journal>`,
       refused: `${this.runbook.id}: the writes were not confirmed; nothing was changed`,
     }[status];
-    this.o.journal.append({
-      kind: status === "interrupted" ? "run.interrupted" : "run.finished",
-      summary,
-      data: {
-        status,
-        steps: Object.fromEntries(steps.map((s) => [s.id, s.status])),
-        writes: this.writes,
-        complete: this.gaps.length === 0,
-      },
-    });
+    const facts = { steps: Object.fromEntries(steps.map((s) => [s.id, s.status])), writes: this.writes, complete: this.gaps.length === 0 };
+    if (status === "interrupted") {
+      this.o.journal.append({ kind: "run.interrupted", summary, data: { reason: "interrupted by the responder", signal: "SIGINT", ...facts } });
+    } else {
+      this.o.journal.append({ kind: "run.finished", summary, data: { status: status === "completed" ? "succeeded" : status, ...facts } });
+    }
     return {
       status,
       plan: this.plan,
@@ -359,7 +347,7 @@ class Execution {
         // A missing table is data azir did not get: a gap, whether or not the step may fail.
         const window = windowText(queryWindow((resolveTemplates(step.with ?? {}, this.scope()) ?? {}) as Record<string, unknown>, this.o.clock.now()));
         this.gaps.push({ step: step.id, query: step.query, window, code: "table-not-found", message: e.message });
-        this.o.journal.append({ kind: "gap", step: step.id, summary: `${step.query}: ${e.message}`, data: { query: step.query, window, code: "table-not-found", reason: e.message } });
+        this.o.journal.append({ kind: "gap", step: step.id, summary: `${step.query}: ${e.message}`, data: { query: queryName(step.query), file: step.query, ...(window ? { window } : {}), code: "table-not-found", reason: e.message } });
       }
       throw e;
     }
@@ -369,7 +357,7 @@ class Execution {
         kind: "gap",
         step: step.id,
         summary: `${step.query}: incomplete data (${gap.code}) for ${gap.window ? `${gap.window.start} .. ${gap.window.end}` : "the whole query"}`,
-        data: { query: step.query, window: gap.window, code: gap.code, reason: gap.message },
+        data: { query: queryName(step.query), file: step.query, ...(gap.window ? { window: gap.window } : {}), code: gap.code, reason: gap.message },
       });
     }
     let outputs: Record<string, unknown> = { rowCount: result.rows.length };
@@ -395,7 +383,7 @@ class Execution {
         step: step.id,
         summary: f.summary,
         occurredAt: f.occurredAt,
-        data: { code: f.code, severity: f.severity, ...(f.subject ? { subject: f.subject } : {}), evidence: f.evidence, ...(f.data ? { facts: f.data } : {}) },
+        data: { code: f.code, severity: f.severity, occurredAt: f.occurredAt, ...(f.subject ? { subject: f.subject } : {}), evidence: f.evidence, ...(f.data ? { data: f.data } : {}) },
       });
     }
     this.outputs[step.id] = outputs;
@@ -405,13 +393,14 @@ class Execution {
       step: step.id,
       summary,
       data: {
-        query: step.query,
-        window: windowText(result.window),
+        name: queryName(step.query),
+        file: step.query,
+        ...(result.window ? { window: windowText(result.window)! } : {}),
         rows: result.rows.length,
         requests: result.requests,
         durationMs: result.durationMs,
         complete: result.gaps.length === 0,
-        status: "completed",
+        status: result.gaps.length ? "partial" : "completed",
         stepCompleted: true,
         outputs,
       },
@@ -483,7 +472,17 @@ class Execution {
       }
     }
     if (all.length === 0) return;
-    if (!(await this.o.confirm!(all))) this.refuse(all.length);
+    if (!(await this.ask(all))) this.refuse(all.length);
+  }
+
+  /** Asks for confirmation; a confirmer that cannot ask (no terminal) refuses with its reason. */
+  private async ask(writes: PendingWrite[]): Promise<boolean> {
+    try {
+      return await this.o.confirm!(writes);
+    } catch (error) {
+      this.firstError ??= toAzirError(error);
+      return false;
+    }
   }
 
   private refuse(count: number): void {
@@ -527,6 +526,7 @@ class Execution {
           data: {
             action: action.name,
             target: w.target,
+            service: w.service,
             method: w.method,
             url: this.urlOf(w),
             ...(w.body === undefined ? {} : { body: w.body }),
@@ -539,7 +539,7 @@ class Execution {
     }
     if (this.o.confirm && !this.confirmedSteps.has(step.id)) {
       const writes = this.pending(step, plan);
-      if (!(await this.o.confirm(writes))) {
+      if (!(await this.ask(writes))) {
         this.refuse(writes.length);
         return { id: step.id, kind: "action", status: "not-run", summary: "not confirmed" };
       }
@@ -567,7 +567,7 @@ class Execution {
         kind: "action",
         step: step.id,
         summary: w.summary,
-        data: { action: action.name, target: w.target, request, permission: w.permission, result: { status: "succeeded" } },
+        data: { action: action.name, service: w.service, target: w.target, request, permission: w.permission, status: "succeeded" },
       });
       return response;
     } catch (error) {
@@ -581,6 +581,11 @@ class Execution {
       throw e;
     }
   }
+}
+
+/** `kql/signins-for-user.kql` -> `signins-for-user`. */
+function queryName(file: string): string {
+  return file.replace(/^.*\//, "").replace(/\.kql$/i, "");
 }
 
 interface FetchResult {

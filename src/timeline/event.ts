@@ -73,7 +73,7 @@ export const runFinishedDataSchema = z.looseObject({
 export const queryDataSchema = z.looseObject({
   name: z.string().describe("Query name (usually the KQL file's base name)"),
   file: z.string().optional().describe("KQL file, relative to the package"),
-  window: windowSchema,
+  window: windowSchema.optional().describe("Time range queried; absent when the query sets no time bound"),
   rows: z.int().nonnegative().describe("Rows returned"),
   durationMs: z.number().nonnegative(),
   status: z
@@ -84,7 +84,7 @@ export const queryDataSchema = z.looseObject({
 
 export const gapDataSchema = z.looseObject({
   query: z.string().describe("Query name whose data is incomplete"),
-  window: windowSchema,
+  window: windowSchema.optional().describe("Time range affected; absent when the whole query is affected"),
   reason: z.string().describe("Why the data is incomplete, e.g. PartialError, row limit, timeout, table missing"),
   code: z.string().optional(),
 });

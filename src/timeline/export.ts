@@ -116,7 +116,7 @@ function toMarkdown(doc: TimelineDocument): string {
   if (doc.gaps.length > 0) {
     out.push(`## Gaps (${doc.gaps.length})`, "");
     for (const g of doc.gaps) {
-      out.push(`- ${md(g.data.query)}, ${shortTime(g.data.window.start)} to ${shortTime(g.data.window.end)}: ${md(g.data.reason)}`);
+      out.push(`- ${md(g.data.query)}, ${g.data.window ? `${shortTime(g.data.window.start)} to ${shortTime(g.data.window.end)}` : "whole query"}: ${md(g.data.reason)}`);
     }
     out.push("");
   }
@@ -303,7 +303,7 @@ function toHtml(doc: TimelineDocument): string {
   );
   const gaps = htmlTable(
     ["Query", "Window (UTC)", "Reason"],
-    doc.gaps.map((g) => [t(g.data.query), t(`${shortTime(g.data.window.start)} to ${shortTime(g.data.window.end)}`), t(g.data.reason)]),
+    doc.gaps.map((g) => [t(g.data.query), t(g.data.window ? `${shortTime(g.data.window.start)} to ${shortTime(g.data.window.end)}` : "whole query"), t(g.data.reason)]),
   );
   const events = htmlTable(
     ["#", "Recorded (UTC)", "Occurred (UTC)", "Kind", "Step", "Summary", "Data"],

@@ -1,0 +1,69 @@
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { isAbsolute, resolve } from "node:path";
+import { z } from "zod";
+import { AzirError } from "../core/errors.js";
+import { isUpn } from "../core/validate.js";
+import type { Io } from "./io.js";
+
+const guid = z.string().regex(/^[0-9a-fA-F-]{36}$/, "expected a GUID");
+const httpsUrl = z.url({ protocol: /^https$/ }).describe("An https:// base URL");
+
+export const clouds = ["AzureCloud", "AzureUSGovernment", "AzureChinaCloud"] as const;
+
+/** The config file (YAML): where to act, who never to touch, and endpoint overrides. */
+export const configSchema = z
+  .object({
+    tenant: z.string().optional().describe("Tenant id (GUID) or primary domain."),
+    subscription: guid.optional().describe("Subscription for ARM reads and writes."),
+    workspace: guid.optional().describe("Log Analytics workspace id (the workspace's customerId GUID)."),
+    cloud: z.enum(clouds).optional(),
+    endpoints: z
+      .object({ graph: httpsUrl.optional(), logs: httpsUrl.optional(), arm: httpsUrl.optional(), authority: httpsUrl.optional() })
+      .strict()
+      .optional()
+      .describe("Explicit base URLs (e.g. of `azir tabletop serve`); override the cloud's."),
+    protectedAccounts: z
+      .array(z.string().refine(isUpn, "expected a user principal name"))
+      .optional()
+      .describe("Break-glass and other accounts azir refuses to act on unless --force-protected."),
+    forensics: z
+      .object({ subscription: guid, resourceGroup: z.string(), storageAccount: z.string().optional() })
+      .strict()
+      .optional(),
+    out: z.string().optional().describe("Folder for incident timelines (default ./incidents)."),
+  })
+  .strict();
+export type AzirConfig = z.infer<typeof configSchema>;
+
+/**
+ * Loads the config: --config, else AZIR_CONFIG, else ./azir.config.yaml when present. A malformed file is an
+ * error naming the file and the field; a missing explicit file too.
+ */
+export async function loadConfig(explicit: string | undefined, io: Io): Promise<{ config: AzirConfig; file?: string }> {
+  const named = explicit ?? io.env.AZIR_CONFIG;
+  const file = named ? (isAbsolute(named) ? named : resolve(io.cwd, named)) : resolve(io.cwd, "azir.config.yaml");
+  if (!named && !existsSync(file)) return { config: {} };
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch {
+    throw new AzirError("usage", `config file not found: ${file}`, { hint: "check --config / AZIR_CONFIG" });
+  }
+  const { parseDocument, LineCounter } = await import("yaml");
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    const pos = lines.linePos(e.pos[0]);
+    throw new AzirError("usage", `${file}:${pos.line}:${pos.col}: YAML: ${e.message.split("\n")[0]}`);
+  }
+  const parsed = configSchema.safeParse(doc.toJS() ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new AzirError("usage", `${file}: ${issue.path.join(".") || "(root)"}: ${issue.message}`, {
+      details: parsed.error.issues.slice(1).map((i) => `${i.path.join(".")}: ${i.message}`),
+    });
+  }
+  return { config: parsed.data, file };
+}

@@ -1,0 +1,151 @@
+import { existsSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { systemClock, type Clock } from "../core/clock.js";
+import { AzirError } from "../core/errors.js";
+import { randomIds, type IdSource } from "../core/ids.js";
+import { packageRoot } from "../core/paths.js";
+import type { Endpoints, Ports } from "../core/ports.js";
+import type { Mode } from "../timeline/event.js";
+import { loadConfig, type AzirConfig } from "./config.js";
+import type { Io } from "./io.js";
+import { endpointEnv, type Globals } from "./options.js";
+import type { Terminal } from "./terminal.js";
+
+/**
+ * The composition root: the one place that decides the mode and builds the collaborators. Live, dry-run and
+ * tabletop differ only here: where the adapters point (Azure or the in-process emulator) and whether the
+ * write gate sends (the executor's `dryRun`).
+ */
+export interface RunContext {
+  clock: Clock;
+  ids: IdSource;
+  io: Io;
+  terminal: Terminal;
+  globals: Globals;
+  config: AzirConfig;
+  mode: Mode;
+  dryRun: boolean;
+  out: string;
+  endpoints: Endpoints;
+  workspaceId: string;
+  subscriptionId?: string;
+  tenantId?: string;
+  /** Protected (break-glass) accounts, lower-case. */
+  protectedAccounts: string[];
+  ports: Ports;
+  /** Stops the in-process emulator, if any. */
+  close(): Promise<void>;
+}
+
+export interface ContextOptions {
+  globals: Globals;
+  io: Io;
+  terminal: Terminal;
+  clock?: Clock;
+  ids?: IdSource;
+}
+
+const builtInScenarios = ["contoso", "minimal"];
+
+/** `--tabletop` (built-in contoso), `--tabletop minimal`, or `--tabletop ./my-scenario`. */
+export function scenarioDirOf(value: string | true, cwd: string): string {
+  if (value === true) return join(packageRoot(), "scenarios", "contoso");
+  if (builtInScenarios.includes(value)) return join(packageRoot(), "scenarios", value);
+  const dir = resolve(cwd, value);
+  if (existsSync(dir) && statSync(dir).isDirectory()) return dir;
+  throw new AzirError("usage", `--tabletop ${JSON.stringify(value)} is neither a built-in scenario (${builtInScenarios.join(", ")}) nor a scenario folder`, {
+    hint: "write the user before --tabletop (azir contain alex@contoso.com --tabletop), or use --tabletop=contoso",
+  });
+}
+
+export async function createRunContext(options: ContextOptions): Promise<RunContext> {
+  const { globals, io, terminal } = options;
+  const clock = options.clock ?? systemClock;
+  const ids = options.ids ?? randomIds;
+  const { config } = await loadConfig(globals.config, io);
+  const dryRun = Boolean(globals.dryRun);
+  const out = resolve(io.cwd, globals.out ?? config.out ?? "incidents");
+  const protectedAccounts = (config.protectedAccounts ?? []).map((a) => a.toLowerCase());
+
+  if (globals.tabletop) {
+    const scenarioDir = scenarioDirOf(globals.tabletop, io.cwd);
+    const { startTabletop } = await import("../tabletop/index.js");
+    const { createAzurePorts, createCredential } = await import("../azure/index.js");
+    const emulator = await startTabletop({ scenarioDir, clock });
+    try {
+      const ports = await createAzurePorts({
+        endpoints: emulator.endpoints,
+        credential: createCredential({ kind: "static", token: "tabletop", clock }),
+        ca: emulator.caPem,
+        subscriptionId: emulator.subscriptionId,
+        retry: { maxRetries: 3, retryDelayMs: 200 },
+        lroPollMs: 50,
+      });
+      return {
+        clock,
+        ids,
+        io,
+        terminal,
+        globals,
+        config,
+        mode: dryRun ? "tabletop-dry-run" : "tabletop",
+        dryRun,
+        out,
+        endpoints: emulator.endpoints,
+        workspaceId: emulator.workspaceId,
+        subscriptionId: emulator.subscriptionId,
+        tenantId: emulator.tenantId,
+        protectedAccounts,
+        ports,
+        close: () => emulator.close(),
+      };
+    } catch (error) {
+      await emulator.close();
+      throw error;
+    }
+  }
+
+  const { createAzurePorts, createCredential, resolveEndpoints } = await import("../azure/index.js");
+  const overrides: Partial<Endpoints> = { ...(config.endpoints ?? {}) };
+  for (const [key, envName] of Object.entries(endpointEnv) as Array<[keyof Endpoints, string]>) {
+    const value = io.env[envName];
+    if (value) {
+      if (!value.startsWith("https://")) throw new AzirError("usage", `${envName} must be an https:// URL`, { hint: "Azure SDKs refuse bearer tokens over plain http" });
+      overrides[key] = value;
+    }
+  }
+  const resolved = resolveEndpoints(globals.cloud ?? config.cloud ?? "AzureCloud", overrides);
+  const tenantId = globals.tenant ?? config.tenant;
+  const workspaceId = globals.workspace ?? config.workspace ?? "";
+  const subscriptionId = globals.subscription ?? config.subscription;
+  const credential = createCredential({
+    kind: globals.deviceCode ? "device-code" : "default",
+    ...(tenantId ? { tenantId } : {}),
+    ...(overrides.authority ? { authorityHost: overrides.authority } : {}),
+    onDeviceCode: (message) => terminal.line(message),
+  });
+  const ports = await createAzurePorts({
+    endpoints: resolved.endpoints,
+    credential,
+    scopes: resolved.scopes,
+    ...(subscriptionId ? { subscriptionId } : {}),
+  });
+  return {
+    clock,
+    ids,
+    io,
+    terminal,
+    globals,
+    config,
+    mode: dryRun ? "dry-run" : "live",
+    dryRun,
+    out,
+    endpoints: resolved.endpoints,
+    workspaceId,
+    ...(subscriptionId ? { subscriptionId } : {}),
+    ...(tenantId ? { tenantId } : {}),
+    protectedAccounts,
+    ports,
+    close: async () => undefined,
+  };
+}

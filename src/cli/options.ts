@@ -1,0 +1,88 @@
+import { z } from "zod";
+import { AzirError } from "../core/errors.js";
+import { clouds } from "./config.js";
+import type { Io } from "./io.js";
+
+/** Global options as commander hands them over (flags only; env and config are merged in `resolveGlobals`). */
+export interface RawGlobals {
+  tabletop?: string | boolean;
+  dryRun?: boolean;
+  yes?: boolean;
+  json?: boolean;
+  out?: string;
+  config?: string;
+  tenant?: string;
+  subscription?: string;
+  workspace?: string;
+  since?: string;
+  cloud?: string;
+  deviceCode?: boolean;
+  forceProtected?: boolean;
+  incident?: string;
+}
+
+const flag = z
+  .union([z.boolean(), z.string()])
+  .optional()
+  .transform((v) => (typeof v === "string" ? !["", "0", "false", "no"].includes(v.toLowerCase()) : v));
+
+export const globalsSchema = z.object({
+  tabletop: z.union([z.boolean(), z.string().min(1)]).optional(),
+  dryRun: flag,
+  yes: flag,
+  json: flag,
+  out: z.string().min(1).optional(),
+  config: z.string().min(1).optional(),
+  tenant: z.string().regex(/^[A-Za-z0-9.-]{3,253}$/, "expected a tenant GUID or domain").optional(),
+  subscription: z.string().regex(/^[0-9a-fA-F-]{36}$/, "expected a subscription GUID").optional(),
+  workspace: z.string().regex(/^[0-9a-fA-F-]{36}$/, "expected the workspace GUID (customerId)").optional(),
+  since: z.string().min(1).optional(),
+  cloud: z.enum(clouds).optional(),
+  deviceCode: flag,
+  forceProtected: flag,
+  incident: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$/, "letters, digits, dot, dash and underscore").optional(),
+});
+export type Globals = z.output<typeof globalsSchema>;
+
+const envNames: Record<keyof RawGlobals, string> = {
+  tabletop: "AZIR_TABLETOP",
+  dryRun: "AZIR_DRY_RUN",
+  yes: "AZIR_YES",
+  json: "AZIR_JSON",
+  out: "AZIR_OUT",
+  config: "AZIR_CONFIG",
+  tenant: "AZIR_TENANT",
+  subscription: "AZIR_SUBSCRIPTION",
+  workspace: "AZIR_WORKSPACE",
+  since: "AZIR_SINCE",
+  cloud: "AZIR_CLOUD",
+  deviceCode: "AZIR_DEVICE_CODE",
+  forceProtected: "AZIR_FORCE_PROTECTED",
+  incident: "AZIR_INCIDENT",
+};
+
+/** Endpoint overrides from the environment (what `azir tabletop serve` prints). */
+export const endpointEnv = {
+  graph: "AZIR_GRAPH_URL",
+  logs: "AZIR_LOGS_URL",
+  arm: "AZIR_ARM_URL",
+  authority: "AZIR_AUTHORITY_URL",
+} as const;
+
+/** Flags win over AZIR_* environment variables; both are validated. */
+export function resolveGlobals(raw: RawGlobals, io: Io): Globals {
+  const merged: Record<string, unknown> = {};
+  for (const [key, envName] of Object.entries(envNames) as Array<[keyof RawGlobals, string]>) {
+    const fromFlag = raw[key];
+    const fromEnv = io.env[envName];
+    merged[key] = fromFlag ?? (fromEnv === undefined || fromEnv === "" ? undefined : key === "tabletop" && ["1", "true"].includes(fromEnv) ? true : fromEnv);
+  }
+  const parsed = globalsSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0]) as keyof RawGlobals;
+    const flagName = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw new AzirError("usage", `${flagName} (or ${envNames[key]}): ${issue.message}`);
+  }
+  return parsed.data;
+}

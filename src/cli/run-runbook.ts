@@ -1,0 +1,197 @@
+import { readFile } from "node:fs/promises";
+import { AzirError, ExitCode, formatDiagnostic } from "../core/errors.js";
+import type { Clock } from "../core/clock.js";
+import type { IdSource } from "../core/ids.js";
+import { checkRunbook } from "../runbook/rules.js";
+import { executeRunbook, type ExecutionResult, type PendingWrite } from "../runbook/execute.js";
+import { loadRunbookFile, type LoadedRunbook } from "../runbook/load.js";
+import { protectedCandidates, resolveParams } from "../runbook/params.js";
+import { registry, resolveQueryPath, ruleContext } from "../runbook/registry.js";
+import { completedStepOutputs } from "../runbook/resume.js";
+import { resolveTemplates } from "../runbook/template.js";
+import { buildDocument, type TimelineDocument } from "../timeline/document.js";
+import { openJournal, readJournal } from "../timeline/journal.js";
+import { createRunContext, type RunContext } from "./context.js";
+import type { Io } from "./io.js";
+import type { Globals } from "./options.js";
+import { renderWrites } from "./render/writes.js";
+import type { Terminal } from "./terminal.js";
+
+export interface RunRequest {
+  runbookFile: string;
+  params: Record<string, string>;
+  /** Journal of an interrupted run to continue. */
+  resume?: string;
+  /** Prints the human summary of the run (stderr). */
+  summarize?: (summary: RunSummaryInput) => void;
+}
+
+export interface RunSummaryInput {
+  terminal: Terminal;
+  result: ExecutionResult;
+  document: TimelineDocument;
+  journalPath: string;
+  context: RunContext;
+  params: Record<string, unknown>;
+}
+
+export interface RunDeps {
+  clock?: Clock;
+  ids?: IdSource;
+  /** Replaces the interactive prompt (tests). */
+  prompt?: (message: string) => Promise<boolean>;
+}
+
+/** Loads and checks a runbook: schema and named rules. Diagnostics become one usage error listing all. */
+export async function loadCheckedRunbook(file: string): Promise<LoadedRunbook> {
+  const result = await loadRunbookFile(file);
+  const diagnostics = result.ok ? checkRunbook(result.loaded, ruleContext()) : result.diagnostics;
+  if (!result.ok || diagnostics.length > 0) {
+    throw new AzirError("validation", `${file}: the runbook is not valid`, { details: diagnostics.map(formatDiagnostic) });
+  }
+  return result.loaded;
+}
+
+function slug(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 60) || "incident";
+}
+
+function incidentIdFor(loaded: LoadedRunbook, params: Record<string, unknown>, now: Date, explicit?: string): string {
+  if (explicit) return explicit;
+  const subject = loaded.runbook.subject ? String(resolveTemplates(loaded.runbook.subject, { params, findings: {} })) : loaded.runbook.id;
+  return `${slug(subject)}-${now.toISOString().slice(0, 10).replace(/-/g, "")}`;
+}
+
+/**
+ * Runs a runbook end to end: load and check it, resolve parameters, refuse protected accounts, build the
+ * context (mode), open the journal, execute through the write gate, then print (human or JSON).
+ */
+export async function runRunbook(globals: Globals, io: Io, terminal: Terminal, request: RunRequest, deps: RunDeps = {}): Promise<number> {
+  let runbookFile = request.runbookFile;
+  let rawParams = request.params;
+  let resumeEvents: Awaited<ReturnType<typeof readJournal>>["events"] | undefined;
+  if (request.resume) {
+    const read = await readJournal(request.resume);
+    resumeEvents = read.events;
+    const started = read.events.find((e) => e.kind === "run.started");
+    if (!started) throw new AzirError("usage", `${request.resume}: no run.started event; nothing to resume`);
+    runbookFile = String(started.data.file ?? runbookFile);
+    rawParams = Object.fromEntries(
+      Object.entries(started.data.params).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, String(v)]),
+    );
+    if (read.torn) terminal.warn(`${request.resume}: the last line was cut by a crash; continuing after the last whole event`);
+  }
+
+  const loaded = await loadCheckedRunbook(runbookFile);
+  const params = resolveParams(loaded.runbook, rawParams);
+  const context = await createRunContext({ globals, io, terminal, ...(deps.clock ? { clock: deps.clock } : {}), ...(deps.ids ? { ids: deps.ids } : {}) });
+  try {
+    const protectedHit = protectedCandidates(loaded.runbook, params).filter((upn) => context.protectedAccounts.includes(upn));
+    if (protectedHit.length > 0 && !globals.forceProtected) {
+      throw new AzirError("protected-account", `${protectedHit.join(", ")} is a protected account (break-glass); azir will not act on it`, {
+        hint: "if this is really intended, run again with --force-protected",
+      });
+    }
+    if (!context.workspaceId && loaded.runbook.steps.some((s) => "query" in s)) {
+      throw new AzirError("usage", "no Log Analytics workspace configured", { hint: "pass --workspace <guid>, set AZIR_WORKSPACE, or add workspace: to the config file" });
+    }
+
+    const controller = new AbortController();
+    const onSigint = (): void => {
+      if (controller.signal.aborted) return;
+      terminal.warn("interrupted: finishing the requests in flight, then stopping (the journal stays resumable)");
+      controller.abort(new AzirError("interrupted", "interrupted"));
+    };
+    process.on("SIGINT", onSigint);
+
+    const runId = context.ids.uuid();
+    const journal = await openJournal({
+      dir: context.out,
+      incidentId: incidentIdFor(loaded, params, context.clock.now(), globals.incident),
+      runId,
+      mode: context.mode,
+      clock: context.clock,
+      ...(request.resume ? { resumeFrom: request.resume } : {}),
+    });
+    const resumedRunId = resumeEvents?.find((e) => e.kind === "run.started")?.runId;
+    const confirm = context.dryRun || globals.yes ? undefined : confirmer(io, terminal, deps);
+    const spinner = terminal.progress(`${loaded.runbook.title}`);
+    const running = new Set<string>();
+    let result: ExecutionResult;
+    try {
+      result = await executeRunbook({
+        loaded,
+        params,
+        dryRun: context.dryRun,
+        journal,
+        ports: context.ports,
+        endpoints: context.endpoints,
+        clock: context.clock,
+        ids: context.ids,
+        signal: controller.signal,
+        workspaceId: context.workspaceId,
+        registry,
+        loadQuery: queryLoader(),
+        ...(confirm ? { confirm: async (writes) => { spinner.stop(); return confirm(writes); } } : {}),
+        ...(resumeEvents ? { completed: completedStepOutputs(resumeEvents), ...(resumedRunId ? { resumedRunId } : {}) } : {}),
+        onProgress: (p) => {
+          if (p.state === "started") running.add(p.title);
+          else running.delete(p.title);
+          spinner.update(running.size ? `${[...running].join(", ")}` : loaded.runbook.title);
+        },
+      });
+    } finally {
+      spinner.stop();
+      process.off("SIGINT", onSigint);
+      journal.close();
+    }
+    const document = buildDocument(journal.events);
+    if (globals.json) terminal.out(JSON.stringify(document, null, 2));
+    else request.summarize?.({ terminal, result, document, journalPath: journal.path, context, params });
+    if (!globals.json) terminal.line(terminal.color.dim(`timeline: ${journal.path}`));
+    return exitCodeOf(result);
+  } finally {
+    await context.close();
+  }
+}
+
+export function exitCodeOf(result: ExecutionResult): number {
+  switch (result.status) {
+    case "completed":
+      return ExitCode.ok;
+    case "refused":
+      return ExitCode.refused;
+    case "interrupted":
+      return ExitCode.interrupted;
+    case "failed":
+      return result.error?.exitCode ?? ExitCode.failed;
+  }
+}
+
+function queryLoader(): (query: string, runbookFile: string) => Promise<string> {
+  const cache = new Map<string, Promise<string>>();
+  return (query, runbookFile) => {
+    const key = `${runbookFile}\u0000${query}`;
+    let text = cache.get(key);
+    if (!text) {
+      const path = resolveQueryPath(query, runbookFile);
+      text = path ? readFile(path, "utf8") : Promise.reject(new AzirError("validation", `KQL file not found: ${query}`));
+      cache.set(key, text);
+    }
+    return text;
+  };
+}
+
+/** Before the first live write: list every write and ask. Without a terminal to ask on, refuse (exit 3). */
+function confirmer(io: Io, terminal: Terminal, deps: RunDeps): (writes: PendingWrite[]) => Promise<boolean> {
+  return async (writes) => {
+    terminal.line(renderWrites(writes, terminal.color));
+    if (!deps.prompt && !io.stdinIsTTY) {
+      throw new AzirError("refused", `refusing ${writes.length} write(s): no terminal to confirm on and no --yes`, {
+        hint: "review the writes above (or run with --dry-run), then run again with --yes",
+      });
+    }
+    const ask = deps.prompt ?? (async (message: string) => (await import("@inquirer/prompts")).confirm({ message, default: false }, { output: process.stderr }));
+    return ask(`Send these ${writes.length} write(s)?`);
+  };
+}

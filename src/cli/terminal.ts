@@ -1,0 +1,67 @@
+import { Chalk, type ChalkInstance } from "chalk";
+import type { Ora } from "ora";
+import type { Io } from "./io.js";
+
+/**
+ * The only place azir writes to the terminal. Human output goes to stderr (with colour when it is a TTY);
+ * stdout carries exactly one JSON document with --json, and nothing otherwise except command results
+ * that are data (a plan, a schema, a table).
+ */
+export interface Terminal {
+  readonly color: ChalkInstance;
+  readonly json: boolean;
+  /** A line for people, on stderr. */
+  line(text?: string): void;
+  warn(text: string): void;
+  /** Data on stdout: the JSON document, or text a command is asked for (schema, plan). */
+  out(text: string): void;
+  /** A spinner line for a step (no-op without a TTY or with --json). */
+  progress(text: string): { update(text: string): void; stop(final?: string): void };
+}
+
+/** ora is loaded only by commands that show progress, to keep `azir --help` fast. */
+export type OraFactory = typeof import("ora").default;
+
+export function createTerminal(io: Io, options: { json: boolean; ora?: OraFactory }): Terminal {
+  const tty = Boolean(io.stderr.isTTY) && io.env.TERM !== "dumb";
+  const noColor = io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== "";
+  const level = io.env.FORCE_COLOR ? 1 : tty && !noColor ? 1 : 0;
+  const color = new Chalk({ level: level as 0 | 1 });
+  const live = tty && !options.json;
+  let spinner: Ora | null = null;
+  const paused = <T>(fn: () => T): T => {
+    const active = spinner?.isSpinning ?? false;
+    if (active) spinner!.clear();
+    const result = fn();
+    if (active) spinner!.render();
+    return result;
+  };
+  return {
+    color,
+    json: options.json,
+    line(text = "") {
+      paused(() => io.stderr.write(`${text}\n`));
+    },
+    warn(text) {
+      paused(() => io.stderr.write(`${color.yellow("!")} ${text}\n`));
+    },
+    out(text) {
+      io.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+    },
+    progress(text) {
+      if (!live || !options.ora) return { update() {}, stop() {} };
+      spinner = options.ora({ text, stream: io.stderr as NodeJS.WritableStream, discardStdin: false }).start();
+      const current = spinner;
+      return {
+        update(next) {
+          current.text = next;
+        },
+        stop(final) {
+          current.stop();
+          if (spinner === current) spinner = null;
+          if (final) io.stderr.write(`${final}\n`);
+        },
+      };
+    },
+  };
+}
