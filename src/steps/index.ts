@@ -9,13 +9,12 @@ import type { ActionDefinition } from "./types.js";
  * parses the `with:` block with the action's `input` schema before calling it, which is what makes the
  * widening to `unknown` here safe.
  */
-export const actions: Readonly<Record<string, ActionDefinition<unknown>>> = Object.fromEntries(
-  [
-    widen(blockSignIn),
-    widen(revokeSessions),
-    widen(removeAuthMethods),
-    widen(confirmCompromised),
-  ].map((action) => [action.name, action]),
+export const actions: Readonly<Record<string, ActionDefinition<unknown>>> = Object.freeze(
+  // No prototype: a runbook naming "toString" or "__proto__" finds nothing rather than an Object method.
+  Object.assign(
+    Object.create(null) as Record<string, ActionDefinition<unknown>>,
+    Object.fromEntries([widen(blockSignIn), widen(revokeSessions), widen(removeAuthMethods), widen(confirmCompromised)].map((a) => [a.name, a])),
+  ),
 );
 
 /** Registered action names, in containment order. */
@@ -23,9 +22,10 @@ export const actionNames: readonly string[] = Object.keys(actions);
 
 /** The action registered under `name`, if any. */
 export function findAction(name: string): ActionDefinition<unknown> | undefined {
-  return Object.hasOwn(actions, name) ? actions[name] : undefined;
+  return actions[name];
 }
 
+/** Each action keeps its typed input; the registry holds them behind their zod schemas. */
 function widen<I>(action: ActionDefinition<I>): ActionDefinition<unknown> {
   return action;
 }

@@ -256,6 +256,7 @@ describe("registry", () => {
     }
     expect(actions["entra.removeAuthMethods"]!.permissions).toContain("UserAuthenticationMethod.ReadWrite.All");
     expect(findAction("toString")).toBeUndefined();
+    expect(actions["constructor"]).toBeUndefined();
     expect(findAction("entra.deleteUser")).toBeUndefined();
   });
 });
