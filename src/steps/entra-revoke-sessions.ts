@@ -43,8 +43,9 @@ export const revokeSessions: ActionDefinition<RevokeSessionsInput> = {
     const user = await resolveUser(ctx, input, input.upn);
     const validFrom = user.signInSessionsValidFromDateTime ? Date.parse(user.signInSessionsValidFromDateTime) : Number.NaN;
     const marks = [input.incidentStart, input.lastSuccessAt].filter((t): t is string => typeof t === "string");
-    // Without an incident start or a last success there is nothing to compare with: revoking again is cheap and safe.
-    if (Number.isNaN(validFrom) || marks.length === 0) return { done: false };
+    // The last successful sign-in bounds every token ever issued (it is never before the incident start). Without it
+    // there is nothing to compare with, and revoking again is cheap and safe.
+    if (Number.isNaN(validFrom) || !input.lastSuccessAt) return { done: false };
     if (!marks.every((t) => validFrom > Date.parse(t))) return { done: false };
     const after = [
       ...(input.incidentStart ? [`the incident start (${input.incidentStart})`] : []),

@@ -190,7 +190,8 @@ describe("entra.revokeSessions", () => {
     const cases: Array<[Record<string, unknown>, boolean]> = [
       [{ incidentStart: "2026-11-20T08:00:00Z", lastSuccessAt: "2026-11-25T08:00:00Z" }, true],
       [{ incidentStart: "2026-11-20T08:00:00Z", lastSuccessAt: "2026-11-25T08:45:00Z" }, false],
-      [{ incidentStart: "2026-11-25T08:30:00Z", lastSuccessAt: null }, false], // not strictly later
+      [{ incidentStart: "2026-11-25T08:30:00Z", lastSuccessAt: "2026-11-25T08:30:00Z" }, false], // not strictly later
+      [{ incidentStart: "2026-11-20T08:00:00Z", lastSuccessAt: null }, false], // no last success to compare with
       [{ incidentStart: null, lastSuccessAt: "2026-11-25T08:00:00Z" }, true],
       [{ incidentStart: null, lastSuccessAt: null }, false],
       [{}, false],
