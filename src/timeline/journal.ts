@@ -87,7 +87,8 @@ function parseLine(text: string): Parsed {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return { ok: false, reason: "not a JSON object" };
   const result = timelineEventSchema.safeParse(raw);
   if (!result.success) return { ok: false, reason: `invalid event: ${describeIssue(result.error)}` };
-  return { ok: true, raw: raw as Record<string, unknown>, event: result.data };
+  // Keep the line's own object, not zod's copy: in-memory events then hold exactly what the file holds.
+  return { ok: true, raw: raw as Record<string, unknown>, event: raw as TimelineEvent };
 }
 
 async function readBuffer(path: string): Promise<Buffer> {
@@ -310,9 +311,10 @@ export async function openJournal(options: JournalOptions): Promise<Journal> {
       }
       writeAll(fd, `${JSON.stringify(plain)}\n`);
       fsyncSync(fd);
-      events.push(checked.data);
-      prevHash = checked.data.hash;
-      return checked.data as EventOf<E["kind"]>;
+      const event = plain as TimelineEvent;
+      events.push(event);
+      prevHash = event.hash;
+      return event as EventOf<E["kind"]>;
     },
     close() {
       if (!open) return;

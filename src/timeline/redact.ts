@@ -29,6 +29,17 @@ const secretKeys = new Set(
     "primaryKey",
     "secondaryKey",
     "connectionString",
+    "accountKey",
+    "sharedAccessKey",
+    "apiKey",
+    "api-key",
+    "x-api-key",
+    "privateKey",
+    "private_key",
+    "client_assertion",
+    "token",
+    "cookie",
+    "set-cookie",
   ].map((k) => k.toLowerCase()),
 );
 

@@ -5,22 +5,23 @@ import type { TimelineEvent } from "./event.js";
  * The steps a journal shows as completed, each with the event that completed it (the latest such event), for
  * `azir run --resume`: a completed step is not run again, so its writes are never sent twice.
  *
- * The rule, over all runs of the journal:
- * - `action.skipped` completes its step: nothing needed sending (already in effect, condition false).
- * - `action` and `action.planned` complete their step only with `data.stepCompleted: true`. A step may send
- *   several writes (one per authentication method); the executor sets `stepCompleted` on the event of the
- *   step's LAST write, after every write of the step succeeded. A failed write never carries it.
- * - `query` completes its step when `data.status` is `"completed"` (a partial answer leaves a gap and is
- *   queried again on resume).
- * Events without a `step` are ignored. Nothing un-completes a step: a later `error` for a completed step does not.
+ * The rule, over all runs of the journal (events without a `step` are ignored):
+ * - any event whose `data.stepCompleted` is `true` completes its step. The executor sets it on the event that
+ *   closes a step: the query event after its findings, the note after every write of an action succeeded, the
+ *   last `action.planned` of a dry run. An `action` event for one write of several does NOT carry it, and a
+ *   failed write never does, so a step cut off half-way is run again (its `isDone`/`plan` read the tenant and
+ *   send only what is missing);
+ * - `action.skipped` always completes its step: nothing needed sending;
+ * - a `query` event with `data.status: "completed"` completes its step.
+ * Nothing un-completes a step: a later `error` for a completed step does not.
  */
 export function completedSteps(events: readonly TimelineEvent[]): Map<string, TimelineEvent> {
   const done = new Map<string, TimelineEvent>();
   for (const e of [...events].sort((a, b) => a.seq - b.seq)) {
     if (e.step === undefined) continue;
     const completes =
+      (e.data as Record<string, unknown>).stepCompleted === true ||
       e.kind === "action.skipped" ||
-      ((e.kind === "action" || e.kind === "action.planned") && e.data.stepCompleted === true) ||
       (e.kind === "query" && e.data.status === "completed");
     if (completes) done.set(e.step, e);
   }

@@ -107,10 +107,13 @@ describe("runs, completedSteps and lastRun", () => {
     journal.append({ kind: "action", step: "block", summary: "blocked", data: { ...write, stepCompleted: true } });
     journal.append({ kind: "action.skipped", step: "revoke", summary: "already", data: { reason: "already in effect" } });
     journal.append({ kind: "action.planned", step: "mark", summary: "planned", data: { method: "POST", url: "/x", permission: "p", stepCompleted: true } });
+    journal.append({ kind: "note", step: "closing", summary: "entra.x: done (2 writes)", data: { stepCompleted: true } });
+    journal.append({ kind: "error", step: "closing", summary: "a later error does not undo it" });
+    journal.append({ kind: "note", step: "other", summary: "just a note" });
     journal.append({ kind: "run.interrupted", summary: "SIGINT", data: { signal: "SIGINT" } });
     journal.close();
 
-    expect([...completedSteps(journal.events).keys()].sort()).toEqual(["block", "mark", "revoke", "signins"]);
+    expect([...completedSteps(journal.events).keys()].sort()).toEqual(["block", "closing", "mark", "revoke", "signins"]);
     expect(completedSteps(journal.events).get("block")?.summary).toBe("blocked");
     expect(lastRun(journal.events)).toMatchObject({ runId: RUN_A, status: "interrupted", runbook: "rb" });
 
