@@ -27,6 +27,8 @@ export interface JournalOptions {
 /** An open, append-only journal. Every `append` is on disk (fsync) when it returns. */
 export interface Journal {
   readonly path: string;
+  /** The incident folder's name: pass it to `buildDocument(events, { incidentId })`. */
+  readonly incidentId: string;
   readonly runId: string;
   readonly mode: Mode;
   /** Every event of the file, including those of earlier runs when resumed. A copy: mutating it changes nothing. */
@@ -277,6 +279,7 @@ export async function openJournal(options: JournalOptions): Promise<Journal> {
 
   const journal: Journal = {
     path,
+    incidentId: journalIncidentId(path),
     runId,
     mode,
     get events() {

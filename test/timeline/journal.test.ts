@@ -21,6 +21,7 @@ describe("openJournal / append", () => {
   it("creates <dir>/<incident>/timeline-<UTC stamp>.jsonl and has each event on disk when append returns", async () => {
     const { journal, clock } = await newJournal(dir);
     expect(journal.path).toBe(join(dir, "INC-1", "timeline-20261125T120000Z.jsonl"));
+    expect(journal.incidentId).toBe("INC-1");
     const first = journal.append({ kind: "note", summary: "hello" });
     // Read back through a separate descriptor before close: nothing is buffered in the process.
     const onDisk = lines(journal.path);
