@@ -36,7 +36,6 @@ export function analyzeAlerts(input: AnalyzerInput): AnalysisResult {
     const ids: string[] = [];
     vmIdsIn(row["ResourceId"], ids);
     vmIdsIn(row["Entities"], ids);
-    for (const id of ids) if (!vmIds.has(id.toLowerCase())) vmIds.set(id.toLowerCase(), id);
     const name = text(row, "DisplayName") || text(row, "AlertName");
     const entity = text(row, "CompromisedEntity");
     findings.push({
@@ -50,6 +49,8 @@ export function analyzeAlerts(input: AnalyzerInput): AnalysisResult {
     });
   }
   findings.sort((a, b) => ms(a.occurredAt) - ms(b.occurredAt));
+  // ARM ids are case-insensitive: keep the first spelling met, in the order the alerts started.
+  for (const f of findings) for (const id of f.data?.["vmResourceIds"] as string[]) if (!vmIds.has(id.toLowerCase())) vmIds.set(id.toLowerCase(), id);
   return { findings, outputs: { vmResourceIds: [...vmIds.values()], alertCount: latest.size } };
 }
 
