@@ -1,0 +1,910 @@
+/**
+ * Evaluates a plan over in-memory rows. Expressions are compiled once per run into closures over a row array;
+ * constant sub-expressions (literals, parameters, ago(), now()) are folded before the first row.
+ */
+import { AzirError } from "../../core/errors.js";
+import { unsupported } from "./errors.js";
+import { type CallContext, fromDynamicValue, hasTerm, scalarFunctions, toDynamicValue, toRegExp, scalarToString } from "./functions.js";
+import type { Aggregate, Expr, KqlPlan, KqlResult, KqlTable, ScalarType, SortKey, Tabular } from "./types.js";
+import { TICKS_PER_MS, isSafeLong } from "./values.js";
+
+type Row = unknown[];
+type Fn = (row: Row) => unknown;
+
+interface Compiled {
+  fn: Fn;
+  constant: boolean;
+}
+
+interface RunContext extends CallContext {
+  params: Record<string, unknown>;
+  tables: Record<string, KqlTable>;
+  lets: Map<string, Row[]>;
+}
+
+const constantOf = (v: unknown): Compiled => ({ fn: () => v, constant: true });
+
+function literalValue(e: Extract<Expr, { op: "lit" }>): unknown {
+  if (e.value === null) return null;
+  switch (e.type) {
+    case "datetime":
+    case "timespan":
+      return BigInt(e.value as string);
+    case "real":
+      return typeof e.value === "string" ? Number(e.value) : e.value;
+    default:
+      return e.value;
+  }
+}
+
+function compile(e: Expr, ctx: RunContext): Compiled {
+  const c = compileRaw(e, ctx);
+  if (c.constant) {
+    const v = c.fn([]);
+    return constantOf(v);
+  }
+  return c;
+}
+
+function compileRaw(e: Expr, ctx: RunContext): Compiled {
+  switch (e.op) {
+    case "lit":
+      return constantOf(literalValue(e));
+    case "col": {
+      const i = e.index;
+      return { fn: (row) => row[i], constant: false };
+    }
+    case "param": {
+      if (!(e.name in ctx.params)) throw new AzirError("usage", `query parameter ${e.name} has no value`, { hint: `Bind ${e.name} with a leading let statement.` });
+      return constantOf(ctx.params[e.name]);
+    }
+    case "unary": {
+      const o = compile(e.operand, ctx);
+      if (e.kind === "plus") return o;
+      const f = o.fn;
+      return {
+        fn: (row) => {
+          const v = f(row);
+          if (v === null) return null;
+          return typeof v === "bigint" ? -v : -(v as number);
+        },
+        constant: o.constant,
+      };
+    }
+    case "binary":
+      return compileBinary(e, ctx);
+    case "set":
+      return compileSet(e, ctx);
+    case "between": {
+      const v = compile(e.value, ctx);
+      const lo = compile(e.low, ctx);
+      const hi = compile(e.high, ctx);
+      const relative = (e.value.type === "datetime" || e.value.type === "timespan") && e.high.type === "timespan" && e.value.type === "datetime";
+      const neg = e.negated;
+      return {
+        fn: (row) => {
+          const x = v.fn(row);
+          const a = lo.fn(row);
+          let b = hi.fn(row);
+          if (x === null || a === null || b === null) return null;
+          if (relative) b = (a as bigint) + (b as bigint);
+          const inside = (x as number) >= (a as number) && (x as number) <= (b as number);
+          return neg ? !inside : inside;
+        },
+        constant: v.constant && lo.constant && hi.constant,
+      };
+    }
+    case "member": {
+      const t = compile(e.target, ctx);
+      const k = compile(e.key, ctx);
+      return {
+        fn: (row) => member(t.fn(row), k.fn(row)),
+        constant: t.constant && k.constant,
+      };
+    }
+    case "call": {
+      const impl = scalarFunctions.get(e.name);
+      if (!impl) return unsupported(`${e.name}()`);
+      const args = e.args.map((a) => compile(a, ctx));
+      const types = e.args.map((a) => a.type);
+      const type = e.type;
+      const constant = args.every((a) => a.constant) && e.name !== "rand";
+      if (e.name === "matches_regex") return unsupported("matches_regex()");
+      const fns = args.map((a) => a.fn);
+      if (fns.length === 1) {
+        const f0 = fns[0]!;
+        return { fn: (row) => impl([f0(row)], types, type, ctx), constant };
+      }
+      return { fn: (row) => impl(fns.map((f) => f(row)), types, type, ctx), constant };
+    }
+  }
+}
+
+function member(target: unknown, key: unknown): unknown {
+  if (target === null || target === undefined || key === null) return null;
+  if (typeof key === "number") {
+    if (!Array.isArray(target)) return null;
+    const i = key < 0 ? target.length + key : key;
+    const v = target[i] as unknown;
+    return v === undefined ? null : v;
+  }
+  if (typeof target !== "object" || Array.isArray(target)) return null;
+  const v = (target as Record<string, unknown>)[key as string];
+  return v === undefined ? null : v;
+}
+
+const isNum = (t: ScalarType): boolean => t === "long" || t === "int" || t === "real";
+const isTicks = (t: ScalarType): boolean => t === "datetime" || t === "timespan";
+
+function compileBinary(e: Extract<Expr, { op: "binary" }>, ctx: RunContext): Compiled {
+  const l = compile(e.left, ctx);
+  const r = compile(e.right, ctx);
+  const lf = l.fn;
+  const rf = r.fn;
+  const constant = l.constant && r.constant;
+  const lt = e.left.type;
+  const rt = e.right.type;
+  const type = e.type;
+  const wrap = (op: (a: unknown, b: unknown) => unknown): Compiled => ({
+    fn: (row) => {
+      const a = lf(row);
+      if (a === null) return null;
+      const b = rf(row);
+      if (b === null) return null;
+      return op(a, b);
+    },
+    constant,
+  });
+  const str = (f: (a: string, b: string) => boolean): Compiled => {
+    if (lt === "dynamic" || rt === "dynamic") return unsupported(`${e.kind} on dynamic values`);
+    const ls = lt === "string" ? null : lt;
+    const rs = rt === "string" ? null : rt;
+    if (r.constant && rs === null) {
+      const b = (rf([]) as string) ?? "";
+      return { fn: (row) => f(ls ? scalarToString(lf(row), ls) : ((lf(row) as string) ?? ""), b), constant };
+    }
+    return {
+      fn: (row) => f(ls ? scalarToString(lf(row), ls) : ((lf(row) as string) ?? ""), rs ? scalarToString(rf(row), rs) : ((rf(row) as string) ?? "")),
+      constant,
+    };
+  };
+  switch (e.kind) {
+    case "AndExpression":
+      return {
+        fn: (row) => {
+          const a = lf(row);
+          if (a === false) return false;
+          const b = rf(row);
+          if (b === false) return false;
+          return a === null || b === null ? null : true;
+        },
+        constant,
+      };
+    case "OrExpression":
+      return {
+        fn: (row) => {
+          const a = lf(row);
+          if (a === true) return true;
+          const b = rf(row);
+          if (b === true) return true;
+          return a === null || b === null ? null : false;
+        },
+        constant,
+      };
+    case "EqualExpression":
+    case "NotEqualExpression": {
+      const neg = e.kind === "NotEqualExpression";
+      if (lt === "dynamic" || rt === "dynamic") {
+        const other = lt === "dynamic" ? rt : lt;
+        const dynLeft = lt === "dynamic";
+        return wrap((a, b) => {
+          const d = dynLeft ? a : b;
+          const o = dynLeft ? b : a;
+          let eq: boolean | null;
+          if (other === "string") eq = typeof d === "string" ? d === o : null;
+          else if (isNum(other)) eq = typeof d === "number" ? d === o : null;
+          else if (other === "bool") eq = typeof d === "boolean" ? d === o : null;
+          else return unsupported(`comparison of dynamic and ${other}`);
+          if (eq === null) return unsupported(`comparison of a dynamic ${typeof d} with ${other}`);
+          return neg ? !eq : eq;
+        });
+      }
+      if (lt === "string" && rt === "string") {
+        if (r.constant) {
+          const b = rf([]);
+          return { fn: neg ? (row) => lf(row) !== b : (row) => lf(row) === b, constant };
+        }
+        return { fn: (row) => (lf(row) === rf(row)) !== neg, constant };
+      }
+      return wrap((a, b) => (a === b || (typeof a === "number" && a === b)) !== neg);
+    }
+    case "LessThanExpression":
+      return compare(lt, rt, lf, rf, constant, (c) => c < 0);
+    case "LessThanOrEqualExpression":
+      return compare(lt, rt, lf, rf, constant, (c) => c <= 0);
+    case "GreaterThanExpression":
+      return compare(lt, rt, lf, rf, constant, (c) => c > 0);
+    case "GreaterThanOrEqualExpression":
+      return compare(lt, rt, lf, rf, constant, (c) => c >= 0);
+    case "AddExpression":
+    case "SubtractExpression":
+    case "MultiplyExpression":
+    case "DivideExpression":
+    case "ModuloExpression":
+      return wrap(arithmetic(e.kind, lt, rt, type));
+    case "EqualTildeExpression":
+      return str((a, b) => a.toLowerCase() === b.toLowerCase());
+    case "BangTildeExpression":
+      return str((a, b) => a.toLowerCase() !== b.toLowerCase());
+    case "HasExpression":
+      return str((a, b) => hasTerm(a, b, false));
+    case "HasCsExpression":
+      return str((a, b) => hasTerm(a, b, true));
+    case "NotHasExpression":
+      return str((a, b) => !hasTerm(a, b, false));
+    case "NotHasCsExpression":
+      return str((a, b) => !hasTerm(a, b, true));
+    case "HasPrefixExpression":
+      return str((a, b) => hasTerm(a, b, false, "prefix"));
+    case "NotHasPrefixExpression":
+      return str((a, b) => !hasTerm(a, b, false, "prefix"));
+    case "HasSuffixExpression":
+      return str((a, b) => hasTerm(a, b, false, "suffix"));
+    case "NotHasSuffixExpression":
+      return str((a, b) => !hasTerm(a, b, false, "suffix"));
+    case "ContainsExpression":
+      return str((a, b) => a.toLowerCase().includes(b.toLowerCase()));
+    case "NotContainsExpression":
+      return str((a, b) => !a.toLowerCase().includes(b.toLowerCase()));
+    case "ContainsCsExpression":
+      return str((a, b) => a.includes(b));
+    case "NotContainsCsExpression":
+      return str((a, b) => !a.includes(b));
+    case "StartsWithExpression":
+      return str((a, b) => a.toLowerCase().startsWith(b.toLowerCase()));
+    case "NotStartsWithExpression":
+      return str((a, b) => !a.toLowerCase().startsWith(b.toLowerCase()));
+    case "StartsWithCsExpression":
+      return str((a, b) => a.startsWith(b));
+    case "NotStartsWithCsExpression":
+      return str((a, b) => !a.startsWith(b));
+    case "EndsWithExpression":
+      return str((a, b) => a.toLowerCase().endsWith(b.toLowerCase()));
+    case "NotEndsWithExpression":
+      return str((a, b) => !a.toLowerCase().endsWith(b.toLowerCase()));
+    case "EndsWithCsExpression":
+      return str((a, b) => a.endsWith(b));
+    case "NotEndsWithCsExpression":
+      return str((a, b) => !a.endsWith(b));
+    case "MatchesRegexExpression":
+      return str((a, b) => toRegExp(b, "").test(a));
+    default:
+      return unsupported(e.kind.replace(/Expression$/, ""));
+  }
+}
+
+function compare(lt: ScalarType, rt: ScalarType, lf: Fn, rf: Fn, constant: boolean, test: (c: number) => boolean): Compiled {
+  const ok =
+    (isNum(lt) && isNum(rt)) || (isTicks(lt) && lt === rt) || (lt === "string" && rt === "string") || (lt === "bool" && rt === "bool");
+  if (!ok) return unsupported(`comparison of ${lt} and ${rt}`);
+  if (lt === "string") return unsupported("ordering comparison of strings");
+  return {
+    fn: (row) => {
+      const a = lf(row);
+      if (a === null) return null;
+      const b = rf(row);
+      if (b === null) return null;
+      return test((a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0);
+    },
+    constant,
+  };
+}
+
+function arithmetic(kind: string, lt: ScalarType, rt: ScalarType, type: ScalarType): (a: unknown, b: unknown) => unknown {
+  if (isNum(lt) && isNum(rt)) {
+    const real = type === "real";
+    switch (kind) {
+      case "AddExpression":
+        return real ? (a, b) => (a as number) + (b as number) : (a, b) => checkInt((a as number) + (b as number), type);
+      case "SubtractExpression":
+        return real ? (a, b) => (a as number) - (b as number) : (a, b) => checkInt((a as number) - (b as number), type);
+      case "MultiplyExpression":
+        return real ? (a, b) => (a as number) * (b as number) : (a, b) => checkInt((a as number) * (b as number), type);
+      case "DivideExpression":
+        return real
+          ? (a, b) => (a as number) / (b as number)
+          : (a, b) => ((b as number) === 0 ? unsupported("integer division by zero") : checkInt(Math.trunc((a as number) / (b as number)), type));
+      case "ModuloExpression":
+        return real
+          ? () => unsupported("% on real numbers")
+          : (a, b) => {
+              if ((b as number) === 0) return unsupported("integer modulo by zero");
+              return checkInt((a as number) % (b as number), type);
+            };
+    }
+  }
+  const big = (f: (a: bigint, b: bigint) => bigint) => (a: unknown, b: unknown) => f(a as bigint, b as bigint);
+  if (isTicks(lt) && isTicks(rt)) {
+    if (kind === "AddExpression" && !(lt === "datetime" && rt === "datetime")) return big((a, b) => a + b);
+    if (kind === "SubtractExpression") return big((a, b) => a - b);
+    if (kind === "DivideExpression" && lt === "timespan" && rt === "timespan") return (a, b) => Number(a as bigint) / Number(b as bigint);
+    if (kind === "ModuloExpression" && lt === "timespan" && rt === "timespan")
+      return (a, b) => ((b as bigint) === 0n ? unsupported("timespan modulo by zero") : (a as bigint) % (b as bigint));
+  }
+  if (lt === "timespan" && isNum(rt)) {
+    if (kind === "MultiplyExpression") return (a, b) => scaleTicks(a as bigint, b as number);
+    if (kind === "DivideExpression") return (a, b) => ((b as number) === 0 ? unsupported("timespan division by zero") : scaleTicks(a as bigint, 1 / (b as number), b as number));
+  }
+  if (isNum(lt) && rt === "timespan" && kind === "MultiplyExpression") return (a, b) => scaleTicks(b as bigint, a as number);
+  return unsupported(`${kind.replace(/Expression$/, "")} of ${lt} and ${rt}`);
+}
+
+function scaleTicks(t: bigint, factor: number, divisor?: number): bigint {
+  if (divisor !== undefined && Number.isInteger(divisor)) return t / BigInt(divisor);
+  if (Number.isInteger(factor)) return t * BigInt(factor);
+  const v = Number(t) * factor;
+  if (!Number.isSafeInteger(Math.round(v))) return unsupported("timespan arithmetic beyond 2^53 ticks");
+  return BigInt(Math.trunc(v));
+}
+
+function checkInt(v: number, type: ScalarType): number {
+  if (type === "int" && (v > 2147483647 || v < -2147483648)) return unsupported("int overflow");
+  if (!isSafeLong(v)) return unsupported("long arithmetic beyond 2^53");
+  return v;
+}
+
+function compileSet(e: Extract<Expr, { op: "set" }>, ctx: RunContext): Compiled {
+  const l = compile(e.left, ctx);
+  const items = e.items.map((i) => ({ c: compile(i, ctx), type: i.type }));
+  const ci = e.kind === "InExpression" || e.kind === "NotInExpression" || e.kind === "HasAnyExpression" || e.kind === "HasAllExpression";
+  const neg = e.kind === "NotInExpression" || e.kind === "NotInCsExpression";
+  const lt = e.left.type;
+  // Kusto spells them the other way round: `in` is case-sensitive (InCs... is `in~`? no): map by operator text.
+  const expand = (row: Row): unknown[] => {
+    const out: unknown[] = [];
+    for (const it of items) {
+      const v = it.c.fn(row);
+      if (it.type === "dynamic" && Array.isArray(v)) out.push(...v);
+      else if (it.type === "dynamic") out.push(v);
+      else out.push(v);
+    }
+    return out;
+  };
+  const allConst = items.every((i) => i.c.constant);
+  const fixed = allConst ? expand([]) : undefined;
+  const values = (row: Row): unknown[] => fixed ?? expand(row);
+  if (e.kind === "HasAnyExpression" || e.kind === "HasAllExpression") {
+    if (lt !== "string") return unsupported(`${e.kind} on ${lt}`);
+    const all = e.kind === "HasAllExpression";
+    return {
+      fn: (row) => {
+        const s = l.fn(row) as string;
+        const vs = values(row).map((v) => (typeof v === "string" ? v : v === null ? "" : scalarToString(v, typeof v === "number" ? "long" : "dynamic")));
+        if (vs.length === 0) return all ? unsupported("has_all with no terms") : false;
+        return all ? vs.every((v) => hasTerm(s, v, false)) : vs.some((v) => hasTerm(s, v, false));
+      },
+      constant: l.constant && allConst,
+    };
+  }
+  // InExpression is `in` (case-sensitive), InCsExpression is `in~`? Kusto.Language names `in~` NotIn... see below.
+  void ci;
+  const insensitive = e.kind === "InCsExpression" || e.kind === "NotInCsExpression";
+  if (lt === "string") {
+    const norm = (v: unknown): string | undefined => (typeof v === "string" ? (insensitive ? v.toLowerCase() : v) : undefined);
+    const fixedSet = fixed ? new Set(fixed.map(norm)) : undefined;
+    return {
+      fn: (row) => {
+        const s = norm(l.fn(row));
+        const set = fixedSet ?? new Set(values(row).map(norm));
+        return set.has(s) !== neg;
+      },
+      constant: l.constant && allConst,
+    };
+  }
+  if (isNum(lt) || isTicks(lt) || lt === "bool" || lt === "guid") {
+    return {
+      fn: (row) => {
+        const x = l.fn(row);
+        if (x === null) return neg;
+        const found = values(row).some((v) => v === x || (typeof v === "number" && typeof x === "number" && v === x));
+        return found !== neg;
+      },
+      constant: l.constant && allConst,
+    };
+  }
+  return unsupported(`in on ${lt}`);
+}
+
+/** Compares two cells of one type for sorting; nulls are handled by the caller. */
+function compareCells(a: unknown, b: unknown): number {
+  if (typeof a === "string") return a < (b as string) ? -1 : a > (b as string) ? 1 : 0;
+  if (typeof a === "boolean") return a === b ? 0 : a ? 1 : -1;
+  return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+}
+
+function sortRows(rows: Row[], keys: SortKey[], ctx: RunContext): Row[] {
+  const compiled = keys.map((k) => {
+    if (k.expr.type === "dynamic") unsupported("sorting by a dynamic value");
+    if (k.expr.type === "string") unsupported("sorting by strings");
+    return { fn: compile(k.expr, ctx).fn, desc: k.desc, nullsFirst: k.nullsFirst };
+  });
+  const decorated = rows.map((row, i) => ({ row, i, keys: compiled.map((k) => k.fn(row)) }));
+  decorated.sort((x, y) => {
+    for (let j = 0; j < compiled.length; j++) {
+      const k = compiled[j]!;
+      const a = x.keys[j];
+      const b = y.keys[j];
+      const an = a === null || a === undefined || (typeof a === "number" && Number.isNaN(a));
+      const bn = b === null || b === undefined || (typeof b === "number" && Number.isNaN(b));
+      if (an || bn) {
+        if (an && bn) continue;
+        return an === k.nullsFirst ? -1 : 1;
+      }
+      const c = compareCells(a, b);
+      if (c !== 0) return k.desc ? -c : c;
+    }
+    return x.i - y.i;
+  });
+  return decorated.map((d) => d.row);
+}
+
+function keyOf(values: unknown[]): string {
+  let s = "";
+  for (const v of values) {
+    if (v === null || v === undefined) s += "\u0000n";
+    else if (typeof v === "string") s += `\u0000s${v}`;
+    else if (typeof v === "bigint") s += `\u0000b${v}`;
+    else if (typeof v === "object") s += `\u0000o${JSON.stringify(v)}`;
+    else s += `\u0000${typeof v}${String(v)}`;
+  }
+  return s;
+}
+
+interface AggState {
+  add(row: Row): void;
+  result(): unknown[];
+}
+
+function makeAggregate(a: Aggregate, ctx: RunContext, outTypes: ScalarType[]): () => AggState {
+  const args = a.args.map((x) => compile(x, ctx).fn);
+  const argTypes = a.args.map((x) => x.type);
+  const f0 = args[0];
+  const t0 = argTypes[0];
+  const isNull = (v: unknown): boolean => v === null || v === undefined;
+  switch (a.fn) {
+    case "count":
+      return () => {
+        let n = 0;
+        return { add: () => void n++, result: () => [n] };
+      };
+    case "countif":
+      return () => {
+        let n = 0;
+        return { add: (r) => void (f0!(r) === true && n++), result: () => [n] };
+      };
+    case "dcount":
+    case "dcountif": {
+      const cond = a.fn === "dcountif" ? args[1] : undefined;
+      if (t0 === "dynamic") return unsupported("dcount() of dynamic");
+      return () => {
+        const seen = new Set<unknown>();
+        return {
+          add: (r) => {
+            if (cond && cond(r) !== true) return;
+            const v = f0!(r);
+            if (!isNull(v) && !(t0 === "string" && v === "")) seen.add(v);
+          },
+          result: () => [seen.size],
+        };
+      };
+    }
+    case "sum":
+    case "sumif": {
+      const cond = a.fn === "sumif" ? args[1] : undefined;
+      const outType = outTypes[0]!;
+      if (isTicks(t0!)) return unsupported("sum() of timespans");
+      return () => {
+        let s = 0;
+        let any = false;
+        return {
+          add: (r) => {
+            if (cond && cond(r) !== true) return;
+            const v = f0!(r);
+            if (isNull(v)) return;
+            s += v as number;
+            any = true;
+          },
+          result: () => {
+            if (!any) return [outType === "real" ? 0 : 0];
+            if (outType !== "real" && !isSafeLong(s)) return unsupported("sum() beyond 2^53");
+            return [s];
+          },
+        };
+      };
+    }
+    case "avg":
+    case "avgif": {
+      const cond = a.fn === "avgif" ? args[1] : undefined;
+      if (!isNum(t0!)) return unsupported(`avg() of ${t0}`);
+      return () => {
+        let s = 0;
+        let n = 0;
+        return {
+          add: (r) => {
+            if (cond && cond(r) !== true) return;
+            const v = f0!(r);
+            if (isNull(v)) return;
+            s += v as number;
+            n++;
+          },
+          result: () => [n === 0 ? unsupported("avg() of no values") : s / n],
+        };
+      };
+    }
+    case "min":
+    case "max":
+    case "minif":
+    case "maxif": {
+      const max = a.fn.startsWith("max");
+      const cond = a.fn.endsWith("if") ? args[1] : undefined;
+      if (t0 === "dynamic" || t0 === "string") return unsupported(`${a.fn}() of ${t0}`);
+      return () => {
+        let best: unknown = null;
+        return {
+          add: (r) => {
+            if (cond && cond(r) !== true) return;
+            const v = f0!(r);
+            if (isNull(v) || (typeof v === "number" && Number.isNaN(v))) return;
+            if (best === null || (max ? compareCells(v, best) > 0 : compareCells(v, best) < 0)) best = v;
+          },
+          result: () => [best],
+        };
+      };
+    }
+    case "arg_max":
+    case "arg_min": {
+      const max = a.fn === "arg_max";
+      const extra = (a.extra ?? []).map((x) => compile(x, ctx).fn);
+      if (t0 === "dynamic" || t0 === "string") return unsupported(`${a.fn}() by ${t0}`);
+      return () => {
+        let best: unknown = null;
+        let bestRow: Row | undefined;
+        let ties = false;
+        return {
+          add: (r) => {
+            const v = f0!(r);
+            if (isNull(v) || (typeof v === "number" && Number.isNaN(v))) return;
+            const c = best === null ? 1 : max ? compareCells(v, best) : -compareCells(v, best);
+            if (c > 0) {
+              best = v;
+              bestRow = r;
+              ties = false;
+            } else if (c === 0 && bestRow !== undefined) {
+              const x = extra.map((f) => f(r));
+              const y = extra.map((f) => f(bestRow!));
+              if (keyOf(x) !== keyOf(y)) ties = true;
+            }
+          },
+          result: () => {
+            if (ties) return unsupported(`${a.fn}() with ties`);
+            if (bestRow === undefined) return unsupported(`${a.fn}() over no values`);
+            return [best, ...extra.map((f) => f(bestRow!))];
+          },
+        };
+      };
+    }
+    case "make_list":
+    case "make_set": {
+      const set = a.fn === "make_set";
+      const limit = a.limit ?? 1_048_576;
+      return () => {
+        const list: unknown[] = [];
+        const seen = new Set<string>();
+        return {
+          add: (r) => {
+            if (list.length >= limit) return;
+            const v = f0!(r);
+            if (isNull(v)) return;
+            const d = toDynamicValue(v, t0!);
+            if (d === null) return;
+            if (set) {
+              const k = keyOf([d]);
+              if (seen.has(k)) return;
+              seen.add(k);
+            }
+            list.push(d);
+          },
+          result: () => [list],
+        };
+      };
+    }
+    case "take_any":
+    case "any":
+      return unsupported(`${a.fn}()`);
+    default:
+      return unsupported(`${a.fn}()`);
+  }
+}
+
+function summarize(t: Extract<Tabular, { op: "summarize" }>, ctx: RunContext): Row[] {
+  const rows = evaluate(t.input, ctx);
+  const by = t.by.map((b) => compile(b, ctx).fn);
+  let offset = by.length;
+  const factories = t.aggregates.map((a) => {
+    const width = 1 + (a.extra?.length ?? 0);
+    const types = t.columns.slice(offset, offset + width).map((c) => c.type);
+    offset += width;
+    return makeAggregate(a, ctx, types);
+  });
+  const groups = new Map<unknown, { keys: unknown[]; states: AggState[] }>();
+  const single = by.length === 1 ? by[0]! : undefined;
+  for (const row of rows) {
+    let keys: unknown[];
+    let k: unknown;
+    if (single) {
+      const v = single(row);
+      k = typeof v === "object" && v !== null ? keyOf([v]) : v === undefined ? null : v;
+      let g = groups.get(k);
+      if (!g) {
+        g = { keys: [v === undefined ? null : v], states: factories.map((f) => f()) };
+        groups.set(k, g);
+      }
+      for (const s of g.states) s.add(row);
+      continue;
+    }
+    keys = by.map((f) => {
+      const v = f(row);
+      return v === undefined ? null : v;
+    });
+    k = keyOf(keys);
+    let g = groups.get(k);
+    if (!g) {
+      g = { keys, states: factories.map((f) => f()) };
+      groups.set(k, g);
+    }
+    for (const s of g.states) s.add(row);
+  }
+  if (groups.size === 0 && by.length === 0) groups.set("", { keys: [], states: factories.map((f) => f()) });
+  const out: Row[] = [];
+  for (const g of groups.values()) {
+    const row: Row = [...g.keys];
+    for (const s of g.states) row.push(...s.result());
+    out.push(row);
+  }
+  return out;
+}
+
+function join(t: Extract<Tabular, { op: "join" }>, ctx: RunContext): Row[] {
+  let left = evaluate(t.left, ctx);
+  let right = evaluate(t.right, ctx);
+  let kind = t.kind;
+  let leftKeys = t.leftKeys;
+  let rightKeys = t.rightKeys;
+  let swapped = false;
+  if (kind === "rightanti" || kind === "rightsemi" || kind === "rightouter") {
+    [left, right] = [right, left];
+    [leftKeys, rightKeys] = [rightKeys, leftKeys];
+    kind = kind === "rightanti" ? "leftanti" : kind === "rightsemi" ? "leftsemi" : "leftouter";
+    swapped = true;
+  }
+  const keyFor = (row: Row, idx: number[]): string | undefined => {
+    const vs = idx.map((i) => row[i]);
+    if (vs.some((v) => v === null || v === undefined)) return undefined;
+    return keyOf(vs);
+  };
+  if (kind === "innerunique") {
+    const firsts = new Map<string, Row>();
+    for (const row of left) {
+      const k = keyFor(row, leftKeys) ?? keyOf(leftKeys.map((i) => row[i]));
+      const prev = firsts.get(k);
+      if (prev && keyOf(prev) !== keyOf(row)) unsupported("join kind=innerunique when the left side repeats a key with different rows");
+      if (!prev) firsts.set(k, row);
+    }
+    left = [...firsts.values()];
+    kind = "inner";
+  }
+  const index = new Map<string, Row[]>();
+  for (const row of right) {
+    const k = keyFor(row, rightKeys);
+    if (k === undefined) continue;
+    const list = index.get(k);
+    if (list) list.push(row);
+    else index.set(k, [row]);
+  }
+  const out: Row[] = [];
+  const rightWidth = t.right.columns.length;
+  const leftWidth = t.left.columns.length;
+  const emit = (l: Row | undefined, r: Row | undefined): void => {
+    const [a, b] = swapped ? [r, l] : [l, r];
+    out.push(t.output.map(([side, i]) => (side === 0 ? (a ? a[i] : nullFor(t.left.columns[i]!.type)) : b ? b[i] : nullFor(t.right.columns[i]!.type))));
+  };
+  void rightWidth;
+  void leftWidth;
+  const matchedRight = new Set<Row>();
+  for (const l of left) {
+    const k = keyFor(l, leftKeys);
+    const matches = k === undefined ? undefined : index.get(k);
+    switch (kind) {
+      case "inner":
+        if (matches) for (const r of matches) emit(l, r);
+        break;
+      case "leftouter":
+        if (matches) for (const r of matches) emit(l, r);
+        else emit(l, undefined);
+        break;
+      case "fullouter":
+        if (matches)
+          for (const r of matches) {
+            emit(l, r);
+            matchedRight.add(r);
+          }
+        else emit(l, undefined);
+        break;
+      case "leftanti":
+        if (!matches) out.push(swapped ? l : l);
+        break;
+      case "leftsemi":
+        if (matches) out.push(l);
+        break;
+      default:
+        unsupported(`join kind=${kind}`);
+    }
+  }
+  if (kind === "fullouter") for (const r of right) if (!matchedRight.has(r)) emit(undefined, r);
+  return out;
+}
+
+function nullFor(type: ScalarType): unknown {
+  return type === "string" ? "" : null;
+}
+
+function mvexpand(t: Extract<Tabular, { op: "mvexpand" }>, ctx: RunContext): Row[] {
+  const rows = evaluate(t.input, ctx);
+  const targets = t.targets.map((x) => ({ fn: compile(x.expr, ctx).fn, type: x.type }));
+  const width = t.columns.length;
+  const out: Row[] = [];
+  for (const row of rows) {
+    const lists = targets.map((x) => {
+      const v = x.fn(row);
+      if (Array.isArray(v)) return v as unknown[];
+      if (v !== null && typeof v === "object") return Object.entries(v as Record<string, unknown>).map(([k, x]) => ({ [k]: x }));
+      return [v];
+    });
+    const n = Math.max(...lists.map((l) => l.length));
+    for (let i = 0; i < n; i++) {
+      const r: Row = row.slice();
+      while (r.length < width) r.push(null);
+      targets.forEach((x, j) => {
+        const v = lists[j]![i];
+        r[t.outputIndexes[j]!] = fromDynamicValue(v === undefined ? null : v, x.type);
+      });
+      out.push(r);
+    }
+  }
+  return out;
+}
+
+function range(t: Extract<Tabular, { op: "range" }>, ctx: RunContext): Row[] {
+  const from = compile(t.from, ctx).fn([]);
+  const to = compile(t.to, ctx).fn([]);
+  const step = compile(t.step, ctx).fn([]);
+  if (from === null || to === null || step === null) return [];
+  const out: Row[] = [];
+  const max = 10_000_000;
+  if (typeof from === "bigint") {
+    const s = step as bigint;
+    if (s === 0n) return unsupported("range with a zero step");
+    for (let v = from; s > 0n ? v <= (to as bigint) : v >= (to as bigint); v += s) {
+      out.push([v]);
+      if (out.length > max) return unsupported("range of more than 10,000,000 rows");
+    }
+    return out;
+  }
+  const s = step as number;
+  if (s === 0) return unsupported("range with a zero step");
+  const type = t.columns[0]!.type;
+  for (let i = 0; ; i++) {
+    const v = (from as number) + i * s;
+    if (s > 0 ? v > (to as number) : v < (to as number)) break;
+    out.push([type === "real" ? v : checkInt(v, type)]);
+    if (out.length > max) return unsupported("range of more than 10,000,000 rows");
+  }
+  return out;
+}
+
+/** Evaluates one tabular node to rows. */
+function evaluate(t: Tabular, ctx: RunContext): Row[] {
+  switch (t.op) {
+    case "table": {
+      const table = ctx.tables[t.name];
+      if (!table) throw new AzirError("not-found", `table ${t.name} has no data`, { hint: `Provide rows for ${t.name}.`, details: ["table-not-found"] });
+      const idx = t.columns.map((c) => table.columns.findIndex((x) => x.name === c.name));
+      if (idx.every((v, i) => v === i) && table.columns.length === t.columns.length) return table.rows;
+      return table.rows.map((r) => idx.map((i, j) => (i < 0 ? nullFor(t.columns[j]!.type) : r[i])));
+    }
+    case "ref": {
+      const rows = ctx.lets.get(t.name);
+      if (!rows) return unsupported(`reference to ${t.name}`);
+      return rows;
+    }
+    case "rows":
+      return t.rows.map((r) => r.map((e) => compile(e, ctx).fn([])));
+    case "range":
+      return range(t, ctx);
+    case "where": {
+      const rows = evaluate(t.input, ctx);
+      const p = compile(t.predicate, ctx);
+      if (p.constant) return p.fn([]) === true ? rows : [];
+      const f = p.fn;
+      const out: Row[] = [];
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
+        if (f(r) === true) out.push(r);
+      }
+      return out;
+    }
+    case "project": {
+      const rows = evaluate(t.input, ctx);
+      const fns = t.exprs.map((e) => compile(e, ctx).fn);
+      const n = fns.length;
+      const out: Row[] = new Array(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
+        const o: Row = new Array(n);
+        for (let j = 0; j < n; j++) o[j] = fns[j]!(r);
+        out[i] = o;
+      }
+      return out;
+    }
+    case "summarize":
+      return summarize(t, ctx);
+    case "sort":
+      return t.keys.length === 0 ? evaluate(t.input, ctx) : sortRows(evaluate(t.input, ctx), t.keys, ctx);
+    case "take": {
+      const n = compile(t.count, ctx).fn([]);
+      if (typeof n !== "number") return unsupported("take with a non-numeric count");
+      return evaluate(t.input, ctx).slice(0, Math.max(0, n));
+    }
+    case "top": {
+      const n = compile(t.count, ctx).fn([]);
+      if (typeof n !== "number") return unsupported("top with a non-numeric count");
+      return sortRows(evaluate(t.input, ctx), t.keys, ctx).slice(0, Math.max(0, n));
+    }
+    case "distinct": {
+      const rows = evaluate(t.input, ctx);
+      const fns = t.exprs.map((e) => compile(e, ctx).fn);
+      const seen = new Set<string>();
+      const out: Row[] = [];
+      for (const r of rows) {
+        const vals = fns.map((f) => f(r));
+        const k = keyOf(vals);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        out.push(vals);
+      }
+      return out;
+    }
+    case "count":
+      return [[evaluate(t.input, ctx).length]];
+    case "join":
+      return join(t, ctx);
+    case "union": {
+      const out: Row[] = [];
+      t.inputs.forEach((input, j) => {
+        const map = t.mapping[j]!;
+        for (const r of evaluate(input, ctx)) out.push(map.map((i, c) => (i < 0 ? nullFor(t.columns[c]!.type) : r[i])));
+      });
+      return out;
+    }
+    case "mvexpand":
+      return mvexpand(t, ctx);
+  }
+}
+
+/** Runs a plan over the given tables, with query parameters already decoded to cells. */
+export function runPlan(plan: KqlPlan, tables: Record<string, KqlTable>, params: Record<string, unknown>, now: Date): KqlResult {
+  const ctx: RunContext = { nowTicks: BigInt(now.getTime()) * TICKS_PER_MS, params, tables, lets: new Map() };
+  for (const l of plan.lets) ctx.lets.set(l.name, evaluate(l.plan, ctx));
+  const rows = evaluate(plan.query, ctx);
+  return { columns: plan.query.columns.map((c) => ({ name: c.name, type: c.type })), rows: rows === ctx.tables[(plan.query as { name?: string }).name ?? ""]?.rows ? rows.slice() : rows };
+}

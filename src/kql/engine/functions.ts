@@ -1,0 +1,515 @@
+/**
+ * Scalar functions the engine evaluates, with Kusto's semantics: null in gives null out unless Kusto says
+ * otherwise, failed conversions give null, string results are never null.
+ */
+import { unsupported } from "./errors.js";
+import type { ScalarType } from "./types.js";
+import {
+  TICKS_PER_DAY,
+  TICKS_PER_MS,
+  dateParts,
+  floorMod,
+  formatDateTimeFull,
+  formatReal,
+  formatTimespan,
+  isSafeLong,
+  parseDateTime,
+  parseTimespan,
+  utcMs,
+} from "./values.js";
+
+/** Evaluation context shared by every function call of one run. */
+export interface CallContext {
+  nowTicks: bigint;
+}
+
+export type ScalarImpl = (args: unknown[], argTypes: ScalarType[], type: ScalarType, ctx: CallContext) => unknown;
+
+export const aggregateFunctions = new Set([
+  "count",
+  "countif",
+  "dcount",
+  "dcountif",
+  "sum",
+  "sumif",
+  "avg",
+  "avgif",
+  "min",
+  "max",
+  "minif",
+  "maxif",
+  "arg_max",
+  "arg_min",
+  "make_list",
+  "make_set",
+  "take_any",
+  "any",
+]);
+
+/** Kusto's text of a scalar as `tostring()` and `strcat()` produce it. */
+export function scalarToString(v: unknown, type: ScalarType): string {
+  if (v === null || v === undefined) return "";
+  switch (type) {
+    case "string":
+    case "guid":
+      return String(v);
+    case "bool":
+      return v ? "true" : "false";
+    case "long":
+    case "int":
+      return String(v);
+    case "real":
+      return formatReal(v as number);
+    case "datetime":
+      return formatDateTimeFull(v as bigint);
+    case "timespan":
+      return formatTimespan(v as bigint);
+    case "dynamic":
+      return typeof v === "string" ? v : dynamicToJson(v);
+  }
+}
+
+/** Compact JSON of a dynamic value (what `tostring(dynamic)` gives for arrays and bags). */
+export function dynamicToJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === "number" && !Number.isFinite(x) ? formatReal(x) : x));
+}
+
+function toLongValue(v: unknown, type: ScalarType): number | null {
+  if (v === null || v === undefined) return null;
+  switch (type) {
+    case "long":
+    case "int":
+      return v as number;
+    case "real": {
+      const x = v as number;
+      if (!Number.isFinite(x)) return null;
+      const t = Math.trunc(x);
+      return isSafeLong(t) ? t : unsupported("tolong() beyond 2^53");
+    }
+    case "bool":
+      return v ? 1 : 0;
+    case "string": {
+      const s = (v as string).trim();
+      if (/^[+-]?\d+$/.test(s)) {
+        const n = Number(s);
+        return isSafeLong(n) ? n : unsupported("tolong() beyond 2^53");
+      }
+      if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) return unsupported("tolong() of a decimal string");
+      return null;
+    }
+    case "datetime":
+    case "timespan": {
+      const n = Number(v as bigint);
+      return isSafeLong(n) ? n : unsupported("tolong() of a datetime");
+    }
+    case "dynamic": {
+      if (typeof v === "number") return Number.isInteger(v) ? v : unsupported("tolong() of a dynamic real");
+      if (typeof v === "string") return toLongValue(v, "string");
+      if (typeof v === "boolean") return v ? 1 : 0;
+      return null;
+    }
+    default:
+      return null;
+  }
+}
+
+function toRealValue(v: unknown, type: ScalarType): number | null {
+  if (v === null || v === undefined) return null;
+  switch (type) {
+    case "long":
+    case "int":
+    case "real":
+      return v as number;
+    case "bool":
+      return v ? 1 : 0;
+    case "string": {
+      const s = (v as string).trim();
+      if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) return Number(s);
+      const l = s.toLowerCase();
+      if (l === "nan") return NaN;
+      if (l === "inf" || l === "+inf" || l === "infinity") return Infinity;
+      if (l === "-inf" || l === "-infinity") return -Infinity;
+      return null;
+    }
+    case "datetime":
+    case "timespan":
+      return Number(v as bigint);
+    case "dynamic":
+      if (typeof v === "number") return v;
+      if (typeof v === "string") return toRealValue(v, "string");
+      if (typeof v === "boolean") return v ? 1 : 0;
+      return null;
+    default:
+      return null;
+  }
+}
+
+function toBoolValue(v: unknown, type: ScalarType): boolean | null {
+  if (v === null || v === undefined) return null;
+  switch (type) {
+    case "bool":
+      return v as boolean;
+    case "long":
+    case "int":
+    case "real":
+      return Number.isNaN(v) ? null : (v as number) !== 0;
+    case "string": {
+      const s = (v as string).trim().toLowerCase();
+      if (s === "true" || s === "1") return true;
+      if (s === "false" || s === "0") return false;
+      return null;
+    }
+    case "dynamic":
+      if (typeof v === "boolean") return v;
+      if (typeof v === "number") return v !== 0;
+      if (typeof v === "string") return toBoolValue(v, "string");
+      return null;
+    default:
+      return null;
+  }
+}
+
+function toDateTimeValue(v: unknown, type: ScalarType): bigint | null {
+  if (v === null || v === undefined) return null;
+  if (type === "datetime") return v as bigint;
+  if (type === "string" || (type === "dynamic" && typeof v === "string")) return parseDateTime(v as string) ?? null;
+  if (type === "dynamic") return null;
+  return unsupported(`todatetime() of ${type}`);
+}
+
+function toTimespanValue(v: unknown, type: ScalarType): bigint | null {
+  if (v === null || v === undefined) return null;
+  if (type === "timespan") return v as bigint;
+  if (type === "string" || (type === "dynamic" && typeof v === "string")) return parseTimespan(v as string) ?? null;
+  if (type === "dynamic") return null;
+  return unsupported(`totimespan() of ${type}`);
+}
+
+/** Converts a cell of `from` type to a dynamic value. */
+export function toDynamicValue(v: unknown, from: ScalarType): unknown {
+  if (v === null || v === undefined) return null;
+  switch (from) {
+    case "datetime":
+      return formatDateTimeFull(v as bigint);
+    case "timespan":
+      return formatTimespan(v as bigint);
+    case "real":
+      return Number.isInteger(v) ? unsupported("real values inside dynamic") : v;
+    default:
+      return v;
+  }
+}
+
+/** Converts a dynamic value to a typed cell (mv-expand ... to typeof(t)). */
+export function fromDynamicValue(v: unknown, to: ScalarType): unknown {
+  switch (to) {
+    case "dynamic":
+      return v;
+    case "string":
+      return scalarToString(v, "dynamic");
+    case "long":
+    case "int":
+      return toLongValue(v, "dynamic");
+    case "real":
+      return toRealValue(v, "dynamic");
+    case "bool":
+      return toBoolValue(v, "dynamic");
+    case "datetime":
+      return toDateTimeValue(v, "dynamic");
+    case "timespan":
+      return toTimespanValue(v, "dynamic");
+    case "guid":
+      return typeof v === "string" && /^[0-9a-f-]{36}$/i.test(v) ? v.toLowerCase() : null;
+  }
+}
+
+function isEmptyValue(v: unknown, type: ScalarType): boolean {
+  if (v === null || v === undefined) return true;
+  if (type === "string") return v === "";
+  if (type === "dynamic") return v === "" ;
+  return false;
+}
+
+function checkInt(v: number, type: ScalarType): number {
+  if (type === "int" && (v > 2147483647 || v < -2147483648)) return unsupported("int overflow");
+  if (!isSafeLong(v)) return unsupported("long arithmetic beyond 2^53");
+  return v;
+}
+
+function binTicks(v: bigint, size: bigint): bigint {
+  return v - floorMod(v, size);
+}
+
+function startOfMonthTicks(y: number, mo: number): bigint {
+  return BigInt(utcMs(y, mo, 1)) * TICKS_PER_MS;
+}
+
+const termChar = /[\p{L}\p{N}]/u;
+
+export const scalarFunctions = new Map<string, ScalarImpl>([
+  ["now", (args, _t, _r, ctx) => (args.length === 0 ? ctx.nowTicks : ctx.nowTicks + (args[0] as bigint))],
+  ["ago", (args, _t, _r, ctx) => (args[0] === null ? null : ctx.nowTicks - (args[0] as bigint))],
+  ["iff", (args) => (args[0] === true ? args[1] : args[2])],
+  ["iif", (args) => (args[0] === true ? args[1] : args[2])],
+  [
+    "case",
+    (args) => {
+      for (let i = 0; i + 1 < args.length; i += 2) if (args[i] === true) return args[i + 1];
+      return args[args.length - 1];
+    },
+  ],
+  [
+    "coalesce",
+    (args, types) => {
+      for (let i = 0; i < args.length; i++) if (!isEmptyValue(args[i], types[i]!) || (types[i] === "string" && i === args.length - 1)) return args[i];
+      return types[0] === "string" ? "" : null;
+    },
+  ],
+  ["isempty", (args, types) => isEmptyValue(args[0], types[0]!)],
+  ["isnotempty", (args, types) => !isEmptyValue(args[0], types[0]!)],
+  ["isnull", (args) => args[0] === null || args[0] === undefined],
+  ["isnotnull", (args) => !(args[0] === null || args[0] === undefined)],
+  ["not", (args) => (args[0] === null ? null : !(args[0] as boolean))],
+  ["tostring", (args, types) => scalarToString(args[0], types[0]!)],
+  [
+    "toint",
+    (args, types) => {
+      const v = toLongValue(args[0], types[0]!);
+      if (v === null) return null;
+      return v > 2147483647 || v < -2147483648 ? unsupported("toint() overflow") : v;
+    },
+  ],
+  ["tolong", (args, types) => toLongValue(args[0], types[0]!)],
+  ["todouble", (args, types) => toRealValue(args[0], types[0]!)],
+  ["toreal", (args, types) => toRealValue(args[0], types[0]!)],
+  ["tobool", (args, types) => toBoolValue(args[0], types[0]!)],
+  ["toboolean", (args, types) => toBoolValue(args[0], types[0]!)],
+  ["todatetime", (args, types) => toDateTimeValue(args[0], types[0]!)],
+  ["totimespan", (args, types) => toTimespanValue(args[0], types[0]!)],
+  [
+    "toguid",
+    (args, types) => {
+      const s = scalarToString(args[0], types[0]!).trim();
+      return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s) ? s.toLowerCase() : null;
+    },
+  ],
+  [
+    "todynamic",
+    (args, types) => {
+      if (types[0] !== "string") return toDynamicValue(args[0], types[0]!);
+      return parseJsonText(args[0] as string);
+    },
+  ],
+  [
+    "parse_json",
+    (args, types) => {
+      if (types[0] !== "string") return toDynamicValue(args[0], types[0]!);
+      return parseJsonText(args[0] as string);
+    },
+  ],
+  ["strcat", (args, types) => args.map((a, i) => scalarToString(a, types[i]!)).join("")],
+  [
+    "strcat_delim",
+    (args, types) =>
+      args
+        .slice(1)
+        .map((a, i) => scalarToString(a, types[i + 1]!))
+        .join(scalarToString(args[0], types[0]!)),
+  ],
+  ["tolower", (args) => (args[0] as string).toLowerCase()],
+  ["toupper", (args) => (args[0] as string).toUpperCase()],
+  ["strlen", (args) => [...(args[0] as string)].length],
+  [
+    "split",
+    (args) => {
+      const s = args[0] as string;
+      const parts = s.split(args[1] as string);
+      if (args.length > 2) {
+        const i = args[2] as number | null;
+        if (i === null) return null;
+        const idx = i < 0 ? parts.length + i : i;
+        return idx >= 0 && idx < parts.length ? [parts[idx]] : [];
+      }
+      return parts;
+    },
+  ],
+  [
+    "extract",
+    (args, types, type) => {
+      if (args.length > 3) return unsupported("extract() with a type argument");
+      const re = toRegExp(args[0] as string, "");
+      const m = re.exec(args[2] as string);
+      const g = args[1] as number;
+      const v = m ? m[g] : undefined;
+      if (type === "string") return v ?? "";
+      return v ?? null;
+    },
+  ],
+  [
+    "coalesce_dummy",
+    () => null,
+  ],
+  [
+    "array_length",
+    (args) => (Array.isArray(args[0]) ? (args[0] as unknown[]).length : null),
+  ],
+  [
+    "bag_keys",
+    (args) => (args[0] !== null && typeof args[0] === "object" && !Array.isArray(args[0]) ? Object.keys(args[0] as object) : null),
+  ],
+  [
+    "bin",
+    (args, types) => binValue(args[0], args[1], types[0]!, types[1]!),
+  ],
+  [
+    "floor",
+    (args, types) => binValue(args[0], args[1], types[0]!, types[1]!),
+  ],
+  [
+    "startofday",
+    (args) => {
+      if (args.length > 1) return unsupported("startofday() with an offset");
+      return args[0] === null ? null : binTicks(args[0] as bigint, TICKS_PER_DAY);
+    },
+  ],
+  [
+    "startofmonth",
+    (args) => {
+      if (args.length > 1) return unsupported("startofmonth() with an offset");
+      if (args[0] === null) return null;
+      const p = dateParts(args[0] as bigint);
+      return startOfMonthTicks(p.y, p.mo);
+    },
+  ],
+  [
+    "startofyear",
+    (args) => {
+      if (args.length > 1) return unsupported("startofyear() with an offset");
+      if (args[0] === null) return null;
+      return startOfMonthTicks(dateParts(args[0] as bigint).y, 1);
+    },
+  ],
+  [
+    "startofweek",
+    (args) => {
+      if (args.length > 1) return unsupported("startofweek() with an offset");
+      if (args[0] === null) return null;
+      const day = binTicks(args[0] as bigint, TICKS_PER_DAY);
+      return day - BigInt(dateParts(day).dow) * TICKS_PER_DAY;
+    },
+  ],
+  ["getyear", (args) => (args[0] === null ? null : dateParts(args[0] as bigint).y)],
+  ["getmonth", (args) => (args[0] === null ? null : dateParts(args[0] as bigint).mo)],
+  ["dayofmonth", (args) => (args[0] === null ? null : dateParts(args[0] as bigint).d)],
+  ["hourofday", (args) => (args[0] === null ? null : dateParts(args[0] as bigint).h)],
+  ["dayofweek", (args) => (args[0] === null ? null : BigInt(dateParts(args[0] as bigint).dow) * TICKS_PER_DAY)],
+  [
+    "substring",
+    (args) => {
+      const s = [...(args[0] as string)];
+      const start = args[1] as number | null;
+      if (start === null) return "";
+      const from = Math.max(0, start);
+      const len = args.length > 2 ? (args[2] as number | null) : null;
+      if (args.length > 2 && len === null) return "";
+      return s.slice(from, len === null ? undefined : from + Math.max(0, len)).join("");
+    },
+  ],
+  ["abs", (args) => (args[0] === null ? null : typeof args[0] === "bigint" ? ((args[0] as bigint) < 0n ? -(args[0] as bigint) : args[0]) : Math.abs(args[0] as number))],
+  ["pack_array", (args, types) => args.map((a, i) => toDynamicValue(a, types[i]!))],
+  [
+    "gettype",
+    (args, types) => {
+      const t = types[0]!;
+      const v = args[0];
+      if (t !== "dynamic") return t === "real" ? "real" : t === "timespan" ? "timespan" : t;
+      if (v === null) return "null";
+      if (Array.isArray(v)) return "array";
+      if (typeof v === "object") return "dictionary";
+      if (typeof v === "string") return "string";
+      if (typeof v === "boolean") return "bool";
+      return Number.isInteger(v) ? "long" : "real";
+    },
+  ],
+]);
+scalarFunctions.delete("coalesce_dummy");
+
+function binValue(v: unknown, size: unknown, vt: ScalarType, st: ScalarType): unknown {
+  if (v === null || size === null) return null;
+  if (vt === "datetime" || vt === "timespan") {
+    if (st !== "timespan") return unsupported("bin() of a datetime by a number");
+    const s = size as bigint;
+    if (s <= 0n) return null;
+    return binTicks(v as bigint, s);
+  }
+  const x = v as number;
+  const s = Number(size);
+  if (!(s > 0)) return null;
+  if (vt === "real" || st === "real") {
+    const r = Math.floor(x / s) * s;
+    return vt === "real" ? r : checkInt(r, vt);
+  }
+  return checkInt(Math.floor(x / s) * s, vt);
+}
+
+/** `parse_json` of text: invalid JSON gives the text itself as a dynamic string, as Kusto does. */
+export function parseJsonText(s: string): unknown {
+  const t = s.trim();
+  if (t === "") return null;
+  if (/(^|[^\w."])-?\d+\.\d*|[eE][+-]?\d/.test(t.replace(/"(?:[^"\\]|\\.)*"/g, '""'))) {
+    return unsupported("parse_json() of text holding real numbers");
+  }
+  try {
+    return JSON.parse(t) as unknown;
+  } catch {
+    return s;
+  }
+}
+
+const regexCache = new Map<string, RegExp>();
+
+/** RE2 patterns as JS regular expressions; constructs whose meaning differs are refused. */
+export function toRegExp(pattern: string, flags: string): RegExp {
+  const key = `${flags}/${pattern}`;
+  let re = regexCache.get(key);
+  if (!re) {
+    let p = pattern;
+    let f = flags;
+    const inline = /^\(\?([imsU]+)\)/.exec(p);
+    if (inline) {
+      if (inline[1]!.includes("U")) unsupported("regular expressions with the U flag");
+      f += inline[1]!;
+      p = p.slice(inline[0].length);
+    }
+    if (/\(\?[^:]/.test(p) || /\\[pPQEzAC]/.test(p) || /\[\[:/.test(p)) unsupported("this regular expression syntax");
+    try {
+      re = new RegExp(p, [...new Set(f)].join(""));
+    } catch {
+      return unsupported("this regular expression syntax");
+    }
+    if (regexCache.size > 256) regexCache.clear();
+    regexCache.set(key, re);
+  }
+  re.lastIndex = 0;
+  return re;
+}
+
+/** `has`: whole-term match, case-insensitive unless `cs`. Terms are runs of letters and digits. */
+export function hasTerm(hay: string, needle: string, cs: boolean, mode: "term" | "prefix" | "suffix" = "term"): boolean {
+  if (needle === "") return unsupported("has with an empty term");
+  const h = cs ? hay : hay.toLowerCase();
+  const n = cs ? needle : needle.toLowerCase();
+  const checkStart = termChar.test(n[0]!);
+  const checkEnd = termChar.test(n[n.length - 1]!);
+  let from = 0;
+  for (;;) {
+    const at = h.indexOf(n, from);
+    if (at < 0) return false;
+    const before = at === 0 ? "" : h[at - 1]!;
+    const after = at + n.length >= h.length ? "" : h[at + n.length]!;
+    const startOk = !checkStart || mode === "suffix" || before === "" || !termChar.test(before);
+    const endOk = !checkEnd || mode === "prefix" || after === "" || !termChar.test(after);
+    if (startOk && endOk) return true;
+    from = at + 1;
+  }
+}

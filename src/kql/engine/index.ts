@@ -1,0 +1,180 @@
+/**
+ * The local KQL engine: Kusto.Language parses and analyses, `lower` turns the tree into a JSON plan, `evaluate`
+ * runs the plan over in-memory rows. See docs/kql-engine.md for what is supported and how cells are represented.
+ */
+import { readFile, readdir } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { AzirError } from "../../core/errors.js";
+import type { KustoType, LogsColumn } from "../../core/ports.js";
+import { type TableSchema, tableSchemas } from "../tables.js";
+import { UnsupportedKqlError } from "./errors.js";
+import { runPlan } from "./evaluate.js";
+import type { KqlDiagnostic } from "./kusto-language.js";
+import { Lowerer } from "./lower.js";
+import { splitParams } from "./params.js";
+import { cachedPlan, planKey, rememberPlan } from "./plan-cache.js";
+import type { KqlPlan, KqlResult, KqlTable, LiteralExpr, ScalarType } from "./types.js";
+import { fromObjectRows, fromWireRows, inferType } from "./wire.js";
+
+export { UnsupportedKqlError } from "./errors.js";
+export type { KqlDiagnostic } from "./kusto-language.js";
+export type { KqlPlan, KqlResult, KqlTable } from "./types.js";
+export { fromObjectRows, fromWireCell, fromWireRows, toWireCell, toWireTable, type WireTable } from "./wire.js";
+export { splitParams } from "./params.js";
+export { planKey } from "./plan-cache.js";
+
+export type CompileResult = { ok: true; plan: KqlPlan; columns: LogsColumn[] } | { ok: false; diagnostics: KqlDiagnostic[] };
+
+/** Loads the analyser on demand: the only way this module reaches Kusto.Language. */
+async function analyser(): Promise<typeof import("./kusto-language.js")> {
+  return import("./kusto-language.js");
+}
+
+/** Parses, analyses and lowers a query, without the parameter split or the cache. */
+export async function compileUncached(
+  text: string,
+  schemas: Record<string, TableSchema>,
+  params: Array<{ name: string; type: ScalarType }>,
+): Promise<{ ok: true; plan: KqlPlan } | { ok: false; diagnostics: KqlDiagnostic[]; prefix: number }> {
+  const prefix = params.length > 0 ? `declare query_parameters(${params.map((p) => `${p.name}:${p.type}`).join(", ")});\n` : "";
+  const { analyzeKqlTree } = await analyser();
+  const analysed = await analyzeKqlTree(prefix + text, schemas);
+  const errors = analysed.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0) return { ok: false, diagnostics: errors, prefix: prefix.length };
+  return { ok: true, plan: new Lowerer(params).lowerQuery(analysed.tree, params) };
+}
+
+function relocate(d: KqlDiagnostic, text: string, shift: number): KqlDiagnostic {
+  const offset = Math.max(0, d.offset + shift);
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length;
+  const column = offset - (before.lastIndexOf("\n") + 1) + 1;
+  return { ...d, offset, line, column };
+}
+
+/**
+ * Compiles a query against table schemas. Leading `let name = <literal>;` statements are treated as query
+ * parameters: the rest compiles once (cached by hash, and in kql/plans.json for the shipped files) and the values
+ * are bound into the returned plan. Throws UnsupportedKqlError for constructs the engine does not evaluate.
+ */
+export async function compile(query: string, schemas: Record<string, TableSchema>): Promise<CompileResult> {
+  const split = splitParams(query);
+  const params = split.params.map((p) => ({ name: p.name, type: p.type }));
+  const key = planKey(split.rest, params);
+  let plan = await cachedPlan(key);
+  if (!plan) {
+    const compiled = await compileUncached(split.rest, schemas, params);
+    if (!compiled.ok) return { ok: false, diagnostics: compiled.diagnostics.map((d) => relocate(d, query, split.offset - compiled.prefix)) };
+    plan = compiled.plan;
+    rememberPlan(key, plan);
+  }
+  const bindings: Record<string, LiteralExpr["value"]> = {};
+  for (const p of split.params) bindings[p.name] = p.value;
+  const bound: KqlPlan = { ...plan, bindings };
+  return { ok: true, plan: bound, columns: plan.query.columns.map((c) => ({ name: c.name, type: c.type })) };
+}
+
+function decodeBinding(value: LiteralExpr["value"], type: ScalarType): unknown {
+  if (value === null) return null;
+  if (type === "datetime" || type === "timespan") return BigInt(value as string);
+  return value;
+}
+
+/** Runs a compiled plan over tables whose cells use the engine's representation (see types.ts). */
+export function run(plan: KqlPlan, tables: Record<string, KqlTable>, options: { now: Date }): KqlResult {
+  const params: Record<string, unknown> = {};
+  for (const p of plan.params) {
+    const v = plan.bindings?.[p.name];
+    if (v !== undefined) params[p.name] = decodeBinding(v, p.type);
+  }
+  return runPlan(plan, tables, params, options.now);
+}
+
+/** Table schemas of loaded tables, for compiling against them. */
+export function schemasOf(tables: Record<string, KqlTable>): Record<string, TableSchema> {
+  const out: Record<string, TableSchema> = {};
+  for (const [name, t] of Object.entries(tables)) out[name] = t.columns.map((c) => [c.name, c.type] as const);
+  return out;
+}
+
+/** Compiles against the loaded tables' schemas and runs; errors are AzirErrors with the diagnostics as details. */
+export async function runQuery(query: string, tables: Record<string, KqlTable>, options: { now: Date }): Promise<KqlResult> {
+  const compiled = await compile(query, { ...tableSchemas, ...schemasOf(tables) });
+  if (!compiled.ok) {
+    const first = compiled.diagnostics[0]!;
+    throw new AzirError("validation", `the query does not compile: ${first.message} (line ${first.line}, column ${first.column})`, {
+      hint: "Fix the query; the details list every problem Kusto.Language found.",
+      details: compiled.diagnostics.map((d) => `${d.line}:${d.column} ${d.code} ${d.message}`),
+    });
+  }
+  return run(compiled.plan, tables, options);
+}
+
+type WireFile = { tables: Array<{ name: string; columns: Array<{ name: string; type: string }>; rows: unknown[][] }> };
+
+function isWireFile(v: unknown): v is WireFile {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && Array.isArray((v as WireFile).tables);
+}
+
+const kustoTypes = new Set<KustoType>(["string", "datetime", "dynamic", "bool", "int", "long", "real", "decimal", "guid", "timespan"]);
+
+function wireType(t: string): KustoType {
+  const l = t.toLowerCase();
+  if (l === "boolean") return "bool";
+  if (l === "double") return "real";
+  return kustoTypes.has(l as KustoType) ? (l as KustoType) : "string";
+}
+
+/** Builds a table from exported row objects, typing columns from the declared schema when the table is known. */
+export function tableFromObjects(name: string, rows: Array<Record<string, unknown>>): KqlTable {
+  const declared = tableSchemas[name];
+  const columns: LogsColumn[] = declared ? declared.map(([n, t]) => ({ name: n, type: t })) : [];
+  const known = new Set(columns.map((c) => c.name));
+  const extra: string[] = [];
+  for (const r of rows) for (const k of Object.keys(r)) if (!known.has(k)) {
+    known.add(k);
+    extra.push(k);
+  }
+  for (const k of extra) columns.push({ name: k, type: inferType(rows.map((r) => r[k])) });
+  return fromObjectRows(columns, rows);
+}
+
+/**
+ * Reads `<Table>.json` files from a folder: each an array of row objects (as `az monitor log-analytics query -o json`
+ * prints them) or Log Analytics' `{tables: [{name, columns, rows}]}` wire shape.
+ */
+export async function loadTablesFromFolder(dir: string): Promise<Record<string, KqlTable>> {
+  const out: Record<string, KqlTable> = {};
+  const entries = (await readdir(dir)).filter((f) => f.endsWith(".json")).sort();
+  for (const file of entries) {
+    const name = basename(file, ".json");
+    let data: unknown;
+    try {
+      data = JSON.parse(await readFile(join(dir, file), "utf8"));
+    } catch (cause) {
+      throw new AzirError("validation", `${file} is not valid JSON`, { hint: "Export the table with `-o json`, or fix the file.", cause });
+    }
+    if (Array.isArray(data)) {
+      if (!data.every((r) => typeof r === "object" && r !== null && !Array.isArray(r))) {
+        throw new AzirError("validation", `${file}: rows must be objects keyed by column name`, { hint: "Use the output of `az monitor log-analytics query -o json`." });
+      }
+      out[name] = tableFromObjects(name, data as Array<Record<string, unknown>>);
+    } else if (isWireFile(data)) {
+      const t = data.tables[0];
+      if (!t) continue;
+      out[name] = fromWireRows(
+        t.columns.map((c) => ({ name: c.name, type: wireType(c.type) })),
+        t.rows,
+      );
+    } else if (name !== "tenant") {
+      throw new AzirError("validation", `${file} is neither an array of rows nor a {tables: [...]} document`, { hint: "Export the table with `-o json`." });
+    }
+  }
+  return out;
+}
+
+export { isUnsupported };
+
+function isUnsupported(error: unknown): error is UnsupportedKqlError {
+  return error instanceof UnsupportedKqlError;
+}

@@ -1,0 +1,749 @@
+/**
+ * Lowers Kusto.Language's analysed tree (as plain data, see kusto-language.ts) to a plan. Output schemas come from
+ * Kusto.Language's result types, so column names (count_, dcount_IPAddress, Column1, a1, ...) are Kusto's own;
+ * every operator checks that the schema it computes agrees with them and refuses otherwise.
+ */
+import type { SyntaxColumn, SyntaxNode } from "./kusto-language.js";
+import { unsupported } from "./errors.js";
+import { aggregateFunctions, scalarFunctions } from "./functions.js";
+import type { Aggregate, Expr, KqlPlan, PlanColumn, ScalarType, SortKey, Tabular } from "./types.js";
+import { isSafeLong, parseDateTime, parseTimespan } from "./values.js";
+
+const scalarTypes = new Set<string>(["long", "int", "real", "string", "bool", "datetime", "timespan", "dynamic", "guid"]);
+
+function scalarType(name: string | undefined, what: string): ScalarType {
+  if (name === "double") return "real";
+  if (name === "boolean") return "bool";
+  if (name !== undefined && scalarTypes.has(name)) return name as ScalarType;
+  return unsupported(`${what} of type ${name ?? "unknown"}`);
+}
+
+function columnsOf(node: SyntaxNode, what: string): PlanColumn[] {
+  if (!node.columns) return unsupported(what);
+  return node.columns.map((c: SyntaxColumn) => ({ name: c.name, type: scalarType(c.type, `column ${c.name}`) }));
+}
+
+const isToken = (n: SyntaxNode): boolean => n.text !== undefined;
+
+/** Elements of a List of SeparatedElements (or a plain List). */
+function elements(list: SyntaxNode | undefined): SyntaxNode[] {
+  if (!list) return [];
+  const out: SyntaxNode[] = [];
+  for (const c of list.children) {
+    if (c.kind === "SeparatedElement") {
+      const e = c.children[0];
+      if (e) out.push(e);
+    } else out.push(c);
+  }
+  return out;
+}
+
+function child(n: SyntaxNode, kind: string): SyntaxNode | undefined {
+  return n.children.find((c) => c.kind === kind);
+}
+
+/** Non-token children that are not Lists. */
+function parts(n: SyntaxNode): SyntaxNode[] {
+  return n.children.filter((c) => !isToken(c) && c.kind !== "List");
+}
+
+function lists(n: SyntaxNode): SyntaxNode[] {
+  return n.children.filter((c) => c.kind === "List");
+}
+
+function tokenText(n: SyntaxNode): string {
+  if (n.text !== undefined) return n.text;
+  return n.children.map(tokenText).join("");
+}
+
+/** Identifier text of a NameReference / NameDeclaration (brackets and quotes removed). */
+function nameOf(n: SyntaxNode): string {
+  const raw = tokenText(n).trim();
+  const m = /^\[\s*(['"])(.*)\1\s*\]$/.exec(raw);
+  return m ? m[2]! : raw;
+}
+
+function sameSchema(a: PlanColumn[], b: PlanColumn[]): boolean {
+  return a.length === b.length && a.every((c, i) => c.name === b[i]!.name && c.type === b[i]!.type);
+}
+
+interface Scope {
+  columns: PlanColumn[];
+}
+
+interface Env {
+  scalars: Map<string, Expr>;
+  tables: Map<string, PlanColumn[]>;
+  params: Map<string, ScalarType>;
+}
+
+const binaryKinds = new Set([
+  "AddExpression",
+  "SubtractExpression",
+  "MultiplyExpression",
+  "DivideExpression",
+  "ModuloExpression",
+  "LessThanExpression",
+  "LessThanOrEqualExpression",
+  "GreaterThanExpression",
+  "GreaterThanOrEqualExpression",
+  "EqualExpression",
+  "NotEqualExpression",
+  "AndExpression",
+  "OrExpression",
+  "EqualTildeExpression",
+  "BangTildeExpression",
+  "HasExpression",
+  "HasCsExpression",
+  "NotHasExpression",
+  "NotHasCsExpression",
+  "HasPrefixExpression",
+  "HasPrefixCsExpression",
+  "NotHasPrefixExpression",
+  "NotHasPrefixCsExpression",
+  "HasSuffixExpression",
+  "HasSuffixCsExpression",
+  "NotHasSuffixExpression",
+  "NotHasSuffixCsExpression",
+  "ContainsExpression",
+  "ContainsCsExpression",
+  "NotContainsExpression",
+  "NotContainsCsExpression",
+  "StartsWithExpression",
+  "StartsWithCsExpression",
+  "NotStartsWithExpression",
+  "NotStartsWithCsExpression",
+  "EndsWithExpression",
+  "EndsWithCsExpression",
+  "NotEndsWithExpression",
+  "NotEndsWithCsExpression",
+  "MatchesRegexExpression",
+]);
+
+const setKinds = new Set(["InExpression", "InCsExpression", "NotInExpression", "NotInCsExpression", "HasAnyExpression", "HasAllExpression"]);
+
+export class Lowerer {
+  private readonly env: Env = { scalars: new Map(), tables: new Map(), params: new Map() };
+  private readonly lets: Array<{ name: string; plan: Tabular }> = [];
+
+  constructor(params: Array<{ name: string; type: ScalarType }>) {
+    for (const p of params) this.env.params.set(p.name, p.type);
+  }
+
+  lowerQuery(root: SyntaxNode, params: Array<{ name: string; type: ScalarType }>): KqlPlan {
+    const statements: SyntaxNode[] = [];
+    const collect = (n: SyntaxNode): void => {
+      for (const c of n.children) {
+        if (c.kind.endsWith("Statement")) statements.push(c);
+        else if (c.kind === "List" || c.kind === "SeparatedElement") collect(c);
+      }
+    };
+    collect(root);
+    let query: Tabular | undefined;
+    for (const s of statements) {
+      if (s.kind === "QueryParametersStatement") continue;
+      if (s.kind === "LetStatement") {
+        this.lowerLet(s);
+        continue;
+      }
+      if (s.kind === "ExpressionStatement") {
+        if (query) unsupported("multiple result statements");
+        const e = parts(s)[0];
+        if (!e || !e.columns) unsupported("a statement that is not a tabular expression");
+        query = this.tabular(e);
+        continue;
+      }
+      unsupported(s.kind.replace(/Statement$/, " statement").toLowerCase());
+    }
+    if (!query) return unsupported("a query without a tabular expression");
+    return { version: 1, params, lets: this.lets, query, ordered: isOrdered(query) };
+  }
+
+  private lowerLet(s: SyntaxNode): void {
+    const decl = child(s, "NameDeclaration");
+    const value = parts(s).find((c) => c !== decl);
+    if (!decl || !value) return unsupported("let");
+    const name = nameOf(decl);
+    if (value.kind === "FunctionDeclaration") return unsupported("let with a function body");
+    if (value.columns) {
+      const plan = this.tabular(value);
+      this.lets.push({ name, plan });
+      this.env.tables.set(name, plan.columns);
+      this.env.scalars.delete(name);
+      return;
+    }
+    if (value.kind === "ToScalarExpression") return unsupported("toscalar()");
+    const expr = this.expr(value, { columns: [] });
+    this.env.scalars.set(name, expr);
+    this.env.tables.delete(name);
+  }
+
+  tabular(n: SyntaxNode): Tabular {
+    const columns = columnsOf(n, n.kind);
+    switch (n.kind) {
+      case "ParenthesizedExpression":
+        return this.tabular(parts(n)[0]!);
+      case "NameReference": {
+        const name = nameOf(n);
+        if (n.symbol?.kind === "Table") return { op: "table", name, columns };
+        if (n.symbol?.kind === "Variable" && this.env.tables.has(name)) return { op: "ref", name, columns: this.env.tables.get(name)! };
+        return unsupported(`table reference ${name}`);
+      }
+      case "PipeExpression": {
+        const [left, op] = parts(n);
+        if (!left || !op) return unsupported("pipe");
+        const input = this.tabular(left);
+        const out = this.operator(op, input);
+        if (!sameSchema(out.columns, columns)) return unsupported(`${operatorName(op)} (output schema)`);
+        return out;
+      }
+      case "DataTableExpression":
+        return this.datatable(n, columns);
+      case "PrintOperator": {
+        const exprs = elements(lists(n)[0]).map((e) => this.expr(valueOf(e), { columns: [] }));
+        if (exprs.length !== columns.length) return unsupported("print");
+        return { op: "rows", rows: [exprs.map((e, i) => coerce(e, columns[i]!.type))], columns };
+      }
+      case "RangeOperator": {
+        const [, from, to, step] = parts(n);
+        if (!from || !to || !step) return unsupported("range");
+        return { op: "range", from: this.expr(from, { columns: [] }), to: this.expr(to, { columns: [] }), step: this.expr(step, { columns: [] }), columns };
+      }
+      case "UnionOperator": {
+        if (elements(lists(n)[0]).length > 0) return unsupported("union with parameters");
+        const inputs = elements(lists(n)[1]).map((e) => this.tabular(e));
+        return this.union(inputs, columns);
+      }
+      default:
+        return unsupported(operatorName(n));
+    }
+  }
+
+  private datatable(n: SyntaxNode, columns: PlanColumn[]): Tabular {
+    const values = elements(lists(n).at(-1));
+    if (columns.length === 0 || values.length % columns.length !== 0) return unsupported("datatable");
+    const rows: Expr[][] = [];
+    for (let i = 0; i < values.length; i += columns.length) {
+      rows.push(columns.map((c, j) => coerce(this.expr(values[i + j]!, { columns: [] }), c.type)));
+    }
+    return { op: "rows", rows, columns };
+  }
+
+  private union(inputs: Tabular[], columns: PlanColumn[]): Tabular {
+    const mapping = inputs.map((input) => {
+      const used = new Set<number>();
+      const map = columns.map((out) => {
+        let idx = input.columns.findIndex((c) => c.name === out.name && c.type === out.type);
+        if (idx < 0) idx = input.columns.findIndex((c) => `${c.name}_${c.type}` === out.name && c.type === out.type);
+        if (idx >= 0) used.add(idx);
+        return idx;
+      });
+      if (used.size !== input.columns.length) unsupported("union (column mapping)");
+      return map;
+    });
+    return { op: "union", inputs, mapping, columns };
+  }
+
+  private operator(op: SyntaxNode, input: Tabular): Tabular {
+    const columns = columnsOf(op, operatorName(op));
+    const scope: Scope = { columns: input.columns };
+    switch (op.kind) {
+      case "FilterOperator": {
+        if (elements(lists(op)[0]).length > 0) return unsupported("where with parameters");
+        return { op: "where", input, predicate: this.expr(parts(op)[0]!, scope), columns: input.columns };
+      }
+      case "ProjectOperator": {
+        const items = elements(lists(op)[0]);
+        if (items.length !== columns.length) return unsupported("project (column list)");
+        const exprs = items.map((e, i) => coerce(this.expr(valueOf(e), scope), columns[i]!.type));
+        return { op: "project", input, exprs, columns };
+      }
+      case "ExtendOperator":
+        return this.extend(op, input, columns);
+      case "ProjectAwayOperator":
+      case "ProjectKeepOperator":
+      case "ProjectReorderOperator":
+        return this.reshape(input, columns, new Map());
+      case "ProjectRenameOperator": {
+        const renames = new Map<string, string>();
+        for (const e of elements(lists(op)[0])) {
+          if (e.kind !== "SimpleNamedExpression") return unsupported("project-rename");
+          const decl = child(e, "NameDeclaration")!;
+          renames.set(nameOf(decl), nameOf(parts(e).at(-1)!));
+        }
+        return this.reshape(input, columns, renames);
+      }
+      case "SummarizeOperator":
+        return this.summarize(op, input, columns);
+      case "SortOperator": {
+        if (elements(lists(op)[0]).length > 0) return unsupported("sort with parameters");
+        const keys = elements(lists(op).at(-1)).map((e) => this.sortKey(e, scope));
+        return { op: "sort", input, keys, columns: input.columns };
+      }
+      case "TakeOperator": {
+        if (elements(lists(op)[0]).length > 0) return unsupported("take with parameters");
+        return { op: "take", input, count: this.expr(parts(op)[0]!, { columns: [] }), columns: input.columns };
+      }
+      case "TopOperator": {
+        if (elements(lists(op)[0]).length > 0) return unsupported("top with parameters");
+        const [count, by] = parts(op);
+        if (!count || !by) return unsupported("top");
+        return { op: "top", input, count: this.expr(count, { columns: [] }), keys: [this.sortKey(by, scope)], columns: input.columns };
+      }
+      case "DistinctOperator": {
+        if (elements(lists(op)[0]).length > 0) return unsupported("distinct with parameters");
+        const items = elements(lists(op).at(-1));
+        if (items.length === 1 && items[0]!.kind === "StarExpression") {
+          return { op: "distinct", input, exprs: input.columns.map((c, i) => ({ op: "col", index: i, type: c.type })), columns };
+        }
+        if (items.length !== columns.length) return unsupported("distinct");
+        return { op: "distinct", input, exprs: items.map((e, i) => coerce(this.expr(valueOf(e), scope), columns[i]!.type)), columns };
+      }
+      case "CountOperator":
+        return { op: "count", input, columns };
+      case "JoinOperator":
+        return this.join(op, input, columns);
+      case "UnionOperator": {
+        if (elements(lists(op)[0]).length > 0) return unsupported("union with parameters");
+        const inputs = [input, ...elements(lists(op)[1]).map((e) => this.tabular(e))];
+        return this.union(inputs, columns);
+      }
+      case "MvExpandOperator":
+        return this.mvExpand(op, input, columns);
+      case "SerializeOperator": {
+        if (elements(lists(op).at(-1)).length > 0) return unsupported("serialize with expressions");
+        return { op: "sort", input, keys: [], columns: input.columns };
+      }
+      default:
+        return unsupported(operatorName(op));
+    }
+  }
+
+  private reshape(input: Tabular, columns: PlanColumn[], renames: Map<string, string>): Tabular {
+    const exprs: Expr[] = columns.map((c) => {
+      const source = renames.get(c.name) ?? c.name;
+      const idx = input.columns.findIndex((x) => x.name === source);
+      if (idx < 0 || input.columns[idx]!.type !== c.type) return unsupported("project (column mapping)");
+      return { op: "col", index: idx, type: c.type };
+    });
+    return { op: "project", input, exprs, columns };
+  }
+
+  private extend(op: SyntaxNode, input: Tabular, columns: PlanColumn[]): Tabular {
+    let current = input;
+    for (const e of elements(lists(op)[0])) {
+      const scope: Scope = { columns: current.columns };
+      let name: string;
+      let value: SyntaxNode;
+      if (e.kind === "SimpleNamedExpression") {
+        name = nameOf(child(e, "NameDeclaration")!);
+        value = parts(e).at(-1)!;
+      } else if (e.kind === "CompoundNamedExpression") {
+        return unsupported("extend (a, b) = ...");
+      } else {
+        value = e;
+        if (e.kind === "NameReference" && e.symbol?.kind === "Column") name = nameOf(e);
+        else {
+          const next = columns[current.columns.length];
+          if (!next) return unsupported("extend (column name)");
+          name = next.name;
+        }
+      }
+      const expr = this.expr(value, scope);
+      const type = expr.type;
+      const exprs: Expr[] = current.columns.map((c, i) => ({ op: "col", index: i, type: c.type }));
+      const cols = [...current.columns];
+      const at = cols.findIndex((c) => c.name === name);
+      if (at >= 0) {
+        exprs[at] = expr;
+        cols[at] = { name, type };
+      } else {
+        exprs.push(expr);
+        cols.push({ name, type });
+      }
+      current = { op: "project", input: current, exprs, columns: cols };
+    }
+    if (!sameSchema(current.columns, columns)) return unsupported("extend (output schema)");
+    return current;
+  }
+
+  private summarize(op: SyntaxNode, input: Tabular, columns: PlanColumn[]): Tabular {
+    const ls = lists(op);
+    if (elements(ls[0]).length > 0) return unsupported("summarize with parameters");
+    const scope: Scope = { columns: input.columns };
+    const byClause = child(op, "SummarizeByClause");
+    const byItems = byClause ? elements(lists(byClause)[0]) : [];
+    const by = byItems.map((e, i) => coerce(this.expr(valueOf(e), scope), columns[i]?.type ?? "dynamic"));
+    const aggregates: Aggregate[] = [];
+    let width = by.length;
+    for (const item of elements(ls[1])) {
+      if (item.kind === "CompoundNamedExpression") return unsupported("summarize (a, b) = ...");
+      const call = valueOf(item);
+      if (call.kind !== "FunctionCallExpression") return unsupported("summarize with a non-aggregate expression");
+      const fname = nameOf(parts(call)[0]!);
+      if (!aggregateFunctions.has(fname)) return unsupported(`${fname}()`);
+      const argNodes = elements(lists(child(call, "ExpressionList")!)[0]);
+      if (fname === "arg_max" || fname === "arg_min") {
+        const [first, ...rest] = argNodes;
+        if (!first) return unsupported(`${fname}()`);
+        const key = this.expr(first, scope);
+        const extra: Expr[] = [];
+        for (const r of rest) {
+          if (r.kind === "StarExpression") {
+            const taken = new Set(columns.slice(0, width + 1 + extra.length).map((c) => c.name));
+            input.columns.forEach((c, i) => {
+              if (!taken.has(c.name)) extra.push({ op: "col", index: i, type: c.type });
+            });
+          } else extra.push(this.expr(valueOf(r), scope));
+        }
+        aggregates.push({ fn: fname, args: [key], extra });
+        width += 1 + extra.length;
+        continue;
+      }
+      const args = argNodes.map((a) => this.expr(a, scope));
+      const agg: Aggregate = { fn: fname, args };
+      if ((fname === "make_list" || fname === "make_set") && args.length === 2) {
+        const lim = args[1]!;
+        if (lim.op !== "lit" || typeof lim.value !== "number") return unsupported(`${fname}() with a computed limit`);
+        agg.limit = lim.value;
+        agg.args = [args[0]!];
+      }
+      aggregates.push(agg);
+      width += 1;
+    }
+    if (width !== columns.length) return unsupported("summarize (output schema)");
+    return { op: "summarize", input, by, aggregates, columns };
+  }
+
+  private sortKey(e: SyntaxNode, scope: Scope): SortKey {
+    let value = e;
+    let desc = true;
+    let nullsFirst: boolean | undefined;
+    if (e.kind === "OrderedExpression") {
+      value = parts(e)[0]!;
+      const clause = child(e, "OrderingClause");
+      if (clause) {
+        for (const t of clause.children) {
+          if (t.kind === "AscKeyword") desc = false;
+          if (t.kind === "DescKeyword") desc = true;
+          if (t.kind === "OrderingNullsClause") nullsFirst = t.children.some((x) => x.kind === "FirstKeyword");
+        }
+      }
+    }
+    return { expr: this.expr(value, scope), desc, nullsFirst: nullsFirst ?? !desc };
+  }
+
+  private join(op: SyntaxNode, left: Tabular, columns: PlanColumn[]): Tabular {
+    let kind = "innerunique";
+    for (const p of elements(lists(op)[0])) {
+      const pname = nameOf(child(p, "NameDeclaration") ?? p);
+      const v = parts(p).at(-1);
+      if (pname !== "kind" || !v) return unsupported(`join ${pname}=`);
+      kind = tokenText(v).trim();
+    }
+    const kinds = ["inner", "innerunique", "leftouter", "leftanti", "leftsemi", "rightouter", "rightanti", "rightsemi", "fullouter"];
+    if (kind === "anti" || kind === "leftantisemi") kind = "leftanti";
+    if (kind === "semi") kind = "leftsemi";
+    if (kind === "rightantisemi") kind = "rightanti";
+    if (!kinds.includes(kind)) return unsupported(`join kind=${kind}`);
+    const rightNode = parts(op).find((c) => c.columns !== undefined);
+    const on = child(op, "JoinOnClause");
+    if (!rightNode || !on) return unsupported("join without on");
+    const right = this.tabular(rightNode);
+    const leftKeys: number[] = [];
+    const rightKeys: number[] = [];
+    for (const k of elements(lists(on)[0])) {
+      if (k.kind === "NameReference") {
+        const name = nameOf(k);
+        leftKeys.push(left.columns.findIndex((c) => c.name === name));
+        rightKeys.push(right.columns.findIndex((c) => c.name === name));
+      } else if (k.kind === "EqualExpression") {
+        const [a, b] = parts(k);
+        const side = (x: SyntaxNode | undefined): [string, string] => {
+          if (!x || x.kind !== "PathExpression") return unsupported("join on expression");
+          const [t, sel] = parts(x);
+          return [nameOf(t!), nameOf(sel!)];
+        };
+        const sa = side(a);
+        const sb = side(b);
+        const [l, r] = sa[0] === "$left" ? [sa[1], sb[1]] : [sb[1], sa[1]];
+        leftKeys.push(left.columns.findIndex((c) => c.name === l));
+        rightKeys.push(right.columns.findIndex((c) => c.name === r));
+      } else return unsupported("join on expression");
+    }
+    if (leftKeys.some((i) => i < 0) || rightKeys.some((i) => i < 0)) return unsupported("join keys");
+    leftKeys.forEach((li, i) => {
+      const lt = left.columns[li]!.type;
+      const rt = right.columns[rightKeys[i]!]!.type;
+      if (lt !== rt && !(isNumeric(lt) && isNumeric(rt))) unsupported("join on keys of different types");
+      if (lt === "dynamic" || lt === "real") unsupported(`join on ${lt} keys`);
+    });
+    let output: Array<[0 | 1, number]>;
+    if (kind === "leftanti" || kind === "leftsemi") output = left.columns.map((_, i) => [0, i]);
+    else if (kind === "rightanti" || kind === "rightsemi") output = right.columns.map((_, i) => [1, i]);
+    else output = [...left.columns.map((_, i): [0, number] => [0, i]), ...right.columns.map((_, i): [1, number] => [1, i])];
+    if (output.length !== columns.length) {
+      // Kusto drops the right key column when both sides use the same name (kind-dependent); map by name instead.
+      return unsupported("join (output schema)");
+    }
+    output.forEach(([side, i], j) => {
+      const src = (side === 0 ? left : right).columns[i]!;
+      if (src.type !== columns[j]!.type) unsupported("join (output types)");
+    });
+    return { op: "join", kind: kind as "inner", left, right, leftKeys, rightKeys, output, columns };
+  }
+
+  private mvExpand(op: SyntaxNode, input: Tabular, columns: PlanColumn[]): Tabular {
+    const ls = lists(op);
+    if (elements(ls[0]).length > 0) return unsupported("mv-expand with parameters");
+    if (parts(op).length > 0) return unsupported("mv-expand limit");
+    const scope: Scope = { columns: input.columns };
+    const targets: Array<{ expr: Expr; type: ScalarType }> = [];
+    const outputIndexes: number[] = [];
+    for (const item of elements(ls[1])) {
+      if (item.kind !== "MvExpandExpression") return unsupported("mv-expand");
+      const [target] = parts(item);
+      if (!target) return unsupported("mv-expand");
+      let name: string;
+      let value: SyntaxNode;
+      if (target.kind === "SimpleNamedExpression") {
+        name = nameOf(child(target, "NameDeclaration")!);
+        value = parts(target).at(-1)!;
+      } else if (target.kind === "NameReference" && target.symbol?.kind === "Column") {
+        name = nameOf(target);
+        value = target;
+      } else return unsupported("mv-expand of an unnamed expression");
+      const idx = columns.findIndex((c) => c.name === name);
+      if (idx < 0) return unsupported("mv-expand (column name)");
+      const expr = this.expr(value, scope);
+      if (expr.type !== "dynamic") return unsupported("mv-expand of a non-dynamic value");
+      targets.push({ expr, type: columns[idx]!.type });
+      outputIndexes.push(idx);
+    }
+    for (let i = 0; i < input.columns.length; i++) {
+      if (outputIndexes.includes(i)) continue;
+      const c = input.columns[i]!;
+      if (columns[i]?.name !== c.name || columns[i]?.type !== c.type) return unsupported("mv-expand (output schema)");
+    }
+    return { op: "mvexpand", input, targets, outputIndexes, appended: columns.length > input.columns.length, limit: 0, columns };
+  }
+
+  expr(n: SyntaxNode, scope: Scope): Expr {
+    switch (n.kind) {
+      case "ParenthesizedExpression":
+        return this.expr(parts(n)[0]!, scope);
+      case "LongLiteralExpression":
+      case "IntLiteralExpression":
+      case "RealLiteralExpression":
+      case "BooleanLiteralExpression":
+      case "StringLiteralExpression":
+      case "TimespanLiteralExpression":
+      case "DateTimeLiteralExpression":
+      case "GuidLiteralExpression":
+      case "DynamicExpression":
+        return literal(n);
+      case "NullLiteralExpression":
+        return unsupported("untyped null");
+      case "NameReference": {
+        const name = nameOf(n);
+        const type = scalarType(n.type, name);
+        if (n.symbol?.kind === "Column") {
+          const idx = scope.columns.findIndex((c) => c.name === name);
+          if (idx < 0) return unsupported(`column ${name} in this position`);
+          return { op: "col", index: idx, type };
+        }
+        if (n.symbol?.kind === "Variable" || n.symbol?.kind === "Parameter") {
+          const bound = this.env.scalars.get(name);
+          if (bound) return bound;
+          if (this.env.params.has(name)) return { op: "param", name, type };
+        }
+        return unsupported(`name ${name}`);
+      }
+      case "UnaryMinusExpression":
+      case "UnaryPlusExpression": {
+        const operand = this.expr(parts(n)[0]!, scope);
+        const type = scalarType(n.type, "unary expression");
+        if (operand.op === "lit" && n.kind === "UnaryMinusExpression") {
+          if (typeof operand.value === "number") return { ...operand, value: -operand.value };
+          if ((type === "timespan" || type === "datetime") && typeof operand.value === "string") {
+            return { ...operand, value: operand.value.startsWith("-") ? operand.value.slice(1) : `-${operand.value}` };
+          }
+        }
+        return { op: "unary", kind: n.kind === "UnaryMinusExpression" ? "minus" : "plus", operand, type };
+      }
+      case "FunctionCallExpression":
+        return this.call(n, scope);
+      case "PathExpression": {
+        const [target, selector] = parts(n);
+        const t = this.expr(target!, scope);
+        if (t.type !== "dynamic") return unsupported("member access on a non-dynamic value");
+        return { op: "member", target: t, key: { op: "lit", type: "string", value: nameOf(selector!) }, type: "dynamic" };
+      }
+      case "ElementExpression": {
+        const [target, bracket] = parts(n);
+        const t = this.expr(target!, scope);
+        if (t.type !== "dynamic") return unsupported("element access on a non-dynamic value");
+        const key = this.expr(parts(bracket!)[0]!, scope);
+        if (key.type !== "string" && key.type !== "long" && key.type !== "int") return unsupported("element access with a computed key");
+        return { op: "member", target: t, key, type: "dynamic" };
+      }
+      case "BetweenExpression":
+      case "NotBetweenExpression": {
+        const [value, couple] = parts(n);
+        const [low, high] = parts(couple!);
+        return {
+          op: "between",
+          negated: n.kind === "NotBetweenExpression",
+          value: this.expr(value!, scope),
+          low: this.expr(low!, scope),
+          high: this.expr(high!, scope),
+          type: "bool",
+        };
+      }
+      default:
+        break;
+    }
+    if (binaryKinds.has(n.kind)) {
+      const [l, r] = parts(n);
+      const left = this.expr(l!, scope);
+      const right = this.expr(r!, scope);
+      const type = scalarType(n.type, n.kind);
+      checkBinary(n.kind, left.type, right.type);
+      return { op: "binary", kind: n.kind, left, right, type };
+    }
+    if (setKinds.has(n.kind)) {
+      const [l, list] = parts(n);
+      const left = this.expr(l!, scope);
+      const itemNodes = elements(lists(list!)[0]);
+      if (itemNodes.some((x) => x.columns !== undefined)) return unsupported(`${n.kind.replace(/Expression$/, "")} with a subquery`);
+      const items = itemNodes.map((x) => this.expr(x, scope));
+      if (left.type === "dynamic") return unsupported(`${n.kind.replace(/Expression$/, "")} on a dynamic value`);
+      return { op: "set", kind: n.kind, left, items, type: "bool" };
+    }
+    return unsupported(n.kind.replace(/Expression$/, " expression"));
+  }
+
+  private call(n: SyntaxNode, scope: Scope): Expr {
+    const fname = nameOf(parts(n)[0]!);
+    const argNodes = elements(lists(child(n, "ExpressionList")!)[0]);
+    if (aggregateFunctions.has(fname) && !scalarFunctions.has(fname)) return unsupported(`${fname}() outside summarize`);
+    if (!scalarFunctions.has(fname)) return unsupported(`${fname}()`);
+    if (n.symbol && n.symbol.kind !== "Function") return unsupported(`${fname}()`);
+    const args = argNodes.map((a) => this.expr(a, scope));
+    const type = scalarType(n.type, `${fname}()`);
+    return { op: "call", name: fname, args, type };
+  }
+}
+
+function isNumeric(t: ScalarType): boolean {
+  return t === "long" || t === "int" || t === "real";
+}
+
+function checkBinary(kind: string, l: ScalarType, r: ScalarType): void {
+  if ((l === "dynamic" || r === "dynamic") && kind !== "AndExpression" && kind !== "OrExpression") {
+    const other = l === "dynamic" ? r : l;
+    if (!["EqualExpression", "NotEqualExpression"].includes(kind) || other === "dynamic") unsupported(`${kind.replace(/Expression$/, "")} on dynamic values`);
+  }
+}
+
+function valueOf(e: SyntaxNode): SyntaxNode {
+  return e.kind === "SimpleNamedExpression" ? parts(e).at(-1)! : e;
+}
+
+/** A literal converted to the column type it lands in (datatable cells and print values keep Kusto's column type). */
+function coerce(e: Expr, type: ScalarType): Expr {
+  if (e.type === type) return e;
+  if (e.op === "lit" && e.value === null) return { ...e, type };
+  if (isNumeric(e.type) && isNumeric(type)) return { op: "call", name: type === "real" ? "todouble" : type === "int" ? "toint" : "tolong", args: [e], type };
+  if (type === "dynamic") return { op: "call", name: "todynamic", args: [e], type };
+  return unsupported(`conversion of ${e.type} to ${type}`);
+}
+
+function operatorName(n: SyntaxNode): string {
+  const first = n.children.find(isToken);
+  return first?.text ? first.text : n.kind;
+}
+
+const nullLiteral = /^\s*[a-z]+\s*\(\s*null\s*\)\s*$/i;
+
+function literal(n: SyntaxNode): Expr {
+  const text = tokenText(n).trim();
+  const type = scalarType(n.type, n.kind);
+  if (nullLiteral.test(text)) return { op: "lit", type, value: null };
+  switch (n.kind) {
+    case "LongLiteralExpression":
+    case "IntLiteralExpression": {
+      const v = Number(n.value ?? text.replace(/^[a-z]+\(|\)$/gi, ""));
+      if (!Number.isFinite(v) || !isSafeLong(v)) return unsupported("long literals beyond 2^53");
+      return { op: "lit", type, value: v };
+    }
+    case "RealLiteralExpression": {
+      const inner = text.replace(/^(real|double)\s*\(\s*|\s*\)$/gi, "").toLowerCase();
+      const v = inner === "nan" ? "NaN" : inner === "+inf" || inner === "inf" ? "Infinity" : inner === "-inf" ? "-Infinity" : Number(inner);
+      if (typeof v === "number" && Number.isNaN(v)) return unsupported(`real literal ${text}`);
+      return { op: "lit", type, value: v };
+    }
+    case "BooleanLiteralExpression": {
+      const inner = text.replace(/^bool(ean)?\s*\(\s*|\s*\)$/gi, "").toLowerCase();
+      if (inner === "true" || inner === "1") return { op: "lit", type, value: true };
+      if (inner === "false" || inner === "0") return { op: "lit", type, value: false };
+      return unsupported(`bool literal ${text}`);
+    }
+    case "StringLiteralExpression":
+      return { op: "lit", type: "string", value: n.value ?? "" };
+    case "TimespanLiteralExpression": {
+      if (n.value !== undefined && n.value !== null && /^-?\d+$/.test(n.value)) return { op: "lit", type, value: n.value };
+      const inner = text.replace(/^(timespan|time)\s*\(\s*|\s*\)$/gi, "");
+      const t = parseTimespan(inner);
+      if (t === undefined) return unsupported(`timespan literal ${text}`);
+      return { op: "lit", type, value: String(t) };
+    }
+    case "DateTimeLiteralExpression": {
+      const inner = text.replace(/^(datetime|date)\s*\(\s*|\s*\)$/gi, "");
+      const t = parseDateTime(inner);
+      if (t === undefined) return unsupported(`datetime literal ${text}`);
+      return { op: "lit", type, value: String(t) };
+    }
+    case "GuidLiteralExpression": {
+      const inner = text.replace(/^guid\s*\(\s*|\s*\)$/gi, "").toLowerCase();
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(inner)) return unsupported(`guid literal ${text}`);
+      return { op: "lit", type, value: inner };
+    }
+    case "DynamicExpression": {
+      const json = n.value ?? "null";
+      // JSON numbers written as reals (2.0) stay reals in Kusto but become integers in JS: refuse those.
+      if (/(^|[^\w."])-?\d+(\.\d*)?[eE][+-]?\d+|(^|[^\w."])-?\d+\.\d*/.test(json.replace(/"(?:[^"\\]|\\.)*"/g, '""'))) {
+        return unsupported("dynamic literals holding real numbers");
+      }
+      try {
+        const value = JSON.parse(json) as LiteralValue;
+        if (typeof value === "number" && !isSafeLong(value)) return unsupported("dynamic long beyond 2^53");
+        return { op: "lit", type: "dynamic", value };
+      } catch {
+        return unsupported(`dynamic literal ${text}`);
+      }
+    }
+    default:
+      return unsupported(n.kind);
+  }
+}
+
+type LiteralValue = string | number | boolean | null | unknown[] | Record<string, unknown>;
+
+/** True when the final result's row order is fixed by the query. */
+export function isOrdered(t: Tabular): boolean {
+  switch (t.op) {
+    case "sort":
+    case "top":
+      return true;
+    case "where":
+    case "project":
+    case "take":
+    case "mvexpand":
+      return isOrdered(t.input);
+    case "range":
+      return true;
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The plan: what `compile` produces and `run` evaluates. Pure JSON data, so that plans of the shipped KQL files can
+ * be built ahead of time and stored in `kql/plans.json`.
+ *
+ * Cell representation in memory (what `run` takes and returns):
+ * - long, int, real: JS number (long values beyond +-2^53 are refused rather than rounded);
+ * - string: JS string, never null (a missing string is "");
+ * - bool: boolean;
+ * - datetime: bigint, 100 ns ticks since 1970-01-01T00:00:00Z (Kusto's precision; JS milliseconds would lose it);
+ * - timespan: bigint, 100 ns ticks;
+ * - guid: lower-case string;
+ * - dynamic: parsed JSON (null, boolean, number, string, array, plain object);
+ * - a missing value of any other type: null.
+ */
+import type { LogsColumn } from "../../core/ports.js";
+
+/** Kusto scalar type names as Kusto.Language spells them. */
+export type ScalarType = "long" | "int" | "real" | "string" | "bool" | "datetime" | "timespan" | "dynamic" | "guid";
+
+/** A column of a plan's intermediate or final schema. */
+export interface PlanColumn {
+  name: string;
+  type: ScalarType;
+}
+
+/** A literal in a plan. datetime and timespan values are 100 ns ticks as decimal text (JSON has no bigint). */
+export interface LiteralExpr {
+  op: "lit";
+  type: ScalarType;
+  value: string | number | boolean | null | unknown[] | Record<string, unknown>;
+}
+
+export type Expr =
+  | LiteralExpr
+  /** A column of the current row, by position. */
+  | { op: "col"; index: number; type: ScalarType }
+  /** A query parameter bound at run time (from a leading `let name = <literal>;`). */
+  | { op: "param"; name: string; type: ScalarType }
+  /** Operators: `+ - * / % < <= > >= == != and or` and the string operators, by Kusto syntax kind name. */
+  | { op: "binary"; kind: string; left: Expr; right: Expr; type: ScalarType }
+  | { op: "unary"; kind: "minus" | "plus"; operand: Expr; type: ScalarType }
+  /** `x in (...)`, `in~`, `!in`, `!in~`, `has_any`, `has_all`. */
+  | { op: "set"; kind: string; left: Expr; items: Expr[]; type: "bool" }
+  | { op: "between"; negated: boolean; value: Expr; low: Expr; high: Expr; type: "bool" }
+  | { op: "call"; name: string; args: Expr[]; type: ScalarType }
+  /** Dynamic member access `d.key` / `d["key"]` / `d[i]`. */
+  | { op: "member"; target: Expr; key: Expr; type: ScalarType };
+
+/** One aggregate of a summarize: function name, arguments, and how many output columns it fills. */
+export interface Aggregate {
+  fn: string;
+  args: Expr[];
+  /** For arg_max/arg_min: expressions of the extra output columns. */
+  extra?: Expr[];
+  /** Maximum list/set size for make_list/make_set. */
+  limit?: number;
+}
+
+export interface SortKey {
+  expr: Expr;
+  desc: boolean;
+  nullsFirst: boolean;
+}
+
+export type Tabular = { columns: PlanColumn[] } & (
+  | { op: "table"; name: string }
+  | { op: "rows"; rows: Expr[][] }
+  | { op: "range"; from: Expr; to: Expr; step: Expr }
+  | { op: "where"; input: Tabular; predicate: Expr }
+  /** Every column-shaping operator (project, extend, project-away, project-rename, ...): one expression per output column. */
+  | { op: "project"; input: Tabular; exprs: Expr[] }
+  | { op: "summarize"; input: Tabular; by: Expr[]; aggregates: Aggregate[] }
+  | { op: "sort"; input: Tabular; keys: SortKey[] }
+  | { op: "take"; input: Tabular; count: Expr }
+  | { op: "top"; input: Tabular; count: Expr; keys: SortKey[] }
+  | { op: "distinct"; input: Tabular; exprs: Expr[] }
+  | { op: "count"; input: Tabular }
+  | {
+      op: "join";
+      kind: "inner" | "innerunique" | "leftouter" | "leftanti" | "leftsemi" | "rightouter" | "rightanti" | "rightsemi" | "fullouter";
+      left: Tabular;
+      right: Tabular;
+      leftKeys: number[];
+      rightKeys: number[];
+      /** Output column i comes from left (side 0) or right (side 1) column index. */
+      output: Array<[side: 0 | 1, index: number]>;
+    }
+  /** Output column i of input j: index into that input's columns, or -1 for a null. */
+  | { op: "union"; inputs: Tabular[]; mapping: number[][] }
+  | {
+      op: "mvexpand";
+      input: Tabular;
+      /** Input column indexes expanded together (array elements or bag properties), and the type they convert to. */
+      targets: Array<{ expr: Expr; type: ScalarType }>;
+      /** Output column index of each target; other output columns copy the input column of the same position. */
+      outputIndexes: number[];
+      /** Extra input columns the targets are appended as, when named with `name = expr`. */
+      appended: boolean;
+      limit: number;
+    }
+  /** A tabular `let` evaluated once and referenced by name. */
+  | { op: "ref"; name: string }
+);
+
+/** A compiled query: named tabular lets, the final expression, and the parameters it expects. */
+export interface KqlPlan {
+  version: 1;
+  params: Array<{ name: string; type: ScalarType }>;
+  lets: Array<{ name: string; plan: Tabular }>;
+  query: Tabular;
+  /** Values of `params` bound by `compile` from the query's leading lets (plan-literal form). */
+  bindings?: Record<string, LiteralExpr["value"]>;
+  /** True when the result order is fixed by the query (sort, top, serialize); otherwise rows form a multiset. */
+  ordered: boolean;
+}
+
+export interface KqlResult {
+  columns: LogsColumn[];
+  rows: unknown[][];
+}
+
+/** A table handed to `run`: rows are arrays in column order, cells in the representation above. */
+export interface KqlTable {
+  columns: LogsColumn[];
+  rows: unknown[][];
+}
