@@ -227,3 +227,42 @@ describe("torn journals and resume", () => {
     expect(await verifyJournal(path)).toMatchObject({ ok: true, events: 1 });
   });
 });
+
+describe("a crash at any byte", () => {
+  it("reads the whole events before the cut, and every cut journal resumes to a valid chain", async () => {
+    const { journal, clock } = await newJournal(dir);
+    writeSampleRun(journal, clock);
+    journal.close();
+    const full = readFileSync(journal.path);
+    const ends: number[] = [];
+    for (let i = 0; i < full.length; i++) if (full[i] === 0x0a) ends.push(i);
+    const cutPath = join(dir, "cut.jsonl");
+    // Every byte of the first lines, then a stride (prime, so cuts fall at varied places in each line).
+    for (let cut = 0; cut < full.length; cut += cut < 700 ? 1 : 7) {
+      writeFileSync(cutPath, full.subarray(0, cut));
+      const read = await readJournal(cutPath);
+      // A line is whole once its closing brace is written, even if its newline is not.
+      const whole = ends.filter((end) => end <= cut).length;
+      expect(read.events.length, `cut at ${cut}`).toBe(whole);
+      expect(read.torn, `cut at ${cut}`).toBe(cut > 0 && !ends.includes(cut) && !ends.includes(cut - 1));
+      if (cut % 31 === 0 || ends.includes(cut) || ends.includes(cut - 1)) {
+        const resumed = await openJournal({ dir, incidentId: "INC-1", runId: RUN_B, mode: "tabletop", clock, resumeFrom: cutPath });
+        resumed.append({ kind: "note", summary: "after the crash" });
+        resumed.close();
+        expect(await verifyJournal(cutPath), `cut at ${cut}`).toMatchObject({ ok: true, events: whole + 1 });
+      }
+    }
+  });
+
+  it("verifies a journal whose keys were reordered on disk (the hash covers content, not layout)", async () => {
+    const { journal, clock } = await newJournal(dir);
+    writeSampleRun(journal, clock);
+    journal.close();
+    const reordered = lines(journal.path).map((l) => {
+      const obj = JSON.parse(l) as Record<string, unknown>;
+      return JSON.stringify(Object.fromEntries(Object.entries(obj).reverse()));
+    });
+    writeFileSync(journal.path, `${reordered.join("\n")}\n`);
+    expect(await verifyJournal(journal.path)).toMatchObject({ ok: true, events: 7 });
+  });
+});
