@@ -1,0 +1,192 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { AzureServiceError } from "../../src/azure/errors.js";
+import { ManualClock } from "../../src/core/clock.js";
+import { AzirError } from "../../src/core/errors.js";
+import { ids, raw, startHarness, type Harness } from "./fixture.js";
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const write = (method: "PATCH" | "POST" | "DELETE", path: string, body?: unknown, permission = "User.EnableDisableAccount.All") => ({
+  service: "graph" as const,
+  method,
+  path,
+  body,
+  permission,
+  summary: "test",
+  target: path,
+});
+
+describe("Graph adapter against the emulator", () => {
+  it("reads a user with $select, blocks sign-in and revokes sessions; the next GET sees the change", async () => {
+    const clock = new ManualClock("2026-11-25T12:00:00Z");
+    h = await startHarness(clock);
+    const before = await h.ports.graph.get<{ accountEnabled: boolean; id: string }>("/users/kim@fabrikam.example", { select: ["id", "accountEnabled"] });
+    expect(before).toMatchObject({ id: ids.kim, accountEnabled: true });
+    // Without $select Graph v1.0 does not return accountEnabled: the emulator is faithful to that.
+    const plain = await h.ports.graph.get<Record<string, unknown>>(`/users/${ids.kim}`);
+    expect(plain.accountEnabled).toBeUndefined();
+    expect(plain.userPrincipalName).toBe("kim@fabrikam.example");
+
+    await expect(h.ports.writer.send(write("PATCH", `/users/${ids.kim}`, { accountEnabled: false }))).resolves.toBeUndefined();
+    clock.advance(60_000);
+    const revoked = await h.ports.writer.send(write("POST", `/users/${ids.kim}/revokeSignInSessions`, undefined, "User.RevokeSessions.All"));
+    expect(revoked).toMatchObject({ value: true });
+    const after = await h.ports.graph.get<{ accountEnabled: boolean; signInSessionsValidFromDateTime: string }>(`/users/${ids.kim}`, { select: ["accountEnabled", "signInSessionsValidFromDateTime"] });
+    expect(after.accountEnabled).toBe(false);
+    expect(after.signInSessionsValidFromDateTime).toBe("2026-11-25T12:01:00.000Z");
+    const log = h.emulator.requests();
+    expect(log.map((e) => `${e.method} ${e.path} ${e.status}`)).toContain(`PATCH /v1.0/users/${ids.kim} 204`);
+    expect(log.every((e) => !e.path.includes("?"))).toBe(true);
+  });
+
+  it("find returns undefined on 404 and get throws not-found naming the path", async () => {
+    h = await startHarness(new ManualClock());
+    expect(await h.ports.graph.find("/users/nobody@fabrikam.example")).toBeUndefined();
+    const error = await h.ports.graph.get("/users/nobody@fabrikam.example").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AzureServiceError);
+    expect((error as AzirError).code).toBe("not-found");
+    expect((error as AzirError).message).toContain("GET /users/nobody@fabrikam.example");
+  });
+
+  it("lists authentication methods and enforces the default-method rule; the status and Graph code reach the caller", async () => {
+    h = await startHarness(new ManualClock());
+    const methods = await h.ports.graph.list<{ id: string }>(`/users/${ids.kim}/authentication/methods`);
+    expect(methods.map((m) => m.id)).toEqual([ids.password, ids.mobile, ids.authenticator]);
+    const refused = await h.ports.writer
+      .send(write("DELETE", `/users/${ids.kim}/authentication/phoneMethods/${ids.mobile}`, undefined, "UserAuthenticationMethod.ReadWrite.All"))
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(AzureServiceError);
+    expect((refused as AzureServiceError).status).toBe(400);
+    expect((refused as AzureServiceError).serviceCode).toBe("badRequest");
+    expect((refused as AzureServiceError).message).toContain("default authentication method");
+    await h.ports.writer.send(write("DELETE", `/users/${ids.kim}/authentication/microsoftAuthenticatorMethods/${ids.authenticator}`, undefined, "UserAuthenticationMethod.ReadWrite.All"));
+    // Now the default is the last deletable method: it may go.
+    await h.ports.writer.send(write("DELETE", `/users/${ids.kim}/authentication/phoneMethods/${ids.mobile}`, undefined, "UserAuthenticationMethod.ReadWrite.All"));
+    const left = await h.ports.graph.list<{ id: string }>(`/users/${ids.kim}/authentication/methods`);
+    expect(left.map((m) => m.id)).toEqual([ids.password]);
+    const password = await h.ports.writer.send(write("DELETE", `/users/${ids.kim}/authentication/passwordMethods/${ids.password}`)).catch((e: unknown) => e);
+    expect((password as AzureServiceError).status).toBe(405);
+  });
+
+  it("answers 403 when the operator lacks the permission, and the error names the permission", async () => {
+    h = await startHarness(new ManualClock(), { permissions: ["User.Read.All"] });
+    const error = await h.ports.writer.send(write("PATCH", `/users/${ids.kim}`, { accountEnabled: false })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AzirError);
+    expect((error as AzirError).code).toBe("permission");
+    expect((error as AzirError).message).toBe(`Graph answered 403 on PATCH /users/${ids.kim}: the identity lacks User.EnableDisableAccount.All`);
+    expect((error as AzureServiceError).serviceCode).toBe("Authorization_RequestDenied");
+    const state = h.emulator.state();
+    expect(state.users.find((u) => u.id === ids.kim)?.accountEnabled).toBe(true);
+  });
+
+  it("refuses writes to a directory-role holder unless the operator is a Privileged Authentication Administrator", async () => {
+    h = await startHarness(new ManualClock());
+    const error = await h.ports.writer.send(write("PATCH", `/users/${ids.admin}`, { accountEnabled: false })).catch((e: unknown) => e);
+    expect((error as AzirError).code).toBe("permission");
+    expect(h.emulator.state().users.find((u) => u.id === ids.admin)?.accountEnabled).toBe(true);
+  });
+
+  it("follows absolute https nextLinks to the end", async () => {
+    h = await startHarness(new ManualClock());
+    const items = await h.ports.graph.list<{ id: string }>(`/users/${ids.kim}/authentication/methods`, { top: 1 });
+    expect(items).toHaveLength(3);
+    expect(h.emulator.requests().filter((e) => e.path.endsWith("/authentication/methods"))).toHaveLength(3);
+  });
+
+  it("roleAssignments with $filter and $expand=principal; riskDetections filtered by user; unknown query options refused", async () => {
+    h = await startHarness(new ManualClock());
+    const assignments = await h.ports.graph.list<{ principalId: string; principal: { userPrincipalName: string } }>("/roleManagement/directory/roleAssignments", {
+      filter: "roleDefinitionId eq '62e90394-69f5-4237-9190-012177145e10'",
+      expand: "principal",
+    });
+    expect(assignments).toHaveLength(1);
+    expect(assignments[0]?.principal.userPrincipalName).toBe("ada@fabrikam.example");
+    const detections = await h.ports.graph.list<{ id: string }>("/identityProtection/riskDetections", { filter: `userId eq '${ids.kim}'` });
+    expect(detections.map((d) => d.id)).toEqual(["rd-1"]);
+    const bad = await h.ports.graph.list("/identityProtection/riskDetections", { filter: "startswith(userPrincipalName,'kim')" }).catch((e: unknown) => e);
+    expect((bad as AzureServiceError).status).toBe(400);
+  });
+
+  it("confirmCompromised updates the risky user; ownedObjects cast lists the user's apps", async () => {
+    h = await startHarness(new ManualClock());
+    await h.ports.writer.send({ ...write("POST", "/identityProtection/riskyUsers/confirmCompromised", { userIds: [ids.kim] }), permission: "IdentityRiskyUser.ReadWrite.All" });
+    const risky = await h.ports.graph.get<{ riskState: string; riskLevel: string; riskDetail: string }>(`/identityProtection/riskyUsers/${ids.kim}`);
+    expect(risky).toMatchObject({ riskState: "confirmedCompromised", riskLevel: "high", riskDetail: "adminConfirmedUserCompromised" });
+    const apps = await h.ports.graph.list<{ id: string; "@odata.type": string }>(`/users/${ids.kim}/ownedObjects/microsoft.graph.application`);
+    expect(apps).toEqual([expect.objectContaining({ id: ids.app, "@odata.type": "#microsoft.graph.application" })]);
+  });
+
+  it("addPassword returns secretText once and never keeps it in the state", async () => {
+    h = await startHarness(new ManualClock(), { permissions: ["Application.ReadWrite.All"] });
+    const created = (await h.ports.writer.send({ ...write("POST", `/applications/${ids.app}/addPassword`, { passwordCredential: { displayName: "rotated" } }), permission: "Application.ReadWrite.All" })) as { secretText: string; keyId: string };
+    expect(created.secretText).toMatch(/^[A-Za-z0-9]{40}$/);
+    const state = JSON.stringify(h.emulator.state());
+    expect(state).not.toContain(created.secretText);
+    expect(state).toContain(created.keyId);
+    await h.ports.writer.send({ ...write("POST", `/applications/${ids.app}/removePassword`, { keyId: "66666666-6666-4666-8666-666666666666" }), permission: "Application.ReadWrite.All" });
+    const app = await h.ports.graph.get<{ passwordCredentials: Array<{ keyId: string }> }>(`/applications/${ids.app}`, { select: ["passwordCredentials"] });
+    expect(app.passwordCredentials.map((c) => c.keyId)).toEqual([created.keyId]);
+  });
+
+  it("a request without a bearer token gets 401 in Graph's error shape", async () => {
+    h = await startHarness(new ManualClock());
+    const res = await raw(h, "GET", `/v1.0/users/${ids.kim}`, { token: null });
+    expect(res.status).toBe(401);
+    expect(res.json).toMatchObject({ error: { code: "InvalidAuthenticationToken", innerError: { "request-id": expect.any(String) } } });
+    const notJson = await raw(h, "PATCH", `/v1.0/users/${ids.kim}`, { body: "{not json" });
+    expect(notJson.status).toBe(400);
+  });
+
+  it("$batch runs dependsOn in order, answers 424 after a failed prerequisite, and logs each inner request with the batch id", async () => {
+    h = await startHarness(new ManualClock());
+    const res = await raw(h, "POST", "/v1.0/$batch", {
+      body: {
+        requests: [
+          { id: "1", method: "PATCH", url: `/users/${ids.kim}`, headers: { "Content-Type": "application/json" }, body: { accountEnabled: false } },
+          { id: "2", dependsOn: ["1"], method: "POST", url: `/users/${ids.kim}/revokeSignInSessions`, headers: { "Content-Type": "application/json" }, body: {} },
+          { id: "3", method: "PATCH", url: "/users/nobody@fabrikam.example", headers: { "Content-Type": "application/json" }, body: { accountEnabled: false } },
+          { id: "4", dependsOn: ["3"], method: "GET", url: `/users/${ids.kim}` },
+        ],
+      },
+    });
+    expect(res.status).toBe(200);
+    const responses = (res.json as { responses: Array<{ id: string; status: number }> }).responses;
+    expect(responses.map((r) => `${r.id}:${r.status}`)).toEqual(["1:204", "2:200", "3:404", "4:424"]);
+    const inner = h.emulator.requests().filter((e) => e.batchId);
+    expect(inner).toHaveLength(4);
+    expect(new Set(inner.map((e) => e.batchId)).size).toBe(1);
+    const dup = await raw(h, "POST", "/v1.0/$batch", { body: { requests: [{ id: "a", method: "GET", url: "/users/x" }, { id: "A", method: "GET", url: "/users/y" }] } });
+    expect(dup.status).toBe(400);
+    const tooMany = await raw(h, "POST", "/v1.0/$batch", { body: { requests: Array.from({ length: 21 }, (_, i) => ({ id: String(i), method: "GET", url: `/users/${ids.kim}` })) } });
+    expect(tooMany.status).toBe(400);
+  });
+});
+
+describe("Graph retries through graph-client's RetryHandler", () => {
+  it("429 with Retry-After: 0 is retried and succeeds", async () => {
+    h = await startHarness(new ManualClock(), { faults: { rules: [{ match: { path: "^/v1.0/users/", service: "graph" }, status: 429, retryAfter: 0, times: 1 }] } });
+    const user = await h.ports.graph.get<{ id: string }>(`/users/${ids.kim}`);
+    expect(user.id).toBe(ids.kim);
+    expect(h.emulator.requests().map((e) => e.status)).toEqual([429, 200]);
+  });
+
+  it("429 without Retry-After on an identity-protection path is still retried", async () => {
+    h = await startHarness(new ManualClock(), { faults: { rules: [{ match: { path: "/identityProtection/" }, status: 429, times: 1 }] } });
+    const risky = await h.ports.graph.list<{ id: string }>("/identityProtection/riskyUsers");
+    expect(risky.map((r) => r.id)).toEqual([ids.kim]);
+    expect(h.emulator.requests().map((e) => e.status)).toEqual([429, 200]);
+  });
+
+  it("a 503 storm longer than the retries ends in an AzirError naming service, method and path", async () => {
+    h = await startHarness(new ManualClock(), { maxRetries: 2, faults: { rules: [{ match: { path: "/users/" }, status: 503, retryAfter: 0, times: 10 }] } });
+    const error = await h.ports.writer.send(write("PATCH", `/users/${ids.kim}`, { accountEnabled: false })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AzirError);
+    expect((error as AzirError).code).toBe("service");
+    expect((error as AzirError).message).toContain(`Graph answered 503 on PATCH /users/${ids.kim}`);
+    expect(h.emulator.requests()).toHaveLength(3);
+  });
+});
