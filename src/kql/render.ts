@@ -87,9 +87,12 @@ function describe(value: unknown): string {
 // Control characters other than tab, newline and carriage return, and unpaired UTF-16 surrogates.
 const forbiddenChars = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/** Why a value does not fit its parameter; turned into an AzirError naming the parameter and the file. */
+class InvalidValue extends Error {}
+
 function checkText(value: string, where: () => string): void {
-  if (value.length > maxStringLength) throw where() + ` is longer than ${maxStringLength} characters`;
-  if (forbiddenChars.test(value)) throw where() + " contains a control character or an unpaired surrogate";
+  if (value.length > maxStringLength) throw new InvalidValue(`${where()} is longer than ${maxStringLength} characters`);
+  if (forbiddenChars.test(value)) throw new InvalidValue(`${where()} contains a control character or an unpaired surrogate`);
 }
 
 /** A KQL double-quoted string literal whose decoded value is exactly `value`. */
@@ -120,10 +123,10 @@ export function kqlString(value: string): string {
 }
 
 function checkDynamic(value: unknown, path: string, depth: number): void {
-  if (depth > 20) throw `${path} is nested too deeply`;
+  if (depth > 20) throw new InvalidValue(`${path} is nested too deeply`);
   if (value === null || typeof value === "boolean") return;
   if (typeof value === "number") {
-    if (!Number.isFinite(value)) throw `${path} is not a finite number`;
+    if (!Number.isFinite(value)) throw new InvalidValue(`${path} is not a finite number`);
     return;
   }
   if (typeof value === "string") return checkText(value, () => path);
@@ -138,51 +141,54 @@ function checkDynamic(value: unknown, path: string, depth: number): void {
     }
     return;
   }
-  throw `${path} is ${describe(value)}, not a plain JSON value`;
+  throw new InvalidValue(`${path} is ${describe(value)}, not a plain JSON value`);
 }
 
-/** Renders one value as a KQL literal of the declared type; throws a reason string when the value does not fit. */
+/** Renders one value as a KQL literal of the declared type; throws InvalidValue when the value does not fit. */
 function literal(parameter: KqlParameter, value: unknown): string {
   const { name, type } = parameter;
   switch (type) {
     case "string": {
-      if (typeof value !== "string") throw `expects a string, got ${describe(value)}`;
+      if (typeof value !== "string") throw new InvalidValue(`expects a string, got ${describe(value)}`);
       checkText(value, () => "the value");
-      if (/^upn$|Upn$/.test(name) && !isUpn(value)) throw "is not a valid user principal name (name@domain)";
+      if (/^upn$|Upn$/.test(name) && !isUpn(value)) throw new InvalidValue("is not a valid user principal name (name@domain)");
       return kqlString(value);
     }
     case "timespan": {
       let ms: number | undefined;
       if (typeof value === "number") ms = value;
       else if (typeof value === "string") ms = parseDuration(value);
-      else throw `expects a duration (milliseconds or text such as 14d), got ${describe(value)}`;
+      else throw new InvalidValue(`expects a duration (milliseconds or text such as 14d), got ${describe(value)}`);
       if (ms === undefined || !Number.isFinite(ms) || !Number.isInteger(ms) || !Number.isSafeInteger(ms))
-        throw "is not a duration in whole milliseconds (for example 14d, 90m, 1209600000)";
+        throw new InvalidValue("is not a duration in whole milliseconds (for example 14d, 90m, 1209600000)");
       return toKqlTimespan(ms);
     }
     case "datetime": {
       let at: Date;
       if (value instanceof Date) at = value;
       else if (typeof value === "string") {
-        if (!isoDateTime.test(value)) throw "is not an ISO-8601 date-time with a zone (for example 2026-11-20T08:00:00Z)";
+        if (!isoDateTime.test(value)) throw new InvalidValue("is not an ISO-8601 date-time with a zone (for example 2026-11-20T08:00:00Z)");
         at = new Date(value);
-      } else throw `expects a date-time, got ${describe(value)}`;
-      if (Number.isNaN(at.getTime())) throw "is not a valid date-time";
+        // Date rolls 30 February over into March: check the calendar date as written.
+        const [y, m, d] = value.slice(0, 10).split("-").map(Number) as [number, number, number];
+        if (m < 1 || m > 12 || d < 1 || d > new Date(Date.UTC(y, m, 0)).getUTCDate()) throw new InvalidValue("is not a valid calendar date");
+      } else throw new InvalidValue(`expects a date-time, got ${describe(value)}`);
+      if (Number.isNaN(at.getTime())) throw new InvalidValue("is not a valid date-time");
       return `datetime(${at.toISOString()})`;
     }
     case "long": {
-      if (typeof value !== "number" || !Number.isSafeInteger(value)) throw `expects a whole number, got ${describe(value)}`;
+      if (typeof value !== "number" || !Number.isSafeInteger(value)) throw new InvalidValue(`expects a whole number, got ${describe(value)}`);
       return String(value);
     }
     case "bool": {
-      if (typeof value !== "boolean") throw `expects true or false, got ${describe(value)}`;
+      if (typeof value !== "boolean") throw new InvalidValue(`expects true or false, got ${describe(value)}`);
       return value ? "true" : "false";
     }
     case "dynamic": {
-      if (value === null || typeof value !== "object" || value instanceof Date) throw `expects an array or object, got ${describe(value)}`;
+      if (value === null || typeof value !== "object" || value instanceof Date) throw new InvalidValue(`expects an array or object, got ${describe(value)}`);
       checkDynamic(value, "the value", 0);
       const json = JSON.stringify(value);
-      if (json.length > maxDynamicLength) throw `is longer than ${maxDynamicLength} characters as JSON`;
+      if (json.length > maxDynamicLength) throw new InvalidValue(`is longer than ${maxDynamicLength} characters as JSON`);
       return `dynamic(${json})`;
     }
   }
@@ -207,9 +213,9 @@ export function renderQuery(text: string, values: Record<string, unknown>, file?
     let rendered: string;
     try {
       rendered = literal(p, values[p.name]);
-    } catch (reason) {
-      if (typeof reason !== "string") throw reason;
-      fail(file, `parameter \`${p.name}\` (${p.type}) ${reason}`, `Give \`${p.name}\` a valid ${p.type} value.`);
+    } catch (error) {
+      if (!(error instanceof InvalidValue)) throw error;
+      fail(file, `parameter \`${p.name}\` (${p.type}) ${error.message}`, `Give \`${p.name}\` a valid ${p.type} value.`);
     }
     lets.push(`let ${p.name} = ${rendered};\n`);
   }

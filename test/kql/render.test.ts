@@ -130,6 +130,7 @@ describe("renderQuery", () => {
       [{ ...good, since: "20 Nov 2026" }, /`since` \(datetime\)/],
       [{ ...good, since: "2026-11-20T08:00:00" }, /`since` \(datetime\)/],
       [{ ...good, since: "2026-13-45T08:00:00Z" }, /`since` \(datetime\)/],
+      [{ ...good, since: "2026-02-30T08:00:00Z" }, /`since` \(datetime\) is not a valid calendar date/],
       [{ ...good, n: 2 ** 60 }, /`n` \(long\)/],
       [{ ...good, n: "5" }, /`n` \(long\)/],
       [{ ...good, flag: "true" }, /`flag` \(bool\)/],
