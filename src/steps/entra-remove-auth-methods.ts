@@ -212,12 +212,12 @@ function failure(
   const twice = failed.filter((f) => deferred.includes(f.write));
   return new AzirError("service", `could not remove ${names.join(", ")} from ${first.write.target}`, {
     details: [
-      ...failed.map((f) => `${f.write.method} ${f.write.path}: ${describeError(f.error)}`),
+      ...failed.map((f) => describeError(f.error)),
       `${removedCount} other method(s) were removed`,
     ],
     hint:
       twice.length > 0
-        ? "Graph v1.0 cannot change a user's default method: have an administrator set another default method in the Entra admin center (or delete this one there), then run the step again"
+        ? "it is the user's default method and other methods remain; Graph v1.0 cannot change the default: set another default sign-in method for the user in the Entra admin center (or delete this one there), then run the step again"
         : "run the step again: methods already removed are not touched twice",
     cause: first.error,
   });
