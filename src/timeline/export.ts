@@ -226,7 +226,7 @@ function chart(doc: TimelineDocument): string {
 
   const width = 960;
   const left = 170;
-  const right = 30;
+  const right = 70;
   const laneY = [50, 110];
   const height = 170;
   const min = Math.min(...points.map((p) => p.at));
