@@ -28,7 +28,7 @@ export interface RunbookPlan {
 export function dependenciesOf(step: Step, previousAction: string | undefined): string[] {
   const deps = new Set(step.after ?? []);
   try {
-    for (const ref of findReferences([step.with, step.when])) if (ref.kind === "findings") deps.add(ref.step);
+    for (const ref of findReferences([step.with, step.when, "note" in step ? step.note : undefined])) if (ref.kind === "findings") deps.add(ref.step);
   } catch {
     // malformed templates are reported by the rules; the plan ignores them
   }

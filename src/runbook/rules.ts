@@ -88,7 +88,7 @@ export function checkRunbook(loaded: LoadedRunbook, context: RuleContext): Diagn
       }
     }
     // template references resolve
-    for (const [field, value] of [["with", step.with], ["when", step.when]] as const) {
+    for (const [field, value] of [["with", step.with], ["when", step.when], ["note", "note" in step ? step.note : undefined]] as const) {
       if (value === undefined) continue;
       let refs;
       try {

@@ -1,0 +1,280 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import type { AnalyzerDefinition } from "../../src/analyze/types.js";
+import { ManualClock } from "../../src/core/clock.js";
+import { sequentialIds } from "../../src/core/ids.js";
+import type { LogsPort, LogsQueryRequest, LogsQueryResult, Ports, WriteRequest } from "../../src/core/ports.js";
+import { executeRunbook, type ExecuteOptions, type PendingWrite } from "../../src/runbook/execute.js";
+import { parseRunbook } from "../../src/runbook/load.js";
+import type { ActionDefinition } from "../../src/steps/types.js";
+import type { EventInput } from "../../src/timeline/event.js";
+
+// A fake port stands in for the Azure adapters here: the executor's logic is under test, not the SDKs
+// (those are exercised against the emulator in test/azure and test/e2e).
+
+const dir = mkdtempSync(join(tmpdir(), "azir-exec-"));
+writeFileSync(join(dir, "rows.kql"), "declare query_parameters(upn:string, lookback:timespan);\nT | where U == upn\n");
+writeFileSync(join(dir, "count.kql"), "declare query_parameters(lookback:timespan);\nT | summarize count()\n");
+
+interface Harness {
+  events: EventInput[];
+  sent: WriteRequest[];
+  queries: LogsQueryRequest[];
+  maxInFlight: number;
+  applied: string[];
+}
+
+function fakeAction(name: string, h: Harness, state: { done: Set<string> }): ActionDefinition<{ upn: string }> {
+  return {
+    name,
+    description: name,
+    permissions: ["Fake.Permission"],
+    input: z.object({ upn: z.string() }),
+    outputs: ["target"],
+    async isDone(input) {
+      return state.done.has(`${name}:${input.upn}`) ? { done: true, reason: "already in effect" } : { done: false };
+    },
+    async plan(input) {
+      return {
+        writes: [{ service: "graph", method: "POST", path: `/${name}/${input.upn}`, permission: "Fake.Permission", summary: `${name} ${input.upn}`, target: input.upn }],
+        notes: [],
+        outputs: { target: input.upn },
+      };
+    },
+    async apply(plan, _input, _ctx, send) {
+      h.applied.push(name);
+      for (const w of plan.writes) await send(w);
+      return {};
+    },
+  };
+}
+
+const rowsAnalyzer: AnalyzerDefinition = {
+  name: "rows",
+  description: "counts rows",
+  outputs: ["count", "first"],
+  analyze: ({ rows }) => ({
+    findings: rows.map((r) => ({ code: "test.row", severity: "low" as const, occurredAt: String(r.TimeGenerated), summary: `row ${String(r.U)}`, evidence: [r] })),
+    outputs: { count: rows.length, first: rows[0]?.U ?? null },
+  }),
+};
+
+function harness(
+  yaml: string,
+  options: Partial<ExecuteOptions> & { answer?: (q: LogsQueryRequest) => LogsQueryResult; delayMs?: number; done?: string[] } = {},
+) {
+  const h: Harness = { events: [], sent: [], queries: [], maxInFlight: 0, applied: [] };
+  const parsed = parseRunbook(yaml, join(dir, "rb.yaml"));
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.diagnostics));
+  let inFlight = 0;
+  const logs: LogsPort = {
+    async query(q) {
+      h.queries.push(q);
+      inFlight++;
+      h.maxInFlight = Math.max(h.maxInFlight, inFlight);
+      await new Promise((r) => setTimeout(r, options.delayMs ?? 5));
+      inFlight--;
+      return (
+        options.answer?.(q) ?? {
+          complete: true,
+          tables: [{ name: "PrimaryResult", columns: [{ name: "TimeGenerated", type: "datetime" }, { name: "U", type: "string" }], rows: [["2026-11-20T10:00:00.000Z", "alex"]] }],
+        }
+      );
+    },
+  };
+  const state = { done: new Set(options.done ?? []) };
+  const ports: Ports = {
+    logs,
+    graph: { get: async () => ({}) as never, find: async () => undefined, list: async () => [] },
+    arm: { getResource: async () => ({}) as never, findResource: async () => undefined },
+    writer: {
+      async send(w) {
+        h.sent.push(w);
+        return {};
+      },
+    },
+  };
+  const run = () =>
+    executeRunbook({
+      loaded: parsed.loaded,
+      params: { upn: "alex@contoso.com", lookback: "14d" },
+      dryRun: false,
+      journal: { append: (e) => h.events.push(e) },
+      ports,
+      endpoints: { graph: "https://graph.example", logs: "https://logs.example/v1", arm: "https://arm.example", authority: "https://login.example" },
+      clock: new ManualClock("2026-11-25T12:00:00Z"),
+      ids: sequentialIds(),
+      signal: new AbortController().signal,
+      workspaceId: "ws",
+      registry: { actions: { "t.first": fakeAction("t.first", h, state), "t.second": fakeAction("t.second", h, state) } as Record<string, ActionDefinition<unknown>>, analyzers: { rows: rowsAnalyzer } },
+      loadQuery: async (q) => (await import("node:fs/promises")).readFile(join(dir, q), "utf8"),
+      ...options,
+    });
+  return { h, run };
+}
+
+const rb = `id: t
+title: test
+params:
+  upn: { type: upn, required: true }
+  lookback: { type: duration, default: 14d }
+steps:
+  - id: q1
+    query: rows.kql
+    analyze: rows
+    with: { upn: "{{ params.upn }}", lookback: "{{ params.lookback }}" }
+  - id: q2
+    query: rows.kql
+    with: { upn: "{{ params.upn }}", lookback: "{{ params.lookback }}" }
+  - id: first
+    action: t.first
+    with: { upn: "{{ findings.q1.first }}" }
+  - id: second
+    action: t.second
+    with: { upn: "{{ params.upn }}" }
+`;
+
+describe("executeRunbook", () => {
+  it("runs independent reads concurrently and writes in declared order, each write journaled", async () => {
+    const { h, run } = harness(rb, { delayMs: 30 });
+    const result = await run();
+    expect(result.status).toBe("completed");
+    expect(h.maxInFlight).toBe(2);
+    expect(h.sent.map((w) => w.path)).toEqual(["/t.first/alex", "/t.second/alex@contoso.com"]);
+    const kinds = h.events.map((e) => e.kind);
+    expect(kinds[0]).toBe("run.started");
+    expect(kinds.at(-1)).toBe("run.finished");
+    const actions = h.events.filter((e) => e.kind === "action");
+    expect(actions.map((e) => e.step)).toEqual(["first", "second"]);
+    expect(actions[0]!.data).toMatchObject({ request: { method: "POST", url: "https://graph.example/v1.0/t.first/alex" }, permission: "Fake.Permission", status: "succeeded" });
+    // the finding carries the tenant's time, not azir's
+    expect(h.events.find((e) => e.kind === "finding")).toMatchObject({ occurredAt: "2026-11-20T10:00:00.000Z" });
+  });
+
+  it("dry-run records each write as planned and never calls apply or the writer", async () => {
+    const { h, run } = harness(rb, { dryRun: true });
+    const result = await run();
+    expect(result.status).toBe("completed");
+    expect(h.sent).toEqual([]);
+    expect(h.applied).toEqual([]);
+    const planned = h.events.filter((e) => e.kind === "action.planned");
+    expect(planned).toHaveLength(2);
+    expect(planned[0]!.data).toMatchObject({ method: "POST", url: "https://graph.example/v1.0/t.first/alex", permission: "Fake.Permission" });
+  });
+
+  it("skips an action already in effect (isDone) and sends nothing for it", async () => {
+    const { h, run } = harness(rb, { done: ["t.second:alex@contoso.com"] });
+    await run();
+    expect(h.sent.map((w) => w.path)).toEqual(["/t.first/alex"]);
+    expect(h.events.find((e) => e.kind === "action.skipped")).toMatchObject({ step: "second", data: { reason: "already in effect" } });
+  });
+
+  it("asks once, listing every write, before the first write; a no sends nothing", async () => {
+    const asked: PendingWrite[][] = [];
+    const { h, run } = harness(rb, { confirm: async (w) => (asked.push(w), false) });
+    const result = await run();
+    expect(asked).toHaveLength(1);
+    expect(asked[0]!.map((w) => w.request.path)).toEqual(["/t.first/alex", "/t.second/alex@contoso.com"]);
+    expect(h.sent).toEqual([]);
+    expect(result.status).toBe("refused");
+  });
+
+  it("a confirmer that cannot ask (no terminal) refuses with its reason", async () => {
+    const { AzirError } = await import("../../src/core/errors.js");
+    const { h, run } = harness(rb, {
+      confirm: async () => {
+        throw new AzirError("refused", "no terminal and no --yes");
+      },
+    });
+    const result = await run();
+    expect(result.status).toBe("refused");
+    expect(result.error?.exitCode).toBe(3);
+    expect(h.sent).toEqual([]);
+  });
+
+  it("a yes sends exactly the confirmed writes", async () => {
+    const { h, run } = harness(rb, { confirm: async () => true });
+    expect((await run()).status).toBe("completed");
+    expect(h.sent).toHaveLength(2);
+  });
+
+  it("never has more than 5 queries in flight", async () => {
+    const many = `id: m\ntitle: m\nparams:\n  upn: { type: upn }\n  lookback: { type: duration, default: 1d }\nsteps:\n${Array.from({ length: 9 }, (_, i) => `  - id: q${i}\n    query: rows.kql\n    with: { upn: "{{ params.upn }}", lookback: "{{ params.lookback }}" }\n`).join("")}`;
+    const { h, run } = harness(many, { delayMs: 20 });
+    await run();
+    expect(h.queries).toHaveLength(9);
+    expect(h.maxInFlight).toBe(5);
+  });
+
+  it("turns a partial result into a gap and splits the window after a size limit", async () => {
+    let calls = 0;
+    const { h, run } = harness(rb, {
+      answer: () =>
+        ++calls === 1
+          ? { complete: false, tables: [{ name: "PrimaryResult", columns: [{ name: "U", type: "string" }], rows: [["x"]] }], reason: { code: "PartialError", message: "exceeded the internal record count limit 500000" } }
+          : { complete: true, tables: [{ name: "PrimaryResult", columns: [{ name: "U", type: "string" }], rows: [["y"]] }] },
+    });
+    const result = await run();
+    // q1's first answer was cut: both halves were asked again and no gap remains for it
+    expect(calls).toBeGreaterThanOrEqual(3);
+    expect(result.gaps).toEqual([]);
+    expect(h.queries.filter((q) => q.timespan).length).toBe(h.queries.length);
+  });
+
+  it("reports a gap when an aggregate is cut (it cannot be split)", async () => {
+    const agg = `id: a\ntitle: a\nparams:\n  lookback: { type: duration, default: 1d }\nsteps:\n  - id: c\n    query: count.kql\n    with: { lookback: "{{ params.lookback }}" }\n`;
+    const { h, run } = harness(agg, {
+      answer: () => ({ complete: false, tables: [{ name: "PrimaryResult", columns: [], rows: [] }], reason: { code: "PartialError", message: "Query result set has exceeded the internal record count limit 500000" } }),
+    });
+    const result = await run();
+    expect(result.gaps).toHaveLength(1);
+    expect(h.events.find((e) => e.kind === "gap")).toMatchObject({ step: "c", data: { query: "count", window: { start: "2026-11-11T12:00:00.000Z", end: "2026-11-25T12:00:00.000Z" } } });
+    expect(h.events.find((e) => e.kind === "run.finished")?.data).toMatchObject({ complete: false });
+  });
+
+  it("an optional step's failure is a note; a required one fails the run and stops its dependents", async () => {
+    const missing = (q: LogsQueryRequest): LogsQueryResult => {
+      if (q.query.includes("summarize")) throw Object.assign(new (class extends Error {})("no table T"), {});
+      return { complete: true, tables: [] };
+    };
+    const { AzirError } = await import("../../src/core/errors.js");
+    const yaml = `id: o\ntitle: o\nparams:\n  upn: { type: upn }\n  lookback: { type: duration, default: 1d }\nsteps:\n  - id: opt\n    query: count.kql\n    optional: true\n    with: { lookback: "{{ params.lookback }}" }\n  - id: req\n    query: count.kql\n    with: { lookback: "{{ params.lookback }}" }\n  - id: after-req\n    note: later\n    after: [req]\n`;
+    const { h, run } = harness(yaml, {
+      answer: (q) => {
+        if (q.query.includes("summarize")) throw new AzirError("not-found", "Log Analytics has no table 'T'");
+        return missing(q);
+      },
+    });
+    const result = await run();
+    expect(result.status).toBe("failed");
+    expect(result.steps.map((s) => [s.id, s.status])).toEqual([
+      ["opt", "skipped"],
+      ["req", "failed"],
+      ["after-req", "not-run"],
+    ]);
+    expect(h.events.filter((e) => e.kind === "gap")).toHaveLength(2);
+  });
+
+  it("resume: completed steps are not run again and their outputs still feed later steps", async () => {
+    const { h, run } = harness(rb, { completed: new Map([["q1", { first: "restored", count: 1 }], ["first", { target: "restored" }]]), resumedRunId: "00000000-0000-4000-8000-000000000009" });
+    const result = await run();
+    expect(result.status).toBe("completed");
+    expect(h.sent.map((w) => w.path)).toEqual(["/t.second/alex@contoso.com"]);
+    expect(h.queries).toHaveLength(1); // only q2
+    expect(h.events[0]!.kind).toBe("run.resumed");
+  });
+
+  it("stops scheduling after an interrupt and journals run.interrupted", async () => {
+    const controller = new AbortController();
+    const { h, run } = harness(rb, { signal: controller.signal, delayMs: 20 });
+    const pending = run();
+    controller.abort();
+    const result = await pending;
+    expect(result.status).toBe("interrupted");
+    expect(h.sent).toEqual([]);
+    expect(h.events.at(-1)!.kind).toBe("run.interrupted");
+  });
+});
