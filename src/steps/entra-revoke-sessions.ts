@@ -77,7 +77,8 @@ export const revokeSessions: ActionDefinition<RevokeSessionsInput> = {
       ],
       // The exact time to verify is set when the revocation is sent (apply); a confirmation prompt may sit between.
       notes: [...admin.notes, `${propagation}: run \`azir verify ${upn}\` 15 minutes after the revocation`],
-      outputs: { userId: user.id, roles: admin.roles, revokedAt: now.toISOString(), verifyAfter: verifyAfter.toISOString() },
+      // Nothing is revoked yet: revokedAt is set by apply. verifyAfter is an estimate until then (what a dry run shows).
+      outputs: { userId: user.id, roles: admin.roles, revokedAt: null, verifyAfter: verifyAfter.toISOString() },
     };
   },
 

@@ -159,7 +159,7 @@ describe("entra.revokeSessions", () => {
         phase: 0,
       },
     ]);
-    expect(plan.outputs).toMatchObject({ userId: alexId, revokedAt: "2026-11-25T09:00:00.000Z", verifyAfter: "2026-11-25T09:15:00.000Z" });
+    expect(plan.outputs).toMatchObject({ userId: alexId, revokedAt: null, verifyAfter: "2026-11-25T09:15:00.000Z" });
     expect(plan.notes.join("\n")).toContain("up to about 15 minutes with continuous access evaluation");
   });
 
