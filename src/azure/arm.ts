@@ -84,7 +84,7 @@ export async function createArmAdapter(options: ArmAdapterOptions): Promise<ArmA
   const poll = options.lroPollMs !== undefined ? { updateIntervalInMs: options.lroPollMs } : {};
 
   const getResource = async <T>(resourceId: string): Promise<T> => {
-    const path = pathOnly(resourceId);
+    const path = pathOnly(resourceId).replace(/\/resourcegroups\//i, "/resourceGroups/");
     try {
       const lock = lockPath.exec(path);
       if (lock) {
@@ -122,7 +122,7 @@ export async function createArmAdapter(options: ArmAdapterOptions): Promise<ArmA
     },
     async send(request: WriteRequest, signal?: AbortSignal): Promise<unknown> {
       if (request.service !== "arm") throw new AzirError("internal", `The ARM adapter cannot send a ${request.service} write.`);
-      const path = pathOnly(request.path);
+      const path = pathOnly(request.path).replace(/\/resourcegroups\//i, "/resourceGroups/");
       const abort = signal ? { abortSignal: signal } : {};
       try {
         const lock = lockPath.exec(path);
