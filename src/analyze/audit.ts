@@ -174,8 +174,19 @@ function readOp(row: Row, upn: string): Op | undefined {
   };
 }
 
-/** Roles the user held at `atMs`: today's roles with later additions undone and later removals restored. */
-function rolesAt(atMs: number, currentRoles: readonly string[], roleChanges: ReadonlyArray<{ atMs: number; role: string; added: boolean }>): Set<string> {
+/**
+ * Roles the user held at `atMs`. With today's roles: later additions undone, later removals restored. Without them
+ * (not passed), only what the audit rows show: roles added before `atMs` and not removed since.
+ */
+function rolesAt(atMs: number, currentRoles: readonly string[] | undefined, roleChanges: ReadonlyArray<{ atMs: number; role: string; added: boolean }>): Set<string> {
+  if (currentRoles === undefined) {
+    const roles = new Set<string>();
+    for (const c of roleChanges.filter((x) => x.atMs <= atMs).sort((a, b) => a.atMs - b.atMs)) {
+      if (c.added) roles.add(c.role.toLowerCase());
+      else roles.delete(c.role.toLowerCase());
+    }
+    return roles;
+  }
   const roles = new Set(currentRoles.map((r) => r.toLowerCase()));
   const later = roleChanges.filter((c) => c.atMs > atMs).sort((a, b) => b.atMs - a.atMs);
   for (const c of later) {
@@ -226,7 +237,7 @@ export function analyzeAudit(input: AnalyzerInput): AnalysisResult {
       const appName = op.targets.map((t) => (isRecord(t) ? String(t["displayName"] ?? "") : "")).find((x) => x !== "") ?? "";
       const adminConsent = /^true$/i.test(modifiedProperty(op.targets, "ConsentContext.IsAdminConsent"));
       if (op.initiatedByUser) {
-        const held = [...rolesAt(op.atMs, w.currentRoles ?? [], roleChanges)];
+        const held = [...rolesAt(op.atMs, w.currentRoles, roleChanges)];
         const admin = held.some(isAdminRole) || adminConsent;
         code = admin ? "audit.consent-admin" : "audit.consent-non-admin";
         data["rolesAtTheTime"] = held;

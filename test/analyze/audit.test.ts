@@ -80,6 +80,13 @@ describe("audit analyzer: consent by a non-admin", () => {
     expect(codes(result.findings)).toEqual(["audit.consent-admin"]);
   });
 
+  it("without currentRoles, counts only the admin roles the audit rows show were granted before the consent", () => {
+    const granted = roleChange("Add member to role", "2026-11-18T08:30:00Z", "Application Administrator");
+    expect(codes(analyzeAudit(input([granted, consent("2026-11-18T09:00:00Z")], { upn, incidentStart })).findings)).toContain("audit.consent-admin");
+    const later = roleChange("Add member to role", "2026-11-18T09:30:00Z", "Application Administrator");
+    expect(codes(analyzeAudit(input([later, consent("2026-11-18T09:00:00Z")], { upn, incidentStart })).findings)).toContain("audit.consent-non-admin");
+  });
+
   it("does not count a reader role as admin", () => {
     const result = analyzeAudit(input([consent("2026-11-18T09:00:00Z")], { upn, incidentStart, currentRoles: ["Global Reader"] }));
     expect(codes(result.findings)).toEqual(["audit.consent-non-admin"]);
