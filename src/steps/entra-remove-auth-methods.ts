@@ -12,7 +12,7 @@ import {
   type ClassifiedMethod,
 } from "./auth-methods.js";
 import { rolesOf } from "./entra-block-sign-in.js";
-import { asAzirError, describeError, isDefaultMethodRefusal, isNotFoundError, isPermissionError } from "./graph-errors.js";
+import { asAzirError, describeError, errorText, isDefaultMethodRefusal, isNotFoundError, isPermissionError } from "./graph-errors.js";
 import { displayName, optionalTimeSchema, readOnce, resolveUser, userTargetSchema } from "./user-target.js";
 import type { ActionDefinition, StepContext } from "./types.js";
 
@@ -200,23 +200,27 @@ function failure(
   planned: PlannedMethod[],
 ): AzirError {
   const first = failed[0]!;
-  if (failed.every((f) => isPermissionError(f.error))) {
-    return explainForbidden(asAzirError(first.error, first.write.summary), {
+  // A permission problem is the one to fix first (and has its own exit code).
+  const forbidden = failed.filter((f) => isPermissionError(f.error));
+  if (forbidden.length > 0) {
+    return explainForbidden(asAzirError(forbidden[0]!.error, forbidden[0]!.write.summary), {
       upn: first.write.target,
       roles,
       permission: first.write.permission,
-      write: `remove ${failed.map((f) => nameOf(f.write, planned)).join(", ")} from ${first.write.target}`,
+      write: `remove ${forbidden.map((f) => nameOf(f.write, planned)).join(", ")} from ${first.write.target}`,
     });
   }
   const names = failed.map((f) => nameOf(f.write, planned));
   const twice = failed.filter((f) => deferred.includes(f.write));
+  const blockedByAlternate = twice.some((f) => /alternate ?mobile/i.test(errorText(f.error)));
   return new AzirError("service", `could not remove ${names.join(", ")} from ${first.write.target}`, {
     details: [
       ...failed.map((f) => describeError(f.error)),
       `${removedCount} other method(s) were removed`,
     ],
-    hint:
-      twice.length > 0
+    hint: blockedByAlternate
+      ? "Graph will not delete the mobile phone while the alternate mobile phone exists, and that one was kept as the user's own: check both numbers with the user and remove the alternate mobile phone by hand if needed, then run the step again"
+      : twice.length > 0
         ? "it is the user's default method and other methods remain; Graph v1.0 cannot change the default: set another default sign-in method for the user in the Entra admin center (or delete this one there), then run the step again"
         : "run the step again: methods already removed are not touched twice",
     cause: first.error,

@@ -199,3 +199,28 @@ describe("entra.removeAuthMethods apply", () => {
     expect(calls).toBe(1);
   });
 });
+
+describe("entra.removeAuthMethods apply, mobile and alternate mobile", () => {
+  it("says why the mobile phone cannot go when the user's alternate mobile phone is kept", async () => {
+    const mobileReg = { at: "2026-11-20T08:20:00Z", methodType: "phone", phoneType: "mobile", detail: "x", initiatedBy: "alex@contoso.com", afterIncidentStart: true };
+    const { ctx, input } = setup([mobile, alternate], { input: { registrations: [mobileReg] } });
+    const plan = await removeAuthMethods.plan(input, ctx);
+    expect(plan.writes.map((w) => w.path)).toEqual([deletePath("phoneMethods", mobile.id)]);
+    let calls = 0;
+    const error = await removeAuthMethods.apply!(plan, input, ctx, async (w) => {
+      calls++;
+      throw Object.assign(
+        new AzirError("service", `Graph answered 400 on DELETE ${w.path}: Cannot delete the mobile phone method while an alternate mobile phone method exists.`, {
+          details: ["status: 400"],
+        }),
+        { status: 400 },
+      );
+    }).then(
+      () => undefined,
+      (e: unknown) => e as AzirError,
+    );
+    expect(calls).toBe(2);
+    expect(error?.message).toBe(`could not remove phone (mobile) ${mobile.id} from alex@contoso.com`);
+    expect(error?.hint).toContain("alternate mobile phone exists");
+  });
+});
