@@ -6,7 +6,7 @@ import { AzirError } from "../../core/errors.js";
 import { unsupported } from "./errors.js";
 import { type CallContext, fromDynamicValue, hasTerm, scalarFunctions, toDynamicValue, toRegExp, scalarToString } from "./functions.js";
 import type { Aggregate, Expr, KqlPlan, KqlResult, KqlTable, ScalarType, SortKey, Tabular } from "./types.js";
-import { TICKS_PER_MS, isSafeLong } from "./values.js";
+import { MAX_DATETIME, MIN_DATETIME, TICKS_PER_MS, isSafeLong } from "./values.js";
 
 type Row = unknown[];
 type Fn = (row: Row) => unknown;
@@ -216,7 +216,16 @@ function compileBinary(e: Extract<Expr, { op: "binary" }>, ctx: RunContext): Com
         }
         return { fn: (row) => (lf(row) === rf(row)) !== neg, constant };
       }
-      return wrap((a, b) => (a === b || (typeof a === "number" && a === b)) !== neg);
+      // A null is equal to nothing, itself included: == gives false and != gives true.
+      return {
+        fn: (row) => {
+          const a = lf(row);
+          const b = rf(row);
+          if (a === null || b === null || a === undefined || b === undefined) return neg;
+          return (a === b) !== neg;
+        },
+        constant,
+      };
     }
     case "LessThanExpression":
       return compare(lt, rt, lf, rf, constant, (c) => c < 0);
@@ -319,14 +328,17 @@ function arithmetic(kind: string, lt: ScalarType, rt: ScalarType, type: ScalarTy
           ? () => unsupported("% on real numbers")
           : (a, b) => {
               if ((b as number) === 0) return unsupported("integer modulo by zero");
-              return checkInt((a as number) % (b as number), type);
+              // Kusto's % is never negative: the remainder modulo |b|.
+              const m = Math.abs(b as number);
+              return checkInt((((a as number) % m) + m) % m, type);
             };
     }
   }
   const big = (f: (a: bigint, b: bigint) => bigint) => (a: unknown, b: unknown) => f(a as bigint, b as bigint);
   if (isTicks(lt) && isTicks(rt)) {
-    if (kind === "AddExpression" && !(lt === "datetime" && rt === "datetime")) return big((a, b) => a + b);
-    if (kind === "SubtractExpression") return big((a, b) => a - b);
+    const inRange = type === "datetime" ? (v: bigint): bigint | null => (v < MIN_DATETIME || v > MAX_DATETIME ? null : v) : (v: bigint): bigint | null => v;
+    if (kind === "AddExpression" && !(lt === "datetime" && rt === "datetime")) return (a, b) => inRange((a as bigint) + (b as bigint));
+    if (kind === "SubtractExpression") return (a, b) => inRange((a as bigint) - (b as bigint));
     if (kind === "DivideExpression" && lt === "timespan" && rt === "timespan") return (a, b) => Number(a as bigint) / Number(b as bigint);
     if (kind === "ModuloExpression" && lt === "timespan" && rt === "timespan")
       return (a, b) => ((b as bigint) === 0n ? unsupported("timespan modulo by zero") : (a as bigint) % (b as bigint));
@@ -537,7 +549,7 @@ function makeAggregate(a: Aggregate, ctx: RunContext, outTypes: ScalarType[]): (
             s += v as number;
             n++;
           },
-          result: () => [n === 0 ? unsupported("avg() of no values") : s / n],
+          result: () => [n === 0 ? NaN : s / n],
         };
       };
     }
@@ -550,14 +562,22 @@ function makeAggregate(a: Aggregate, ctx: RunContext, outTypes: ScalarType[]): (
       if (t0 === "dynamic" || t0 === "string") return unsupported(`${a.fn}() of ${t0}`);
       return () => {
         let best: unknown = null;
+        let nan = false;
         return {
           add: (r) => {
             if (cond && cond(r) !== true) return;
             const v = f0!(r);
-            if (isNull(v) || (typeof v === "number" && Number.isNaN(v))) return;
+            if (isNull(v)) return;
+            if (typeof v === "number" && Number.isNaN(v)) {
+              nan = true;
+              return;
+            }
             if (best === null || (max ? compareCells(v, best) > 0 : compareCells(v, best) < 0)) best = v;
           },
-          result: () => [best],
+          result: () => {
+            if (nan) return best === null ? [NaN] : unsupported(`${a.fn}() over NaN and numbers`);
+            return [best];
+          },
         };
       };
     }
@@ -566,29 +586,32 @@ function makeAggregate(a: Aggregate, ctx: RunContext, outTypes: ScalarType[]): (
       const max = a.fn === "arg_max";
       const extra = (a.extra ?? []).map((x) => compile(x, ctx).fn);
       if (t0 === "dynamic" || t0 === "string") return unsupported(`${a.fn}() by ${t0}`);
+      // The first row reaching the extreme wins ties; with no non-null value, the group's first row is taken.
       return () => {
         let best: unknown = null;
         let bestRow: Row | undefined;
-        let ties = false;
+        let firstRow: Row | undefined;
+        let nan = false;
         return {
           add: (r) => {
+            firstRow ??= r;
             const v = f0!(r);
-            if (isNull(v) || (typeof v === "number" && Number.isNaN(v))) return;
+            if (isNull(v)) return;
+            if (typeof v === "number" && Number.isNaN(v)) {
+              nan = true;
+              return;
+            }
             const c = best === null ? 1 : max ? compareCells(v, best) : -compareCells(v, best);
             if (c > 0) {
               best = v;
               bestRow = r;
-              ties = false;
-            } else if (c === 0 && bestRow !== undefined) {
-              const x = extra.map((f) => f(r));
-              const y = extra.map((f) => f(bestRow!));
-              if (keyOf(x) !== keyOf(y)) ties = true;
             }
           },
           result: () => {
-            if (ties) return unsupported(`${a.fn}() with ties`);
-            if (bestRow === undefined) return unsupported(`${a.fn}() over no values`);
-            return [best, ...extra.map((f) => f(bestRow!))];
+            if (nan) return unsupported(`${a.fn}() over NaN`);
+            const row = bestRow ?? firstRow;
+            if (row === undefined) return unsupported(`${a.fn}() over no rows`);
+            return [best, ...extra.map((f) => f(row))];
           },
         };
       };
@@ -607,6 +630,19 @@ function makeAggregate(a: Aggregate, ctx: RunContext, outTypes: ScalarType[]): (
             if (isNull(v)) return;
             const d = toDynamicValue(v, t0!);
             if (d === null) return;
+            // A dynamic array contributes its elements.
+            if (Array.isArray(d)) {
+              for (const x of d as unknown[]) {
+                if (list.length >= limit) return;
+                if (set) {
+                  const k = keyOf([x]);
+                  if (seen.has(k)) continue;
+                  seen.add(k);
+                }
+                list.push(x);
+              }
+              return;
+            }
             if (set) {
               const k = keyOf([d]);
               if (seen.has(k)) return;
@@ -687,11 +723,8 @@ function join(t: Extract<Tabular, { op: "join" }>, ctx: RunContext): Row[] {
     kind = kind === "rightanti" ? "leftanti" : kind === "rightsemi" ? "leftsemi" : "leftouter";
     swapped = true;
   }
-  const keyFor = (row: Row, idx: number[]): string | undefined => {
-    const vs = idx.map((i) => row[i]);
-    if (vs.some((v) => v === null || v === undefined)) return undefined;
-    return keyOf(vs);
-  };
+  // Kusto's join matches null keys with each other.
+  const keyFor = (row: Row, idx: number[]): string | undefined => keyOf(idx.map((i) => row[i]));
   if (kind === "innerunique") {
     const firsts = new Map<string, Row>();
     for (const row of left) {

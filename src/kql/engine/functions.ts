@@ -13,6 +13,7 @@ import {
   formatReal,
   formatTimespan,
   isSafeLong,
+  MIN_DATETIME,
   parseDateTime,
   parseTimespan,
   utcMs,
@@ -54,19 +55,28 @@ export function scalarToString(v: unknown, type: ScalarType): string {
     case "guid":
       return String(v);
     case "bool":
-      return v ? "true" : "false";
+      return v ? "True" : "False";
     case "long":
     case "int":
       return String(v);
     case "real":
-      return formatReal(v as number);
+      return realToString(v as number);
     case "datetime":
       return formatDateTimeFull(v as bigint);
     case "timespan":
       return formatTimespan(v as bigint);
     case "dynamic":
-      return typeof v === "string" ? v : dynamicToJson(v);
+      return typeof v === "string" ? v : typeof v === "boolean" ? (v ? "true" : "false") : dynamicToJson(v);
   }
+}
+
+/** `tostring()` of a real: integral values keep a `.0`; digits at the edge of double precision are refused. */
+function realToString(x: number): string {
+  if (!Number.isFinite(x)) return formatReal(x);
+  const text = formatReal(x);
+  if (text.replace(/^-/, "").replace(/E.*$/, "").replace(".", "").replace(/^0+/, "").length >= 16) return unsupported("tostring() of a real with 16 or more digits");
+  if (/E/.test(text)) return unsupported("tostring() of a real in exponent form");
+  return Number.isInteger(x) ? `${text}.0` : text;
 }
 
 /** Compact JSON of a dynamic value (what `tostring(dynamic)` gives for arrays and bags). */
@@ -90,6 +100,7 @@ function toLongValue(v: unknown, type: ScalarType): number | null {
       return v ? 1 : 0;
     case "string": {
       const s = (v as string).trim();
+      if (/^[+-]?0x/i.test(s)) return unsupported("tolong() of hexadecimal text");
       if (/^[+-]?\d+$/.test(s)) {
         const n = Number(s);
         return isSafeLong(n) ? n : unsupported("tolong() beyond 2^53");
@@ -125,10 +136,20 @@ function toRealValue(v: unknown, type: ScalarType): number | null {
     case "string": {
       const s = (v as string).trim();
       if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) return Number(s);
-      const l = s.toLowerCase();
-      if (l === "nan") return NaN;
-      if (l === "inf" || l === "+inf" || l === "infinity") return Infinity;
-      if (l === "-inf" || l === "-infinity") return -Infinity;
+      if (/^[+-]?0x/i.test(s)) return unsupported("todouble() of hexadecimal text");
+      if (/^[+-]?(nan|inf|infinity)$/i.test(s)) {
+        const special: Record<string, number | null> = {
+          NaN: NaN,
+          nan: NaN,
+          inf: Infinity,
+          "-inf": -Infinity,
+          Infinity: Infinity,
+          "+Infinity": Infinity,
+          "-Infinity": -Infinity,
+          INF: null,
+        };
+        return s in special ? special[s]! : unsupported(`todouble() of ${s}`);
+      }
       return null;
     }
     case "datetime":
@@ -154,9 +175,12 @@ function toBoolValue(v: unknown, type: ScalarType): boolean | null {
     case "real":
       return Number.isNaN(v) ? null : (v as number) !== 0;
     case "string": {
-      const s = (v as string).trim().toLowerCase();
-      if (s === "true" || s === "1") return true;
-      if (s === "false" || s === "0") return false;
+      // Kusto does not trim here: " true" is null.
+      const s = v as string;
+      const l = s.toLowerCase();
+      if (l === "true") return true;
+      if (l === "false") return false;
+      if (/^[+-]?\d+$/.test(s)) return Number(s) !== 0;
       return null;
     }
     case "dynamic":
@@ -328,7 +352,7 @@ export const scalarFunctions = new Map<string, ScalarImpl>([
         const i = args[2] as number | null;
         if (i === null) return null;
         const idx = i < 0 ? parts.length + i : i;
-        return idx >= 0 && idx < parts.length ? [parts[idx]] : [];
+        return idx >= 0 && idx < parts.length ? [parts[idx]] : null;
       }
       return parts;
     },
@@ -344,10 +368,6 @@ export const scalarFunctions = new Map<string, ScalarImpl>([
       if (type === "string") return v ?? "";
       return v ?? null;
     },
-  ],
-  [
-    "coalesce_dummy",
-    () => null,
   ],
   [
     "array_length",
@@ -409,7 +429,8 @@ export const scalarFunctions = new Map<string, ScalarImpl>([
       const s = [...(args[0] as string)];
       const start = args[1] as number | null;
       if (start === null) return "";
-      const from = Math.max(0, start);
+      const from = start < 0 ? s.length + start : start;
+      if (from < 0 || from >= s.length) return "";
       const len = args.length > 2 ? (args[2] as number | null) : null;
       if (args.length > 2 && len === null) return "";
       return s.slice(from, len === null ? undefined : from + Math.max(0, len)).join("");
@@ -428,11 +449,10 @@ export const scalarFunctions = new Map<string, ScalarImpl>([
       if (typeof v === "object") return "dictionary";
       if (typeof v === "string") return "string";
       if (typeof v === "boolean") return "bool";
-      return Number.isInteger(v) ? "long" : "real";
+      return Number.isInteger(v) ? "long" : "double";
     },
   ],
 ]);
-scalarFunctions.delete("coalesce_dummy");
 
 function binValue(v: unknown, size: unknown, vt: ScalarType, st: ScalarType): unknown {
   if (v === null || size === null) return null;
@@ -440,6 +460,8 @@ function binValue(v: unknown, size: unknown, vt: ScalarType, st: ScalarType): un
     if (st !== "timespan") return unsupported("bin() of a datetime by a number");
     const s = size as bigint;
     if (s <= 0n) return null;
+    // datetimes bin from 0001-01-01 (DateTime ticks), which is a Monday: bin(d, 7d) starts weeks on Mondays.
+    if (vt === "datetime") return MIN_DATETIME + binTicks((v as bigint) - MIN_DATETIME, s);
     return binTicks(v as bigint, s);
   }
   const x = v as number;

@@ -331,6 +331,22 @@ export class Lowerer {
 
   private extend(op: SyntaxNode, input: Tabular, columns: PlanColumn[]): Tabular {
     let current = input;
+    // Kusto evaluates a reassigned input column's later references against the input row; refuse that case.
+    const reassigned = new Set<string>();
+    const original = new Set(input.columns.map((c) => c.name));
+    for (const e of elements(lists(op)[0])) {
+      const refs = new Set<string>();
+      const walk = (x: SyntaxNode): void => {
+        if (x.kind === "NameReference" && x.symbol?.kind === "Column") refs.add(nameOf(x));
+        x.children.forEach(walk);
+      };
+      walk(e.kind === "SimpleNamedExpression" ? parts(e).at(-1)! : e);
+      for (const r of refs) if (reassigned.has(r)) unsupported("extend that reads a column it reassigns");
+      if (e.kind === "SimpleNamedExpression") {
+        const n = nameOf(child(e, "NameDeclaration")!);
+        if (original.has(n)) reassigned.add(n);
+      }
+    }
     for (const e of elements(lists(op)[0])) {
       const scope: Scope = { columns: current.columns };
       let name: string;
