@@ -216,6 +216,9 @@ export function classifyAuthMethods(input: ClassificationInput): Classification 
     const at = time(r.at);
     return at === undefined ? r.afterIncidentStart : at >= start;
   });
+  for (const r of recent.filter((x) => x.methodType === "unknown")) {
+    result.notes.push(`an AuditLogs security-info registration (${r.detail || "no detail"}) at ${r.at} by ${r.initiatedBy || "unknown"} names no method type azir can match; review the user's methods by hand`);
+  }
   const undatedOfKind = (kind: MethodKind): number => known.filter((k) => k.entry.kind === kind && k.entry.createdDateTime === undefined).length;
 
   for (const { info, entry } of known) {

@@ -173,6 +173,14 @@ describe("classifyAuthMethods", () => {
     expect(c.notes.some((n) => n.includes("platformCredentialAuthenticationMethod") && n.includes("left"))).toBe(true);
   });
 
+  it("notes a registration after the start whose method type is unknown", () => {
+    const c = classifyAuthMethods({ methods: [mobile], incidentStart: start, registrations: [registration({ methodType: "unknown", detail: "Admin registered security info" })] });
+    expect(c.remove).toEqual([]);
+    expect(c.notes).toEqual([
+      "an AuditLogs security-info registration (Admin registered security info) at 2026-11-20T08:20:00Z by alex@contoso.com names no method type azir can match; review the user's methods by hand",
+    ]);
+  });
+
   it("puts alternateMobile before mobile, and mobile in a later phase only when both go", () => {
     const c = classifyAuthMethods({
       methods: [mobile, attackerAuthenticator, alternate],
