@@ -105,9 +105,11 @@ export async function runRunbook(globals: Globals, io: Io, terminal: Terminal, r
     process.on("SIGINT", onSigint);
 
     const runId = context.ids.uuid();
+    const incidentId = incidentIdFor(loaded, params, context.clock.now(), globals.incident);
+    const subject = loaded.runbook.subject ? String(resolveTemplates(loaded.runbook.subject, { params, findings: {} })) : undefined;
     const journal = await openJournal({
       dir: context.out,
-      incidentId: incidentIdFor(loaded, params, context.clock.now(), globals.incident),
+      incidentId,
       runId,
       mode: context.mode,
       clock: context.clock,
@@ -131,6 +133,7 @@ export async function runRunbook(globals: Globals, io: Io, terminal: Terminal, r
         signal: controller.signal,
         workspaceId: context.workspaceId,
         registry,
+        incident: { id: journal.incidentId, ...(subject ? { subject } : {}) },
         loadQuery: queryLoader(),
         ...(confirm ? { confirm: async (writes) => { spinner.stop(); return confirm(writes); } } : {}),
         ...(resumeEvents ? { completed: completedStepOutputs(resumeEvents), ...(resumedRunId ? { resumedRunId } : {}) } : {}),
@@ -145,7 +148,7 @@ export async function runRunbook(globals: Globals, io: Io, terminal: Terminal, r
       process.off("SIGINT", onSigint);
       journal.close();
     }
-    const document = buildDocument(journal.events);
+    const document = buildDocument(journal.events, { incidentId: journal.incidentId });
     if (globals.json) terminal.out(JSON.stringify(document, null, 2));
     else request.summarize?.({ terminal, result, document, journalPath: journal.path, context, params });
     if (!globals.json) terminal.line(terminal.color.dim(`timeline: ${journal.path}`));

@@ -72,6 +72,8 @@ export interface ExecuteOptions {
   resumedRunId?: string;
   onProgress?: (progress: StepProgress) => void;
   maxConcurrentQueries?: number;
+  /** Recorded on run.started: the incident folder and what it is about. */
+  incident?: { id: string; subject?: string };
 }
 
 export interface ExecutionResult {
@@ -147,6 +149,7 @@ class Execution {
         data: {
           runbook: this.runbook.id,
           title: this.runbook.title,
+          ...(this.o.incident ? { incidentId: this.o.incident.id, ...(this.o.incident.subject ? { subject: this.o.incident.subject } : {}) } : {}),
           file: this.o.loaded.file,
           params: this.o.params,
           dryRun: this.o.dryRun,

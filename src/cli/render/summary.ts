@@ -1,0 +1,181 @@
+import type { ChalkInstance } from "chalk";
+import { severityRank, type Finding, type Severity } from "../../analyze/types.js";
+import type { RunSummaryInput } from "../run-runbook.js";
+
+type StepFinding = Finding & { step: string };
+
+const sevColor = (color: ChalkInstance, s: Severity): ((t: string) => string) =>
+  ({ critical: color.bgRed.white, high: color.red, medium: color.yellow, low: color.cyan, info: color.dim })[s];
+
+/** `2026-11-21T14:05:09.000Z` -> `2026-11-21 14:05Z`. */
+export function when(iso: string | null | undefined): string {
+  if (!iso) return "-";
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)}Z`;
+}
+
+function table(rows: string[][], color: ChalkInstance, header: string[]): string[] {
+  const widths = header.map((h, i) => Math.min(40, Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length))));
+  const fmt = (r: string[]) => r.map((c, i) => (c.length > widths[i]! ? `${c.slice(0, widths[i]! - 1)}…` : c.padEnd(widths[i]!))).join("  ");
+  return [color.dim(fmt(header)), ...rows.map(fmt)];
+}
+
+function str(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  return typeof v === "object" ? JSON.stringify(v) : String(v);
+}
+
+function header(input: RunSummaryInput, title: string): string[] {
+  const { terminal, result, context } = input;
+  const c = terminal.color;
+  const mode = { live: "live", "dry-run": "DRY RUN: nothing was changed", tabletop: "tabletop (simulated tenant)", "tabletop-dry-run": "tabletop, dry run" }[context.mode];
+  const complete = result.gaps.length === 0 ? c.green("complete") : c.red.bold("INCOMPLETE: some data could not be read (see gaps)");
+  return [c.bold(title), `${c.dim("mode:")} ${mode}   ${c.dim("data:")} ${complete}`];
+}
+
+function gapLines(input: RunSummaryInput): string[] {
+  const c = input.terminal.color;
+  if (!input.result.gaps.length) return [];
+  return ["", c.red.bold("Gaps (data azir did not get; do not read these areas as clean):"), ...input.result.gaps.map((g) => `  ${g.query}: ${g.code}: ${g.message}${g.window ? ` (${when(g.window.start)} .. ${when(g.window.end)})` : ""}`)];
+}
+
+function failureLines(input: RunSummaryInput): string[] {
+  const c = input.terminal.color;
+  const failed = input.result.steps.filter((s) => s.status === "failed" || (s.status === "not-run" && input.result.status !== "completed"));
+  const out = failed.map((s) => c.red(`  ${s.id}: ${s.status}: ${s.summary}`));
+  if (input.result.status === "refused") out.unshift(c.red(`  ${input.result.error?.message ?? "the writes were not confirmed"}; nothing was sent`));
+  if (input.result.error?.hint) out.push(`  hint: ${input.result.error.hint}`);
+  if (input.result.status === "interrupted") out.push(c.yellow(`  resume with: azir run --resume ${input.journalPath}`));
+  return out.length ? ["", c.red.bold(`Run ${input.result.status}:`), ...out] : [];
+}
+
+function findingsOf(input: RunSummaryInput, prefix: string): StepFinding[] {
+  return input.result.findings.filter((f) => f.code.startsWith(prefix)).sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
+}
+
+function findingLines(input: RunSummaryInput, list: StepFinding[]): string[] {
+  const c = input.terminal.color;
+  return list.map((f) => `  ${when(f.occurredAt)}  ${sevColor(c, f.severity)(f.severity.padEnd(8))} ${f.code.padEnd(34)} ${f.summary}`);
+}
+
+/** Generic summary for `azir run`: steps, findings by severity, writes. */
+export function renderRunSummary(input: RunSummaryInput): void {
+  const { terminal, result } = input;
+  const c = terminal.color;
+  const lines = header(input, `${result.plan.title} (${result.plan.runbookId})`);
+  lines.push("", c.bold("Steps"));
+  for (const s of result.steps) lines.push(`  ${s.status.padEnd(9)} ${s.id.padEnd(22)} ${c.dim(s.summary)}`);
+  const top = [...result.findings].sort((a, b) => severityRank[b.severity] - severityRank[a.severity] || a.occurredAt.localeCompare(b.occurredAt));
+  if (top.length) lines.push("", c.bold(`Findings (${top.length})`), ...findingLines(input, top.slice(0, 30)));
+  lines.push("", `writes: ${result.writes.sent} sent, ${result.writes.planned} planned, ${result.writes.skippedSteps} step(s) already in effect`);
+  lines.push(...gapLines(input), ...failureLines(input));
+  terminal.line(lines.join("\n"));
+}
+
+/** `azir investigate`: the story of what happened to the user. */
+export function renderInvestigation(input: RunSummaryInput): void {
+  const { terminal, result, params } = input;
+  const c = terminal.color;
+  const lines = header(input, `Investigation of ${str(params.upn)} over ${str(params.lookback)}`);
+  const start = result.findings.find((f) => f.code === "incident.start");
+  lines.push("", c.bold("Incident start"));
+  if (start) {
+    const rule = str(start.data?.rule);
+    lines.push(`  ${c.red.bold(when(start.occurredAt))}  ${start.summary}${rule ? c.dim(`  (rule: ${rule})`) : ""}`);
+  } else {
+    lines.push(`  none found: no successful high-risk or new-ASN sign-in in the window${result.gaps.length ? c.red(" (but the data is incomplete)") : ""}`);
+  }
+  const signins = (result.outputs.signins?.flaggedSignins ?? []) as Array<Record<string, unknown>>;
+  lines.push("", c.bold(`Flagged sign-ins (${signins.length})`));
+  if (signins.length) {
+    const rows = signins.slice(0, 40).map((r) => [
+      when(str(r.CreatedDateTime ?? r.TimeGenerated ?? r.time)),
+      str(r.IPAddress),
+      str(r.Location),
+      str(r.AutonomousSystemNumber),
+      str(r.AppDisplayName),
+      str(r.ResultType),
+      str(r.RiskLevelDuringSignIn),
+      str(r.flags ?? r.codes),
+    ]);
+    lines.push(...table(rows, c, ["time", "ip", "country", "asn", "app", "result", "risk", "flags"]).map((l) => `  ${l}`));
+    if (signins.length > 40) lines.push(c.dim(`  ... ${signins.length - 40} more in the timeline`));
+  }
+  const other = findingsOf(input, "signin.");
+  if (other.length) lines.push("", c.bold("Sign-in findings"), ...findingLines(input, other));
+  const audit = findingsOf(input, "audit.");
+  lines.push("", c.bold(`Audit operations (${audit.length})`), ...(audit.length ? findingLines(input, audit) : ["  none"]));
+  const office = findingsOf(input, "office.");
+  if (office.length || result.outputs.office) lines.push("", c.bold("Mailbox (OfficeActivity)"), ...(office.length ? findingLines(input, office) : ["  no forwarding or inbox rules"]));
+  lines.push("", c.bold("Conditional-access bypass triage"));
+  for (const [code, label] of [
+    ["ca.device-code", "device-code flow"],
+    ["ca.legacy-auth", "legacy authentication"],
+    ["ca.compliant-mismatch", "compliant claim from an unknown device"],
+  ] as const) {
+    const hits = result.findings.filter((f) => f.code === code);
+    lines.push(`  ${label.padEnd(40)} ${hits.length ? c.red(`${hits.length} sign-in(s)`) : c.green("none")}`);
+    lines.push(...findingLines(input, hits).map((l) => `  ${l}`));
+  }
+  const alerts = findingsOf(input, "defender.");
+  lines.push("", c.bold(`Defender for Cloud alerts (${alerts.length})`), ...(alerts.length ? findingLines(input, alerts) : ["  none with Execution, Persistence or CredentialAccess"]));
+  const vms = (result.outputs.alerts?.vmResourceIds ?? []) as string[];
+  if (vms.length) lines.push(c.yellow(`  VM forensics advised before anyone stops: ${vms.join(", ")}`));
+  lines.push(...gapLines(input), ...failureLines(input));
+  if (start && result.status === "completed") lines.push("", `next: azir contain ${str(params.upn)}${input.context.mode.startsWith("tabletop") ? " --tabletop" : ""}`);
+  terminal.line(lines.join("\n"));
+}
+
+/** `azir contain`: what was done, what was skipped, what to do next. */
+export function renderContainment(input: RunSummaryInput): void {
+  const { terminal, result, params, document } = input;
+  const c = terminal.color;
+  const lines = header(input, `Containment of ${str(params.upn)}`);
+  const start = result.findings.find((f) => f.code === "incident.start");
+  lines.push(`${c.dim("incident start:")} ${start ? `${when(start.occurredAt)} ${c.dim(`(${str(start.data?.rule)})`)}` : "not found in the logs"}`);
+  lines.push("", c.bold("Actions"));
+  for (const e of document.actions) {
+    const mark = e.kind === "action" ? c.green("done    ") : e.kind === "action.planned" ? c.yellow("planned ") : c.dim("skipped ");
+    lines.push(`  ${mark} ${e.summary}`);
+    if (e.kind === "action.planned") lines.push(c.dim(`           ${e.data.method} ${e.data.url}${e.data.body === undefined ? "" : ` ${JSON.stringify(e.data.body)}`}  [${e.data.permission}]`));
+  }
+  const notes = document.response.filter((e) => e.kind === "note" && e.step && !("stepCompleted" in e.data) && !("resumed" in e.data));
+  if (notes.length) lines.push("", c.bold("Notes"), ...notes.map((n) => `  ${n.summary}`));
+  lines.push(...gapLines(input), ...failureLines(input));
+  const revoke = result.outputs.revoke as Record<string, unknown> | undefined;
+  lines.push("", c.bold("Next"));
+  if (result.status === "completed" && !input.context.dryRun) {
+    lines.push(`  revocation takes minutes to propagate (up to ~15 min with continuous access evaluation; access tokens live 60-90 min)`);
+    lines.push(`  then run: azir verify ${str(params.upn)} --since ${str(revoke?.revokedAt ?? input.context.clock.now().toISOString())}${input.context.mode.startsWith("tabletop") ? " --tabletop" : ""}`);
+    lines.push(`  reset the password and review the app registrations the user owns (azir harden, when available)`);
+  } else if (input.context.dryRun) {
+    lines.push(`  review the planned writes above; run again without --dry-run to send them`);
+  }
+  terminal.line(lines.join("\n"));
+}
+
+/** `azir hunt device-code`: users by distinct IPs. */
+export function renderHunt(input: RunSummaryInput): void {
+  const { terminal, result, params } = input;
+  const c = terminal.color;
+  const lines = header(input, `Device-code hunt over ${str(params.lookback)} (tenant-wide)`);
+  const users = (result.outputs.hunt?.users ?? []) as Array<Record<string, unknown>>;
+  if (!users.length) lines.push("", "no device-code sign-ins");
+  else {
+    const rows = users.map((u) => [str(u.upn), str(u.signIns), str(u.distinctIps), when(str(u.firstSeen)), when(str(u.lastSeen))]);
+    lines.push("", ...table(rows, c, ["user", "sign-ins", "distinct IPs", "first", "last"]).map((l) => `  ${l}`));
+  }
+  lines.push(...gapLines(input), ...failureLines(input));
+  terminal.line(lines.join("\n"));
+}
+
+/** `azir verify`: sign-ins after containment. */
+export function renderVerify(input: RunSummaryInput): void {
+  const { terminal, result, params } = input;
+  const c = terminal.color;
+  const lines = header(input, `Verification for ${str(params.upn)} since ${str(params.since)}`);
+  const hits = findingsOf(input, "contain.");
+  lines.push("", hits.length ? c.red.bold(`${hits.length} successful sign-in(s) after containment:`) : c.green("no successful sign-in since containment"));
+  lines.push(...findingLines(input, hits));
+  lines.push(...gapLines(input), ...failureLines(input));
+  terminal.line(lines.join("\n"));
+}

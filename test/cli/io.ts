@@ -1,0 +1,16 @@
+import type { Io } from "../../src/cli/io.js";
+
+/** An in-memory Io: what a command wrote to stdout and stderr. */
+export function memoryIo(options: { tty?: boolean; env?: Record<string, string>; cwd?: string } = {}): Io & { out: () => string; err: () => string } {
+  let out = "";
+  let err = "";
+  return {
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s), isTTY: false },
+    stdinIsTTY: options.tty ?? false,
+    env: { NO_COLOR: "1", ...(options.env ?? {}) },
+    cwd: options.cwd ?? process.cwd(),
+    out: () => out,
+    err: () => err,
+  };
+}
