@@ -3,6 +3,7 @@ import { createCredential } from "../../src/azure/credential.js";
 import { createAzurePorts } from "../../src/azure/ports.js";
 import type { Clock } from "../../src/core/clock.js";
 import type { LogsColumn, Ports } from "../../src/core/ports.js";
+import { toWireTable } from "../../src/kql/engine/wire.js";
 import { startEmulator } from "../../src/tabletop/emulator/server.js";
 import type { KqlEngine } from "../../src/tabletop/emulator/logs.js";
 import type { Emulator, FaultConfig } from "../../src/tabletop/emulator/types.js";
@@ -124,13 +125,11 @@ export const tableOnlyEngine: KqlEngine = {
     if (!schema) return { ok: false, diagnostics: [{ code: "KS204", message: `The name '${name}' does not refer to any known table, tabular variable or function.`, line: 1, column: 1 }] };
     return { ok: true, plan: name, columns: schema.map(([n, t]) => ({ name: n, type: t })) };
   },
-  run(plan, tables) {
+  run(plan: never, tables) {
     const t = tables[plan as string]!;
     return { columns: t.columns, rows: t.rows };
   },
-  toWireTable(result, name) {
-    return { name, columns: result.columns, rows: result.rows.map((r) => r.map((c, i) => (result.columns[i]?.type === "dynamic" ? JSON.stringify(c) : c))) };
-  },
+  toWireTable,
 };
 
 export interface Harness {

@@ -1,15 +1,23 @@
 import { z } from "zod";
 import { parseDuration } from "../../core/duration.js";
 import type { LogsColumn } from "../../core/ports.js";
+import type { TableSchema } from "../../kql/tables.js";
+import { fromWireRows } from "../../kql/engine/wire.js";
+import type { KqlTable } from "../../kql/engine/types.js";
+import { TICKS_PER_MS } from "../../kql/engine/values.js";
 import type { ScenarioTables } from "../scenario/schema.js";
 import type { Reply } from "./types.js";
 
-/** The local KQL engine as the emulator uses it (src/kql/engine). */
+/**
+ * The local KQL engine as the emulator uses it: src/kql/engine satisfies it. Tables handed to `run` hold the
+ * engine's cell representation (datetimes as 100 ns ticks), `toWireTable` turns a result into Log Analytics JSON.
+ * `compile` and `run` may throw UnsupportedKqlError (name "UnsupportedKqlError").
+ */
 export interface KqlEngine {
-  compile(query: string, schemas: Record<string, ReadonlyArray<readonly [string, LogsColumn["type"]]>>): Promise<
+  compile(query: string, schemas: Record<string, TableSchema>): Promise<
     { ok: true; plan: unknown; columns: LogsColumn[] } | { ok: false; diagnostics: Array<{ code: string; message: string; line: number; column: number }> }
   >;
-  run(plan: unknown, tables: Record<string, { columns: LogsColumn[]; rows: unknown[][] }>, options: { now: Date }): { columns: LogsColumn[]; rows: unknown[][] };
+  run(plan: never, tables: Record<string, KqlTable>, options: { now: Date }): { columns: LogsColumn[]; rows: unknown[][] };
   toWireTable(result: { columns: LogsColumn[]; rows: unknown[][] }, name: string): { name: string; columns: LogsColumn[]; rows: unknown[][] };
 }
 
@@ -79,13 +87,23 @@ export function parseTimespan(text: string, now: Date): [number, number] {
 /** Answers one query over the scenario tables. */
 export class LogsService {
   private readonly cache = new Map<string, Promise<Awaited<ReturnType<KqlEngine["compile"]>>>>();
-  private readonly schemas: Record<string, Array<[string, LogsColumn["type"]]>>;
+  private readonly schemas: Record<string, TableSchema>;
+  private engineTables: Record<string, KqlTable> | undefined;
 
   constructor(
     private readonly tables: ScenarioTables,
     private readonly loadEngine: () => Promise<KqlEngine>,
   ) {
-    this.schemas = Object.fromEntries(Object.entries(tables).map(([name, t]) => [name, t.columns.map((c) => [c.name, c.type] as [string, LogsColumn["type"]])]));
+    // Only the scenario's own tables: a declared table the scenario lacks is "missing", as in a real workspace.
+    this.schemas = Object.fromEntries(Object.entries(tables).map(([name, t]) => [name, t.columns.map((c) => [c.name, c.type] as const)]));
+  }
+
+  /** The scenario tables in the engine's cell representation, converted once. */
+  private converted(): Record<string, KqlTable> {
+    if (!this.engineTables) {
+      this.engineTables = Object.fromEntries(Object.entries(this.tables).map(([name, t]) => [name, fromWireRows(t.columns, t.rows)]));
+    }
+    return this.engineTables;
   }
 
   async query(body: z.infer<typeof queryBodySchema>, now: Date, fault: { partial: boolean; partialRows?: number }): Promise<Reply> {
@@ -95,7 +113,15 @@ export class LogsService {
       compiled = engine.compile(body.query, this.schemas);
       this.cache.set(body.query, compiled);
     }
-    const result = await compiled;
+    let result: Awaited<ReturnType<KqlEngine["compile"]>>;
+    try {
+      result = await compiled;
+    } catch (error) {
+      if (error instanceof Error && error.name === "UnsupportedKqlError") {
+        throw new LogsFault(400, "BadArgumentError", "The request had some invalid properties", { code: "NotSupportedByLocalEngine", message: error.message });
+      }
+      throw error;
+    }
     if (!result.ok) {
       const first = result.diagnostics[0];
       const text = result.diagnostics.map((d) => `${d.message} [line:position=${d.line}:${d.column}]`).join("; ");
@@ -110,10 +136,10 @@ export class LogsService {
       const syntax = result.diagnostics.some((d) => /^KS0\d\d$/.test(d.code));
       throw new LogsFault(400, "BadArgumentError", "The request had some invalid properties", { code: syntax ? "SyntaxError" : "SemanticError", message: text });
     }
-    const tables = body.timespan ? this.window(parseTimespan(body.timespan, now)) : this.tables;
+    const tables = body.timespan ? this.window(parseTimespan(body.timespan, now)) : this.converted();
     let out: { columns: LogsColumn[]; rows: unknown[][] };
     try {
-      out = engine.run(result.plan, tables, { now });
+      out = engine.run(result.plan as never, tables, { now });
     } catch (error) {
       if (error instanceof Error && error.name === "UnsupportedKqlError") {
         throw new LogsFault(400, "BadArgumentError", "The request had some invalid properties", { code: "NotSupportedByLocalEngine", message: error.message });
@@ -143,9 +169,12 @@ export class LogsService {
     return { status: 200, body: { tables: [wire] } };
   }
 
-  private window([start, end]: [number, number]): ScenarioTables {
-    const out: ScenarioTables = {};
-    for (const [name, table] of Object.entries(this.tables)) {
+  /** The service's timespan: an extra filter on TimeGenerated of every table that has it. */
+  private window([start, end]: [number, number]): Record<string, KqlTable> {
+    const from = BigInt(Math.floor(start)) * TICKS_PER_MS;
+    const to = BigInt(Math.floor(end)) * TICKS_PER_MS;
+    const out: Record<string, KqlTable> = {};
+    for (const [name, table] of Object.entries(this.converted())) {
       const i = table.columns.findIndex((c) => c.name === "TimeGenerated" && c.type === "datetime");
       out[name] =
         i < 0
@@ -153,8 +182,8 @@ export class LogsService {
           : {
               columns: table.columns,
               rows: table.rows.filter((r) => {
-                const t = typeof r[i] === "string" ? Date.parse(r[i] as string) : Number.NaN;
-                return t >= start && t <= end;
+                const t = r[i];
+                return typeof t === "bigint" && t >= from && t <= to;
               }),
             };
     }

@@ -46,9 +46,8 @@ const graphBatchSchema = z.object({
 });
 
 async function defaultEngine(): Promise<KqlEngine> {
-  // Resolved at run time so that the emulator can be built before the engine module exists.
-  const specifier = "../../kql/engine/index.js";
-  return (await import(specifier)) as KqlEngine;
+  // Kusto.Language itself loads only when a query misses the plan cache.
+  return import("../../kql/engine/index.js");
 }
 
 /** Starts the HTTPS emulator of Log Analytics, Graph v1.0, ARM and the token authority on 127.0.0.1. */
