@@ -1,0 +1,591 @@
+#!/usr/bin/env node
+// Writes the built-in Contoso tabletop scenario (scenarios/contoso/). Deterministic: a seeded PRNG, and every time
+// written relative to the start of the run ("-3d6h"), so the same files come out on every run and the story keeps
+// its shape whenever it is replayed. The output is committed; rerun with `node scripts/generate-contoso.mjs` after
+// changing the story, and update docs/scenarios.md and expected.json with it.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const outDir = join(root, "scenarios", "contoso");
+
+// ---------------------------------------------------------------------------------------------------------------
+// deterministic randomness and relative times
+
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const random = mulberry32(0xc0ffee);
+const int = (lo, hi) => lo + Math.floor(random() * (hi - lo + 1));
+const pickOne = (list) => list[Math.floor(random() * list.length)];
+const chance = (p) => random() < p;
+const hex = (n) => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join("");
+/** A random (version 4) GUID from the seeded PRNG. */
+const guid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-${pickOne(["8", "9", "a", "b"])}${hex(3)}-${hex(12)}`;
+
+const S = 1;
+const M = 60;
+const H = 60 * M;
+const D = 24 * H;
+
+/** Seconds before the start of the run -> "-3d6h12m5s". */
+function rel(secondsAgo) {
+  let rest = Math.round(secondsAgo);
+  if (rest <= 0) return rest === 0 ? "now" : `+${rel(-rest).slice(1)}`;
+  let out = "-";
+  for (const [unit, size] of [["d", D], ["h", H], ["m", M], ["s", S]]) {
+    const n = Math.floor(rest / size);
+    if (n > 0) out += `${n}${unit}`;
+    rest -= n * size;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// the cast
+
+const tenantId = "3f2a9c1e-5b7d-4e8f-a1c2-6d4b8e0f2a71";
+const domain = "contoso.com";
+const workspaceId = "8c1d4e7a-2f5b-4a9c-b3e6-0d7f1a2c5e84";
+const subscriptionId = "b3f5c1d2-6a7e-4f80-9c1d-2e3f4a5b6c7d";
+const forensicsSubscriptionId = "e7a9b2c4-1d3f-4e5a-8b6c-9d0e1f2a3b4c";
+const attackerTenantId = "5d8e2a1f-9c4b-4f7e-b6a3-0e1d2c3b4a59";
+const microsoftTenantId = "f8cdef31-a31e-4b4a-93e4-5f571e91255a";
+
+const users = {
+  alex: {
+    id: "4f1c9a2e-8b3d-4c6e-9a1f-2d7e5b8c3a10",
+    upn: "alex@contoso.com",
+    name: "Alex Wilber",
+    jobTitle: "Financial Analyst",
+    department: "Finance",
+    created: 1100 * D,
+    deviceId: "9a3e5c71-4b2d-4f8e-a6c1-7d2e0b9f4a35",
+    device: "CONTOSO-LT-0142",
+  },
+  sam: {
+    id: "7b2d4f6a-1c3e-4a5b-9d8f-0e1a2b3c4d5e",
+    upn: "sam@contoso.com",
+    name: "Sam Patel",
+    jobTitle: "Regional Sales Manager",
+    department: "Sales",
+    created: 900 * D,
+    deviceId: "2c7f9e1a-5d3b-4a8c-b0e4-6f1d2a3b4c5e",
+    device: "CONTOSO-LT-0088",
+  },
+  itAdmin: {
+    id: "1e9d7c5b-3a2f-4e1d-8c6b-5a4f3e2d1c0b",
+    upn: "it-admin@contoso.com",
+    name: "Jordan Lee (IT admin)",
+    jobTitle: "IT Administrator",
+    department: "IT",
+    created: 1500 * D,
+    deviceId: "5e3a1c9f-7b4d-4c2e-8a6f-1d0b9e8c7a63",
+    device: "CONTOSO-ADM-01",
+  },
+  breakglass: {
+    id: "0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d",
+    upn: "breakglass@contoso.com",
+    name: "Break Glass (emergency access)",
+    jobTitle: null,
+    department: "IT",
+    created: 1500 * D,
+  },
+  priya: {
+    id: "6c5d4e3f-2a1b-4c9d-8e7f-6a5b4c3d2e1f",
+    upn: "priya@contoso.com",
+    name: "Priya Shah",
+    jobTitle: "HR Business Partner",
+    department: "Human Resources",
+    created: 700 * D,
+    deviceId: "8d6b4f2a-0c9e-4b7d-a5f3-2e1c0a9b8d74",
+    device: "CONTOSO-LT-0203",
+  },
+  taylor: {
+    id: "3d2e1f0a-9b8c-4d7e-a6f5-4e3d2c1b0a98",
+    upn: "taylor@contoso.com",
+    name: "Taylor Brooks",
+    jobTitle: "Finance Manager",
+    department: "Finance",
+    created: 1300 * D,
+    deviceId: "4b2d0f8e-6a4c-4e2b-9d1f-8c7a6b5e4d31",
+    device: "CONTOSO-LT-0019",
+  },
+  morgan: {
+    id: "9f8e7d6c-5b4a-4392-8180-7f6e5d4c3b2a",
+    upn: "morgan@contoso.com",
+    name: "Morgan Reyes",
+    jobTitle: "Cloud Engineer",
+    department: "IT",
+    created: 500 * D,
+    deviceId: "7c5a3e1b-9d7f-4b5d-8e3c-1a9f7d5b3e12",
+    device: "CONTOSO-DEV-07",
+  },
+};
+
+/** The incident start: the first successful high-risk sign-in (3 days 6 hours before the run starts). */
+const T0 = 3 * D + 6 * H;
+/** The password spray, a day before. */
+const SPRAY = T0 + 1 * D + 2 * H;
+/** History in the tables: the 14-day window and a 30-day baseline (a little less, so every row is in the query). */
+const HISTORY_DAYS = 42;
+
+const roleIds = {
+  globalAdmin: "62e90394-69f5-4237-9190-012177145e10",
+  caAdmin: "b1be1c3e-b65d-4f19-8427-f6fa0d97feb9",
+  appAdmin: "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
+  privAuthAdmin: "7be44c8a-adaf-4e2a-84d6-ab2649e08a13",
+  securityAdmin: "194ae4cb-b126-40b2-bd5b-6091b380977d",
+};
+
+const apps = {
+  exchange: { id: "00000002-0000-0ff1-ce00-000000000000", name: "Office 365 Exchange Online" },
+  teams: { id: "1fec8e78-bce4-4aaf-ab1b-5451cc387264", name: "Microsoft Teams" },
+  officeHome: { id: "4765445b-32c6-49b0-83e6-1d93765276ca", name: "OfficeHome" },
+  office: { id: "d3590ed6-52b3-4102-aeff-aad2292ab01c", name: "Microsoft Office" },
+  oneDrive: { id: "ab9b8c07-8f02-4f72-87fa-80105867a763", name: "OneDrive SyncEngine" },
+  outlookMobile: { id: "27922004-5251-4030-b22d-91ecd9a37ea4", name: "Outlook Mobile" },
+  azurePortal: { id: "c44b4083-3bb0-49c1-b47d-974e53cbdf3c", name: "Azure Portal" },
+  azureCli: { id: "04b07795-8ddb-461a-bbee-02f9e1bf7b46", name: "Microsoft Azure CLI" },
+  broker: { id: "29d9ed98-a469-4536-ade2-f981bc1d605e", name: "Microsoft Authentication Broker" },
+};
+const graphResource = { id: "00000003-0000-0000-c000-000000000000", name: "Microsoft Graph" };
+
+// Directory objects of the story.
+const financeReporting = {
+  appObjectId: "a4c2e0f8-6b4d-4f2a-9e8c-7d6b5a4c3e21",
+  appId: "c8e6a4f2-0d8b-4c6a-b4e2-1f0d9c8b7a65",
+  spId: "d5b3f1a9-7e5c-4a3b-8f1d-2c0b9a8e7d46",
+  oldSecretKeyId: "e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b",
+  newSecretKeyId: "f7e6d5c4-b3a2-4190-8f7e-6d5c4b3a2918",
+  newSpSecretKeyId: "0b1c2d3e-4f5a-4b6c-9d7e-8f9a0b1c2d3e",
+};
+const mailSyncPro = {
+  appId: "2a7c9e1b-3d5f-4a8c-b0e2-4f6a8c0e2b4d",
+  spId: "b9d7f5e3-1c9a-4e7c-a5b3-9f7d5b3a1e8c",
+  grantId: "s9f5t7uBKU6lsvXtg6ve2a8i0zL_aE3Mp7TlIjK4uQI",
+};
+const graphSpId = "c3a1e9f7-5d3b-4b1f-9c7a-5e3c1a9f7d52";
+const financeGrantId = "U2_Rm0mK1Eq3bFvGk7T2fdIsxWcUuA9Dlo0u4C7v3xY";
+
+const policies = {
+  requireMfa: "6a9c2e5b-8d1f-4b3a-a7c5-2e9d4f6b8a13",
+  blockLegacy: "2d4f6a8c-0e1b-4d3f-b5a7-9c1e3b5d7f24",
+  signInRisk: "8f1b3d5a-7c9e-4f2b-a4d6-0e2c4a6b8d35",
+};
+const namedLocationIds = {
+  hq: "1b3d5f7a-9c0e-4a2c-b4e6-8a0c2e4b6d57",
+  countries: "3c5e7a9b-1d2f-4c4e-a6b8-0c2e4a6c8e68",
+  branchNl: "5e7a9c1d-3f4b-4e6a-8c0e-2a4c6e8a0c79",
+};
+const methodIds = {
+  password: "28c10230-6103-485e-b985-444c60001490",
+  mobile: "3179e48a-750b-4051-897c-87b9720928f7",
+  alternateMobile: "b6332ec1-7057-4abe-9331-3d72feddfe41",
+  alexAuthenticator: "6f1e3a5c-7b9d-4f2e-a4c6-8e0a2c4e6a81",
+  attackerAuthenticator: "c2e4a6b8-0d2f-4a4c-9e6b-1f3d5a7c9e02",
+  samAuthenticatorOld: "a3c5e7b9-1d3f-4b5a-8c7e-9a1b3c5d7e93",
+  samAuthenticator: "d4f6b8a0-2c4e-4c6b-a8d0-2b4d6f8a0ca4",
+};
+const attackerPhone = "+31 655512378";
+const attackerPhoneMasked = "+31 6XXXXX378";
+
+// Network origins. ASN numbers are the real operators'; addresses are picked inside their ranges for the exercise.
+const net = {
+  alexHome: { ips: ["73.53.198.41", "73.53.198.44"], asn: "7922", country: "US", city: "Seattle", state: "Washington" },
+  office: { ips: ["24.56.18.5", "24.56.18.6", "24.56.18.9"], asn: "7922", country: "US", city: "Seattle", state: "Washington" },
+  alexMobile: { ips: ["172.56.32.17", "172.56.41.210", "172.56.33.98"], asn: "21928", country: "US", city: "Seattle", state: "Washington" },
+  samHome: { ips: ["107.77.211.30", "107.77.211.31"], asn: "7018", country: "US", city: "Chicago", state: "Illinois" },
+  samHotel: { ips: ["87.150.44.12", "87.150.44.19"], asn: "3320", country: "DE", city: "Frankfurt am Main", state: "Hessen" },
+  priyaHome: { ips: ["99.110.52.7"], asn: "7018", country: "US", city: "Bellevue", state: "Washington" },
+};
+const attacker = {
+  asn: "9009",
+  country: "NL",
+  city: "Amsterdam",
+  state: "Noord-Holland",
+  a1: "45.137.20.14",
+  a2: "45.137.20.88",
+  a3: "45.137.20.201",
+  range: "45.137.20.0/24",
+};
+const spray = [
+  { ip: "159.89.174.21", country: "SG", city: "Singapore", state: "Singapore" },
+  { ip: "167.99.8.140", country: "IN", city: "Bengaluru", state: "Karnataka" },
+  { ip: "142.93.35.77", country: "GB", city: "London", state: "England" },
+  { ip: "206.189.100.12", country: "NL", city: "Amsterdam", state: "Noord-Holland" },
+  { ip: "178.62.55.9", country: "GB", city: "London", state: "England" },
+];
+const sprayAsn = "14061";
+
+// ---------------------------------------------------------------------------------------------------------------
+// output
+
+function writeTable(name, rows) {
+  const text = rows.length === 0 ? "[]\n" : `[\n${rows.map((r) => `  ${JSON.stringify(r)}`).join(",\n")}\n]\n`;
+  writeFileSync(join(outDir, `${name}.json`), text);
+  return rows.length;
+}
+
+function writeJson(name, value) {
+  writeFileSync(join(outDir, `${name}.json`), `${JSON.stringify(value, null, 2)}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// tenant.json
+
+function user(u, extra = {}) {
+  return {
+    id: u.id,
+    userPrincipalName: u.upn,
+    displayName: u.name,
+    mail: u.upn,
+    accountEnabled: true,
+    userType: "Member",
+    jobTitle: u.jobTitle,
+    department: u.department,
+    usageLocation: "US",
+    createdDateTime: rel(u.created),
+    signInSessionsValidFromDateTime: rel(u.created),
+    ...extra,
+  };
+}
+
+const password = (created) => ({ "@odata.type": "#microsoft.graph.passwordAuthenticationMethod", id: methodIds.password, createdDateTime: created === undefined ? null : rel(created) });
+const phone = (id, phoneNumber, phoneType) => ({ "@odata.type": "#microsoft.graph.phoneAuthenticationMethod", id, phoneNumber, phoneType, smsSignInState: "notAllowedByPolicy" });
+const authenticator = (id, displayName, created, version = "6.8.17") => ({
+  "@odata.type": "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod",
+  id,
+  displayName,
+  deviceTag: "SoftwareTokenActivated",
+  phoneAppVersion: version,
+  createdDateTime: rel(created),
+});
+
+function tenant() {
+  const alex = users.alex;
+  const armBase = `/subscriptions/${subscriptionId}/resourceGroups/rg-web/providers`;
+  const vm = `${armBase}/Microsoft.Compute/virtualMachines/vm-web-01`;
+  const disk = (name) => `${armBase}/Microsoft.Compute/disks/${name}`;
+  const buildBase = `/subscriptions/${subscriptionId}/resourceGroups/rg-build/providers`;
+  const forensicsRg = `/subscriptions/${forensicsSubscriptionId}/resourceGroups/rg-forensics`;
+  return {
+    tenantId,
+    domain,
+    displayName: "Contoso",
+    workspaceId,
+    subscriptionId,
+    forensicsSubscriptionId,
+    operator: {
+      displayName: "azir-ir (Contoso incident response)",
+      roles: ["Security Administrator", "Privileged Authentication Administrator"],
+      permissions: [
+        "User.Read.All",
+        "User.EnableDisableAccount.All",
+        "User.RevokeSessions.All",
+        "UserAuthenticationMethod.ReadWrite.All",
+        "IdentityRiskyUser.ReadWrite.All",
+        "IdentityRiskEvent.Read.All",
+        "AuditLog.Read.All",
+        "Policy.Read.All",
+        "RoleManagement.Read.Directory",
+        "Application.Read.All",
+        "Directory.Read.All",
+      ],
+    },
+    users: [
+      // The attacker set a mobile phone and a private mail address on the account (audit "Update user").
+      user(alex, { mobilePhone: attackerPhone, otherMails: ["alex.wilber.fin@proton.me"], businessPhones: ["+1 425 555 0123"] }),
+      user(users.sam, { businessPhones: ["+1 312 555 0147"] }),
+      user(users.itAdmin),
+      user(users.breakglass, { mail: null, signInSessionsValidFromDateTime: rel(users.breakglass.created) }),
+      user(users.priya),
+      user(users.taylor),
+      user(users.morgan),
+    ],
+    authenticationMethods: {
+      [alex.id]: [
+        password(1100 * D),
+        phone(methodIds.mobile, "+1 4255550123", "mobile"),
+        authenticator(methodIds.alexAuthenticator, "iPhone 15", 210 * D, "6.8.12"),
+        authenticator(methodIds.attackerAuthenticator, "Pixel 7", T0 - 20 * M, "6.2409.6094"),
+        phone(methodIds.alternateMobile, attackerPhone, "alternateMobile"),
+      ],
+      [users.sam.id]: [password(900 * D), phone(methodIds.mobile, "+1 3125550147", "mobile"), authenticator(methodIds.samAuthenticator, "Galaxy S24", 33 * D, "6.2410.7021")],
+      [users.itAdmin.id]: [password(1500 * D), authenticator("e5a7c9b1-3d5f-4d7b-b9e1-3c5e7a9b1d05", "iPhone 14 Pro", 400 * D)],
+      [users.breakglass.id]: [password(1500 * D), { "@odata.type": "#microsoft.graph.fido2AuthenticationMethod", id: "f6b8d0c2-4e6a-4e8c-a0f2-4d6f8b0c2e16", displayName: "YubiKey 5 NFC (safe A)", model: "YubiKey 5 NFC", aaGuid: "2fc0579f-8113-47ea-b116-bb5a8db9202a", createdDateTime: rel(800 * D) }],
+      [users.priya.id]: [password(700 * D), authenticator("a7c9e1b3-5f7b-4f9d-b1a3-5e7a9c1b3f27", "iPhone 13", 650 * D)],
+      [users.taylor.id]: [password(1300 * D), authenticator("b8d0f2c4-6a8c-4a0e-82b4-6f8b0d2c4a38", "iPhone 15 Pro", 300 * D)],
+      [users.morgan.id]: [password(500 * D), authenticator("c9e1a3d5-7b9d-4b1f-93c5-7a9c1e3d5b49", "Pixel 8", 480 * D)],
+    },
+    // Graph v1.0 does not expose the default method; the attacker made the new app the default, so it must go last.
+    defaultMethods: {
+      [alex.id]: methodIds.attackerAuthenticator,
+      [users.sam.id]: methodIds.samAuthenticator,
+    },
+    applications: [
+      {
+        id: financeReporting.appObjectId,
+        appId: financeReporting.appId,
+        displayName: "Finance Reporting",
+        createdDateTime: rel(640 * D),
+        signInAudience: "AzureADMyOrg",
+        passwordCredentials: [
+          { keyId: financeReporting.oldSecretKeyId, displayName: "reporting-prod", hint: "Qx~", startDateTime: rel(300 * D), endDateTime: rel(-65 * D), customKeyIdentifier: null },
+          { keyId: financeReporting.newSecretKeyId, displayName: "sync", hint: "r8F", startDateTime: rel(T0 - 100 * M), endDateTime: rel(T0 - 100 * M - 730 * D), customKeyIdentifier: null },
+        ],
+        keyCredentials: [],
+        owners: [alex.id, users.taylor.id],
+        requiredResourceAccess: [
+          {
+            resourceAppId: graphResource.id,
+            resourceAccess: [
+              { id: "df021288-bdef-4463-88db-98f22de89214", type: "Role" },
+              { id: "9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8", type: "Role" },
+            ],
+          },
+        ],
+      },
+    ],
+    servicePrincipals: [
+      { id: graphSpId, appId: graphResource.id, displayName: graphResource.name, servicePrincipalType: "Application", appOwnerOrganizationId: microsoftTenantId, passwordCredentials: [], keyCredentials: [], owners: [] },
+      {
+        id: financeReporting.spId,
+        appId: financeReporting.appId,
+        displayName: "Finance Reporting",
+        servicePrincipalType: "Application",
+        appOwnerOrganizationId: tenantId,
+        createdDateTime: rel(640 * D),
+        passwordCredentials: [
+          { keyId: financeReporting.newSpSecretKeyId, displayName: null, hint: "m2Q", startDateTime: rel(T0 - 105 * M), endDateTime: rel(T0 - 105 * M - 365 * D), customKeyIdentifier: null },
+        ],
+        keyCredentials: [],
+        owners: [alex.id],
+        // The app holds these Graph application permissions (granted by an admin long ago): the attacker's way up.
+        appRoleAssignments: [
+          { appRoleId: "df021288-bdef-4463-88db-98f22de89214", resourceDisplayName: "Microsoft Graph", permission: "User.Read.All" },
+          { appRoleId: "9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8", resourceDisplayName: "Microsoft Graph", permission: "RoleManagement.ReadWrite.Directory" },
+        ],
+      },
+      {
+        id: mailSyncPro.spId,
+        appId: mailSyncPro.appId,
+        displayName: "Mail Sync Pro",
+        servicePrincipalType: "Application",
+        appOwnerOrganizationId: attackerTenantId,
+        createdDateTime: rel(T0 - 60 * M),
+        publisherName: "MailSync Labs",
+        verifiedPublisher: { displayName: null, verifiedPublisherId: null, addedDateTime: null },
+        replyUrls: ["https://mailsync-pro.app/auth/callback"],
+        passwordCredentials: [],
+        keyCredentials: [],
+        owners: [],
+      },
+    ],
+    oauth2PermissionGrants: [
+      { id: mailSyncPro.grantId, clientId: mailSyncPro.spId, consentType: "Principal", principalId: alex.id, resourceId: graphSpId, scope: "Mail.Read offline_access User.Read" },
+      { id: financeGrantId, clientId: financeReporting.spId, consentType: "AllPrincipals", principalId: null, resourceId: graphSpId, scope: "User.Read" },
+    ],
+    conditionalAccessPolicies: [
+      {
+        id: policies.requireMfa,
+        displayName: "Require MFA for all users",
+        state: "enabled",
+        createdDateTime: rel(700 * D),
+        modifiedDateTime: rel(T0 - 170 * M),
+        conditions: {
+          users: { includeUsers: ["All"], excludeUsers: [users.breakglass.id, alex.id], includeGroups: [], excludeGroups: [], includeRoles: [], excludeRoles: [] },
+          applications: { includeApplications: ["All"], excludeApplications: [] },
+          clientAppTypes: ["all"],
+          locations: null,
+          platforms: null,
+          signInRiskLevels: [],
+          userRiskLevels: [],
+        },
+        grantControls: { operator: "OR", builtInControls: ["mfa"], customAuthenticationFactors: [], termsOfUse: [] },
+        sessionControls: null,
+      },
+      {
+        id: policies.blockLegacy,
+        displayName: "Block legacy authentication",
+        state: "enabled",
+        createdDateTime: rel(700 * D),
+        modifiedDateTime: rel(26 * D + 3 * H),
+        conditions: {
+          users: { includeUsers: ["All"], excludeUsers: [users.breakglass.id], includeGroups: [], excludeGroups: [], includeRoles: [], excludeRoles: [] },
+          applications: { includeApplications: ["All"], excludeApplications: [] },
+          // Narrowed from ["exchangeActiveSync", "other"] 26 days ago (a scan-to-mail printer needed SMTP): IMAP and SMTP are no longer blocked.
+          clientAppTypes: ["exchangeActiveSync"],
+          locations: null,
+          platforms: null,
+          signInRiskLevels: [],
+          userRiskLevels: [],
+        },
+        grantControls: { operator: "OR", builtInControls: ["block"], customAuthenticationFactors: [], termsOfUse: [] },
+        sessionControls: null,
+      },
+      {
+        id: policies.signInRisk,
+        displayName: "Block high sign-in risk",
+        state: "enabledForReportingButNotEnforced",
+        createdDateTime: rel(120 * D),
+        modifiedDateTime: rel(120 * D),
+        conditions: {
+          users: { includeUsers: ["All"], excludeUsers: [users.breakglass.id], includeGroups: [], excludeGroups: [], includeRoles: [], excludeRoles: [] },
+          applications: { includeApplications: ["All"], excludeApplications: [] },
+          clientAppTypes: ["all"],
+          locations: null,
+          platforms: null,
+          signInRiskLevels: ["high"],
+          userRiskLevels: [],
+        },
+        grantControls: { operator: "OR", builtInControls: ["block"], customAuthenticationFactors: [], termsOfUse: [] },
+        sessionControls: null,
+      },
+    ],
+    namedLocations: [
+      {
+        "@odata.type": "#microsoft.graph.ipNamedLocation",
+        id: namedLocationIds.hq,
+        displayName: "Contoso HQ Seattle",
+        createdDateTime: rel(900 * D),
+        modifiedDateTime: rel(900 * D),
+        isTrusted: true,
+        ipRanges: [{ "@odata.type": "#microsoft.graph.iPv4CidrRange", cidrAddress: "24.56.18.0/28" }],
+      },
+      {
+        "@odata.type": "#microsoft.graph.countryNamedLocation",
+        id: namedLocationIds.countries,
+        displayName: "Operating countries",
+        createdDateTime: rel(900 * D),
+        modifiedDateTime: rel(400 * D),
+        countriesAndRegions: ["US", "CA"],
+        includeUnknownCountriesAndRegions: false,
+        countryLookupMethod: "clientIpAddress",
+      },
+      {
+        "@odata.type": "#microsoft.graph.ipNamedLocation",
+        id: namedLocationIds.branchNl,
+        displayName: "Branch Office NL",
+        createdDateTime: rel(T0 - 180 * M),
+        modifiedDateTime: rel(T0 - 180 * M),
+        isTrusted: true,
+        ipRanges: [{ "@odata.type": "#microsoft.graph.iPv4CidrRange", cidrAddress: attacker.range }],
+      },
+    ],
+    roleAssignments: [
+      { id: "lAPpYvVpN0KRkAEhdxReEJQDMDfA8tK_ajZ2Dis9M-8", principalId: users.itAdmin.id, roleDefinitionId: roleIds.globalAdmin, directoryScopeId: "/", createdDateTime: rel(1400 * D) },
+      { id: "PsO-sR2XGUuEJ7NmRZN_N5QDMDfA8tK_ajZ2Dis9M-8", principalId: users.itAdmin.id, roleDefinitionId: roleIds.caAdmin, directoryScopeId: "/", createdDateTime: rel(1400 * D) },
+      { id: "lAPpYvVpN0KRkAEhdxReEH2LxS0e5U-Rp1XU1bS7m50", principalId: users.breakglass.id, roleDefinitionId: roleIds.globalAdmin, directoryScopeId: "/", createdDateTime: rel(1450 * D) },
+      { id: "kl2JmyzSx0SiptUq1NZgwzrX4O6d3UWSvzC6Lx8p3qE", principalId: users.morgan.id, roleDefinitionId: roleIds.appAdmin, directoryScopeId: "/", createdDateTime: rel(38 * D + 2 * H) },
+      { id: "lAPpYvVpN0KRkAEhdxReEC6cH0-LPW5OmhrefW8sOhA", principalId: alex.id, roleDefinitionId: roleIds.globalAdmin, directoryScopeId: "/", createdDateTime: rel(T0 - 150 * M) },
+    ],
+    riskyUsers: [
+      { id: alex.id, userPrincipalName: alex.upn, userDisplayName: alex.name, riskLevel: "high", riskState: "atRisk", riskDetail: "none", riskLastUpdatedDateTime: rel(T0 - 6 * M), isDeleted: false, isProcessing: false },
+      { id: users.sam.id, userPrincipalName: users.sam.upn, userDisplayName: users.sam.name, riskLevel: "none", riskState: "dismissed", riskDetail: "adminDismissedAllRiskForUser", riskLastUpdatedDateTime: rel(5 * D + 2 * H), isDeleted: false, isProcessing: false },
+    ],
+    riskDetections: [], // filled in with the sign-ins they refer to
+    arm: {
+      resources: [
+        { id: `/subscriptions/${subscriptionId}/resourceGroups/rg-web`, name: "rg-web", type: "Microsoft.Resources/resourceGroups", location: "westeurope", tags: { workload: "public-web" }, properties: { provisioningState: "Succeeded" } },
+        {
+          id: vm,
+          name: "vm-web-01",
+          type: "Microsoft.Compute/virtualMachines",
+          location: "westeurope",
+          tags: { workload: "public-web", owner: "morgan@contoso.com" },
+          properties: {
+            vmId: "0e7c5a3b-1f9d-4b7e-a5c3-9e1d7b5f3a26",
+            hardwareProfile: { vmSize: "Standard_D4s_v5" },
+            storageProfile: {
+              imageReference: { publisher: "Canonical", offer: "ubuntu-24_04-lts", sku: "server", version: "latest" },
+              osDisk: { osType: "Linux", name: "vm-web-01-osdisk", createOption: "FromImage", caching: "ReadWrite", managedDisk: { id: disk("vm-web-01-osdisk"), storageAccountType: "Premium_LRS" }, diskSizeGB: 64 },
+              dataDisks: [
+                { lun: 0, name: "vm-web-01-data-00", createOption: "Empty", caching: "ReadOnly", managedDisk: { id: disk("vm-web-01-data-00"), storageAccountType: "Premium_LRS" }, diskSizeGB: 256 },
+                { lun: 1, name: "vm-web-01-data-01", createOption: "Empty", caching: "None", managedDisk: { id: disk("vm-web-01-data-01"), storageAccountType: "StandardSSD_LRS" }, diskSizeGB: 128 },
+              ],
+            },
+            osProfile: { computerName: "vm-web-01", adminUsername: "azureuser", linuxConfiguration: { disablePasswordAuthentication: true } },
+            networkProfile: { networkInterfaces: [{ id: `${armBase}/Microsoft.Network/networkInterfaces/vm-web-01-nic` }] },
+            provisioningState: "Succeeded",
+            timeCreated: rel(210 * D),
+          },
+        },
+        diskResource(disk("vm-web-01-osdisk"), "vm-web-01-osdisk", "Premium_LRS", 64, "Linux", vm),
+        diskResource(disk("vm-web-01-data-00"), "vm-web-01-data-00", "Premium_LRS", 256, undefined, vm),
+        diskResource(disk("vm-web-01-data-01"), "vm-web-01-data-01", "StandardSSD_LRS", 128, undefined, vm),
+        { id: `/subscriptions/${subscriptionId}/resourceGroups/rg-build`, name: "rg-build", type: "Microsoft.Resources/resourceGroups", location: "westeurope", tags: { workload: "ci" }, properties: { provisioningState: "Succeeded" } },
+        {
+          id: `${buildBase}/Microsoft.Compute/virtualMachines/vm-build-01`,
+          name: "vm-build-01",
+          type: "Microsoft.Compute/virtualMachines",
+          location: "westeurope",
+          tags: { workload: "ci" },
+          properties: {
+            vmId: "3a1f9d7b-5e3c-4a1f-b9d7-5c3a1e9f7d38",
+            hardwareProfile: { vmSize: "Standard_D2s_v5" },
+            storageProfile: {
+              osDisk: { osType: "Linux", name: "vm-build-01-osdisk", createOption: "FromImage", managedDisk: { id: `${buildBase}/Microsoft.Compute/disks/vm-build-01-osdisk`, storageAccountType: "StandardSSD_LRS" }, diskSizeGB: 128 },
+              dataDisks: [],
+            },
+            provisioningState: "Succeeded",
+            timeCreated: rel(400 * D),
+          },
+        },
+        diskResource(`${buildBase}/Microsoft.Compute/disks/vm-build-01-osdisk`, "vm-build-01-osdisk", "StandardSSD_LRS", 128, "Linux", `${buildBase}/Microsoft.Compute/virtualMachines/vm-build-01`, 400 * D),
+        { id: forensicsRg, name: "rg-forensics", type: "Microsoft.Resources/resourceGroups", location: "westeurope", tags: { purpose: "incident-response" }, properties: { provisioningState: "Succeeded" } },
+        {
+          id: `${forensicsRg}/providers/Microsoft.Storage/storageAccounts/stcontosoforensics`,
+          name: "stcontosoforensics",
+          type: "Microsoft.Storage/storageAccounts",
+          location: "westeurope",
+          kind: "StorageV2",
+          sku: { name: "Standard_ZRS" },
+          tags: { purpose: "incident-response" },
+          properties: {
+            primaryEndpoints: { blob: "https://stcontosoforensics.blob.core.windows.net/" },
+            allowBlobPublicAccess: false,
+            minimumTlsVersion: "TLS1_2",
+            immutableStorageWithVersioning: { enabled: true },
+            provisioningState: "Succeeded",
+          },
+        },
+      ],
+    },
+  };
+}
+
+function diskResource(id, name, sku, sizeGb, osType, managedBy, created = 210 * D) {
+  return {
+    id,
+    name,
+    type: "Microsoft.Compute/disks",
+    location: "westeurope",
+    managedBy,
+    sku: { name: sku },
+    tags: {},
+    properties: {
+      ...(osType ? { osType } : {}),
+      diskSizeGB: sizeGb,
+      diskState: "Attached",
+      creationData: { createOption: osType ? "FromImage" : "Empty" },
+      timeCreated: rel(created),
+      provisioningState: "Succeeded",
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+mkdirSync(outDir, { recursive: true });
+const tenantJson = tenant();
+writeJson("tenant", tenantJson);
+console.log(`wrote ${outDir}: tenant.json`);
