@@ -11,8 +11,8 @@ import type { KqlPlan, ScalarType } from "./types.js";
 /** The committed cache file's shape. */
 export interface PlanCacheFile {
   version: 1;
-  /** Repository-relative KQL file -> key of its plan, for the freshness check. */
-  files: Record<string, string>;
+  /** Repository-relative KQL file -> key of its plan and whether the engine compiled it (for the freshness check). */
+  files: Record<string, { key: string; status: "compiled" | "unsupported" | "invalid"; reason?: string }>;
   plans: Record<string, KqlPlan>;
 }
 
