@@ -44,6 +44,13 @@ describe("Log Analytics route with the local KQL engine", () => {
     expect((syntax as AzureServiceError).code).toBe("validation");
   });
 
+  it("a construct the local engine refuses is a 400 NotSupportedByLocalEngine, never a wrong answer", async () => {
+    const error = await ports.logs.query({ workspaceId: ids.workspace, query: "SigninLogs | take 1; SigninLogs | take 2" }).catch((e: unknown) => e);
+    expect((error as AzureServiceError).status).toBe(400);
+    expect((error as AzureServiceError).serviceCode).toBe("NotSupportedByLocalEngine");
+    expect((error as AzureServiceError).message).toContain("not supported by the local engine");
+  });
+
   it("over 500,000 rows gives the first 500,000 and a PartialError: complete:false", async () => {
     const result = await ports.logs.query({ workspaceId: ids.workspace, query: "range x from 1 to 500001 step 1" });
     expect(result.complete).toBe(false);
