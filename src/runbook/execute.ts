@@ -118,7 +118,10 @@ class Execution {
   private readonly findings: ExecutionResult["findings"] = [];
   private readonly gaps: ExecutionResult["gaps"] = [];
   private readonly writes = { sent: 0, planned: 0, skippedSteps: 0 };
+  private readonly notes = new Set<string>();
   private refused = false;
+  /** Why the writes were refused, when it was not a plain "no". */
+  private refusal: AzirError | undefined;
   private firstError: AzirError | undefined;
 
   constructor(private readonly o: ExecuteOptions) {
@@ -201,7 +204,7 @@ class Execution {
       gaps: this.gaps,
       outputs: this.outputs,
       writes: this.writes,
-      ...(this.firstError ? { error: this.firstError } : {}),
+      ...((status === "refused" ? this.refusal : this.firstError) ? { error: (status === "refused" ? this.refusal : this.firstError)! } : {}),
     };
   }
 
@@ -422,7 +425,12 @@ class Execution {
       arm: this.o.ports.arm,
       workspaceId: this.o.workspaceId,
       signal: this.o.signal,
-      note: (summary, data) => this.o.journal.append({ kind: "note", step: step.id, summary, ...(data ? { data } : {}) }),
+      note: (summary, data) => {
+        // Several actions may say the same thing (e.g. "this user is an administrator"): journal it once.
+        if (this.notes.has(summary)) return;
+        this.notes.add(summary);
+        this.o.journal.append({ kind: "note", step: step.id, summary, ...(data ? { data } : {}) });
+      },
     };
   }
 
@@ -483,7 +491,7 @@ class Execution {
     try {
       return await this.o.confirm!(writes);
     } catch (error) {
-      this.firstError ??= toAzirError(error);
+      this.refusal = toAzirError(error);
       return false;
     }
   }

@@ -118,6 +118,13 @@ export function handleGraph(ctx: GraphContext, req: ApiRequest, path: string): R
     return out;
   };
 
+  if (seg[0] === "users" && seg.length === 1 && m === "GET") {
+    checkQueryOptions(q);
+    const filter = parseFilter(q.get("$filter"), ["userPrincipalName", "id", "mail", "accountEnabled", "displayName", "userType"]);
+    const items = state.users.filter((u) => matchesFilter(u, filter)).map((u) => userView(u, q.get("$select")));
+    return page(items, q, req.origin, path, "users");
+  }
+
   // /users/...
   if (seg[0] === "users" && seg[1]) {
     const user = findUser(seg[1]);
