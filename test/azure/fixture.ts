@@ -51,6 +51,16 @@ export function fixtureScenario(permissions: string[] = ["User.Read.All", "User.
     applications: [
       { id: ids.app, appId: ids.appId, displayName: "Payroll", owners: [ids.kim], passwordCredentials: [{ keyId: "66666666-6666-4666-8666-666666666666", displayName: "old", hint: "abc" }] },
     ],
+    servicePrincipals: [{ id: "77777777-7777-4777-8777-777777777777", appId: ids.appId, displayName: "Payroll", owners: [] }],
+    oauth2PermissionGrants: [
+      { id: "grant-1", clientId: "77777777-7777-4777-8777-777777777777", consentType: "Principal", principalId: ids.kim, resourceId: "88888888-8888-4888-8888-888888888888", scope: "Mail.Read offline_access" },
+    ],
+    conditionalAccessPolicies: [
+      { id: "99999999-9999-4999-8999-999999999991", displayName: "Require MFA", state: "enabled", modifiedDateTime: "2026-11-24T11:00:00Z", conditions: { users: { includeUsers: ["All"] } }, grantControls: { operator: "OR", builtInControls: ["mfa"] } },
+    ],
+    namedLocations: [
+      { "@odata.type": "#microsoft.graph.ipNamedLocation", id: "99999999-9999-4999-8999-999999999992", displayName: "HQ", isTrusted: true, ipRanges: [{ "@odata.type": "#microsoft.graph.iPv4CidrRange", cidrAddress: "203.0.113.0/24" }] },
+    ],
     roleAssignments: [{ id: "ra-1", principalId: ids.admin, roleDefinitionId: "62e90394-69f5-4237-9190-012177145e10" }],
     riskyUsers: [{ id: ids.kim, userPrincipalName: "kim@fabrikam.example", riskLevel: "medium", riskState: "atRisk" }],
     riskDetections: [
@@ -96,6 +106,21 @@ export function fixtureScenario(permissions: string[] = ["User.Read.All", "User.
           ["2026-11-25T10:00:00.000Z", "kim@fabrikam.example", "203.0.113.7", "0", { operatingSystem: "Linux" }, "s-1"],
           ["2026-11-24T09:00:00.000Z", "kim@fabrikam.example", "198.51.100.2", "50126", {}, "s-2"],
           ["2026-11-01T09:00:00.000Z", "lou@fabrikam.example", "198.51.100.3", "0", {}, "s-3"],
+        ],
+      },
+      AuditLogs: {
+        columns: [
+          { name: "TimeGenerated", type: "datetime" },
+          { name: "OperationName", type: "string" },
+          { name: "Category", type: "string" },
+          { name: "Result", type: "string" },
+          { name: "InitiatedBy", type: "dynamic" },
+          { name: "TargetResources", type: "dynamic" },
+          { name: "Id", type: "string" },
+        ],
+        rows: [
+          ["2026-11-24T10:00:00.000Z", "User registered security info", "UserManagement", "success", { user: { id: ids.kim, userPrincipalName: "kim@fabrikam.example" } }, [{ id: ids.kim, type: "User" }], "a-1"],
+          ["2026-11-20T10:00:00.000Z", "Update user", "UserManagement", "success", { user: { id: ids.admin, userPrincipalName: "ada@fabrikam.example" } }, [], "a-2"],
         ],
       },
       SecurityAlert: {
