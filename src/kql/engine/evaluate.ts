@@ -865,14 +865,31 @@ function evaluate(t: Tabular, ctx: RunContext): Row[] {
     case "range":
       return range(t, ctx);
     case "where": {
-      const rows = evaluate(t.input, ctx);
-      const p = compile(t.predicate, ctx);
-      if (p.constant) return p.fn([]) === true ? rows : [];
-      const f = p.fn;
+      // Consecutive filters run as one pass over the rows.
+      const predicates = [t.predicate];
+      let source: Tabular = t.input;
+      while (source.op === "where") {
+        predicates.unshift(source.predicate);
+        source = source.input;
+      }
+      const rows = evaluate(source, ctx);
+      const compiled = predicates.map((p) => compile(p, ctx));
+      if (compiled.some((p) => p.constant && p.fn([]) !== true)) return [];
+      const fns = compiled.filter((p) => !p.constant).map((p) => p.fn);
+      if (fns.length === 0) return rows;
       const out: Row[] = [];
-      for (let i = 0; i < rows.length; i++) {
+      if (fns.length === 2) {
+        const [f, g] = fns as [Fn, Fn];
+        for (let i = 0; i < rows.length; i++) {
+          const r = rows[i]!;
+          if (f(r) === true && g(r) === true) out.push(r);
+        }
+        return out;
+      }
+      outer: for (let i = 0; i < rows.length; i++) {
         const r = rows[i]!;
-        if (f(r) === true) out.push(r);
+        for (let j = 0; j < fns.length; j++) if (fns[j]!(r) !== true) continue outer;
+        out.push(r);
       }
       return out;
     }
