@@ -229,7 +229,9 @@ const sprayAsn = "14061";
 // ---------------------------------------------------------------------------------------------------------------
 // output
 
+/** Rows oldest first; `_at` (seconds before the run) orders them and is not written. */
 function writeTable(name, rows) {
+  rows = [...rows].sort((a, b) => b._at - a._at).map(({ _at, ...row }) => row);
   const text = rows.length === 0 ? "[]\n" : `[\n${rows.map((r) => `  ${JSON.stringify(r)}`).join(",\n")}\n]\n`;
   writeFileSync(join(outDir, `${name}.json`), text);
   return rows.length;
@@ -584,8 +586,241 @@ function diskResource(id, name, sku, sizeGb, osType, managedBy, created = 210 * 
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// sign-ins (SigninLogs, AADNonInteractiveUserSignInLogs)
+
+const userAgents = {
+  edgeWindows: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+  firefoxLinux: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+  outlookIos: "Outlook-iOS/2.0",
+  sprayTool: "python-requests/2.31.0",
+  edgeMac: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+  azureCli: "python/3.12.7 (Linux-6.8.0-azure-x86_64-with-glibc2.39) msal/1.31.0 azure-cli/2.67.0",
+  officeDesktop: "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.18129; Pro)",
+};
+
+const failureText = {
+  "0": "",
+  "50126": "Error validating credentials due to invalid username or password.",
+  "50053": "Account is locked because user tried to sign in too many times with an incorrect user ID or password.",
+  "50158": "External security challenge not satisfied. User will be redirected to another page or authentication provider to satisfy additional authentication challenges.",
+  "50074": "Strong Authentication is required.",
+};
+
+/** The user's managed, compliant laptop as Entra ID reports it. */
+function ownDevice(u) {
+  return { deviceId: u.deviceId, displayName: u.device, operatingSystem: "Windows 10", browser: "Edge 131.0.0", isCompliant: true, isManaged: true, trustType: "Azure AD joined" };
+}
+const unknownDevice = (os, browser) => ({ deviceId: "", displayName: "", operatingSystem: os, browser, isCompliant: false, isManaged: false, trustType: "" });
+
+const caResults = (overrides = {}) =>
+  [
+    [policies.requireMfa, "Require MFA for all users", "success", ["Mfa"]],
+    [policies.blockLegacy, "Block legacy authentication", "notApplied", []],
+    [policies.signInRisk, "Block high sign-in risk", "reportOnlyNotApplied", []],
+  ].map(([id, displayName, result, enforcedGrantControls]) => ({ id, displayName, result: overrides[id] ?? result, enforcedGrantControls, enforcedSessionControls: [] }));
+
+const interactiveRows = [];
+const nonInteractiveRows = [];
+
+/**
+ * One sign-in row. `at` is seconds before the start of the run; the row's TimeGenerated comes a little later
+ * (ingestion), so the sign-in's own time is CreatedDateTime.
+ */
+function signIn(o) {
+  const u = o.user;
+  const where = o.where;
+  const result = o.result ?? "0";
+  const id = o.id ?? guid();
+  const risk = o.risk ?? "none";
+  const row = {
+    _at: o.at,
+    TimeGenerated: rel(o.at - int(20, 150)),
+    CreatedDateTime: rel(o.at),
+    UserPrincipalName: u.upn,
+    UserDisplayName: u.name,
+    UserId: u.id,
+    UserType: "Member",
+    IPAddress: o.ip,
+    Location: where.country,
+    LocationDetails: { city: where.city, state: where.state, countryOrRegion: where.country },
+    AppDisplayName: o.app.name,
+    AppId: o.app.id,
+    ResourceDisplayName: o.resource?.name ?? (o.app === apps.exchange ? apps.exchange.name : graphResource.name),
+    ResourceIdentity: o.resource?.id ?? (o.app === apps.exchange ? apps.exchange.id : graphResource.id),
+    ClientAppUsed: o.clientApp ?? "Browser",
+    UserAgent: o.ua ?? "",
+    IsInteractive: o.interactive,
+    IsRisky: o.isRisky ?? risk === "high",
+    ResultType: result,
+    ResultSignature: result === "0" ? "SUCCESS" : "FAILURE",
+    ResultDescription: failureText[result] ?? "",
+    ConditionalAccessStatus: o.caStatus ?? (result === "0" ? "success" : "notApplied"),
+    // The non-interactive rows leave the policy list out: it repeats the interactive one and would triple the file.
+    ConditionalAccessPolicies: o.caPolicies ?? (result === "0" && o.interactive ? caResults() : []),
+    AuthenticationRequirement: o.authRequirement ?? "multiFactorAuthentication",
+    AuthenticationProtocol: o.protocol ?? "none",
+    AutonomousSystemNumber: where.asn,
+    RiskLevelDuringSignIn: risk,
+    RiskState: o.riskState ?? "none",
+    RiskDetail: o.riskDetail ?? "none",
+    RiskEventTypes_V2: JSON.stringify(o.riskEvents ?? []),
+    DeviceDetail: o.device,
+    Status: result === "0" ? { errorCode: 0, additionalDetails: o.statusDetail ?? "MFA requirement satisfied by claim in the token" } : { errorCode: Number(result), failureReason: failureText[result] ?? "" },
+    MfaDetail: o.mfa ?? {},
+    CorrelationId: o.correlationId ?? guid(),
+    Id: id,
+    OriginalRequestId: id,
+    TokenIssuerType: "AzureAD",
+    Category: o.interactive ? "SignInLogs" : "NonInteractiveUserSignInLogs",
+    OperationName: "Sign-in activity",
+    Level: result === "0" ? "4" : "2",
+    SourceSystem: "Azure AD",
+    Type: o.interactive ? "SigninLogs" : "AADNonInteractiveUserSignInLogs",
+    TenantId: tenantId,
+  };
+  (o.interactive ? interactiveRows : nonInteractiveRows).push(row);
+  return row;
+}
+
+/** Days the user works: five of every seven, relative to the run (the weekday of "now" is not known in advance). */
+const isWorkday = (daysAgo) => daysAgo % 7 !== 2 && daysAgo % 7 !== 3;
+
+/** A time on day `daysAgo`, `hours` into the working day; undefined when that would be in the future. */
+function onDay(daysAgo, hours) {
+  const at = daysAgo * D - Math.round(hours * H);
+  return at > 20 * M ? at : undefined;
+}
+
+/** Routine work: interactive sign-ins on working days and token refreshes every day, from the user's own places. */
+function routine(u, places, o = {}) {
+  const skip = o.skip ?? (() => false);
+  for (let d = HISTORY_DAYS; d >= 0; d--) {
+    if (skip(d)) continue;
+    const work = isWorkday(d);
+    const where = pickOne(work ? places.work : places.home);
+    const ip = pickOne(where.ips);
+    if (work) {
+      const n = chance(0.4) ? 2 : 1;
+      for (let i = 0; i < n; i++) {
+        const at = onDay(d, 1 + i * 4.5 + random() * 2);
+        if (at === undefined) continue;
+        signIn({ at, user: u, where, ip, app: pickOne(o.apps ?? [apps.officeHome, apps.teams, apps.exchange]), device: ownDevice(u), ua: userAgents.edgeWindows, interactive: true, mfa: { authMethod: "Previously satisfied" } });
+      }
+    }
+    const refreshes = work ? int(2, 4) : int(0, 1);
+    for (let i = 0; i < refreshes; i++) {
+      const at = onDay(d, 1.5 + random() * 9);
+      if (at === undefined) continue;
+      signIn({ at, user: u, where, ip, app: pickOne([apps.office, apps.teams, apps.oneDrive]), clientApp: "Mobile Apps and Desktop clients", device: ownDevice(u), ua: userAgents.officeDesktop, interactive: false });
+    }
+    if (o.mobile && chance(0.6)) {
+      const at = onDay(d, 12 + random() * 3);
+      if (at !== undefined) {
+        const mobile = { deviceId: "", displayName: "", operatingSystem: "Ios 18.1", browser: "", isCompliant: false, isManaged: false, trustType: "" };
+        const interactive = d % 9 === 0;
+        signIn({ at, user: u, where: o.mobile, ip: pickOne(o.mobile.ips), app: apps.outlookMobile, resource: apps.exchange, clientApp: "Mobile Apps and Desktop clients", device: mobile, ua: userAgents.outlookIos, interactive, mfa: interactive ? { authMethod: "Previously satisfied" } : {} });
+      }
+    }
+  }
+}
+
+function signIns() {
+  const { alex, sam, itAdmin, priya, taylor, morgan } = users;
+
+  // 1. Routine work of everyone (breakglass never signs in).
+  routine(alex, { work: [net.office, net.office, net.alexHome], home: [net.alexHome] }, { mobile: net.alexMobile });
+  const trip = (d) => d >= 5 && d <= 8;
+  routine(sam, { work: [net.samHome], home: [net.samHome] }, { skip: trip });
+  routine(itAdmin, { work: [net.office], home: [net.office] }, { apps: [apps.azurePortal, apps.officeHome, apps.teams] });
+  routine(priya, { work: [net.office, net.priyaHome], home: [net.priyaHome] });
+  routine(taylor, { work: [net.office], home: [net.office] });
+  routine(morgan, { work: [net.office], home: [net.office] }, { apps: [apps.azurePortal, apps.teams] });
+
+  // Sam's trip to Frankfurt (8 to 5 days ago): his own compliant laptop, MFA satisfied, no or low risk.
+  for (let d = 8; d >= 5; d--) {
+    const ip = net.samHotel.ips[d % 2];
+    const mfa = { authMethod: "Mobile app notification", authDetail: null };
+    signIn({ at: onDay(d, 0.5), user: sam, where: net.samHotel, ip, app: apps.officeHome, device: ownDevice(sam), ua: userAgents.edgeWindows, interactive: true, mfa, statusDetail: "MFA completed in Azure AD" });
+    if (d === 8) {
+      // Identity Protection rated the first sign-in from the new country low (unfamiliar features); an admin dismissed it.
+      signIn({ at: onDay(d, 0.2), id: samLowRiskSignInId, user: sam, where: net.samHotel, ip, app: apps.teams, device: ownDevice(sam), ua: userAgents.edgeWindows, interactive: true, mfa, risk: "low", riskState: "dismissed", riskDetail: "adminDismissedAllRiskForUser", riskEvents: ["unfamiliarFeatures"], statusDetail: "MFA completed in Azure AD" });
+    }
+    for (let i = 0; i < 4; i++) {
+      signIn({ at: onDay(d, 1 + i * 2.5 + random()), user: sam, where: net.samHotel, ip, app: pickOne([apps.office, apps.teams, apps.oneDrive]), clientApp: "Mobile Apps and Desktop clients", device: ownDevice(sam), ua: userAgents.officeDesktop, interactive: false });
+    }
+  }
+
+  // Morgan uses the Azure CLI with the device-code flow from the office (benign; it shows in the tenant-wide hunt).
+  for (const d of [11, 4]) {
+    signIn({ at: onDay(d, 3.2), user: morgan, where: net.office, ip: net.office.ips[2], app: apps.azureCli, resource: { id: "797f4846-ba00-4fd7-ba43-dac1f8f63013", name: "Windows Azure Service Management API" }, clientApp: "Mobile Apps and Desktop clients", protocol: "deviceCode", device: ownDevice(morgan), ua: userAgents.azureCli, interactive: true, mfa: { authMethod: "Previously satisfied" } });
+  }
+
+  // 2. The password spray, a day before the incident: bad passwords across the tenant, then alex's account locks.
+  const sprayTargets = [alex, alex, alex, alex, taylor, priya, morgan, sam];
+  for (let i = 0; i < 34; i++) {
+    const target = i < 22 ? alex : sprayTargets[i % sprayTargets.length];
+    const s = spray[i % spray.length];
+    signIn({ at: SPRAY - i * int(200, 340), user: target, where: { ...s, asn: sprayAsn }, ip: s.ip, app: apps.exchange, clientApp: "Mobile Apps and Desktop clients", result: "50126", device: unknownDevice("", ""), ua: userAgents.sprayTool, interactive: true, authRequirement: "singleFactorAuthentication" });
+  }
+  const lockedFrom = SPRAY - 34 * 270;
+  for (let i = 0; i < 6; i++) {
+    const s = spray[(i * 2) % spray.length];
+    signIn({ at: lockedFrom - i * int(240, 420), user: alex, where: { ...s, asn: sprayAsn }, ip: s.ip, app: apps.exchange, clientApp: "Mobile Apps and Desktop clients", result: "50053", device: unknownDevice("", ""), ua: userAgents.sprayTool, interactive: true, authRequirement: "singleFactorAuthentication" });
+  }
+
+  // 3. With the password, the attacker fails the MFA challenge three times, then alex approves a push: the incident start.
+  const a = { asn: attacker.asn, country: attacker.country, city: attacker.city, state: attacker.state };
+  const browser = unknownDevice("Linux", "Firefox 128.0");
+  for (const minutes of [41, 27, 13]) {
+    signIn({ at: T0 + minutes * M, user: alex, where: a, ip: attacker.a1, app: apps.officeHome, result: "50158", device: browser, ua: userAgents.firefoxLinux, interactive: true, caStatus: "failure", risk: "medium", riskState: "atRisk", riskEvents: ["unfamiliarFeatures"], isRisky: true });
+  }
+  const start = signIn({
+    at: T0,
+    id: incidentSignInId,
+    user: alex,
+    where: a,
+    ip: attacker.a1,
+    app: apps.officeHome,
+    device: browser,
+    ua: userAgents.firefoxLinux,
+    interactive: true,
+    risk: "high",
+    riskState: "atRisk",
+    riskEvents: ["unfamiliarFeatures", "anonymizedIPAddress"],
+    mfa: { authMethod: "Mobile app notification", authDetail: null },
+    statusDetail: "MFA completed in Azure AD",
+    caPolicies: caResults({ [policies.signInRisk]: "reportOnlyFailure" }),
+  });
+  // The same request logged twice (Entra ID sends a row again when it re-evaluates it): de-duplicate by Id.
+  interactiveRows.push({ ...start, _at: T0 - 1, TimeGenerated: rel(T0 - 4 * M) });
+
+  // 4. After the start: token refreshes, legacy IMAP, device-code sign-ins and a spoofed compliant-device claim.
+  const notApplied = caResults({ [policies.requireMfa]: "notApplied" });
+  signIn({ at: T0 - 5 * H, user: alex, where: a, ip: attacker.a2, app: apps.exchange, clientApp: "IMAP4", device: {}, interactive: true, authRequirement: "singleFactorAuthentication", caStatus: "notApplied", caPolicies: notApplied, statusDetail: "" });
+  signIn({ at: T0 - 1 * D, user: alex, where: a, ip: attacker.a3, app: apps.broker, clientApp: "Mobile Apps and Desktop clients", protocol: "deviceCode", device: unknownDevice("Windows 10", ""), ua: "", interactive: true, authRequirement: "singleFactorAuthentication", caStatus: "notApplied", caPolicies: notApplied, statusDetail: "" });
+  signIn({ at: T0 - 1 * D - 4 * H, user: alex, where: a, ip: attacker.a3, app: apps.teams, device: { deviceId: "", displayName: "", operatingSystem: "Windows 10", browser: "Edge 131.0.0", isCompliant: true, isManaged: true, trustType: "" }, ua: userAgents.edgeWindows, interactive: true, authRequirement: "singleFactorAuthentication", caPolicies: notApplied, statusDetail: "" });
+  signIn({ at: T0 - 1 * D - 20 * H, user: alex, where: a, ip: attacker.a2, app: apps.office, clientApp: "Mobile Apps and Desktop clients", protocol: "deviceCode", device: unknownDevice("Windows 10", ""), ua: "", interactive: true, authRequirement: "singleFactorAuthentication", caStatus: "notApplied", caPolicies: notApplied, statusDetail: "" });
+  const mailSync = { id: mailSyncPro.appId, name: "Mail Sync Pro" };
+  const refreshApps = [apps.officeHome, apps.office, mailSync];
+  const ips = [attacker.a1, attacker.a2, attacker.a2, attacker.a3];
+  for (let t = T0 - 12 * M, i = 0; t > T0 - 2 * D; t -= int(150, 260) * M, i++) {
+    const app = refreshApps[i % refreshApps.length];
+    const row = signIn({ at: t, user: alex, where: a, ip: app === mailSync ? attacker.a2 : ips[i % ips.length], app, clientApp: app === apps.officeHome ? "Browser" : "Mobile Apps and Desktop clients", device: app === apps.officeHome ? browser : unknownDevice("", ""), ua: app === apps.officeHome ? userAgents.firefoxLinux : "", interactive: false, authRequirement: "singleFactorAuthentication", caPolicies: [] });
+    if (i === 2) nonInteractiveRows.push({ ...row, _at: t - 1, TimeGenerated: rel(t - 6 * M) });
+  }
+  return start;
+}
+
+const incidentSignInId = "d1c4a7e0-3b6f-4c9a-8d2e-5f1a4b7c0e93";
+const samLowRiskSignInId = "a8e1b4d7-0c3f-4a6e-9b2d-5e8f1a4c7b06";
+
+// ---------------------------------------------------------------------------------------------------------------
 
 mkdirSync(outDir, { recursive: true });
 const tenantJson = tenant();
 writeJson("tenant", tenantJson);
+signIns();
+const byTime = (a, b) => (a.CreatedDateTime ?? a.TimeGenerated).localeCompare(b.CreatedDateTime ?? b.TimeGenerated);
 console.log(`wrote ${outDir}: tenant.json`);
+console.log("SigninLogs", writeTable("SigninLogs", interactiveRows));
+console.log("AADNonInteractiveUserSignInLogs", writeTable("AADNonInteractiveUserSignInLogs", nonInteractiveRows));
