@@ -4,7 +4,7 @@ import type { ManagementLockClient } from "@azure/arm-locks";
 import { AzirError } from "../core/errors.js";
 import type { ArmReader, WritePort, WriteRequest } from "../core/ports.js";
 import { parseResourceId } from "../core/validate.js";
-import { AzureServiceError, armPermissionFor, codeForStatus, pathOnly, rawServiceError, redact } from "./errors.js";
+import { AzureServiceError, armPermissionFor, codeForStatus, pathOnly, rawServiceError, redact, safeCause } from "./errors.js";
 import type { RetrySettings } from "./logs.js";
 
 export interface ArmAdapterOptions {
@@ -180,7 +180,7 @@ function unsupported(method: string, path: string): AzirError {
 export function translateArmError(error: unknown, method: string, path: string, permission?: string): AzirError {
   if (error instanceof AzirError) return error;
   if (error instanceof Error && error.name === "AbortError") {
-    return new AzirError("interrupted", `The ARM request ${method} ${path} was cancelled.`, { cause: error });
+    return new AzirError("interrupted", `The ARM request ${method} ${path} was cancelled.`, { cause: safeCause(error) });
   }
   const where = `${method} ${path}`;
   const raw = rawServiceError(error);

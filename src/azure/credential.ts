@@ -1,7 +1,7 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
 import { systemClock, type Clock } from "../core/clock.js";
 import { AzirError } from "../core/errors.js";
-import { redact } from "./errors.js";
+import { redact, safeCause } from "./errors.js";
 
 /** How azir obtains tokens. */
 export interface CredentialOptions {
@@ -81,6 +81,6 @@ function translateCredentialError(error: unknown, options: CredentialOptions): A
         ? "Complete the device-code sign-in in a browser, or use a service principal through AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET."
         : "Sign in with `az login`, or set AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET for a service principal, or use --device-code.",
     details: message.split("\n").slice(1, 6),
-    cause: error,
+    cause: safeCause(error),
   });
 }

@@ -20,7 +20,7 @@ export class AzureServiceError extends AzirError {
     info: { service: AzureServiceName; status: number; serviceCode?: string; hint?: string; details?: string[]; cause?: unknown },
   ) {
     const details = [`service: ${info.service}`, `status: ${info.status}`, ...(info.serviceCode ? [`code: ${info.serviceCode}`] : []), ...(info.details ?? [])];
-    super(code, message, { hint: info.hint, details, cause: info.cause });
+    super(code, message, { hint: info.hint, details, ...(info.cause !== undefined ? { cause: safeCause(info.cause) } : {}) });
     this.name = "AzureServiceError";
     this.service = info.service;
     this.status = info.status;
@@ -44,6 +44,20 @@ export function redact(text: string): string {
   let out = text;
   for (const [pattern, replacement] of redactions) out = out.replace(pattern, replacement);
   return out;
+}
+
+/**
+ * A stand-in for an SDK error to keep as `cause`: SDK errors carry the request (with its Authorization header)
+ * and sometimes the body; this keeps only the name, code, status and a redacted message.
+ */
+export function safeCause(error: unknown): Error {
+  if (!(error instanceof Error)) return new Error(redact(String(error)));
+  const copy = new Error(redact(error.message));
+  copy.name = error.name;
+  const e = error as { code?: unknown; statusCode?: unknown };
+  if (typeof e.code === "string") (copy as Error & { code?: string }).code = e.code;
+  if (typeof e.statusCode === "number") (copy as Error & { statusCode?: number }).statusCode = e.statusCode;
+  return copy;
 }
 
 /** The path part of a URL or path, without the query string (which may carry filters with user data or SAS tokens). */

@@ -2,7 +2,7 @@ import type { TokenCredential } from "@azure/core-auth";
 import type { Client, GraphRequest } from "@microsoft/microsoft-graph-client";
 import { AzirError } from "../core/errors.js";
 import type { GraphQueryOptions, GraphReader, WritePort, WriteRequest } from "../core/ports.js";
-import { AzureServiceError, codeForStatus, graphPermissionFor, pathOnly, rawServiceError } from "./errors.js";
+import { AzureServiceError, codeForStatus, graphPermissionFor, pathOnly, rawServiceError, safeCause } from "./errors.js";
 import type { RetrySettings } from "./logs.js";
 
 export interface GraphAdapterOptions {
@@ -133,7 +133,7 @@ export async function createGraphAdapter(options: GraphAdapterOptions): Promise<
 export function translateGraphError(error: unknown, method: string, path: string, permission?: string): AzirError {
   if (error instanceof AzirError) return error;
   if (error instanceof Error && error.name === "AbortError") {
-    return new AzirError("interrupted", `The Graph request ${method} ${pathOnly(path)} was cancelled.`, { cause: error });
+    return new AzirError("interrupted", `The Graph request ${method} ${pathOnly(path)} was cancelled.`, { cause: safeCause(error) });
   }
   const raw = rawServiceError(error);
   const where = `${method.toUpperCase()} ${pathOnly(path)}`;

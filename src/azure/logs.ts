@@ -3,7 +3,7 @@ import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import type { LogsQueryClient, LogsTable as SdkLogsTable } from "@azure/monitor-query-logs";
 import { AzirError } from "../core/errors.js";
 import type { KustoType, LogsColumn, LogsPort, LogsQueryRequest, LogsQueryResult, LogsTable } from "../core/ports.js";
-import { AzureServiceError, codeForStatus, logAnalyticsPermission, rawServiceError, redact } from "./errors.js";
+import { AzureServiceError, codeForStatus, logAnalyticsPermission, rawServiceError, redact, safeCause } from "./errors.js";
 
 /** Retry settings handed to the SDK's own retry policy. */
 export interface RetrySettings {
@@ -116,7 +116,7 @@ function decodeTable(table: SdkLogsTable): LogsTable {
 export function translateLogsError(error: unknown, workspaceId: string): AzirError {
   if (error instanceof AzirError) return error;
   if (error instanceof Error && error.name === "AbortError") {
-    return new AzirError("interrupted", "The Log Analytics query was cancelled.", { cause: error });
+    return new AzirError("interrupted", "The Log Analytics query was cancelled.", { cause: safeCause(error) });
   }
   const raw = rawServiceError(error);
   const body = (error as { details?: { error?: { code?: string; message?: string; innererror?: { code?: string; message?: string } } } }).details;

@@ -1,0 +1,57 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createAzurePorts } from "../../src/azure/ports.js";
+import { AzureServiceError } from "../../src/azure/errors.js";
+import { ManualClock } from "../../src/core/clock.js";
+import { diskId, ids, raw, startHarness, type Harness } from "./fixture.js";
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe("faults and refusals across the adapters", () => {
+  it("ARM: a dropped connection and a 429 with Retry-After are retried by the SDK", async () => {
+    h = await startHarness(new ManualClock(), {
+      faults: { rules: [{ match: { path: "/disks/", service: "arm" }, drop: true }, { match: { path: "/disks/", service: "arm" }, status: 429, retryAfter: 0 }] },
+    });
+    const disk = await h.ports.arm.getResource<{ name: string }>(diskId);
+    expect(disk.name).toBe("vm-web-01-osdisk");
+    expect(h.emulator.requests().map((e) => e.status)).toEqual([0, 429, 200]);
+  });
+
+  it("Graph $batch: an injected inner 429 comes back inside the 200 envelope with its Retry-After", async () => {
+    h = await startHarness(new ManualClock(), { faults: { rules: [{ match: { path: "/revokeSignInSessions$" }, status: 429, retryAfter: 2 }] } });
+    const res = await raw(h, "POST", "/v1.0/$batch", {
+      body: { requests: [{ id: "1", method: "POST", url: `/users/${ids.kim}/revokeSignInSessions`, headers: { "Content-Type": "application/json" }, body: {} }] },
+    });
+    expect(res.status).toBe(200);
+    expect((res.json as { responses: Array<{ status: number; headers: Record<string, string> }> }).responses[0]).toMatchObject({ status: 429, headers: { "Retry-After": "2" } });
+  });
+
+  it("a token the service refuses is an auth error for Log Analytics and Graph, and the token never appears in the error", async () => {
+    h = await startHarness(new ManualClock());
+    const secretish = " ";
+    const ports = await createAzurePorts({
+      endpoints: h.emulator.endpoints,
+      credential: { getToken: async () => ({ token: secretish, expiresOnTimestamp: Date.parse("2100-01-01T00:00:00Z") }) },
+      ca: h.emulator.caPem,
+      retry: { maxRetries: 0 },
+    });
+    const la = await ports.logs.query({ workspaceId: ids.workspace, query: "SigninLogs" }).catch((e: unknown) => e);
+    expect((la as AzureServiceError).code).toBe("auth");
+    expect((la as AzureServiceError).status).toBe(401);
+    const graph = await ports.graph.get(`/users/${ids.kim}`).catch((e: unknown) => e);
+    expect((graph as AzureServiceError).code).toBe("auth");
+    expect((graph as AzureServiceError).message).toBe(`Graph answered 401 on GET /users/${ids.kim}: the token was refused`);
+  });
+
+  it("errors keep a sanitised cause: no request object, no Authorization header", async () => {
+    h = await startHarness(new ManualClock(), { maxRetries: 0, faults: { rules: [{ match: { path: "/query$" }, status: 500 }] } });
+    const error = (await h.ports.logs.query({ workspaceId: ids.workspace, query: "SigninLogs" }).catch((e: unknown) => e)) as AzureServiceError;
+    expect(error.status).toBe(500);
+    const cause = error.cause as Record<string, unknown>;
+    expect(cause.request).toBeUndefined();
+    expect(JSON.stringify({ ...cause, message: (cause as unknown as Error).message })).not.toContain("tabletop-token");
+  });
+});
