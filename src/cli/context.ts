@@ -5,6 +5,7 @@ import { AzirError } from "../core/errors.js";
 import { randomIds, type IdSource } from "../core/ids.js";
 import { packageRoot } from "../core/paths.js";
 import type { Endpoints, Ports } from "../core/ports.js";
+import type { Emulator } from "../tabletop/emulator/types.js";
 import type { Mode } from "../timeline/event.js";
 import { loadConfig, type AzirConfig } from "./config.js";
 import type { Io } from "./io.js";
@@ -43,6 +44,8 @@ export interface ContextOptions {
   terminal: Terminal;
   clock?: Clock;
   ids?: IdSource;
+  /** A simulated tenant already running (tests, benchmarks): used by --tabletop instead of starting one. */
+  emulator?: Emulator;
 }
 
 const builtInScenarios = ["contoso", "minimal"];
@@ -68,10 +71,12 @@ export async function createRunContext(options: ContextOptions): Promise<RunCont
   const protectedAccounts = (config.protectedAccounts ?? []).map((a) => a.toLowerCase());
 
   if (globals.tabletop) {
-    const scenarioDir = scenarioDirOf(globals.tabletop, io.cwd);
-    const { startTabletop } = await import("../tabletop/index.js");
     const { createAzurePorts, createCredential } = await import("../azure/index.js");
-    const emulator = await startTabletop({ scenarioDir, clock });
+    const owned = !options.emulator;
+    const emulator = options.emulator ?? (await (await import("../tabletop/index.js")).startTabletop({ scenarioDir: scenarioDirOf(globals.tabletop, io.cwd), clock }));
+    const stop = async (): Promise<void> => {
+      if (owned) await emulator.close();
+    };
     try {
       const ports = await createAzurePorts({
         endpoints: emulator.endpoints,
@@ -97,10 +102,10 @@ export async function createRunContext(options: ContextOptions): Promise<RunCont
         tenantId: emulator.tenantId,
         protectedAccounts,
         ports,
-        close: () => emulator.close(),
+        close: stop,
       };
     } catch (error) {
-      await emulator.close();
+      await stop();
       throw error;
     }
   }

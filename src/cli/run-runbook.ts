@@ -13,6 +13,7 @@ import { buildDocument, type TimelineDocument } from "../timeline/document.js";
 import { openJournal, readJournal } from "../timeline/journal.js";
 import { createRunContext, type RunContext } from "./context.js";
 import type { Io } from "./io.js";
+import type { Emulator } from "../tabletop/emulator/types.js";
 import type { Globals } from "./options.js";
 import { renderWrites } from "./render/writes.js";
 import type { Terminal } from "./terminal.js";
@@ -40,6 +41,8 @@ export interface RunDeps {
   ids?: IdSource;
   /** Replaces the interactive prompt (tests). */
   prompt?: (message: string) => Promise<boolean>;
+  /** A running simulated tenant for --tabletop (tests). */
+  emulator?: Emulator;
 }
 
 /** Loads and checks a runbook: schema and named rules. Diagnostics become one usage error listing all. */
@@ -84,7 +87,14 @@ export async function runRunbook(globals: Globals, io: Io, terminal: Terminal, r
 
   const loaded = await loadCheckedRunbook(runbookFile);
   const params = resolveParams(loaded.runbook, rawParams);
-  const context = await createRunContext({ globals, io, terminal, ...(deps.clock ? { clock: deps.clock } : {}), ...(deps.ids ? { ids: deps.ids } : {}) });
+  const context = await createRunContext({
+    globals,
+    io,
+    terminal,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+    ...(deps.ids ? { ids: deps.ids } : {}),
+    ...(deps.emulator ? { emulator: deps.emulator } : {}),
+  });
   try {
     const protectedHit = protectedCandidates(loaded.runbook, params).filter((upn) => context.protectedAccounts.includes(upn));
     if (protectedHit.length > 0 && !globals.forceProtected) {

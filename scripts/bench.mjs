@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+// npm run bench: the budgets of DESIGN.md section 8, each measured against a baseline taken in the same run.
+// A benchmark, not a test: it prints figures and whether each budget holds, and exits 1 when one does not.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const bin = join(root, "bin", "azir.js");
+const dist = (p) => import(join(root, "dist", p));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const results = [];
+
+function timeCommand(args, runs, env = {}) {
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    const r = spawnSync(process.execPath, args, { cwd: root, env: { ...process.env, NO_COLOR: "1", ...env }, encoding: "utf8" });
+    times.push(performance.now() - t);
+    if (r.status !== 0 && !args.includes("-e")) throw new Error(`${args.join(" ")} exited ${r.status}: ${r.stderr}`);
+  }
+  return median(times);
+}
+
+function report(name, value, budget, baseline, unit = "ms") {
+  const ok = value <= budget;
+  results.push({ name, value, budget, baseline, ok });
+  const ratio = baseline ? `  (${(value / baseline).toFixed(2)}x the baseline of ${baseline.toFixed(0)} ${unit})` : "";
+  console.log(`${ok ? "ok  " : "OVER"} ${name.padEnd(48)} ${value.toFixed(0).padStart(6)} ${unit}  budget ${budget} ${unit}${ratio}`);
+}
+
+// 1. Start-up: azir --help and azir validate, against a bare `node -e 0` measured the same way.
+const nodeBaseline = timeCommand(["-e", "0"], 15);
+report("azir --help (start-up)", timeCommand([bin, "--help"], 15), 150, nodeBaseline);
+report("azir validate runbooks/*.yaml", timeCommand([bin, "validate", "runbooks/contain-user.yaml", "runbooks/investigate-user.yaml", "runbooks/hunt-device-code.yaml", "runbooks/verify-containment.yaml"], 9), 150, nodeBaseline);
+
+// 2. Full tabletop runbooks on the built-in scenario (whole process, emulator start included).
+const out = mkdtempSync(join(tmpdir(), "azir-bench-"));
+report("investigate alex (tabletop, whole process)", timeCommand([bin, "investigate", "alex@contoso.com", "--tabletop", "--json", "--out", out], 3), 3000, nodeBaseline);
+report("contain alex (tabletop, whole process)", timeCommand([bin, "contain", "alex@contoso.com", "--tabletop", "--yes", "--json", "--out", out], 3), 3000, nodeBaseline);
+
+// 3. contain against the emulator with 100 ms injected per request: wall time against its critical path.
+//    The critical path is the chain of dependent Graph round trips (block -> revoke -> remove -> confirm: the
+//    actions run one after another, so the union of their request intervals is the chain). Everything else
+//    (the scoping queries, planning, the journal) must hide beside it.
+{
+  const { systemClock } = await dist("core/clock.js");
+  const { randomIds } = await dist("core/ids.js");
+  const { startTabletop } = await dist("tabletop/index.js");
+  const { createAzurePorts, createCredential } = await dist("azure/index.js");
+  const { executeRunbook } = await dist("runbook/execute.js");
+  const { loadCheckedRunbook } = await dist("cli/run-runbook.js");
+  const { registry, resolveQueryPath } = await dist("runbook/registry.js");
+  const { readFile } = await import("node:fs/promises");
+  const loaded = await loadCheckedRunbook(join(root, "runbooks", "contain-user.yaml"));
+  const latencyMs = 100;
+  const samples = [];
+  for (let i = 0; i < 3; i++) {
+    const emulator = await startTabletop({ clock: systemClock, faults: { latencyMs, rules: [] } });
+    const ports = await createAzurePorts({
+      endpoints: emulator.endpoints,
+      credential: createCredential({ kind: "static", token: "bench" }),
+      ca: emulator.caPem,
+      subscriptionId: emulator.subscriptionId,
+    });
+    const graphIntervals = [];
+    const timed = (fn) => async (...args) => {
+      const start = performance.now();
+      try {
+        return await fn(...args);
+      } finally {
+        graphIntervals.push([start, performance.now()]);
+      }
+    };
+    const wrapped = {
+      ...ports,
+      graph: { get: timed(ports.graph.get), find: timed(ports.graph.find), list: timed(ports.graph.list) },
+      writer: { send: timed(ports.writer.send) },
+    };
+    const t0 = performance.now();
+    const result = await executeRunbook({
+      loaded,
+      params: { upn: "alex@contoso.com", lookback: "14d", baseline: "30d" },
+      dryRun: false,
+      journal: { append: () => undefined },
+      ports: wrapped,
+      endpoints: emulator.endpoints,
+      clock: systemClock,
+      ids: randomIds,
+      signal: new AbortController().signal,
+      workspaceId: emulator.workspaceId,
+      registry,
+      loadQuery: (q, f) => readFile(resolveQueryPath(q, f), "utf8"),
+    });
+    const wall = performance.now() - t0;
+    await emulator.close();
+    if (result.status !== "completed") throw new Error(`contain did not complete: ${result.error?.message}`);
+    // union of the Graph request intervals = the chain of dependent round trips
+    graphIntervals.sort((a, b) => a[0] - b[0]);
+    let chain = 0;
+    let end = -Infinity;
+    let trips = 0;
+    for (const [s, e] of graphIntervals) {
+      if (s >= end) {
+        chain += e - s;
+        trips++;
+      } else if (e > end) chain += e - end;
+      end = Math.max(end, e);
+    }
+    samples.push({ wall, chain, trips, requests: graphIntervals.length });
+  }
+  const best = samples.sort((a, b) => a.wall / a.chain - b.wall / b.chain)[1];
+  console.log(`     contain with ${latencyMs} ms/request: ${best.requests} Graph requests, ${best.trips} sequential round trips, chain ${best.chain.toFixed(0)} ms, wall ${best.wall.toFixed(0)} ms`);
+  report("contain wall time / critical path (100 ms latency)", best.wall / best.chain, 1.2, undefined, "x");
+}
+
+// 4. The local KQL engine: the device-code hunt over 1,000,000 rows (its own script, yardstick inside).
+console.log("\nlocal KQL engine (npm run bench:kql):");
+const kql = spawnSync(process.execPath, [join(root, "scripts", "bench-kql.mjs")], { cwd: root, stdio: "inherit" });
+if (kql.status !== 0) results.push({ name: "bench:kql", ok: false });
+
+const over = results.filter((r) => !r.ok);
+console.log(over.length ? `\n${over.length} budget(s) exceeded` : "\nall budgets hold");
+process.exit(over.length ? 1 : 0);
