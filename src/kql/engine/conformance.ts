@@ -55,7 +55,7 @@ export function corpusCell(v: unknown, type: ScalarType): string {
   switch (type) {
     case "string":
     case "guid":
-      return type === "string" ? `'${String(v)}'` : String(v);
+      return `'${String(v)}'`;
     case "bool":
       return v ? "True" : "False";
     case "real":

@@ -437,7 +437,6 @@ function compareCells(a: unknown, b: unknown): number {
 function sortRows(rows: Row[], keys: SortKey[], ctx: RunContext): Row[] {
   const compiled = keys.map((k) => {
     if (k.expr.type === "dynamic") unsupported("sorting by a dynamic value");
-    if (k.expr.type === "string") unsupported("sorting by strings");
     return { fn: compile(k.expr, ctx).fn, desc: k.desc, nullsFirst: k.nullsFirst };
   });
   const decorated = rows.map((row, i) => ({ row, i, keys: compiled.map((k) => k.fn(row)) }));
@@ -655,8 +654,25 @@ function makeAggregate(a: Aggregate, ctx: RunContext, outTypes: ScalarType[]): (
       };
     }
     case "take_any":
-    case "any":
-      return unsupported(`${a.fn}()`);
+    case "any": {
+      // Kusto returns any value; the first non-null one is as good an answer as any.
+      if (a.args.length !== 1) return unsupported(`${a.fn}() of several columns`);
+      return () => {
+        let value: unknown = null;
+        let found = false;
+        return {
+          add: (r) => {
+            if (found) return;
+            const v = f0!(r);
+            if (!isNull(v) && !(t0 === "string" && v === "")) {
+              value = v;
+              found = true;
+            }
+          },
+          result: () => [value === null && t0 === "string" ? "" : value],
+        };
+      };
+    }
     default:
       return unsupported(`${a.fn}()`);
   }

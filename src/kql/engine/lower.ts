@@ -417,6 +417,10 @@ export class Lowerer {
         continue;
       }
       const args = argNodes.map((a) => this.expr(a, scope));
+      // Kusto names an unnamed aggregate of an expression unpredictably (e.g. list_d___obj_<guid>): refuse it.
+      if (item.kind !== "SimpleNamedExpression" && argNodes.length > 0 && argNodes[0]!.kind !== "NameReference") {
+        return unsupported(`unnamed ${fname}() of an expression`);
+      }
       const agg: Aggregate = { fn: fname, args };
       if ((fname === "make_list" || fname === "make_set") && args.length === 2) {
         const lim = args[1]!;
