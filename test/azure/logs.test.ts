@@ -95,6 +95,11 @@ describe("Log Analytics adapter against the emulator", () => {
     });
     const responses = (batch.json as { responses: Array<{ id: string; status: number }> }).responses;
     expect(responses.map((r) => `${r.id}:${r.status}`)).toEqual(["query-0:400", "query-1:200"]);
+    const stats = await raw(h, "POST", `/v1/workspaces/${ids.workspace}/query`, { body: { query: "SigninLogs", timespan: "P1D/2026-11-25T11:00:00Z" }, headers: { Prefer: "wait=10,include-statistics=true" } });
+    expect(stats.json).toMatchObject({ statistics: { query: {} }, tables: [{ name: "PrimaryResult" }] });
+    expect((stats.json as { tables: Array<{ rows: unknown[][] }> }).tables[0]?.rows).toHaveLength(1);
+    const tooLong = await raw(h, "POST", `/v1/workspaces/${ids.workspace}/query`, { body: { query: "SigninLogs" }, headers: { Prefer: "wait=601" } });
+    expect(tooLong.status).toBe(400);
     const viaResource = await raw(h, "POST", `/v1//subscriptions/${ids.sub}/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/ws/query`, { body: { query: "SigninLogs" } });
     expect(viaResource.status).toBe(200);
   });
