@@ -1,0 +1,157 @@
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
+import { systemClock } from "../../src/core/clock.js";
+import { emulatorEnv, startTabletop, type Emulator, type FaultConfig } from "../../src/tabletop/index.js";
+import { readJournal, verifyJournal } from "../../src/timeline/journal.js";
+import { memoryIo } from "../cli/io.js";
+
+// Containment end to end: the CLI, the real SDK clients and the simulated tenant over HTTPS on 127.0.0.1.
+
+const alexId = "4f1c9a2e-8b3d-4c6e-9a1f-2d7e5b8c3a10";
+const attackerAuthenticator = "c2e4a6b8-0d2f-4a4c-9e6b-1f3d5a7c9e02"; // alex's default method, set by the attacker
+const attackerPhone = "b6332ec1-7057-4abe-9331-3d72feddfe41"; // alternateMobile, dated by the audit log only
+const ownPhone = "3179e48a-750b-4051-897c-87b9720928f7";
+const ownAuthenticator = "6f1e3a5c-7b9d-4f2e-a4c6-8e0a2c4e6a81";
+const password = "28c10230-6103-485e-b985-444c60001490";
+
+let running: Emulator[] = [];
+afterEach(async () => {
+  await Promise.all(running.map((e) => e.close()));
+  running = [];
+});
+
+async function tenant(options: { faults?: FaultConfig; scenarioDir?: string } = {}): Promise<Emulator> {
+  const emulator = await startTabletop({ clock: systemClock, ...options });
+  running.push(emulator);
+  return emulator;
+}
+
+async function contain(emulator: Emulator, extra: string[] = []) {
+  const out = mkdtempSync(join(tmpdir(), "azir-contain-"));
+  const io = memoryIo();
+  const code = await main(["contain", "alex@contoso.com", "--tabletop", "--yes", "--out", out, ...extra], io, { emulator });
+  const dir = join(out, readdirSync(out)[0] ?? "");
+  const file = existsSync(dir) ? join(dir, readdirSync(dir)[0]!) : "";
+  return { code, io, journal: file };
+}
+
+const writes = (emulator: Emulator) => emulator.requests().filter((r) => r.service === "graph" && r.method !== "GET");
+const methodIds = (emulator: Emulator) => (emulator.state().authenticationMethods[alexId] ?? []).map((m) => (m as { id: string }).id).sort();
+
+describe("azir contain against the simulated tenant", () => {
+  it("blocks, then revokes, then removes the attacker's methods (default last), then confirms compromised", async () => {
+    const emulator = await tenant();
+    const { code, io, journal } = await contain(emulator);
+    expect(code, io.err()).toBe(0);
+
+    // the emulator's received-request log: the order of the writes
+    const sent = writes(emulator).filter((r) => r.status < 300);
+    const kinds = sent.map((r) => (r.method === "PATCH" ? "block" : r.path.endsWith("revokeSignInSessions") ? "revoke" : r.method === "DELETE" ? "delete" : "confirm"));
+    expect(kinds).toEqual(["block", "revoke", "delete", "delete", "confirm"]);
+    // the default method (the attacker's authenticator) goes last
+    const deletes = sent.filter((r) => r.method === "DELETE").map((r) => r.path);
+    expect(deletes[0]).toContain(attackerPhone);
+    expect(deletes[1]).toContain(attackerAuthenticator);
+
+    // the state: blocked, attacker methods gone, the user's own kept, the password untouched
+    const state = emulator.state();
+    expect(state.users.find((u) => u.id === alexId)?.accountEnabled).toBe(false);
+    expect(methodIds(emulator)).toEqual([password, ownPhone, ownAuthenticator].sort());
+    expect(state.riskyUsers.find((u) => u.id === alexId)?.riskState).toBe("confirmedCompromised");
+
+    // the journal: same order, a valid chain, and the verification plan
+    const { events } = await readJournal(journal);
+    const actionSteps = events.filter((e) => e.kind === "action").map((e) => e.step);
+    expect(actionSteps).toEqual(["block", "revoke", "remove-methods", "remove-methods", "confirm-compromised"]);
+    expect((await verifyJournal(journal)).ok).toBe(true);
+    expect(events.some((e) => e.kind === "note" && /propagate/.test(e.summary))).toBe(true);
+    expect(events.every((e) => e.mode === "tabletop")).toBe(true);
+    expect(io.err()).toContain("azir verify alex@contoso.com --since");
+  });
+
+  it("a second run sends no write", async () => {
+    const emulator = await tenant();
+    expect((await contain(emulator)).code).toBe(0);
+    const before = writes(emulator).length;
+    const second = await contain(emulator);
+    expect(second.code, second.io.err()).toBe(0);
+    expect(writes(emulator).length).toBe(before);
+    const { events } = await readJournal(second.journal);
+    expect(events.filter((e) => e.kind === "action.skipped").map((e) => e.step)).toEqual(["block", "revoke", "remove-methods", "confirm-compromised"]);
+  });
+
+  it("--dry-run records every write with method, URL, body and permission, and changes nothing", async () => {
+    const emulator = await tenant();
+    const before = JSON.stringify(emulator.state());
+    const { code, journal, io } = await contain(emulator, ["--dry-run"]);
+    expect(code, io.err()).toBe(0);
+    expect(writes(emulator)).toEqual([]);
+    expect(JSON.stringify(emulator.state())).toBe(before);
+    const { events } = await readJournal(journal);
+    const planned = events.filter((e) => e.kind === "action.planned");
+    expect(planned.map((e) => e.data.method)).toEqual(["PATCH", "POST", "DELETE", "DELETE", "POST"]);
+    expect(planned[0]!.data).toMatchObject({ url: `${emulator.endpoints.graph}/v1.0/users/${alexId}`, body: { accountEnabled: false }, permission: expect.stringContaining("User.EnableDisableAccount.All") });
+    expect(events.every((e) => e.mode === "tabletop-dry-run")).toBe(true);
+  });
+
+  it("an admin target without the needed role gets the explanatory error (exit 4)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "azir-scn-"));
+    cpSync(join(process.cwd(), "scenarios", "contoso"), dir, { recursive: true });
+    const tenantFile = join(dir, "tenant.json");
+    const t = JSON.parse(readFileSync(tenantFile, "utf8"));
+    t.operator.roles = ["Security Administrator"];
+    writeFileSync(tenantFile, JSON.stringify(t));
+    const emulator = await tenant({ scenarioDir: dir });
+    const { code, io } = await contain(emulator);
+    expect(code).toBe(4);
+    expect(io.err()).toContain("Global Administrator");
+    expect(io.err()).toContain("Privileged Authentication Administrator");
+    expect(emulator.state().users.find((u) => u.id === alexId)?.accountEnabled).toBe(true);
+  });
+
+  it("a 429 on revoke is retried and the run completes", async () => {
+    const emulator = await tenant({ faults: { latencyMs: 0, rules: [{ match: { method: "POST", path: "revokeSignInSessions" }, status: 429, retryAfter: 0, times: 1 }] } });
+    const { code, io } = await contain(emulator);
+    expect(code, io.err()).toBe(0);
+    const revokes = emulator.requests().filter((r) => r.path.endsWith("revokeSignInSessions"));
+    expect(revokes.map((r) => r.status)).toEqual([429, 200]);
+  });
+});
+
+describe("azir contain, killed and resumed", () => {
+  it("SIGKILL after the block, then --resume, completes without blocking twice", async () => {
+    // slow every request down so that the process can be killed between the block and the revoke
+    const emulator = await tenant({ faults: { latencyMs: 250, rules: [] } });
+    const out = mkdtempSync(join(tmpdir(), "azir-kill-"));
+    const env = { ...process.env, ...emulatorEnv(emulator), NO_COLOR: "1" };
+    const child = spawn(process.execPath, ["bin/azir.js", "contain", "alex@contoso.com", "--yes", "--out", out], { env, stdio: "ignore" });
+    let journal = "";
+    for (let i = 0; i < 400 && !journal; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      const inc = existsSync(out) ? readdirSync(out)[0] : undefined;
+      const file = inc ? readdirSync(join(out, inc)).find((f) => f.endsWith(".jsonl")) : undefined;
+      if (file && readFileSync(join(out, inc!, file), "utf8").includes('"kind":"action","mode"')) journal = join(out, inc!, file);
+    }
+    child.kill("SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+    expect(journal).not.toBe("");
+    expect(emulator.state().users.find((u) => u.id === alexId)?.accountEnabled).toBe(false);
+    const blocksBefore = emulator.requests().filter((r) => r.method === "PATCH").length;
+    expect(blocksBefore).toBe(1);
+
+    const resumed = spawn(process.execPath, ["bin/azir.js", "run", "--resume", journal, "--yes"], { env, stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    resumed.stderr.on("data", (d) => (err += String(d)));
+    const code = await new Promise<number | null>((r) => resumed.once("exit", r));
+    expect(code, err).toBe(0);
+    expect(emulator.requests().filter((r) => r.method === "PATCH").length).toBe(1);
+    expect(methodIds(emulator)).toEqual([password, ownPhone, ownAuthenticator].sort());
+    expect((await verifyJournal(journal)).ok).toBe(true);
+    const { events } = await readJournal(journal);
+    expect(events.some((e) => e.kind === "run.resumed")).toBe(true);
+  }, 60_000);
+});
