@@ -418,7 +418,8 @@ export class Lowerer {
       }
       const args = argNodes.map((a) => this.expr(a, scope));
       // Kusto names an unnamed aggregate of an expression unpredictably (e.g. list_d___obj_<guid>): refuse it.
-      if (item.kind !== "SimpleNamedExpression" && argNodes.length > 0 && argNodes[0]!.kind !== "NameReference") {
+      const hasAccess = (x: SyntaxNode): boolean => x.kind === "ElementExpression" || x.kind === "PathExpression" || x.children.some(hasAccess);
+      if (item.kind !== "SimpleNamedExpression" && argNodes.some(hasAccess)) {
         return unsupported(`unnamed ${fname}() of an expression`);
       }
       const agg: Aggregate = { fn: fname, args };

@@ -1,0 +1,105 @@
+import { describe, expect, it } from "vitest";
+import { UnsupportedKqlError, compile } from "../../src/kql/engine/index.js";
+import { column, query } from "./engine-helpers.js";
+
+const T = "datatable(k:string, v:long, t:datetime)[" +
+  '"a", 1, datetime(2026-11-20T08:00:00Z), "b", 5, datetime(2026-11-21T08:00:00Z), "a", 3, datetime(2026-11-22T08:00:00Z), "c", long(null), datetime(2026-11-23T08:00:00Z)]';
+
+describe("tabular operators", () => {
+  it("where, project, extend, project-away, project-rename", async () => {
+    const r = await query(`${T} | where v > 1 | extend w = v * 2 | project-away t | project-rename key = k | project key, w`);
+    expect(r.columns).toEqual([
+      { name: "key", type: "string" },
+      { name: "w", type: "long" },
+    ]);
+    expect(r.rows).toEqual([
+      ["b", 10],
+      ["a", 6],
+    ]);
+  });
+
+  it("summarize with by, bin and Kusto's automatic column names", async () => {
+    const r = await query(`${T} | summarize count(), dcount(k), sum(v), countif(v > 2) by bin(t, 2d) | order by t asc`);
+    expect(r.columns.map((c) => c.name)).toEqual(["t", "count_", "dcount_k", "sum_v", "countif_"]);
+    expect(r.rows.map((x) => x.slice(1))).toEqual([
+      [1, 1, 1, 0],
+      [2, 2, 8, 2],
+      [1, 1, 0, 0],
+    ]);
+  });
+
+  it("summarize aggregates: avg, min, max, arg_max, arg_min, make_list, make_set, dcountif, take_any", async () => {
+    const r = await query(
+      `${T} | summarize a = avg(v), mn = min(v), mx = max(v), arg_max(v, k), arg_min(v, k), l = make_list(k), s = make_set(k), d = dcountif(k, v > 1), any = take_any(k)`,
+    );
+    expect(r.columns.map((c) => c.name)).toEqual(["a", "mn", "mx", "v", "k", "v1", "k1", "l", "s", "d", "any"]);
+    expect(r.rows[0]).toEqual([3, 1, 5, 5, "b", 1, "a", ["a", "b", "a", "c"], ["a", "b", "c"], 2, "a"]);
+  });
+
+  it("order by defaults to descending with nulls last; ascending puts nulls first", async () => {
+    expect(await column(`${T} | order by v | project v`)).toEqual([5, 3, 1, null]);
+    expect(await column(`${T} | order by v asc | project v`)).toEqual([null, 1, 3, 5]);
+    expect(await column(`${T} | sort by v asc nulls last | project v`)).toEqual([1, 3, 5, null]);
+  });
+
+  it("top, take, limit, distinct, count", async () => {
+    expect(await column(`${T} | top 2 by v | project v`)).toEqual([5, 3]);
+    expect((await query(`${T} | take 2`)).rows).toHaveLength(2);
+    expect((await query(`${T} | limit 1`)).rows).toHaveLength(1);
+    expect((await column(`${T} | distinct k`)).sort()).toEqual(["a", "b", "c"]);
+    expect(await query(`${T} | count`)).toEqual({ columns: [{ name: "Count", type: "long" }], rows: [[4]] });
+  });
+
+  it("datatable, print, range, let", async () => {
+    expect(await column("range i from 1 to 10 step 4")).toEqual([1, 5, 9]);
+    const r = await query("let n = 2; let X = datatable(a:long)[1, 2, 3]; X | where a >= n | extend b = a * n");
+    expect(r.rows).toEqual([
+      [2, 4],
+      [3, 6],
+    ]);
+    expect((await query('print 1, "x"')).columns.map((c) => c.name)).toEqual(["print_0", "print_1"]);
+  });
+
+  it("join kinds: inner, leftouter, leftanti, leftsemi, innerunique", async () => {
+    const L = 'datatable(id:long, l:string)[1, "x", 2, "y", 3, "z"]';
+    const R = 'datatable(id:long, r:string)[1, "p", 1, "q", 3, "s", 4, "t"]';
+    expect((await query(`${L} | join kind=inner (${R}) on id | project l, r | order by r asc`)).rows).toEqual([
+      ["x", "p"],
+      ["x", "q"],
+      ["z", "s"],
+    ]);
+    const outer = await query(`${L} | join kind=leftouter (${R}) on id | order by id asc, r asc`);
+    expect(outer.columns.map((c) => c.name)).toEqual(["id", "l", "id1", "r"]);
+    expect(outer.rows.at(-1)).toEqual([3, "z", 3, "s"]);
+    expect(outer.rows.find((r) => r[0] === 2)).toEqual([2, "y", null, ""]);
+    expect(await column(`${L} | join kind=leftanti (${R}) on id | project l`)).toEqual(["y"]);
+    expect((await column(`${L} | join kind=leftsemi (${R}) on id | project l`)).sort()).toEqual(["x", "z"]);
+    expect((await query(`${L} | join (${R}) on id`)).rows).toHaveLength(3);
+    await expect(query(`datatable(id:long, l:string)[1, "x", 1, "w"] | join (${R}) on id`)).rejects.toThrow(/innerunique/);
+  });
+
+  it("union by column name, with type-suffixed columns when types differ", async () => {
+    const r = await query('union (print a = 1), (print a = "x") | project a_long, a_string');
+    expect(r.rows).toHaveLength(2);
+    expect(r.rows).toEqual(expect.arrayContaining([
+      [1, ""],
+      [null, "x"],
+    ]));
+    expect(await query("datatable(a:long)[1] | union (datatable(a:long)[2]) | count")).toMatchObject({ rows: [[2]] });
+  });
+
+  it("mv-expand arrays, bags and typed results", async () => {
+    const r = await query('print d = dynamic([1, 2, 3]), k = "x" | mv-expand d to typeof(long) | project d');
+    expect(r.columns).toEqual([{ name: "d", type: "long" }]);
+    expect(r.rows).toEqual([[1], [2], [3]]);
+    const bags = await query('print d = dynamic({"a": 1, "b": 2}) | mv-expand d');
+    expect(bags.rows).toEqual([[{ a: 1 }], [{ b: 2 }]]);
+  });
+
+  it("refuses what it does not evaluate, with the exact message", async () => {
+    const attempt = compile("print x = 1 | make-series count() on x step 1", {});
+    await expect(attempt).rejects.toBeInstanceOf(UnsupportedKqlError);
+    await expect(compile("print s = series_fir(dynamic([1]), dynamic([1]))", {})).rejects.toThrow("not supported by the local engine: series_fir()");
+    await expect(compile("print x = 1 | serialize rn = row_number()", {})).rejects.toThrow(/^not supported by the local engine: /);
+  });
+});

@@ -1,0 +1,152 @@
+import { describe, expect, it } from "vitest";
+import { column, query, scalar } from "./engine-helpers.js";
+
+const ticks = (iso: string): bigint => BigInt(Date.parse(iso)) * 10_000n;
+
+describe("string operators", () => {
+  it("== is case-sensitive, =~ is not; != and !~ likewise", async () => {
+    expect(await scalar('"Alex" == "alex"')).toBe(false);
+    expect(await scalar('"Alex" =~ "alex"')).toBe(true);
+    expect(await scalar('"Alex" != "alex"')).toBe(true);
+    expect(await scalar('"Alex" !~ "alex"')).toBe(false);
+  });
+
+  it("has matches whole terms, case-insensitively", async () => {
+    expect(await scalar('"Sign-in from Device Code flow" has "device"')).toBe(true);
+    expect(await scalar('"devicecode" has "device"')).toBe(false);
+    expect(await scalar('"devicecode" !has "device"')).toBe(true);
+    expect(await scalar('"a.b.c" has "b"')).toBe(true);
+    expect(await scalar('"Hello" has_cs "hello"')).toBe(false);
+  });
+
+  it("contains, startswith, endswith are case-insensitive; the _cs forms are not", async () => {
+    expect(await scalar('"DeviceCode" contains "ICEco"')).toBe(true);
+    expect(await scalar('"DeviceCode" !contains "ICEco"')).toBe(false);
+    expect(await scalar('"DeviceCode" contains_cs "ICEco"')).toBe(false);
+    expect(await scalar('"DeviceCode" startswith "device"')).toBe(true);
+    expect(await scalar('"DeviceCode" endswith "CODE"')).toBe(true);
+  });
+
+  it("in is case-sensitive, in~ is not; !in; has_any; matches regex", async () => {
+    expect(await scalar('"A" in ("a", "b")')).toBe(false);
+    expect(await scalar('"A" in~ ("a", "b")')).toBe(true);
+    expect(await scalar('"c" !in ("a", "b")')).toBe(true);
+    expect(await scalar('"x" in (dynamic(["x", "y"]))')).toBe(true);
+    expect(await scalar('"block the device now" has_any ("device", "zzz")')).toBe(true);
+    expect(await scalar('"devicecode" has_any ("device", "zzz")')).toBe(false);
+    expect(await scalar('"10.0.0.1" matches regex @"^10\\.0\\."')).toBe(true);
+  });
+
+  it("strings are never null", async () => {
+    expect(await scalar("tostring(int(null))")).toBe("");
+    expect(await scalar('isempty("")')).toBe(true);
+    expect(await scalar('isnull("")')).toBe(false);
+    expect(await scalar('strcat("a", tostring(int(null)), "b")')).toBe("ab");
+  });
+
+  it("string functions", async () => {
+    expect(await scalar('strlen("héllo")')).toBe(5);
+    expect(await scalar('tolower("ABC")')).toBe("abc");
+    expect(await scalar('toupper("abc")')).toBe("ABC");
+    expect(await scalar('split("a,b,c", ",")')).toEqual(["a", "b", "c"]);
+    expect(await scalar('extract(@"user(\\d+)", 1, "user42@contoso.com")')).toBe("42");
+    expect(await scalar('extract(@"nomatch(\\d+)", 1, "user42")')).toBe("");
+    expect(await scalar('substring("hello", -2, 2)')).toBe("lo");
+    expect(await scalar('coalesce("", "x")')).toBe("x");
+  });
+});
+
+describe("numbers", () => {
+  it("int division truncates, real division does not", async () => {
+    expect(await scalar("7 / 2")).toBe(3);
+    expect(await scalar("-7 / 2")).toBe(-3);
+    expect(await scalar("7 / 2.0")).toBe(3.5);
+  });
+
+  it("% never returns a negative number", async () => {
+    expect(await scalar("-7 % 3")).toBe(2);
+    expect(await scalar("7 % -3")).toBe(1);
+  });
+
+  it("failed conversions give null", async () => {
+    expect(await scalar('toint("abc")')).toBeNull();
+    expect(await scalar('tolong("12")')).toBe(12);
+    expect(await scalar('todouble("1.5")')).toBe(1.5);
+    expect(await scalar('toreal("x")')).toBeNull();
+    expect(await scalar('tobool("yes")')).toBeNull();
+    expect(await scalar('todatetime("not a date")')).toBeNull();
+  });
+
+  it("null compares equal to nothing", async () => {
+    expect(await column("datatable(x:long)[1, long(null)] | where x != 1 | count")).toEqual([1]);
+    expect(await column("datatable(x:long)[1, long(null)] | where x == x | count")).toEqual([1]);
+    expect(await scalar("isnull(long(null) + 1)")).toBe(true);
+  });
+
+  it("iff, iif, case, coalesce", async () => {
+    expect(await scalar('iff(1 > 2, "a", "b")')).toBe("b");
+    expect(await scalar('iif(true, "a", "b")')).toBe("a");
+    expect(await scalar('case(false, 1, true, 2, 3)')).toBe(2);
+    expect(await scalar("coalesce(long(null), 4)")).toBe(4);
+  });
+});
+
+describe("datetimes and timespans", () => {
+  it("keep 100 ns ticks", async () => {
+    const v = await scalar("datetime(2021-01-01 00:00:00.0000001) + 1tick");
+    expect(v).toBe(ticks("2021-01-01T00:00:00Z") + 2n);
+    expect(await scalar("tostring(datetime(2021-01-01 00:00:00.0000001))")).toBe("2021-01-01T00:00:00.0000001Z");
+  });
+
+  it("arithmetic: datetime - datetime is a timespan, timespan / timespan a real", async () => {
+    expect(await scalar("datetime(2026-01-02) - datetime(2026-01-01)")).toBe(864_000_000_000n);
+    expect(await scalar("1d / 1h")).toBe(24);
+    expect(await scalar("datetime(2026-01-01) + 36h")).toBe(ticks("2026-01-02T12:00:00Z"));
+  });
+
+  it("ago() and now() come from the run's clock", async () => {
+    expect(await scalar("now()")).toBe(ticks("2026-11-25T08:00:00Z"));
+    expect(await scalar("ago(1d)")).toBe(ticks("2026-11-24T08:00:00Z"));
+  });
+
+  it("between, with a timespan as the upper bound", async () => {
+    expect(await scalar("5 between (1 .. 5)")).toBe(true);
+    expect(await scalar("datetime(2026-01-01 12:00) between (datetime(2026-01-01) .. 1d)")).toBe(true);
+    expect(await scalar("6 !between (1 .. 5)")).toBe(true);
+  });
+
+  it("bin() of numbers counts from zero; bin() of datetimes from 0001-01-01 (weeks start on Monday)", async () => {
+    expect(await scalar("bin(17, 5)")).toBe(15);
+    expect(await scalar("bin(-1, 5)")).toBe(-5);
+    expect(await scalar("bin(datetime(2026-11-25 13:45), 1h)")).toBe(ticks("2026-11-25T13:00:00Z"));
+    expect(await scalar("bin(datetime(1955-11-05), 7d)")).toBe(ticks("1955-10-31T00:00:00Z"));
+  });
+
+  it("todatetime converts offsets to UTC", async () => {
+    expect(await scalar('todatetime("2026-11-25T10:00:00+02:00")')).toBe(ticks("2026-11-25T08:00:00Z"));
+  });
+});
+
+describe("dynamic values", () => {
+  it("member access never throws; a missing key is null; negative indexes count from the end", async () => {
+    expect(await scalar('parse_json(\'{"a": {"b": 1}}\').a.b')).toBe(1);
+    expect(await scalar('parse_json(\'{"a": 1}\').nokey.deeper')).toBeNull();
+    expect(await scalar("dynamic([1, 2, 3])[-1]")).toBe(3);
+    expect(await scalar('dynamic({"k": "v"})["k"]')).toBe("v");
+  });
+
+  it("tostring of a dynamic string has no quotes; array_length; bag_keys", async () => {
+    expect(await scalar('tostring(dynamic({"s": "x"}).s)')).toBe("x");
+    expect(await scalar('tostring(dynamic({"a": [1, 2]}))')).toBe('{"a":[1,2]}');
+    expect(await scalar("array_length(dynamic([1, 2, 3]))")).toBe(3);
+    expect(await scalar('array_length(parse_json(\'{"a": 1}\'))')).toBeNull();
+    expect(await scalar('bag_keys(dynamic({"a": 1, "b": 2}))')).toEqual(["a", "b"]);
+  });
+
+  it("compares a dynamic string with a string", async () => {
+    const rows = await column(
+      'datatable(d:dynamic)[dynamic({"os": "Windows"}), dynamic({"os": "iOS"})] | where d.os == "Windows" | project tostring(d.os)',
+    );
+    expect(rows).toEqual(["Windows"]);
+  });
+});
