@@ -1243,6 +1243,70 @@ function identityInfo() {
   return rows;
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// expected.json: the planted facts as data, for the tests and the exercise's debrief (docs/scenarios.md explains them)
+
+function expected() {
+  const { alex, sam, morgan } = users;
+  const vm = `/subscriptions/${subscriptionId}/resourceGroups/rg-web/providers/Microsoft.Compute/virtualMachines/vm-web-01`;
+  const f = (code, count, severity, step, note) => ({ code, count, severity, step, note });
+  return {
+    $comment: "Written by scripts/generate-contoso.mjs. Times are relative to the start of the run. expectedFindings: what `azir investigate alex@contoso.com` (lookback 14d, baseline 30d) must report; severity is the highest of them.",
+    victim: { upn: alex.upn, id: alex.id },
+    lookback: "14d",
+    baseline: "30d",
+    incidentStart: rel(T0),
+    incidentSignInId,
+    attackerIps: [attacker.a1, attacker.a2, attacker.a3],
+    attackerAsn: attacker.asn,
+    attackerCountry: attacker.country,
+    sprayIps: spray.map((x) => x.ip),
+    sprayAsn,
+    expectedFindings: [
+      f("signin.locked", 1, "medium", "signins", "6 rows 50053 from the spray IPs"),
+      f("signin.external-challenge-failed", 1, "medium", "signins", "3 rows 50158 from 45.137.20.14 before the start"),
+      f("incident.start", 1, "high", "signins", "first successful high-risk sign-in"),
+      f("signin.high-risk-success", 1, "high", "signins", "the incident start, logged twice with one Id"),
+      f("signin.new-asn-success", 1, "high", "signins", "ASN 9009"),
+      f("signin.new-country-success", 1, "high", "signins", "NL"),
+      f("ca.legacy-auth", 1, "medium", "signins", "IMAP4 from 45.137.20.88"),
+      f("ca.device-code", 2, "high", "signins", "one per IP: 45.137.20.201 and 45.137.20.88"),
+      f("ca.compliant-mismatch", 1, "high", "signins", "isCompliant true, no deviceId, no trustType"),
+      f("identity.risk-detection", 1, "info", "risk", "unfamiliarFeatures high (anonymizedIPAddress is medium)"),
+      f("audit.security-info-registered", 2, "high", "audit", "Authenticator app (Pixel 7) and alternate mobile phone"),
+      f("audit.consent-non-admin", 1, "high", "audit", "Mail Sync Pro, before alex held any role"),
+      f("audit.app-updated", 1, "medium", "audit", "Finance Reporting: new client secret"),
+      f("audit.sp-credentials-added", 1, "high", "audit", "Finance Reporting service principal"),
+      f("audit.role-member-added", 1, "high", "audit", "Global Administrator, initiated by the Finance Reporting app"),
+      f("audit.ca-policy-updated", 1, "high", "audit", "alex excluded from Require MFA for all users"),
+      f("audit.user-updated", 2, "medium", "audit", "the attacker's (medium) and a routine sync before the start (info)"),
+      f("office.forwarding-rule", 2, "high", "office", "New-InboxRule \".\" and Set-Mailbox ForwardingSmtpAddress"),
+      f("defender.alert", 2, "high", "alerts", "Execution (High) and Persistence, CredentialAccess (Medium) on vm-web-01; the Discovery alert is filtered out"),
+    ],
+    attackerMethodIds: [methodIds.alternateMobile, methodIds.attackerAuthenticator],
+    ownMethodIds: [methodIds.password, methodIds.mobile, methodIds.alexAuthenticator],
+    defaultMethodId: methodIds.attackerAuthenticator,
+    benignUsers: [sam.upn, users.taylor.upn, users.priya.upn, morgan.upn, users.itAdmin.upn],
+    benignMaxSeverity: { [sam.upn]: "low" },
+    benignFindings: {
+      [sam.upn]: [f("signin.new-asn-success", 1, "low", "signins", "ASN 3320, Frankfurt hotel"), f("signin.new-country-success", 1, "low", "signins", "DE")],
+    },
+    vmResourceIds: [vm],
+    unrelatedAlertIds: ["4e6a8c0d-2f4b-4d6f-8b0c-0e2c4a6e8f42"],
+    deviceCodeHunt: [
+      { upn: alex.upn, signIns: 2, distinctIps: 2 },
+      { upn: morgan.upn, signIns: 2, distinctIps: 1 },
+    ],
+    recovery: {
+      appsToRotate: [{ appObjectId: financeReporting.appObjectId, displayName: "Finance Reporting", attackerKeyIds: [financeReporting.newSecretKeyId], servicePrincipalKeyIds: [financeReporting.newSpSecretKeyId] }],
+      consentedApps: [{ servicePrincipalId: mailSyncPro.spId, displayName: "Mail Sync Pro", grantId: mailSyncPro.grantId }],
+      caPoliciesChangedInWindow: [policies.requireMfa],
+      namedLocationsCreatedInWindow: [namedLocationIds.branchNl],
+      roleAssignmentsNewInWindow: [{ principalId: alex.id, role: "Global Administrator", roleDefinitionId: roleIds.globalAdmin }],
+    },
+  };
+}
+
 const incidentSignInId = "d1c4a7e0-3b6f-4c9a-8d2e-5f1a4b7c0e93";
 const samLowRiskSignInId = "a8e1b4d7-0c3f-4a6e-9b2d-5e8f1a4c7b06";
 
@@ -1258,6 +1322,7 @@ securityAlerts();
 riskEvents(incident);
 tenantJson.riskDetections = riskDetections;
 writeJson("tenant", tenantJson);
+writeJson("expected", expected());
 const byTime = (a, b) => (a.CreatedDateTime ?? a.TimeGenerated).localeCompare(b.CreatedDateTime ?? b.TimeGenerated);
 console.log(`wrote ${outDir}: tenant.json`);
 console.log("SigninLogs", writeTable("SigninLogs", interactiveRows));
