@@ -326,7 +326,9 @@ class Execution {
   private async fetch(step: QueryStep): Promise<FetchResult> {
     const text = await this.o.loadQuery(step.query, this.o.loaded.file);
     const declared = parseQueryFile(text, step.query).parameters.map((p) => p.name);
-    const resolved = (resolveTemplates(step.with ?? {}, this.scope()) ?? {}) as Record<string, unknown>;
+    // Only the query's own parameters are known at fetch time; the rest of `with` is for the analyzer.
+    const own = Object.fromEntries(Object.entries(step.with ?? {}).filter(([k]) => declared.includes(k)));
+    const resolved = (resolveTemplates(own, this.scope()) ?? {}) as Record<string, unknown>;
     const values = Object.fromEntries(declared.map((name) => [name, resolved[name]]));
     const query = renderQuery(text, values);
     const window = queryWindow(resolved, this.o.clock.now());
@@ -372,9 +374,10 @@ class Execution {
       const analyzer = this.o.registry.analyzers[step.analyze];
       if (!analyzer) throw new AzirError("validation", `unknown analyzer "${step.analyze}"`);
       const window = windowText(result.window) ?? { start: "", end: this.o.clock.now().toISOString() };
+      const all = (resolveTemplates(step.with ?? {}, this.scope()) ?? {}) as Record<string, unknown>;
       const analysis = analyzer.analyze({
         rows: result.rows,
-        with: { windowStart: windowStartOf(result.resolved, this.o.clock.now())?.toISOString() ?? window.start, ...result.resolved },
+        with: { windowStart: windowStartOf(all, this.o.clock.now())?.toISOString() ?? window.start, ...all },
         window,
       });
       findings = analysis.findings;

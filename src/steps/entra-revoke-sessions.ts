@@ -75,8 +75,8 @@ export const revokeSessions: ActionDefinition<RevokeSessionsInput> = {
           phase: 0,
         },
       ],
-      // The exact time to verify is set when the revocation is sent (apply); a confirmation prompt may sit between.
-      notes: [...admin.notes, `${propagation}: run \`azir verify ${upn}\` 15 minutes after the revocation`],
+      // The time to verify is noted when the revocation is sent (apply); a confirmation prompt may sit between.
+      notes: admin.notes,
       // Nothing is revoked yet: revokedAt is set by apply. verifyAfter is an estimate until then (what a dry run shows).
       outputs: { userId: user.id, roles: admin.roles, revokedAt: null, verifyAfter: verifyAfter.toISOString() },
     };

@@ -160,7 +160,7 @@ describe("entra.revokeSessions", () => {
       },
     ]);
     expect(plan.outputs).toMatchObject({ userId: alexId, revokedAt: null, verifyAfter: "2026-11-25T09:15:00.000Z" });
-    expect(plan.notes.join("\n")).toContain("up to about 15 minutes with continuous access evaluation");
+    expect(plan.notes.join("\n")).not.toContain("propagate"); // noted once, when the revocation is sent (apply)
   });
 
   it("apply stamps the actual revocation time and the verify time", async () => {

@@ -85,6 +85,15 @@ export function renderInvestigation(input: RunSummaryInput): void {
     lines.push(`  none found: no successful high-risk or new-ASN sign-in in the window${result.gaps.length ? c.red(" (but the data is incomplete)") : ""}`);
   }
   const signins = (result.outputs.signins?.flaggedSignins ?? []) as Array<Record<string, unknown>>;
+  // which findings name each sign-in (by request id) -> its flags column
+  const flags = new Map<string, Set<string>>();
+  for (const f of result.findings) {
+    if (f.code === "incident.start") continue;
+    for (const row of f.evidence) {
+      const id = str(row.Id);
+      if (id) (flags.get(id) ?? flags.set(id, new Set()).get(id)!).add(f.code.replace(/^(signin|ca)\./, ""));
+    }
+  }
   lines.push("", c.bold(`Flagged sign-ins (${signins.length})`));
   if (signins.length) {
     const rows = signins.slice(0, 40).map((r) => [
@@ -95,7 +104,7 @@ export function renderInvestigation(input: RunSummaryInput): void {
       str(r.AppDisplayName),
       str(r.ResultType),
       str(r.RiskLevelDuringSignIn),
-      str(r.flags ?? r.codes),
+      [...(flags.get(str(r.Id)) ?? [])].join(" "),
     ]);
     lines.push(...table(rows, c, ["time", "ip", "country", "asn", "app", "result", "risk", "flags"]).map((l) => `  ${l}`));
     if (signins.length > 40) lines.push(c.dim(`  ... ${signins.length - 40} more in the timeline`));
