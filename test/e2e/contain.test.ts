@@ -154,4 +154,27 @@ describe("azir contain, killed and resumed", () => {
     const { events } = await readJournal(journal);
     expect(events.some((e) => e.kind === "run.resumed")).toBe(true);
   }, 60_000);
+
+  it("SIGINT finishes the request in flight, journals run.interrupted and exits 130", async () => {
+    const emulator = await tenant({ faults: { latencyMs: 250, rules: [] } });
+    const out = mkdtempSync(join(tmpdir(), "azir-int-"));
+    const env = { ...process.env, ...emulatorEnv(emulator), NO_COLOR: "1" };
+    const child = spawn(process.execPath, ["bin/azir.js", "contain", "alex@contoso.com", "--yes", "--out", out], { env, stdio: "ignore" });
+    let journal = "";
+    for (let i = 0; i < 400 && !journal; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      const inc = existsSync(out) ? readdirSync(out)[0] : undefined;
+      const file = inc ? readdirSync(join(out, inc)).find((f) => f.endsWith(".jsonl")) : undefined;
+      if (file && readFileSync(join(out, inc!, file), "utf8").includes('"kind":"action","mode"')) journal = join(out, inc!, file);
+    }
+    child.kill("SIGINT");
+    const code = await new Promise((r) => child.once("exit", r));
+    expect(code).toBe(130);
+    const { events } = await readJournal(journal);
+    expect(events.at(-1)!.kind).toBe("run.interrupted");
+    expect((await verifyJournal(journal)).ok).toBe(true);
+    // nothing after the block was started once the interrupt came (the revoke may have been in flight)
+    expect(emulator.requests().filter((r) => r.method === "DELETE")).toEqual([]);
+  }, 60_000);
 });
+

@@ -1,0 +1,89 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
+import { ManualClock } from "../../src/core/clock.js";
+import { parseDuration } from "../../src/core/duration.js";
+import { startTabletop, type Emulator, type FaultConfig } from "../../src/tabletop/index.js";
+import { timelineDocumentSchema } from "../../src/timeline/document.js";
+import { memoryIo } from "../cli/io.js";
+
+// Investigation end to end on the built-in scenario: the story it planted (scenarios/contoso/expected.json) must
+// come out, and the benign traveller must not raise anything above low.
+
+interface Expected {
+  incidentStart: string;
+  expectedFindings: Array<{ code: string; count?: number; min?: number }>;
+  benignUsers: string[];
+}
+const expected = JSON.parse(readFileSync("scenarios/contoso/expected.json", "utf8")) as Expected;
+const now = "2026-11-25T12:00:00.000Z";
+
+let running: Emulator[] = [];
+afterEach(async () => {
+  await Promise.all(running.map((e) => e.close()));
+  running = [];
+});
+
+async function investigate(upn: string, faults?: FaultConfig, extra: string[] = []) {
+  const clock = new ManualClock(now);
+  const emulator = await startTabletop({ clock, ...(faults ? { faults } : {}) });
+  running.push(emulator);
+  const io = memoryIo();
+  const out = mkdtempSync(join(tmpdir(), "azir-inv-"));
+  const code = await main(["investigate", upn, "--tabletop", "--json", "--out", out, ...extra], io, { emulator, clock });
+  return { code, io, doc: JSON.parse(io.out()) as Record<string, any> };
+}
+
+describe("azir investigate on the built-in scenario", () => {
+  it("finds the planted incident start and every planted attacker operation; the document passes the timeline schema", async () => {
+    const { code, io, doc } = await investigate("alex@contoso.com");
+    expect(code, io.err()).toBe(0);
+    expect(timelineDocumentSchema.safeParse(doc).success).toBe(true);
+    const findings = doc.findings as Array<{ occurredAt?: string; data: { code: string; occurredAt: string; data?: { rule?: string } } }>;
+    const start = findings.find((f) => f.data.code === "incident.start");
+    const planted = new Date(new Date(now).getTime() + parseDuration(expected.incidentStart)!);
+    expect(start, "incident.start").toBeDefined();
+    // the planted start, to the minute (the scenario's sign-in carries seconds of its own)
+    expect(Math.abs(new Date(start!.data.occurredAt).getTime() - planted.getTime())).toBeLessThan(60_000);
+    expect(doc.incident.start).toBe(start!.data.occurredAt);
+    for (const e of expected.expectedFindings) {
+      const n = findings.filter((f) => f.data.code === e.code).length;
+      if (e.count !== undefined) expect(n, e.code).toBe(e.count);
+      else expect(n, e.code).toBeGreaterThanOrEqual(e.min ?? 1);
+    }
+    expect(doc.complete).toBe(true);
+  });
+
+  it("finds nothing above low severity for the benign traveller", async () => {
+    for (const upn of expected.benignUsers) {
+      const { code, doc } = await investigate(upn);
+      expect(code).toBe(0);
+      const loud = (doc.findings as Array<{ data: { code: string; severity: string } }>).filter((f) => !["info", "low"].includes(f.data.severity));
+      expect(loud.map((f) => f.data.code), upn).toEqual([]);
+    }
+  });
+
+  it("a partial result injected by the emulator becomes a gap, and the summary says incomplete", async () => {
+    const { doc } = await investigate("alex@contoso.com", { latencyMs: 0, rules: [{ match: { path: "/query", service: "logs" }, partial: true, times: 100 }] });
+    expect(doc.complete).toBe(false);
+    expect(doc.gaps.length).toBeGreaterThan(0);
+    expect(doc.gaps[0].data).toMatchObject({ query: expect.any(String), reason: expect.any(String) });
+    const human = memoryIo();
+    const clock = new ManualClock(now);
+    const emulator = await startTabletop({ clock, faults: { latencyMs: 0, rules: [{ match: { path: "/query", service: "logs" }, partial: true, times: 100 }] } });
+    running.push(emulator);
+    await main(["investigate", "alex@contoso.com", "--tabletop", "--out", mkdtempSync(join(tmpdir(), "azir-inv-"))], human, { emulator, clock });
+    expect(human.err()).toContain("INCOMPLETE");
+  });
+
+  it("the device-code hunt lists alex", async () => {
+    const clock = new ManualClock(now);
+    const emulator = await startTabletop({ clock });
+    running.push(emulator);
+    const io = memoryIo();
+    expect(await main(["hunt", "device-code", "--tabletop", "--out", mkdtempSync(join(tmpdir(), "azir-hunt-"))], io, { emulator, clock })).toBe(0);
+    expect(io.err()).toMatch(/alex@contoso\.com\s+\d+\s+\d+/);
+  });
+});
