@@ -164,9 +164,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(clock: Clock, options: { permissions?: string[]; faults?: FaultConfig; engine?: KqlEngine; maxRetries?: number } = {}): Promise<Harness> {
+export async function startHarness(
+  clock: Clock,
+  options: { permissions?: string[]; faults?: FaultConfig; engine?: KqlEngine; maxRetries?: number; scenario?: (s: Scenario) => void } = {},
+): Promise<Harness> {
+  const scenario = fixtureScenario(options.permissions);
+  options.scenario?.(scenario);
   const emulator = await startEmulator({
-    scenario: fixtureScenario(options.permissions),
+    scenario,
     clock,
     ...(options.faults ? { faults: options.faults } : {}),
     loadEngine: async () => options.engine ?? tableOnlyEngine,

@@ -52,24 +52,52 @@ describe("Graph adapter against the emulator", () => {
     expect((error as AzirError).message).toContain("GET /users/nobody@fabrikam.example");
   });
 
-  it("lists authentication methods and enforces the default-method rule; the status and Graph code reach the caller", async () => {
+  it("lists authentication methods; the default method is refused while another deletion runs, and goes last", async () => {
     h = await startHarness(new ManualClock());
     const methods = await h.ports.graph.list<{ id: string }>(`/users/${ids.kim}/authentication/methods`);
     expect(methods.map((m) => m.id)).toEqual([ids.password, ids.mobile, ids.authenticator]);
-    const refused = await h.ports.writer
-      .send(write("DELETE", `/users/${ids.kim}/authentication/phoneMethods/${ids.mobile}`, undefined, "UserAuthenticationMethod.ReadWrite.All"))
-      .catch((e: unknown) => e);
+    const del = (path: string) => h!.ports.writer.send(write("DELETE", path, undefined, "UserAuthenticationMethod.ReadWrite.All")).then(
+      () => "ok",
+      (e: unknown) => e,
+    );
+    // Sent together: the default (the mobile phone) is refused, the other goes.
+    const [refused, other] = await Promise.all([del(`/users/${ids.kim}/authentication/phoneMethods/${ids.mobile}`), del(`/users/${ids.kim}/authentication/microsoftAuthenticatorMethods/${ids.authenticator}`)]);
+    expect(other).toBe("ok");
     expect(refused).toBeInstanceOf(AzureServiceError);
     expect((refused as AzureServiceError).status).toBe(400);
     expect((refused as AzureServiceError).serviceCode).toBe("badRequest");
     expect((refused as AzureServiceError).message).toContain("default authentication method");
-    await h.ports.writer.send(write("DELETE", `/users/${ids.kim}/authentication/microsoftAuthenticatorMethods/${ids.authenticator}`, undefined, "UserAuthenticationMethod.ReadWrite.All"));
-    // Now the default is the last deletable method: it may go.
-    await h.ports.writer.send(write("DELETE", `/users/${ids.kim}/authentication/phoneMethods/${ids.mobile}`, undefined, "UserAuthenticationMethod.ReadWrite.All"));
+    // Sent last, on its own: it goes.
+    expect(await del(`/users/${ids.kim}/authentication/phoneMethods/${ids.mobile}`)).toBe("ok");
     const left = await h.ports.graph.list<{ id: string }>(`/users/${ids.kim}/authentication/methods`);
     expect(left.map((m) => m.id)).toEqual([ids.password]);
-    const password = await h.ports.writer.send(write("DELETE", `/users/${ids.kim}/authentication/passwordMethods/${ids.password}`)).catch((e: unknown) => e);
+    expect(h.emulator.state().defaultMethods[ids.kim]).toBeUndefined();
+    const password = await del(`/users/${ids.kim}/authentication/passwordMethods/${ids.password}`);
     expect((password as AzureServiceError).status).toBe(405);
+  });
+
+  it("mobile cannot go while alternateMobile exists; in a $batch the default must depend on the other deletions", async () => {
+    const alternate = "b6332ec1-7057-4abe-9331-3d72feddfe41";
+    h = await startHarness(new ManualClock(), {
+      scenario: (s) => {
+        s.tenant.authenticationMethods[ids.kim]!.push({ "@odata.type": "#microsoft.graph.phoneAuthenticationMethod", id: alternate, phoneType: "alternateMobile" });
+        s.tenant.defaultMethods[ids.kim] = ids.authenticator;
+      },
+    });
+    const url = (coll: string, id: string) => `/users/${ids.kim}/authentication/${coll}/${id}`;
+    const res = await raw(h, "POST", "/v1.0/$batch", {
+      body: {
+        requests: [
+          { id: "m", method: "DELETE", url: url("phoneMethods", ids.mobile) },
+          { id: "d1", method: "DELETE", url: url("microsoftAuthenticatorMethods", ids.authenticator) },
+          { id: "a", method: "DELETE", url: url("phoneMethods", alternate) },
+          { id: "d2", dependsOn: ["a"], method: "DELETE", url: url("microsoftAuthenticatorMethods", ids.authenticator) },
+        ],
+      },
+    });
+    const statuses = (res.json as { responses: Array<{ id: string; status: number; body?: { error?: { message: string } } }> }).responses;
+    expect(statuses.map((r) => `${r.id}:${r.status}`)).toEqual(["m:400", "d1:400", "a:204", "d2:204"]);
+    expect(statuses[0]?.body?.error?.message).toContain("alternate mobile");
   });
 
   it("answers 403 when the operator lacks the permission, and the error names the permission", async () => {

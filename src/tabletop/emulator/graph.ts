@@ -12,6 +12,11 @@ export interface GraphContext {
   tables: ScenarioTables;
   clock: Clock;
   ids: IdSource;
+  /**
+   * True when another deletion of one of this user's authentication methods overlaps this request in time (sent
+   * concurrently). The emulator's model of "the default method can only go last".
+   */
+  concurrentMethodDeletion?: (userId: string) => boolean;
 }
 
 /** Built-in directory roles the emulator knows (template ids from Microsoft's permissions reference). */
@@ -197,8 +202,7 @@ export function handleGraph(ctx: GraphContext, req: ApiRequest, path: string): R
       requireAdminActorFor(userId);
       const index = methods.findIndex((x) => x.id === methodId && x["@odata.type"] === type);
       if (index < 0) throw notFound(collection ?? "method", methodId);
-      const deletable = methods.filter((x) => x["@odata.type"] !== "#microsoft.graph.passwordAuthenticationMethod");
-      if (state.defaultMethods[userId] === methodId && deletable.length > 1) {
+      if (state.defaultMethods[userId] === methodId && ctx.concurrentMethodDeletion?.(userId)) {
         throw new GraphFault(400, "badRequest", "Cannot delete the user's default authentication method. Change the default method first or delete it last.");
       }
       if (methodId === mobilePhoneId && methods.some((x) => x.id === alternateMobilePhoneId)) {

@@ -30,6 +30,8 @@ export interface EmulatorOptions {
 const dummyClientId = "00000000-0000-4000-8000-00000000a21e";
 const dummyClientSecret = "tabletop-client-secret";
 const maxBodyBytes = 10 * 1024 * 1024;
+const deletionSettleMs = 40;
+const authMethodDelete = /^\/users\/([^/]+)\/authentication\/[^/]+\/[^/]+$/;
 const graphBatchSchema = z.object({
   requests: z
     .array(
@@ -64,6 +66,15 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const logs = new LogsService(tables, () => (engine ??= (options.loadEngine ?? defaultEngine)()));
   const cert = await createEmulatorCertificate();
 
+  // Auth-method deletions per user, as intervals on a logical clock: the default method is refused while another
+  // deletion of the same user's methods overlaps its own (see docs/emulator.md, "Default method").
+  let tick = 0;
+  const deletions = new Map<string, Array<{ start: number; end?: number }>>();
+  const overlaps = (userId: string, mine: { start: number }): boolean =>
+    (deletions.get(userId) ?? []).some((d) => d !== mine && (d.end === undefined || d.end > mine.start));
+  const userIdOf = (key: string): string | undefined =>
+    state.users.find((u) => u.id.toLowerCase() === key.toLowerCase() || u.userPrincipalName.toLowerCase() === key.toLowerCase())?.id;
+
   const record = (entry: Omit<RequestLogEntry, "seq" | "time">): void => {
     log.push({ seq: ++seq, time: clock.now().toISOString(), ...entry });
   };
@@ -95,9 +106,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     return reply;
   };
 
-  const graphOnce = (req: ApiRequest, path: string): Reply => {
+  const graphOnce = (req: ApiRequest, path: string, concurrentMethodDeletion?: (userId: string) => boolean): Reply => {
     try {
-      return handleGraph({ state, tables, clock, ids }, req, path);
+      return handleGraph({ state, tables, clock, ids, ...(concurrentMethodDeletion ? { concurrentMethodDeletion } : {}) }, req, path);
     } catch (error) {
       if (error instanceof GraphFault) return { ...graphError(error.status, error.code, error.message, clock.now(), randomUUID()), ...(error.headers ? { headers: error.headers } : {}) };
       throw error;
@@ -141,9 +152,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         reply = graphError(400, "BadRequest", "Content-Type header is required when a body is present.", clock.now(), randomUUID());
       } else {
         const rule = takeFault("graph", r.method, `/v1.0${innerPath}`, (x) => x.status !== undefined);
+        const deps = new Set((r.dependsOn ?? []).map((d) => d.toLowerCase()));
+        const inBatch = (userId: string): boolean =>
+          requests.some((o) => {
+            if (o === r || deps.has(o.id.toLowerCase()) || o.method.toUpperCase() !== "DELETE") return false;
+            // A deletion that already failed is not running alongside this one.
+            if ((results.get(o.id.toLowerCase())?.status ?? 0) >= 400) return false;
+            const m = authMethodDelete.exec(new URL(o.url.startsWith("/") ? o.url : `/${o.url}`, "https://batch.invalid").pathname);
+            return m !== null && userIdOf(decodeURIComponent(m[1]!)) === userId;
+          });
         reply = rule
           ? faultReply("graph", rule)
-          : graphOnce({ method: r.method.toUpperCase(), path: `/v1.0${innerPath}`, query: url.searchParams, headers: {}, body: r.body, origin: req.origin }, innerPath);
+          : graphOnce({ method: r.method.toUpperCase(), path: `/v1.0${innerPath}`, query: url.searchParams, headers: {}, body: r.body, origin: req.origin }, innerPath, inBatch);
       }
       record({ method: r.method.toUpperCase(), path: `/v1.0${innerPath}`, service: "graph", status: reply.status, batchId });
       results.set(key, { id: r.id, status: reply.status, headers: { "Content-Type": "application/json", ...(reply.headers ?? {}) }, ...(reply.body !== undefined ? { body: reply.body } : {}) });
@@ -334,7 +354,23 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
           const reply = graphBatch(req, batchId);
           return finish(reply);
         }
-        return finish(graphOnce(req, path.slice("/v1.0".length) || "/"));
+        const graphPath = path.slice("/v1.0".length) || "/";
+        const del = method === "DELETE" ? authMethodDelete.exec(graphPath) : null;
+        const userId = del ? userIdOf(del[1]!) : undefined;
+        if (userId) {
+          const mine: { start: number; end?: number } = { start: ++tick };
+          const list = deletions.get(userId) ?? [];
+          list.push(mine);
+          deletions.set(userId, list);
+          // Let requests sent at the same moment arrive, so that they overlap as they do at the client.
+          await delay(deletionSettleMs);
+          const reply = graphOnce(req, graphPath, (id) => overlaps(id, mine));
+          mine.end = ++tick;
+          // Keep only what can still overlap a later request.
+          deletions.set(userId, list.filter((d) => d.end === undefined || list.some((o) => o.end === undefined && o.start < d.end!)));
+          return finish(reply);
+        }
+        return finish(graphOnce(req, graphPath));
       }
       if (service === "logs") {
         const partialRule = takeFault("logs", method, path, (r) => r.partial === true);
