@@ -322,12 +322,12 @@ function arithmetic(kind: string, lt: ScalarType, rt: ScalarType, type: ScalarTy
       case "DivideExpression":
         return real
           ? (a, b) => (a as number) / (b as number)
-          : (a, b) => ((b as number) === 0 ? unsupported("integer division by zero") : checkInt(Math.trunc((a as number) / (b as number)), type));
+          : (a, b) => ((b as number) === 0 ? null : checkInt(Math.trunc((a as number) / (b as number)), type));
       case "ModuloExpression":
         return real
           ? () => unsupported("% on real numbers")
           : (a, b) => {
-              if ((b as number) === 0) return unsupported("integer modulo by zero");
+              if ((b as number) === 0) return null;
               // Kusto's % is never negative: the remainder modulo |b|.
               const m = Math.abs(b as number);
               return checkInt((((a as number) % m) + m) % m, type);

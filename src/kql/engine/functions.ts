@@ -3,6 +3,7 @@
  * otherwise, failed conversions give null, string results are never null.
  */
 import { unsupported } from "./errors.js";
+import { extraFunctions } from "./functions-extra.js";
 import type { ScalarType } from "./types.js";
 import {
   TICKS_PER_DAY,
@@ -13,6 +14,7 @@ import {
   formatReal,
   formatTimespan,
   isSafeLong,
+  MAX_DATETIME,
   MIN_DATETIME,
   parseDateTime,
   parseTimespan,
@@ -422,7 +424,17 @@ export const scalarFunctions = new Map<string, ScalarImpl>([
   ["getmonth", (args) => (args[0] === null ? null : dateParts(args[0] as bigint).mo)],
   ["dayofmonth", (args) => (args[0] === null ? null : dateParts(args[0] as bigint).d)],
   ["hourofday", (args) => (args[0] === null ? null : dateParts(args[0] as bigint).h)],
-  ["dayofweek", (args) => (args[0] === null ? null : BigInt(dateParts(args[0] as bigint).dow) * TICKS_PER_DAY)],
+  [
+    "dayofweek",
+    (args) => {
+      if (args[0] === null) return null;
+      const t = args[0] as bigint;
+      const dow = BigInt(dateParts(t).dow);
+      // Kusto computes this through the end of the week, which overflows in the last days of 9999: null.
+      const weekEnd = t - floorMod(t, TICKS_PER_DAY) + (7n - dow) * TICKS_PER_DAY;
+      return weekEnd > MAX_DATETIME + 1n ? null : dow * TICKS_PER_DAY;
+    },
+  ],
   [
     "substring",
     (args) => {
@@ -453,6 +465,9 @@ export const scalarFunctions = new Map<string, ScalarImpl>([
     },
   ],
 ]);
+
+// functions-extra.ts imports helpers from here but uses them only inside function bodies, so the cycle is safe.
+for (const [name, impl] of extraFunctions) scalarFunctions.set(name, impl);
 
 function binValue(v: unknown, size: unknown, vt: ScalarType, st: ScalarType): unknown {
   if (v === null || size === null) return null;
@@ -490,6 +505,30 @@ export function parseJsonText(s: string): unknown {
 
 const regexCache = new Map<string, RegExp>();
 
+const wordClass = "\\p{L}\\p{Mn}\\p{Nd}\\p{Pc}";
+
+/** Rewrites \d and \w as Unicode property classes (for the `u` flag); \D, \W, \b and \B are refused. */
+function unicodeClasses(pattern: string): string {
+  let out = "";
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    if (ch === "\\") {
+      const next = pattern[i + 1] ?? "";
+      i++;
+      if (next === "d") out += "\\p{Nd}";
+      else if (next === "w") out += inClass ? wordClass : `[${wordClass}]`;
+      else if ("DWbB".includes(next)) return unsupported("this regular expression syntax");
+      else out += `\\${next}`;
+      continue;
+    }
+    if (ch === "[" && !inClass) inClass = true;
+    else if (ch === "]" && inClass) inClass = false;
+    out += ch;
+  }
+  return out;
+}
+
 /** RE2 patterns as JS regular expressions; constructs whose meaning differs are refused. */
 export function toRegExp(pattern: string, flags: string): RegExp {
   const key = `${flags}/${pattern}`;
@@ -504,6 +543,11 @@ export function toRegExp(pattern: string, flags: string): RegExp {
       p = p.slice(inline[0].length);
     }
     if (/\(\?[^:]/.test(p) || /\\[pPQEzAC]/.test(p) || /\[\[:/.test(p)) unsupported("this regular expression syntax");
+    // Kusto's \d and \w match Unicode digits and letters (.NET semantics), unlike JavaScript's ASCII classes.
+    if (/\\[dDwWbB]/.test(p)) {
+      p = unicodeClasses(p);
+      f += "u";
+    }
     try {
       re = new RegExp(p, [...new Set(f)].join(""));
     } catch {
