@@ -3,7 +3,9 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { compile, run } from "../../src/kql/engine/index.js";
 import type { PlanCacheFile } from "../../src/kql/engine/plan-cache.js";
+import { compileUncached } from "../../src/kql/engine/index.js";
 import { planKeyForFile, splitDeclaration } from "../../src/kql/engine/plan-files.js";
+import { tableSchemas } from "../../src/kql/tables.js";
 
 const kqlDir = fileURLToPath(new URL("../../kql/", import.meta.url));
 
@@ -46,5 +48,19 @@ describe("kql/plans.json", () => {
     // The analyser installs the global `Kusto`; a cache hit must not have loaded it (unless an earlier test did).
     if (!modules) expect(Object.keys(globalThis).includes("Kusto")).toBe(false);
     if (result.ok) expect(() => run(result.plan, {}, { now: new Date("2026-11-25T08:00:00Z") })).toThrow(/has no data/);
+  });
+
+  it("holds the plans the current engine produces (regenerate after changing the engine)", { timeout: 60_000 }, async () => {
+    const files = (await readdir(kqlDir)).filter((f) => f.endsWith(".kql")).sort();
+    const cache = JSON.parse(await readFile(`${kqlDir}plans.json`, "utf8")) as PlanCacheFile;
+    const outdated: string[] = [];
+    for (const f of files) {
+      const entry = cache.files[`kql/${f}`];
+      if (entry?.status !== "compiled") continue;
+      const { params, rest } = splitDeclaration(await readFile(`${kqlDir}${f}`, "utf8"));
+      const fresh = await compileUncached(rest, tableSchemas, params);
+      if (!fresh.ok || JSON.stringify(fresh.plan) !== JSON.stringify(cache.plans[entry.key])) outdated.push(f);
+    }
+    expect(outdated, `kql/plans.json holds outdated plans for ${outdated.join(", ")}: run \`npm run kql:plans\` and commit kql/plans.json`).toEqual([]);
   });
 });
