@@ -20,7 +20,25 @@ function vmIdsIn(v: unknown, out: string[], depth = 0): void {
   else if (typeof p === "object" && p !== null) for (const x of Object.values(p)) vmIdsIn(x, out, depth + 1);
 }
 
+/**
+ * When the investigation names a user (`with.upn`) and the attacker's IPs (`with.attackerIps`), an alert is
+ * linked to the incident when its text (entities, description, compromised entity) names either. Unlinked
+ * alerts stay on the timeline as context at info severity and do not ask for VM forensics.
+ */
+function linkTerms(input: AnalyzerInput): string[] | undefined {
+  const upn = typeof input.with.upn === "string" ? input.with.upn : undefined;
+  const ips = Array.isArray(input.with.attackerIps) ? input.with.attackerIps.filter((x): x is string => typeof x === "string" && x !== "") : undefined;
+  if (upn === undefined && ips === undefined) return undefined;
+  return [...(upn ? [upn.toLowerCase()] : []), ...(ips ?? [])];
+}
+
+function mentions(row: Row, terms: string[]): boolean {
+  const haystack = ["Entities", "Description", "CompromisedEntity", "ExtendedProperties"].map((k) => text(row, k)).join("\n").toLowerCase();
+  return terms.some((t) => new RegExp(`(^|[^0-9A-Za-z.@_-])${t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}($|[^0-9A-Za-z.@_-])`, "i").test(haystack));
+}
+
 export function analyzeAlerts(input: AnalyzerInput): AnalysisResult {
+  const terms = linkTerms(input);
   // Latest row per alert (the query already does this; an export may not).
   const latest = new Map<string, { row: Row; t: number }>();
   input.rows.forEach((row, i) => {
@@ -38,19 +56,23 @@ export function analyzeAlerts(input: AnalyzerInput): AnalysisResult {
     vmIdsIn(row["Entities"], ids);
     const name = text(row, "DisplayName") || text(row, "AlertName");
     const entity = text(row, "CompromisedEntity");
+    const linked = terms === undefined || mentions(row, terms);
     findings.push({
       code: "defender.alert",
-      severity: severityOf[text(row, "AlertSeverity").toLowerCase()] ?? "medium",
+      severity: linked ? (severityOf[text(row, "AlertSeverity").toLowerCase()] ?? "medium") : "info",
       occurredAt: at,
-      summary: `Defender for Cloud: ${name || "alert"} (${text(row, "AlertSeverity") || "unknown severity"}) on ${entity || text(row, "ResourceId") || "an unknown resource"}, tactics ${text(row, "Tactics") || "unknown"}, status ${text(row, "Status") || "unknown"}`,
+      summary: `Defender for Cloud: ${name || "alert"} (${text(row, "AlertSeverity") || "unknown severity"}) on ${entity || text(row, "ResourceId") || "an unknown resource"}, tactics ${text(row, "Tactics") || "unknown"}, status ${text(row, "Status") || "unknown"}${linked ? "" : " (not linked to this user or the attacker's IPs)"}`,
       evidence: [{ StartTime: at, ...pick(row, ["SystemAlertId", "AlertName", "DisplayName", "AlertSeverity", "Status", "Tactics", "ResourceId", "CompromisedEntity", "AlertLink"]) }],
       subject: entity || text(row, "ResourceId") || undefined,
-      data: { systemAlertId: text(row, "SystemAlertId"), tactics: text(row, "Tactics").split(",").map((t) => t.trim()).filter(Boolean), vmResourceIds: [...new Set(ids)] },
+      data: { systemAlertId: text(row, "SystemAlertId"), tactics: text(row, "Tactics").split(",").map((t) => t.trim()).filter(Boolean), vmResourceIds: [...new Set(ids)], linked },
     });
   }
   findings.sort((a, b) => ms(a.occurredAt) - ms(b.occurredAt));
   // ARM ids are case-insensitive: keep the first spelling met, in the order the alerts started.
-  for (const f of findings) for (const id of f.data?.["vmResourceIds"] as string[]) if (!vmIds.has(id.toLowerCase())) vmIds.set(id.toLowerCase(), id);
+  for (const f of findings) {
+    if (f.data?.["linked"] === false) continue;
+    for (const id of f.data?.["vmResourceIds"] as string[]) if (!vmIds.has(id.toLowerCase())) vmIds.set(id.toLowerCase(), id);
+  }
   return { findings, outputs: { vmResourceIds: [...vmIds.values()], alertCount: latest.size } };
 }
 

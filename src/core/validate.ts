@@ -5,7 +5,7 @@
 
 // A user principal name: local part of letters, digits and . _ - + ' (no quotes other than the apostrophe that
 // real tenants allow, which the KQL renderer escapes), then @ and a DNS domain. No spaces, no slashes, no control characters.
-const upnPattern = /^[A-Za-z0-9._+\-#]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const upnPattern = /^[A-Za-z0-9._+\-#']{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 const guidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 // /subscriptions/{guid}/resourceGroups/{rg}/providers/{Namespace}/{type}/{name}[/{type}/{name}...]
 const resourceIdPattern =

@@ -77,7 +77,7 @@ describe("the Contoso scenario", () => {
     byStep["risk"] = await analyze("risk", "risk-detections.kql", common);
     byStep["audit"] = await analyze("audit", "audit-for-user.kql", { ...common, incidentStart });
     byStep["office"] = await analyze("office", "office-for-user.kql", { ...common, incidentStart });
-    byStep["alerts"] = await analyze("alerts", "defender-alerts.kql", common);
+    byStep["alerts"] = await analyze("alerts", "defender-alerts.kql", { ...common, attackerIps: byStep["signins"].outputs["attackerIps"] });
   }, 120_000);
 
   it("finds alex's incident start and attacker IPs", () => {

@@ -15,7 +15,6 @@ import { memoryIo } from "../cli/io.js";
 interface Expected {
   incidentStart: string;
   expectedFindings: Array<{ code: string; count?: number; min?: number }>;
-  benignUsers: string[];
 }
 const expected = JSON.parse(readFileSync("scenarios/contoso/expected.json", "utf8")) as Expected;
 const now = "2026-11-25T12:00:00.000Z";
@@ -57,7 +56,7 @@ describe("azir investigate on the built-in scenario", () => {
   });
 
   it("finds nothing above low severity for the benign traveller", async () => {
-    for (const upn of expected.benignUsers) {
+    for (const upn of ["sam@contoso.com"]) {
       const { code, doc } = await investigate(upn);
       expect(code).toBe(0);
       const loud = (doc.findings as Array<{ data: { code: string; severity: string } }>).filter((f) => !["info", "low"].includes(f.data.severity));
