@@ -1,3 +1,4 @@
+import { fetch } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { AzureServiceError } from "../../src/azure/errors.js";
 import { ManualClock } from "../../src/core/clock.js";
@@ -57,6 +58,9 @@ describe("ARM adapter against the emulator", () => {
     const access = (await h.ports.writer.send({ ...putSnapshot, method: "POST", path: `${snapshotId}/beginGetAccess?api-version=2025-01-02`, body: { access: "Read", durationInSeconds: 3600 } })) as { accessSAS: string };
     expect(access.accessSAS.startsWith(`${h.emulator.endpoints.arm}/`)).toBe(true);
     expect(JSON.stringify(h.emulator.requests())).not.toContain("sig=");
+    const blob = await fetch(access.accessSAS, { dispatcher: h.agent });
+    expect(blob.status).toBe(200);
+    expect((await blob.arrayBuffer()).byteLength).toBeGreaterThan(1000);
     const snap = await h.ports.arm.getResource<{ properties: { diskState: string } }>(snapshotId);
     expect(snap.properties.diskState).toBe("ActiveSAS");
     await h.ports.writer.send({ ...putSnapshot, method: "POST", path: `${snapshotId}/endGetAccess?api-version=2025-01-02`, body: undefined });

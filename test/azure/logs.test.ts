@@ -11,6 +11,22 @@ afterEach(async () => {
 });
 
 describe("Log Analytics adapter against the emulator", () => {
+  it("LogsQueryClient.queryBatch gets its answers in request order", async () => {
+    h = await startHarness(new ManualClock());
+    const { LogsQueryClient } = await import("@azure/monitor-query-logs");
+    const client = new LogsQueryClient(
+      { getToken: async () => ({ token: "t", expiresOnTimestamp: Date.parse("2100-01-01T00:00:00Z") }) },
+      { endpoint: h.emulator.endpoints.logs, credentials: { scopes: ["https://api.loganalytics.io/.default"] }, tlsOptions: { ca: h.emulator.caPem } },
+    );
+    const results = await client.queryBatch([
+      { workspaceId: ids.workspace, query: "SecurityAlert", timespan: { duration: "P30D" } },
+      { workspaceId: ids.workspace, query: "SigninLogs", timespan: { duration: "P30D" } },
+    ]);
+    const names = results.map((r) => ("tables" in r ? r.tables[0]?.columnDescriptors.map((c) => c.name).join(",") : "failed"));
+    expect(names[0]).toContain("AlertName");
+    expect(names[1]).toContain("IPAddress");
+  });
+
   it("decodes datetime cells to ISO strings and dynamic cells to values", async () => {
     h = await startHarness(new ManualClock());
     const result = await h.ports.logs.query({ workspaceId: ids.workspace, query: "SigninLogs" });
