@@ -1025,7 +1025,7 @@ function alert(o) {
   const resourceId = o.resourceId.toLowerCase();
   const host = resourceId.slice(resourceId.lastIndexOf("/") + 1);
   const entities = [
-    { $id: "2", HostName: host, AzureID: o.resourceId, OMSAgentID: o.agentId, OSFamily: "Linux", Type: "host" },
+    { $id: "2", HostName: host, AzureID: o.resourceId, OSFamily: "Linux", Type: "host" },
     ...o.entities.map((e, i) => ({ $id: String(i + 3), ...e })),
   ];
   const row = {
@@ -1050,7 +1050,7 @@ function alert(o) {
     ExtendedProperties: JSON.stringify({ "Alert Type": o.alertType, "resourceType": "Virtual Machine", ...o.extended }),
     RemediationSteps: JSON.stringify(o.remediation),
     ResourceId: resourceId,
-    SourceComputerId: o.agentId,
+    SourceComputerId: o.computerId,
     StartTime: rel(o.at),
     EndTime: rel(o.endAt ?? o.at),
     ProcessingEndTime: rel((o.updatedAt ?? o.at) - 1 * M),
@@ -1067,7 +1067,7 @@ function alert(o) {
 function securityAlerts() {
   const vm = `/subscriptions/${subscriptionId}/resourceGroups/rg-web/providers/Microsoft.Compute/virtualMachines/vm-web-01`;
   const buildVm = `/subscriptions/${subscriptionId}/resourceGroups/rg-build/providers/Microsoft.Compute/virtualMachines/vm-build-01`;
-  const agent = "6b4d2f0e-8c6a-4e4c-b2a0-8e6c4a2f0d19";
+  const computer = "6b4d2f0e-8c6a-4e4c-b2a0-8e6c4a2f0d19";
   const execution = {
     at: T0 - 1 * D - 10 * H,
     name: "Suspicious process executed",
@@ -1077,7 +1077,7 @@ function securityAlerts() {
     systemAlertId: "8f3e1a5c-7b9d-4c2e-a6f8-1d3b5e7a9c20",
     resourceId: vm,
     resourceGroup: "rg-web",
-    agentId: agent,
+    computerId: computer,
     tactics: "Execution",
     techniques: ["T1059"],
     alertType: "VM_SuspiciousProcessExecution",
@@ -1101,7 +1101,7 @@ function securityAlerts() {
     systemAlertId: "2c4e6a8b-0d2f-4b4d-9f6a-8c0e2a4c6e31",
     resourceId: vm,
     resourceGroup: "rg-web",
-    agentId: agent,
+    computerId: computer,
     tactics: "Persistence, CredentialAccess",
     techniques: ["T1098.004", "T1003.008"],
     alertType: "VM_SshKeyAddition",
@@ -1113,17 +1113,17 @@ function securityAlerts() {
     extended: { "File Path": "/home/azureuser/.ssh/authorized_keys", "User Name": "azureuser" },
     remediation: ["Remove keys you did not add from authorized_keys after the disks have been snapshotted.", "Rotate every credential stored on the machine."],
   });
-  // Unrelated and informational: a scan from the build agent, with Discovery only.
+  // Unrelated and informational: a scan from the build server, with Discovery only.
   alert({
     at: 6 * D + 3 * H,
     name: "Network scanning activity detected",
     severity: "Informational",
-    description: "vm-build-01 connected to many hosts on the same port within a short time. This is often a network scan; build agents running dependency checks can do the same.",
+    description: "vm-build-01 connected to many hosts on the same port within a short time. This is often a network scan; build servers running dependency checks can do the same.",
     vendorId: "2517171840129990000_4e6a8c0d-2f4b-4d6f-8b0c-0e2c4a6e8f42",
     systemAlertId: "4e6a8c0d-2f4b-4d6f-8b0c-0e2c4a6e8f42",
     resourceId: buildVm,
     resourceGroup: "rg-build",
-    agentId: "9d7b5f3e-1c9a-4b7d-a5e3-1f9d7b5c3a61",
+    computerId: "9d7b5f3e-1c9a-4b7d-a5e3-1f9d7b5c3a61",
     tactics: "Discovery",
     techniques: ["T1046"],
     alertType: "VM_NetworkScanning",
