@@ -54,4 +54,25 @@ describe("faults and refusals across the adapters", () => {
     expect(cause.request).toBeUndefined();
     expect(JSON.stringify({ ...cause, message: (cause as unknown as Error).message })).not.toContain("tabletop-token");
   });
+
+  it("a 429 that outlasts the retries is `throttled` for Graph and Log Analytics", async () => {
+    h = await startHarness(new ManualClock(), {
+      maxRetries: 1,
+      faults: { rules: [{ match: { path: "/users/" }, status: 429, retryAfter: 0, times: 5 }, { match: { path: "/query$" }, status: 429, retryAfter: 0, times: 5 }] },
+    });
+    const graph = await h.ports.graph.get(`/users/${ids.kim}`).catch((e: unknown) => e);
+    expect((graph as AzureServiceError).code).toBe("throttled");
+    const la = await h.ports.logs.query({ workspaceId: ids.workspace, query: "SigninLogs" }).catch((e: unknown) => e);
+    expect((la as AzureServiceError).code).toBe("throttled");
+    expect((la as AzureServiceError).message).toContain("Log Analytics answered 429");
+  });
+
+  it("Graph: a dropped connection is not retried by graph-client and says it could not reach Graph", async () => {
+    h = await startHarness(new ManualClock(), { faults: { rules: [{ match: { path: "/users/", service: "graph" }, drop: true }] } });
+    const error = await h.ports.graph.get(`/users/${ids.kim}`).catch((e: unknown) => e);
+    expect((error as AzureServiceError).code).toBe("service");
+    expect((error as AzureServiceError).message).toContain(`Could not reach Graph for GET /users/${ids.kim}`);
+    // the next call goes through
+    expect(await h.ports.graph.get<{ id: string }>(`/users/${ids.kim}`)).toMatchObject({ id: ids.kim });
+  });
 });
