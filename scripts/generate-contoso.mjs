@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 // Writes the built-in Contoso tabletop scenario (scenarios/contoso/). Deterministic: a seeded PRNG, and every time
 // written relative to the start of the run ("-3d6h"), so the same files come out on every run and the story keeps
-// its shape whenever it is replayed. The output is committed; rerun with `node scripts/generate-contoso.mjs` after
-// changing the story, and update docs/scenarios.md and expected.json with it.
+// its shape whenever it is replayed. The output is committed (a test checks that it matches this script); rerun
+// `node scripts/generate-contoso.mjs` after changing the story, and update docs/scenarios.md with it.
+// `--out <dir>` writes elsewhere.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const outDir = join(root, "scenarios", "contoso");
+const outFlag = process.argv.indexOf("--out");
+const outDir = outFlag > 0 && process.argv[outFlag + 1] ? resolve(process.argv[outFlag + 1]) : join(root, "scenarios", "contoso");
 
 // ---------------------------------------------------------------------------------------------------------------
 // deterministic randomness and relative times

@@ -1,4 +1,6 @@
-import { readFileSync, statSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseDuration } from "../../src/core/duration.js";
@@ -116,6 +118,18 @@ describe("built-in Contoso scenario", () => {
     for (const name of Object.keys(scenario.tables)) expect(statSync(join(dir, `${name}.json`)).size).toBeLessThan(3 * 1024 * 1024);
     expect(scenario.tenant.domain).toBe("contoso.com");
     expect(scenario.tenant.users.map((u) => u.userPrincipalName)).toEqual(expect.arrayContaining(["alex@contoso.com", "sam@contoso.com", "breakglass@contoso.com", "it-admin@contoso.com"]));
+  });
+
+  it("is exactly what scripts/generate-contoso.mjs writes (deterministic, and the committed files are current)", () => {
+    const out = mkdtempSync(join(tmpdir(), "azir-contoso-"));
+    try {
+      execFileSync(process.execPath, ["scripts/generate-contoso.mjs", "--out", out], { stdio: "ignore" });
+      const files = readdirSync(out).sort();
+      expect(files).toEqual(readdirSync(dir).sort());
+      for (const f of files) expect(readFileSync(join(out, f), "utf8") === readFileSync(join(dir, f), "utf8"), f).toBe(true);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it("pins relative times against the given now, in tables and in tenant.json", async () => {
