@@ -14,7 +14,7 @@ import { fromWireRows, runQuery, toWireTable } from "../../src/kql/engine/index.
 import type { KqlTable } from "../../src/kql/engine/index.js";
 import { renderQuery } from "../../src/kql/render.js";
 import { tableSchemas } from "../../src/kql/tables.js";
-import { builtInScenarioDir, loadScenario, resolveScenarioDir } from "../../src/tabletop/scenario/load.js";
+import { builtInScenarioDir, builtInScenarioNames, loadScenario, resolveScenarioDir } from "../../src/tabletop/scenario/load.js";
 import type { Scenario, ScenarioTable } from "../../src/tabletop/scenario/schema.js";
 
 // The built-in Contoso scenario: it loads, its times are pinned at "now", its cells have the declared types, and the
@@ -307,6 +307,16 @@ describe("built-in Contoso scenario", () => {
   it("the tenant-wide device-code hunt ranks the victim first", async () => {
     const rows = await query("devicecode-hunt.kql", { lookback: "30d" });
     expect(rows.map((r) => ({ upn: r["UserPrincipalName"], signIns: r["SignIns"], distinctIps: r["DistinctIPs"] }))).toEqual(expected.deviceCodeHunt);
+  });
+});
+
+describe("finding scenarios", () => {
+  it("lists the built-in scenarios and resolves names, paths and the default", () => {
+    expect(builtInScenarioNames()).toEqual(["contoso", "minimal"]);
+    expect(resolveScenarioDir(undefined)).toBe(builtInScenarioDir());
+    expect(resolveScenarioDir("contoso")).toBe(builtInScenarioDir());
+    expect(resolveScenarioDir("minimal")).toBe(join(builtInScenarioDir(), "..", "minimal"));
+    expect(resolveScenarioDir("./my-scenario")).toBe(join(process.cwd(), "my-scenario"));
   });
 });
 
