@@ -96,6 +96,30 @@ describe("tabular operators", () => {
     expect(bags.rows).toEqual([[{ a: 1 }], [{ b: 2 }]]);
   });
 
+  it("lookup adds the right side's non-key columns", async () => {
+    const r = await query('datatable(k:long, v:long)[1, 10, 2, 20] | lookup (datatable(k:long, name:string)[1, "one"]) on k | order by k asc');
+    expect(r.columns.map((c) => c.name)).toEqual(["k", "v", "name"]);
+    expect(r.rows).toEqual([
+      [1, 10, "one"],
+      [2, 20, ""],
+    ]);
+  });
+
+  it("window functions over serialized rows: row_number, prev, next, row_cumsum", async () => {
+    const r = await query(
+      'datatable(g:string, x:long)["a", 1, "a", 2, "b", 5] | order by g asc, x asc | extend rn = row_number(), p = prev(x), n = next(x), c = row_cumsum(x), rg = row_number(1, g != prev(g))',
+    );
+    expect(r.rows.map((x) => x.slice(2))).toEqual([
+      [1, null, 2, 1, 1],
+      [2, 1, 5, 3, 2],
+      [3, 2, null, 8, 1],
+    ]);
+    expect((await query("datatable(x:long)[3, 4] | serialize s = prev(x, 1, 0)")).rows).toEqual([
+      [3, 0],
+      [4, 3],
+    ]);
+  });
+
   it("refuses what it does not evaluate, with the exact message", async () => {
     const attempt = compile("print x = 1 | make-series count() on x step 1", {});
     await expect(attempt).rejects.toBeInstanceOf(UnsupportedKqlError);

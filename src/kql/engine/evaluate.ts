@@ -4,7 +4,7 @@
  */
 import { AzirError } from "../../core/errors.js";
 import { unsupported } from "./errors.js";
-import { type CallContext, fromDynamicValue, hasTerm, scalarFunctions, toDynamicValue, toRegExp, scalarToString } from "./functions.js";
+import { type CallContext, windowFunctions, fromDynamicValue, hasTerm, scalarFunctions, toDynamicValue, toRegExp, scalarToString } from "./functions.js";
 import type { Aggregate, Expr, KqlPlan, KqlResult, KqlTable, ScalarType, SortKey, Tabular } from "./types.js";
 import { MAX_DATETIME, MIN_DATETIME, TICKS_PER_MS, isSafeLong } from "./values.js";
 
@@ -17,6 +17,8 @@ interface Compiled {
 }
 
 interface RunContext extends CallContext {
+  /** The rows of the project being evaluated and the current index, for window functions. */
+  window: { rows: Row[]; index: number };
   params: Record<string, unknown>;
   tables: Record<string, KqlTable>;
   lets: Map<string, Row[]>;
@@ -103,6 +105,7 @@ function compileRaw(e: Expr, ctx: RunContext): Compiled {
       };
     }
     case "call": {
+      if (windowFunctions.has(e.name)) return compileWindow(e, ctx);
       const impl = scalarFunctions.get(e.name);
       if (!impl) return unsupported(`${e.name}()`);
       const args = e.args.map((a) => compile(a, ctx));
@@ -117,6 +120,63 @@ function compileRaw(e: Expr, ctx: RunContext): Compiled {
       }
       return { fn: (row) => impl(fns.map((f) => f(row)), types, type, ctx), constant };
     }
+  }
+}
+
+function compileWindow(e: Extract<Expr, { op: "call" }>, ctx: RunContext): Compiled {
+  const args = e.args.map((a) => compile(a, ctx));
+  const w = ctx.window;
+  const empty = e.type === "string" ? "" : null;
+  switch (e.name) {
+    case "row_number": {
+      const start = args[0] ? args[0].fn([]) : 1;
+      if (args[0] && !args[0].constant) return unsupported("row_number() with a computed start");
+      const restart = args[1]?.fn;
+      let n = 0;
+      let last = -2;
+      return {
+        fn: (row) => {
+          if (w.index !== last + 1 || w.index === 0 || (restart && restart(row) === true)) n = start as number;
+          else n++;
+          last = w.index;
+          return n;
+        },
+        constant: false,
+      };
+    }
+    case "prev":
+    case "next": {
+      const value = args[0]!.fn;
+      const offset = args[1] ? args[1].fn([]) : 1;
+      if (args[1] && !args[1].constant) return unsupported(`${e.name}() with a computed offset`);
+      const fallback = args[2] ? args[2].fn : () => empty;
+      const step = (e.name === "prev" ? -1 : 1) * (offset as number);
+      return {
+        fn: (row) => {
+          const other = w.rows[w.index + step];
+          return other === undefined ? fallback(row) : value(other);
+        },
+        constant: false,
+      };
+    }
+    case "row_cumsum": {
+      const value = args[0]!.fn;
+      const restart = args[1]?.fn;
+      let sum = 0;
+      let last = -2;
+      return {
+        fn: (row) => {
+          if (w.index !== last + 1 || w.index === 0 || (restart && restart(row) === true)) sum = 0;
+          last = w.index;
+          const v = value(row);
+          if (v !== null) sum += v as number;
+          return e.type === "real" ? sum : checkInt(sum, e.type);
+        },
+        constant: false,
+      };
+    }
+    default:
+      return unsupported(`${e.name}()`);
   }
 }
 
@@ -757,8 +817,10 @@ function join(t: Extract<Tabular, { op: "join" }>, ctx: RunContext): Row[] {
     const k = keyFor(row, rightKeys);
     if (k === undefined) continue;
     const list = index.get(k);
-    if (list) list.push(row);
-    else index.set(k, [row]);
+    if (list) {
+      if (t.unique) unsupported("lookup when the right side repeats a key");
+      list.push(row);
+    } else index.set(k, [row]);
   }
   const out: Row[] = [];
   const rightWidth = t.right.columns.length;
@@ -914,8 +976,11 @@ function evaluate(t: Tabular, ctx: RunContext): Row[] {
       const fns = t.exprs.map((e) => compile(e, ctx).fn);
       const n = fns.length;
       const out: Row[] = new Array(rows.length);
+      const w = ctx.window;
+      w.rows = rows;
       for (let i = 0; i < rows.length; i++) {
         const r = rows[i]!;
+        w.index = i;
         const o: Row = new Array(n);
         for (let j = 0; j < n; j++) o[j] = fns[j]!(r);
         out[i] = o;
@@ -969,7 +1034,7 @@ function evaluate(t: Tabular, ctx: RunContext): Row[] {
 
 /** Runs a plan over the given tables, with query parameters already decoded to cells. */
 export function runPlan(plan: KqlPlan, tables: Record<string, KqlTable>, params: Record<string, unknown>, now: Date): KqlResult {
-  const ctx: RunContext = { nowTicks: BigInt(now.getTime()) * TICKS_PER_MS, params, tables, lets: new Map() };
+  const ctx: RunContext = { nowTicks: BigInt(now.getTime()) * TICKS_PER_MS, window: { rows: [], index: 0 }, params, tables, lets: new Map() };
   for (const l of plan.lets) ctx.lets.set(l.name, evaluate(l.plan, ctx));
   const rows = evaluate(plan.query, ctx);
   return { columns: plan.query.columns.map((c) => ({ name: c.name, type: c.type })), rows: rows === ctx.tables[(plan.query as { name?: string }).name ?? ""]?.rows ? rows.slice() : rows };

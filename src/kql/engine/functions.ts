@@ -28,6 +28,9 @@ export interface CallContext {
 
 export type ScalarImpl = (args: unknown[], argTypes: ScalarType[], type: ScalarType, ctx: CallContext) => unknown;
 
+/** Functions of a serialized row set: evaluated by the project loop with the previous and next rows at hand. */
+export const windowFunctions = new Set(["row_number", "prev", "next", "row_cumsum"]);
+
 export const aggregateFunctions = new Set([
   "count",
   "countif",

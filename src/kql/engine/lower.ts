@@ -5,7 +5,7 @@
  */
 import type { SyntaxColumn, SyntaxNode } from "./kusto-language.js";
 import { unsupported } from "./errors.js";
-import { aggregateFunctions, scalarFunctions } from "./functions.js";
+import { aggregateFunctions, scalarFunctions, windowFunctions } from "./functions.js";
 import type { Aggregate, Expr, KqlPlan, PlanColumn, ScalarType, SortKey, Tabular } from "./types.js";
 import { isSafeLong, parseDateTime, parseTimespan } from "./values.js";
 
@@ -259,7 +259,7 @@ export class Lowerer {
         return { op: "project", input, exprs, columns };
       }
       case "ExtendOperator":
-        return this.extend(op, input, columns);
+        return this.extend(lists(op)[0], input, columns);
       case "ProjectAwayOperator":
       case "ProjectKeepOperator":
       case "ProjectReorderOperator":
@@ -311,9 +311,12 @@ export class Lowerer {
       case "MvExpandOperator":
         return this.mvExpand(op, input, columns);
       case "SerializeOperator": {
-        if (elements(lists(op).at(-1)).length > 0) return unsupported("serialize with expressions");
-        return { op: "sort", input, keys: [], columns: input.columns };
+        const serialized: Tabular = { op: "sort", input, keys: [], columns: input.columns };
+        if (elements(lists(op).at(-1)).length === 0) return serialized;
+        return this.extend(lists(op).at(-1), serialized, columns);
       }
+      case "LookupOperator":
+        return this.lookup(op, input, columns);
       default:
         return unsupported(operatorName(op));
     }
@@ -329,12 +332,12 @@ export class Lowerer {
     return { op: "project", input, exprs, columns };
   }
 
-  private extend(op: SyntaxNode, input: Tabular, columns: PlanColumn[]): Tabular {
+  private extend(list: SyntaxNode | undefined, input: Tabular, columns: PlanColumn[]): Tabular {
     let current = input;
     // Kusto evaluates a reassigned input column's later references against the input row; refuse that case.
     const reassigned = new Set<string>();
     const original = new Set(input.columns.map((c) => c.name));
-    for (const e of elements(lists(op)[0])) {
+    for (const e of elements(list)) {
       const refs = new Set<string>();
       const walk = (x: SyntaxNode): void => {
         if (x.kind === "NameReference" && x.symbol?.kind === "Column") refs.add(nameOf(x));
@@ -347,7 +350,7 @@ export class Lowerer {
         if (original.has(n)) reassigned.add(n);
       }
     }
-    for (const e of elements(lists(op)[0])) {
+    for (const e of elements(list)) {
       const scope: Scope = { columns: current.columns };
       let name: string;
       let value: SyntaxNode;
@@ -454,23 +457,35 @@ export class Lowerer {
     return { expr: this.expr(value, scope), desc, nullsFirst: nullsFirst ?? !desc };
   }
 
-  private join(op: SyntaxNode, left: Tabular, columns: PlanColumn[]): Tabular {
-    let kind = "innerunique";
+  private lookup(op: SyntaxNode, left: Tabular, columns: PlanColumn[]): Tabular {
+    let kind = "leftouter";
     for (const p of elements(lists(op)[0])) {
       const pname = nameOf(child(p, "NameDeclaration") ?? p);
       const v = parts(p).at(-1);
-      if (pname !== "kind" || !v) return unsupported(`join ${pname}=`);
+      if (pname !== "kind" || !v) return unsupported(`lookup ${pname}=`);
       kind = tokenText(v).trim();
     }
-    const kinds = ["inner", "innerunique", "leftouter", "leftanti", "leftsemi", "rightouter", "rightanti", "rightsemi", "fullouter"];
-    if (kind === "anti" || kind === "leftantisemi") kind = "leftanti";
-    if (kind === "semi") kind = "leftsemi";
-    if (kind === "rightantisemi") kind = "rightanti";
-    if (!kinds.includes(kind)) return unsupported(`join kind=${kind}`);
+    if (kind !== "leftouter" && kind !== "inner") return unsupported(`lookup kind=${kind}`);
     const rightNode = parts(op).find((c) => c.columns !== undefined);
     const on = child(op, "JoinOnClause");
-    if (!rightNode || !on) return unsupported("join without on");
+    if (!rightNode || !on) return unsupported("lookup without on");
     const right = this.tabular(rightNode);
+    const { leftKeys, rightKeys } = this.joinKeys(on, left, right);
+    const keyNames = new Set(rightKeys.map((i) => right.columns[i]!.name));
+    // Output: the left columns, then the right columns other than the keys (Kusto does not repeat them).
+    const output: Array<[0 | 1, number]> = [
+      ...left.columns.map((_, i): [0, number] => [0, i]),
+      ...right.columns.flatMap((c, i): Array<[1, number]> => (keyNames.has(c.name) && leftKeys.some((li) => left.columns[li]!.name === c.name) ? [] : [[1, i]])),
+    ];
+    if (output.length !== columns.length) return unsupported("lookup (output schema)");
+    output.forEach(([side, i], j) => {
+      const src = (side === 0 ? left : right).columns[i]!;
+      if (src.type !== columns[j]!.type) unsupported("lookup (output types)");
+    });
+    return { op: "join", kind: kind as "inner", left, right, leftKeys, rightKeys, output, unique: true, columns };
+  }
+
+  private joinKeys(on: SyntaxNode, left: Tabular, right: Tabular): { leftKeys: number[]; rightKeys: number[] } {
     const leftKeys: number[] = [];
     const rightKeys: number[] = [];
     for (const k of elements(lists(on)[0])) {
@@ -499,6 +514,27 @@ export class Lowerer {
       if (lt !== rt && !(isNumeric(lt) && isNumeric(rt))) unsupported("join on keys of different types");
       if (lt === "dynamic" || lt === "real") unsupported(`join on ${lt} keys`);
     });
+    return { leftKeys, rightKeys };
+  }
+
+  private join(op: SyntaxNode, left: Tabular, columns: PlanColumn[]): Tabular {
+    let kind = "innerunique";
+    for (const p of elements(lists(op)[0])) {
+      const pname = nameOf(child(p, "NameDeclaration") ?? p);
+      const v = parts(p).at(-1);
+      if (pname !== "kind" || !v) return unsupported(`join ${pname}=`);
+      kind = tokenText(v).trim();
+    }
+    const kinds = ["inner", "innerunique", "leftouter", "leftanti", "leftsemi", "rightouter", "rightanti", "rightsemi", "fullouter"];
+    if (kind === "anti" || kind === "leftantisemi") kind = "leftanti";
+    if (kind === "semi") kind = "leftsemi";
+    if (kind === "rightantisemi") kind = "rightanti";
+    if (!kinds.includes(kind)) return unsupported(`join kind=${kind}`);
+    const rightNode = parts(op).find((c) => c.columns !== undefined);
+    const on = child(op, "JoinOnClause");
+    if (!rightNode || !on) return unsupported("join without on");
+    const right = this.tabular(rightNode);
+    const { leftKeys, rightKeys } = this.joinKeys(on, left, right);
     let output: Array<[0 | 1, number]>;
     if (kind === "leftanti" || kind === "leftsemi") output = left.columns.map((_, i) => [0, i]);
     else if (kind === "rightanti" || kind === "rightsemi") output = right.columns.map((_, i) => [1, i]);
@@ -648,7 +684,7 @@ export class Lowerer {
     const fname = nameOf(parts(n)[0]!);
     const argNodes = elements(lists(child(n, "ExpressionList")!)[0]);
     if (aggregateFunctions.has(fname) && !scalarFunctions.has(fname)) return unsupported(`${fname}() outside summarize`);
-    if (!scalarFunctions.has(fname)) return unsupported(`${fname}()`);
+    if (!scalarFunctions.has(fname) && !windowFunctions.has(fname)) return unsupported(`${fname}()`);
     if (n.symbol && n.symbol.kind !== "Function") return unsupported(`${fname}()`);
     const args = argNodes.map((a) => this.expr(a, scope));
     const type = scalarType(n.type, `${fname}()`);

@@ -82,6 +82,8 @@ export type Tabular = { columns: PlanColumn[] } & (
       right: Tabular;
       leftKeys: number[];
       rightKeys: number[];
+      /** From `lookup`: the right side must hold each key once (the order of repeated matches is Kusto's own). */
+      unique?: boolean;
       /** Output column i comes from left (side 0) or right (side 1) column index. */
       output: Array<[side: 0 | 1, index: number]>;
     }
