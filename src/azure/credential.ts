@@ -18,6 +18,8 @@ export interface CredentialOptions {
   onDeviceCode?: (message: string) => void;
   /** Clock for the static token's expiry (tests). */
   clock?: Clock;
+  /** Extra CA (PEM) for the authority's TLS certificate, e.g. the emulator's (else NODE_EXTRA_CA_CERTS). */
+  ca?: string;
 }
 
 const knownAuthorities = new Set(["login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn"]);
@@ -60,6 +62,7 @@ async function buildIdentityCredential(options: CredentialOptions): Promise<Toke
     ...(authorityHost ? { authorityHost } : {}),
     // MSAL would otherwise ask login.microsoftonline.com to validate a non-Microsoft authority, and fail.
     ...(custom ? { disableInstanceDiscovery: true } : {}),
+    ...(options.ca ? { tlsOptions: { ca: options.ca } } : {}),
   };
   if (options.kind === "device-code") {
     const onDeviceCode = options.onDeviceCode;

@@ -57,6 +57,54 @@ describe("credentials", () => {
     expect(result.stdout.trim()).toBe("ok");
   });
 
+  it("createCredential: device code (prompt to the callback) and default (env service principal) against the emulator's authority", async () => {
+    h = await startHarness(new ManualClock());
+    const prompts: string[] = [];
+    const deviceCode = createCredential({
+      kind: "device-code",
+      tenantId: h.emulator.tenantId,
+      authorityHost: h.emulator.endpoints.authority,
+      ca: h.emulator.caPem,
+      onDeviceCode: (m) => prompts.push(m),
+    });
+    const token = await deviceCode.getToken("https://graph.microsoft.com/.default");
+    expect(token?.token).toMatch(/^tabletop\./);
+    expect(prompts).toHaveLength(1);
+    expect(prompts[0]).toContain("TABLETOP");
+
+    const saved = { ...process.env };
+    Object.assign(process.env, { AZURE_TENANT_ID: h.emulator.env.AZURE_TENANT_ID, AZURE_CLIENT_ID: h.emulator.env.AZURE_CLIENT_ID, AZURE_CLIENT_SECRET: h.emulator.env.AZURE_CLIENT_SECRET });
+    try {
+      const credential = createCredential({ kind: "default", tenantId: h.emulator.tenantId, authorityHost: h.emulator.endpoints.authority, ca: h.emulator.caPem });
+      const t = await credential.getToken("https://management.azure.com/.default");
+      expect(t?.token).toMatch(/^tabletop\./);
+    } finally {
+      for (const key of ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"]) {
+        if (saved[key] === undefined) delete process.env[key];
+        else process.env[key] = saved[key];
+      }
+    }
+  }, 30_000);
+
+  it("a credential failure is an auth AzirError with a hint, and no secret in the message", async () => {
+    h = await startHarness(new ManualClock());
+    const saved = { ...process.env };
+    Object.assign(process.env, { AZURE_TENANT_ID: h.emulator.tenantId, AZURE_CLIENT_ID: "bad client", AZURE_CLIENT_SECRET: "s3cr3t-value" });
+    try {
+      const credential = createCredential({ kind: "default", tenantId: h.emulator.tenantId, authorityHost: h.emulator.endpoints.authority, ca: h.emulator.caPem });
+      const error = await credential.getToken("https://graph.microsoft.com/.default").catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AzirError);
+      expect((error as AzirError).code).toBe("auth");
+      expect((error as AzirError).hint).toContain("az login");
+      expect((error as AzirError).message).not.toContain("s3cr3t-value");
+    } finally {
+      for (const key of ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"]) {
+        if (saved[key] === undefined) delete process.env[key];
+        else process.env[key] = saved[key];
+      }
+    }
+  }, 30_000);
+
   it("the static credential returns its token; without one it is a usage error", async () => {
     const clock = new ManualClock("2026-11-25T12:00:00Z");
     const token = await createCredential({ kind: "static", token: "abc", clock }).getToken("x");

@@ -249,9 +249,32 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         },
       };
     }
+    if (/^\/[^/]+\/oauth2\/v2\.0\/devicecode$/i.test(req.path) && req.method === "POST") {
+      if (!form.get("client_id") || !form.get("scope")) return { status: 400, body: { error: "invalid_request", error_description: "client_id and scope are required." } };
+      const userCode = "TABLETOP";
+      return {
+        status: 200,
+        body: {
+          user_code: userCode,
+          device_code: `device.${ids.uuid()}`,
+          verification_uri: `${origin}/devicelogin`,
+          expires_in: 900,
+          interval: 1,
+          message: `To sign in, use a web browser to open the page ${origin}/devicelogin and enter the code ${userCode} to authenticate.`,
+        },
+      };
+    }
+    if (/^\/[^/]+\/oauth2\/v2\.0\/token$/i.test(req.path) && req.method === "POST" && /^(device_code|urn:ietf:params:oauth:grant-type:device_code)$/.test(form.get("grant_type") ?? "")) {
+      if (!form.get("device_code")?.startsWith("device.")) return { status: 400, body: { error: "invalid_grant", error_description: "Unknown device code." } };
+      const tenant = req.path.split("/")[1] ?? state.tenantId;
+      return { status: 200, body: { token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599, scope: form.get("scope") ?? "", access_token: `tabletop.${ids.uuid()}`, id_token: unsignedIdToken(origin, tenant, form.get("client_id") ?? "", state.operator.displayName), client_info: Buffer.from(JSON.stringify({ uid: "00000000-0000-4000-8000-0000000000aa", utid: state.tenantId })).toString("base64url") } };
+    }
     if (/^\/[^/]+\/oauth2\/v2\.0\/token$/i.test(req.path) && req.method === "POST") {
       const grant = form.get("grant_type");
-      if (grant !== "client_credentials" || !form.get("client_id") || !form.get("client_secret") || !form.get("scope")) {
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(form.get("client_id") ?? "")) {
+        return { status: 400, body: { error: "unauthorized_client", error_description: "AADSTS700016: Application with identifier was not found in the directory (the client id must be a GUID)." } };
+      }
+      if (grant !== "client_credentials" || !form.get("client_secret") || !form.get("scope")) {
         return { status: 400, body: { error: "invalid_request", error_description: "AADSTS900144: the tabletop authority accepts client_credentials with client_id, client_secret and scope." } };
       }
       return { status: 200, body: { token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599, access_token: `tabletop.${ids.uuid()}` } };
@@ -470,6 +493,13 @@ function parseFaults(input: unknown): ActiveFaults {
 /** The state without secrets (secretText is never stored, but be sure). */
 function publicState(state: TenantState): TenantState {
   return JSON.parse(JSON.stringify(state, (key, value: unknown) => (key === "secretText" ? undefined : value))) as TenantState;
+}
+
+/** An id token for the device-code flow. Unsigned: MSAL reads its claims without checking a signature. */
+function unsignedIdToken(origin: string, tenant: string, clientId: string, name: string): string {
+  const part = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const claims = { aud: clientId, iss: `${origin}/${tenant}/v2.0`, tid: tenant, oid: "00000000-0000-4000-8000-0000000000aa", sub: "tabletop-operator", name, preferred_username: "operator@tabletop.invalid", ver: "2.0", iat: 0, nbf: 0, exp: 4102444800 };
+  return `${part({ alg: "none", typ: "JWT" })}.${part(claims)}.`;
 }
 
 function headerValue(v: string | string[] | undefined): string | undefined {
