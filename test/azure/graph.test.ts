@@ -171,7 +171,14 @@ describe("Graph adapter against the emulator", () => {
 
   it("$batch runs dependsOn in order, answers 424 after a failed prerequisite, and logs each inner request with the batch id", async () => {
     h = await startHarness(new ManualClock());
-    const res = await raw(h, "POST", "/v1.0/$batch", {
+    // Through the graph client itself, as the write gate would send it.
+    const res = { status: 200, json: await h.ports.writer.send({
+      service: "graph",
+      method: "POST",
+      path: "/$batch",
+      permission: "User.EnableDisableAccount.All",
+      summary: "batch",
+      target: ids.kim,
       body: {
         requests: [
           { id: "1", method: "PATCH", url: `/users/${ids.kim}`, headers: { "Content-Type": "application/json" }, body: { accountEnabled: false } },
@@ -180,7 +187,7 @@ describe("Graph adapter against the emulator", () => {
           { id: "4", dependsOn: ["3"], method: "GET", url: `/users/${ids.kim}` },
         ],
       },
-    });
+    }) };
     expect(res.status).toBe(200);
     const responses = (res.json as { responses: Array<{ id: string; status: number }> }).responses;
     expect(responses.map((r) => `${r.id}:${r.status}`)).toEqual(["1:204", "2:200", "3:404", "4:424"]);
