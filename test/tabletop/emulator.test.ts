@@ -83,6 +83,9 @@ describe("tabletop emulator", () => {
     expect((await call(emulator, "GET", `/v1.0/users/${ids.kim}?$search=x`)).status).toBe(400);
     expect((await call(emulator, "GET", `/v1.0/identityProtection/riskyUsers?$expand=history`)).status).toBe(400);
     expect((await call(emulator, "GET", "/v1.0/groups")).status).toBe(400);
+    const counted = await call(emulator, "GET", "/v1.0/users?$count=true&$top=1");
+    expect(counted.json).toMatchObject({ "@odata.count": 3, value: [expect.objectContaining({ id: ids.kim })] });
+    expect((counted.json as Record<string, string>)["@odata.nextLink"]).toMatch(new RegExp(`^${emulator.endpoints.graph}/v1.0/users\\?`));
     const patch = await call(emulator, "PATCH", `/v1.0/users/${ids.kim}`, { accountEnabled: "no" });
     expect(patch.status).toBe(400);
     expect(patch.json).toMatchObject({ error: { code: "Request_BadRequest" } });

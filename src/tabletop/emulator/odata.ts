@@ -131,7 +131,9 @@ export function page(items: unknown[], query: URLSearchParams, origin: string, p
   const top = Math.min(Number(query.get("$top") ?? defaultTop) || defaultTop, 999);
   const skip = Number(query.get("$skiptoken") ?? "0") || 0;
   const slice = items.slice(skip, skip + top);
-  const body: Record<string, unknown> = { "@odata.context": `https://graph.microsoft.com/v1.0/$metadata#${context}`, value: slice };
+  const body: Record<string, unknown> = { "@odata.context": `https://graph.microsoft.com/v1.0/$metadata#${context}` };
+  if (query.get("$count") === "true") body["@odata.count"] = items.length;
+  body.value = slice;
   if (skip + top < items.length) {
     const next = new URLSearchParams(query);
     next.set("$skiptoken", String(skip + top));
