@@ -1029,6 +1029,23 @@ function evaluate(t: Tabular, ctx: RunContext): Row[] {
     }
     case "mvexpand":
       return mvexpand(t, ctx);
+    case "parse": {
+      const rows = evaluate(t.input, ctx);
+      const source = compile(t.source, ctx).fn;
+      const re = new RegExp(t.pattern, "s");
+      const types = t.columns.map((c) => c.type);
+      return rows.map((r) => {
+        const m = re.exec((source(r) as string) ?? "");
+        return t.sources.map((s, i) => {
+          if (s >= 0) return r[s];
+          const text = m ? m[-s] : undefined;
+          if (text === undefined) return types[i] === "string" ? "" : null;
+          if (types[i] === "string") return text;
+          const n = Number(text);
+          return Number.isSafeInteger(n) && (types[i] !== "int" || (n <= 2147483647 && n >= -2147483648)) ? n : unsupported("parse of a number out of range");
+        });
+      });
+    }
   }
 }
 

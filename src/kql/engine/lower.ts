@@ -317,6 +317,8 @@ export class Lowerer {
       }
       case "LookupOperator":
         return this.lookup(op, input, columns);
+      case "ParseOperator":
+        return this.parse(op, input, columns);
       default:
         return unsupported(operatorName(op));
     }
@@ -455,6 +457,48 @@ export class Lowerer {
       }
     }
     return { expr: this.expr(value, scope), desc, nullsFirst: nullsFirst ?? !desc };
+  }
+
+  private parse(op: SyntaxNode, input: Tabular, columns: PlanColumn[]): Tabular {
+    const ls = lists(op);
+    for (const p of elements(ls[0])) {
+      const pname = nameOf(child(p, "NameDeclaration") ?? p);
+      const v = parts(p).at(-1);
+      if (pname !== "kind" || !v || tokenText(v).trim() !== "simple") return unsupported(`parse ${tokenText(p).trim()}`);
+    }
+    const sourceNode = parts(op)[0];
+    if (!sourceNode) return unsupported("parse");
+    const source = this.expr(sourceNode, { columns: input.columns });
+    if (source.type !== "string") return unsupported("parse of a non-string value");
+    const items = elements(ls.at(-1));
+    const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+    let pattern = "^";
+    const captures: Array<{ name: string; type: ScalarType }> = [];
+    items.forEach((item, i) => {
+      const last = i === items.length - 1;
+      if (item.kind === "StringLiteralExpression") pattern += escape(item.value ?? "");
+      else if (item.kind === "StarExpression") pattern += last ? ".*" : ".*?";
+      else if (item.kind === "NameDeclaration" || item.kind === "NameAndTypeDeclaration") {
+        const decl = item.kind === "NameDeclaration" ? item : child(item, "NameDeclaration")!;
+        const type = scalarType(decl.type, "parse column");
+        captures.push({ name: nameOf(decl), type });
+        if (type === "long" || type === "int") pattern += "([-+]?\\d+)";
+        else if (type === "string") pattern += last ? "(.*)" : "(.*?)";
+        else return unsupported(`parse into a ${type} column`);
+      } else unsupported("parse pattern");
+    });
+    pattern += "$";
+    const sources = columns.map((c) => {
+      const k = captures.findIndex((x) => x.name === c.name);
+      if (k >= 0) {
+        if (captures[k]!.type !== c.type) unsupported("parse (output types)");
+        return -(k + 1);
+      }
+      const idx = input.columns.findIndex((x) => x.name === c.name && x.type === c.type);
+      return idx >= 0 ? idx : unsupported("parse (output schema)");
+    });
+    if (new Set(captures.map((c) => c.name)).size !== captures.length) return unsupported("parse with a repeated column");
+    return { op: "parse", input, source, pattern, sources, columns };
   }
 
   private lookup(op: SyntaxNode, left: Tabular, columns: PlanColumn[]): Tabular {
@@ -797,6 +841,7 @@ export function isOrdered(t: Tabular): boolean {
     case "project":
     case "take":
     case "mvexpand":
+    case "parse":
       return isOrdered(t.input);
     case "range":
       return true;
