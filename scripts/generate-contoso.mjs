@@ -1290,6 +1290,7 @@ function expected() {
     defaultMethodId: methodIds.attackerAuthenticator,
     // Nothing above low for these (morgan's device-code use is benign but rightly a medium to review, so not listed).
     benignUsers: [sam.upn, users.taylor.upn, users.priya.upn, users.itAdmin.upn],
+    benignMaxSeverity: Object.fromEntries([sam.upn, users.taylor.upn, users.priya.upn, users.itAdmin.upn].map((upn) => [upn, "low"])),
     benignFindings: {
       [sam.upn]: [f("signin.new-asn-success", 1, "low", "signins", "ASN 3320, Frankfurt hotel"), f("signin.new-country-success", 1, "low", "signins", "DE")],
     },

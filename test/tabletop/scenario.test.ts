@@ -42,6 +42,7 @@ interface Expected {
   ownMethodIds: string[];
   defaultMethodId: string;
   benignUsers: string[];
+  benignMaxSeverity: Record<string, Severity>;
   benignFindings: Record<string, ExpectedFinding[]>;
   vmResourceIds: string[];
   unrelatedAlertIds: string[];
@@ -291,6 +292,7 @@ describe("built-in Contoso scenario", () => {
     for (const upn of expected.benignUsers) {
       const findings = Object.values(await investigate(upn, null)).flatMap((r) => r.findings);
       const top = findings.reduce<Severity>((acc, f) => (severityRank[f.severity] > severityRank[acc] ? f.severity : acc), "info");
+      expect(expected.benignMaxSeverity[upn]).toBe("low");
       expect(severityRank[top], `${upn}: ${findings.map((f) => `${f.severity} ${f.code}`).join(", ")}`).toBeLessThanOrEqual(severityRank.low);
       expect(findings.some((f) => f.code === "incident.start")).toBe(false);
       const want = expected.benignFindings[upn];
