@@ -390,7 +390,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
           const reply = graphOnce(req, graphPath, (id) => overlaps(id, mine));
           mine.end = ++tick;
           // Keep only what can still overlap a later request.
-          deletions.set(userId, list.filter((d) => d.end === undefined || list.some((o) => o.end === undefined && o.start < d.end!)));
+          const current = deletions.get(userId) ?? [];
+          deletions.set(userId, current.filter((d) => d.end === undefined || current.some((o) => o.end === undefined && o.start < d.end!)));
           return finish(reply);
         }
         return finish(graphOnce(req, graphPath));
