@@ -68,7 +68,7 @@ function compileRaw(e: Expr, ctx: RunContext): Compiled {
         fn: (row) => {
           const v = f(row);
           if (v === null) return null;
-          return typeof v === "bigint" ? -v : -(v as number);
+          return typeof v === "bigint" ? -v : 0 - (v as number);
         },
         constant: o.constant,
       };
@@ -385,7 +385,11 @@ function arithmetic(kind: string, lt: ScalarType, rt: ScalarType, type: ScalarTy
           : (a, b) => ((b as number) === 0 ? null : checkInt(Math.trunc((a as number) / (b as number)), type));
       case "ModuloExpression":
         return real
-          ? () => unsupported("% on real numbers")
+          ? (a, b) => {
+              // Never negative, as for integers: the remainder modulo |b|.
+              const m = Math.abs(b as number);
+              return ((((a as number) % m) + m) % m) + 0;
+            }
           : (a, b) => {
               if ((b as number) === 0) return null;
               // Kusto's % is never negative: the remainder modulo |b|.
@@ -806,7 +810,6 @@ function join(t: Extract<Tabular, { op: "join" }>, ctx: RunContext): Row[] {
     for (const row of left) {
       const k = keyFor(row, leftKeys) ?? keyOf(leftKeys.map((i) => row[i]));
       const prev = firsts.get(k);
-      if (prev && keyOf(prev) !== keyOf(row)) unsupported("join kind=innerunique when the left side repeats a key with different rows");
       if (!prev) firsts.set(k, row);
     }
     left = [...firsts.values()];
@@ -1023,7 +1026,8 @@ function evaluate(t: Tabular, ctx: RunContext): Row[] {
       const out: Row[] = [];
       t.inputs.forEach((input, j) => {
         const map = t.mapping[j]!;
-        for (const r of evaluate(input, ctx)) out.push(map.map((i, c) => (i < 0 ? nullFor(t.columns[c]!.type) : r[i])));
+        const sourceName = t.sourceNames?.[j] ?? "";
+        for (const r of evaluate(input, ctx)) out.push(map.map((i, c) => (i <= -2 ? sourceName : i < 0 ? nullFor(t.columns[c]!.type) : r[i])));
       });
       return out;
     }

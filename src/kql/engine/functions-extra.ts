@@ -451,6 +451,19 @@ export const extraFunctions: Array<[string, ScalarImpl]> = [
       return out;
     },
   ],
+  [
+    "round",
+    (args) => {
+      if (nullIfAny(args)) return null;
+      const x = args[0] as number;
+      const digits = args.length > 1 ? (args[1] as number) : 0;
+      if (!Number.isFinite(x)) return x;
+      if (digits < 0 || digits > 15) return unsupported("round() with that precision");
+      // Half away from zero.
+      const f = 10 ** digits;
+      return (Math.sign(x) * Math.round(Math.abs(x) * f)) / f;
+    },
+  ],
   ["pow", (args) => (nullIfAny(args) ? null : Math.pow(Number(args[0]), Number(args[1])))],
   ["sqrt", (args) => (args[0] === null ? null : Math.sqrt(Number(args[0])))],
   ["exp", (args) => (args[0] === null ? null : Math.exp(Number(args[0])))],

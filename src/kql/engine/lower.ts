@@ -210,9 +210,13 @@ export class Lowerer {
         return { op: "range", from: this.expr(from, { columns: [] }), to: this.expr(to, { columns: [] }), step: this.expr(step, { columns: [] }), columns };
       }
       case "UnionOperator": {
-        if (elements(lists(n)[0]).length > 0) return unsupported("union with parameters");
-        const inputs = elements(lists(n)[1]).map((e) => this.tabular(e));
-        return this.union(inputs, columns);
+        const inputNodes = elements(lists(n)[1]);
+        const inputs = inputNodes.map((e) => this.tabular(e));
+        const source = this.unionParams(lists(n)[0]);
+        if (source === undefined) return this.union(inputs, columns);
+        // Kusto names each input by its table, or union_arg<i> for anything else.
+        const names = inputs.map((t, i) => (t.op === "table" ? t.name : `union_arg${i}`));
+        return this.union(inputs, columns, { name: source, names });
       }
       default:
         return unsupported(operatorName(n));
@@ -229,10 +233,28 @@ export class Lowerer {
     return { op: "rows", rows, columns };
   }
 
-  private union(inputs: Tabular[], columns: PlanColumn[]): Tabular {
-    const mapping = inputs.map((input) => {
+  /** The withsource column name, if any; refuses parameters other than kind=outer and withsource. */
+  private unionParams(list: SyntaxNode | undefined): string | undefined {
+    let source: string | undefined;
+    for (const p of elements(list)) {
+      const pname = nameOf(child(p, "NameDeclaration") ?? p);
+      const v = parts(p).at(-1);
+      const value = v ? tokenText(v).trim() : "";
+      if (pname === "kind" && value === "outer") continue;
+      if (pname === "withsource" && v) {
+        source = nameOf(v);
+        continue;
+      }
+      unsupported(`union ${pname}=${value}`);
+    }
+    return source;
+  }
+
+  private union(inputs: Tabular[], columns: PlanColumn[], source?: { name: string; names: string[] }): Tabular {
+    const mapping = inputs.map((input, j) => {
       const used = new Set<number>();
       const map = columns.map((out) => {
+        if (source && out.name === source.name) return -2 - j;
         let idx = input.columns.findIndex((c) => c.name === out.name && c.type === out.type);
         if (idx < 0) idx = input.columns.findIndex((c) => `${c.name}_${c.type}` === out.name && c.type === out.type);
         if (idx >= 0) used.add(idx);
@@ -241,7 +263,8 @@ export class Lowerer {
       if (used.size !== input.columns.length) unsupported("union (column mapping)");
       return map;
     });
-    return { op: "union", inputs, mapping, columns };
+    if (source && !columns.some((c) => c.name === source.name && c.type === "string")) return unsupported("union withsource (output schema)");
+    return source ? { op: "union", inputs, mapping, sourceNames: source.names, columns } : { op: "union", inputs, mapping, columns };
   }
 
   private operator(op: SyntaxNode, input: Tabular): Tabular {
@@ -304,7 +327,7 @@ export class Lowerer {
       case "JoinOperator":
         return this.join(op, input, columns);
       case "UnionOperator": {
-        if (elements(lists(op)[0]).length > 0) return unsupported("union with parameters");
+        if (this.unionParams(lists(op)[0]) !== undefined) return unsupported("union withsource after a pipe");
         const inputs = [input, ...elements(lists(op)[1]).map((e) => this.tabular(e))];
         return this.union(inputs, columns);
       }
@@ -665,7 +688,8 @@ export class Lowerer {
         const operand = this.expr(parts(n)[0]!, scope);
         const type = scalarType(n.type, "unary expression");
         if (operand.op === "lit" && n.kind === "UnaryMinusExpression") {
-          if (typeof operand.value === "number") return { ...operand, value: -operand.value };
+          // Kusto negates as 0 - x: -0.0 is +0.
+          if (typeof operand.value === "number") return { ...operand, value: 0 - operand.value };
           if ((type === "timespan" || type === "datetime") && typeof operand.value === "string") {
             return { ...operand, value: operand.value.startsWith("-") ? operand.value.slice(1) : `-${operand.value}` };
           }
@@ -780,7 +804,8 @@ function literal(n: SyntaxNode): Expr {
     }
     case "RealLiteralExpression": {
       const inner = text.replace(/^(real|double)\s*\(\s*|\s*\)$/gi, "").toLowerCase();
-      const v = inner === "nan" ? "NaN" : inner === "+inf" || inner === "inf" ? "Infinity" : inner === "-inf" ? "-Infinity" : Number(inner);
+      // A literal -0.0 is +0 in Kusto.
+      const v = inner === "nan" ? "NaN" : inner === "+inf" || inner === "inf" ? "Infinity" : inner === "-inf" ? "-Infinity" : Number(inner) + 0;
       if (typeof v === "number" && Number.isNaN(v)) return unsupported(`real literal ${text}`);
       return { op: "lit", type, value: v };
     }

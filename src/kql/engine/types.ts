@@ -87,8 +87,8 @@ export type Tabular = { columns: PlanColumn[] } & (
       /** Output column i comes from left (side 0) or right (side 1) column index. */
       output: Array<[side: 0 | 1, index: number]>;
     }
-  /** Output column i of input j: index into that input's columns, or -1 for a null. */
-  | { op: "union"; inputs: Tabular[]; mapping: number[][] }
+  /** Output column i of input j: index into that input's columns, -1 for a null, <= -2 for the source name. */
+  | { op: "union"; inputs: Tabular[]; mapping: number[][]; sourceNames?: string[] }
   | {
       op: "mvexpand";
       input: Tabular;

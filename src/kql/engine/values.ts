@@ -180,7 +180,7 @@ export function formatReal(x: number): string {
   if (Number.isNaN(x)) return "NaN";
   if (x === Infinity) return "Infinity";
   if (x === -Infinity) return "-Infinity";
-  if (x === 0) return "0";
+  if (x === 0) return Object.is(x, -0) ? "-0" : "0";
   const [mant, expText] = x.toExponential().split("e") as [string, string];
   const e = Number(expText);
   if (e >= 15 || e < -5) return `${mant}E${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
