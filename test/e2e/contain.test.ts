@@ -176,5 +176,20 @@ describe("azir contain, killed and resumed", () => {
     // nothing after the block was started once the interrupt came (the revoke may have been in flight)
     expect(emulator.requests().filter((r) => r.method === "DELETE")).toEqual([]);
   }, 60_000);
+
+  it("verify reports successful sign-ins after the containment time, and none after it in a clean tenant", async () => {
+    const emulator = await tenant();
+    const out = mkdtempSync(join(tmpdir(), "azir-verify-"));
+    // the attacker's last successful sign-in in the scenario is about a day old: containment "two days ago" misses it
+    const early = memoryIo();
+    expect(await main(["verify", "alex@contoso.com", "--since", "2d", "--tabletop", "--json", "--out", out], early, { emulator })).toBe(0);
+    const doc = JSON.parse(early.out());
+    const hits = doc.findings.filter((f: { data: { code: string } }) => f.data.code === "contain.signin-after-containment");
+    expect(hits.length).toBeGreaterThan(0);
+    expect(hits[0].data.severity).toBe("critical");
+    const now = memoryIo();
+    expect(await main(["verify", "alex@contoso.com", "--since", "1m", "--tabletop", "--out", out], now, { emulator })).toBe(0);
+    expect(now.err()).toContain("no successful sign-in since containment");
+  });
 });
 
