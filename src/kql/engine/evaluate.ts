@@ -690,9 +690,14 @@ function makeAggregate(a: Aggregate, ctx: RunContext, outTypes: ScalarType[]): (
           add: (r) => {
             if (list.length >= limit) return;
             const v = f0!(r);
-            if (isNull(v)) return;
+            if (isNull(v)) {
+              // A dynamic null is a value to make_list (Kusto keeps it); what make_set does with it is not settled.
+              if (t0 !== "dynamic") return;
+              if (set) return unsupported("make_set() of dynamic nulls");
+              list.push(null);
+              return;
+            }
             const d = toDynamicValue(v, t0!);
-            if (d === null) return;
             // A dynamic array contributes its elements.
             if (Array.isArray(d)) {
               for (const x of d as unknown[]) {
@@ -712,6 +717,66 @@ function makeAggregate(a: Aggregate, ctx: RunContext, outTypes: ScalarType[]): (
               seen.add(k);
             }
             list.push(d);
+          },
+          result: () => [list],
+        };
+      };
+    }
+    case "stdev":
+    case "stdevp":
+    case "variance":
+    case "variancep": {
+      if (!isNum(t0!)) return unsupported(`${a.fn}() of ${t0}`);
+      const sample = a.fn === "stdev" || a.fn === "variance";
+      const root = a.fn.startsWith("stdev");
+      return () => {
+        let n = 0;
+        let mean = 0;
+        let m2 = 0;
+        return {
+          add: (r) => {
+            const v = f0!(r);
+            if (isNull(v)) return;
+            const x = v as number;
+            n++;
+            const d = x - mean;
+            mean += d / n;
+            m2 += d * (x - mean);
+          },
+          result: () => {
+            if (n === 0) return unsupported(`${a.fn}() of no values`);
+            if (sample && n === 1) return [0];
+            // Kusto rounds the variance to 10 decimal places before taking the root.
+            const variance = Math.round((m2 / (sample ? n - 1 : n)) * 1e10) / 1e10;
+            return [root ? Math.sqrt(variance) : variance];
+          },
+        };
+      };
+    }
+    case "make_bag": {
+      if (t0 !== "dynamic") return unsupported(`make_bag() of ${t0}`);
+      return () => {
+        const bag: Record<string, unknown> = {};
+        return {
+          add: (r) => {
+            const v = f0!(r);
+            if (v === null || typeof v !== "object" || Array.isArray(v)) return;
+            // The first value of a key wins.
+            for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (!(k in bag)) bag[k] = x;
+          },
+          result: () => [bag],
+        };
+      };
+    }
+    case "make_list_with_nulls": {
+      if (a.limit !== undefined) return unsupported("make_list_with_nulls() with a limit");
+      return () => {
+        const list: unknown[] = [];
+        return {
+          add: (r) => {
+            const v = f0!(r);
+            if (t0 === "dynamic" && Array.isArray(v)) return unsupported("make_list_with_nulls() of arrays");
+            list.push(isNull(v) ? null : toDynamicValue(v, t0!));
           },
           result: () => [list],
         };

@@ -50,6 +50,12 @@ export const aggregateFunctions = new Set([
   "make_set",
   "take_any",
   "any",
+  "stdev",
+  "stdevp",
+  "variance",
+  "variancep",
+  "make_bag",
+  "make_list_with_nulls",
 ]);
 
 /** Kusto's text of a scalar as `tostring()` and `strcat()` produce it. */
