@@ -107,6 +107,14 @@ describe("offline replay from a folder", () => {
     expect((await runQuery("Custom | where isnotnull(when) | project x", tables, { now: NOW })).rows).toEqual([[1]]);
   });
 
+  it("pins times written relative to now when asked", async () => {
+    await writeFile(join(dir, "AuditLogs.json"), JSON.stringify([{ TimeGenerated: "-2d", OperationName: "Update user" }]));
+    const tables = await loadTablesFromFolder(dir, { now: NOW });
+    const r = await runQuery("AuditLogs | where TimeGenerated between (ago(3d) .. ago(1d)) | project TimeGenerated", tables, { now: NOW });
+    expect(r.rows).toEqual([[BigInt(Date.parse("2026-11-23T08:00:00Z")) * 10_000n]]);
+    await rm(join(dir, "AuditLogs.json"));
+  });
+
   it("turns compile errors into an AzirError listing the diagnostics", async () => {
     await expect(runQuery("Nope | take 1", {}, { now: NOW })).rejects.toMatchObject({ code: "validation" });
   });

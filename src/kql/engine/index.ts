@@ -4,6 +4,7 @@
  */
 import { readFile, readdir } from "node:fs/promises";
 import { basename, join } from "node:path";
+import { parseDuration } from "../../core/duration.js";
 import { AzirError } from "../../core/errors.js";
 import type { KustoType, LogsColumn } from "../../core/ports.js";
 import { type TableSchema, tableSchemas } from "../tables.js";
@@ -125,8 +126,23 @@ function wireType(t: string): KustoType {
   return kustoTypes.has(l as KustoType) ? (l as KustoType) : "string";
 }
 
+const relativeTime = /^[+-](?:\d+(?:\.\d+)?(?:ms|w|d|h|m|s))+$/;
+
+/** Scenario files may write times relative to now (`-3d4h`): pins them, so that `ago()` keeps working. */
+function pinRelativeTimes(rows: Array<Record<string, unknown>>, columns: LogsColumn[], now: Date): void {
+  const datetimeColumns = columns.filter((c) => c.type === "datetime").map((c) => c.name);
+  for (const row of rows) {
+    for (const name of datetimeColumns) {
+      const v = row[name];
+      if (typeof v !== "string" || !relativeTime.test(v)) continue;
+      const ms = parseDuration(v);
+      if (ms !== undefined) row[name] = new Date(now.getTime() + ms).toISOString();
+    }
+  }
+}
+
 /** Builds a table from exported row objects, typing columns from the declared schema when the table is known. */
-export function tableFromObjects(name: string, rows: Array<Record<string, unknown>>): KqlTable {
+export function tableFromObjects(name: string, rows: Array<Record<string, unknown>>, options: { now?: Date } = {}): KqlTable {
   const declared = tableSchemas[name];
   const columns: LogsColumn[] = declared ? declared.map(([n, t]) => ({ name: n, type: t })) : [];
   const known = new Set(columns.map((c) => c.name));
@@ -136,14 +152,16 @@ export function tableFromObjects(name: string, rows: Array<Record<string, unknow
     extra.push(k);
   }
   for (const k of extra) columns.push({ name: k, type: inferType(rows.map((r) => r[k])) });
+  if (options.now) pinRelativeTimes(rows, columns, options.now);
   return fromObjectRows(columns, rows);
 }
 
 /**
  * Reads `<Table>.json` files from a folder: each an array of row objects (as `az monitor log-analytics query -o json`
- * prints them) or Log Analytics' `{tables: [{name, columns, rows}]}` wire shape.
+ * prints them) or Log Analytics' `{tables: [{name, columns, rows}]}` wire shape. With `now`, datetimes written relative
+ * to now (`-3d4h`, as scenario files may) are pinned to it.
  */
-export async function loadTablesFromFolder(dir: string): Promise<Record<string, KqlTable>> {
+export async function loadTablesFromFolder(dir: string, options: { now?: Date } = {}): Promise<Record<string, KqlTable>> {
   const out: Record<string, KqlTable> = {};
   const entries = (await readdir(dir)).filter((f) => f.endsWith(".json")).sort();
   for (const file of entries) {
@@ -158,7 +176,7 @@ export async function loadTablesFromFolder(dir: string): Promise<Record<string, 
       if (!data.every((r) => typeof r === "object" && r !== null && !Array.isArray(r))) {
         throw new AzirError("validation", `${file}: rows must be objects keyed by column name`, { hint: "Use the output of `az monitor log-analytics query -o json`." });
       }
-      out[name] = tableFromObjects(name, data as Array<Record<string, unknown>>);
+      out[name] = tableFromObjects(name, data as Array<Record<string, unknown>>, options);
     } else if (isWireFile(data)) {
       const t = data.tables[0];
       if (!t) continue;

@@ -106,6 +106,7 @@ export function inferType(values: unknown[]): KustoType {
     else if (typeof v === "number") t = Number.isInteger(v) ? "long" : "real";
     else if (typeof v === "object") t = "dynamic";
     else if (typeof v === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v) && parseDateTime(v) !== undefined) t = "datetime";
+    else if (typeof v === "string" && /^[+-](?:\d+(?:\.\d+)?(?:ms|w|d|h|m|s))+$/.test(v)) t = "datetime";
     else t = "string";
     if (type === undefined) type = t;
     else if (type !== t) {
