@@ -147,7 +147,8 @@ export function renderContainment(input: RunSummaryInput): void {
     lines.push(`  ${mark} ${e.summary}`);
     if (e.kind === "action.planned") lines.push(c.dim(`           ${e.data.method} ${e.data.url}${e.data.body === undefined ? "" : ` ${JSON.stringify(e.data.body)}`}  [${e.data.permission}]`));
   }
-  const notes = document.response.filter((e) => e.kind === "note" && e.step && !("stepCompleted" in e.data) && !("resumed" in e.data));
+  // the propagation note is repeated under Next, with the command to run
+  const notes = document.response.filter((e) => e.kind === "note" && e.step && !("stepCompleted" in e.data) && !("resumed" in e.data) && !/propagate/.test(e.summary));
   if (notes.length) lines.push("", c.bold("Notes"), ...notes.map((n) => `  ${n.summary}`));
   lines.push(...gapLines(input), ...failureLines(input));
   const revoke = result.outputs.revoke as Record<string, unknown> | undefined;
