@@ -122,6 +122,14 @@ describe("datetimes and timespans", () => {
     expect(await scalar("bin(datetime(1955-11-05), 7d)")).toBe(ticks("1955-10-31T00:00:00Z"));
   });
 
+  it("time() literals keep every tick; format_datetime and format_timespan with custom formats", async () => {
+    expect(await scalar("time(1.02:03:04.0000001)")).toBe(936_840_000_001n);
+    expect(await scalar('format_datetime(datetime(2026-11-25 13:05:09.1234567), "yyyy-MM-dd HH:mm:ss.fff")')).toBe("2026-11-25 13:05:09.123");
+    expect(await scalar('format_datetime(datetime(2026-11-25 13:05:09), "h:mm tt")')).toBe("1:05 PM");
+    expect(await scalar("format_timespan(1d + 2h + 3m + 4s + 5ms, 'd:hh:mm:ss.fff')")).toBe("1:02:03:04.005");
+    expect(await scalar("format_timespan(-90s, 'mm:ss')")).toBe("-01:30");
+  });
+
   it("todatetime converts offsets to UTC", async () => {
     expect(await scalar('todatetime("2026-11-25T10:00:00+02:00")')).toBe(ticks("2026-11-25T08:00:00Z"));
   });

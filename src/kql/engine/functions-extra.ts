@@ -125,7 +125,99 @@ function realResult(x: number): number {
   return x;
 }
 
+/** Splits a .NET custom format into runs of one letter and literal characters; refuses quotes and escapes. */
+function formatTokens(format: string, fn: string): Array<{ letter: string; count: number } | { text: string }> {
+  const out: Array<{ letter: string; count: number } | { text: string }> = [];
+  for (let i = 0; i < format.length; ) {
+    const ch = format[i]!;
+    if (/[A-Za-z]/.test(ch)) {
+      let j = i;
+      while (format[j] === ch) j++;
+      out.push({ letter: ch, count: j - i });
+      i = j;
+    } else if (`'"\\%`.includes(ch)) return unsupported(`${fn}() with quoted or escaped text`);
+    else {
+      out.push({ text: ch });
+      i++;
+    }
+  }
+  return out;
+}
+
+const pad = (n: number | bigint, width: number): string => String(n).padStart(width, "0");
+
+function formatDateTimeWith(t: bigint, format: string): string {
+  if (format.length === 1) return unsupported("format_datetime() with a standard format");
+  const p = dateParts(t);
+  const frac = pad(p.frac, 7);
+  return formatTokens(format, "format_datetime")
+    .map((tok) => {
+      if ("text" in tok) return tok.text;
+      const { letter, count } = tok;
+      switch (letter) {
+        case "y":
+          return count === 1 ? String(p.y % 100) : count === 2 ? pad(p.y % 100, 2) : pad(p.y, count);
+        case "M":
+          return count <= 2 ? pad(p.mo, count) : unsupported("format_datetime() with month names");
+        case "d":
+          return count <= 2 ? pad(p.d, count) : unsupported("format_datetime() with day names");
+        case "H":
+          return count <= 2 ? pad(p.h, count) : unsupported("format_datetime() with that hour format");
+        case "h":
+          return count <= 2 ? pad(p.h % 12 === 0 ? 12 : p.h % 12, count) : unsupported("format_datetime() with that hour format");
+        case "m":
+          return count <= 2 ? pad(p.mi, count) : unsupported("format_datetime() with that minute format");
+        case "s":
+          return count <= 2 ? pad(p.s, count) : unsupported("format_datetime() with that second format");
+        case "f":
+          return count <= 7 ? frac.slice(0, count) : unsupported("format_datetime() with more than 7 f");
+        case "t":
+          return count === 1 ? (p.h < 12 ? "A" : "P") : count === 2 ? (p.h < 12 ? "AM" : "PM") : unsupported("format_datetime() with that tt format");
+        default:
+          return unsupported(`format_datetime() with ${letter.repeat(count)}`);
+      }
+    })
+    .join("");
+}
+
+function formatTimespanWith(t: bigint, format: string): string {
+  const neg = t < 0n;
+  let rest = neg ? -t : t;
+  const days = rest / TICKS_PER_DAY;
+  rest -= days * TICKS_PER_DAY;
+  const h = rest / HOUR;
+  rest -= h * HOUR;
+  const mi = rest / MINUTE;
+  rest -= mi * MINUTE;
+  const s = rest / TICKS_PER_SECOND;
+  const frac = pad(rest - s * TICKS_PER_SECOND, 7);
+  const text = formatTokens(format, "format_timespan")
+    .map((tok) => {
+      if ("text" in tok) return tok.text;
+      const { letter, count } = tok;
+      switch (letter) {
+        case "d":
+          return count <= 8 ? pad(days, count) : unsupported("format_timespan() with that day format");
+        case "h":
+        case "H":
+          return count <= 2 ? pad(h, count) : unsupported("format_timespan() with that hour format");
+        case "m":
+          return count <= 2 ? pad(mi, count) : unsupported("format_timespan() with that minute format");
+        case "s":
+          return count <= 2 ? pad(s, count) : unsupported("format_timespan() with that second format");
+        case "f":
+          return count <= 7 ? frac.slice(0, count) : unsupported("format_timespan() with more than 7 f");
+        default:
+          return unsupported(`format_timespan() with ${letter.repeat(count)}`);
+      }
+    })
+    .join("");
+  return neg ? `-${text}` : text;
+}
+
 export const extraFunctions: Array<[string, ScalarImpl]> = [
+  ["format_datetime", (args) => (args[0] === null || args[1] === null ? "" : formatDateTimeWith(dt(args[0]), args[1] as string))],
+  ["format_timespan", (args) => (args[0] === null || args[1] === null ? "" : formatTimespanWith(args[0] as bigint, args[1] as string))],
   [
     "datetime_diff",
     (args) => {

@@ -818,11 +818,12 @@ function literal(n: SyntaxNode): Expr {
     case "StringLiteralExpression":
       return { op: "lit", type: "string", value: n.value ?? "" };
     case "TimespanLiteralExpression": {
-      if (n.value !== undefined && n.value !== null && /^-?\d+$/.test(n.value)) return { op: "lit", type, value: n.value };
+      // The text is parsed here: Kusto.Language's decoded value of time(d.hh:mm:ss.fffffff) forms is not exact.
       const inner = text.replace(/^(timespan|time)\s*\(\s*|\s*\)$/gi, "");
       const t = parseTimespan(inner);
-      if (t === undefined) return unsupported(`timespan literal ${text}`);
-      return { op: "lit", type, value: String(t) };
+      if (t !== undefined) return { op: "lit", type, value: String(t) };
+      if (n.value !== undefined && n.value !== null && /^-?\d+$/.test(n.value) && !/[:.]/.test(inner)) return { op: "lit", type, value: n.value };
+      return unsupported(`timespan literal ${text}`);
     }
     case "DateTimeLiteralExpression": {
       const inner = text.replace(/^(datetime|date)\s*\(\s*|\s*\)$/gi, "");
