@@ -106,6 +106,14 @@ export async function runRunbook(globals: Globals, io: Io, terminal: Terminal, r
       throw new AzirError("usage", "no Log Analytics workspace configured", { hint: "pass --workspace <guid>, set AZIR_WORKSPACE, or add workspace: to the config file" });
     }
 
+    const journalMode = resumeEvents?.find((e) => e.kind === "run.started")?.mode;
+    if (journalMode && journalMode !== context.mode) {
+      // A dry run's planned writes must never count as done for a live run, nor the reverse.
+      throw new AzirError("usage", `${request.resume} was written in ${journalMode} mode; this run is ${context.mode}`, {
+        hint: "resume with the same mode flags (--tabletop, --dry-run) as the run that wrote the journal",
+      });
+    }
+
     const controller = new AbortController();
     const onSigint = (): void => {
       if (controller.signal.aborted) return;
