@@ -123,7 +123,7 @@ describe("datetimes and timespans", () => {
   });
 
   it("time() literals keep every tick; format_datetime and format_timespan with custom formats", async () => {
-    expect(await scalar("time(1.02:03:04.0000001)")).toBe(936_840_000_001n);
+    expect(await scalar("time(1.02:03:04.0000001)")).toBe(937_840_000_001n);
     expect(await scalar('format_datetime(datetime(2026-11-25 13:05:09.1234567), "yyyy-MM-dd HH:mm:ss.fff")')).toBe("2026-11-25 13:05:09.123");
     expect(await scalar('format_datetime(datetime(2026-11-25 13:05:09), "h:mm tt")')).toBe("1:05 PM");
     expect(await scalar("format_timespan(1d + 2h + 3m + 4s + 5ms, 'd:hh:mm:ss.fff')")).toBe("1:02:03:04.005");
