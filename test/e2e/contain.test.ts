@@ -191,5 +191,14 @@ describe("azir contain, killed and resumed", () => {
     expect(await main(["verify", "alex@contoso.com", "--since", "1m", "--tabletop", "--out", out], now, { emulator })).toBe(0);
     expect(now.err()).toContain("no successful sign-in since containment");
   });
+
+  it("a dry run's journal cannot be resumed as a live run (its planned writes were never sent)", async () => {
+    const emulator = await tenant();
+    const { journal } = await contain(emulator, ["--dry-run"]);
+    const io = memoryIo();
+    expect(await main(["run", "--resume", journal, "--tabletop", "--yes"], io, { emulator })).toBe(2);
+    expect(io.err()).toContain("was written in tabletop-dry-run mode");
+    expect(writes(emulator)).toEqual([]);
+  });
 });
 
