@@ -69,6 +69,7 @@ export async function createRunContext(options: ContextOptions): Promise<RunCont
   const dryRun = Boolean(globals.dryRun);
   const out = resolve(io.cwd, globals.out ?? config.out ?? "incidents");
   const protectedAccounts = (config.protectedAccounts ?? []).map((a) => a.toLowerCase());
+  const common = { clock, ids, io, terminal, globals, config, dryRun, out, protectedAccounts };
 
   if (globals.tabletop) {
     const { createAzurePorts, createCredential } = await import("../azure/index.js");
@@ -87,20 +88,12 @@ export async function createRunContext(options: ContextOptions): Promise<RunCont
         lroPollMs: 50,
       });
       return {
-        clock,
-        ids,
-        io,
-        terminal,
-        globals,
-        config,
+        ...common,
         mode: dryRun ? "tabletop-dry-run" : "tabletop",
-        dryRun,
-        out,
         endpoints: emulator.endpoints,
         workspaceId: emulator.workspaceId,
         subscriptionId: emulator.subscriptionId,
         tenantId: emulator.tenantId,
-        protectedAccounts,
         ports,
         close: stop,
       };
@@ -136,20 +129,12 @@ export async function createRunContext(options: ContextOptions): Promise<RunCont
     ...(subscriptionId ? { subscriptionId } : {}),
   });
   return {
-    clock,
-    ids,
-    io,
-    terminal,
-    globals,
-    config,
+    ...common,
     mode: dryRun ? "dry-run" : "live",
-    dryRun,
-    out,
     endpoints: resolved.endpoints,
     workspaceId,
     ...(subscriptionId ? { subscriptionId } : {}),
     ...(tenantId ? { tenantId } : {}),
-    protectedAccounts,
     ports,
     close: async () => undefined,
   };

@@ -39,6 +39,21 @@ async function contain(emulator: Emulator, extra: string[] = []) {
   return { code, io, journal: file };
 }
 
+/** Runs azir contain as its own process against the emulator and returns once the block is journaled. */
+async function spawnUntilBlocked(emulator: Emulator): Promise<{ child: ReturnType<typeof spawn>; journal: string; env: NodeJS.ProcessEnv }> {
+  const out = mkdtempSync(join(tmpdir(), "azir-proc-"));
+  const env = { ...process.env, ...emulatorEnv(emulator), NO_COLOR: "1" };
+  const child = spawn(process.execPath, ["bin/azir.js", "contain", "alex@contoso.com", "--yes", "--out", out], { env, stdio: "ignore" });
+  let journal = "";
+  for (let i = 0; i < 400 && !journal; i++) {
+    await new Promise((r) => setTimeout(r, 25));
+    const inc = existsSync(out) ? readdirSync(out)[0] : undefined;
+    const file = inc ? readdirSync(join(out, inc)).find((f) => f.endsWith(".jsonl")) : undefined;
+    if (file && readFileSync(join(out, inc!, file), "utf8").includes('"kind":"action","mode"')) journal = join(out, inc!, file);
+  }
+  return { child, journal, env };
+}
+
 const writes = (emulator: Emulator) => emulator.requests().filter((r) => r.service === "graph" && r.method !== "GET");
 const methodIds = (emulator: Emulator) => (emulator.state().authenticationMethods[alexId] ?? []).map((m) => (m as { id: string }).id).sort();
 
@@ -126,16 +141,7 @@ describe("azir contain, killed and resumed", () => {
   it("SIGKILL after the block, then --resume, completes without blocking twice", async () => {
     // slow every request down so that the process can be killed between the block and the revoke
     const emulator = await tenant({ faults: { latencyMs: 250, rules: [] } });
-    const out = mkdtempSync(join(tmpdir(), "azir-kill-"));
-    const env = { ...process.env, ...emulatorEnv(emulator), NO_COLOR: "1" };
-    const child = spawn(process.execPath, ["bin/azir.js", "contain", "alex@contoso.com", "--yes", "--out", out], { env, stdio: "ignore" });
-    let journal = "";
-    for (let i = 0; i < 400 && !journal; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-      const inc = existsSync(out) ? readdirSync(out)[0] : undefined;
-      const file = inc ? readdirSync(join(out, inc)).find((f) => f.endsWith(".jsonl")) : undefined;
-      if (file && readFileSync(join(out, inc!, file), "utf8").includes('"kind":"action","mode"')) journal = join(out, inc!, file);
-    }
+    const { child, journal, env } = await spawnUntilBlocked(emulator);
     child.kill("SIGKILL");
     await new Promise((r) => child.once("exit", r));
     expect(journal).not.toBe("");
@@ -157,16 +163,7 @@ describe("azir contain, killed and resumed", () => {
 
   it("SIGINT finishes the request in flight, journals run.interrupted and exits 130", async () => {
     const emulator = await tenant({ faults: { latencyMs: 250, rules: [] } });
-    const out = mkdtempSync(join(tmpdir(), "azir-int-"));
-    const env = { ...process.env, ...emulatorEnv(emulator), NO_COLOR: "1" };
-    const child = spawn(process.execPath, ["bin/azir.js", "contain", "alex@contoso.com", "--yes", "--out", out], { env, stdio: "ignore" });
-    let journal = "";
-    for (let i = 0; i < 400 && !journal; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-      const inc = existsSync(out) ? readdirSync(out)[0] : undefined;
-      const file = inc ? readdirSync(join(out, inc)).find((f) => f.endsWith(".jsonl")) : undefined;
-      if (file && readFileSync(join(out, inc!, file), "utf8").includes('"kind":"action","mode"')) journal = join(out, inc!, file);
-    }
+    const { child, journal } = await spawnUntilBlocked(emulator);
     child.kill("SIGINT");
     const code = await new Promise((r) => child.once("exit", r));
     expect(code).toBe(130);
