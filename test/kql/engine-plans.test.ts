@@ -43,7 +43,7 @@ describe("kql/plans.json", () => {
     const lets = params.map((p) => `let ${p.name} = ${values[p.type]};`).join("\n");
     const rendered = text.replace(/declare\s+query_parameters\s*\([^;]*\);/, lets);
     const modules = Object.keys(globalThis).includes("Kusto");
-    const result = await compile(rendered, {});
+    const result = await compile(rendered, tableSchemas);
     expect(result.ok).toBe(true);
     // The analyser installs the global `Kusto`; a cache hit must not have loaded it (unless an earlier test did).
     if (!modules) expect(Object.keys(globalThis).includes("Kusto")).toBe(false);

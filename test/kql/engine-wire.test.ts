@@ -60,6 +60,15 @@ describe("query parameters and the plan cache", () => {
     expect(run(b.plan, rows, { now: NOW }).rows).toEqual([[1]]);
   });
 
+  it("does not serve a cached plan to schemas that lack its table or retype its columns", async () => {
+    expect((await compile("T9 | count", { T9: [["u", "string"]] })).ok).toBe(true);
+    const missing = await compile("T9 | count", { U: [["u", "string"]] });
+    expect(missing.ok).toBe(false);
+    if (!missing.ok) expect(missing.diagnostics[0]!.code).toBe("KS204");
+    const retyped = await compile("T9 | count", { T9: [["u", "long"]] });
+    expect(retyped.ok && retyped.plan.query.op === "count" && retyped.plan.query.input.columns[0]!.type).toBe("long");
+  });
+
   it("reports diagnostics at the position in the text given", async () => {
     const r = await compile('let who = "a";\nSigninLogs | where Nope == who', { SigninLogs: [["UserPrincipalName", "string"]] });
     expect(r.ok).toBe(false);

@@ -14,7 +14,7 @@ import type { KqlDiagnostic } from "./kusto-language.js";
 import { Lowerer } from "./lower.js";
 import { splitParams } from "./params.js";
 import { cachedPlan, planKey, rememberPlan } from "./plan-cache.js";
-import type { KqlPlan, KqlResult, KqlTable, LiteralExpr, ScalarType } from "./types.js";
+import type { KqlPlan, KqlResult, KqlTable, LiteralExpr, PlanColumn, ScalarType, Tabular } from "./types.js";
 import { fromObjectRows, fromWireRows, inferType } from "./wire.js";
 
 export { UnsupportedKqlError } from "./errors.js";
@@ -63,6 +63,7 @@ export async function compile(query: string, schemas: Record<string, TableSchema
   const params = split.params.map((p) => ({ name: p.name, type: p.type }));
   const key = planKey(split.rest, params);
   let plan = await cachedPlan(key);
+  if (plan && !fitsSchemas(plan, schemas)) plan = undefined;
   if (!plan) {
     const compiled = await compileUncached(split.rest, schemas, params);
     if (!compiled.ok) return { ok: false, diagnostics: compiled.diagnostics.map((d) => relocate(d, query, split.offset - compiled.prefix)) };
@@ -73,6 +74,32 @@ export async function compile(query: string, schemas: Record<string, TableSchema
   for (const p of split.params) bindings[p.name] = p.value;
   const bound: KqlPlan = { ...plan, bindings };
   return { ok: true, plan: bound, columns: plan.query.columns.map((c) => ({ name: c.name, type: c.type })) };
+}
+
+/** Tables a plan reads, with the columns it was compiled against. */
+function tablesOf(t: Tabular, out: Map<string, PlanColumn[]>): void {
+  if (t.op === "table") out.set(t.name, t.columns);
+  for (const v of Object.values(t)) {
+    if (Array.isArray(v)) for (const x of v) if (x && typeof x === "object" && "op" in x && "columns" in x) tablesOf(x as Tabular, out);
+    if (v && typeof v === "object" && !Array.isArray(v) && "op" in v && "columns" in v) tablesOf(v as Tabular, out);
+  }
+}
+
+/**
+ * A cached plan serves a compile only if every table it reads is among the schemas given and no column it knows has
+ * another type there; otherwise the query is compiled afresh (and gets Kusto.Language's diagnostics).
+ */
+function fitsSchemas(plan: KqlPlan, schemas: Record<string, TableSchema>): boolean {
+  const tables = new Map<string, PlanColumn[]>();
+  tablesOf(plan.query, tables);
+  for (const l of plan.lets) tablesOf(l.plan, tables);
+  for (const [name, columns] of tables) {
+    const schema = schemas[name];
+    if (!schema) return false;
+    const types = new Map(schema.map(([n, t]) => [n, t]));
+    if (columns.some((c) => types.has(c.name) && types.get(c.name) !== c.type)) return false;
+  }
+  return true;
 }
 
 function decodeBinding(value: LiteralExpr["value"], type: ScalarType): unknown {
