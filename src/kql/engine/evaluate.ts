@@ -159,6 +159,34 @@ function compileWindow(e: Extract<Expr, { op: "call" }>, ctx: RunContext): Compi
         constant: false,
       };
     }
+    case "row_rank_dense":
+    case "row_rank_min": {
+      // Rank of the current row's value among the serialized rows, restarting when asked; ties share a rank.
+      const value = args[0]!.fn;
+      const restart = args[1]?.fn;
+      const dense = e.name === "row_rank_dense";
+      let rank = 0;
+      let position = 0;
+      let previous: unknown;
+      let last = -2;
+      return {
+        fn: (row) => {
+          const v = value(row);
+          if (v !== null && typeof v === "object") return unsupported(`${e.name}() of dynamic values`);
+          if (w.index !== last + 1 || w.index === 0 || (restart && restart(row) === true)) {
+            rank = 1;
+            position = 1;
+          } else {
+            position++;
+            if (!(v === previous || (v === null && previous === null))) rank = dense ? rank + 1 : position;
+          }
+          previous = v;
+          last = w.index;
+          return rank;
+        },
+        constant: false,
+      };
+    }
     case "row_cumsum": {
       const value = args[0]!.fn;
       const restart = args[1]?.fn;

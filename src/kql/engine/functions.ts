@@ -29,7 +29,7 @@ export interface CallContext {
 export type ScalarImpl = (args: unknown[], argTypes: ScalarType[], type: ScalarType, ctx: CallContext) => unknown;
 
 /** Functions of a serialized row set: evaluated by the project loop with the previous and next rows at hand. */
-export const windowFunctions = new Set(["row_number", "prev", "next", "row_cumsum"]);
+export const windowFunctions = new Set(["row_number", "prev", "next", "row_cumsum", "row_rank_dense", "row_rank_min"]);
 
 export const aggregateFunctions = new Set([
   "count",
@@ -207,7 +207,12 @@ function toBoolValue(v: unknown, type: ScalarType): boolean | null {
 function toDateTimeValue(v: unknown, type: ScalarType): bigint | null {
   if (v === null || v === undefined) return null;
   if (type === "datetime") return v as bigint;
-  if (type === "string" || (type === "dynamic" && typeof v === "string")) return parseDateTime(v as string) ?? null;
+  if (type === "string" || (type === "dynamic" && typeof v === "string")) {
+    const parsed = parseDateTime(v as string);
+    if (parsed !== undefined) return parsed;
+    // Kusto reads more date formats than ISO 8601 (RFC 1123, ...): text with digits that is not ISO is refused, not nulled.
+    return /\d/.test(v as string) ? unsupported("todatetime() of text that is not ISO 8601") : null;
+  }
   if (type === "dynamic") return null;
   return unsupported(`todatetime() of ${type}`);
 }
@@ -215,7 +220,11 @@ function toDateTimeValue(v: unknown, type: ScalarType): bigint | null {
 function toTimespanValue(v: unknown, type: ScalarType): bigint | null {
   if (v === null || v === undefined) return null;
   if (type === "timespan") return v as bigint;
-  if (type === "string" || (type === "dynamic" && typeof v === "string")) return parseTimespan(v as string) ?? null;
+  if (type === "string" || (type === "dynamic" && typeof v === "string")) {
+    const parsed = parseTimespan(v as string);
+    if (parsed !== undefined) return parsed;
+    return /\d/.test(v as string) ? unsupported("totimespan() of that text") : null;
+  }
   if (type === "dynamic") return null;
   return unsupported(`totimespan() of ${type}`);
 }
@@ -358,6 +367,7 @@ export const scalarFunctions = new Map<string, ScalarImpl>([
     "split",
     (args) => {
       const s = args[0] as string;
+      if (args[1] === "") return unsupported("split() by an empty delimiter");
       const parts = s.split(args[1] as string);
       if (args.length > 2) {
         const i = args[2] as number | null;

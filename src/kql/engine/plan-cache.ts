@@ -5,7 +5,9 @@
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { packageRoot } from "../../core/paths.js";
 import type { KqlPlan, ScalarType } from "./types.js";
 
 /** The committed cache file's shape. */
@@ -25,8 +27,8 @@ export function planKey(rest: string, params: Array<{ name: string; type: Scalar
   return createHash("sha256").update(rest.trim()).update("\u0000").update(sig).digest("hex");
 }
 
-/** `kql/plans.json` at the package root (three levels above src/kql/engine and dist/kql/engine). */
-export const planCacheUrl = new URL("../../../kql/plans.json", import.meta.url);
+/** `kql/plans.json` at the package root (found the same way from src/, dist/ and the bundle). */
+export const planCacheUrl = pathToFileURL(join(packageRoot(), "kql", "plans.json"));
 
 const memory = new Map<string, KqlPlan>();
 let shipped: Promise<Record<string, KqlPlan>> | undefined;
