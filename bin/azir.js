@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The published entry: the compiled CLI (built by `npm run build`, which `npm ci` runs through `prepare`).
 // The only module that ends the process.
-import { main } from "../dist/cli/main.js";
+import { main } from "../dist/bundle/main.js";
 
 const code = await main(process.argv.slice(2));
 process.exitCode = code;
