@@ -124,6 +124,15 @@ describe("tabular operators", () => {
     ]);
   });
 
+  it("parse: simple kind (anchored, lazy columns) and regex kind (greedy columns)", async () => {
+    const simple = await query('print s = "user=alex role=admin ttl=30" | parse s with "user=" u " role=" r " ttl=" t:int');
+    expect(simple.rows[0]!.slice(1)).toEqual(["alex", "admin", 30]);
+    const nomatch = await query('print s = "nothing here" | parse s with "user=" u " ttl=" t:int | project u, t');
+    expect(nomatch.rows).toEqual([["", null]]);
+    const regex = await query('print s = "abc123def" | parse kind=regex s with letters:string @"\\d+" rest:string | project letters, rest');
+    expect(regex.rows).toEqual([["abc12", "def"]]);
+  });
+
   it("refuses what it does not evaluate, with the exact message", async () => {
     const attempt = compile("print x = 1 | make-series count() on x step 1", {});
     await expect(attempt).rejects.toBeInstanceOf(UnsupportedKqlError);

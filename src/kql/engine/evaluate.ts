@@ -1129,10 +1129,14 @@ function evaluate(t: Tabular, ctx: RunContext): Row[] {
     case "parse": {
       const rows = evaluate(t.input, ctx);
       const source = compile(t.source, ctx).fn;
-      const re = new RegExp(t.pattern, "s");
+      const re = toRegExp(t.pattern, "");
       const types = t.columns.map((c) => c.type);
       return rows.map((r) => {
-        const m = re.exec((source(r) as string) ?? "");
+        const text = (source(r) as string) ?? "";
+        // Line breaks are where JavaScript and .NET patterns start to differ: refuse rather than guess.
+        if (/[\r\n]/.test(text)) return unsupported("parse of text with line breaks");
+        re.lastIndex = 0;
+        const m = re.exec(text);
         return t.sources.map((s, i) => {
           if (s >= 0) return r[s];
           const text = m ? m[-s] : undefined;

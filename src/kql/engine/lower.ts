@@ -484,10 +484,13 @@ export class Lowerer {
 
   private parse(op: SyntaxNode, input: Tabular, columns: PlanColumn[]): Tabular {
     const ls = lists(op);
+    let regexKind = false;
     for (const p of elements(ls[0])) {
       const pname = nameOf(child(p, "NameDeclaration") ?? p);
       const v = parts(p).at(-1);
-      if (pname !== "kind" || !v || tokenText(v).trim() !== "simple") return unsupported(`parse ${tokenText(p).trim()}`);
+      const value = v ? tokenText(v).trim() : "";
+      if (pname === "kind" && (value === "simple" || value === "regex")) regexKind = value === "regex";
+      else return unsupported(`parse ${tokenText(p).trim()}`);
     }
     const sourceNode = parts(op)[0];
     if (!sourceNode) return unsupported("parse");
@@ -495,22 +498,24 @@ export class Lowerer {
     if (source.type !== "string") return unsupported("parse of a non-string value");
     const items = elements(ls.at(-1));
     const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-    let pattern = "^";
+    // Simple kind: literals match literally, the match is anchored and string columns are lazy (the last one takes
+    // the rest). Regex kind: literals are regular expressions, the match is not anchored, string columns are greedy.
+    let pattern = regexKind ? "" : "^";
     const captures: Array<{ name: string; type: ScalarType }> = [];
     items.forEach((item, i) => {
       const last = i === items.length - 1;
-      if (item.kind === "StringLiteralExpression") pattern += escape(item.value ?? "");
-      else if (item.kind === "StarExpression") pattern += last ? ".*" : ".*?";
+      if (item.kind === "StringLiteralExpression") pattern += regexKind ? `(?:${item.value ?? ""})` : escape(item.value ?? "");
+      else if (item.kind === "StarExpression") pattern += regexKind ? unsupported("parse kind=regex with *") : last ? ".*" : ".*?";
       else if (item.kind === "NameDeclaration" || item.kind === "NameAndTypeDeclaration") {
         const decl = item.kind === "NameDeclaration" ? item : child(item, "NameDeclaration")!;
         const type = scalarType(decl.type, "parse column");
         captures.push({ name: nameOf(decl), type });
         if (type === "long" || type === "int") pattern += "([-+]?\\d+)";
-        else if (type === "string") pattern += last ? "(.*)" : "(.*?)";
+        else if (type === "string") pattern += regexKind || last ? "(.*)" : "(.*?)";
         else return unsupported(`parse into a ${type} column`);
       } else unsupported("parse pattern");
     });
-    pattern += "$";
+    if (!regexKind) pattern += "$";
     const sources = columns.map((c) => {
       const k = captures.findIndex((x) => x.name === c.name);
       if (k >= 0) {
