@@ -183,6 +183,11 @@ export class Lowerer {
     switch (n.kind) {
       case "ParenthesizedExpression":
         return this.tabular(parts(n)[0]!);
+      case "MaterializeExpression": {
+        // Caching a result changes nothing in an engine that evaluates each let once.
+        const inner = parts(n).find((c) => c.columns !== undefined);
+        return inner ? this.tabular(inner) : unsupported("materialize");
+      }
       case "NameReference": {
         const name = nameOf(n);
         if (n.symbol?.kind === "Table") return { op: "table", name, columns };
