@@ -197,5 +197,18 @@ describe("azir contain, killed and resumed", () => {
     expect(io.err()).toContain("was written in tabletop-dry-run mode");
     expect(writes(emulator)).toEqual([]);
   });
+
+  it("verify without --since starts from the revocation recorded in the user's timeline", async () => {
+    const emulator = await tenant();
+    const out = mkdtempSync(join(tmpdir(), "azir-verify2-"));
+    expect(await main(["contain", "alex@contoso.com", "--tabletop", "--yes", "--out", out], memoryIo(), { emulator })).toBe(0);
+    const io = memoryIo();
+    expect(await main(["verify", "alex@contoso.com", "--tabletop", "--out", out], io, { emulator })).toBe(0);
+    expect(io.err()).toContain("since the last revocation in the timeline");
+    expect(io.err()).toContain("no successful sign-in since containment");
+    const none = memoryIo();
+    expect(await main(["verify", "sam@contoso.com", "--tabletop", "--out", out], none, { emulator })).toBe(2);
+    expect(none.err()).toContain("pass --since");
+  });
 });
 
