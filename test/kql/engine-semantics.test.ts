@@ -151,6 +151,12 @@ describe("dynamic values", () => {
     expect(await scalar('bag_keys(dynamic({"a": 1, "b": 2}))')).toEqual(["a", "b"]);
   });
 
+  it("reads reals inside JSON, but refuses the ones JS numbers would change", async () => {
+    expect(await scalar('todouble(parse_json(\'{"lat": 47.6}\').lat)')).toBe(47.6);
+    await expect(scalar("parse_json('{\"v\": 2.0}')")).rejects.toThrow(/not supported by the local engine: parse_json\(\) of reals with integral values/);
+    await expect(scalar("parse_json('{\"id\": 12345678901234567890}')")).rejects.toThrow(/beyond 2\^53/);
+  });
+
   it("compares a dynamic string with a string", async () => {
     const rows = await column(
       'datatable(d:dynamic)[dynamic({"os": "Windows"}), dynamic({"os": "iOS"})] | where d.os == "Windows" | project tostring(d.os)',

@@ -14,6 +14,7 @@ import {
   formatReal,
   formatTimespan,
   isSafeLong,
+  jsonNumberHazard,
   MAX_DATETIME,
   MIN_DATETIME,
   parseDateTime,
@@ -125,7 +126,7 @@ function toLongValue(v: unknown, type: ScalarType): number | null {
       return isSafeLong(n) ? n : unsupported("tolong() of a datetime");
     }
     case "dynamic": {
-      if (typeof v === "number") return Number.isInteger(v) ? v : unsupported("tolong() of a dynamic real");
+      if (typeof v === "number") return Number.isInteger(v) ? v : Math.trunc(v);
       if (typeof v === "string") return toLongValue(v, "string");
       if (typeof v === "boolean") return v ? 1 : 0;
       return null;
@@ -512,9 +513,8 @@ function binValue(v: unknown, size: unknown, vt: ScalarType, st: ScalarType): un
 export function parseJsonText(s: string): unknown {
   const t = s.trim();
   if (t === "") return null;
-  if (/(^|[^\w."])-?\d+\.\d*|[eE][+-]?\d/.test(t.replace(/"(?:[^"\\]|\\.)*"/g, '""'))) {
-    return unsupported("parse_json() of text holding real numbers");
-  }
+  const hazard = jsonNumberHazard(t);
+  if (hazard) return unsupported(`parse_json() of ${hazard}`);
   try {
     return JSON.parse(t) as unknown;
   } catch {

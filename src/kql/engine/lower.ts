@@ -7,7 +7,7 @@ import type { SyntaxColumn, SyntaxNode } from "./kusto-language.js";
 import { unsupported } from "./errors.js";
 import { aggregateFunctions, scalarFunctions, windowFunctions } from "./functions.js";
 import type { Aggregate, Expr, KqlPlan, PlanColumn, ScalarType, SortKey, Tabular } from "./types.js";
-import { isSafeLong, parseDateTime, parseTimespan } from "./values.js";
+import { isSafeLong, jsonNumberHazard, parseDateTime, parseTimespan } from "./values.js";
 
 const scalarTypes = new Set<string>(["long", "int", "real", "string", "bool", "datetime", "timespan", "dynamic", "guid"]);
 
@@ -848,10 +848,8 @@ function literal(n: SyntaxNode): Expr {
     }
     case "DynamicExpression": {
       const json = n.value ?? "null";
-      // JSON numbers written as reals (2.0) stay reals in Kusto but become integers in JS: refuse those.
-      if (/(^|[^\w."])-?\d+(\.\d*)?[eE][+-]?\d+|(^|[^\w."])-?\d+\.\d*/.test(json.replace(/"(?:[^"\\]|\\.)*"/g, '""'))) {
-        return unsupported("dynamic literals holding real numbers");
-      }
+      const hazard = jsonNumberHazard(json);
+      if (hazard) return unsupported(`dynamic literals holding ${hazard}`);
       try {
         const value = JSON.parse(json) as LiteralValue;
         if (typeof value === "number" && !isSafeLong(value)) return unsupported("dynamic long beyond 2^53");

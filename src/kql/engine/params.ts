@@ -3,7 +3,7 @@
  * off so that the rest of the text compiles once (and is cached) whatever values are bound.
  */
 import type { ScalarType } from "./types.js";
-import { parseDateTime, parseTimespan } from "./values.js";
+import { jsonNumberHazard, parseDateTime, parseTimespan } from "./values.js";
 
 /** A leading parameter: its name, type, and value in plan-literal form (ticks as text, JSON for dynamic). */
 export interface BoundParam {
@@ -88,7 +88,7 @@ export function splitParams(text: string): SplitQuery {
         try {
           const value = JSON.parse(json) as BoundParam["value"];
           // Reals inside dynamic lose their kind in JS numbers; leave such lets to the compiler (which refuses them).
-          if (!/\d\.\d|[eE][+-]?\d/.test(json.replace(/"(?:[^"\\]|\\.)*"/g, '""'))) param = { name, type: "dynamic", value };
+          if (!jsonNumberHazard(json)) param = { name, type: "dynamic", value };
         } catch {
           param = undefined;
         }

@@ -196,3 +196,21 @@ export function formatReal(x: number): string {
 export function isSafeLong(x: number): boolean {
   return Number.isSafeInteger(x);
 }
+
+/**
+ * Why JSON text cannot become a JS value without changing its meaning, if it cannot: a real written with an integral
+ * value (`2.0`, `1e3`: Kusto keeps it real, JS makes it an integer) or an integer beyond 2^53. Reals such as 47.6 are fine.
+ */
+export function jsonNumberHazard(json: string): string | undefined {
+  const bare = json.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+  for (const m of bare.matchAll(/-?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?/g)) {
+    const token = m[0];
+    const prev = m.index === 0 ? "" : bare[m.index - 1]!;
+    if (/[\w.]/.test(prev)) continue;
+    const value = Number(token);
+    if (/[.eE]/.test(token)) {
+      if (Number.isInteger(value) || !Number.isFinite(value)) return "reals with integral values inside dynamic";
+    } else if (!Number.isSafeInteger(value)) return "integers beyond 2^53 inside dynamic";
+  }
+  return undefined;
+}
