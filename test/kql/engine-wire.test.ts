@@ -88,6 +88,7 @@ describe("offline replay from a folder", () => {
         { TimeGenerated: "2026-09-01T09:00:00Z", UserPrincipalName: "old@contoso.com", IPAddress: "3.3.3.3", AuthenticationProtocol: "deviceCode" },
       ]),
     );
+    await writeFile(join(dir, "tenant.json"), JSON.stringify({ users: [] }));
     await writeFile(
       join(dir, "Custom.json"),
       JSON.stringify({ tables: [{ name: "PrimaryResult", columns: [{ name: "x", type: "long" }, { name: "when", type: "datetime" }], rows: [[1, "2026-01-01T00:00:00Z"], [2, null]] }] }),

@@ -185,12 +185,14 @@ export function tableFromObjects(name: string, rows: Array<Record<string, unknow
 
 /**
  * Reads `<Table>.json` files from a folder: each an array of row objects (as `az monitor log-analytics query -o json`
- * prints them) or Log Analytics' `{tables: [{name, columns, rows}]}` wire shape. With `now`, datetimes written relative
+ * prints them) or Log Analytics' `{tables: [{name, columns, rows}]}` wire shape; files whose name starts with a
+ * lower-case letter (tenant.json) are skipped. With `now`, datetimes written relative
  * to now (`-3d4h`, as scenario files may) are pinned to it.
  */
 export async function loadTablesFromFolder(dir: string, options: { now?: Date } = {}): Promise<Record<string, KqlTable>> {
   const out: Record<string, KqlTable> = {};
-  const entries = (await readdir(dir)).filter((f) => f.endsWith(".json")).sort();
+  // Table names are PascalCase; lower-case files beside them (tenant.json, expected.json) are not tables.
+  const entries = (await readdir(dir)).filter((f) => f.endsWith(".json") && /^[A-Z]/.test(f)).sort();
   for (const file of entries) {
     const name = basename(file, ".json");
     let data: unknown;
@@ -211,7 +213,7 @@ export async function loadTablesFromFolder(dir: string, options: { now?: Date } 
         t.columns.map((c) => ({ name: c.name, type: wireType(c.type) })),
         t.rows,
       );
-    } else if (name !== "tenant") {
+    } else {
       throw new AzirError("validation", `${file} is neither an array of rows nor a {tables: [...]} document`, { hint: "Export the table with `-o json`." });
     }
   }
