@@ -133,6 +133,18 @@ describe("tabular operators", () => {
     expect(regex.rows).toEqual([["abc12", "def"]]);
   });
 
+  it("mv-expand with_itemindex, kind=array and limit; as names intermediate rows", async () => {
+    const r = await query('print arr = dynamic(["a", "b", "c"]) | mv-expand with_itemindex = i v = arr limit 2 | project i, v');
+    expect(r.rows).toEqual([
+      [0, "a"],
+      [1, "b"],
+    ]);
+    const bag = await query('print d = dynamic({"x": 1}) | mv-expand kind=array d');
+    expect(bag.rows).toEqual([[["x", 1]]]);
+    const named = await query("datatable(x:long)[1, 2] | as T | where x > 1 | join kind=inner (T) on x | project x, x1");
+    expect(named.rows).toEqual([[2, 2]]);
+  });
+
   it("refuses what it does not evaluate, with the exact message", async () => {
     const attempt = compile("print x = 1 | make-series count() on x step 1", {});
     await expect(attempt).rejects.toBeInstanceOf(UnsupportedKqlError);

@@ -460,10 +460,8 @@ function checkInt(v: number, type: ScalarType): number {
 function compileSet(e: Extract<Expr, { op: "set" }>, ctx: RunContext): Compiled {
   const l = compile(e.left, ctx);
   const items = e.items.map((i) => ({ c: compile(i, ctx), type: i.type }));
-  const ci = e.kind === "InExpression" || e.kind === "NotInExpression" || e.kind === "HasAnyExpression" || e.kind === "HasAllExpression";
   const neg = e.kind === "NotInExpression" || e.kind === "NotInCsExpression";
   const lt = e.left.type;
-  // Kusto spells them the other way round: `in` is case-sensitive (InCs... is `in~`? no): map by operator text.
   const expand = (row: Row): unknown[] => {
     const out: unknown[] = [];
     for (const it of items) {
@@ -490,8 +488,7 @@ function compileSet(e: Extract<Expr, { op: "set" }>, ctx: RunContext): Compiled 
       constant: l.constant && allConst,
     };
   }
-  // InExpression is `in` (case-sensitive), InCsExpression is `in~`? Kusto.Language names `in~` NotIn... see below.
-  void ci;
+  // Kusto.Language calls `in~` InCsExpression and `!in~` NotInCsExpression; `in` and `!in` are case-sensitive.
   const insensitive = e.kind === "InCsExpression" || e.kind === "NotInCsExpression";
   if (lt === "string") {
     const norm = (v: unknown): string | undefined => (typeof v === "string" ? (insensitive ? v.toLowerCase() : v) : undefined);
@@ -919,14 +916,10 @@ function join(t: Extract<Tabular, { op: "join" }>, ctx: RunContext): Row[] {
     } else index.set(k, [row]);
   }
   const out: Row[] = [];
-  const rightWidth = t.right.columns.length;
-  const leftWidth = t.left.columns.length;
   const emit = (l: Row | undefined, r: Row | undefined): void => {
     const [a, b] = swapped ? [r, l] : [l, r];
     out.push(t.output.map(([side, i]) => (side === 0 ? (a ? a[i] : nullFor(t.left.columns[i]!.type)) : b ? b[i] : nullFor(t.right.columns[i]!.type))));
   };
-  void rightWidth;
-  void leftWidth;
   const matchedRight = new Set<Row>();
   for (const l of left) {
     const k = keyFor(l, leftKeys);
@@ -948,7 +941,8 @@ function join(t: Extract<Tabular, { op: "join" }>, ctx: RunContext): Row[] {
         else emit(l, undefined);
         break;
       case "leftanti":
-        if (!matches) out.push(swapped ? l : l);
+        // When swapped (rightanti/rightsemi), l is a right row and the output is the right columns.
+        if (!matches) out.push(l);
         break;
       case "leftsemi":
         if (matches) out.push(l);
@@ -974,13 +968,16 @@ function mvexpand(t: Extract<Tabular, { op: "mvexpand" }>, ctx: RunContext): Row
     const lists = targets.map((x) => {
       const v = x.fn(row);
       if (Array.isArray(v)) return v as unknown[];
-      if (v !== null && typeof v === "object") return Object.entries(v as Record<string, unknown>).map(([k, x]) => ({ [k]: x }));
+      if (v !== null && typeof v === "object") {
+        return Object.entries(v as Record<string, unknown>).map(([k, x]) => (t.bagAsArray ? [k, x] : { [k]: x }));
+      }
       return [v];
     });
-    const n = Math.max(...lists.map((l) => l.length));
+    const n = Math.min(Math.max(...lists.map((l) => l.length)), t.limit ?? Infinity);
     for (let i = 0; i < n; i++) {
       const r: Row = row.slice();
       while (r.length < width) r.push(null);
+      if (t.itemIndex !== undefined) r[t.itemIndex] = i;
       targets.forEach((x, j) => {
         const v = lists[j]![i];
         r[t.outputIndexes[j]!] = fromDynamicValue(v === undefined ? null : v, x.type);

@@ -345,6 +345,14 @@ export class Lowerer {
       }
       case "LookupOperator":
         return this.lookup(op, input, columns);
+      case "AsOperator": {
+        if (elements(lists(op)[0]).length > 0) return unsupported("as with parameters");
+        // `as` names the rows at this point for later references: a tabular let evaluated once.
+        const name = nameOf(child(op, "NameDeclaration")!);
+        this.lets.push({ name, plan: input });
+        this.env.tables.set(name, input.columns);
+        return { op: "ref", name, columns: input.columns };
+      }
       case "ParseOperator":
         return this.parse(op, input, columns);
       default:
@@ -629,8 +637,23 @@ export class Lowerer {
 
   private mvExpand(op: SyntaxNode, input: Tabular, columns: PlanColumn[]): Tabular {
     const ls = lists(op);
-    if (elements(ls[0]).length > 0) return unsupported("mv-expand with parameters");
-    if (parts(op).length > 0) return unsupported("mv-expand limit");
+    let itemIndexName: string | undefined;
+    let bagAsArray = false;
+    for (const p of elements(ls[0])) {
+      const pname = nameOf(child(p, "NameDeclaration") ?? p);
+      const v = parts(p).at(-1);
+      const value = v ? nameOf(v) : "";
+      if (pname === "with_itemindex" && v) itemIndexName = value;
+      else if ((pname === "kind" || pname === "bagexpansion") && (value === "array" || value === "bag")) bagAsArray = value === "array";
+      else return unsupported(`mv-expand ${pname}=${value}`);
+    }
+    let limit: number | undefined;
+    const limitClause = child(op, "MvExpandRowLimitClause");
+    if (limitClause) {
+      const lit = this.expr(parts(limitClause)[0]!, { columns: [] });
+      if (lit.op !== "lit" || typeof lit.value !== "number") return unsupported("mv-expand with a computed limit");
+      limit = lit.value;
+    }
     const scope: Scope = { columns: input.columns };
     const targets: Array<{ expr: Expr; type: ScalarType }> = [];
     const outputIndexes: number[] = [];
@@ -654,12 +677,23 @@ export class Lowerer {
       targets.push({ expr, type: columns[idx]!.type });
       outputIndexes.push(idx);
     }
+    let itemIndex: number | undefined;
+    if (itemIndexName !== undefined) {
+      itemIndex = columns.findIndex((c) => c.name === itemIndexName && c.type === "long");
+      if (itemIndex < 0 || outputIndexes.includes(itemIndex)) return unsupported("mv-expand with_itemindex (column)");
+    }
     for (let i = 0; i < input.columns.length; i++) {
       if (outputIndexes.includes(i)) continue;
       const c = input.columns[i]!;
       if (columns[i]?.name !== c.name || columns[i]?.type !== c.type) return unsupported("mv-expand (output schema)");
     }
-    return { op: "mvexpand", input, targets, outputIndexes, appended: columns.length > input.columns.length, limit: 0, columns };
+    const extra = columns.length - input.columns.length - (itemIndex !== undefined ? 1 : 0);
+    if (extra < 0 || extra > targets.length) return unsupported("mv-expand (output schema)");
+    const node: Tabular = { op: "mvexpand", input, targets, outputIndexes, columns };
+    if (itemIndex !== undefined) node.itemIndex = itemIndex;
+    if (bagAsArray) node.bagAsArray = true;
+    if (limit !== undefined) node.limit = limit;
+    return node;
   }
 
   expr(n: SyntaxNode, scope: Scope): Expr {

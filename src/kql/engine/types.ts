@@ -96,9 +96,12 @@ export type Tabular = { columns: PlanColumn[] } & (
       targets: Array<{ expr: Expr; type: ScalarType }>;
       /** Output column index of each target; other output columns copy the input column of the same position. */
       outputIndexes: number[];
-      /** Extra input columns the targets are appended as, when named with `name = expr`. */
-      appended: boolean;
-      limit: number;
+      /** Output column of `with_itemindex=`, when asked for. */
+      itemIndex?: number;
+      /** `kind=array`: a bag expands to [key, value] arrays rather than one-property bags. */
+      bagAsArray?: boolean;
+      /** `limit n`: at most n rows per input row. */
+      limit?: number;
     }
   /**
    * `parse`: a JS regular expression built from the pattern; output column i is input column `sources[i]` when
