@@ -7,7 +7,7 @@ const corpus =
   process.env.AZIR_KQL_CONFORMANCE ?? fileURLToPath(new URL("../../../shared/kql-conformance/kusto-results.jsonl", import.meta.url));
 
 // The floor only goes up: raise it when the engine answers more cases.
-const matchingFloor = 1227;
+const matchingFloor = 1231;
 
 describe.skipIf(!existsSync(corpus))("KQL conformance corpus", () => {
   it("answers no case wrongly and matches at least the floor", { timeout: 120_000 }, async () => {

@@ -145,6 +145,12 @@ describe("tabular operators", () => {
     expect(named.rows).toEqual([[2, 2]]);
   });
 
+  it("toscalar() evaluates a subquery once, to its first cell", async () => {
+    const r = await query("let top1 = toscalar(datatable(x:long)[3, 9, 4] | summarize max(x)); datatable(x:long)[3, 9, 4] | where x < top1 | count");
+    expect(r.rows).toEqual([[2]]);
+    expect((await query("print v = toscalar(datatable(x:long)[] | project x)")).rows).toEqual([[null]]);
+  });
+
   it("refuses what it does not evaluate, with the exact message", async () => {
     const attempt = compile("print x = 1 | make-series count() on x step 1", {});
     await expect(attempt).rejects.toBeInstanceOf(UnsupportedKqlError);

@@ -96,6 +96,11 @@ function compileRaw(e: Expr, ctx: RunContext): Compiled {
         constant: v.constant && lo.constant && hi.constant,
       };
     }
+    case "toscalar": {
+      const rows = evaluate(e.plan, ctx);
+      const v = rows[0]?.[0];
+      return constantOf(v === undefined ? (e.type === "string" ? "" : null) : v);
+    }
     case "member": {
       const t = compile(e.target, ctx);
       const k = compile(e.key, ctx);

@@ -76,13 +76,16 @@ export async function compile(query: string, schemas: Record<string, TableSchema
   return { ok: true, plan: bound, columns: plan.query.columns.map((c) => ({ name: c.name, type: c.type })) };
 }
 
-/** Tables a plan reads, with the columns it was compiled against. */
-function tablesOf(t: Tabular, out: Map<string, PlanColumn[]>): void {
-  if (t.op === "table") out.set(t.name, t.columns);
-  for (const v of Object.values(t)) {
-    if (Array.isArray(v)) for (const x of v) if (x && typeof x === "object" && "op" in x && "columns" in x) tablesOf(x as Tabular, out);
-    if (v && typeof v === "object" && !Array.isArray(v) && "op" in v && "columns" in v) tablesOf(v as Tabular, out);
+/** Tables a plan reads (anywhere, toscalar() subqueries included), with the columns it was compiled against. */
+function tablesOf(node: unknown, out: Map<string, PlanColumn[]>): void {
+  if (Array.isArray(node)) {
+    for (const x of node) tablesOf(x, out);
+    return;
   }
+  if (node === null || typeof node !== "object") return;
+  const t = node as Partial<Extract<Tabular, { op: "table" }>>;
+  if (t.op === "table" && typeof t.name === "string" && Array.isArray(t.columns)) out.set(t.name, t.columns);
+  for (const v of Object.values(node)) tablesOf(v, out);
 }
 
 /**

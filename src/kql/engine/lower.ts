@@ -172,7 +172,6 @@ export class Lowerer {
       this.env.scalars.delete(name);
       return;
     }
-    if (value.kind === "ToScalarExpression") return unsupported("toscalar()");
     const expr = this.expr(value, { columns: [] });
     this.env.scalars.set(name, expr);
     this.env.tables.delete(name);
@@ -712,6 +711,15 @@ export class Lowerer {
         return literal(n);
       case "NullLiteralExpression":
         return unsupported("untyped null");
+      case "ToScalarExpression": {
+        if (elements(lists(n)[0]).length > 0) return unsupported("toscalar() with parameters");
+        const inner = parts(n).find((c) => c.columns !== undefined);
+        if (!inner) return unsupported("toscalar()");
+        const plan = this.tabular(inner);
+        const type = scalarType(n.type, "toscalar()");
+        if (plan.columns[0]?.type !== type) return unsupported("toscalar() (type)");
+        return { op: "toscalar", plan, type };
+      }
       case "NameReference": {
         const name = nameOf(n);
         const type = scalarType(n.type, name);

@@ -43,6 +43,8 @@ export type Expr =
   | { op: "set"; kind: string; left: Expr; items: Expr[]; type: "bool" }
   | { op: "between"; negated: boolean; value: Expr; low: Expr; high: Expr; type: "bool" }
   | { op: "call"; name: string; args: Expr[]; type: ScalarType }
+  /** `toscalar(<tabular>)`: the first column of the first row, evaluated once per run (null when there is no row). */
+  | { op: "toscalar"; plan: Tabular; type: ScalarType }
   /** Dynamic member access `d.key` / `d["key"]` / `d[i]`. */
   | { op: "member"; target: Expr; key: Expr; type: ScalarType };
 
