@@ -135,6 +135,8 @@ export async function runRunbook(globals: Globals, io: Io, terminal: Terminal, r
     });
     const resumedRunId = resumeEvents?.find((e) => e.kind === "run.started")?.runId;
     const confirm = context.dryRun || globals.yes ? undefined : confirmer(io, terminal, deps);
+    // steps marked `confirm: true` in the runbook are asked for even with --yes
+    const confirmStep = context.dryRun ? undefined : confirmer(io, terminal, deps);
     const spinner = terminal.progress(`${loaded.runbook.title}`);
     const running = new Set<string>();
     let result: ExecutionResult;
@@ -154,6 +156,7 @@ export async function runRunbook(globals: Globals, io: Io, terminal: Terminal, r
         incident: { id: journal.incidentId, ...(subject ? { subject } : {}) },
         loadQuery: queryLoader(),
         ...(confirm ? { confirm: async (writes) => { spinner.stop(); return confirm(writes); } } : {}),
+        ...(confirmStep ? { confirmStep: async (writes) => { spinner.stop(); return confirmStep(writes); } } : {}),
         ...(resumeEvents ? { completed: completedStepOutputs(resumeEvents), ...(resumedRunId ? { resumedRunId } : {}) } : {}),
         onProgress: (p) => {
           if (p.state === "started") running.add(p.title);

@@ -66,6 +66,11 @@ export interface ExecuteOptions {
    * Resolves false to refuse: nothing is sent.
    */
   confirm?: (writes: PendingWrite[]) => Promise<boolean>;
+  /**
+   * Asks for the writes of a step marked `confirm: true`, even with --yes (live writes only). Absent: such a step
+   * is refused unless `confirm` already covered it.
+   */
+  confirmStep?: (writes: PendingWrite[]) => Promise<boolean>;
   /** Resume: outputs of the steps an earlier run completed; they are not run again. */
   completed?: ReadonlyMap<string, Record<string, unknown>>;
   /** The journal run being resumed, for the run.resumed event. */
@@ -490,9 +495,10 @@ class Execution {
   }
 
   /** Asks for confirmation; a confirmer that cannot ask (no terminal) refuses with its reason. */
-  private async ask(writes: PendingWrite[]): Promise<boolean> {
+  private async ask(writes: PendingWrite[], confirmer = this.o.confirm): Promise<boolean> {
+    if (!confirmer) return false;
     try {
-      return await this.o.confirm!(writes);
+      return await confirmer(writes);
     } catch (error) {
       this.refusal = toAzirError(error);
       return false;
@@ -551,9 +557,11 @@ class Execution {
       });
       return { id: step.id, kind: "action", status: "planned", summary: `${plan.writes.length} write(s) planned` };
     }
-    if (this.o.confirm && !this.confirmedSteps.has(step.id)) {
+    // A step marked `confirm: true` is asked for on its own, even with --yes.
+    const confirmer = step.confirm ? (this.o.confirm ?? this.o.confirmStep ?? (async () => false)) : this.o.confirm;
+    if (confirmer && !this.confirmedSteps.has(step.id)) {
       const writes = this.pending(step, plan);
-      if (!(await this.ask(writes))) {
+      if (!(await this.ask(writes, confirmer))) {
         this.refuse(writes.length);
         return { id: step.id, kind: "action", status: "not-run", summary: "not confirmed" };
       }

@@ -277,4 +277,18 @@ describe("executeRunbook", () => {
     expect(h.sent).toEqual([]);
     expect(h.events.at(-1)!.kind).toBe("run.interrupted");
   });
+
+  it("a step marked confirm: true is asked for even with --yes, and refused when nobody can answer", async () => {
+    const gated = rb.replace("  - id: second\n    action: t.second\n", "  - id: second\n    action: t.second\n    confirm: true\n");
+    const asked: string[][] = [];
+    const yes = harness(gated, { confirmStep: async (w) => (asked.push(w.map((x) => x.step)), true) });
+    expect((await yes.run()).status).toBe("completed");
+    expect(asked).toEqual([["second"]]);
+    expect(yes.h.sent).toHaveLength(2);
+    const nobody = harness(gated);
+    const result = await nobody.run();
+    expect(nobody.h.sent.map((w) => w.path)).toEqual(["/t.first/alex"]);
+    expect(result.status).toBe("refused");
+  });
 });
+
