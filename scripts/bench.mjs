@@ -24,11 +24,11 @@ function timeCommand(args, runs, env = {}) {
   return median(times);
 }
 
-function report(name, value, budget, baseline, unit = "ms") {
+function report(name, value, budget, baseline, unit = "ms", digits = 0) {
   const ok = value <= budget;
   results.push({ name, value, budget, baseline, ok });
   const ratio = baseline ? `  (${(value / baseline).toFixed(2)}x the baseline of ${baseline.toFixed(0)} ${unit})` : "";
-  console.log(`${ok ? "ok  " : "OVER"} ${name.padEnd(48)} ${value.toFixed(0).padStart(6)} ${unit}  budget ${budget} ${unit}${ratio}`);
+  console.log(`${ok ? "ok  " : "OVER"} ${name.padEnd(48)} ${value.toFixed(digits).padStart(6)} ${unit}  budget ${budget} ${unit}${ratio}`);
 }
 
 // 1. Start-up: azir --help and azir validate, against a bare `node -e 0` measured the same way.
@@ -113,7 +113,7 @@ report("contain alex (tabletop, whole process)", timeCommand([bin, "contain", "a
   }
   const best = samples.sort((a, b) => a.wall / a.chain - b.wall / b.chain)[1];
   console.log(`     contain with ${latencyMs} ms/request: ${best.requests} Graph requests, ${best.trips} sequential round trips, chain ${best.chain.toFixed(0)} ms, wall ${best.wall.toFixed(0)} ms`);
-  report("contain wall time / critical path (100 ms latency)", best.wall / best.chain, 1.2, undefined, "x");
+  report("contain wall time / critical path (100 ms latency)", best.wall / best.chain, 1.2, undefined, "x", 2);
 }
 
 // 4. The local KQL engine: the device-code hunt over 1,000,000 rows (its own script, yardstick inside).
