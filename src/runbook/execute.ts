@@ -119,6 +119,7 @@ class Execution {
   private readonly outcomes = new Map<string, StepOutcome>();
   private readonly outputs: Record<string, Record<string, unknown>> = {};
   private readonly prepared = new Map<string, PreparedAction>();
+  private readonly preparing = new Map<string, Promise<PreparedAction>>();
   private readonly confirmedSteps = new Set<string>();
   private readonly findings: ExecutionResult["findings"] = [];
   private readonly gaps: ExecutionResult["gaps"] = [];
@@ -271,10 +272,20 @@ class Execution {
       fetch = this.fetch(step);
       fetch.catch(() => undefined); // handled below, after the other dependencies
     }
+    // An action reads the tenant and plans as soon as its inputs are known; only its writes wait for the action
+    // declared before it. The reads of later actions thus run beside the writes of earlier ones.
+    let prepared = false;
+    if ("action" in step && !this.o.signal.aborted) {
+      const inputDeps = [...new Set([...(step.after ?? []), ...findReferences([step.with, step.when]).flatMap((r) => (r.kind === "findings" ? [r.step] : []))])];
+      if (!(await this.waitFor(inputDeps)) && !this.o.signal.aborted && (await this.whenHolds(step))) {
+        prepared = true;
+        this.prepare(step).catch(() => undefined); // a failure is reported when the step runs
+      }
+    }
     const blocked = await this.waitFor(deps);
     if (blocked) return notRun(`waits for ${blocked.id}, which did not complete`);
     if (this.o.signal.aborted && !fetch) return notRun("interrupted");
-    if (!fetch && !(await this.whenHolds(step))) return this.skipByCondition(step);
+    if (!fetch && !prepared && !(await this.whenHolds(step))) return this.skipByCondition(step);
 
     this.o.onProgress?.({ step: id, title: this.title(id), state: "started" });
     try {
@@ -450,7 +461,16 @@ class Execution {
     return action;
   }
 
-  private async prepare(step: ActionStep): Promise<PreparedAction> {
+  private prepare(step: ActionStep): Promise<PreparedAction> {
+    let pending = this.preparing.get(step.id);
+    if (!pending) {
+      pending = this.prepareNow(step);
+      this.preparing.set(step.id, pending);
+    }
+    return pending;
+  }
+
+  private async prepareNow(step: ActionStep): Promise<PreparedAction> {
     const known = this.prepared.get(step.id);
     if (known) return known;
     const action = this.definition(step);
