@@ -25,6 +25,8 @@ interface Harness {
   queries: LogsQueryRequest[];
   maxInFlight: number;
   applied: string[];
+  /** What happened, in order: "check <action>" for reads, "send"/"sent <path>" around each write. */
+  log: string[];
 }
 
 function fakeAction(name: string, h: Harness, state: { done: Set<string> }): ActionDefinition<{ upn: string }> {
@@ -35,6 +37,7 @@ function fakeAction(name: string, h: Harness, state: { done: Set<string> }): Act
     input: z.object({ upn: z.string() }),
     outputs: ["target"],
     async isDone(input) {
+      h.log.push(`check ${name}`);
       return state.done.has(`${name}:${input.upn}`) ? { done: true, reason: "already in effect" } : { done: false };
     },
     async plan(input) {
@@ -64,9 +67,9 @@ const rowsAnalyzer: AnalyzerDefinition = {
 
 function harness(
   yaml: string,
-  options: Partial<ExecuteOptions> & { answer?: (q: LogsQueryRequest) => LogsQueryResult; delayMs?: number; done?: string[] } = {},
+  options: Partial<ExecuteOptions> & { answer?: (q: LogsQueryRequest) => LogsQueryResult; delayMs?: number; done?: string[]; writeDelayMs?: number } = {},
 ) {
-  const h: Harness = { events: [], sent: [], queries: [], maxInFlight: 0, applied: [] };
+  const h: Harness = { events: [], sent: [], queries: [], maxInFlight: 0, applied: [], log: [] };
   const parsed = parseRunbook(yaml, join(dir, "rb.yaml"));
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.diagnostics));
   let inFlight = 0;
@@ -92,7 +95,10 @@ function harness(
     arm: { getResource: async () => ({}) as never, findResource: async () => undefined },
     writer: {
       async send(w) {
+        h.log.push(`send ${w.path}`);
+        await new Promise((r) => setTimeout(r, options.writeDelayMs ?? 0));
         h.sent.push(w);
+        h.log.push(`sent ${w.path}`);
         return {};
       },
     },
@@ -289,6 +295,14 @@ describe("executeRunbook", () => {
     const result = await nobody.run();
     expect(nobody.h.sent.map((w) => w.path)).toEqual(["/t.first/alex"]);
     expect(result.status).toBe("refused");
+  });
+
+  it("a later action reads and plans while the earlier one writes; its own write still waits", async () => {
+    const { h, run } = harness(rb, { writeDelayMs: 40 });
+    expect((await run()).status).toBe("completed");
+    const at = (entry: string) => h.log.indexOf(entry);
+    expect(at("check t.second")).toBeLessThan(at("sent /t.first/alex"));
+    expect(at("send /t.second/alex@contoso.com")).toBeGreaterThan(at("sent /t.first/alex"));
   });
 });
 
