@@ -202,16 +202,8 @@ class Execution {
     } else {
       this.o.journal.append({ kind: "run.finished", summary, data: { status: status === "completed" ? "succeeded" : status, ...facts } });
     }
-    return {
-      status,
-      plan: this.plan,
-      steps,
-      findings: this.findings,
-      gaps: this.gaps,
-      outputs: this.outputs,
-      writes: this.writes,
-      ...((status === "refused" ? this.refusal : this.firstError) ? { error: (status === "refused" ? this.refusal : this.firstError)! } : {}),
-    };
+    const error = status === "refused" ? this.refusal : this.firstError;
+    return { status, plan: this.plan, steps, findings: this.findings, gaps: this.gaps, outputs: this.outputs, writes: this.writes, ...(error ? { error } : {}) };
   }
 
   /** True when neither the step nor anything it depends on is an action. */
@@ -346,7 +338,7 @@ class Execution {
     const own = Object.fromEntries(Object.entries(step.with ?? {}).filter(([k]) => declared.includes(k)));
     const resolved = (resolveTemplates(own, this.scope()) ?? {}) as Record<string, unknown>;
     const values = Object.fromEntries(declared.map((name) => [name, resolved[name]]));
-    const query = renderQuery(text, values);
+    const query = renderQuery(text, values, step.query);
     const window = queryWindow(resolved, this.o.clock.now());
     const started = performance.now();
     const result = await runQueryStep({
