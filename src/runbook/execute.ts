@@ -359,11 +359,12 @@ class Execution {
       result = await fetch;
     } catch (error) {
       const e = toAzirError(error);
-      if (e.code === "not-found") {
-        // A missing table is data azir did not get: a gap, whether or not the step may fail.
+      // A missing table or a timed-out query is data azir did not get: a gap, whether or not the step may fail.
+      const gapCode = e.code === "not-found" ? "table-not-found" : e.details.some((d) => /^status: (504|408)$/.test(d)) ? "timeout" : undefined;
+      if (gapCode) {
         const window = windowText(queryWindow((resolveTemplates(step.with ?? {}, this.scope()) ?? {}) as Record<string, unknown>, this.o.clock.now()));
-        this.gaps.push({ step: step.id, query: step.query, window, code: "table-not-found", message: e.message });
-        this.o.journal.append({ kind: "gap", step: step.id, summary: `${step.query}: ${e.message}`, data: { query: queryName(step.query), file: step.query, ...(window ? { window } : {}), code: "table-not-found", reason: e.message } });
+        this.gaps.push({ step: step.id, query: step.query, window, code: gapCode, message: e.message });
+        this.o.journal.append({ kind: "gap", step: step.id, summary: `${step.query}: ${e.message}`, data: { query: queryName(step.query), file: step.query, ...(window ? { window } : {}), code: gapCode, reason: e.message } });
       }
       throw e;
     }

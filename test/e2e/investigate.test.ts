@@ -85,4 +85,14 @@ describe("azir investigate on the built-in scenario", () => {
     expect(await main(["hunt", "device-code", "--tabletop", "--out", mkdtempSync(join(tmpdir(), "azir-hunt-"))], io, { emulator, clock })).toBe(0);
     expect(io.err()).toMatch(/alex@contoso\.com\s+\d+\s+\d+/);
   });
+
+  it("a query timeout (504 after the retries) is a gap naming the query and its window, never a clean answer", async () => {
+    const { code, doc } = await investigate("alex@contoso.com", { latencyMs: 0, rules: [{ match: { path: "/query", service: "logs" }, status: 504, times: 1000 }] });
+    expect(code).toBe(1);
+    expect(doc.complete).toBe(false);
+    const timeouts = doc.gaps.filter((g: { data: { code: string } }) => g.data.code === "timeout");
+    expect(timeouts.map((g: { data: { query: string } }) => g.data.query)).toContain("signins-for-user");
+    expect(timeouts[0].data.window).toMatchObject({ start: expect.any(String), end: expect.any(String) });
+  }, 60_000);
 });
+
