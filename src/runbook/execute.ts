@@ -5,6 +5,7 @@ import type { IdSource } from "../core/ids.js";
 import type { Endpoints, Ports, WriteRequest } from "../core/ports.js";
 import type { AnalyzerDefinition, Finding } from "../analyze/types.js";
 import { parseQueryFile, renderQuery } from "../kql/render.js";
+import { schemaText, tableSchemas } from "../kql/tables.js";
 import { createLimiter, runQueryStep, type QueryGap } from "../steps/query-step.js";
 import type { ActionDefinition, ActionPlan, DoneCheck, StepContext } from "../steps/types.js";
 import type { EventInput } from "../timeline/event.js";
@@ -338,18 +339,36 @@ class Execution {
     const own = Object.fromEntries(Object.entries(step.with ?? {}).filter(([k]) => declared.includes(k)));
     const resolved = (resolveTemplates(own, this.scope()) ?? {}) as Record<string, unknown>;
     const values = Object.fromEntries(declared.map((name) => [name, resolved[name]]));
-    const query = renderQuery(text, values, step.query);
+    const rendered = renderQuery(text, values, step.query);
     const window = queryWindow(resolved, this.o.clock.now());
     const started = performance.now();
-    const result = await runQueryStep({
-      logs: this.o.ports.logs,
-      workspaceId: this.o.workspaceId,
-      query,
-      window,
-      ...(step.timeoutSeconds ? { timeoutSeconds: step.timeoutSeconds } : {}),
-      limit: this.limit,
-    });
-    return { ...result, window, resolved, durationMs: Math.round(performance.now() - started) };
+    const missing: QueryGap[] = [];
+    const stand: string[] = [];
+    // A table the step declares optional and the workspace lacks is replaced by an empty table of its schema
+    // (a `let` of that name shadows the table), and the gap is recorded: the other tables still answer.
+    for (;;) {
+      try {
+        const result = await runQueryStep({
+          logs: this.o.ports.logs,
+          workspaceId: this.o.workspaceId,
+          query: [...stand, rendered].join("\n"),
+          window,
+          ...(step.timeoutSeconds ? { timeoutSeconds: step.timeoutSeconds } : {}),
+          limit: this.limit,
+        });
+        return { ...result, gaps: [...missing, ...result.gaps], window, resolved, durationMs: Math.round(performance.now() - started) };
+      } catch (error) {
+        const table = toAzirError(error).details.find((d) => d.startsWith("table: "))?.slice("table: ".length);
+        const schema = table && (step.optionalTables ?? []).includes(table) ? tableSchemas[table] : undefined;
+        if (!table || !schema || missing.some((g) => g.message.includes(`'${table}'`))) throw error;
+        stand.push(`let ${table} = datatable${schemaText(schema)}[];`);
+        missing.push({
+          window: window ? { start: window.start.toISOString(), end: window.end.toISOString() } : null,
+          code: "table-not-found",
+          message: `the workspace has no table '${table}': the query ran without it`,
+        });
+      }
+    }
   }
 
   private async completeQuery(step: QueryStep, fetch: Promise<FetchResult>): Promise<StepOutcome> {

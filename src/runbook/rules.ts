@@ -1,4 +1,5 @@
 import type { Diagnostic } from "../core/errors.js";
+import { tableSchemas } from "../kql/tables.js";
 import type { LoadedRunbook } from "./load.js";
 import { dependencyGraph, findCycle } from "./plan.js";
 import type { Step } from "./schema.js";
@@ -75,6 +76,12 @@ export function checkRunbook(loaded: LoadedRunbook, context: RuleContext): Diagn
     }
     if ("query" in step && step.analyze && context.analyzerOutputs(step.analyze) === undefined) {
       report(["steps", i, "analyze"], `unknown analyzer "${step.analyze}"`, `valid analyzers: ${context.analyzerNames().join(", ")}`);
+    }
+    // optional tables must be declared ones: azir stands in for a missing one with an empty table of its schema
+    if ("query" in step) {
+      (step.optionalTables ?? []).forEach((table, j) => {
+        if (!Object.hasOwn(tableSchemas, table)) report(["steps", i, "optionalTables", j], `"${table}" is not a table azir knows the schema of`, `known: ${Object.keys(tableSchemas).join(", ")}`);
+      });
     }
     // KQL file exists, and its declared parameters are all given
     if ("query" in step) {

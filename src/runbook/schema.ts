@@ -50,6 +50,10 @@ export const queryStepSchema = z
     query: z.string().describe("KQL file, relative to the runbook's folder or the package root (kql/...)."),
     analyze: z.string().optional().describe("Analyzer that turns the rows into findings and outputs."),
     timeoutSeconds: z.number().int().min(1).max(600).optional().describe("Server-side query timeout."),
+    optionalTables: z
+      .array(z.string())
+      .optional()
+      .describe("Tables the workspace may lack (e.g. AADNonInteractiveUserSignInLogs): the query then runs with them empty, and a gap says so."),
   })
   .strict();
 

@@ -93,5 +93,10 @@ describe("azir CLI against the simulated tenant", () => {
     const doc = JSON.parse(io.out());
     expect(doc.schema).toBe("azir.timeline/v1");
     expect(doc.incident.id).toMatch(/^kim-fabrikam-example-\d{8}$/);
+    // the minimal tenant streams no non-interactive sign-ins: the sign-in pull still answers, and says what it missed
+    expect(doc.complete).toBe(false);
+    const gap = doc.gaps.find((g: { data: { query: string } }) => g.data.query === "signins-for-user");
+    expect(gap.data).toMatchObject({ code: "table-not-found", reason: expect.stringContaining("AADNonInteractiveUserSignInLogs") });
+    expect(doc.findings.length + doc.response.filter((e: { kind: string; step?: string }) => e.kind === "query" && e.step === "signins").length).toBeGreaterThan(0);
   });
 });

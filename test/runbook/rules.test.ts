@@ -57,6 +57,11 @@ describe("runbook rules", () => {
     expect(messages).toContain("is not a template azir knows");
   });
 
+  it("accepts only optional tables whose schema azir knows", () => {
+    const ps = problems(`${head}  - id: s\n    query: kql/ok.kql\n    optionalTables: [AADNonInteractiveUserSignInLogs, MadeUpTable]\n    with: { upn: "{{ params.upn }}" }\n`);
+    expect(ps.map((p) => p.message)).toEqual(['"MadeUpTable" is not a table azir knows the schema of']);
+  });
+
   it("reports an output key the step does not produce", () => {
     const ps = problems(`${head}  - id: s\n    query: kql/ok.kql\n    analyze: signins\n    with: { upn: "{{ params.upn }}" }\n  - id: b\n    action: entra.blockSignIn\n    with: { upn: "{{ findings.s.nope }}" }\n`);
     expect(ps.map((p) => p.message)).toEqual(['{{ findings.s.nope }}: step "s" has no output "nope"']);
