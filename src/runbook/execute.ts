@@ -10,7 +10,7 @@ import { createLimiter, runQueryStep, type QueryGap } from "../steps/query-step.
 import type { ActionDefinition, ActionPlan, DoneCheck, StepContext } from "../steps/types.js";
 import type { EventInput } from "../timeline/event.js";
 import type { LoadedRunbook } from "./load.js";
-import { dependencyGraph, planRunbook, type RunbookPlan } from "./plan.js";
+import { dependencyGraph, orderingOnly, planRunbook, type RunbookPlan } from "./plan.js";
 import { stepKind, type ActionStep, type QueryStep, type Step, type StepKind } from "./schema.js";
 import { findReferences, isTruthy, resolveTemplates, type TemplateScope } from "./template.js";
 
@@ -113,6 +113,7 @@ export async function executeRunbook(options: ExecuteOptions): Promise<Execution
 class Execution {
   private readonly runbook;
   private readonly graph: Map<string, string[]>;
+  private readonly ordering: Map<string, string>;
   private readonly steps: Map<string, Step>;
   private readonly plan: RunbookPlan;
   private readonly limit;
@@ -134,6 +135,7 @@ class Execution {
   constructor(private readonly o: ExecuteOptions) {
     this.runbook = o.loaded.runbook;
     this.graph = dependencyGraph(this.runbook);
+    this.ordering = orderingOnly(this.runbook);
     this.steps = new Map(this.runbook.steps.map((s) => [s.id, s]));
     this.plan = planRunbook(this.runbook);
     this.limit = createLimiter(o.maxConcurrentQueries ?? 5);
@@ -237,10 +239,10 @@ class Execution {
     return { params: this.o.params, findings: this.outputs };
   }
 
-  /** Waits for the given steps; returns the first one that did not succeed, if any. */
-  private async waitFor(ids: string[]): Promise<StepOutcome | undefined> {
+  /** Waits for the given steps; returns the first one that did not succeed, if any (`orderOnly`: waited for, not required). */
+  private async waitFor(ids: string[], orderOnly?: string): Promise<StepOutcome | undefined> {
     const outcomes = await Promise.all(ids.map((d) => this.runOnce(d)));
-    return outcomes.find((o) => o.status === "failed" || o.status === "not-run");
+    return outcomes.find((o) => o.id !== orderOnly && (o.status === "failed" || o.status === "not-run"));
   }
 
   private async runStep(id: string): Promise<StepOutcome> {
@@ -275,9 +277,10 @@ class Execution {
         this.prepare(step).catch(() => undefined); // a failure is reported when the step runs
       }
     }
-    const blocked = await this.waitFor(deps);
+    const blocked = await this.waitFor(deps, this.ordering.get(id));
     if (blocked) return notRun(`waits for ${blocked.id}, which did not complete`);
     if (this.o.signal.aborted && !fetch) return notRun("interrupted");
+    if (this.refused) return notRun("not confirmed");
     if (!fetch && !prepared && !(await this.whenHolds(step))) return this.skipByCondition(step);
 
     this.o.onProgress?.({ step: id, title: this.title(id), state: "started" });

@@ -49,6 +49,22 @@ export function dependencyGraph(runbook: Runbook): Map<string, string[]> {
   return graph;
 }
 
+/**
+ * For each action, the action declared before it when that is an ordering only (not an `after` or a step whose
+ * findings it uses). Its writes wait for that action to finish, but not for it to succeed: containment goes on as
+ * far as it can (if a method cannot be removed, the user is still confirmed compromised).
+ */
+export function orderingOnly(runbook: Runbook): Map<string, string> {
+  const out = new Map<string, string>();
+  let previousAction: string | undefined;
+  for (const step of runbook.steps) {
+    if (stepKind(step) !== "action") continue;
+    if (previousAction && !dependenciesOf(step, undefined).includes(previousAction)) out.set(step.id, previousAction);
+    previousAction = step.id;
+  }
+  return out;
+}
+
 /** A cycle as a list of step ids (first = last), or undefined. */
 export function findCycle(graph: Map<string, string[]>): string[] | undefined {
   const state = new Map<string, "visiting" | "done">();

@@ -29,7 +29,7 @@ interface Harness {
   log: string[];
 }
 
-function fakeAction(name: string, h: Harness, state: { done: Set<string> }): ActionDefinition<{ upn: string }> {
+function fakeAction(name: string, h: Harness, state: { done: Set<string>; failing: Set<string> }): ActionDefinition<{ upn: string }> {
   return {
     name,
     description: name,
@@ -49,6 +49,10 @@ function fakeAction(name: string, h: Harness, state: { done: Set<string> }): Act
     },
     async apply(plan, _input, _ctx, send) {
       h.applied.push(name);
+      if (state.failing.has(name)) {
+        const { AzirError } = await import("../../src/core/errors.js");
+        throw new AzirError("permission", `${name}: 403`);
+      }
       for (const w of plan.writes) await send(w);
       return {};
     },
@@ -67,7 +71,7 @@ const rowsAnalyzer: AnalyzerDefinition = {
 
 function harness(
   yaml: string,
-  options: Partial<ExecuteOptions> & { answer?: (q: LogsQueryRequest) => LogsQueryResult; delayMs?: number; done?: string[]; writeDelayMs?: number } = {},
+  options: Partial<ExecuteOptions> & { answer?: (q: LogsQueryRequest) => LogsQueryResult; delayMs?: number; done?: string[]; writeDelayMs?: number; failing?: string[] } = {},
 ) {
   const h: Harness = { events: [], sent: [], queries: [], maxInFlight: 0, applied: [], log: [] };
   const parsed = parseRunbook(yaml, join(dir, "rb.yaml"));
@@ -88,7 +92,7 @@ function harness(
       );
     },
   };
-  const state = { done: new Set(options.done ?? []) };
+  const state = { done: new Set(options.done ?? []), failing: new Set(options.failing ?? []) };
   const ports: Ports = {
     logs,
     graph: { get: async () => ({}) as never, find: async () => undefined, list: async () => [] },
@@ -303,6 +307,15 @@ describe("executeRunbook", () => {
     const at = (entry: string) => h.log.indexOf(entry);
     expect(at("check t.second")).toBeLessThan(at("sent /t.first/alex"));
     expect(at("send /t.second/alex@contoso.com")).toBeGreaterThan(at("sent /t.first/alex"));
+  });
+
+  it("a failed action does not stop the later ones (containment goes as far as it can); the run still fails", async () => {
+    const { h, run } = harness(rb, { failing: ["t.first"] });
+    const result = await run();
+    expect(h.sent.map((w) => w.path)).toEqual(["/t.second/alex@contoso.com"]);
+    expect(result.status).toBe("failed");
+    expect(result.error?.exitCode).toBe(4);
+    expect(result.steps.find((s) => s.id === "second")?.status).toBe("completed");
   });
 });
 
