@@ -99,4 +99,14 @@ describe("azir CLI against the simulated tenant", () => {
     expect(gap.data).toMatchObject({ code: "table-not-found", reason: expect.stringContaining("AADNonInteractiveUserSignInLogs") });
     expect(doc.findings.length + doc.response.filter((e: { kind: string; step?: string }) => e.kind === "query" && e.step === "signins").length).toBeGreaterThan(0);
   });
+
+  it("--since sets the lookback of investigate (a date-time or a duration back from now)", async () => {
+    const io = memoryIo();
+    await main(["investigate", "kim@fabrikam.example", "--tabletop=minimal", "--since", "2d", "--json", "--out", tmp], io);
+    expect(JSON.parse(io.out()).runs[0].params.lookback).toBe("2880m");
+    const bad = memoryIo();
+    expect(await main(["investigate", "kim@fabrikam.example", "--tabletop=minimal", "--since", "yesterday-ish", "--out", tmp], bad)).toBe(2);
+    expect(bad.err()).toContain("--since");
+  });
 });
+

@@ -1,11 +1,12 @@
 import type { CommandEnv } from "../program.js";
 import { renderInvestigation } from "../render/summary.js";
 import { runRunbook } from "../run-runbook.js";
-import { setup, shippedRunbook } from "./shared.js";
+import { systemClock } from "../../core/clock.js";
+import { lookbackOf, setup, shippedRunbook } from "./shared.js";
 
 /** `azir investigate <upn> [--lookback 14d]`: runbooks/investigate-user.yaml (reads only). */
 export async function handle(env: CommandEnv, args: unknown[], options: Record<string, unknown>): Promise<number> {
   const { globals, terminal } = await setup(env);
-  const params = { upn: String(args[0]), lookback: String(options.lookback ?? "14d") };
+  const params = { upn: String(args[0]), lookback: lookbackOf(options.lookback ?? "14d", globals.since, (env.deps.clock ?? systemClock).now()) };
   return runRunbook(globals, env.io, terminal, { runbookFile: shippedRunbook("investigate-user"), params, summarize: renderInvestigation }, env.deps);
 }
