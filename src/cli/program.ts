@@ -55,6 +55,7 @@ export function buildProgram(io: Io, deps: RunDeps, version: string, setExit: (c
     .option("--force-protected", "act on a protected (break-glass) account")
     .option("--incident <id>", "incident id (folder name of the timeline)")
     .showHelpAfterError("(run azir --help for usage)")
+    .configureHelp({ showGlobalOptions: true })
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
