@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { mulberry32 } from "./prng.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const enginePath = resolve(root, "dist/kql/engine/index.js");
@@ -40,17 +41,6 @@ const columns = [
 ];
 const schema = { SigninLogs: columns.map((c) => [c.name, c.type]) };
 
-// Deterministic pseudo-random numbers (mulberry32).
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const users = Array.from({ length: 5000 }, (_, i) => `user${i}@contoso.com`);
 const ips = Array.from({ length: 20000 }, (_, i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
@@ -60,7 +50,7 @@ const results = ["0", "0", "0", "50126", "50053", "0"];
 const locations = ["US", "GB", "DE", "NL", "FR"];
 
 function buildRows(n) {
-  const r = rng(42);
+  const r = mulberry32(42);
   const rows = new Array(n);
   const span = 45 * 86_400_000;
   for (let i = 0; i < n; i++) {

@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { mulberry32 } from "./prng.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const outFlag = process.argv.indexOf("--out");
@@ -15,16 +16,6 @@ const outDir = outFlag > 0 && process.argv[outFlag + 1] ? resolve(process.argv[o
 // ---------------------------------------------------------------------------------------------------------------
 // deterministic randomness and relative times
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = mulberry32(0xc0ffee);
 const int = (lo, hi) => lo + Math.floor(random() * (hi - lo + 1));
 const pickOne = (list) => list[Math.floor(random() * list.length)];

@@ -1,0 +1,12 @@
+// Deterministic pseudo-random numbers (mulberry32) for the scripts that generate data: the same seed gives the
+// same sequence on every machine, so generated scenarios and benchmark rows are reproducible.
+export function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
