@@ -2,54 +2,25 @@
  * The built-in Contoso scenario through the shipped KQL files, the local engine and the analyzers: the planted
  * facts of scenarios/contoso/expected.json are found, and the benign users raise nothing they should not.
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { analyzers } from "../../src/analyze/index.js";
-import type { AnalysisResult, Finding, Row, Severity } from "../../src/analyze/types.js";
+import type { AnalysisResult, Finding, Severity } from "../../src/analyze/types.js";
 import { severityRank } from "../../src/analyze/types.js";
-import { fromWireRows, runQuery, toWireTable, type KqlTable } from "../../src/kql/engine/index.js";
-import { parseQueryFile, renderQuery } from "../../src/kql/render.js";
+import { fromWireRows, type KqlTable } from "../../src/kql/engine/index.js";
 import { loadScenario, pinTime } from "../../src/tabletop/scenario/load.js";
+import { contosoExpected, runShippedQuery } from "../helpers/contoso.js";
 
 const root = join(import.meta.dirname, "..", "..");
 const dir = join(root, "scenarios", "contoso");
 const now = new Date("2026-11-25T08:00:00.000Z");
 
-interface ExpectedFinding {
-  code: string;
-  count: number;
-  severity: Severity;
-  step: string;
-}
-interface Expected {
-  victim: { upn: string };
-  lookback: string;
-  baseline: string;
-  incidentStart: string;
-  incidentSignInId: string;
-  attackerIps: string[];
-  expectedFindings: ExpectedFinding[];
-  benignUsers: string[];
-  benignMaxSeverity: Record<string, Severity>;
-  benignFindings: Record<string, ExpectedFinding[]>;
-  vmResourceIds: string[];
-  deviceCodeHunt: Array<{ upn: string; signIns: number; distinctIps: number }>;
-}
-const expected = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8")) as Expected;
+const expected = contosoExpected;
 
 let tables: Record<string, KqlTable> = {};
 
-async function rowsOf(file: string, values: Record<string, unknown>): Promise<Row[]> {
-  const text = readFileSync(join(root, "kql", file), "utf8");
-  const declared = parseQueryFile(text, file).parameters.map((p) => p.name);
-  const result = await runQuery(renderQuery(text, Object.fromEntries(declared.map((n) => [n, values[n]])), file), tables, { now });
-  const wire = toWireTable(result);
-  return wire.rows.map((r) => Object.fromEntries(wire.columns.map((c, i) => [c.name, r[i]])));
-}
-
 async function analyze(step: string, file: string, values: Record<string, unknown>): Promise<AnalysisResult> {
-  const rows = await rowsOf(file, values);
+  const rows = await runShippedQuery(file, values, tables, now);
   return analyzers[step]!.analyze({ rows, with: values, window: { start: new Date(now.getTime() - 44 * 86_400_000).toISOString(), end: now.toISOString() } });
 }
 

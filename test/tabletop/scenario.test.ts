@@ -10,12 +10,12 @@ import { analyzeOffice } from "../../src/analyze/office.js";
 import { analyzeRisk } from "../../src/analyze/risk.js";
 import { analyzeSignins } from "../../src/analyze/signins.js";
 import { severityRank, type AnalysisResult, type Finding, type Row, type Severity } from "../../src/analyze/types.js";
-import { fromWireRows, runQuery, toWireTable } from "../../src/kql/engine/index.js";
+import { fromWireRows } from "../../src/kql/engine/index.js";
 import type { KqlTable } from "../../src/kql/engine/index.js";
-import { renderQuery } from "../../src/kql/render.js";
 import { tableSchemas } from "../../src/kql/tables.js";
 import { builtInScenarioDir, builtInScenarioNames, loadScenario, resolveScenarioDir } from "../../src/tabletop/scenario/load.js";
-import type { Scenario, ScenarioTable } from "../../src/tabletop/scenario/schema.js";
+import type { Scenario } from "../../src/tabletop/scenario/schema.js";
+import { contosoExpected, runShippedQuery } from "../helpers/contoso.js";
 
 // The built-in Contoso scenario: it loads, its times are pinned at "now", its cells have the declared types, and the
 // shipped KQL queries and analyzers find in it exactly the story that expected.json (and docs/scenarios.md) promise.
@@ -23,40 +23,7 @@ import type { Scenario, ScenarioTable } from "../../src/tabletop/scenario/schema
 const now = new Date("2026-11-25T12:00:00.000Z");
 const dir = builtInScenarioDir();
 
-interface ExpectedFinding {
-  code: string;
-  count: number;
-  severity: Severity;
-  step: string;
-}
-interface Expected {
-  victim: { upn: string; id: string };
-  lookback: string;
-  baseline: string;
-  incidentStart: string;
-  incidentSignInId: string;
-  attackerIps: string[];
-  attackerAsn: string;
-  expectedFindings: ExpectedFinding[];
-  attackerMethodIds: string[];
-  ownMethodIds: string[];
-  defaultMethodId: string;
-  benignUsers: string[];
-  benignMaxSeverity: Record<string, Severity>;
-  benignFindings: Record<string, ExpectedFinding[]>;
-  vmResourceIds: string[];
-  unrelatedAlertIds: string[];
-  deviceCodeHunt: Array<{ upn: string; signIns: number; distinctIps: number }>;
-  recovery: {
-    appsToRotate: Array<{ appObjectId: string; attackerKeyIds: string[]; servicePrincipalKeyIds: string[] }>;
-    consentedApps: Array<{ servicePrincipalId: string; grantId: string }>;
-    caPoliciesChangedInWindow: string[];
-    namedLocationsCreatedInWindow: string[];
-    roleAssignmentsNewInWindow: Array<{ principalId: string; roleDefinitionId: string }>;
-  };
-}
-
-const expected = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8")) as Expected;
+const expected = contosoExpected;
 const ago = (relative: string): string => new Date(now.getTime() + parseDuration(relative)!).toISOString();
 const incidentStart = ago(expected.incidentStart);
 
@@ -67,16 +34,7 @@ beforeAll(async () => {
   engineTables = Object.fromEntries(Object.entries(scenario.tables).map(([name, t]) => [name, fromWireRows(t.columns, t.rows)]));
 });
 
-function objects(table: ScenarioTable): Row[] {
-  return table.rows.map((r) => Object.fromEntries(table.columns.map((c, i) => [c.name, r[i]])));
-}
-
-/** Runs a shipped KQL file on the scenario with the local engine, as the emulator answers it: wire rows keyed by column. */
-async function query(file: string, params: Record<string, unknown>): Promise<Row[]> {
-  const text = renderQuery(readFileSync(join("kql", file), "utf8"), params, file);
-  const wire = toWireTable(await runQuery(text, engineTables, { now }));
-  return wire.rows.map((r) => Object.fromEntries(wire.columns.map((c, i) => [c.name, r[i]])));
-}
+const query = (file: string, params: Record<string, unknown>): Promise<Row[]> => runShippedQuery(file, params, engineTables, now);
 
 async function investigate(upn: string, start: string | null): Promise<Record<string, AnalysisResult>> {
   const window = { start: ago(`-${expected.lookback}`), end: now.toISOString() };
