@@ -157,7 +157,6 @@ function readOp(row: Row, upn: string): Op | undefined {
     (t) => isRecord(t) && typeof t["userPrincipalName"] === "string" && t["userPrincipalName"].toLowerCase() === upn.toLowerCase(),
   );
   const firstUpn = targets.map((t) => (isRecord(t) && typeof t["userPrincipalName"] === "string" ? t["userPrincipalName"] : "")).find((x) => x !== "");
-  const named = targets.map((t) => (isRecord(t) ? String(t["displayName"] ?? "") : "")).find((x) => x !== "");
   return {
     row,
     at,

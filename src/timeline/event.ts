@@ -41,8 +41,6 @@ export const windowSchema = z
   .object({ start: isoTimeSchema, end: isoTimeSchema })
   .meta({ id: "Window", description: "A time window [start, end) in UTC" });
 
-const freeData = z.looseObject({});
-
 // --- data, per kind -------------------------------------------------------------------------------------------
 
 export const runStartedDataSchema = z.looseObject({

@@ -180,7 +180,7 @@ export function renderHunt(input: RunSummaryInput): void {
 
 /** `azir verify`: sign-ins after containment. */
 export function renderVerify(input: RunSummaryInput): void {
-  const { terminal, result, params } = input;
+  const { terminal, params } = input;
   const c = terminal.color;
   const lines = header(input, `Verification for ${str(params.upn)} since ${str(params.since)}`);
   const hits = findingsOf(input, "contain.");

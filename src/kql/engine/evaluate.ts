@@ -431,7 +431,6 @@ function arithmetic(kind: string, lt: ScalarType, rt: ScalarType, type: ScalarTy
             };
     }
   }
-  const big = (f: (a: bigint, b: bigint) => bigint) => (a: unknown, b: unknown) => f(a as bigint, b as bigint);
   if (isTicks(lt) && isTicks(rt)) {
     const inRange = type === "datetime" ? (v: bigint): bigint | null => (v < MIN_DATETIME || v > MAX_DATETIME ? null : v) : (v: bigint): bigint | null => v;
     if (kind === "AddExpression" && !(lt === "datetime" && rt === "datetime")) return (a, b) => inRange((a as bigint) + (b as bigint));
