@@ -77,7 +77,7 @@ report("contain alex (tabletop, whole process)", timeCommand([bin, "contain", "a
     const wrapped = {
       ...ports,
       graph: { get: timed(ports.graph.get), find: timed(ports.graph.find), list: timed(ports.graph.list) },
-      writer: { send: timed(ports.writer.send) },
+      effects: { perform: timed(ports.effects.perform) },
     };
     const t0 = performance.now();
     const result = await executeRunbook({

@@ -7,14 +7,15 @@ import { describe, expect, it } from "vitest";
 
 const allowed: Record<string, string[]> = {
   core: [],
-  analyze: ["core"],
+  entra: ["core"],
+  analyze: ["core", "entra"],
   kql: ["core"],
   timeline: ["core"],
-  azure: ["core"],
-  steps: ["core", "kql", "analyze"],
+  azure: ["core", "entra"],
+  steps: ["core", "kql", "analyze", "entra"],
   tabletop: ["core", "kql"],
-  runbook: ["core", "steps", "analyze", "timeline", "kql"],
-  cli: ["core", "runbook", "steps", "analyze", "timeline", "kql", "azure", "tabletop"],
+  runbook: ["core", "steps", "analyze", "timeline", "kql", "entra"],
+  cli: ["core", "runbook", "steps", "analyze", "timeline", "kql", "azure", "tabletop", "entra"],
 };
 
 function files(dir: string): string[] {
@@ -56,5 +57,11 @@ describe("architecture", () => {
       if (s.file !== "src/core/clock.ts") expect(/Date\.now\(\)|new Date\(\)/.test(text), s.file).toBe(false);
       if (s.file !== "src/cli/main.ts") expect(/process\.exit\(/.test(text), s.file).toBe(false);
     }
+  });
+
+  it("names each Graph permission in one source file only: the permission catalogue (the emulator aside)", () => {
+    const permission = /\b(?:User|UserAuthenticationMethod|GroupMember|Application|DelegatedPermissionGrant|Policy|RoleManagement|IdentityRiskyUser|IdentityRiskEvent|AuditLog)\.[A-Za-z]+(?:\.[A-Za-z]+)*\.(?:All|Directory|ConditionalAccess)\b/;
+    const naming = sources.filter((s) => s.area !== "tabletop" && permission.test(readFileSync(s.file, "utf8")));
+    expect(naming.map((s) => s.file)).toEqual(["src/entra/permissions.ts"]);
   });
 });

@@ -3,6 +3,7 @@
  * their severity set by whether they fall in the attacker's window (at or after the incident start).
  */
 import { z } from "zod";
+import type { PhoneType, RegistrationMethodType } from "../entra/facts.js";
 import type { AnalysisResult, AnalyzerDefinition, AnalyzerInput, Finding, Row, Severity } from "./types.js";
 import { dynamic, isoOrNull, isRecord, memberText, minSeverity, ms, parseMaybeJson, parseWith, pick, text, timeOf } from "./rows.js";
 
@@ -14,17 +15,8 @@ const withSchema = z.object({
 });
 
 /** Authentication-method types as Graph names them, plus `unknown`. */
-export type MethodType =
-  | "microsoftAuthenticator"
-  | "phone"
-  | "fido2"
-  | "email"
-  | "softwareOath"
-  | "windowsHelloForBusiness"
-  | "temporaryAccessPass"
-  | "unknown";
-
-export type PhoneType = "mobile" | "alternateMobile" | "office";
+export type MethodType = RegistrationMethodType;
+export type { PhoneType };
 
 /** A security-info registration, as AuditLogs dates it. */
 export interface SecurityInfoRegistration {

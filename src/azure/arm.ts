@@ -2,9 +2,10 @@ import type { TokenCredential } from "@azure/core-auth";
 import type { ComputeManagementClient } from "@azure/arm-compute";
 import type { ManagementLockClient } from "@azure/arm-locks";
 import { AzirError } from "../core/errors.js";
-import type { ArmReader, WritePort, WriteRequest } from "../core/ports.js";
+import type { ArmReader, HttpWrite } from "../core/ports.js";
 import { parseResourceId } from "../core/validate.js";
-import { AzureServiceError, armPermissionFor, codeForStatus, pathOnly, rawServiceError, redact, safeCause } from "./errors.js";
+import { armPermissionFor } from "../entra/permissions.js";
+import { AzureServiceError, codeForStatus, pathOnly, rawServiceError, redact, safeCause } from "./errors.js";
 import type { RetrySettings } from "./logs.js";
 
 export interface ArmAdapterOptions {
@@ -22,7 +23,10 @@ export interface ArmAdapterOptions {
 }
 
 /** ARM reads and writes. Results are in ARM's own JSON shape (`properties` nested), whatever the SDK model looks like. */
-export interface ArmAdapter extends ArmReader, WritePort {}
+export interface ArmAdapter extends ArmReader {
+  /** Sends one write and waits for its long-running operation; only the effect performer calls it. */
+  send(request: HttpWrite, signal?: AbortSignal): Promise<unknown>;
+}
 
 // Top-level members of an ARM resource envelope; everything else the SDKs flatten belongs under `properties`.
 const envelopeKeys = new Set(["id", "name", "type", "location", "tags", "sku", "zones", "extendedLocation", "systemData", "managedBy", "managedByExtended", "plan", "identity", "resources", "etag", "kind"]);
@@ -120,8 +124,7 @@ export async function createArmAdapter(options: ArmAdapterOptions): Promise<ArmA
         throw error;
       }
     },
-    async send(request: WriteRequest, signal?: AbortSignal): Promise<unknown> {
-      if (request.service !== "arm") throw new AzirError("internal", `The ARM adapter cannot send a ${request.service} write.`);
+    async send(request: HttpWrite, signal?: AbortSignal): Promise<unknown> {
       const path = pathOnly(request.path).replace(/\/resourcegroups\//i, "/resourceGroups/");
       const abort = signal ? { abortSignal: signal } : {};
       try {

@@ -78,60 +78,6 @@ export function codeForStatus(status: number): ErrorCode {
   return "service";
 }
 
-/** Graph read permissions (least privileged) by path pattern, used when a request carries none of its own. */
-const graphReadPermissions: Array<[RegExp, string]> = [
-  [/^\/users\/[^/]+\/authentication(\/|$)/i, "UserAuthenticationMethod.Read.All"],
-  [/^\/users\/[^/]+\/memberOf/i, "GroupMember.Read.All"],
-  [/^\/users(\/|$)/i, "User.Read.All"],
-  [/^\/(applications|servicePrincipals)(\/|$|\()/i, "Application.Read.All"],
-  [/^\/oauth2PermissionGrants/i, "DelegatedPermissionGrant.Read.All"],
-  [/^\/identity\/conditionalAccess/i, "Policy.Read.All"],
-  [/^\/roleManagement\/directory/i, "RoleManagement.Read.Directory"],
-  [/^\/identityProtection\/riskyUsers/i, "IdentityRiskyUser.Read.All"],
-  [/^\/identityProtection\/riskDetections/i, "IdentityRiskEvent.Read.All"],
-  [/^\/auditLogs/i, "AuditLog.Read.All"],
-  [/^\/directoryRoles/i, "RoleManagement.Read.Directory"],
-];
-
-/** Graph write permissions (least privileged) by method and path pattern. */
-const graphWritePermissions: Array<[string, RegExp, string]> = [
-  ["PATCH", /^\/users\/[^/]+$/i, "User.EnableDisableAccount.All"],
-  ["POST", /^\/users\/[^/]+\/revokeSignInSessions$/i, "User.RevokeSessions.All"],
-  ["DELETE", /^\/users\/[^/]+\/authentication\//i, "UserAuthenticationMethod.ReadWrite.All"],
-  ["POST", /^\/(applications|servicePrincipals)\/[^/]+\/(add|remove)Password$/i, "Application.ReadWrite.All"],
-  ["PATCH", /^\/(applications|servicePrincipals)\/[^/]+$/i, "Application.ReadWrite.All"],
-  ["POST", /^\/identityProtection\/riskyUsers\/(confirmCompromised|dismiss)$/i, "IdentityRiskyUser.ReadWrite.All"],
-  ["PATCH", /^\/identity\/conditionalAccess\//i, "Policy.ReadWrite.ConditionalAccess"],
-];
-
-/** The least-privileged Graph permission for a request, or undefined when the path is not one azir knows. */
-export function graphPermissionFor(method: string, path: string): string | undefined {
-  const p = pathOnly(path).replace(/^\/v1\.0/i, "");
-  const m = method.toUpperCase();
-  if (m !== "GET") {
-    for (const [wm, pattern, permission] of graphWritePermissions) if (wm === m && pattern.test(p)) return permission;
-  }
-  for (const [pattern, permission] of graphReadPermissions) if (pattern.test(p)) return permission;
-  return undefined;
-}
-
-/** ARM permission (action and a role that holds it) by method and resource path, for 403 messages. */
-export function armPermissionFor(method: string, path: string): string {
-  const p = pathOnly(path);
-  const m = method.toUpperCase();
-  if (/\/providers\/Microsoft\.Authorization\/locks\//i.test(p)) {
-    return m === "GET" ? "Microsoft.Authorization/locks/read (Reader)" : "Microsoft.Authorization/locks/write (Owner or User Access Administrator)";
-  }
-  if (/\/snapshots\/[^/]+\/(beginGetAccess|endGetAccess)$/i.test(p)) return "Microsoft.Compute/snapshots/beginGetAccess/action (Disk Snapshot Contributor)";
-  if (/\/snapshots\//i.test(p)) return m === "GET" ? "Microsoft.Compute/snapshots/read (Reader)" : "Microsoft.Compute/snapshots/write (Disk Snapshot Contributor)";
-  if (/\/disks\//i.test(p)) return m === "GET" ? "Microsoft.Compute/disks/read (Reader)" : "Microsoft.Compute/disks/write (Disk Snapshot Contributor)";
-  if (/\/virtualMachines\//i.test(p)) return "Microsoft.Compute/virtualMachines/read (Reader)";
-  if (/\/Microsoft\.Security\/alerts/i.test(p)) return "Microsoft.Security/alerts/read (Security Reader)";
-  return m === "GET" ? "read access on the resource (Reader)" : "write access on the resource (Contributor)";
-}
-
-export const logAnalyticsPermission = "Log Analytics Reader on the workspace (or Microsoft.OperationalInsights/workspaces/query/read)";
-
 /** What a caught SDK error looked like: the facts the translators need. */
 export interface RawServiceError {
   status: number;

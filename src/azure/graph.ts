@@ -1,8 +1,9 @@
 import type { TokenCredential } from "@azure/core-auth";
 import type { Client, GraphRequest } from "@microsoft/microsoft-graph-client";
 import { AzirError } from "../core/errors.js";
-import type { GraphQueryOptions, GraphReader, WritePort, WriteRequest } from "../core/ports.js";
-import { AzureServiceError, codeForStatus, graphPermissionFor, pathOnly, rawServiceError, safeCause } from "./errors.js";
+import type { GraphQueryOptions, GraphReader, HttpWrite } from "../core/ports.js";
+import { graphPermissionFor } from "../entra/permissions.js";
+import { AzureServiceError, codeForStatus, pathOnly, rawServiceError, safeCause } from "./errors.js";
 import type { RetrySettings } from "./logs.js";
 
 export interface GraphAdapterOptions {
@@ -16,7 +17,10 @@ export interface GraphAdapterOptions {
 }
 
 /** Graph reads and writes over one graph-client instance. */
-export interface GraphAdapter extends GraphReader, WritePort {}
+export interface GraphAdapter extends GraphReader {
+  /** Sends one write; only the effect performer calls it. */
+  send(request: HttpWrite, signal?: AbortSignal): Promise<unknown>;
+}
 
 const graphHosts = new Set(["graph.microsoft.com", "graph.microsoft.us", "dod-graph.microsoft.us", "microsoftgraph.chinacloudapi.cn"]);
 // A safety stop for a service that keeps handing out nextLinks: no real collection azir reads is this long.
@@ -108,8 +112,7 @@ export async function createGraphAdapter(options: GraphAdapterOptions): Promise<
         }
       }
     },
-    async send(request: WriteRequest, signal?: AbortSignal): Promise<unknown> {
-      if (request.service !== "graph") throw new AzirError("internal", `The Graph adapter cannot send a ${request.service} write.`);
+    async send(request: HttpWrite, signal?: AbortSignal): Promise<unknown> {
       const req = build(request.path, undefined, signal);
       try {
         switch (request.method) {

@@ -3,7 +3,8 @@ import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import type { LogsQueryClient, LogsTable as SdkLogsTable } from "@azure/monitor-query-logs";
 import { AzirError } from "../core/errors.js";
 import type { KustoType, LogsColumn, LogsPort, LogsQueryRequest, LogsQueryResult, LogsTable } from "../core/ports.js";
-import { AzureServiceError, codeForStatus, logAnalyticsPermission, rawServiceError, redact, safeCause } from "./errors.js";
+import { logAnalyticsPermission } from "../entra/permissions.js";
+import { AzureServiceError, codeForStatus, rawServiceError, redact, safeCause } from "./errors.js";
 
 /** Retry settings handed to the SDK's own retry policy. */
 export interface RetrySettings {

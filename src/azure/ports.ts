@@ -1,10 +1,10 @@
 import type { TokenCredential } from "@azure/core-auth";
-import { AzirError } from "../core/errors.js";
-import type { Endpoints, Ports, WriteRequest } from "../core/ports.js";
+import type { Endpoints, Ports } from "../core/ports.js";
 import { createArmAdapter } from "./arm.js";
 import { cloudScopes, type ServiceScopes } from "./clouds.js";
 import { createGraphAdapter } from "./graph.js";
 import { createLogsPort } from "./logs.js";
+import { createEffectPerformer } from "./perform.js";
 
 export interface AzurePortsOptions {
   endpoints: Endpoints;
@@ -40,16 +40,5 @@ export async function createAzurePorts(options: AzurePortsOptions): Promise<Port
       ...(options.lroPollMs !== undefined ? { lroPollMs: options.lroPollMs } : {}),
     }),
   ]);
-  return {
-    logs,
-    graph,
-    arm,
-    writer: {
-      send(request: WriteRequest, signal?: AbortSignal): Promise<unknown> {
-        if (request.service === "graph") return graph.send(request, signal);
-        if (request.service === "arm") return arm.send(request, signal);
-        return Promise.reject(new AzirError("internal", `Unknown write service '${String((request as { service: unknown }).service)}'.`));
-      },
-    },
-  };
+  return { logs, graph, arm, effects: createEffectPerformer({ graph, arm }) };
 }

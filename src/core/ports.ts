@@ -1,8 +1,9 @@
 /**
  * The ports between azir's logic and the Azure services. `src/azure` implements them over the official SDKs;
- * steps and the runbook executor see only these interfaces. Writes never go through a port directly: they are
- * WriteRequests handed to the executor's single write gate (live: sent; dry-run: recorded as planned).
+ * steps and the runbook executor see only these interfaces. Actions never write through a port: they return
+ * effects (effects.ts) to the executor's single write gate (live: performed; dry-run: recorded as planned).
  */
+import type { EffectPerformer, WriteMethod } from "./effects.js";
 
 /** Kusto result column types as Log Analytics names them on the wire. */
 export type KustoType = "string" | "datetime" | "dynamic" | "bool" | "int" | "long" | "real" | "decimal" | "guid" | "timespan";
@@ -63,31 +64,14 @@ export interface GraphReader {
   list<T>(path: string, options?: GraphQueryOptions): Promise<T[]>;
 }
 
-export type WriteMethod = "POST" | "PATCH" | "PUT" | "DELETE";
-
-/** A write azir intends to make: exactly what would be sent, and why it is allowed. */
-export interface WriteRequest {
-  service: "graph" | "arm";
+/** A write as an adapter sends it: the HTTP part of a Graph or ARM effect (see effects.ts). */
+export interface HttpWrite {
   method: WriteMethod;
   /** Graph: path below /v1.0 (`/users/{id}`). ARM: resource path with api-version (`/subscriptions/...?...`). */
   path: string;
   body?: unknown;
-  /** Least-privileged Graph permission or Azure role the write needs. */
-  permission: string;
-  /** One line for the confirmation prompt and the timeline, e.g. "block sign-in for alex@contoso.com". */
-  summary: string;
-  /** The object acted on (UPN, object id or resource id). */
-  target: string;
-  /**
-   * Order inside one action: writes of the same phase are sent concurrently, phases in increasing order.
-   * Defaults to 0.
-   */
-  phase?: number;
-}
-
-/** Sends a WriteRequest. Implemented by the Graph and ARM adapters; only the executor's write gate calls it. */
-export interface WritePort {
-  send(request: WriteRequest, signal?: AbortSignal): Promise<unknown>;
+  /** Named in the 403 message when the service refuses it. */
+  permission?: string;
 }
 
 /** Read side of Azure Resource Manager as azir uses it. */
@@ -101,8 +85,8 @@ export interface Ports {
   logs: LogsPort;
   graph: GraphReader;
   arm: ArmReader;
-  /** Where writes go when the gate lets them through. */
-  writer: WritePort;
+  /** Performs the effects the write gate lets through. */
+  effects: EffectPerformer;
 }
 
 /** Base URLs of the services, after cloud and overrides are applied. Recorded on run.started. */

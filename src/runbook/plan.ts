@@ -13,6 +13,11 @@ export interface PlannedStep {
   runs: string;
   title?: string;
   dependsOn: string[];
+  /**
+   * The action declared before this one, when that is an ordering only (not an `after` or a step whose findings it
+   * uses): its writes wait for that action to finish, not to succeed.
+   */
+  orderedAfter?: string;
   stage: number;
   write: boolean;
 }
@@ -92,6 +97,7 @@ export function findCycle(graph: Map<string, string[]>): string[] | undefined {
 /** Plans a runbook that passed the rules (no cycles). */
 export function planRunbook(runbook: Runbook): RunbookPlan {
   const graph = dependencyGraph(runbook);
+  const ordering = orderingOnly(runbook);
   const stageOf = new Map<string, number>();
   const stageFor = (id: string): number => {
     const known = stageOf.get(id);
@@ -109,6 +115,7 @@ export function planRunbook(runbook: Runbook): RunbookPlan {
       runs: "query" in step ? step.query : "action" in step ? step.action : "note",
       ...(step.title ? { title: step.title } : {}),
       dependsOn: graph.get(step.id) ?? [],
+      ...(ordering.has(step.id) ? { orderedAfter: ordering.get(step.id)! } : {}),
       stage: stageFor(step.id),
       write: kind === "action",
     };

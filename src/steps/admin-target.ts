@@ -1,27 +1,11 @@
 import { AzirError, ExitCode, isAzirError } from "../core/errors.js";
 import { isGuid } from "../core/validate.js";
-import { isPermissionError } from "./graph-errors.js";
-import { displayName, hasRead, readOnce, resolveUser } from "./user-target.js";
-import type { StepContext } from "./types.js";
-
-/** Built-in directory role names by template id (azure-reference.md section 4); others are looked up. */
-export const roleTemplateNames: Readonly<Record<string, string>> = {
-  "62e90394-69f5-4237-9190-012177145e10": "Global Administrator",
-  "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3": "Application Administrator",
-  "7be44c8a-adaf-4e2a-84d6-ab2649e08a13": "Privileged Authentication Administrator",
-  "158c047a-c907-4556-b7ef-446551a6b5f7": "Cloud Application Administrator",
-  "e8611ab8-c189-46e8-94e1-60213ab1f814": "Privileged Role Administrator",
-  "194ae4cb-b126-40b2-bd5b-6091b380977d": "Security Administrator",
-  "fe930be7-5e62-47db-91af-98c3a49a38b1": "User Administrator",
-  "c4e39bd9-1100-46d3-8c65-fb160da0071f": "Authentication Administrator",
-  "b1be1c3e-b65d-4f19-8427-f6fa0d97feb9": "Conditional Access Administrator",
-};
-
-/** The roles that may disable, revoke and reset the methods of any administrator. */
-export const adminActorRoles = "Privileged Authentication Administrator or Global Administrator";
-
-/** Permission needed to read role assignments in the preflight. */
-export const roleReadPermission = "RoleManagement.Read.Directory";
+import { adminActorRoles, roleTemplateNames } from "../entra/facts.js";
+import { roleReadPermission } from "../entra/permissions.js";
+import type { EffectOutcome } from "../core/effects.js";
+import { asAzirError, isPermissionError } from "./graph-errors.js";
+import { displayName, resolveUser, type DirectoryUser } from "./user-target.js";
+import type { Note, ReadContext } from "./types.js";
 
 /** Outcome of the admin-target check, kept for the step's plan (`outputs.roles`). */
 export interface AdminTargetCheck {
@@ -54,7 +38,7 @@ export function adminTargetNote(upn: string, roles: string[]): string {
  * Names of the directory roles actively assigned to a user (any scope). Eligible (PIM) assignments are not active
  * and do not count; roles reached through a role-assignable group are not listed by principalId either.
  */
-export async function directoryRoles(ctx: StepContext, userId: string): Promise<string[]> {
+export async function directoryRoles(ctx: Pick<ReadContext, "graph">, userId: string): Promise<string[]> {
   if (!isGuid(userId)) throw new AzirError("validation", `"${userId}" is not an object id`);
   const assignments = await ctx.graph.list<RoleAssignment>("/roleManagement/directory/roleAssignments", {
     filter: `principalId eq '${userId}'`,
@@ -75,41 +59,41 @@ export async function directoryRoles(ctx: StepContext, userId: string): Promise<
 }
 
 /**
- * Checks once per step whether the target holds a directory role. Never fails on what it finds: an administrator
- * target is a note; an identity that may not read roles gets a note too, and the writes decide.
+ * Whether the target holds a directory role. Never fails on what it finds: an administrator target is a note; an
+ * identity that may not read roles gets a note too, and the writes decide.
  */
-export function checkAdminTarget(ctx: StepContext, scope: object, target: string): Promise<AdminTargetCheck> {
-  return readOnce(scope, "admin-target", async () => {
-    const user = await resolveUser(ctx, scope, target);
-    const upn = displayName(user, target);
-    try {
-      const roles = await directoryRoles(ctx, user.id);
-      return roles.length > 0 ? { roles, checked: true, note: adminTargetNote(upn, roles) } : { roles, checked: true };
-    } catch (error) {
-      if (!isPermissionError(error)) throw error;
-      return {
-        roles: [],
-        checked: false,
-        note: `could not check whether ${upn} holds a directory role (needs ${roleReadPermission}); if it does, acting on it needs ${adminActorRoles}`,
-      };
-    }
-  });
+export async function checkAdminTarget(ctx: Pick<ReadContext, "graph">, user: DirectoryUser, target: string): Promise<AdminTargetCheck> {
+  const upn = displayName(user, target);
+  try {
+    const roles = await directoryRoles(ctx, user.id);
+    return roles.length > 0 ? { roles, checked: true, note: adminTargetNote(upn, roles) } : { roles, checked: true };
+  } catch (error) {
+    if (!isPermissionError(error)) throw error;
+    return {
+      roles: [],
+      checked: false,
+      note: `could not check whether ${upn} holds a directory role (needs ${roleReadPermission}); if it does, acting on it needs ${adminActorRoles}`,
+    };
+  }
 }
 
-/** `preflight` of the Entra actions on a user: records the admin note before any write is made. */
-export async function adminTargetPreflight(input: { upn: string }, ctx: StepContext): Promise<void> {
-  const check = await checkAdminTarget(ctx, input, input.upn);
-  if (check.note) ctx.note(check.note, { roles: check.roles, checked: check.checked });
+/** What the Entra actions on a user read first: the user and whether it is an administrator. */
+export interface UserObservation {
+  user: DirectoryUser;
+  /** The UPN when Graph gave one, else what the runbook passed. */
+  upn: string;
+  admin: AdminTargetCheck;
 }
 
-/**
- * For `plan`: the check's roles, and its note when the preflight did not already record it (an executor that skips
- * preflight still shows the note, before the writes).
- */
-export async function adminTargetForPlan(input: { upn: string }, ctx: StepContext): Promise<{ roles: string[]; notes: string[] }> {
-  const alreadyNoted = hasRead(input, "admin-target");
-  const check = await checkAdminTarget(ctx, input, input.upn);
-  return { roles: check.roles, notes: !alreadyNoted && check.note ? [check.note] : [] };
+export async function observeUser(ctx: Pick<ReadContext, "graph">, target: string): Promise<UserObservation> {
+  const user = await resolveUser(ctx, target);
+  return { user, upn: displayName(user, target), admin: await checkAdminTarget(ctx, user, target) };
+}
+
+/** The admin-target note of an observation, as a decision note (said once per run however many actions say it). */
+export function adminNotes(observed: UserObservation): Note[] {
+  const { note, roles, checked } = observed.admin;
+  return note ? [{ summary: note, data: { roles, checked } }] : [];
 }
 
 /** Context for `explainForbidden`: who was acted on, the roles it holds, and what the write needed. */
@@ -146,4 +130,13 @@ export function explainForbidden(error: AzirError, context: ForbiddenContext): A
     cause: error,
     exitCode: ExitCode.auth,
   });
+}
+
+/** The first failed effect as the step's error: a 403 explained for the target, anything else as it came. */
+export function failureOf(outcomes: readonly EffectOutcome[], roles: string[]): AzirError | undefined {
+  const failed = outcomes.find((o) => !o.ok);
+  if (!failed || failed.ok) return undefined;
+  const { effect } = failed;
+  const error = asAzirError(failed.error, effect.summary);
+  return isPermissionError(error) ? explainForbidden(error, { upn: effect.target, roles, permission: effect.permission, write: effect.summary }) : error;
 }

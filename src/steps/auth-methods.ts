@@ -1,4 +1,13 @@
 import { z } from "zod";
+import {
+  knownMethodTypes,
+  phoneMethodIds,
+  phoneTypes,
+  registrationMethodTypes,
+  type MethodKind,
+  type MethodTypeInfo,
+  type PhoneType,
+} from "../entra/facts.js";
 
 /**
  * Which authentication methods of a user the attacker added: pure selection, no I/O. The rules (DESIGN.md 4b item 4):
@@ -7,79 +16,6 @@ import { z } from "zod";
  * registration of the same type (and phone type, when known) at or after the incident start. An ambiguous match is
  * reported, not deleted; the password and method types azir does not know are never touched.
  */
-
-export type MethodKind =
-  | "password"
-  | "phone"
-  | "microsoftAuthenticator"
-  | "fido2"
-  | "softwareOath"
-  | "email"
-  | "windowsHelloForBusiness"
-  | "temporaryAccessPass";
-
-export type PhoneType = "mobile" | "alternateMobile" | "office";
-
-interface MethodTypeInfo {
-  kind: MethodKind;
-  /** Segment of `/users/{id}/authentication/{collection}/{methodId}`. */
-  collection: string;
-  /** Words people read. */
-  label: string;
-  deletable: boolean;
-}
-
-/** The method types of Graph v1.0 azir acts on (azure-reference.md section 4), by `@odata.type`. */
-export const knownMethodTypes: Readonly<Record<string, MethodTypeInfo>> = {
-  "#microsoft.graph.passwordAuthenticationMethod": { kind: "password", collection: "passwordMethods", label: "password", deletable: false },
-  "#microsoft.graph.phoneAuthenticationMethod": { kind: "phone", collection: "phoneMethods", label: "phone", deletable: true },
-  "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod": {
-    kind: "microsoftAuthenticator",
-    collection: "microsoftAuthenticatorMethods",
-    label: "Microsoft Authenticator",
-    deletable: true,
-  },
-  "#microsoft.graph.fido2AuthenticationMethod": { kind: "fido2", collection: "fido2Methods", label: "FIDO2 security key", deletable: true },
-  "#microsoft.graph.softwareOathAuthenticationMethod": {
-    kind: "softwareOath",
-    collection: "softwareOathMethods",
-    label: "software OATH token",
-    deletable: true,
-  },
-  "#microsoft.graph.emailAuthenticationMethod": { kind: "email", collection: "emailMethods", label: "email (SSPR)", deletable: true },
-  "#microsoft.graph.windowsHelloForBusinessAuthenticationMethod": {
-    kind: "windowsHelloForBusiness",
-    collection: "windowsHelloForBusinessMethods",
-    label: "Windows Hello for Business",
-    deletable: true,
-  },
-  "#microsoft.graph.temporaryAccessPassAuthenticationMethod": {
-    kind: "temporaryAccessPass",
-    collection: "temporaryAccessPassMethods",
-    label: "Temporary Access Pass",
-    deletable: true,
-  },
-};
-
-/** Phone methods have fixed ids in Graph, one per phone type. */
-export const phoneMethodIds: Readonly<Record<PhoneType, string>> = {
-  mobile: "3179e48a-750b-4051-897c-87b9720928f7",
-  alternateMobile: "b6332ec1-7057-4abe-9331-3d72feddfe41",
-  office: "e37fc753-ff3b-4958-9484-eaa9425c82bc",
-};
-
-const phoneTypes = ["mobile", "alternateMobile", "office"] as const;
-
-export const registrationMethodTypes = [
-  "microsoftAuthenticator",
-  "phone",
-  "fido2",
-  "email",
-  "softwareOath",
-  "windowsHelloForBusiness",
-  "temporaryAccessPass",
-  "unknown",
-] as const;
 
 /** One security-info registration found in AuditLogs (`findings.audit.securityInfoRegistrations`). */
 export const securityInfoRegistrationSchema = z.object({

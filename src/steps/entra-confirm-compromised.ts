@@ -1,12 +1,13 @@
 import { z } from "zod";
-import { displayName, resolveUser, userTargetSchema } from "./user-target.js";
+import { actionPermissions } from "../entra/permissions.js";
+import { displayName, resolveUser, userTargetSchema, type DirectoryUser } from "./user-target.js";
 import type { ActionDefinition } from "./types.js";
 
 /** Input of `entra.confirmCompromised`. */
 export const confirmCompromisedInput = z.object({ upn: userTargetSchema });
 export type ConfirmCompromisedInput = z.infer<typeof confirmCompromisedInput>;
 
-export const confirmCompromisedPermission = "IdentityRiskyUser.ReadWrite.All";
+const permissions = actionPermissions["entra.confirmCompromised"];
 
 interface RiskyUser {
   id?: string;
@@ -15,46 +16,52 @@ interface RiskyUser {
   riskLastUpdatedDateTime?: string | null;
 }
 
+interface Observed {
+  user: DirectoryUser;
+  /** Undefined: Identity Protection has no risk record for the user yet (404), so it is not confirmed either. */
+  risky: RiskyUser | undefined;
+}
+
 /**
  * `entra.confirmCompromised`: marks the user confirmed compromised in Identity Protection (user risk high), so
  * risk-based Conditional Access applies and the risk history records the incident. Needs Entra ID P2.
  */
-export const confirmCompromised: ActionDefinition<ConfirmCompromisedInput> = {
+export const confirmCompromised: ActionDefinition<ConfirmCompromisedInput, Observed> = {
   name: "entra.confirmCompromised",
   description: "Mark the user confirmed compromised in Identity Protection.",
-  permissions: [confirmCompromisedPermission, "User.Read.All"],
+  permissions: permissions.needs,
   input: confirmCompromisedInput,
   outputs: ["userId"],
 
-  async isDone(input, ctx) {
-    const user = await resolveUser(ctx, input, input.upn);
-    // 404: Identity Protection has no risk record for the user yet, so it is not confirmed either.
-    const risky = await ctx.graph.find<RiskyUser>(`/identityProtection/riskyUsers/${encodeURIComponent(user.id)}`);
-    if (risky?.riskState !== "confirmedCompromised") return { done: false };
-    const since = risky.riskLastUpdatedDateTime ? ` (since ${risky.riskLastUpdatedDateTime})` : "";
-    return { done: true, reason: `already confirmed compromised in Identity Protection${since}` };
+  async read(input, ctx) {
+    const user = await resolveUser(ctx, input.upn);
+    return { user, risky: await ctx.graph.find<RiskyUser>(`/identityProtection/riskyUsers/${encodeURIComponent(user.id)}`) };
   },
 
-  async plan(input, ctx) {
-    const user = await resolveUser(ctx, input, input.upn);
+  decide(input, { user, risky }) {
     const upn = displayName(user, input.upn);
+    const outputs = { userId: user.id };
+    if (risky?.riskState === "confirmedCompromised") {
+      const since = risky.riskLastUpdatedDateTime ? ` (since ${risky.riskLastUpdatedDateTime})` : "";
+      return { done: `already confirmed compromised in Identity Protection${since}`, effects: [], notes: [], outputs };
+    }
     return {
-      writes: [
+      effects: [
         {
-          service: "graph",
+          kind: "graph.request",
+          key: "confirm",
           method: "POST",
           path: "/identityProtection/riskyUsers/confirmCompromised",
           body: { userIds: [user.id] },
-          permission: confirmCompromisedPermission,
+          permission: permissions.write,
           summary: `confirm ${upn} compromised in Identity Protection`,
           target: upn,
-          phase: 0,
         },
       ],
       notes: [
         "Identity Protection accepts about 1 request per second per tenant (all applications together) and its 429 carries no Retry-After: run no other Identity Protection tool at the same moment",
       ],
-      outputs: { userId: user.id },
+      outputs,
     };
   },
 };

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { AzirError } from "../core/errors.js";
-import { adminTargetForPlan, adminTargetPreflight, explainForbidden } from "./admin-target.js";
-import { rolesOf } from "./entra-block-sign-in.js";
-import { asAzirError, isPermissionError } from "./graph-errors.js";
-import { displayName, optionalTimeSchema, resolveUser, userTargetSchema } from "./user-target.js";
+import { revocationPropagationMs } from "../entra/facts.js";
+import { actionPermissions } from "../entra/permissions.js";
+import { adminNotes, failureOf, observeUser, type UserObservation } from "./admin-target.js";
+import { optionalTimeSchema, userTargetSchema } from "./user-target.js";
 import type { ActionDefinition } from "./types.js";
 
 /** Input of `entra.revokeSessions`. */
@@ -14,10 +14,7 @@ export const revokeSessionsInput = z.object({
 });
 export type RevokeSessionsInput = z.infer<typeof revokeSessionsInput>;
 
-export const revokeSessionsPermission = "User.RevokeSessions.All";
-
-/** Continuous access evaluation can take this long to enforce a revocation; `azir verify` is scheduled after it. */
-export const revocationPropagationMs = 15 * 60_000;
+const permissions = actionPermissions["entra.revokeSessions"];
 
 const propagation =
   "revocation takes minutes to propagate (up to about 15 minutes with continuous access evaluation; access tokens already issued live 60-90 minutes)";
@@ -27,86 +24,70 @@ export function propagationNote(upn: string, verifyAfter: Date): string {
   return `${propagation}: run \`azir verify ${upn}\` after ${verifyAfter.toISOString()}`;
 }
 
+/** Why the sessions need no new revocation, or undefined when they do. */
+function alreadyRevoked(input: RevokeSessionsInput, validFromText: string | null | undefined): string | undefined {
+  const validFrom = validFromText ? Date.parse(validFromText) : Number.NaN;
+  const marks = [input.incidentStart, input.lastSuccessAt].filter((t): t is string => typeof t === "string");
+  // The last successful sign-in bounds every token ever issued (it is never before the incident start). Without it
+  // there is nothing to compare with, and revoking again is cheap and safe.
+  if (Number.isNaN(validFrom) || !input.lastSuccessAt) return undefined;
+  if (!marks.every((t) => validFrom > Date.parse(t))) return undefined;
+  const after = [
+    ...(input.incidentStart ? [`the incident start (${input.incidentStart})`] : []),
+    `the last successful sign-in (${input.lastSuccessAt})`,
+  ].join(" and ");
+  return `sessions were last revoked at ${validFromText}, after ${after}: every refresh token issued to the attacker is already invalid`;
+}
+
 /**
  * `entra.revokeSessions`: invalidates every refresh token and session cookie of the user
  * (signInSessionsValidFromDateTime becomes now). Runs after the block, so the attacker cannot sign in again.
  */
-export const revokeSessions: ActionDefinition<RevokeSessionsInput> = {
+export const revokeSessions: ActionDefinition<RevokeSessionsInput, UserObservation> = {
   name: "entra.revokeSessions",
   description: "Revoke the user's refresh tokens and sessions (revokeSignInSessions).",
-  permissions: [revokeSessionsPermission, "User.Read.All", "RoleManagement.Read.Directory"],
+  permissions: permissions.needs,
   input: revokeSessionsInput,
   outputs: ["userId", "roles", "revokedAt", "verifyAfter"],
-  preflight: adminTargetPreflight,
 
-  async isDone(input, ctx) {
-    const user = await resolveUser(ctx, input, input.upn);
-    const validFrom = user.signInSessionsValidFromDateTime ? Date.parse(user.signInSessionsValidFromDateTime) : Number.NaN;
-    const marks = [input.incidentStart, input.lastSuccessAt].filter((t): t is string => typeof t === "string");
-    // The last successful sign-in bounds every token ever issued (it is never before the incident start). Without it
-    // there is nothing to compare with, and revoking again is cheap and safe.
-    if (Number.isNaN(validFrom) || !input.lastSuccessAt) return { done: false };
-    if (!marks.every((t) => validFrom > Date.parse(t))) return { done: false };
-    const after = [
-      ...(input.incidentStart ? [`the incident start (${input.incidentStart})`] : []),
-      ...(input.lastSuccessAt ? [`the last successful sign-in (${input.lastSuccessAt})`] : []),
-    ].join(" and ");
-    return {
-      done: true,
-      reason: `sessions were last revoked at ${user.signInSessionsValidFromDateTime}, after ${after}: every refresh token issued to the attacker is already invalid`,
-    };
-  },
+  read: (input, ctx) => observeUser(ctx, input.upn),
 
-  async plan(input, ctx) {
-    const user = await resolveUser(ctx, input, input.upn);
-    const upn = displayName(user, input.upn);
-    const admin = await adminTargetForPlan(input, ctx);
-    const now = ctx.clock.now();
-    const verifyAfter = new Date(now.getTime() + revocationPropagationMs);
+  decide(input, observed, { now }) {
+    const { user, upn, admin } = observed;
+    const done = alreadyRevoked(input, user.signInSessionsValidFromDateTime);
+    if (done) return { done, effects: [], notes: adminNotes(observed), outputs: { userId: user.id, roles: admin.roles } };
     return {
-      writes: [
+      effects: [
         {
-          service: "graph",
+          kind: "graph.request",
+          key: "revoke",
           method: "POST",
           path: `/users/${encodeURIComponent(user.id)}/revokeSignInSessions`,
-          permission: revokeSessionsPermission,
+          permission: permissions.write,
           summary: `revoke refresh tokens and sessions of ${upn}`,
           target: upn,
-          phase: 0,
         },
       ],
-      // The time to verify is noted when the revocation is sent (apply); a confirmation prompt may sit between.
-      notes: admin.notes,
-      // Nothing is revoked yet: revokedAt is set by apply. verifyAfter is an estimate until then (what a dry run shows).
-      outputs: { userId: user.id, roles: admin.roles, revokedAt: null, verifyAfter: verifyAfter.toISOString() },
+      // The time to verify is noted once the revocation is sent; a confirmation prompt may sit between.
+      notes: adminNotes(observed),
+      // Nothing is revoked yet: revokedAt is set once it is. verifyAfter is an estimate until then (what a dry run shows).
+      outputs: { userId: user.id, roles: admin.roles, revokedAt: null, verifyAfter: new Date(now.getTime() + revocationPropagationMs).toISOString() },
     };
   },
 
-  async apply(plan, input, ctx, send) {
-    const roles = rolesOf(plan.outputs);
-    for (const write of plan.writes) {
-      let response: unknown;
-      try {
-        response = await send(write);
-      } catch (error) {
-        if (isPermissionError(error)) {
-          throw explainForbidden(asAzirError(error, write.summary), { upn: write.target, roles, permission: write.permission, write: write.summary });
-        }
-        throw error;
-      }
-      // Graph answers {"value": true}; some deployments answer another 2xx without a body. Only an explicit false is a failure.
-      if (response !== null && typeof response === "object" && (response as { value?: unknown }).value === false) {
-        throw new AzirError("service", `Graph did not revoke the sessions of ${write.target} (it answered value: false)`, {
+  interpret(_input, observed, _decision, outcomes, { now }) {
+    const error = failureOf(outcomes, observed.admin.roles);
+    if (error) return { error };
+    // Graph answers {"value": true}; some deployments answer another 2xx without a body. Only an explicit false is a failure.
+    const answer = outcomes[0]?.ok ? outcomes[0].value : undefined;
+    if (answer !== null && typeof answer === "object" && (answer as { value?: unknown }).value === false) {
+      return {
+        error: new AzirError("service", `Graph did not revoke the sessions of ${observed.upn} (it answered value: false)`, {
           hint: "run the step again; if it keeps failing, revoke the sessions in the Entra admin center",
-        });
-      }
+        }),
+      };
     }
-    const revokedAt = ctx.clock.now();
-    const verifyAfter = new Date(revokedAt.getTime() + revocationPropagationMs);
-    const upn = plan.writes[0]?.target ?? input.upn;
-    return {
-      outputs: { userId: plan.outputs?.userId ?? input.upn, roles, revokedAt: revokedAt.toISOString(), verifyAfter: verifyAfter.toISOString() },
-      notes: [propagationNote(upn, verifyAfter)],
-    };
+    const verifyAfter = new Date(now.getTime() + revocationPropagationMs);
+    return { outputs: { revokedAt: now.toISOString(), verifyAfter: verifyAfter.toISOString() }, notes: [propagationNote(observed.upn, verifyAfter)] };
   },
 };

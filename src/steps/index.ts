@@ -9,10 +9,10 @@ import type { ActionDefinition } from "./types.js";
  * parses the `with:` block with the action's `input` schema before calling it, which is what makes the
  * widening to `unknown` here safe.
  */
-export const actions: Readonly<Record<string, ActionDefinition<unknown>>> = Object.freeze(
+export const actions: Readonly<Record<string, ActionDefinition<unknown, unknown>>> = Object.freeze(
   // No prototype: a runbook naming "toString" or "__proto__" finds nothing rather than an Object method.
   Object.assign(
-    Object.create(null) as Record<string, ActionDefinition<unknown>>,
+    Object.create(null) as Record<string, ActionDefinition<unknown, unknown>>,
     Object.fromEntries([widen(blockSignIn), widen(revokeSessions), widen(removeAuthMethods), widen(confirmCompromised)].map((a) => [a.name, a])),
   ),
 );
@@ -21,11 +21,11 @@ export const actions: Readonly<Record<string, ActionDefinition<unknown>>> = Obje
 export const actionNames: readonly string[] = Object.keys(actions);
 
 /** The action registered under `name`, if any. */
-export function findAction(name: string): ActionDefinition<unknown> | undefined {
+export function findAction(name: string): ActionDefinition<unknown, unknown> | undefined {
   return actions[name];
 }
 
 /** Each action keeps its typed input; the registry holds them behind their zod schemas. */
-function widen<I>(action: ActionDefinition<I>): ActionDefinition<unknown> {
+function widen<I, O>(action: ActionDefinition<I, O>): ActionDefinition<unknown, unknown> {
   return action;
 }

@@ -1,60 +1,70 @@
 import type { z } from "zod";
 import type { Clock } from "../core/clock.js";
-import type { IdSource } from "../core/ids.js";
-import type { ArmReader, GraphReader, LogsPort, WriteRequest } from "../core/ports.js";
+import type { AzirError } from "../core/errors.js";
+import type { Effect, EffectOutcome } from "../core/effects.js";
+import type { ArmReader, GraphReader, LogsPort } from "../core/ports.js";
 
-/** What a step may use. Reads only: writes are returned as WriteRequests and pass the executor's gate. */
-export interface StepContext {
+/**
+ * What an action's `read` may use: reads only. The Graph reader is memoised for the whole run by the action
+ * runner, so actions that need the same resource share one GET.
+ */
+export interface ReadContext {
   clock: Clock;
-  ids: IdSource;
-  logs: LogsPort;
   graph: GraphReader;
   arm: ArmReader;
+  logs: LogsPort;
   workspaceId: string;
   signal: AbortSignal;
-  /** Adds a `note` event to the timeline (e.g. an unknown auth-method type that was left alone). */
-  note(summary: string, data?: Record<string, unknown>): void;
 }
 
-export type DoneCheck = { done: true; reason: string } | { done: false };
+/** A line for the timeline; `data` is kept beside it. Said once per run however many actions say it. */
+export type Note = string | { summary: string; data?: Record<string, unknown> };
 
-export interface ActionPlan {
-  /** The writes, in order (see WriteRequest.phase for concurrency). Empty when nothing is left to do. */
-  writes: WriteRequest[];
-  /** Things the responder should know that need no write (e.g. "left the password method alone"). */
-  notes: string[];
-  /** Named outputs for later steps (`{{ findings.<step>.<key> }}`). */
+/** What an action decided from what it read: pure data. */
+export interface Decision {
+  /** Set when the change is already in effect: nothing is done, and the step is recorded as skipped for this reason. */
+  done?: string;
+  /** The effects to perform, in phases (see Effect.phase). Empty with no `done`: skipped, the first note says why. */
+  effects: Effect[];
+  /** What the responder should know, journaled when the decision is made (before any confirmation or write). */
+  notes: Note[];
+  /** Named outputs for later steps (`{{ findings.<step>.<key> }}`), known before any write. */
   outputs?: Record<string, unknown>;
 }
 
-export interface ActionResult {
-  /** Outputs for later steps, merged over the plan's. */
+/** What an action makes of the outcomes of its effects. */
+export interface Interpretation {
+  /** Merged over the decision's outputs. */
   outputs?: Record<string, unknown>;
-  notes?: string[];
+  notes?: Note[];
+  /** Effects to perform now, after which `interpret` is called again with every outcome so far (bounded rounds). */
+  retry?: Effect[];
+  /** The step failed: the error says what was and was not done. */
+  error?: AzirError;
+}
+
+/** The time a decision or an interpretation is made at: the only impure fact they get, passed in. */
+export interface DecideContext {
+  now: Date;
 }
 
 /**
- * An action: one kind of change to the tenant, idempotent. The executor calls `isDone` (reads), then `plan`
- * (reads, returns the exact writes); in live and tabletop mode the writes go through the gate and `apply`
- * may follow up on their responses; in dry-run they are recorded as `action.planned` and `apply` is never called.
+ * An action: one kind of change to the tenant, idempotent. The runner calls `read` once (reads only), then the
+ * pure `decide`, hands the decision's effects to the write gate, and in live and tabletop mode gives the outcomes
+ * to `interpret`. In dry-run the effects are recorded as planned and `interpret` is not called.
  */
-export interface ActionDefinition<I = unknown> {
+export interface ActionDefinition<I = unknown, O = unknown> {
   /** Registered name, e.g. `entra.blockSignIn`. */
   name: string;
   description: string;
-  /** Graph permissions or Azure roles the action needs (least privilege). */
+  /** Everything the action needs, from the permission catalogue (least privilege). */
   permissions: readonly string[];
   /** zod schema of the step's `with:` block after templating. */
   input: z.ZodType<I>;
   /** Keys of the outputs it sets (checked when runbooks are validated). */
   outputs?: readonly string[];
-  /** Extra checks before any write (e.g. the operator lacks a role needed for an admin target): throw AzirError. */
-  preflight?(input: I, ctx: StepContext): Promise<void>;
-  isDone(input: I, ctx: StepContext): Promise<DoneCheck>;
-  plan(input: I, ctx: StepContext): Promise<ActionPlan>;
-  /**
-   * Optional: sends the plan's writes through `send` (the gate) and interprets the responses. Without it the
-   * executor sends the writes phase by phase.
-   */
-  apply?(plan: ActionPlan, input: I, ctx: StepContext, send: (w: WriteRequest) => Promise<unknown>): Promise<ActionResult>;
+  read(input: I, ctx: ReadContext): Promise<O>;
+  decide(input: I, observed: O, ctx: DecideContext): Decision;
+  /** Default: any failed effect fails the step with its error. */
+  interpret?(input: I, observed: O, decision: Decision, outcomes: readonly EffectOutcome[], ctx: DecideContext): Interpretation;
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { AzirError } from "../core/errors.js";
 import { isGuid, isUpn } from "../core/validate.js";
-import type { StepContext } from "./types.js";
+import type { ReadContext } from "./types.js";
 
 /** The user an action targets: a UPN or an object id, validated before it goes anywhere near a URL. */
 export const userTargetSchema = z
@@ -53,41 +53,15 @@ export function requireObjectId(id: unknown, what: string): string {
   return id;
 }
 
-// Reads shared by preflight, isDone and plan of one step. The executor parses the step's input once and hands the
-// same object to each call, so the input object scopes the cache: a later step (new input) reads fresh state.
-const stepReads = new WeakMap<object, Map<string, Promise<unknown>>>();
-
-/** Runs `load` once per (step input, key); a failed read is forgotten so that a retry reads again. */
-export function readOnce<T>(scope: object, key: string, load: () => Promise<T>): Promise<T> {
-  let reads = stepReads.get(scope);
-  if (!reads) {
-    reads = new Map();
-    stepReads.set(scope, reads);
-  }
-  const cached = reads.get(key);
-  if (cached) return cached as Promise<T>;
-  const pending = load();
-  reads.set(key, pending);
-  pending.catch(() => reads?.delete(key));
-  return pending;
-}
-
-/** Whether `readOnce` already holds a value for this key (used to avoid repeating a preflight note). */
-export function hasRead(scope: object, key: string): boolean {
-  return stepReads.get(scope)?.has(key) ?? false;
-}
-
 /** GET the target user (id, UPN, accountEnabled, signInSessionsValidFromDateTime); AzirError `not-found` if absent. */
-export function resolveUser(ctx: StepContext, scope: object, target: string): Promise<DirectoryUser> {
-  return readOnce(scope, "user", async () => {
-    const user = await ctx.graph.find<DirectoryUser>(userPath(target), { select: userFields });
-    if (!user) {
-      throw new AzirError("not-found", `no user ${target} in the directory`, {
-        hint: "check the UPN or object id (a deleted user is listed under Deleted users, not Users)",
-      });
-    }
-    return { ...user, id: requireObjectId(user.id, `user ${target}`) };
-  });
+export async function resolveUser(ctx: Pick<ReadContext, "graph">, target: string): Promise<DirectoryUser> {
+  const user = await ctx.graph.find<DirectoryUser>(userPath(target), { select: userFields });
+  if (!user) {
+    throw new AzirError("not-found", `no user ${target} in the directory`, {
+      hint: "check the UPN or object id (a deleted user is listed under Deleted users, not Users)",
+    });
+  }
+  return { ...user, id: requireObjectId(user.id, `user ${target}`) };
 }
 
 /** What people read: the UPN when Graph gave one, else what the runbook passed. */

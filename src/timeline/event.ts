@@ -25,6 +25,7 @@ export const eventKinds = [
   "action.skipped",
   "error",
   "note",
+  "step.completed",
 ] as const;
 export const eventKindSchema = z.enum(eventKinds);
 export type EventKind = (typeof eventKinds)[number];
@@ -111,7 +112,7 @@ export const actionDataSchema = z.looseObject({
   httpStatus: z.int().optional(),
   result: z.unknown().optional().describe("The service's answer (redacted)"),
   service: z.enum(["graph", "arm"]).optional(),
-  stepCompleted: z.boolean().optional().describe("True on the event that completes the step (see completedSteps)"),
+  stepCompleted: z.boolean().optional().describe("Journals written before step.completed existed: true on the event that completed the step"),
 });
 
 export const actionPlannedDataSchema = z.looseObject({
@@ -123,7 +124,7 @@ export const actionPlannedDataSchema = z.looseObject({
   permission: z.string(),
   service: z.enum(["graph", "arm"]).optional(),
   phase: z.int().optional(),
-  stepCompleted: z.boolean().optional().describe("True on the event that completes the step (see completedSteps)"),
+  stepCompleted: z.boolean().optional().describe("Journals written before step.completed existed: true on the event that completed the step"),
 });
 
 export const actionSkippedDataSchema = z.looseObject({
@@ -142,6 +143,11 @@ export const noteDataSchema = z.looseObject({
   nextSteps: z.array(z.string()).optional().describe("Follow-ups for the responder; listed under Next steps in exports"),
 });
 
+export const stepCompletedDataSchema = z.looseObject({
+  status: z.enum(["completed", "skipped", "planned"]).describe("completed; skipped (nothing to do, or its condition was false); planned (dry run)"),
+  outputs: z.record(z.string(), z.unknown()).describe("The step's outputs, read by later steps and by `azir run --resume`"),
+});
+
 /** The `data` schema of each kind. */
 export const dataSchemas = {
   "run.started": runStartedDataSchema,
@@ -156,6 +162,7 @@ export const dataSchemas = {
   "action.skipped": actionSkippedDataSchema,
   error: errorDataSchema,
   note: noteDataSchema,
+  "step.completed": stepCompletedDataSchema,
 } as const satisfies Record<EventKind, z.ZodType>;
 
 // --- the event --------------------------------------------------------------------------------------------------
@@ -196,6 +203,7 @@ export const actionPlannedEventSchema = variant("action.planned", actionPlannedD
 export const actionSkippedEventSchema = variant("action.skipped", actionSkippedDataSchema);
 export const errorEventSchema = variant("error", errorDataSchema);
 export const noteEventSchema = variant("note", noteDataSchema);
+export const stepCompletedEventSchema = variant("step.completed", stepCompletedDataSchema);
 
 /** One journal line. */
 export const timelineEventSchema = z
@@ -212,6 +220,7 @@ export const timelineEventSchema = z
     actionSkippedEventSchema,
     errorEventSchema,
     noteEventSchema,
+    stepCompletedEventSchema,
   ])
   .meta({ id: "TimelineEvent", title: "azir timeline event" })
   .describe("One line of an azir journal (timeline-*.jsonl)");

@@ -6,11 +6,10 @@ import type { TimelineEvent } from "./event.js";
  * `azir run --resume`: a completed step is not run again, so its writes are never sent twice.
  *
  * The rule, over all runs of the journal (events without a `step` are ignored):
- * - any event whose `data.stepCompleted` is `true` completes its step. The executor sets it on the event that
- *   closes a step: the query event after its findings, the note after every write of an action succeeded, the
- *   last `action.planned` of a dry run. An `action` event for one write of several does NOT carry it, and a
- *   failed write never does, so a step cut off half-way is run again (its `isDone`/`plan` read the tenant and
- *   send only what is missing);
+ * - a `step.completed` event completes its step: the executor journals one after a step's last event, with its
+ *   outputs. An `action` event for one write of several does not, and a failed write never does, so a step cut off
+ *   half-way is run again (it reads the tenant and sends only what is missing);
+ * - journals written before `step.completed` existed: any event whose `data.stepCompleted` is `true`;
  * - `action.skipped` always completes its step: nothing needed sending;
  * - a `query` event with `data.status: "completed"` completes its step.
  * Nothing un-completes a step: a later `error` for a completed step does not.
@@ -20,6 +19,7 @@ export function completedSteps(events: readonly TimelineEvent[]): Map<string, Ti
   for (const e of [...events].sort((a, b) => a.seq - b.seq)) {
     if (e.step === undefined) continue;
     const completes =
+      e.kind === "step.completed" ||
       (e.data as Record<string, unknown>).stepCompleted === true ||
       e.kind === "action.skipped" ||
       (e.kind === "query" && e.data.status === "completed");

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { AzureServiceError } from "../../src/azure/errors.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { AzirError } from "../../src/core/errors.js";
-import type { WriteRequest } from "../../src/core/ports.js";
+import type { Effect } from "../../src/core/effects.js";
 import { diskId, ids, raw, startHarness, vmId, type Harness } from "./fixture.js";
 
 let h: Harness | undefined;
@@ -13,8 +13,9 @@ afterEach(async () => {
 });
 
 const snapshotId = `/subscriptions/${ids.forensics}/resourceGroups/rg-ir/providers/Microsoft.Compute/snapshots/vm-web-01-osdisk-ir1`;
-const putSnapshot: WriteRequest = {
-  service: "arm",
+const putSnapshot: Effect = {
+  kind: "arm.request",
+  key: "snapshot",
   method: "PUT",
   path: `${snapshotId}?api-version=2025-01-02`,
   body: { location: "westeurope", sku: { name: "Standard_ZRS" }, tags: { incident: "IR-1" }, properties: { creationData: { createOption: "Copy", sourceResourceId: diskId }, incremental: false } },
@@ -35,7 +36,7 @@ describe("ARM adapter against the emulator", () => {
 
   it("creates a snapshot through the long-running operation, polling until Succeeded", async () => {
     h = await startHarness(new ManualClock());
-    const created = (await h.ports.writer.send(putSnapshot)) as { properties: { provisioningState: string; creationData: { sourceResourceId: string } }; tags: Record<string, string> };
+    const created = (await h.ports.effects.perform(putSnapshot)) as { properties: { provisioningState: string; creationData: { sourceResourceId: string } }; tags: Record<string, string> };
     expect(created.properties.provisioningState).toBe("Succeeded");
     expect(created.properties.creationData.sourceResourceId).toBe(diskId);
     expect(created.tags).toEqual({ incident: "IR-1" });
@@ -47,15 +48,15 @@ describe("ARM adapter against the emulator", () => {
 
   it("a failed long-running operation is a clear AzirError", async () => {
     h = await startHarness(new ManualClock(), { faults: { rules: [{ match: { path: "/snapshots/", method: "PUT" }, lroFail: true }] } });
-    const error = await h.ports.writer.send(putSnapshot).catch((e: unknown) => e);
+    const error = await h.ports.effects.perform(putSnapshot).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AzirError);
     expect((error as AzirError).message).toContain(`ARM operation PUT ${snapshotId} ended Failed`);
   });
 
   it("grants and revokes snapshot access; the SAS is an https URL on the emulator and never logged", async () => {
     h = await startHarness(new ManualClock());
-    await h.ports.writer.send(putSnapshot);
-    const access = (await h.ports.writer.send({ ...putSnapshot, method: "POST", path: `${snapshotId}/beginGetAccess?api-version=2025-01-02`, body: { access: "Read", durationInSeconds: 3600 } })) as { accessSAS: string };
+    await h.ports.effects.perform(putSnapshot);
+    const access = (await h.ports.effects.perform({ ...putSnapshot, method: "POST", path: `${snapshotId}/beginGetAccess?api-version=2025-01-02`, body: { access: "Read", durationInSeconds: 3600 } })) as { accessSAS: string };
     expect(access.accessSAS.startsWith(`${h.emulator.endpoints.arm}/`)).toBe(true);
     expect(JSON.stringify(h.emulator.requests())).not.toContain("sig=");
     const blob = await fetch(access.accessSAS, { dispatcher: h.agent });
@@ -63,29 +64,29 @@ describe("ARM adapter against the emulator", () => {
     expect((await blob.arrayBuffer()).byteLength).toBeGreaterThan(1000);
     const snap = await h.ports.arm.getResource<{ properties: { diskState: string } }>(snapshotId);
     expect(snap.properties.diskState).toBe("ActiveSAS");
-    await h.ports.writer.send({ ...putSnapshot, method: "POST", path: `${snapshotId}/endGetAccess?api-version=2025-01-02`, body: undefined });
+    await h.ports.effects.perform({ ...putSnapshot, method: "POST", path: `${snapshotId}/endGetAccess?api-version=2025-01-02`, body: undefined });
     const after = await h.ports.arm.getResource<{ properties: { diskState: string } }>(snapshotId);
     expect(after.properties.diskState).toBe("Unattached");
   });
 
   it("puts, reads and deletes a CanNotDelete lock by scope", async () => {
     h = await startHarness(new ManualClock());
-    await h.ports.writer.send(putSnapshot);
+    await h.ports.effects.perform(putSnapshot);
     const lockId = `${snapshotId}/providers/Microsoft.Authorization/locks/ir-hold`;
-    const lock = await h.ports.writer.send({ ...putSnapshot, path: `${lockId}?api-version=2020-05-01`, body: { properties: { level: "CanNotDelete", notes: "IR-1 evidence" } } });
+    const lock = await h.ports.effects.perform({ ...putSnapshot, path: `${lockId}?api-version=2020-05-01`, body: { properties: { level: "CanNotDelete", notes: "IR-1 evidence" } } });
     expect(lock).toMatchObject({ name: "ir-hold", properties: { level: "CanNotDelete", notes: "IR-1 evidence" } });
     const read = await h.ports.arm.getResource<{ properties: { level: string } }>(lockId);
     expect(read.properties.level).toBe("CanNotDelete");
     const stored = h.emulator.state().arm.resources.find((r) => r.id === lockId);
     expect(stored).toBeDefined();
-    await h.ports.writer.send({ ...putSnapshot, method: "DELETE", path: `${lockId}?api-version=2020-05-01`, body: undefined });
+    await h.ports.effects.perform({ ...putSnapshot, method: "DELETE", path: `${lockId}?api-version=2020-05-01`, body: undefined });
     expect(await h.ports.arm.findResource(lockId)).toBeUndefined();
   });
 
   it("a lock on a resource that does not exist is not-found naming the path", async () => {
     h = await startHarness(new ManualClock());
-    const error = await h.ports.writer
-      .send({ ...putSnapshot, path: `${snapshotId}/providers/Microsoft.Authorization/locks/ir-hold?api-version=2020-05-01`, body: { properties: { level: "CanNotDelete" } } })
+    const error = await h.ports.effects
+      .perform({ ...putSnapshot, path: `${snapshotId}/providers/Microsoft.Authorization/locks/ir-hold?api-version=2020-05-01`, body: { properties: { level: "CanNotDelete" } } })
       .catch((e: unknown) => e);
     expect((error as AzureServiceError).status).toBe(404);
     expect((error as AzirError).message).toContain("PUT /subscriptions/");

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { translateArmError } from "../../src/azure/arm.js";
-import { AzureServiceError, graphPermissionFor, pathOnly } from "../../src/azure/errors.js";
+import { AzureServiceError, pathOnly } from "../../src/azure/errors.js";
+import { graphPermissionFor } from "../../src/entra/permissions.js";
 import { translateGraphError } from "../../src/azure/graph.js";
 import { translateLogsError } from "../../src/azure/logs.js";
 

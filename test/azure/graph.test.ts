@@ -11,7 +11,8 @@ afterEach(async () => {
 });
 
 const write = (method: "PATCH" | "POST" | "DELETE", path: string, body?: unknown, permission = "User.EnableDisableAccount.All") => ({
-  service: "graph" as const,
+  kind: "graph.request" as const,
+  key: "test",
   method,
   path,
   body,
@@ -31,9 +32,9 @@ describe("Graph adapter against the emulator", () => {
     expect(plain.accountEnabled).toBeUndefined();
     expect(plain.userPrincipalName).toBe("kim@fabrikam.example");
 
-    await expect(h.ports.writer.send(write("PATCH", `/users/${ids.kim}`, { accountEnabled: false }))).resolves.toBeUndefined();
+    await expect(h.ports.effects.perform(write("PATCH", `/users/${ids.kim}`, { accountEnabled: false }))).resolves.toBeUndefined();
     clock.advance(60_000);
-    const revoked = await h.ports.writer.send(write("POST", `/users/${ids.kim}/revokeSignInSessions`, undefined, "User.RevokeSessions.All"));
+    const revoked = await h.ports.effects.perform(write("POST", `/users/${ids.kim}/revokeSignInSessions`, undefined, "User.RevokeSessions.All"));
     expect(revoked).toMatchObject({ value: true });
     const after = await h.ports.graph.get<{ accountEnabled: boolean; signInSessionsValidFromDateTime: string }>(`/users/${ids.kim}`, { select: ["accountEnabled", "signInSessionsValidFromDateTime"] });
     expect(after.accountEnabled).toBe(false);
@@ -56,7 +57,7 @@ describe("Graph adapter against the emulator", () => {
     h = await startHarness(new ManualClock());
     const methods = await h.ports.graph.list<{ id: string }>(`/users/${ids.kim}/authentication/methods`);
     expect(methods.map((m) => m.id)).toEqual([ids.password, ids.mobile, ids.authenticator]);
-    const del = (path: string) => h!.ports.writer.send(write("DELETE", path, undefined, "UserAuthenticationMethod.ReadWrite.All")).then(
+    const del = (path: string) => h!.ports.effects.perform(write("DELETE", path, undefined, "UserAuthenticationMethod.ReadWrite.All")).then(
       () => "ok",
       (e: unknown) => e,
     );
@@ -102,7 +103,7 @@ describe("Graph adapter against the emulator", () => {
 
   it("answers 403 when the operator lacks the permission, and the error names the permission", async () => {
     h = await startHarness(new ManualClock(), { permissions: ["User.Read.All"] });
-    const error = await h.ports.writer.send(write("PATCH", `/users/${ids.kim}`, { accountEnabled: false })).catch((e: unknown) => e);
+    const error = await h.ports.effects.perform(write("PATCH", `/users/${ids.kim}`, { accountEnabled: false })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AzirError);
     expect((error as AzirError).code).toBe("permission");
     expect((error as AzirError).message).toBe(`Graph answered 403 on PATCH /users/${ids.kim}: the identity lacks User.EnableDisableAccount.All`);
@@ -113,7 +114,7 @@ describe("Graph adapter against the emulator", () => {
 
   it("refuses writes to a directory-role holder unless the operator is a Privileged Authentication Administrator", async () => {
     h = await startHarness(new ManualClock());
-    const error = await h.ports.writer.send(write("PATCH", `/users/${ids.admin}`, { accountEnabled: false })).catch((e: unknown) => e);
+    const error = await h.ports.effects.perform(write("PATCH", `/users/${ids.admin}`, { accountEnabled: false })).catch((e: unknown) => e);
     expect((error as AzirError).code).toBe("permission");
     expect(h.emulator.state().users.find((u) => u.id === ids.admin)?.accountEnabled).toBe(true);
   });
@@ -141,7 +142,7 @@ describe("Graph adapter against the emulator", () => {
 
   it("confirmCompromised updates the risky user; ownedObjects cast lists the user's apps", async () => {
     h = await startHarness(new ManualClock());
-    await h.ports.writer.send({ ...write("POST", "/identityProtection/riskyUsers/confirmCompromised", { userIds: [ids.kim] }), permission: "IdentityRiskyUser.ReadWrite.All" });
+    await h.ports.effects.perform({ ...write("POST", "/identityProtection/riskyUsers/confirmCompromised", { userIds: [ids.kim] }), permission: "IdentityRiskyUser.ReadWrite.All" });
     const risky = await h.ports.graph.get<{ riskState: string; riskLevel: string; riskDetail: string }>(`/identityProtection/riskyUsers/${ids.kim}`);
     expect(risky).toMatchObject({ riskState: "confirmedCompromised", riskLevel: "high", riskDetail: "adminConfirmedUserCompromised" });
     const apps = await h.ports.graph.list<{ id: string; "@odata.type": string }>(`/users/${ids.kim}/ownedObjects/microsoft.graph.application`);
@@ -150,12 +151,12 @@ describe("Graph adapter against the emulator", () => {
 
   it("addPassword returns secretText once and never keeps it in the state", async () => {
     h = await startHarness(new ManualClock(), { permissions: ["Application.ReadWrite.All"] });
-    const created = (await h.ports.writer.send({ ...write("POST", `/applications/${ids.app}/addPassword`, { passwordCredential: { displayName: "rotated" } }), permission: "Application.ReadWrite.All" })) as { secretText: string; keyId: string };
+    const created = (await h.ports.effects.perform({ ...write("POST", `/applications/${ids.app}/addPassword`, { passwordCredential: { displayName: "rotated" } }), permission: "Application.ReadWrite.All" })) as { secretText: string; keyId: string };
     expect(created.secretText).toMatch(/^[A-Za-z0-9]{40}$/);
     const state = JSON.stringify(h.emulator.state());
     expect(state).not.toContain(created.secretText);
     expect(state).toContain(created.keyId);
-    await h.ports.writer.send({ ...write("POST", `/applications/${ids.app}/removePassword`, { keyId: "66666666-6666-4666-8666-666666666666" }), permission: "Application.ReadWrite.All" });
+    await h.ports.effects.perform({ ...write("POST", `/applications/${ids.app}/removePassword`, { keyId: "66666666-6666-4666-8666-666666666666" }), permission: "Application.ReadWrite.All" });
     const app = await h.ports.graph.get<{ passwordCredentials: Array<{ keyId: string }> }>(`/applications/${ids.app}`, { select: ["passwordCredentials"] });
     expect(app.passwordCredentials.map((c) => c.keyId)).toEqual([created.keyId]);
   });
@@ -172,8 +173,9 @@ describe("Graph adapter against the emulator", () => {
   it("$batch runs dependsOn in order, answers 424 after a failed prerequisite, and logs each inner request with the batch id", async () => {
     h = await startHarness(new ManualClock());
     // Through the graph client itself, as the write gate would send it.
-    const res = { status: 200, json: await h.ports.writer.send({
-      service: "graph",
+    const res = { status: 200, json: await h.ports.effects.perform({
+      kind: "graph.request",
+      key: "batch",
       method: "POST",
       path: "/$batch",
       permission: "User.EnableDisableAccount.All",
@@ -218,7 +220,7 @@ describe("Graph retries through graph-client's RetryHandler", () => {
 
   it("a 503 storm longer than the retries ends in an AzirError naming service, method and path", async () => {
     h = await startHarness(new ManualClock(), { maxRetries: 2, faults: { rules: [{ match: { path: "/users/" }, status: 503, retryAfter: 0, times: 10 }] } });
-    const error = await h.ports.writer.send(write("PATCH", `/users/${ids.kim}`, { accountEnabled: false })).catch((e: unknown) => e);
+    const error = await h.ports.effects.perform(write("PATCH", `/users/${ids.kim}`, { accountEnabled: false })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AzirError);
     expect((error as AzirError).code).toBe("service");
     expect((error as AzirError).message).toContain(`Graph answered 503 on PATCH /users/${ids.kim}`);

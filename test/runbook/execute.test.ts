@@ -6,7 +6,9 @@ import { z } from "zod";
 import type { AnalyzerDefinition } from "../../src/analyze/types.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { sequentialIds } from "../../src/core/ids.js";
-import type { LogsPort, LogsQueryRequest, LogsQueryResult, Ports, WriteRequest } from "../../src/core/ports.js";
+import { AzirError } from "../../src/core/errors.js";
+import type { Effect } from "../../src/core/effects.js";
+import type { LogsPort, LogsQueryRequest, LogsQueryResult, Ports } from "../../src/core/ports.js";
 import { executeRunbook, type ExecuteOptions, type PendingWrite } from "../../src/runbook/execute.js";
 import { parseRunbook } from "../../src/runbook/load.js";
 import type { ActionDefinition } from "../../src/steps/types.js";
@@ -21,7 +23,7 @@ writeFileSync(join(dir, "count.kql"), "declare query_parameters(lookback:timespa
 
 interface Harness {
   events: EventInput[];
-  sent: WriteRequest[];
+  sent: Effect[];
   queries: LogsQueryRequest[];
   maxInFlight: number;
   applied: string[];
@@ -29,32 +31,29 @@ interface Harness {
   log: string[];
 }
 
-function fakeAction(name: string, h: Harness, state: { done: Set<string>; failing: Set<string> }): ActionDefinition<{ upn: string }> {
+function fakeAction(name: string, h: Harness, state: { done: Set<string>; failing: Set<string> }): ActionDefinition<{ upn: string }, { done: boolean }> {
   return {
     name,
     description: name,
     permissions: ["Fake.Permission"],
     input: z.object({ upn: z.string() }),
     outputs: ["target"],
-    async isDone(input) {
+    async read(input) {
       h.log.push(`check ${name}`);
-      return state.done.has(`${name}:${input.upn}`) ? { done: true, reason: "already in effect" } : { done: false };
+      return { done: state.done.has(`${name}:${input.upn}`) };
     },
-    async plan(input) {
+    decide(input, observed) {
+      if (observed.done) return { done: "already in effect", effects: [], notes: [], outputs: { target: input.upn } };
       return {
-        writes: [{ service: "graph", method: "POST", path: `/${name}/${input.upn}`, permission: "Fake.Permission", summary: `${name} ${input.upn}`, target: input.upn }],
+        effects: [{ kind: "graph.request", key: "w", method: "POST", path: `/${name}/${input.upn}`, permission: "Fake.Permission", summary: `${name} ${input.upn}`, target: input.upn }],
         notes: [],
         outputs: { target: input.upn },
       };
     },
-    async apply(plan, _input, _ctx, send) {
+    interpret(_input, _observed, _decision, outcomes) {
       h.applied.push(name);
-      if (state.failing.has(name)) {
-        const { AzirError } = await import("../../src/core/errors.js");
-        throw new AzirError("permission", `${name}: 403`);
-      }
-      for (const w of plan.writes) await send(w);
-      return {};
+      const failed = outcomes.find((o) => !o.ok);
+      return failed && !failed.ok ? { error: failed.error as AzirError } : {};
     },
   };
 }
@@ -97,8 +96,10 @@ function harness(
     logs,
     graph: { get: async () => ({}) as never, find: async () => undefined, list: async () => [] },
     arm: { getResource: async () => ({}) as never, findResource: async () => undefined },
-    writer: {
-      async send(w) {
+    effects: {
+      async perform(w) {
+        // A failing action's write is refused by the service, as a 403 would be.
+        if ([...state.failing].some((name) => w.path.startsWith(`/${name}/`))) throw new AzirError("permission", `${w.path}: 403`);
         h.log.push(`send ${w.path}`);
         await new Promise((r) => setTimeout(r, options.writeDelayMs ?? 0));
         h.sent.push(w);
@@ -119,7 +120,7 @@ function harness(
       ids: sequentialIds(),
       signal: new AbortController().signal,
       workspaceId: "ws",
-      registry: { actions: { "t.first": fakeAction("t.first", h, state), "t.second": fakeAction("t.second", h, state) } as Record<string, ActionDefinition<unknown>>, analyzers: { rows: rowsAnalyzer } },
+      registry: { actions: { "t.first": fakeAction("t.first", h, state), "t.second": fakeAction("t.second", h, state) } as Record<string, ActionDefinition<unknown, unknown>>, analyzers: { rows: rowsAnalyzer } },
       loadQuery: async (q) => (await import("node:fs/promises")).readFile(join(dir, q), "utf8"),
       ...options,
     });
@@ -175,7 +176,7 @@ describe("executeRunbook", () => {
     expect(planned[0]!.data).toMatchObject({ method: "POST", url: "https://graph.example/v1.0/t.first/alex", permission: "Fake.Permission" });
   });
 
-  it("skips an action already in effect (isDone) and sends nothing for it", async () => {
+  it("skips an action already in effect and sends nothing for it", async () => {
     const { h, run } = harness(rb, { done: ["t.second:alex@contoso.com"] });
     await run();
     expect(h.sent.map((w) => w.path)).toEqual(["/t.first/alex"]);
@@ -187,13 +188,12 @@ describe("executeRunbook", () => {
     const { h, run } = harness(rb, { confirm: async (w) => (asked.push(w), false) });
     const result = await run();
     expect(asked).toHaveLength(1);
-    expect(asked[0]!.map((w) => w.request.path)).toEqual(["/t.first/alex", "/t.second/alex@contoso.com"]);
+    expect(asked[0]!.map((w) => w.url)).toEqual(["https://graph.example/v1.0/t.first/alex", "https://graph.example/v1.0/t.second/alex@contoso.com"]);
     expect(h.sent).toEqual([]);
     expect(result.status).toBe("refused");
   });
 
   it("a confirmer that cannot ask (no terminal) refuses with its reason", async () => {
-    const { AzirError } = await import("../../src/core/errors.js");
     const { h, run } = harness(rb, {
       confirm: async () => {
         throw new AzirError("refused", "no terminal and no --yes");
@@ -250,7 +250,6 @@ describe("executeRunbook", () => {
       if (q.query.includes("summarize")) throw Object.assign(new (class extends Error {})("no table T"), {});
       return { complete: true, tables: [] };
     };
-    const { AzirError } = await import("../../src/core/errors.js");
     const yaml = `id: o\ntitle: o\nparams:\n  upn: { type: upn }\n  lookback: { type: duration, default: 1d }\nsteps:\n  - id: opt\n    query: count.kql\n    optional: true\n    with: { lookback: "{{ params.lookback }}" }\n  - id: req\n    query: count.kql\n    with: { lookback: "{{ params.lookback }}" }\n  - id: after-req\n    note: later\n    after: [req]\n`;
     const { h, run } = harness(yaml, {
       answer: (q) => {
@@ -319,3 +318,122 @@ describe("executeRunbook", () => {
   });
 });
 
+
+describe("the write gate and the action lifecycle", () => {
+  const oneAction = `id: g\ntitle: g\nparams:\n  upn: { type: upn }\nsteps:\n  - id: act\n    action: t.act\n    with: { upn: "{{ params.upn }}" }\n`;
+  const effect = (key: string, path: string, extra: Partial<Effect> = {}): Effect =>
+    ({ kind: "graph.request", key, method: "POST", path, permission: "Fake.Permission", summary: `${key} ${path}`, target: "alex", ...extra }) as Effect;
+
+  function run(action: ActionDefinition<{ upn: string }, unknown>, options: Partial<ExecuteOptions> & { refuse?: (e: Effect) => boolean } = {}) {
+    const events: EventInput[] = [];
+    const performed: string[] = [];
+    const parsed = parseRunbook(oneAction, join(dir, "g.yaml"));
+    if (!parsed.ok) throw new Error("bad test runbook");
+    const ports: Ports = {
+      logs: { query: async () => ({ complete: true, tables: [] }) },
+      graph: { get: async () => ({}) as never, find: async () => undefined, list: async () => [] },
+      arm: { getResource: async () => ({}) as never, findResource: async () => undefined },
+      effects: {
+        async perform(e) {
+          performed.push(e.key);
+          if (options.refuse?.(e)) throw new AzirError("service", `refused ${e.key}`);
+          return { keyId: "k1", secretText: "s3cr3t-value" };
+        },
+      },
+    };
+    const result = executeRunbook({
+      loaded: parsed.loaded,
+      params: { upn: "alex@contoso.com" },
+      dryRun: false,
+      journal: { append: (e) => events.push(e) },
+      ports,
+      endpoints: { graph: "https://graph.example", logs: "https://logs.example/v1", arm: "https://arm.example", authority: "https://login.example" },
+      clock: new ManualClock("2026-11-25T12:00:00Z"),
+      ids: sequentialIds(),
+      signal: new AbortController().signal,
+      workspaceId: "ws",
+      registry: { actions: { "t.act": action } as Record<string, ActionDefinition<unknown, unknown>>, analyzers: {} },
+      loadQuery: async () => "",
+      ...options,
+    });
+    return { events, performed, result };
+  }
+
+  const base = { name: "t.act", description: "t", permissions: ["Fake.Permission"], input: z.object({ upn: z.string() }), read: async () => ({}) };
+
+  it("journals one step.completed event with the step's outputs: the resume checkpoint", async () => {
+    const { events, result } = run({ ...base, decide: () => ({ effects: [effect("a", "/a")], notes: [], outputs: { userId: "u1" } }), interpret: () => ({ outputs: { revokedAt: "now" } }) });
+    expect((await result).status).toBe("completed");
+    expect(events.filter((e) => e.kind === "step.completed")).toEqual([
+      { kind: "step.completed", step: "act", summary: "act: completed", data: { status: "completed", outputs: { userId: "u1", revokedAt: "now" } } },
+    ]);
+  });
+
+  it("runs clean-up effects whatever happens, after the action's effects", async () => {
+    const withCleanup = effect("grant", "/grant", { cleanup: [effect("revoke", "/revoke")] });
+    const { performed, events, result } = run({ ...base, decide: () => ({ effects: [withCleanup, effect("copy", "/copy", { phase: 1 })], notes: [] }) }, { refuse: (e) => e.key === "copy" });
+    expect((await result).status).toBe("failed");
+    expect(performed).toEqual(["grant", "copy", "revoke"]);
+    expect(events.filter((e) => e.kind === "action").map((e) => e.summary)).toEqual(["grant /grant", "revoke /revoke"]);
+  });
+
+  it("hands a secret answer to the secret sink, never to the journal or the action", async () => {
+    const received: unknown[] = [];
+    let seen: unknown;
+    const { events, result } = run(
+      { ...base, decide: () => ({ effects: [effect("add", "/addPassword", { secretResult: true })], notes: [] }), interpret: (_i, _o, _d, outcomes) => ((seen = outcomes[0]), {}) },
+      { secrets: { receive: (_d, value) => void received.push(value) } },
+    );
+    expect((await result).status).toBe("completed");
+    expect(received).toEqual([{ keyId: "k1", secretText: "s3cr3t-value" }]);
+    expect(seen).toMatchObject({ ok: true, value: { secret: true } });
+    expect(JSON.stringify(events)).not.toContain("s3cr3t-value");
+  });
+
+  it("performs the effects interpret asks to retry, and judges the step by every outcome", async () => {
+    const { performed, result } = run(
+      {
+        ...base,
+        decide: () => ({ effects: [effect("x", "/x")], notes: [] }),
+        interpret: (_i, _o, _d, outcomes) => (outcomes.length === 1 ? { retry: [effect("x", "/x")] } : { outputs: { tries: outcomes.length } }),
+      },
+      { refuse: (() => { let n = 0; return () => ++n === 1; })() },
+    );
+    const r = await result;
+    expect(r.status).toBe("completed");
+    expect(performed).toEqual(["x", "x"]);
+    expect(r.outputs.act).toEqual({ tries: 2 });
+  });
+
+  it("dry run records the effects and their clean-up as planned and performs nothing", async () => {
+    const { performed, events, result } = run({ ...base, decide: () => ({ effects: [effect("grant", "/grant", { cleanup: [effect("revoke", "/revoke")] })], notes: [] }) }, { dryRun: true });
+    expect((await result).status).toBe("completed");
+    expect(performed).toEqual([]);
+    expect(events.filter((e) => e.kind === "action.planned").map((e) => e.summary)).toEqual(["would grant /grant", "would revoke /revoke"]);
+    expect(events.find((e) => e.kind === "step.completed")?.data).toMatchObject({ status: "planned" });
+  });
+});
+
+describe("memoisedGraph", () => {
+  it("sends one GET per method, path and options for the whole run, and reads again after a failure", async () => {
+    const { memoisedGraph } = await import("../../src/runbook/action-runner.js");
+    const calls: string[] = [];
+    let fail = true;
+    const graph = memoisedGraph({
+      get: async () => ({}) as never,
+      find: async <T,>(path: string) => {
+        calls.push(path);
+        if (path === "/flaky" && fail) {
+          fail = false;
+          throw new AzirError("service", "503");
+        }
+        return { id: path } as T;
+      },
+      list: async () => [],
+    });
+    await Promise.all([graph.find("/users/a", { select: ["id"] }), graph.find("/users/a", { select: ["id"] }), graph.find("/users/a")]);
+    expect(calls).toEqual(["/users/a", "/users/a"]);
+    await expect(graph.find("/flaky")).rejects.toThrow("503");
+    await expect(graph.find("/flaky")).resolves.toEqual({ id: "/flaky" });
+  });
+});

@@ -3,10 +3,10 @@ import {
   classifyAuthMethods,
   deletionPhase,
   orderForDeletion,
-  phoneMethodIds,
   type AuthMethod,
   type SecurityInfoRegistration,
 } from "../../src/steps/auth-methods.js";
+import { phoneMethodIds } from "../../src/entra/facts.js";
 
 const start = "2026-11-20T08:00:00Z";
 

@@ -1,16 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { AzirError } from "../../src/core/errors.js";
-import type { Endpoints, Ports, WriteRequest } from "../../src/core/ports.js";
+import type { Effect, EffectPerformer } from "../../src/core/effects.js";
+import type { Endpoints, Ports } from "../../src/core/ports.js";
 import { executeRunbook } from "../../src/runbook/execute.js";
 import { parseRunbook } from "../../src/runbook/load.js";
-import { phoneMethodIds } from "../../src/steps/auth-methods.js";
+import { phoneMethodIds } from "../../src/entra/facts.js";
 import { actions } from "../../src/steps/index.js";
 import type { EventInput } from "../../src/timeline/event.js";
 import { FakeGraph, alexId, alexUpn, globalAdminTemplate, makeContext, roleAssignmentsKey, user } from "./fake-graph.js";
 
-// The containment sequence through the runbook executor, against a small in-memory tenant whose writer applies
-// Graph's rules (the default method cannot go while others remain). It checks the contract between the actions and
-// the executor: preflight note before the first write, apply used, and a second run skipping every action.
+// The containment sequence through the runbook executor, against a small in-memory tenant whose effect performer
+// applies Graph's rules (the default method cannot go while others remain). It checks the contract between the
+// actions and the executor: the decision's note before the first write, interpret used (the refused default method
+// retried last), and a second run skipping every action.
 
 const runbook = `
 id: contain-test
@@ -59,8 +61,8 @@ function tenant(own: unknown[] = []) {
   // The attacker made their phone the default method.
   const defaultMethod = evilAlternate.id;
   const sent: string[] = [];
-  const writer = {
-    async send(w: WriteRequest): Promise<unknown> {
+  const effects: EffectPerformer = {
+    async perform(w: Effect): Promise<unknown> {
       // The tenant decides when the request arrives; the answer comes back a little later.
       const answer = decide(w);
       await new Promise((r) => setTimeout(r, 2));
@@ -68,14 +70,14 @@ function tenant(own: unknown[] = []) {
       return answer;
     },
   };
-  function decide(w: WriteRequest): unknown {
+  function decide(w: Effect): unknown {
     try {
       return applyWrite(w);
     } catch (error) {
       return error;
     }
   }
-  function applyWrite(w: WriteRequest): unknown {
+  function applyWrite(w: Effect): unknown {
     if (w.method === "PATCH" && w.path === `/users/${alexId}`) {
       Object.assign(u, w.body);
     } else if (w.method === "POST" && w.path.endsWith("/revokeSignInSessions")) {
@@ -100,7 +102,7 @@ function tenant(own: unknown[] = []) {
     sent.push(`${w.method} ${w.path}`);
     return undefined;
   }
-  return { graph, ctx, writer, sent, user: u };
+  return { graph, ctx, effects, sent, user: u };
 }
 
 const endpoints: Endpoints = { graph: "https://graph.microsoft.com", logs: "https://api.loganalytics.io", arm: "https://management.azure.com", authority: "https://login.microsoftonline.com" };
@@ -109,7 +111,7 @@ async function run(t: ReturnType<typeof tenant>, dryRun: boolean) {
   const loaded = parseRunbook(runbook, "contain-test.yaml");
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.diagnostics));
   const events: EventInput[] = [];
-  const ports: Ports = { logs: t.ctx.logs, graph: t.graph, arm: t.ctx.arm, writer: t.writer };
+  const ports: Ports = { logs: t.ctx.logs, graph: t.graph, arm: t.ctx.arm, effects: t.effects };
   const result = await executeRunbook({
     loaded: loaded.loaded,
     params: { upn: alexUpn },

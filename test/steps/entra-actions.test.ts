@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { AzirError, ExitCode } from "../../src/core/errors.js";
-import type { WriteRequest } from "../../src/core/ports.js";
 import { adminTargetNote, explainForbidden } from "../../src/steps/admin-target.js";
 import { blockSignIn } from "../../src/steps/entra-block-sign-in.js";
 import { confirmCompromised } from "../../src/steps/entra-confirm-compromised.js";
 import { revokeSessions } from "../../src/steps/entra-revoke-sessions.js";
 import { actionNames, actions, findAction } from "../../src/steps/index.js";
-import { FakeGraph, alexId, alexUpn, globalAdminTemplate, makeContext, roleAssignmentsKey, userResources } from "./fake-graph.js";
+import { actionHarness, decideWith, noteText, runWith } from "../helpers/action-harness.js";
+import { FakeGraph, alexId, alexUpn, globalAdminTemplate, roleAssignmentsKey, userResources } from "./fake-graph.js";
 
 function forbidden(path: string): AzirError {
   return new AzirError("permission", `Graph answered 403 on PATCH ${path}: the identity lacks User.EnableDisableAccount.All`, {
@@ -17,34 +17,32 @@ function forbidden(path: string): AzirError {
 describe("entra.blockSignIn", () => {
   it("plans exactly one PATCH of accountEnabled with the declared permission", async () => {
     const graph = new FakeGraph(userResources());
-    const ctx = makeContext(graph);
     const input = blockSignIn.input.parse({ upn: alexUpn });
-    await blockSignIn.preflight!(input, ctx);
-    expect(await blockSignIn.isDone(input, ctx)).toEqual({ done: false });
-    const plan = await blockSignIn.plan(input, ctx);
-    expect(plan.writes).toEqual([
+    const { decision } = await decideWith(blockSignIn, input, graph);
+    expect(decision.done).toBeUndefined();
+    expect(decision.effects).toEqual([
       {
-        service: "graph",
+        kind: "graph.request",
+        key: "block",
         method: "PATCH",
         path: `/users/${alexId}`,
         body: { accountEnabled: false },
         permission: "User.EnableDisableAccount.All + User.Read.All",
         summary: "block sign-in for alex@contoso.com",
         target: alexUpn,
-        phase: 0,
       },
     ]);
-    expect(plan.outputs).toEqual({ userId: alexId, roles: [] });
-    expect(ctx.notes).toEqual([]);
-    // preflight, isDone and plan share one read of the user
+    expect(decision.outputs).toEqual({ userId: alexId, roles: [] });
+    expect(decision.notes).toEqual([]);
+    // read once: one GET of the user for read and decide
     expect(graph.reads.filter((r) => r.path.startsWith("/users/")).length).toBe(1);
     expect(graph.reads[0]!.path).toBe("/users/alex%40contoso.com");
   });
 
   it("is done when sign-in is already blocked", async () => {
-    const ctx = makeContext(new FakeGraph(userResources({ accountEnabled: false })));
     const input = blockSignIn.input.parse({ upn: alexUpn });
-    expect(await blockSignIn.isDone(input, ctx)).toEqual({ done: true, reason: "sign-in already blocked" });
+    const { decision } = await decideWith(blockSignIn, input, new FakeGraph(userResources({ accountEnabled: false })));
+    expect(decision.done).toBe("sign-in already blocked");
   });
 
   it("accepts an object id and refuses anything else before a request is made", async () => {
@@ -55,9 +53,8 @@ describe("entra.blockSignIn", () => {
   });
 
   it("fails with a not-found AzirError for an unknown user", async () => {
-    const ctx = makeContext(new FakeGraph());
     const input = blockSignIn.input.parse({ upn: "nobody@contoso.com" });
-    await expect(blockSignIn.isDone(input, ctx)).rejects.toMatchObject({ code: "not-found", message: "no user nobody@contoso.com in the directory" });
+    await expect(decideWith(blockSignIn, input, new FakeGraph())).rejects.toMatchObject({ code: "not-found", message: "no user nobody@contoso.com in the directory" });
   });
 });
 
@@ -74,31 +71,29 @@ describe("admin targets", () => {
     );
 
   it("notes an administrator target before any write and names the roles in outputs", async () => {
-    const ctx = makeContext(adminGraph());
-    const input = blockSignIn.input.parse({ upn: alexUpn });
-    await blockSignIn.preflight!(input, ctx);
-    expect(ctx.notes.map((n) => n.summary)).toEqual([
+    const h = actionHarness(blockSignIn, adminGraph(), async () => {
+      throw new Error("no write expected");
+    });
+    const prepared = await h.prepare({ upn: alexUpn });
+    // journaled when the decision is made, before any write, and once
+    expect(h.performed).toEqual([]);
+    expect(h.notes()).toEqual([
       "alex@contoso.com holds Global Administrator and Helpdesk Tier 2: acting on an administrator needs Privileged Authentication Administrator or Global Administrator",
     ]);
-    const plan = await blockSignIn.plan(input, ctx);
-    expect(plan.outputs?.roles).toEqual(["Global Administrator", "Helpdesk Tier 2"]);
-    // already noted by the preflight: not repeated in the plan
-    expect(plan.notes).toEqual([]);
+    expect(prepared.decision.outputs?.roles).toEqual(["Global Administrator", "Helpdesk Tier 2"]);
   });
 
-  it("puts the note in the plan when no preflight ran", async () => {
-    const ctx = makeContext(adminGraph());
-    const plan = await revokeSessions.plan(revokeSessions.input.parse({ upn: alexUpn }), ctx);
-    expect(plan.notes[0]).toMatch(/^alex@contoso.com holds Global Administrator and Helpdesk Tier 2: acting on an administrator/);
+  it("puts the note among the decision's notes", async () => {
+    const { decision } = await decideWith(revokeSessions, revokeSessions.input.parse({ upn: alexUpn }), adminGraph());
+    expect(noteText(decision.notes[0]!)).toMatch(/^alex@contoso.com holds Global Administrator and Helpdesk Tier 2: acting on an administrator/);
   });
 
   it("does not fail when roles cannot be read", async () => {
     const graph = new FakeGraph(userResources(), {}, { [roleAssignmentsKey]: forbidden("/roleManagement/directory/roleAssignments") });
-    const ctx = makeContext(graph);
     const input = blockSignIn.input.parse({ upn: alexUpn });
-    await blockSignIn.preflight!(input, ctx);
-    expect(ctx.notes[0]!.summary).toContain("could not check whether alex@contoso.com holds a directory role (needs RoleManagement.Read.Directory)");
-    expect((await blockSignIn.plan(input, ctx)).writes).toHaveLength(1);
+    const { decision } = await decideWith(blockSignIn, input, graph);
+    expect(noteText(decision.notes[0]!)).toContain("could not check whether alex@contoso.com holds a directory role (needs RoleManagement.Read.Directory)");
+    expect(decision.effects).toHaveLength(1);
   });
 
   it("explainForbidden turns a 403 on an administrator into the role message", () => {
@@ -126,14 +121,11 @@ describe("admin targets", () => {
     expect(explainForbidden(other, { upn: alexUpn, roles: ["Global Administrator"] })).toBe(other);
   });
 
-  it("apply translates a 403 from the write gate for an administrator", async () => {
-    const ctx = makeContext(adminGraph());
-    const input = blockSignIn.input.parse({ upn: alexUpn });
-    const plan = await blockSignIn.plan(input, ctx);
-    const send = async (w: WriteRequest): Promise<unknown> => {
-      throw forbidden(w.path);
+  it("a 403 from the write gate for an administrator is translated", async () => {
+    const perform = async (e: { path: string }): Promise<unknown> => {
+      throw forbidden(e.path);
     };
-    await expect(blockSignIn.apply!(plan, input, ctx, send)).rejects.toMatchObject({
+    await expect(runWith(blockSignIn, { upn: alexUpn }, adminGraph(), perform)).rejects.toMatchObject({
       code: "permission",
       message: expect.stringContaining("holds Global Administrator and Helpdesk Tier 2"),
     });
@@ -144,45 +136,37 @@ describe("entra.revokeSessions", () => {
   const parse = (extra: Record<string, unknown>) => revokeSessions.input.parse({ upn: alexUpn, ...extra });
 
   it("plans the POST and records when to verify", async () => {
-    const ctx = makeContext(new FakeGraph(userResources()));
     const input = parse({ incidentStart: "2026-11-20T08:00:00Z", lastSuccessAt: "2026-11-24T22:00:00Z" });
-    expect(await revokeSessions.isDone(input, ctx)).toEqual({ done: false });
-    const plan = await revokeSessions.plan(input, ctx);
-    expect(plan.writes).toEqual([
+    const { decision } = await decideWith(revokeSessions, input, new FakeGraph(userResources()));
+    expect(decision.done).toBeUndefined();
+    expect(decision.effects).toEqual([
       {
-        service: "graph",
+        kind: "graph.request",
+        key: "revoke",
         method: "POST",
         path: `/users/${alexId}/revokeSignInSessions`,
         permission: "User.RevokeSessions.All",
         summary: "revoke refresh tokens and sessions of alex@contoso.com",
         target: alexUpn,
-        phase: 0,
       },
     ]);
-    expect(plan.outputs).toMatchObject({ userId: alexId, revokedAt: null, verifyAfter: "2026-11-25T09:15:00.000Z" });
-    expect(plan.notes.join("\n")).not.toContain("propagate"); // noted once, when the revocation is sent (apply)
+    expect(decision.outputs).toMatchObject({ userId: alexId, revokedAt: null, verifyAfter: "2026-11-25T09:15:00.000Z" });
+    expect(decision.notes.map(noteText).join("\n")).not.toContain("propagate"); // noted once, when the revocation is sent (interpret)
   });
 
-  it("apply stamps the actual revocation time and the verify time", async () => {
-    const ctx = makeContext(new FakeGraph(userResources()));
-    const input = parse({ incidentStart: "2026-11-20T08:00:00Z" });
-    const plan = await revokeSessions.plan(input, ctx);
-    ctx.clock.advance(4 * 60_000); // a confirmation prompt waited four minutes
-    const sent: WriteRequest[] = [];
-    const result = await revokeSessions.apply!(plan, input, ctx, async (w) => {
-      sent.push(w);
-      return { value: true };
-    });
-    expect(sent).toEqual(plan.writes);
+  it("the run stamps the actual revocation time and the verify time", async () => {
+    const h = actionHarness(revokeSessions, new FakeGraph(userResources()), async () => ({ value: true }));
+    const prepared = await h.prepare({ upn: alexUpn, incidentStart: "2026-11-20T08:00:00Z" });
+    h.clock.advance(4 * 60_000); // a confirmation prompt waited four minutes
+    const before = h.notes().length;
+    const result = await h.run(prepared);
+    expect(h.performed).toEqual(prepared.decision.effects);
     expect(result.outputs).toMatchObject({ revokedAt: "2026-11-25T09:04:00.000Z", verifyAfter: "2026-11-25T09:19:00.000Z" });
-    expect(result.notes?.[0]).toContain("run `azir verify alex@contoso.com` after 2026-11-25T09:19:00.000Z");
+    expect(h.notes().slice(before)[0]).toContain("run `azir verify alex@contoso.com` after 2026-11-25T09:19:00.000Z");
   });
 
-  it("apply treats value:false as a failure", async () => {
-    const ctx = makeContext(new FakeGraph(userResources()));
-    const input = parse({});
-    const plan = await revokeSessions.plan(input, ctx);
-    await expect(revokeSessions.apply!(plan, input, ctx, async () => ({ value: false }))).rejects.toMatchObject({ code: "service" });
+  it("treats value:false as a failure", async () => {
+    await expect(runWith(revokeSessions, { upn: alexUpn }, new FakeGraph(userResources()), async () => ({ value: false }))).rejects.toMatchObject({ code: "service" });
   });
 
   it("is done only when sessions were revoked after both the incident start and the last success", async () => {
@@ -197,10 +181,9 @@ describe("entra.revokeSessions", () => {
       [{}, false],
     ];
     for (const [extra, done] of cases) {
-      const ctx = makeContext(new FakeGraph(userResources({ signInSessionsValidFromDateTime: revokedAt })));
-      const check = await revokeSessions.isDone(parse(extra), ctx);
-      expect(check.done, JSON.stringify(extra)).toBe(done);
-      if (check.done) expect(check.reason).toContain("sessions were last revoked at 2026-11-25T08:30:00Z");
+      const { decision } = await decideWith(revokeSessions, parse(extra), new FakeGraph(userResources({ signInSessionsValidFromDateTime: revokedAt })));
+      expect(decision.done !== undefined, JSON.stringify(extra)).toBe(done);
+      if (decision.done !== undefined) expect(decision.done).toContain("sessions were last revoked at 2026-11-25T08:30:00Z");
     }
   });
 
@@ -214,35 +197,32 @@ describe("entra.confirmCompromised", () => {
   const riskyPath = `/identityProtection/riskyUsers/${alexId}`;
 
   it("is not done when Identity Protection has no record (404), and plans the POST", async () => {
-    const ctx = makeContext(new FakeGraph(userResources()));
     const input = confirmCompromised.input.parse({ upn: alexUpn });
-    expect(await confirmCompromised.isDone(input, ctx)).toEqual({ done: false });
-    const plan = await confirmCompromised.plan(input, ctx);
-    expect(plan.writes).toEqual([
+    const { decision } = await decideWith(confirmCompromised, input, new FakeGraph(userResources()));
+    expect(decision.done).toBeUndefined();
+    expect(decision.effects).toEqual([
       {
-        service: "graph",
+        kind: "graph.request",
+        key: "confirm",
         method: "POST",
         path: "/identityProtection/riskyUsers/confirmCompromised",
         body: { userIds: [alexId] },
         permission: "IdentityRiskyUser.ReadWrite.All",
         summary: "confirm alex@contoso.com compromised in Identity Protection",
         target: alexUpn,
-        phase: 0,
       },
     ]);
-    expect(plan.notes[0]).toContain("1 request per second per tenant");
+    expect(noteText(decision.notes[0]!)).toContain("1 request per second per tenant");
   });
 
   it("is not done while the user is only at risk, done once confirmed", async () => {
-    const atRisk = makeContext(new FakeGraph({ ...userResources(), [riskyPath]: { id: alexId, riskState: "atRisk", riskLevel: "high" } }));
-    expect(await confirmCompromised.isDone(confirmCompromised.input.parse({ upn: alexUpn }), atRisk)).toEqual({ done: false });
-    const confirmed = makeContext(
-      new FakeGraph({ ...userResources(), [riskyPath]: { id: alexId, riskState: "confirmedCompromised", riskLastUpdatedDateTime: "2026-11-25T08:40:00Z" } }),
+    const input = confirmCompromised.input.parse({ upn: alexUpn });
+    const atRisk = new FakeGraph({ ...userResources(), [riskyPath]: { id: alexId, riskState: "atRisk", riskLevel: "high" } });
+    expect((await decideWith(confirmCompromised, input, atRisk)).decision.done).toBeUndefined();
+    const confirmed = new FakeGraph({ ...userResources(), [riskyPath]: { id: alexId, riskState: "confirmedCompromised", riskLastUpdatedDateTime: "2026-11-25T08:40:00Z" } });
+    expect((await decideWith(confirmCompromised, input, confirmed)).decision.done).toBe(
+      "already confirmed compromised in Identity Protection (since 2026-11-25T08:40:00Z)",
     );
-    expect(await confirmCompromised.isDone(confirmCompromised.input.parse({ upn: alexUpn }), confirmed)).toEqual({
-      done: true,
-      reason: "already confirmed compromised in Identity Protection (since 2026-11-25T08:40:00Z)",
-    });
   });
 });
 

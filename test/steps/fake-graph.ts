@@ -1,8 +1,8 @@
 import { AzirError } from "../../src/core/errors.js";
 import { ManualClock } from "../../src/core/clock.js";
-import { sequentialIds } from "../../src/core/ids.js";
+import { sequentialIds, type IdSource } from "../../src/core/ids.js";
 import type { ArmReader, GraphQueryOptions, GraphReader, LogsPort } from "../../src/core/ports.js";
-import type { StepContext } from "../../src/steps/types.js";
+import type { ReadContext } from "../../src/steps/types.js";
 
 /**
  * A tiny in-memory Graph read side over a fixture: resources by path, collections by path (or by
@@ -54,13 +54,13 @@ const unused = (): never => {
   throw new Error("not used by the Entra actions");
 };
 
-export interface TestContext extends StepContext {
-  notes: Array<{ summary: string; data?: Record<string, unknown> }>;
+/** What an action's `read` gets, with the manual clock and the ids a runbook execution needs as well. */
+export interface TestContext extends ReadContext {
   clock: ManualClock;
+  ids: IdSource;
 }
 
 export function makeContext(graph: GraphReader, now = "2026-11-25T09:00:00Z"): TestContext {
-  const notes: TestContext["notes"] = [];
   const logs: LogsPort = { query: unused };
   const arm: ArmReader = { getResource: unused, findResource: unused };
   return {
@@ -71,10 +71,6 @@ export function makeContext(graph: GraphReader, now = "2026-11-25T09:00:00Z"): T
     arm,
     workspaceId: "00000000-0000-4000-8000-0000000000aa",
     signal: new AbortController().signal,
-    notes,
-    note(summary, data) {
-      notes.push({ summary, ...(data ? { data } : {}) });
-    },
   };
 }
 

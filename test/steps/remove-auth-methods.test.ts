@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { AzirError } from "../../src/core/errors.js";
-import type { WriteRequest } from "../../src/core/ports.js";
-import { phoneMethodIds } from "../../src/steps/auth-methods.js";
+import type { Effect } from "../../src/core/effects.js";
+import { phoneMethodIds } from "../../src/entra/facts.js";
 import { removeAuthMethods } from "../../src/steps/entra-remove-auth-methods.js";
-import { FakeGraph, alexId, alexUpn, globalAdminTemplate, makeContext, roleAssignmentsKey, userResources } from "./fake-graph.js";
+import { decideWith, noteText, runWith } from "../helpers/action-harness.js";
+import { FakeGraph, alexId, alexUpn, globalAdminTemplate, roleAssignmentsKey, userResources } from "./fake-graph.js";
 
 const start = "2026-11-20T08:00:00Z";
 const methodsPath = `/users/${alexId}/authentication/methods`;
@@ -26,50 +27,51 @@ const reg = (phoneType: "mobile" | "alternateMobile") => ({
 
 function setup(methods: unknown[], extra: Record<string, unknown> = {}) {
   const graph = new FakeGraph(userResources(), { [methodsPath]: methods, ...(extra.collections as Record<string, unknown[]>) });
-  const ctx = makeContext(graph);
   const input = removeAuthMethods.input.parse({ upn: alexUpn, incidentStart: start, registrations: [reg("mobile"), reg("alternateMobile")], ...extra.input as object });
-  return { graph, ctx, input };
+  const decide = () => decideWith(removeAuthMethods, input, graph).then((r) => r.decision);
+  /** Reads, decides and runs live through the runner and the write gate, `perform` standing for Graph. */
+  const run = (perform: (e: Effect) => Promise<unknown>) => runWith(removeAuthMethods, input, graph, perform);
+  return { graph, input, decide, run };
 }
 
 const deletePath = (collection: string, id: string): string => `/users/${alexId}/authentication/${collection}/${encodeURIComponent(id)}`;
 
-describe("entra.removeAuthMethods plan", () => {
+describe("entra.removeAuthMethods decide", () => {
   it("plans one DELETE per attacker-added method, alternateMobile before mobile, and keeps the rest", async () => {
-    const { ctx, input, graph } = setup([password, ownApp, evilApp, mobile, alternate, evilFido, platform]);
-    expect(await removeAuthMethods.isDone(input, ctx)).toEqual({ done: false });
-    const plan = await removeAuthMethods.plan(input, ctx);
-    expect(plan.writes.map((w) => [w.method, w.path, w.phase, w.permission, w.body])).toEqual([
+    const { decide, graph } = setup([password, ownApp, evilApp, mobile, alternate, evilFido, platform]);
+    const plan = await decide();
+    expect(plan.done).toBeUndefined();
+    expect(plan.effects.map((w) => [w.method, w.path, w.phase ?? 0, w.permission, w.body])).toEqual([
       ["DELETE", deletePath("phoneMethods", alternate.id), 0, "UserAuthenticationMethod.ReadWrite.All", undefined],
       ["DELETE", deletePath("microsoftAuthenticatorMethods", evilApp.id), 0, "UserAuthenticationMethod.ReadWrite.All", undefined],
       ["DELETE", deletePath("fido2Methods", evilFido.id), 0, "UserAuthenticationMethod.ReadWrite.All", undefined],
       ["DELETE", deletePath("phoneMethods", mobile.id), 1, "UserAuthenticationMethod.ReadWrite.All", undefined],
     ]);
-    expect(plan.writes.every((w) => w.service === "graph" && w.target === alexUpn)).toBe(true);
-    expect(plan.writes[1]!.summary).toBe("remove Microsoft Authenticator (SM-G991B) aaaaaaaa-0000-4000-8000-000000000002 from alex@contoso.com (created at 2026-11-20T08:14:00Z, at or after the incident start 2026-11-20T08:00:00Z)");
+    expect(plan.effects.every((w) => w.kind === "graph.request" && w.target === alexUpn)).toBe(true);
+    expect(plan.effects[1]!.summary).toBe("remove Microsoft Authenticator (SM-G991B) aaaaaaaa-0000-4000-8000-000000000002 from alex@contoso.com (created at 2026-11-20T08:14:00Z, at or after the incident start 2026-11-20T08:00:00Z)");
     const outputs = plan.outputs!;
     expect((outputs.kept as Array<{ id: string }>).map((m) => m.id)).toEqual([password.id, ownApp.id]);
     expect(outputs.unknown).toEqual([{ id: platform.id, odataType: platform["@odata.type"], reason: expect.any(String) }]);
-    expect(plan.notes.some((n) => n.includes("platformCredentialAuthenticationMethod"))).toBe(true);
-    // isDone and plan share one listing
+    expect(plan.notes.some((n) => noteText(n).includes("platformCredentialAuthenticationMethod"))).toBe(true);
+    // read once: one listing for read and decide
     expect(graph.reads.filter((r) => r.path === methodsPath)).toHaveLength(1);
   });
 
   it("is done when no attacker-added method remains, and still notes what it left alone", async () => {
-    const { ctx, input } = setup([password, ownApp, platform]);
-    expect(await removeAuthMethods.isDone(input, ctx)).toEqual({ done: true, reason: "no attacker-added methods remain" });
-    expect(ctx.notes.map((n) => n.summary).join("\n")).toContain("platformCredentialAuthenticationMethod");
+    const plan = await setup([password, ownApp, platform]).decide();
+    expect(plan.done).toBe("no attacker-added methods remain");
+    expect(plan.notes.map(noteText).join("\n")).toContain("platformCredentialAuthenticationMethod");
   });
 
   it("is done without an incident start or baseline, with the reason in a note", async () => {
-    const { ctx, input } = setup([password, evilApp], { input: { incidentStart: null, registrations: null } });
-    expect(await removeAuthMethods.isDone(input, ctx)).toMatchObject({ done: true });
-    expect(ctx.notes[0]!.summary).toContain("no incident start");
+    const plan = await setup([password, evilApp], { input: { incidentStart: null, registrations: null } }).decide();
+    expect(plan.done).toBeDefined();
+    expect(noteText(plan.notes[0]!)).toContain("no incident start");
   });
 
   it("uses the baseline when one is given", async () => {
-    const { ctx, input } = setup([password, ownApp, mobile], { input: { incidentStart: null, registrations: [], baseline: { methodIds: [password.id, mobile.id] } } });
-    const plan = await removeAuthMethods.plan(input, ctx);
-    expect(plan.writes.map((w) => w.path)).toEqual([deletePath("microsoftAuthenticatorMethods", ownApp.id)]);
+    const plan = await setup([password, ownApp, mobile], { input: { incidentStart: null, registrations: [], baseline: { methodIds: [password.id, mobile.id] } } }).decide();
+    expect(plan.effects.map((w) => w.path)).toEqual([deletePath("microsoftAuthenticatorMethods", ownApp.id)]);
   });
 
   it("carries the admin note and roles", async () => {
@@ -77,11 +79,9 @@ describe("entra.removeAuthMethods plan", () => {
       [methodsPath]: [evilApp],
       [roleAssignmentsKey]: [{ id: "ra", principalId: alexId, roleDefinitionId: globalAdminTemplate, directoryScopeId: "/" }],
     });
-    const ctx = makeContext(graph);
     const input = removeAuthMethods.input.parse({ upn: alexUpn, incidentStart: start, registrations: [] });
-    await removeAuthMethods.preflight!(input, ctx);
-    const plan = await removeAuthMethods.plan(input, ctx);
-    expect(ctx.notes[0]!.summary).toBe(
+    const { decision: plan } = await decideWith(removeAuthMethods, input, graph);
+    expect(noteText(plan.notes[0]!)).toBe(
       "alex@contoso.com holds Global Administrator: acting on an administrator needs Privileged Authentication Administrator or Global Administrator",
     );
     expect(plan.outputs?.roles).toEqual(["Global Administrator"]);
@@ -104,14 +104,14 @@ function defaultRefusal(path: string): AzirError {
   return Object.assign(e, { status: 400 });
 }
 
-describe("entra.removeAuthMethods apply", () => {
+describe("entra.removeAuthMethods run", () => {
   it("retries the default method after all the others, so it goes last", async () => {
-    const { ctx, input } = setup([password, evilApp, evilFido, alternate]);
-    const plan = await removeAuthMethods.plan(input, ctx);
+    const { decide, run } = setup([password, evilApp, evilFido, alternate]);
+    const plan = await decide();
     const defaultPath = deletePath("microsoftAuthenticatorMethods", evilApp.id);
-    const remaining = new Set(plan.writes.map((w) => w.path));
+    const remaining = new Set(plan.effects.map((w) => w.path));
     const log: string[] = [];
-    const send = async (w: WriteRequest): Promise<unknown> => {
+    const send = async (w: Effect): Promise<unknown> => {
       // Graph's rule: the default method cannot go while other methods remain.
       if (w.path === defaultPath && remaining.size > 1) {
         log.push(`refused ${w.path}`);
@@ -122,21 +122,20 @@ describe("entra.removeAuthMethods apply", () => {
       log.push(`deleted ${w.path}`);
       return undefined;
     };
-    const result = await removeAuthMethods.apply!(plan, input, ctx, send);
+    const { result, notes } = await run(send);
     expect(log.at(-1)).toBe(`deleted ${defaultPath}`);
     expect(log.filter((l) => l.startsWith("refused"))).toEqual([`refused ${defaultPath}`]);
     expect(remaining.size).toBe(0);
     expect((result.outputs!.removed as Array<{ id: string }>).map((m) => m.id).sort()).toEqual([alternate.id, evilApp.id, evilFido.id].sort());
-    expect(result.notes!.join("\n")).toContain("retried last");
+    expect(notes.join("\n")).toContain("retried last");
   });
 
   it("sends phase 0 concurrently and mobile only after alternateMobile", async () => {
-    const { ctx, input } = setup([evilApp, mobile, alternate, evilFido]);
-    const plan = await removeAuthMethods.plan(input, ctx);
+    const { run } = setup([evilApp, mobile, alternate, evilFido]);
     let inFlight = 0;
     let peak = 0;
     const order: string[] = [];
-    const send = async (w: WriteRequest): Promise<unknown> => {
+    const send = async (w: Effect): Promise<unknown> => {
       inFlight++;
       peak = Math.max(peak, inFlight);
       await new Promise((r) => setTimeout(r, 10));
@@ -144,23 +143,22 @@ describe("entra.removeAuthMethods apply", () => {
       order.push(w.path);
       return undefined;
     };
-    await removeAuthMethods.apply!(plan, input, ctx, send);
+    await run(send);
     expect(peak).toBe(3);
     expect(order.at(-1)).toBe(deletePath("phoneMethods", mobile.id));
     expect(order.indexOf(deletePath("phoneMethods", alternate.id))).toBeLessThan(order.indexOf(deletePath("phoneMethods", mobile.id)));
   });
 
   it("reports a second refusal as an error naming the method, after removing the others", async () => {
-    const { ctx, input } = setup([evilApp, evilFido]);
-    const plan = await removeAuthMethods.plan(input, ctx);
+    const { run } = setup([evilApp, evilFido]);
     const defaultPath = deletePath("fido2Methods", evilFido.id);
     const deleted: string[] = [];
-    const send = async (w: WriteRequest): Promise<unknown> => {
+    const send = async (w: Effect): Promise<unknown> => {
       if (w.path === defaultPath) throw defaultRefusal(w.path);
       deleted.push(w.path);
       return undefined;
     };
-    const error = await removeAuthMethods.apply!(plan, input, ctx, send).then(
+    const error = await run(send).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -171,14 +169,13 @@ describe("entra.removeAuthMethods apply", () => {
   });
 
   it("treats a 404 as already removed and a 403 as a permission error", async () => {
-    const { ctx, input } = setup([evilApp]);
-    const plan = await removeAuthMethods.plan(input, ctx);
-    const gone = await removeAuthMethods.apply!(plan, input, ctx, async () => {
+    const { run } = setup([evilApp]);
+    const gone = await run(async () => {
       throw new AzirError("not-found", "Graph answered 404", { details: ["status: 404"] });
     });
-    expect((gone.outputs!.removed as unknown[]).length).toBe(1);
+    expect((gone.result.outputs.removed as unknown[]).length).toBe(1);
     await expect(
-      removeAuthMethods.apply!(plan, input, ctx, async () => {
+      run(async () => {
         throw new AzirError("permission", "Graph answered 403", { details: ["status: 403"] });
       }),
     ).rejects.toMatchObject({ code: "permission", message:
@@ -187,11 +184,10 @@ describe("entra.removeAuthMethods apply", () => {
   });
 
   it("does not retry an unrelated 400", async () => {
-    const { ctx, input } = setup([evilApp]);
-    const plan = await removeAuthMethods.plan(input, ctx);
+    const { run } = setup([evilApp]);
     let calls = 0;
     await expect(
-      removeAuthMethods.apply!(plan, input, ctx, async () => {
+      run(async () => {
         calls++;
         throw Object.assign(new AzirError("service", "Graph answered 400: Invalid request", { details: ["status: 400"] }), { status: 400 });
       }),
@@ -200,14 +196,14 @@ describe("entra.removeAuthMethods apply", () => {
   });
 });
 
-describe("entra.removeAuthMethods apply, mobile and alternate mobile", () => {
+describe("entra.removeAuthMethods run, mobile and alternate mobile", () => {
   it("says why the mobile phone cannot go when the user's alternate mobile phone is kept", async () => {
     const mobileReg = { at: "2026-11-20T08:20:00Z", methodType: "phone", phoneType: "mobile", detail: "x", initiatedBy: "alex@contoso.com", afterIncidentStart: true };
-    const { ctx, input } = setup([mobile, alternate], { input: { registrations: [mobileReg] } });
-    const plan = await removeAuthMethods.plan(input, ctx);
-    expect(plan.writes.map((w) => w.path)).toEqual([deletePath("phoneMethods", mobile.id)]);
+    const { decide, run } = setup([mobile, alternate], { input: { registrations: [mobileReg] } });
+    const plan = await decide();
+    expect(plan.effects.map((w) => w.path)).toEqual([deletePath("phoneMethods", mobile.id)]);
     let calls = 0;
-    const error = await removeAuthMethods.apply!(plan, input, ctx, async (w) => {
+    const error = await run(async (w) => {
       calls++;
       throw Object.assign(
         new AzirError("service", `Graph answered 400 on DELETE ${w.path}: Cannot delete the mobile phone method while an alternate mobile phone method exists.`, {

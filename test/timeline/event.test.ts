@@ -27,6 +27,7 @@ const validData: Record<(typeof eventKinds)[number], Record<string, unknown>> = 
   "action.skipped": { reason: "already in effect" },
   error: { code: "service" },
   note: { nextSteps: ["check again"] },
+  "step.completed": { status: "completed", outputs: { userId: "u1" } },
 };
 
 describe("event schema", () => {

@@ -1,0 +1,31 @@
+import type { Effect, EffectKind, EffectPerformer } from "../core/effects.js";
+import type { HttpWrite } from "../core/ports.js";
+
+/** The adapters an effect may be performed by. */
+export interface EffectAdapters {
+  graph: { send(request: HttpWrite, signal?: AbortSignal): Promise<unknown> };
+  arm: { send(request: HttpWrite, signal?: AbortSignal): Promise<unknown> };
+}
+
+type Performers = { [K in EffectKind]: (effect: Extract<Effect, { kind: K }>, signal?: AbortSignal) => Promise<unknown> };
+
+const http = (e: { method: HttpWrite["method"]; path: string; body?: unknown; permission: string }): HttpWrite => ({
+  method: e.method,
+  path: e.path,
+  ...(e.body === undefined ? {} : { body: e.body }),
+  permission: e.permission,
+});
+
+/** Performs each kind of effect with the adapter that speaks its service. A new effect kind adds one entry here. */
+export function createEffectPerformer(adapters: EffectAdapters): EffectPerformer {
+  const performers: Performers = {
+    "graph.request": (e, signal) => adapters.graph.send(http(e), signal),
+    "arm.request": (e, signal) => adapters.arm.send(http(e), signal),
+  };
+  return {
+    perform(effect, signal) {
+      const perform = performers[effect.kind] as (e: Effect, s?: AbortSignal) => Promise<unknown>;
+      return perform(effect, signal);
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import type { Endpoints } from "./ports.js";
+
+/**
+ * What an action may do to the world, as data. An action never writes: it returns effects, and the one write gate
+ * (src/runbook/gate.ts) asks for them, records them (dry run) or hands them to the performer. A new kind of effect
+ * (a blob copy with hashing and progress, a secret-issuing call) is a new member of the union, a case in
+ * `describeEffect` and an entry in the performer; the executor does not change.
+ */
+
+export type WriteMethod = "POST" | "PATCH" | "PUT" | "DELETE";
+
+interface EffectBase {
+  /** Names the effect among its action's effects: outcomes are matched by it, never by parsing a URL back. */
+  key: string;
+  /** One line for the confirmation prompt and the timeline, e.g. "block sign-in for alex@contoso.com". */
+  summary: string;
+  /** The object acted on (UPN, object id or resource id). */
+  target: string;
+  /** Least-privileged permission or Azure role it needs, from the permission catalogue (src/entra/permissions.ts). */
+  permission: string;
+  /** Order inside one action: effects of one phase run concurrently, phases in increasing order. Default 0. */
+  phase?: number;
+  /** The answer is a secret (a SAS URL, a new client secret): it goes to the secret sink, never to the journal. */
+  secretResult?: boolean;
+  /** Run when the action ends, whatever its outcome (success, failure, interruption), once this effect was tried. */
+  cleanup?: Effect[];
+}
+
+/** One request to Microsoft Graph v1.0. `path` is below the version root: `/users/{id}`. */
+export interface GraphRequestEffect extends EffectBase {
+  kind: "graph.request";
+  method: WriteMethod;
+  path: string;
+  body?: unknown;
+}
+
+/**
+ * One request to Azure Resource Manager, `path` a resource path with its api-version. The performer waits for a
+ * long-running operation to finish (202 + Location / Azure-AsyncOperation, polled as the SDK does).
+ */
+export interface ArmRequestEffect extends EffectBase {
+  kind: "arm.request";
+  method: WriteMethod;
+  path: string;
+  body?: unknown;
+}
+
+export type Effect = GraphRequestEffect | ArmRequestEffect;
+export type EffectKind = Effect["kind"];
+
+/** How an effect shows itself in the confirmation prompt, in dry-run and in the journal. */
+export interface EffectDescription {
+  service: "graph" | "arm";
+  method: WriteMethod;
+  url: string;
+  body?: unknown;
+  permission: string;
+  summary: string;
+  target: string;
+}
+
+/** The exact request an effect stands for, with the endpoints of this run. */
+export function describeEffect(effect: Effect, endpoints: Pick<Endpoints, "graph" | "arm">): EffectDescription {
+  const common = { permission: effect.permission, summary: effect.summary, target: effect.target, ...(effect.body === undefined ? {} : { body: effect.body }) };
+  switch (effect.kind) {
+    case "graph.request":
+      return { service: "graph", method: effect.method, url: `${endpoints.graph.replace(/\/$/, "")}/v1.0${effect.path}`, ...common };
+    case "arm.request":
+      return { service: "arm", method: effect.method, url: `${endpoints.arm.replace(/\/$/, "")}${effect.path}`, ...common };
+  }
+}
+
+/** What became of one effect: its answer, or the error it ended with. */
+export type EffectOutcome =
+  | { effect: Effect; ok: true; value: unknown }
+  | { effect: Effect; ok: false; error: unknown };
+
+/** Performs effects. Implemented over the SDKs in src/azure; only the write gate calls it. */
+export interface EffectPerformer {
+  perform(effect: Effect, signal?: AbortSignal): Promise<unknown>;
+}
+
+/**
+ * Where the answer of an effect marked `secretResult` goes: shown once to the responder or written to a file they
+ * named, never to the journal, logs or `--json`. The gate hands the action only `{ secret: true }` in its place.
+ */
+export interface SecretSink {
+  receive(effect: EffectDescription, value: unknown): void | Promise<void>;
+}

@@ -1,0 +1,149 @@
+import { AzirError, isAzirError } from "../core/errors.js";
+import type { Clock } from "../core/clock.js";
+import type { EffectOutcome } from "../core/effects.js";
+import type { GraphQueryOptions, GraphReader, Ports } from "../core/ports.js";
+import type { ActionDefinition, Decision, Interpretation, Note, ReadContext } from "../steps/types.js";
+import { events } from "./events.js";
+import type { JournalSink } from "./execute.js";
+import type { Confirmer, WriteGate } from "./gate.js";
+import type { ActionStep } from "./schema.js";
+
+/** An action read and decided, waiting for its turn to write. */
+export interface PreparedAction {
+  action: ActionDefinition<unknown, unknown>;
+  input: unknown;
+  observed: unknown;
+  decision: Decision;
+}
+
+export interface ActionRunResult {
+  status: "completed" | "skipped" | "planned" | "not-run";
+  summary: string;
+  outputs: Record<string, unknown>;
+}
+
+export interface ActionRunnerOptions {
+  actions: Readonly<Record<string, ActionDefinition<unknown, unknown>>>;
+  ports: Ports;
+  clock: Clock;
+  workspaceId: string;
+  signal: AbortSignal;
+  journal: JournalSink;
+  gate: WriteGate;
+}
+
+/** How many times an action's `interpret` may ask for more effects (a refused default method retried last). */
+const maxRetryRounds = 3;
+
+/**
+ * Graph reads shared by every action of the run: the same GET (method, path and options) is sent once. A failed
+ * read is forgotten, so a later action reads again.
+ */
+export function memoisedGraph(graph: GraphReader): GraphReader {
+  const reads = new Map<string, Promise<unknown>>();
+  const once = <T>(verb: string, path: string, options: GraphQueryOptions | undefined, load: () => Promise<T>): Promise<T> => {
+    const key = `${verb} ${path} ${JSON.stringify(options ?? {})}`;
+    const known = reads.get(key);
+    if (known) return known as Promise<T>;
+    const pending = load();
+    reads.set(key, pending);
+    pending.catch(() => reads.delete(key));
+    return pending;
+  };
+  return {
+    get: (path, options) => once("get", path, options, () => graph.get(path, options)),
+    find: (path, options) => once("find", path, options, () => graph.find(path, options)),
+    list: (path, options) => once("list", path, options, () => graph.list(path, options)),
+  };
+}
+
+function toAzirError(error: unknown): AzirError {
+  if (isAzirError(error)) return error;
+  return new AzirError("internal", (error as Error)?.message ?? String(error), { cause: error });
+}
+
+/** The action lifecycle: read once, decide (pure), then the gate, then interpret the outcomes. */
+export class ActionRunner {
+  private readonly reads: ReadContext;
+  private readonly said = new Set<string>();
+
+  constructor(private readonly o: ActionRunnerOptions) {
+    this.reads = {
+      clock: o.clock,
+      graph: memoisedGraph(o.ports.graph),
+      arm: o.ports.arm,
+      logs: o.ports.logs,
+      workspaceId: o.workspaceId,
+      signal: o.signal,
+    };
+  }
+
+  definition(step: ActionStep): ActionDefinition<unknown, unknown> {
+    const action = this.o.actions[step.action];
+    if (!action) {
+      throw new AzirError("validation", `unknown action "${step.action}"`, { hint: `valid actions: ${Object.keys(this.o.actions).join(", ")}` });
+    }
+    return action;
+  }
+
+  /** Several actions may say the same thing (e.g. "this user is an administrator"): journal it once. */
+  note(step: string, note: Note): void {
+    const { summary, data } = typeof note === "string" ? { summary: note, data: undefined } : note;
+    if (this.said.has(summary)) return;
+    this.said.add(summary);
+    this.o.journal.append(events.note(summary, step, data));
+  }
+
+  /** Parses the step's input, reads and decides. The decision's notes are journaled now, before any write. */
+  async prepare(step: ActionStep, raw: unknown): Promise<PreparedAction> {
+    const action = this.definition(step);
+    const parsed = action.input.safeParse(raw);
+    if (!parsed.success) {
+      throw new AzirError("validation", `step ${step.id}: invalid input for ${action.name}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`);
+    }
+    const observed = await action.read(parsed.data, this.reads);
+    const decision = action.decide(parsed.data, observed, { now: this.o.clock.now() });
+    for (const note of decision.notes) this.note(step.id, note);
+    return { action, input: parsed.data, observed, decision };
+  }
+
+  /**
+   * Runs a prepared action through the gate. `confirmer` asks for a step marked `confirm: true` that the one
+   * confirmation before the first write did not cover.
+   */
+  async run(step: ActionStep, prepared: PreparedAction, confirmer: Confirmer | undefined): Promise<ActionRunResult> {
+    const { action, decision } = prepared;
+    const outputs = { ...(decision.outputs ?? {}) };
+    if (decision.done !== undefined || decision.effects.length === 0) {
+      const first = decision.notes[0];
+      const reason = decision.done ?? (typeof first === "string" ? first : first?.summary) ?? "nothing to change";
+      this.o.journal.append(events.actionSkipped(step.id, action.name, reason));
+      return { status: "skipped", summary: reason, outputs };
+    }
+    const gate = this.o.gate;
+    if (confirmer && !gate.records && !gate.isConfirmed(step.id) && !(await gate.ask(gate.pending(step.id, decision.effects), confirmer))) {
+      return { status: "not-run", summary: "not confirmed", outputs };
+    }
+    const first = await gate.apply(step.id, action.name, decision.effects);
+    if (first.recorded) return { status: "planned", summary: `${decision.effects.length} write(s) planned`, outputs };
+
+    const outcomes: EffectOutcome[] = [...first.outcomes];
+    let verdict = this.interpret(prepared, outcomes);
+    for (let round = 0; verdict.retry?.length && round < maxRetryRounds; round++) {
+      const more = await gate.apply(step.id, action.name, verdict.retry);
+      if (!more.recorded) outcomes.push(...more.outcomes);
+      verdict = this.interpret(prepared, outcomes);
+    }
+    for (const note of verdict.notes ?? []) this.note(step.id, note);
+    if (verdict.error) throw verdict.error;
+    Object.assign(outputs, verdict.outputs ?? {});
+    return { status: "completed", summary: `${decision.effects.length} write(s) sent`, outputs };
+  }
+
+  private interpret(prepared: PreparedAction, outcomes: readonly EffectOutcome[]): Interpretation {
+    const { action, input, observed, decision } = prepared;
+    if (action.interpret) return action.interpret(input, observed, decision, outcomes, { now: this.o.clock.now() });
+    const failed = outcomes.find((o) => !o.ok);
+    return failed && !failed.ok ? { error: toAzirError(failed.error) } : {};
+  }
+}
