@@ -86,6 +86,10 @@ describe("azir contain against the simulated tenant", () => {
     expect(events.some((e) => e.kind === "note" && /propagate/.test(e.summary))).toBe(true);
     expect(events.every((e) => e.mode === "tabletop")).toBe(true);
     expect(io.err()).toContain("azir verify alex@contoso.com --since");
+
+    // reads are shared by the actions of the run: no Graph GET is sent twice (same path and query)
+    const gets = emulator.requests().filter((r) => r.service === "graph" && r.method === "GET").map((r) => r.path);
+    expect(gets.filter((p, i) => gets.indexOf(p) !== i)).toEqual([]);
   });
 
   it("a second run sends no write", async () => {
