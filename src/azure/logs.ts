@@ -1,5 +1,5 @@
 import type { TokenCredential } from "@azure/core-auth";
-import type { PipelinePolicy } from "@azure/core-rest-pipeline";
+import type { PipelinePolicy, RestError as RestErrorClass, RetryStrategy } from "@azure/core-rest-pipeline";
 import type { LogsQueryClient, LogsTable as SdkLogsTable } from "@azure/monitor-query-logs";
 import { AzirError } from "../core/errors.js";
 import type { KustoType, LogsColumn, LogsPort, LogsQueryRequest, LogsQueryResult, LogsTable } from "../core/ports.js";
@@ -28,7 +28,7 @@ const omitTimespanHeader = "x-azir-omit-timespan";
 
 /** A LogsPort over LogsQueryClient. The SDK is imported when the port is created, not before. */
 export async function createLogsPort(options: LogsAdapterOptions): Promise<LogsPort> {
-  const { LogsQueryClient: Client } = await import("@azure/monitor-query-logs");
+  const [{ LogsQueryClient: Client }, { RestError, retryPolicy }] = await Promise.all([import("@azure/monitor-query-logs"), import("@azure/core-rest-pipeline")]);
   const client: LogsQueryClient = new Client(options.credential, {
     endpoint: options.endpoint.replace(/\/+$/, ""),
     // The 1.0.0 client ignores `audience`; `credentials.scopes` is what sets the token scope.
@@ -40,35 +40,156 @@ export async function createLogsPort(options: LogsAdapterOptions): Promise<LogsP
     ...(options.ca ? { tlsOptions: { ca: options.ca } } : {}),
   });
   client.pipeline.addPolicy(omitTimespanPolicy);
+  const answers = new Map<string, WireAnswer>();
+  client.pipeline.addPolicy(wirePolicy(answers, RestError), { afterPhase: "Retry" });
+  client.pipeline.addPolicy(retryPolicy([throttledWithoutRetryAfter(options.retry?.retryDelayMs ?? 1000)], { maxRetries: options.retry?.maxRetries ?? 3 }), { phase: "Retry" });
+  let sequence = 0;
   return {
     async query(request: LogsQueryRequest, signal?: AbortSignal): Promise<LogsQueryResult> {
       // The SDK requires a timespan; the service does not. Without one, send a placeholder and strip it on the wire.
       const timespan = request.timespan
         ? { startTime: request.timespan.start, endTime: request.timespan.end }
         : { duration: "P1D" };
+      const id = String(++sequence);
+      const timeout = Math.min(600, Math.max(1, Math.round(request.timeoutSeconds ?? defaultServerTimeoutSeconds)));
       try {
         const result = await client.queryWorkspace(request.workspaceId, request.query, timespan, {
-          ...(request.timeoutSeconds !== undefined ? { serverTimeoutInSeconds: Math.min(600, Math.max(1, Math.round(request.timeoutSeconds))) } : {}),
+          serverTimeoutInSeconds: timeout,
           ...(signal ? { abortSignal: signal } : {}),
-          ...(request.timespan ? {} : { requestOptions: { headers: { [omitTimespanHeader]: "1" } } }),
+          requestOptions: { headers: { [captureHeader]: id, ...(request.timespan ? {} : { [omitTimespanHeader]: "1" }) } },
         });
+        const wire = answers.get(id);
         if (result.status === "PartialFailure") {
-          return {
-            complete: false,
-            tables: result.partialTables.map(decodeTable),
-            reason: { code: result.partialError.code ?? "PartialError", message: redact(result.partialError.message ?? "partial result") },
-          };
+          return { complete: false, tables: result.partialTables.map(decodeTable), reason: partialReason(wire, result.partialError) };
         }
+        if (!Array.isArray(result.tables)) throw unreadable(request.workspaceId, wire);
         return { complete: true, tables: result.tables.map(decodeTable) };
       } catch (error) {
-        // 1.0.0 throws a plain TypeError on 204 / an empty body ("workspace has no data").
-        if (error instanceof TypeError && /Cannot read properties of (undefined|null)/.test(error.message)) {
-          return { complete: true, tables: [] };
+        const wire = answers.get(id);
+        // 1.0.0 throws a plain TypeError on a body it cannot read. Only a real 204 means "this workspace has no data";
+        // an empty 200, an HTML page or a body of another shape is an answer azir did not get.
+        if (error instanceof TypeError) {
+          if (wire?.status === 204) return { complete: true, tables: [] };
+          throw unreadable(request.workspaceId, wire, error);
         }
         throw translateLogsError(error, request.workspaceId);
+      } finally {
+        answers.delete(id);
       }
     },
   };
+}
+
+/** Log Analytics' own default is 3 minutes; ask for the most the service allows (Prefer: wait=600). */
+const defaultServerTimeoutSeconds = 600;
+const captureHeader = "x-azir-capture";
+
+/** What came over the wire for one query: the SDK keeps neither the status of an unreadable answer nor the details. */
+interface WireAnswer {
+  status: number;
+  contentType: string;
+  text: string | undefined;
+}
+
+/**
+ * Keeps the raw answer of each query (the SDK drops `error.details[].innererror`, where the service says which limit
+ * cut a partial result), and stops a timed-out query from being run again: a 504 is the server timeout the request
+ * asked for, and the default retry policy would re-run a query of up to 10 minutes three times.
+ */
+function wirePolicy(answers: Map<string, WireAnswer>, RestError: typeof RestErrorClass): PipelinePolicy {
+  return {
+    name: "azirLogsWire",
+    async sendRequest(request, next) {
+      const id = request.headers.get(captureHeader);
+      request.headers.delete(captureHeader);
+      const response = await next(request);
+      const text = response.bodyAsText ?? undefined;
+      if (id) answers.set(id, { status: response.status, contentType: response.headers.get("content-type") ?? "", text });
+      if (response.status === 504) {
+        const error = new RestError(deepest(parseJson(text))?.message ?? "Gateway Timeout", { statusCode: 504, code: "GatewayTimeout", request });
+        error.details = parseJson(text);
+        throw error; // without `response`, no retry strategy re-sends it
+      }
+      return response;
+    },
+  };
+}
+
+/**
+ * Log Analytics documents throttling (429) without always sending Retry-After, and the SDK retries a 429 only with
+ * one: back off exponentially within the same bounded number of retries.
+ */
+function throttledWithoutRetryAfter(baseMs: number): RetryStrategy {
+  return {
+    name: "azirThrottledWithoutRetryAfter",
+    retry({ retryCount, response }) {
+      if (response?.status !== 429 || ["retry-after", "retry-after-ms", "x-ms-retry-after-ms"].some((h) => response.headers.has(h))) return { skipStrategy: true };
+      return { retryAfterInMs: Math.min(baseMs * 2 ** (retryCount - 1), baseMs * 16) };
+    },
+  };
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+interface ServiceErrorNode {
+  code?: string;
+  message?: string;
+  innererror?: ServiceErrorNode;
+  details?: ServiceErrorNode[];
+}
+
+/**
+ * The deepest `{code, message}` of a OneAPI error: Log Analytics nests the real text two levels down
+ * (`BadArgumentError` > `SemanticError` > `SEM0100 ... Failed to resolve table or column expression named 'X'`).
+ * Accepts the whole body (`{error: …}`) or the error object itself.
+ */
+export function deepest(body: unknown): { code?: string; message?: string } | undefined {
+  if (body === null || typeof body !== "object") return undefined;
+  let node = ((body as { error?: unknown }).error ?? body) as ServiceErrorNode;
+  if (typeof node !== "object" || node === null) return undefined;
+  for (let depth = 0; node.innererror && typeof node.innererror === "object" && depth < 16; depth++) node = node.innererror;
+  return { ...(typeof node.code === "string" ? { code: node.code } : {}), ...(typeof node.message === "string" ? { message: node.message } : {}) };
+}
+
+/** Why a result is partial, from the raw body's details (the top-level message is generic), classified. */
+function partialReason(wire: WireAnswer | undefined, fallback: { code?: string; message?: string }): { code: string; message: string } {
+  const error = (parseJson(wire?.text) as { error?: ServiceErrorNode } | undefined)?.error;
+  const texts = [...(error?.details ?? []).map((d) => deepest(d)?.message ?? d.message), deepest(error)?.message, fallback.message].filter(
+    (m): m is string => typeof m === "string" && m !== "",
+  );
+  const all = texts.join(" ");
+  const code = /record count|rows? limit|E_QUERY_RESULT_SET_TOO_LARGE/i.test(all)
+    ? "row-limit"
+    : /size limit|data size|bytes|64\s?MB|too large/i.test(all)
+      ? "size-limit"
+      : /timeout|timed out|cancel/i.test(all)
+        ? "timeout"
+        : (error?.code ?? fallback.code ?? "PartialError");
+  const specific = texts.find((t) => !/^There were some errors when processing your query\.?$/i.test(t)) ?? texts[0] ?? "partial result";
+  return { code, message: redact(specific) };
+}
+
+function unreadable(workspaceId: string, wire: WireAnswer | undefined, cause?: unknown): AzureServiceError {
+  const what = !wire
+    ? "an answer azir could not read"
+    : wire.text === undefined || wire.text === ""
+      ? `${wire.status} with an empty body`
+      : /html/i.test(wire.contentType) || /^\s*</.test(wire.text)
+        ? `${wire.status} with an HTML page instead of query results`
+        : `${wire.status} with a body that is not a query result`;
+  return new AzureServiceError("service", `Log Analytics answered ${what} on POST /workspaces/${workspaceId}/query: no data was read`, {
+    service: "Log Analytics",
+    status: wire?.status ?? -1,
+    hint: "A proxy or gateway may be answering for the service; check the endpoint and run again (the journal resumes).",
+    ...(cause ? { cause: safeCause(cause) } : {}),
+  });
 }
 
 const omitTimespanPolicy: PipelinePolicy = {
@@ -120,8 +241,7 @@ export function translateLogsError(error: unknown, workspaceId: string): AzirErr
     return new AzirError("interrupted", "The Log Analytics query was cancelled.", { cause: safeCause(error) });
   }
   const raw = rawServiceError(error);
-  const body = (error as { details?: { error?: { code?: string; message?: string; innererror?: { code?: string; message?: string } } } }).details;
-  const inner = body?.error?.innererror;
+  const inner = deepest((error as { details?: unknown }).details);
   const innerMessage = inner?.message ? redact(inner.message) : undefined;
   const where = `POST /workspaces/${workspaceId}/query`;
   const missing = innerMessage ? /Failed to resolve table or column expression named '([^']+)'/.exec(innerMessage) : null;
