@@ -22,6 +22,7 @@ export type ErrorCode =
   | "unsupported"
   | "interrupted"
   | "runbook-failed"
+  | "needs-decision"
   | "internal";
 
 const exitFor: Record<ErrorCode, ExitCode> = {
@@ -37,6 +38,7 @@ const exitFor: Record<ErrorCode, ExitCode> = {
   unsupported: ExitCode.failed,
   interrupted: ExitCode.interrupted,
   "runbook-failed": ExitCode.failed,
+  "needs-decision": ExitCode.failed,
   internal: ExitCode.failed,
 };
 

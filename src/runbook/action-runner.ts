@@ -2,7 +2,7 @@ import { AzirError, isAzirError } from "../core/errors.js";
 import type { Clock } from "../core/clock.js";
 import type { EffectOutcome } from "../core/effects.js";
 import type { GraphQueryOptions, GraphReader, Ports } from "../core/ports.js";
-import type { ActionDefinition, Decision, Interpretation, Note, ReadContext } from "../steps/types.js";
+import type { ActionDefinition, Decision, InputGap, Interpretation, Note, ReadContext } from "../steps/types.js";
 import { events } from "./events.js";
 import type { JournalSink } from "./execute.js";
 import type { Confirmer, WriteGate } from "./gate.js";
@@ -14,10 +14,11 @@ export interface PreparedAction {
   input: unknown;
   observed: unknown;
   decision: Decision;
+  incomplete: readonly InputGap[];
 }
 
 export interface ActionRunResult {
-  status: "completed" | "skipped" | "planned" | "not-run";
+  status: "completed" | "skipped" | "planned" | "not-run" | "needs-decision";
   summary: string;
   outputs: Record<string, unknown>;
 }
@@ -95,16 +96,16 @@ export class ActionRunner {
   }
 
   /** Parses the step's input, reads and decides. The decision's notes are journaled now, before any write. */
-  async prepare(step: ActionStep, raw: unknown): Promise<PreparedAction> {
+  async prepare(step: ActionStep, raw: unknown, incomplete: readonly InputGap[]): Promise<PreparedAction> {
     const action = this.definition(step);
     const parsed = action.input.safeParse(raw);
     if (!parsed.success) {
       throw new AzirError("validation", `step ${step.id}: invalid input for ${action.name}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`);
     }
     const observed = await action.read(parsed.data, this.reads);
-    const decision = action.decide(parsed.data, observed, { now: this.o.clock.now() });
+    const decision = action.decide(parsed.data, observed, { now: this.o.clock.now(), incomplete });
     for (const note of decision.notes) this.note(step.id, note);
-    return { action, input: parsed.data, observed, decision };
+    return { action, input: parsed.data, observed, decision, incomplete };
   }
 
   /**
@@ -114,6 +115,7 @@ export class ActionRunner {
   async run(step: ActionStep, prepared: PreparedAction, confirmer: Confirmer | undefined): Promise<ActionRunResult> {
     const { action, decision } = prepared;
     const outputs = { ...(decision.outputs ?? {}) };
+    if (decision.undecided && decision.effects.length === 0) return this.undecided(step, decision, outputs);
     if (decision.done !== undefined || decision.effects.length === 0) {
       const first = decision.notes[0];
       const reason = decision.done ?? (typeof first === "string" ? first : first?.summary) ?? "nothing to change";
@@ -125,7 +127,9 @@ export class ActionRunner {
       return { status: "not-run", summary: "not confirmed", outputs };
     }
     const first = await gate.apply(step.id, action.name, decision.effects);
-    if (first.recorded) return { status: "planned", summary: `${decision.effects.length} write(s) planned`, outputs };
+    if (first.recorded) {
+      return decision.undecided ? this.undecided(step, decision, outputs) : { status: "planned", summary: `${decision.effects.length} write(s) planned`, outputs };
+    }
 
     const outcomes: EffectOutcome[] = [...first.outcomes];
     let verdict = this.interpret(prepared, outcomes);
@@ -137,12 +141,20 @@ export class ActionRunner {
     for (const note of verdict.notes ?? []) this.note(step.id, note);
     if (verdict.error) throw verdict.error;
     Object.assign(outputs, verdict.outputs ?? {});
+    if (decision.undecided) return this.undecided(step, decision, outputs);
     return { status: "completed", summary: `${decision.effects.length} write(s) sent`, outputs };
   }
 
+  /** Ends a step azir could not finish on its own: the items to decide on are journaled, and the run will exit 1. */
+  private undecided(step: ActionStep, decision: Decision, outputs: Record<string, unknown>): ActionRunResult {
+    const { summary, hint, items } = decision.undecided!;
+    this.o.journal.append(events.needsDecision(step.id, this.definition(step).name, summary, hint, items));
+    return { status: "needs-decision", summary: `not done: needs a decision: ${summary}`, outputs };
+  }
+
   private interpret(prepared: PreparedAction, outcomes: readonly EffectOutcome[]): Interpretation {
-    const { action, input, observed, decision } = prepared;
-    if (action.interpret) return action.interpret(input, observed, decision, outcomes, { now: this.o.clock.now() });
+    const { action, input, observed, decision, incomplete } = prepared;
+    if (action.interpret) return action.interpret(input, observed, decision, outcomes, { now: this.o.clock.now(), incomplete });
     const failed = outcomes.find((o) => !o.ok);
     return failed && !failed.ok ? { error: toAzirError(failed.error) } : {};
   }

@@ -98,6 +98,10 @@ export const events = {
     };
   },
 
+  needsDecision(step: string, action: string, summary: string, hint: string, items: Array<Record<string, unknown>>): EventInput {
+    return { kind: "error", step, summary: `${action}: not done: needs a decision: ${summary}`, data: { code: "needs-decision", action, hint, items } };
+  },
+
   refused(count: number): EventInput {
     return { kind: "note", summary: `the responder did not confirm ${count} write(s); nothing was sent`, data: { refused: true } };
   },

@@ -4,7 +4,7 @@ import type { IdSource } from "../core/ids.js";
 import type { SecretSink } from "../core/effects.js";
 import type { Endpoints, Ports } from "../core/ports.js";
 import type { AnalyzerDefinition, Finding } from "../analyze/types.js";
-import type { ActionDefinition } from "../steps/types.js";
+import type { ActionDefinition, InputGap } from "../steps/types.js";
 import type { EventInput } from "../timeline/event.js";
 import { ActionRunner, type PreparedAction } from "./action-runner.js";
 import { events } from "./events.js";
@@ -27,7 +27,7 @@ export interface ExecutorRegistry {
   analyzers: Readonly<Record<string, AnalyzerDefinition>>;
 }
 
-export type StepStatus = "completed" | "skipped" | "planned" | "failed" | "not-run" | "resumed";
+export type StepStatus = "completed" | "skipped" | "planned" | "failed" | "not-run" | "resumed" | "needs-decision";
 
 export interface StepOutcome {
   id: string;
@@ -201,7 +201,7 @@ class Scheduler {
       ? "refused"
       : this.o.signal.aborted
         ? "interrupted"
-        : steps.some((s) => s.status === "failed" || s.status === "not-run")
+        : steps.some((s) => s.status === "failed" || s.status === "not-run" || s.status === "needs-decision")
           ? "failed"
           : "completed";
     const summary = {
@@ -258,10 +258,38 @@ class Scheduler {
     return { params: this.o.params, findings: this.outputs };
   }
 
-  /** Waits for the given steps; returns the first one that did not succeed, if any (`orderOnly`: waited for, not required). */
-  private async waitFor(ids: string[], orderOnly?: string): Promise<StepOutcome | undefined> {
+  /** Waits for the given steps; returns the first one that did not succeed and is required (not in `notRequired`). */
+  private async waitFor(ids: string[], notRequired: ReadonlySet<string> = new Set()): Promise<StepOutcome | undefined> {
     const outcomes = await Promise.all(ids.map((d) => this.runOnce(d)));
-    return outcomes.find((o) => o.id !== orderOnly && (o.status === "failed" || o.status === "not-run"));
+    return outcomes.find((o) => !notRequired.has(o.id) && (o.status === "failed" || o.status === "not-run"));
+  }
+
+  /** Steps a step waits for without needing them to succeed: the action ordered before it, and what it tolerates. */
+  private notRequired(step: Step): Set<string> {
+    const orderedAfter = this.planned.get(step.id)?.orderedAfter;
+    return new Set([...(step.tolerate ?? []), ...(orderedAfter ? [orderedAfter] : [])]);
+  }
+
+  /** The template scope of a step: a tolerated step that did not complete reads as having found nothing (null). */
+  private scopeFor(step: Step): TemplateScope {
+    const missing = (step.tolerate ?? []).filter((id) => this.outputs[id] === undefined);
+    return missing.length === 0 ? this.scope() : { params: this.o.params, findings: { ...this.outputs, ...Object.fromEntries(missing.map((id) => [id, {}])) } };
+  }
+
+  /** The steps a step's inputs come from: its `after`, and the steps whose findings its `with` and `when` use. */
+  private inputSteps(step: Step): string[] {
+    return [...new Set([...(step.after ?? []), ...findReferences([step.with, step.when]).flatMap((r) => (r.kind === "findings" ? [r.step] : []))])];
+  }
+
+  /** The steps an action's inputs come from that failed or gave partial data, with why. */
+  private incompleteInputs(step: Step): InputGap[] {
+    const out: InputGap[] = [];
+    for (const id of this.inputSteps(step)) {
+      const outcome = this.outcomes.get(id);
+      if (outcome?.status === "failed" || outcome?.status === "not-run") out.push({ step: id, reason: `${id} did not complete: ${outcome.summary}` });
+      else if (this.gaps.some((g) => g.step === id)) out.push({ step: id, reason: `${id} returned incomplete data (${[...new Set(this.gaps.filter((g) => g.step === id).map((g) => g.code))].join(", ")})` });
+    }
+    return out;
   }
 
   private async runStep(id: string): Promise<StepOutcome> {
@@ -286,12 +314,11 @@ class Scheduler {
     // An action reads the tenant and decides as soon as its inputs are known; only its writes wait for the action
     // declared before it. The reads of later actions thus run beside the writes of earlier ones.
     if ("action" in step && !this.o.signal.aborted) {
-      const inputDeps = [...new Set([...(step.after ?? []), ...findReferences([step.with, step.when]).flatMap((r) => (r.kind === "findings" ? [r.step] : []))])];
-      if (!(await this.waitFor(inputDeps)) && !this.o.signal.aborted && (await this.whenHolds(step))) {
+      if (!(await this.waitFor(this.inputSteps(step), this.notRequired(step))) && !this.o.signal.aborted && (await this.whenHolds(step))) {
         this.prepare(step).catch(() => undefined); // a failure is reported when the step runs
       }
     }
-    const blocked = await this.waitFor(this.dependsOn(id), this.planned.get(id)?.orderedAfter);
+    const blocked = await this.waitFor(this.dependsOn(id), this.notRequired(step));
     if (blocked) return notRun(`waits for ${blocked.id}, which did not complete`);
     if (this.o.signal.aborted && !fetch) return notRun("interrupted");
     if (this.gate.refused) return notRun("not confirmed");
@@ -342,7 +369,7 @@ class Scheduler {
   private prepare(step: ActionStep): Promise<PreparedAction> {
     let pending = this.preparing.get(step.id);
     if (!pending) {
-      pending = this.actions.prepare(step, resolveTemplates(step.with ?? {}, this.scope())).then((prepared) => {
+      pending = this.actions.prepare(step, resolveTemplates(step.with ?? {}, this.scopeFor(step)), this.incompleteInputs(step)).then((prepared) => {
         this.prepared.add(step.id);
         this.outputs[step.id] = { ...(prepared.decision.outputs ?? {}) };
         return prepared;
@@ -356,9 +383,10 @@ class Scheduler {
     const all: PendingWrite[] = [];
     for (const step of this.runbook.steps) {
       if (!("action" in step)) continue;
+      const tolerated = new Set(step.tolerate ?? []);
       const ready = this.dependsOn(step.id).every((d) => {
         const status = this.outcomes.get(d)?.status;
-        return status === "completed" || status === "resumed" || this.prepared.has(d) || this.o.completed?.has(d);
+        return status === "completed" || status === "resumed" || this.prepared.has(d) || this.o.completed?.has(d) || (tolerated.has(d) && status !== undefined);
       });
       if (!ready || this.o.completed?.has(step.id)) continue;
       if (step.when !== undefined && !isTruthy(resolveTemplates(step.when, this.scope()))) continue;
@@ -379,6 +407,7 @@ class Scheduler {
     const result = await this.actions.run(step, prepared, confirmer);
     this.outputs[step.id] = result.outputs;
     if (result.status === "skipped") this.skippedSteps++;
+    if (result.status === "needs-decision") this.firstError ??= new AzirError("needs-decision", `${step.id}: ${result.summary}`, { hint: prepared.decision.undecided?.hint });
     return { id: step.id, kind: "action", status: result.status, summary: result.summary };
   }
 }

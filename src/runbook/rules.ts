@@ -44,9 +44,17 @@ export function checkRunbook(loaded: LoadedRunbook, context: RuleContext): Diagn
     });
   });
 
+  // tolerate-names-dependencies: a step can only run without a step it would otherwise wait for
+  const dependencies = dependencyGraph(runbook);
+  runbook.steps.forEach((step, i) => {
+    const deps = new Set(dependencies.get(step.id) ?? []);
+    (step.tolerate ?? []).forEach((target, j) => {
+      if (!deps.has(target)) report(["steps", i, "tolerate", j], `"tolerate" names "${target}", which "${step.id}" does not depend on`, "name a step in its after list or one whose findings it uses");
+    });
+  });
+
   // no-cycles
-  const graph = dependencyGraph(runbook);
-  const cycle = findCycle(graph);
+  const cycle = findCycle(dependencies);
   if (cycle) {
     const at = runbook.steps.findIndex((s) => s.id === cycle[0]);
     report(["steps", at, "after"], `steps depend on each other in a cycle: ${cycle.join(" -> ")}`, "remove one of these dependencies");
@@ -54,7 +62,7 @@ export function checkRunbook(loaded: LoadedRunbook, context: RuleContext): Diagn
 
   // ancestors, for template references to findings
   const ancestors = (id: string, seen = new Set<string>()): Set<string> => {
-    for (const dep of graph.get(id) ?? []) {
+    for (const dep of dependencies.get(id) ?? []) {
       if (!seen.has(dep)) {
         seen.add(dep);
         ancestors(dep, seen);

@@ -41,6 +41,12 @@ const commonStep = {
     .describe("Template; the step runs only when it resolves to a truthy value (not empty, false, 0, null or [])."),
   optional: z.boolean().optional().describe("A failure (e.g. a missing table) becomes a note instead of failing the run."),
   confirm: z.boolean().optional().describe("Ask for confirmation before this step even with --yes."),
+  tolerate: z
+    .array(z.string())
+    .optional()
+    .describe(
+      "Steps this one runs without when they fail: their findings read as null and the step is told its data is incomplete (containment degrades instead of stopping: block and revoke need no scoping).",
+    ),
   with: withBlock.optional(),
 };
 

@@ -13,8 +13,10 @@ import {
  * Which authentication methods of a user the attacker added: pure selection, no I/O. The rules (DESIGN.md 4b item 4):
  * a method is attacker-added when (a) a baseline exists and the method's id is not in it, (b) it was created at or
  * after the incident start, or (c) it has no creation time (phone, email, OATH) and AuditLogs show a security-info
- * registration of the same type (and phone type, when known) at or after the incident start. An ambiguous match is
- * reported, not deleted; the password and method types azir does not know are never touched.
+ * registration of the same type (and phone type, when known) at or after the incident start. What cannot be told
+ * apart (an ambiguous match, no incident start and no baseline, or a method kept only on the strength of incomplete
+ * data) is undecided: a person decides. The password and method types azir does not know are never touched. A
+ * responder's decision (a time after which methods are the attacker's, or the exact method ids) takes precedence.
  */
 
 /** One security-info registration found in AuditLogs (`findings.audit.securityInfoRegistrations`). */
@@ -67,15 +69,24 @@ export interface ClassificationInput {
   incidentStart: string | null;
   registrations: SecurityInfoRegistration[];
   baseline?: { methodIds: string[] } | null;
+  /** The responder's decision: methods created or registered at or after this time are the attacker's. */
+  methodsAfter?: string | null;
+  /** The responder's decision: exactly these method ids are the attacker's. */
+  methodIds?: string[] | null;
+  /**
+   * Why the data the classification rests on is incomplete (the sign-in pull or the audit scoping failed or was
+   * partial). Then no method is kept on the strength of that data: it needs a decision instead.
+   */
+  incomplete?: readonly string[];
 }
 
 export interface Classification {
   /** Attacker-added methods, in deletion order (alternateMobile before mobile). */
   remove: ClassifiedMethod[];
-  /** Methods left in place, each with its reason (ambiguous matches included). */
+  /** Methods left in place because they are the user's own, each with its reason. */
   keep: ClassifiedMethod[];
-  /** The subset of `keep` that matched a registration ambiguously: a person decides. */
-  ambiguous: ClassifiedMethod[];
+  /** Methods azir cannot tell apart from the user's own: a person decides (never kept silently, never removed). */
+  undecided: ClassifiedMethod[];
   unknown: UnknownMethod[];
   /** Lines for the timeline: why nothing was removed, what was left alone and why. */
   notes: string[];
@@ -106,11 +117,15 @@ function describeRegistration(r: SecurityInfoRegistration): string {
 
 /** Classifies a user's methods. Pure: the same input gives the same output. */
 export function classifyAuthMethods(input: ClassificationInput): Classification {
-  const start = time(input.incidentStart);
+  const decidedStart = time(input.methodsAfter);
+  const start = decidedStart ?? time(input.incidentStart);
+  const startText = decidedStart !== undefined ? `the time the responder gave (${input.methodsAfter})` : `the incident start ${input.incidentStart}`;
   const baseline = input.baseline ? new Set(input.baseline.methodIds.map((id) => id.toLowerCase())) : undefined;
-  const result: Classification = { remove: [], keep: [], ambiguous: [], unknown: [], notes: [] };
+  const named = input.methodIds ? new Set(input.methodIds.map((id) => id.toLowerCase())) : undefined;
+  const incomplete = input.incomplete ?? [];
+  const result: Classification = { remove: [], keep: [], undecided: [], unknown: [], notes: [] };
 
-  const known: Array<{ method: AuthMethod; info: MethodTypeInfo; entry: ClassifiedMethod }> = [];
+  const known: Array<{ info: MethodTypeInfo; entry: ClassifiedMethod }> = [];
   for (const method of input.methods) {
     const odataType = typeof method["@odata.type"] === "string" ? method["@odata.type"] : "";
     const info = knownMethodTypes[odataType];
@@ -132,15 +147,31 @@ export function classifyAuthMethods(input: ClassificationInput): Classification 
       label: labelOf(info, method, phoneType),
       reason: "",
     };
-    known.push({ method, info, entry });
+    known.push({ info, entry });
+  }
+
+  const passwordNote = (): void => {
+    if (result.remove.length > 0 && known.some((k) => k.entry.kind === "password")) result.notes.push("left the password method alone");
+  };
+
+  // The responder named the attacker's methods: exactly those go.
+  if (named) {
+    for (const { info, entry } of known) {
+      if (!info.deletable) result.keep.push({ ...entry, reason: "the password method is never removed (reset it separately)" });
+      else if (named.has(entry.id.toLowerCase())) result.remove.push({ ...entry, reason: "named by the responder" });
+      else result.keep.push({ ...entry, reason: "not named by the responder" });
+    }
+    const missing = [...named].filter((id) => !known.some((k) => k.entry.id.toLowerCase() === id));
+    if (missing.length > 0) result.notes.push(`the responder named method(s) the user does not have (already removed?): ${missing.join(", ")}`);
+    result.remove = orderForDeletion(result.remove);
+    passwordNote();
+    return result;
   }
 
   if (start === undefined && !baseline) {
-    for (const { entry } of known) result.keep.push({ ...entry, reason: "no incident start and no baseline to tell it apart from the user's own" });
-    if (known.some((k) => k.info.deletable)) {
-      result.notes.push(
-        "removed no authentication method: there is no incident start (no high-risk successful sign-in was found) and no recorded baseline, so no method can be told apart from the user's own; review the methods by hand",
-      );
+    for (const { info, entry } of known) {
+      if (!info.deletable) result.keep.push({ ...entry, reason: "the password method is never removed (reset it separately)" });
+      else result.undecided.push({ ...entry, reason: "no incident start and no baseline to tell it apart from the user's own" });
     }
     return result;
   }
@@ -150,12 +181,13 @@ export function classifyAuthMethods(input: ClassificationInput): Classification 
   const recent = input.registrations.filter((r) => {
     if (start === undefined) return false;
     const at = time(r.at);
-    return at === undefined ? r.afterIncidentStart : at >= start;
+    return at === undefined ? decidedStart === undefined && r.afterIncidentStart : at >= start;
   });
   for (const r of recent.filter((x) => x.methodType === "unknown")) {
     result.notes.push(`an AuditLogs security-info registration (${r.detail || "no detail"}) at ${r.at} by ${r.initiatedBy || "unknown"} names no method type azir can match; review the user's methods by hand`);
   }
   const undatedOfKind = (kind: MethodKind): number => known.filter((k) => k.entry.kind === kind && k.entry.createdDateTime === undefined).length;
+  const incompleteText = incomplete.join("; ");
 
   for (const { info, entry } of known) {
     if (!info.deletable) {
@@ -163,10 +195,10 @@ export function classifyAuthMethods(input: ClassificationInput): Classification 
       continue;
     }
     const reasons: string[] = [];
-    let ambiguity: string | undefined;
+    let doubt: string | undefined;
     if (baseline && !baseline.has(entry.id.toLowerCase())) reasons.push("not in the user's recorded baseline");
     if (start !== undefined && entry.createdDateTime !== undefined && time(entry.createdDateTime)! >= start) {
-      reasons.push(`created at ${entry.createdDateTime}, at or after the incident start ${input.incidentStart}`);
+      reasons.push(`created at ${entry.createdDateTime}, at or after ${startText}`);
     }
     if (start !== undefined && entry.createdDateTime === undefined) {
       const sameKind = recent.filter((r) => r.methodType === entry.kind);
@@ -175,44 +207,40 @@ export function classifyAuthMethods(input: ClassificationInput): Classification 
         // A registration that does not say which phone could be any of them; so could any phone registration
         // when this method's own phone type is unknown.
         const vague = sameKind.filter((r) => !r.phoneType || !entry.phoneType);
-        if (exact.length > 0) reasons.push(`${describeRegistration(exact[0]!)}, after the incident start`);
+        if (exact.length > 0) reasons.push(`${describeRegistration(exact[0]!)}, at or after ${startText}`);
         else if (vague.length > 0) {
-          if (undatedOfKind("phone") === 1) reasons.push(`${describeRegistration(vague[0]!)}, after the incident start, and it is the only phone`);
-          else ambiguity = `${describeRegistration(vague[0]!)} does not say which of the user's phones it was`;
+          if (undatedOfKind("phone") === 1) reasons.push(`${describeRegistration(vague[0]!)}, at or after ${startText}, and it is the only phone`);
+          else doubt = `${describeRegistration(vague[0]!)} does not say which of the user's phones it was`;
         }
       } else if (sameKind.length > 0) {
-        if (undatedOfKind(entry.kind) === 1) reasons.push(`${describeRegistration(sameKind[0]!)}, after the incident start`);
-        else ambiguity = `${describeRegistration(sameKind[0]!)} matches more than one ${info.label} without a creation time`;
+        if (undatedOfKind(entry.kind) === 1) reasons.push(`${describeRegistration(sameKind[0]!)}, at or after ${startText}`);
+        else doubt = `${describeRegistration(sameKind[0]!)} matches more than one ${info.label} without a creation time`;
       }
     }
 
-    if (reasons.length > 0) {
-      result.remove.push({ ...entry, reason: reasons.join("; ") });
-    } else if (ambiguity) {
-      const kept = { ...entry, reason: `ambiguous: ${ambiguity}; left in place` };
-      result.keep.push(kept);
-      result.ambiguous.push(kept);
-      result.notes.push(`left ${entry.label} ${entry.id} in place: ${ambiguity}; check it with the user and remove it by hand if it is not theirs`);
-    } else {
-      result.keep.push({ ...entry, reason: keepReason(entry, start !== undefined, baseline !== undefined) });
-    }
+    if (reasons.length > 0) result.remove.push({ ...entry, reason: reasons.join("; ") });
+    else if (doubt) result.undecided.push({ ...entry, reason: doubt });
+    else if (baseline) result.keep.push({ ...entry, reason: keepReason(entry, start, startText, true) });
+    // Without a baseline, a method is kept only on the strength of complete sign-in and audit data.
+    else if (incomplete.length > 0) result.undecided.push({ ...entry, reason: `${keepReason(entry, start, startText, false)}, but ${incompleteText}` });
+    else result.keep.push({ ...entry, reason: keepReason(entry, start, startText, false) });
   }
 
   result.remove = orderForDeletion(result.remove);
   const removesMobile = result.remove.some((m) => m.phoneType === "mobile");
-  const keepsAlternate = result.keep.some((m) => m.phoneType === "alternateMobile");
+  const keepsAlternate = [...result.keep, ...result.undecided].some((m) => m.phoneType === "alternateMobile");
   if (removesMobile && keepsAlternate) {
-    result.notes.push("Graph refuses to delete the mobile phone while an alternate mobile phone remains; the alternate mobile phone is kept, so removing the mobile phone may fail");
+    result.notes.push("Graph refuses to delete the mobile phone while an alternate mobile phone remains; the alternate mobile phone is not being removed, so removing the mobile phone may fail");
   }
-  if (result.remove.length > 0 && known.some((k) => k.entry.kind === "password")) result.notes.push("left the password method alone");
+  passwordNote();
   return result;
 }
 
-function keepReason(entry: ClassifiedMethod, hasStart: boolean, hasBaseline: boolean): string {
+function keepReason(entry: ClassifiedMethod, start: number | undefined, startText: string, hasBaseline: boolean): string {
   const parts: string[] = [];
   if (hasBaseline) parts.push("in the user's recorded baseline");
-  if (hasStart && entry.createdDateTime !== undefined) parts.push(`created at ${entry.createdDateTime}, before the incident start`);
-  else if (hasStart) parts.push("no creation time and no matching security-info registration since the incident start");
+  if (start !== undefined && entry.createdDateTime !== undefined) parts.push(`created at ${entry.createdDateTime}, before ${startText}`);
+  else if (start !== undefined) parts.push(`no creation time and no security-info registration in AuditLogs since ${startText}`);
   return parts.join("; ");
 }
 

@@ -13,7 +13,7 @@ import {
 } from "./auth-methods.js";
 import { asAzirError, describeError, errorText, isDefaultMethodRefusal, isNotFoundError, isPermissionError } from "./graph-errors.js";
 import { optionalTimeSchema, userTargetSchema } from "./user-target.js";
-import type { ActionDefinition, Decision, Interpretation } from "./types.js";
+import type { ActionDefinition, Decision, InputGap, Interpretation } from "./types.js";
 
 /** Input of `entra.removeAuthMethods`. */
 export const removeAuthMethodsInput = z.object({
@@ -30,6 +30,11 @@ export const removeAuthMethodsInput = z.object({
     .nullable()
     .optional()
     .describe("The user's recorded method ids, from `azir baseline capture`."),
+  methodsAfter: optionalTimeSchema.optional().describe("The responder's decision: methods created or registered at or after this time are the attacker's."),
+  methodIds: z
+    .preprocess((v) => (typeof v === "string" ? (v.trim() === "" ? null : v.split(",").map((id) => id.trim()).filter(Boolean)) : v), z.array(z.string()).nullable())
+    .optional()
+    .describe("The responder's decision: exactly these method ids (an array, or comma-separated) are the attacker's."),
 });
 export type RemoveAuthMethodsInput = z.infer<typeof removeAuthMethodsInput>;
 
@@ -47,13 +52,16 @@ function brief(m: ClassifiedMethod): Record<string, unknown> {
 }
 
 /** The classification of what was read: pure. */
-function classify(input: RemoveAuthMethodsInput, methods: AuthMethod[]): Classification {
+function classify(input: RemoveAuthMethodsInput, methods: AuthMethod[], incomplete: readonly InputGap[]): Classification {
   const usable = methods.filter((m) => typeof m?.id === "string" && methodIdPattern.test(m.id));
   const classification = classifyAuthMethods({
     methods: usable,
     incidentStart: input.incidentStart,
     registrations: input.registrations,
     baseline: input.baseline ?? null,
+    methodsAfter: input.methodsAfter ?? null,
+    methodIds: input.methodIds ?? null,
+    incomplete: incomplete.map((g) => g.reason),
   });
   const odd = methods.length - usable.length;
   if (odd > 0) classification.notes.push(`left ${odd} authentication method(s) with an unusable id alone; review them by hand`);
@@ -84,7 +92,7 @@ export const removeAuthMethods: ActionDefinition<RemoveAuthMethodsInput, Observe
   description: "Remove the authentication methods the attacker added (by baseline, creation time or AuditLogs registration).",
   permissions: permissions.needs,
   input: removeAuthMethodsInput,
-  outputs: ["userId", "roles", "removed", "kept", "unknown"],
+  outputs: ["userId", "roles", "removed", "kept", "undecided", "unknown"],
 
   async read(input, ctx) {
     const observed = await observeUser(ctx, input.upn);
@@ -92,15 +100,21 @@ export const removeAuthMethods: ActionDefinition<RemoveAuthMethodsInput, Observe
     return { ...observed, methods };
   },
 
-  decide(input, observed): Decision {
+  decide(input, observed, { incomplete }): Decision {
     const { user, upn, admin } = observed;
-    const { remove, keep, unknown, notes } = classify(input, observed.methods);
-    if (remove.length === 0) return { done: "no attacker-added methods remain", effects: [], notes: [...adminNotes(observed), ...notes], outputs: { userId: user.id, roles: admin.roles } };
-    return {
-      effects: remove.map((m) => deletion(user.id, upn, m, remove)),
-      notes: [...adminNotes(observed), ...notes],
-      outputs: { userId: user.id, roles: admin.roles, removed: remove.map(brief), kept: keep.map(brief), unknown },
-    };
+    const { remove, keep, undecided, unknown, notes } = classify(input, observed.methods, incomplete);
+    const outputs = { userId: user.id, roles: admin.roles, removed: remove.map(brief), kept: keep.map(brief), undecided: undecided.map(brief), unknown };
+    const decision: Decision = { effects: remove.map((m) => deletion(user.id, upn, m, remove)), notes: [...adminNotes(observed), ...notes], outputs };
+    if (undecided.length > 0) {
+      decision.undecided = {
+        summary: `azir cannot tell ${undecided.length} authentication method(s) of ${upn} apart from the user's own`,
+        hint: `check them with the user, then run again with --methods-after <time> (methods created or registered since then are the attacker's) or --remove-method <id> for each method that is not theirs`,
+        items: undecided.map((m) => ({ ...brief(m), ...(m.createdDateTime ? { createdDateTime: m.createdDateTime } : {}), ...registrationOf(m, input) })),
+      };
+    } else if (remove.length === 0) {
+      decision.done = "no attacker-added methods remain";
+    }
+    return decision;
   },
 
   interpret(_input, observed, decision, outcomes): Interpretation {
@@ -126,6 +140,14 @@ export const removeAuthMethods: ActionDefinition<RemoveAuthMethodsInput, Observe
     return { outputs: { removed: planned.filter((m) => removed.has(m.id)) }, notes };
   },
 };
+
+/** The latest security-info registration AuditLogs shows for a method's kind (and phone type): when, and from where. */
+function registrationOf(m: ClassifiedMethod, input: RemoveAuthMethodsInput): Record<string, unknown> {
+  const r = input.registrations
+    .filter((x) => x.methodType === m.kind && (!m.phoneType || !x.phoneType || x.phoneType === m.phoneType))
+    .sort((a, b) => b.at.localeCompare(a.at))[0];
+  return r ? { registeredAt: r.at, registeredBy: r.initiatedBy, ...(r.ip ? { registeredFrom: r.ip } : {}) } : {};
+}
 
 interface PlannedMethod {
   id: string;

@@ -52,9 +52,10 @@ export const revokeSessions: ActionDefinition<RevokeSessionsInput, UserObservati
 
   read: (input, ctx) => observeUser(ctx, input.upn),
 
-  decide(input, observed, { now }) {
+  decide(input, observed, { now, incomplete }) {
     const { user, upn, admin } = observed;
-    const done = alreadyRevoked(input, user.signInSessionsValidFromDateTime);
+    // "Already revoked" rests on the sign-in data: when that is incomplete, revoking again is the safe answer.
+    const done = incomplete.length === 0 ? alreadyRevoked(input, user.signInSessionsValidFromDateTime) : undefined;
     if (done) return { done, effects: [], notes: adminNotes(observed), outputs: { userId: user.id, roles: admin.roles } };
     return {
       effects: [

@@ -30,6 +30,12 @@ export interface Decision {
   notes: Note[];
   /** Named outputs for later steps (`{{ findings.<step>.<key> }}`), known before any write. */
   outputs?: Record<string, unknown>;
+  /**
+   * What azir cannot decide on its own (it cannot tell the attacker's methods from the user's own, say): the effects
+   * it is sure of are still performed, the step ends `not done: needs a decision` listing these items, and the run
+   * exits 1. A responder's decision comes back through the action's input.
+   */
+  undecided?: { summary: string; hint: string; items: Array<Record<string, unknown>> };
 }
 
 /** What an action makes of the outcomes of its effects. */
@@ -43,9 +49,20 @@ export interface Interpretation {
   error?: AzirError;
 }
 
-/** The time a decision or an interpretation is made at: the only impure fact they get, passed in. */
+/** A step this action's inputs come from that did not give complete data: its findings may be missing or partial. */
+export interface InputGap {
+  step: string;
+  reason: string;
+}
+
+/** What a decision or an interpretation is made with besides its input: passed in, never read. */
 export interface DecideContext {
   now: Date;
+  /**
+   * Steps the input comes from that failed or returned partial data. An action never reports itself done, and never
+   * concludes that nothing is left to do, on the strength of such a step.
+   */
+  incomplete: readonly InputGap[];
 }
 
 /**

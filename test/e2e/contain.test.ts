@@ -139,6 +139,22 @@ describe("azir contain against the simulated tenant", () => {
     const revokes = emulator.requests().filter((r) => r.path.endsWith("revokeSignInSessions"));
     expect(revokes.map((r) => r.status)).toEqual([429, 200]);
   });
+
+  it("a failed scoping read does not stop containment: block and revoke go on, the methods need a decision, exit 1", async () => {
+    const emulator = await tenant({ faults: { latencyMs: 0, rules: [{ match: { service: "logs", path: "/query$" }, status: 500, times: 1000 }] } });
+    const { code, io, journal } = await contain(emulator);
+    expect(code, io.err()).toBe(1);
+    const state = emulator.state();
+    expect(state.users.find((u) => u.id === alexId)?.accountEnabled).toBe(false);
+    expect(writes(emulator).some((r) => r.path.endsWith("revokeSignInSessions") && r.status < 300)).toBe(true);
+    // nothing is removed on a guess: every method but the password stays and is listed for a decision
+    expect(methodIds(emulator)).toContain(attackerAuthenticator);
+    const { events } = await readJournal(journal);
+    const decision = events.find((e) => e.kind === "error" && e.data.code === "needs-decision");
+    expect(decision?.step).toBe("remove-methods");
+    expect((decision?.data as { items: Array<{ id: string }> }).items.map((m) => m.id).sort()).toEqual([attackerAuthenticator, attackerPhone, ownAuthenticator, ownPhone].sort());
+    expect(events.some((e) => e.kind === "action.skipped" && e.step === "remove-methods")).toBe(false);
+  });
 });
 
 describe("azir contain, killed and resumed", () => {

@@ -4,7 +4,7 @@ import type { ArmReader, GraphReader, LogsPort } from "../../src/core/ports.js";
 import { ActionRunner, type ActionRunResult, type PreparedAction } from "../../src/runbook/action-runner.js";
 import { WriteGate } from "../../src/runbook/gate.js";
 import type { ActionStep } from "../../src/runbook/schema.js";
-import type { ActionDefinition, Decision, Note, ReadContext } from "../../src/steps/types.js";
+import type { ActionDefinition, Decision, InputGap, Note, ReadContext } from "../../src/steps/types.js";
 import type { EventInput } from "../../src/timeline/event.js";
 
 // Drives one action the way the executor does: `decideWith` reads and decides (no runner, no memoising, so read
@@ -31,10 +31,16 @@ export function noteText(note: Note): string {
 }
 
 /** Reads once and decides, as the runner's `prepare` does (the input is parsed by the caller). */
-export async function decideWith<I, O>(action: ActionDefinition<I, O>, input: I, graph: GraphReader, now = harnessNow): Promise<{ observed: O; decision: Decision }> {
+export async function decideWith<I, O>(
+  action: ActionDefinition<I, O>,
+  input: I,
+  graph: GraphReader,
+  now = harnessNow,
+  incomplete: readonly InputGap[] = [],
+): Promise<{ observed: O; decision: Decision }> {
   const clock = new ManualClock(now);
   const observed = await action.read(input, readContext(graph, clock));
-  return { observed, decision: action.decide(input, observed, { now: clock.now() }) };
+  return { observed, decision: action.decide(input, observed, { now: clock.now(), incomplete }) };
 }
 
 export type Perform = (effect: Effect) => Promise<unknown>;
@@ -46,7 +52,7 @@ export interface ActionHarness {
   /** Every effect handed to the performer, in the order it was handed. */
   performed: Effect[];
   /** Parses the raw input, reads, decides and journals the decision's notes. */
-  prepare(raw: unknown): Promise<PreparedAction>;
+  prepare(raw: unknown, incomplete?: readonly InputGap[]): Promise<PreparedAction>;
   /** Live run of a prepared action: the gate performs its effects through `perform`, then `interpret`. */
   run(prepared: PreparedAction): Promise<ActionRunResult>;
   /** Summaries of the note events journaled so far. */
@@ -85,7 +91,7 @@ export function actionHarness<I, O>(action: ActionDefinition<I, O>, graph: Graph
     clock,
     journal,
     performed,
-    prepare: (raw) => runner.prepare(step, raw),
+    prepare: (raw, incomplete = []) => runner.prepare(step, raw, incomplete),
     run: (prepared) => runner.run(step, prepared, undefined),
     notes: () => journal.filter((e) => e.kind === "note").map((e) => e.summary),
   };

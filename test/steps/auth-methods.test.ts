@@ -75,7 +75,7 @@ describe("classifyAuthMethods", () => {
     expect(ids(c.remove)).toEqual([alternate.id]);
     expect(c.remove[0]!.reason).toContain("phone (alternateMobile) registered at 2026-11-20T08:20:00Z by alex@contoso.com from 203.0.113.7");
     expect(ids(c.keep)).toEqual([password.id, mobile.id]);
-    expect(c.ambiguous).toEqual([]);
+    expect(c.undecided).toEqual([]);
   });
 
   it("ignores registrations from before the incident start, trusting the times over the flag", () => {
@@ -88,7 +88,7 @@ describe("classifyAuthMethods", () => {
       ],
     });
     expect(c.remove).toEqual([]);
-    expect(c.keep.find((m) => m.id === mobile.id)!.reason).toContain("no matching security-info registration");
+    expect(c.keep.find((m) => m.id === mobile.id)!.reason).toContain("no creation time and no security-info registration in AuditLogs since the incident start");
   });
 
   it("removes the email method on a later email registration (one email method at most)", () => {
@@ -97,12 +97,12 @@ describe("classifyAuthMethods", () => {
     expect(c.remove[0]!.collection).toBe("emailMethods");
   });
 
-  it("leaves two phones alone when the registration does not say which phone, and notes it", () => {
+  it("leaves two phones undecided when the registration does not say which phone: a person decides", () => {
     const c = classifyAuthMethods({ methods: [mobile, alternate], incidentStart: start, registrations: [registration({})] });
     expect(c.remove).toEqual([]);
-    expect(ids(c.ambiguous)).toEqual([mobile.id, alternate.id]);
-    expect(c.keep.every((m) => m.reason.startsWith("ambiguous:"))).toBe(true);
-    expect(c.notes.filter((n) => n.includes("does not say which of the user's phones"))).toHaveLength(2);
+    expect(c.keep).toEqual([]);
+    expect(ids(c.undecided)).toEqual([mobile.id, alternate.id]);
+    expect(c.undecided.every((m) => m.reason.includes("does not say which of the user's phones"))).toBe(true);
   });
 
   it("removes the only phone on a registration without phone type", () => {
@@ -127,7 +127,7 @@ describe("classifyAuthMethods", () => {
     const oath = (n: number): AuthMethod => ({ "@odata.type": "#microsoft.graph.softwareOathAuthenticationMethod", id: `bbbbbbbb-0000-4000-8000-00000000000${n}` });
     const c = classifyAuthMethods({ methods: [oath(1), oath(2)], incidentStart: start, registrations: [registration({ methodType: "softwareOath" })] });
     expect(c.remove).toEqual([]);
-    expect(c.ambiguous).toHaveLength(2);
+    expect(c.undecided).toHaveLength(2);
     const single = classifyAuthMethods({ methods: [oath(1)], incidentStart: start, registrations: [registration({ methodType: "softwareOath" })] });
     expect(ids(single.remove)).toEqual([oath(1).id]);
   });
@@ -155,13 +155,43 @@ describe("classifyAuthMethods", () => {
     expect(ids(c.remove)).toEqual([attackerAuthenticator.id]);
   });
 
-  it("removes nothing without an incident start and without a baseline, and says why", () => {
+  it("removes nothing without an incident start and without a baseline: every method needs a decision", () => {
     const c = classifyAuthMethods({ methods: [password, attackerAuthenticator, mobile], incidentStart: null, registrations: [registration({ phoneType: "mobile" })] });
     expect(c.remove).toEqual([]);
-    expect(c.keep).toHaveLength(3);
-    expect(c.notes).toHaveLength(1);
-    expect(c.notes[0]).toContain("no incident start");
-    expect(c.notes[0]).toContain("no recorded baseline");
+    expect(ids(c.keep)).toEqual([password.id]);
+    expect(ids(c.undecided)).toEqual([attackerAuthenticator.id, mobile.id]);
+    expect(c.undecided[0]!.reason).toBe("no incident start and no baseline to tell it apart from the user's own");
+  });
+
+  it("keeps no method on the strength of incomplete data: what it would keep needs a decision", () => {
+    const c = classifyAuthMethods({
+      methods: [password, attackerAuthenticator, ownAuthenticator, mobile],
+      incidentStart: start,
+      registrations: [],
+      incomplete: ["signins returned incomplete data (PartialError)"],
+    });
+    expect(ids(c.remove)).toEqual([attackerAuthenticator.id]);
+    expect(ids(c.undecided)).toEqual([ownAuthenticator.id, mobile.id]);
+    expect(c.undecided[0]!.reason).toContain("but signins returned incomplete data (PartialError)");
+    // a recorded baseline is authoritative: the user's own methods in it are kept whatever the logs say
+    const withBaseline = classifyAuthMethods({
+      methods: [ownAuthenticator, mobile],
+      incidentStart: null,
+      registrations: [],
+      baseline: { methodIds: [ownAuthenticator.id, mobile.id] },
+      incomplete: ["signins did not complete"],
+    });
+    expect(withBaseline.undecided).toEqual([]);
+  });
+
+  it("follows the responder's decision: a time after which methods are the attacker's, or the exact ids", () => {
+    const after = classifyAuthMethods({ methods: [attackerAuthenticator, ownAuthenticator, mobile], incidentStart: null, registrations: [registration({ phoneType: "mobile" })], methodsAfter: start });
+    expect(ids(after.remove)).toEqual([attackerAuthenticator.id, mobile.id]);
+    expect(after.remove[0]!.reason).toContain("the time the responder gave");
+    const named = classifyAuthMethods({ methods: [password, attackerAuthenticator, ownAuthenticator], incidentStart: null, registrations: [], methodIds: [ownAuthenticator.id, "gone-1"] });
+    expect(ids(named.remove)).toEqual([ownAuthenticator.id]);
+    expect(named.keep.map((m) => m.reason)).toEqual(["the password method is never removed (reset it separately)", "not named by the responder"]);
+    expect(named.notes[0]).toContain("gone-1");
   });
 
   it("reports an unknown method type without touching it or failing", () => {

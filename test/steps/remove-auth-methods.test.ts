@@ -63,10 +63,13 @@ describe("entra.removeAuthMethods decide", () => {
     expect(plan.notes.map(noteText).join("\n")).toContain("platformCredentialAuthenticationMethod");
   });
 
-  it("is done without an incident start or baseline, with the reason in a note", async () => {
+  it("is never done without an incident start or baseline: every method needs a decision, listed", async () => {
     const plan = await setup([password, evilApp], { input: { incidentStart: null, registrations: null } }).decide();
-    expect(plan.done).toBeDefined();
-    expect(noteText(plan.notes[0]!)).toContain("no incident start");
+    expect(plan.done).toBeUndefined();
+    expect(plan.effects).toEqual([]);
+    expect(plan.undecided?.summary).toBe("azir cannot tell 1 authentication method(s) of alex@contoso.com apart from the user's own");
+    expect(plan.undecided?.items).toEqual([expect.objectContaining({ id: evilApp.id, type: "microsoftAuthenticator", reason: "no incident start and no baseline to tell it apart from the user's own" })]);
+    expect(plan.undecided?.hint).toContain("--methods-after");
   });
 
   it("uses the baseline when one is given", async () => {
