@@ -4,7 +4,7 @@ import type { Emulator, FaultConfig } from "./emulator/types.js";
 import { builtInScenarioDir, loadScenario } from "./scenario/load.js";
 
 export { emulatorEnv, startEmulator } from "./emulator/server.js";
-export { faultConfigSchema } from "./emulator/types.js";
+export { faultConfigSchema } from "./emulator/faults.js";
 export type { Emulator, FaultConfig, RequestLogEntry } from "./emulator/types.js";
 
 /** Loads a scenario (default: the built-in Contoso tenant), pinning relative times at `clock.now()`, and serves it. */

@@ -1,42 +1,11 @@
-import { z } from "zod";
 import type { Endpoints } from "../../core/ports.js";
 import type { TenantState } from "../scenario/schema.js";
+import type { FaultConfig } from "./faults.js";
 
 /** Which service a request was addressed to. */
 export type EmulatedService = "graph" | "logs" | "arm" | "authority" | "control";
 
-export const faultRuleSchema = z
-  .object({
-    match: z.object({
-      method: z.string().optional().describe("HTTP method, case-insensitive"),
-      path: z.string().min(1).describe("Regular expression tested against the request path (no query string)"),
-      service: z.enum(["graph", "logs", "arm"]).optional(),
-    }),
-    status: z.union([z.literal(429), z.literal(500), z.literal(503), z.literal(504)]).optional(),
-    retryAfter: z.number().int().min(0).max(120).optional().describe("Seconds; omitted means no Retry-After header"),
-    times: z.number().int().min(1).max(1000).default(1).describe("How many matching requests this rule affects"),
-    drop: z.boolean().optional().describe("Destroy the connection without an answer"),
-    partial: z.boolean().optional().describe("Log Analytics: answer with a PartialError and the first rows only"),
-    partialRows: z.number().int().min(0).optional().describe("Rows kept by `partial` (default: half)"),
-    lroFail: z.boolean().optional().describe("ARM: the long-running operation started by the request ends Failed"),
-  })
-  .refine((r) => r.status !== undefined || r.drop || r.partial || r.lroFail, { message: "a fault rule needs status, drop, partial or lroFail" })
-  .superRefine((r, ctx) => {
-    try {
-      new RegExp(r.match.path);
-    } catch {
-      ctx.addIssue({ code: "custom", message: `match.path is not a valid regular expression: ${r.match.path}`, path: ["match", "path"] });
-    }
-  });
-
-export const faultConfigSchema = z.object({
-  latencyMs: z.number().int().min(0).max(60_000).optional().describe("Added to every API request"),
-  rules: z.array(faultRuleSchema).default([]),
-});
-
-/** Faults to inject: latency on every API request, and bounded failure rules. */
-export type FaultConfig = z.input<typeof faultConfigSchema>;
-export type FaultRule = z.output<typeof faultRuleSchema>;
+export type { FaultConfig, FaultRule } from "./faults.js";
 
 /** One request the emulator saw (never with bodies or query strings). */
 export interface RequestLogEntry {
@@ -75,7 +44,10 @@ export interface Emulator {
 export interface Reply {
   status: number;
   headers?: Record<string, string>;
+  /** Sent as JSON. */
   body?: unknown;
+  /** Sent as they are, with only the headers given (instead of `body`). */
+  bytes?: Buffer;
 }
 
 /** A parsed API request as the route handlers see it. */

@@ -1,6 +1,6 @@
-import type { Reply } from "./types.js";
+import type { Reply } from "../types.js";
 
-/** Graph's error body, with the innerError Graph always adds. */
+/** Graph's error body, with the innerError Graph always adds (microsoft-graph-docs-contrib concepts/errors.md). */
 export function graphError(status: number, code: string, message: string, now: Date, requestId: string): Reply {
   return {
     status,
@@ -30,8 +30,8 @@ export interface FilterClause {
 const clausePattern = /^\s*([A-Za-z][\w/]*)\s+(eq|ne|ge|gt|le|lt)\s+('(?:[^']|'')*'|\d{4}-\d{2}-\d{2}T[\d:.]+Z?|-?\d+(?:\.\d+)?|true|false|null)\s*$/i;
 
 /**
- * The `$filter` subset the emulator understands: clauses `field op literal` joined by `and`. Anything else is
- * refused with 400 rather than answered wrongly.
+ * The `$filter` subset the emulator understands (concepts/query-parameters.md): clauses `field op literal` joined by
+ * `and`. Anything else is refused with 400 rather than answered wrongly.
  */
 export function parseFilter(text: string | null, allowed: readonly string[]): FilterClause[] {
   if (!text) return [];
@@ -126,7 +126,7 @@ export function checkQueryOptions(query: URLSearchParams, options: { expand?: re
   if (top !== null && !/^\d{1,4}$/.test(top)) throw new GraphFault(400, "BadRequest", `Invalid value for $top: ${top}`);
 }
 
-/** A collection page with `$top` and an absolute https `@odata.nextLink` on the emulator origin. */
+/** A collection page with `$top` and an absolute https `@odata.nextLink` on the emulator origin (concepts/paging.md). */
 export function page(items: unknown[], query: URLSearchParams, origin: string, path: string, context: string, defaultTop = 100): Reply {
   const top = Math.min(Number(query.get("$top") ?? defaultTop) || defaultTop, 999);
   const skip = Number(query.get("$skiptoken") ?? "0") || 0;

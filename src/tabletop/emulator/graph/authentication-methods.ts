@@ -1,0 +1,132 @@
+import type { RouteParams } from "../router.js";
+import type { ApiRequest, Reply } from "../types.js";
+import { findUser, notFound, requireAdminActorFor, requirePermission, writePermissions, type GraphContext, type GraphRoute } from "./context.js";
+import { GraphFault, page } from "./odata.js";
+
+const docs = "microsoft-graph-docs-contrib api-reference/v1.0";
+
+/** Collection segment per authentication method type (resources/authenticationmethods-overview.md). */
+export const methodCollections: Record<string, string> = {
+  "#microsoft.graph.passwordAuthenticationMethod": "passwordMethods",
+  "#microsoft.graph.phoneAuthenticationMethod": "phoneMethods",
+  "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod": "microsoftAuthenticatorMethods",
+  "#microsoft.graph.fido2AuthenticationMethod": "fido2Methods",
+  "#microsoft.graph.softwareOathAuthenticationMethod": "softwareOathMethods",
+  "#microsoft.graph.emailAuthenticationMethod": "emailMethods",
+  "#microsoft.graph.windowsHelloForBusinessAuthenticationMethod": "windowsHelloForBusinessMethods",
+  "#microsoft.graph.temporaryAccessPassAuthenticationMethod": "temporaryAccessPassMethods",
+  "#microsoft.graph.platformCredentialAuthenticationMethod": "platformCredentialMethods",
+};
+// Fixed phone method ids (phoneauthenticationmethod-delete.md).
+const mobilePhoneId = "3179e48a-750b-4051-897c-87b9720928f7";
+const alternateMobilePhoneId = "b6332ec1-7057-4abe-9331-3d72feddfe41";
+
+const methodDeletion = /^\/users\/([^/]+)\/authentication\/[^/]+\/[^/]+$/;
+
+/** The user (id or UPN, as written) whose authentication method a request deletes; path below /v1.0. */
+export function deletedMethodOwner(method: string, path: string): string | undefined {
+  return method === "DELETE" ? methodDeletion.exec(path)?.[1] : undefined;
+}
+
+type Method = NonNullable<GraphContext["state"]["authenticationMethods"][string]>[number];
+
+/** The user and their methods (an empty list is recorded for a user who has none, as before). */
+function methodsOf(ctx: GraphContext, params: RouteParams): { userId: string; methods: Method[] } {
+  const user = findUser(ctx, params.user!);
+  return { userId: user.id, methods: (ctx.state.authenticationMethods[user.id] ??= []) };
+}
+
+/** The method type a collection segment names, else Graph's 400 for an unknown segment. */
+function typeOf(collection: string): string {
+  const type = Object.entries(methodCollections).find(([, c]) => c === collection)?.[0];
+  if (!type) throw new GraphFault(400, "BadRequest", `Resource not found for the segment '${collection}'.`);
+  return type;
+}
+
+function deleteMethod(ctx: GraphContext, _req: ApiRequest, params: RouteParams): Reply {
+  const { userId, methods } = methodsOf(ctx, params);
+  const collection = params.collection!;
+  const methodId = params.method!;
+  const type = typeOf(collection);
+  // resources/passwordauthenticationmethod.md: no DELETE; the password is reset instead.
+  if (collection === "passwordMethods") throw new GraphFault(405, "methodNotAllowed", "The password method cannot be deleted; reset the password instead.");
+  requirePermission(ctx, writePermissions.authMethods);
+  requireAdminActorFor(ctx, userId);
+  const index = methods.findIndex((x) => x.id === methodId && x["@odata.type"] === type);
+  if (index < 0) throw notFound(collection, methodId);
+  // phoneauthenticationmethod-delete.md: the default MFA method can't be deleted; here, while another deletion runs
+  // alongside it (method-deletions.ts; docs/emulator.md, "Default method").
+  if (ctx.state.defaultMethods[userId] === methodId && ctx.concurrentMethodDeletion?.(userId)) {
+    throw new GraphFault(400, "badRequest", "Cannot delete the user's default authentication method. Change the default method first or delete it last.");
+  }
+  // phoneauthenticationmethod-delete.md: no alternateMobile without a mobile number.
+  if (methodId === mobilePhoneId && methods.some((x) => x.id === alternateMobilePhoneId)) {
+    throw new GraphFault(400, "badRequest", "Cannot delete the mobile phone method while an alternate mobile phone method exists. Delete the alternate mobile phone first.");
+  }
+  methods.splice(index, 1);
+  if (ctx.state.defaultMethods[userId] === methodId) delete ctx.state.defaultMethods[userId];
+  return { status: 204 };
+}
+
+/** Any other method or depth under /authentication/{collection}: Graph's 400 or 405. */
+function refuseMethodRequest(ctx: GraphContext, req: ApiRequest, params: RouteParams): Reply {
+  methodsOf(ctx, params);
+  const extra = (params.rest ?? "").split("/").slice(1);
+  if (extra.length > 0) throw new GraphFault(400, "BadRequest", `Unsupported segment ${extra.join("/")}`);
+  typeOf(params.collection!);
+  throw new GraphFault(405, "methodNotAllowed", `${req.method} is not supported on /authentication/${params.collection!}.`);
+}
+
+/** A user's authentication methods: list and get (all, or one type), delete one. */
+export const authenticationMethodRoutes: GraphRoute[] = [
+  {
+    method: "GET",
+    pattern: "/users/{user}/authentication/methods",
+    source: `${docs}/api/authentication-list-methods.md`,
+    handle(ctx, req, params) {
+      const { userId, methods } = methodsOf(ctx, params);
+      return page(methods, req.query, req.origin, req.path, `users('${userId}')/authentication/methods`);
+    },
+  },
+  {
+    method: "GET",
+    pattern: "/users/{user}/authentication/methods/{method}",
+    source: `${docs}/api/authenticationmethod-get.md`,
+    handle(ctx, _req, params) {
+      const { methods } = methodsOf(ctx, params);
+      const found = methods.find((x) => x.id === params.method);
+      if (!found) throw notFound("authenticationMethod", params.method!);
+      return { status: 200, body: found };
+    },
+  },
+  {
+    method: "GET",
+    pattern: "/users/{user}/authentication/{collection}",
+    source: `${docs}/api/authentication-list-phonemethods.md (and the list page of each method type)`,
+    handle(ctx, req, params) {
+      const { userId, methods } = methodsOf(ctx, params);
+      const type = typeOf(params.collection!);
+      return page(methods.filter((x) => x["@odata.type"] === type), req.query, req.origin, req.path, `users('${userId}')/authentication/${params.collection!}`);
+    },
+  },
+  {
+    method: "GET",
+    pattern: "/users/{user}/authentication/{collection}/{method}",
+    source: `${docs}/api/phoneauthenticationmethod-get.md (and the get page of each method type)`,
+    handle(ctx, _req, params) {
+      const { methods } = methodsOf(ctx, params);
+      const type = typeOf(params.collection!);
+      const found = methods.find((x) => x["@odata.type"] === type && x.id === params.method);
+      if (!found) throw notFound(params.collection!, params.method!);
+      return { status: 200, body: found };
+    },
+  },
+  {
+    method: "DELETE",
+    pattern: "/users/{user}/authentication/{collection}/{method}",
+    source: `${docs}/api/phoneauthenticationmethod-delete.md (and the delete page of each method type)`,
+    handle: deleteMethod,
+  },
+  { method: "*", pattern: "/users/{user}/authentication/{collection}", source: `${docs}/resources/authenticationmethods-overview.md`, handle: refuseMethodRequest },
+  { method: "*", pattern: "/users/{user}/authentication/{collection}/{rest+}", source: `${docs}/resources/authenticationmethods-overview.md`, handle: refuseMethodRequest },
+];

@@ -1,0 +1,113 @@
+import { z } from "zod";
+import type { ApiRequest, Reply } from "../types.js";
+import { deletedMethodOwner } from "./authentication-methods.js";
+import { notEmulated, type GraphRoute } from "./context.js";
+
+const batchSchema = z.object({
+  requests: z
+    .array(
+      z.object({
+        id: z.string().min(1),
+        method: z.string().min(1),
+        url: z.string().min(1),
+        headers: z.record(z.string(), z.string()).optional(),
+        body: z.unknown().optional(),
+        dependsOn: z.array(z.string()).optional(),
+      }),
+    )
+    .min(1),
+});
+type BatchItem = z.infer<typeof batchSchema>["requests"][number];
+
+/** What a batch needs from the Graph service around it. */
+export interface BatchRunner {
+  /** Answers one inner request (path below /v1.0), with the batch's own view of concurrent method deletions. */
+  answer(req: ApiRequest, concurrentMethodDeletion: (userId: string) => boolean): Reply;
+  /** A status fault injected on an inner request, if a rule matches. */
+  fault(method: string, path: string): Reply | undefined;
+  /** Records an inner request in the request log. */
+  record(entry: { method: string; path: string; status: number }): void;
+  /** Graph's error reply. */
+  error(status: number, code: string, message: string): Reply;
+  /** A user's object id from an id or UPN. */
+  userIdOf(key: string): string | undefined;
+}
+
+const innerUrl = (url: string): URL => new URL(url.startsWith("/") ? url : `/${url}`, "https://batch.invalid");
+
+/**
+ * JSON batching (microsoft-graph-docs-contrib concepts/json-batching.md): at most 20 requests, ids unique without
+ * regard to case, Content-Type required with a body, `dependsOn` orders them and a failed prerequisite gives 424;
+ * each inner request can get its own error (429 included) inside the 200 envelope.
+ */
+export function runBatch(req: ApiRequest, runner: BatchRunner): Reply {
+  const parsed = batchSchema.safeParse(req.body);
+  if (!parsed.success) return runner.error(400, "BadRequest", "Invalid batch payload format.");
+  const requests = parsed.data.requests;
+  if (requests.length > 20) return runner.error(400, "BadRequest", "Maximum number of requests allowed in a batch is 20.");
+  const lowerIds = requests.map((r) => r.id.toLowerCase());
+  if (new Set(lowerIds).size !== lowerIds.length) return runner.error(400, "BadRequest", "Batch request ids must be unique.");
+  const byId = new Map(requests.map((r) => [r.id.toLowerCase(), r]));
+  for (const r of requests) {
+    for (const d of r.dependsOn ?? []) {
+      if (!byId.has(d.toLowerCase())) return runner.error(400, "BadRequest", `Request ${r.id} depends on unknown request ${d}.`);
+    }
+  }
+  const results = new Map<string, { id: string; status: number; headers: Record<string, string>; body?: unknown }>();
+  const visiting = new Set<string>();
+
+  // The default-method rule inside a batch: another deletion of the same user's methods that this request does not
+  // depend on, and that has not failed, runs alongside it.
+  const concurrentIn = (r: BatchItem) => {
+    const deps = new Set((r.dependsOn ?? []).map((d) => d.toLowerCase()));
+    return (userId: string): boolean =>
+      requests.some((o) => {
+        if (o === r || deps.has(o.id.toLowerCase())) return false;
+        if ((results.get(o.id.toLowerCase())?.status ?? 0) >= 400) return false;
+        const owner = deletedMethodOwner(o.method.toUpperCase(), innerUrl(o.url).pathname);
+        return owner !== undefined && runner.userIdOf(decodeURIComponent(owner)) === userId;
+      });
+  };
+
+  const run = (r: BatchItem): number => {
+    const key = r.id.toLowerCase();
+    const done = results.get(key);
+    if (done) return done.status;
+    if (visiting.has(key)) {
+      results.set(key, { id: r.id, status: 400, headers: {}, body: runner.error(400, "BadRequest", "Circular dependsOn.").body });
+      return 400;
+    }
+    visiting.add(key);
+    const failedDep = (r.dependsOn ?? []).some((d) => run(byId.get(d.toLowerCase())!) >= 400);
+    const url = innerUrl(r.url);
+    const path = decodeURIComponent(url.pathname).replace(/\/{2,}/g, "/");
+    let reply: Reply;
+    if (failedDep) {
+      reply = runner.error(424, "FailedDependency", "A request this one depends on failed.");
+    } else if (r.body !== undefined && !Object.keys(r.headers ?? {}).some((h) => h.toLowerCase() === "content-type")) {
+      reply = runner.error(400, "BadRequest", "Content-Type header is required when a body is present.");
+    } else {
+      reply =
+        runner.fault(r.method, `/v1.0${path}`) ??
+        runner.answer({ method: r.method.toUpperCase(), path, query: url.searchParams, headers: {}, body: r.body, origin: req.origin }, concurrentIn(r));
+    }
+    runner.record({ method: r.method.toUpperCase(), path: `/v1.0${path}`, status: reply.status });
+    results.set(key, { id: r.id, status: reply.status, headers: { "Content-Type": "application/json", ...(reply.headers ?? {}) }, ...(reply.body !== undefined ? { body: reply.body } : {}) });
+    return reply.status;
+  };
+  for (const r of requests) run(r);
+  return { status: 200, body: { responses: requests.map((r) => results.get(r.id.toLowerCase())) } };
+}
+
+export const batchRoutes: GraphRoute[] = [
+  {
+    method: "POST",
+    pattern: "/$batch",
+    source: "microsoft-graph-docs-contrib concepts/json-batching.md",
+    handle(ctx, req) {
+      // Graph does not nest batches: inside one, $batch is an unknown segment.
+      if (!ctx.batch) throw notEmulated(req);
+      return ctx.batch(req);
+    },
+  },
+];

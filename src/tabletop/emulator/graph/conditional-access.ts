@@ -1,0 +1,43 @@
+import type { GraphContext, GraphRoute } from "./context.js";
+import { notFound } from "./context.js";
+import { applySelect, checkQueryOptions, matchesFilter, page, parseFilter } from "./odata.js";
+
+const docs = "microsoft-graph-docs-contrib api-reference/v1.0/api";
+type Kind = "policies" | "namedLocations";
+
+function listOf(ctx: GraphContext, kind: Kind): Array<Record<string, unknown> & { id: string }> {
+  return kind === "policies" ? ctx.state.conditionalAccessPolicies : ctx.state.namedLocations;
+}
+
+function routesFor(kind: Kind, listPage: string, getPage: string): GraphRoute[] {
+  return [
+    {
+      method: "GET",
+      pattern: `/identity/conditionalAccess/${kind}`,
+      source: `${docs}/${listPage}`,
+      handle(ctx, req) {
+        const q = req.query;
+        checkQueryOptions(q);
+        const filter = parseFilter(q.get("$filter"), ["modifiedDateTime", "createdDateTime", "displayName", "state"]);
+        return page(listOf(ctx, kind).filter((x) => matchesFilter(x, filter)).map((x) => applySelect(x, q.get("$select"))), q, req.origin, req.path, `identity/conditionalAccess/${kind}`);
+      },
+    },
+    {
+      method: "GET",
+      pattern: `/identity/conditionalAccess/${kind}/{id}`,
+      source: `${docs}/${getPage}`,
+      handle(ctx, req, params) {
+        checkQueryOptions(req.query);
+        const found = listOf(ctx, kind).find((x) => x.id === params.id);
+        if (!found) throw notFound(kind, params.id!);
+        return { status: 200, body: applySelect(found, req.query.get("$select")) };
+      },
+    },
+  ];
+}
+
+/** Conditional Access policies and named locations (read only). */
+export const conditionalAccessRoutes: GraphRoute[] = [
+  ...routesFor("policies", "conditionalaccessroot-list-policies.md", "conditionalaccesspolicy-get.md"),
+  ...routesFor("namedLocations", "conditionalaccessroot-list-namedlocations.md", "namedlocation-get.md"),
+];

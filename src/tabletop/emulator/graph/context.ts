@@ -1,0 +1,96 @@
+import type { z } from "zod";
+import type { Clock } from "../../../core/clock.js";
+import type { IdSource } from "../../../core/ids.js";
+import type { ScenarioTables, TenantState } from "../../scenario/schema.js";
+import type { Route } from "../router.js";
+import type { ApiRequest, Reply } from "../types.js";
+import { applySelect, GraphFault } from "./odata.js";
+
+/** What the Graph routes work on. */
+export interface GraphContext {
+  state: TenantState;
+  tables: ScenarioTables;
+  clock: Clock;
+  ids: IdSource;
+  /**
+   * True when another deletion of one of this user's authentication methods runs alongside this request (sent
+   * concurrently). The emulator's model of "the default method can only go last" (method-deletions.ts).
+   */
+  concurrentMethodDeletion?: (userId: string) => boolean;
+  /** Answers a JSON batch; absent for the requests inside one, since Graph does not nest batches. */
+  batch?: (req: ApiRequest) => Reply;
+}
+
+/** A Graph route: `req.path` is the path below /v1.0, as sent (the links of a page are built from it). */
+export type GraphRoute = Route<GraphContext, ApiRequest, Reply>;
+export type TenantUser = TenantState["users"][number];
+
+/** Write permissions: the least-privileged one first, then higher ones Graph also accepts (azure-reference.md section 4). */
+export const writePermissions = {
+  enableDisable: ["User.EnableDisableAccount.All", "User.ReadWrite.All", "Directory.ReadWrite.All"],
+  userWrite: ["User.ReadWrite.All", "Directory.ReadWrite.All"],
+  revoke: ["User.RevokeSessions.All", "User.ReadWrite.All", "Directory.ReadWrite.All"],
+  authMethods: ["UserAuthenticationMethod.ReadWrite.All"],
+  appCredentials: ["Application.ReadWrite.OwnedBy", "Application.ReadWrite.All", "Directory.ReadWrite.All"],
+  riskyUsers: ["IdentityRiskyUser.ReadWrite.All"],
+} as const;
+// Acting on an admin is a sensitive action (api-reference/v1.0/resources/users.md, "Who can perform sensitive actions").
+const adminActorRoles = ["Privileged Authentication Administrator", "Global Administrator"];
+
+// user-get.md: without $select, Graph returns this default set.
+const defaultUserProperties = ["businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone", "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id"];
+
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body ?? {});
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new GraphFault(400, "Request_BadRequest", `Invalid request body: ${issue ? `${issue.path.join(".") || "(root)"}: ${issue.message}` : "invalid"}`);
+  }
+  return result.data;
+}
+
+export const notFound = (what: string, id: string): GraphFault => new GraphFault(404, "Request_ResourceNotFound", `Resource '${id}' does not exist or one of its queried reference-property objects are not present. (${what})`);
+const denied = (): GraphFault => new GraphFault(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
+
+/** Graph's answer to a path or method the emulator does not model: a 400, never a wrong answer. */
+export function notEmulated(req: ApiRequest): GraphFault {
+  const first = req.path.split("/").find(Boolean) ?? "";
+  return new GraphFault(400, "BadRequest", `Resource not found for the segment '${first}' (${req.method} ${req.path} is not emulated).`);
+}
+
+export function requirePermission(ctx: GraphContext, accepted: readonly string[]): void {
+  const held = new Set(ctx.state.operator.permissions.map((p) => p.toLowerCase()));
+  if (!accepted.some((p) => held.has(p.toLowerCase()))) throw denied();
+}
+
+/** Writes to a directory-role holder need a role able to act on admins. */
+export function requireAdminActorFor(ctx: GraphContext, userId: string): void {
+  const isAdmin = ctx.state.roleAssignments.some((a) => a.principalId === userId);
+  if (isAdmin && !ctx.state.operator.roles.some((r) => adminActorRoles.includes(r))) throw denied();
+}
+
+/** A user by id or UPN, both case-insensitive (user-get.md: `/users/{id | userPrincipalName}`). */
+export function userByKey(state: TenantState, key: string): TenantUser | undefined {
+  const k = key.toLowerCase();
+  return state.users.find((u) => u.id.toLowerCase() === k || u.userPrincipalName.toLowerCase() === k);
+}
+
+/** A user by id or UPN, else Graph's 404. */
+export function findUser(ctx: GraphContext, key: string): TenantUser {
+  const user = userByKey(ctx.state, key);
+  if (!user) throw notFound("user", key);
+  return user;
+}
+
+export function userView(user: Record<string, unknown>, select: string | null): Record<string, unknown> {
+  if (select) return applySelect(user, select);
+  const out: Record<string, unknown> = {};
+  for (const p of defaultUserProperties) out[p] = user[p] ?? (p === "businessPhones" ? [] : null);
+  return out;
+}
+
+/** An application or service principal without the scenario's `owners` bookkeeping. */
+export function publicApp(app: Record<string, unknown>): Record<string, unknown> {
+  const { owners: _owners, ...rest } = app;
+  return rest;
+}

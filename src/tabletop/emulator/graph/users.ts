@@ -1,0 +1,98 @@
+import { z } from "zod";
+import type { RouteParams } from "../router.js";
+import type { ApiRequest, Reply } from "../types.js";
+import { findUser, notEmulated, parseBody, publicApp, requireAdminActorFor, requirePermission, userView, writePermissions, type GraphContext, type GraphRoute } from "./context.js";
+import { applySelect, checkQueryOptions, GraphFault, matchesFilter, page, parseFilter } from "./odata.js";
+
+const docs = "microsoft-graph-docs-contrib api-reference/v1.0/api";
+
+const userPatchSchema = z
+  .object({
+    accountEnabled: z.boolean().optional(),
+    displayName: z.string().optional(),
+    jobTitle: z.string().nullable().optional(),
+    department: z.string().nullable().optional(),
+    usageLocation: z.string().nullable().optional(),
+    mail: z.string().nullable().optional(),
+  })
+  .strict();
+
+function ownedObjects(ctx: GraphContext, req: ApiRequest, params: RouteParams): Reply {
+  const user = findUser(ctx, params.user!);
+  const q = req.query;
+  checkQueryOptions(q);
+  const cast = params.cast;
+  if (cast && (cast.includes("/") || !["microsoft.graph.application", "microsoft.graph.serviceprincipal"].includes(cast.toLowerCase()))) {
+    throw new GraphFault(400, "BadRequest", `Unsupported segment ${cast}`);
+  }
+  const apps = ctx.state.applications.filter((a) => a.owners.includes(user.id)).map((a) => ({ "@odata.type": "#microsoft.graph.application", ...publicApp(a) }));
+  const sps = ctx.state.servicePrincipals.filter((s) => s.owners.includes(user.id)).map((s) => ({ "@odata.type": "#microsoft.graph.servicePrincipal", ...publicApp(s) }));
+  const items = cast?.toLowerCase() === "microsoft.graph.application" ? apps : cast ? sps : [...apps, ...sps];
+  return page(items.map((i) => applySelect(i, q.get("$select"))), q, req.origin, req.path, "directoryObjects");
+}
+
+/** Users: list, get, update (block sign-in), revoke sessions, owned objects. */
+export const userRoutes: GraphRoute[] = [
+  {
+    method: "GET",
+    pattern: "/users",
+    source: `${docs}/user-list.md`,
+    handle(ctx, req) {
+      const q = req.query;
+      checkQueryOptions(q);
+      const filter = parseFilter(q.get("$filter"), ["userPrincipalName", "id", "mail", "accountEnabled", "displayName", "userType"]);
+      const items = ctx.state.users.filter((u) => matchesFilter(u, filter)).map((u) => userView(u, q.get("$select")));
+      return page(items, q, req.origin, req.path, "users");
+    },
+  },
+  {
+    method: "GET",
+    pattern: "/users/{user}",
+    source: `${docs}/user-get.md`,
+    handle(ctx, req, params) {
+      const user = findUser(ctx, params.user!);
+      checkQueryOptions(req.query);
+      return { status: 200, body: { "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users/$entity", ...userView(user, req.query.get("$select")) } };
+    },
+  },
+  {
+    method: "PATCH",
+    pattern: "/users/{user}",
+    source: `${docs}/user-update.md`,
+    handle(ctx, req, params) {
+      const user = findUser(ctx, params.user!);
+      const patch = parseBody(userPatchSchema, req.body);
+      const keys = Object.keys(patch);
+      if (keys.length === 1 && keys[0] === "accountEnabled") requirePermission(ctx, writePermissions.enableDisable);
+      else requirePermission(ctx, writePermissions.userWrite);
+      if ("accountEnabled" in patch) requireAdminActorFor(ctx, user.id);
+      Object.assign(user, patch);
+      return { status: 204 };
+    },
+  },
+  {
+    method: "POST",
+    pattern: "/users/{user}/revokeSignInSessions",
+    source: `${docs}/user-revokesigninsessions.md`,
+    handle(ctx, _req, params) {
+      const user = findUser(ctx, params.user!);
+      requirePermission(ctx, writePermissions.revoke);
+      requireAdminActorFor(ctx, user.id);
+      user.signInSessionsValidFromDateTime = ctx.clock.now().toISOString();
+      return { status: 200, body: { "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Edm.Boolean", value: true } };
+    },
+  },
+  { method: "GET", pattern: "/users/{user}/ownedObjects", source: `${docs}/user-list-ownedobjects.md`, handle: ownedObjects },
+  { method: "GET", pattern: "/users/{user}/ownedObjects/{cast+}", source: `${docs}/user-list-ownedobjects.md (type cast)`, handle: ownedObjects },
+];
+
+/** After every other route under /users/{user}: an unknown user is a 404 before the path is refused. */
+export const userCatchAllRoutes: GraphRoute[] = [
+  { method: "*", pattern: "/users/{user}", source: `${docs}/user-get.md (404 for an unknown user)`, handle: refuseForUser },
+  { method: "*", pattern: "/users/{user}/{rest+}", source: `${docs}/user-get.md (404 for an unknown user)`, handle: refuseForUser },
+];
+
+function refuseForUser(ctx: GraphContext, req: ApiRequest, params: RouteParams): Reply {
+  findUser(ctx, params.user!);
+  throw notEmulated(req);
+}
