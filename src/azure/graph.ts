@@ -113,7 +113,7 @@ export async function createGraphAdapter(options: GraphAdapterOptions): Promise<
       }
     },
     async send(request: HttpWrite, signal?: AbortSignal): Promise<unknown> {
-      const req = build(request.path, undefined, signal);
+      const req = build(request.path, undefined, signal).version(request.version ?? "v1.0");
       try {
         switch (request.method) {
           case "PATCH":

@@ -9,11 +9,12 @@ export interface EffectAdapters {
 
 type Performers = { [K in EffectKind]: (effect: Extract<Effect, { kind: K }>, signal?: AbortSignal) => Promise<unknown> };
 
-const http = (e: { method: HttpWrite["method"]; path: string; body?: unknown; permission: string }): HttpWrite => ({
+const http = (e: { method: HttpWrite["method"]; path: string; body?: unknown; permission: string; version?: HttpWrite["version"] }): HttpWrite => ({
   method: e.method,
   path: e.path,
   ...(e.body === undefined ? {} : { body: e.body }),
   permission: e.permission,
+  ...(e.version ? { version: e.version } : {}),
 });
 
 /** Performs each kind of effect with the adapter that speaks its service. A new effect kind adds one entry here. */

@@ -26,12 +26,14 @@ interface EffectBase {
   cleanup?: Effect[];
 }
 
-/** One request to Microsoft Graph v1.0. `path` is below the version root: `/users/{id}`. */
+/** One request to Microsoft Graph. `path` is below the version root: `/users/{id}`. */
 export interface GraphRequestEffect extends EffectBase {
   kind: "graph.request";
   method: WriteMethod;
   path: string;
   body?: unknown;
+  /** Default v1.0. `beta` only where v1.0 has no such call (and the action says so to the responder). */
+  version?: "v1.0" | "beta";
 }
 
 /**
@@ -64,7 +66,7 @@ export function describeEffect(effect: Effect, endpoints: Pick<Endpoints, "graph
   const common = { permission: effect.permission, summary: effect.summary, target: effect.target, ...(effect.body === undefined ? {} : { body: effect.body }) };
   switch (effect.kind) {
     case "graph.request":
-      return { service: "graph", method: effect.method, url: `${endpoints.graph.replace(/\/$/, "")}/v1.0${effect.path}`, ...common };
+      return { service: "graph", method: effect.method, url: `${endpoints.graph.replace(/\/$/, "")}/${effect.version ?? "v1.0"}${effect.path}`, ...common };
     case "arm.request":
       return { service: "arm", method: effect.method, url: `${endpoints.arm.replace(/\/$/, "")}${effect.path}`, ...common };
   }

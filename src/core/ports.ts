@@ -72,6 +72,8 @@ export interface HttpWrite {
   body?: unknown;
   /** Named in the 403 message when the service refuses it. */
   permission?: string;
+  /** Graph only: the API version (default v1.0). */
+  version?: "v1.0" | "beta";
 }
 
 /** Read side of Azure Resource Manager as azir uses it. */

@@ -129,3 +129,40 @@ export const budgets = {
  * concept-continuous-access-evaluation; DESIGN.md 4b item 4.
  */
 export const revocationPropagationMs = 15 * 60_000;
+
+/**
+ * The user's default second factor as Graph reports it (`userDefaultAuthenticationMethod`: the registration report's
+ * and the beta signInPreferences' `userPreferredMethodForSecondaryAuthentication`), and which methods each value
+ * can stand for. It names a type, never a method id. Source: learn.microsoft.com/graph/api/resources/
+ * userregistrationdetails and resources/signinpreferences (beta); azure-reference.md section 4 (corrected).
+ */
+export const defaultMethodTypes = ["push", "oath", "voiceMobile", "voiceAlternateMobile", "voiceOffice", "sms", "none"] as const;
+export type DefaultMethodType = (typeof defaultMethodTypes)[number];
+
+/** Whether a method (kind, phone type) can be the default that the report names. */
+export function canBeDefault(type: DefaultMethodType, method: { kind: MethodKind; phoneType?: PhoneType }): boolean {
+  switch (type) {
+    case "push":
+      return method.kind === "microsoftAuthenticator";
+    case "oath":
+      // "Authenticator app or hardware token code": a software OATH token, or Microsoft Authenticator in code mode.
+      return method.kind === "softwareOath" || method.kind === "microsoftAuthenticator";
+    case "sms":
+    case "voiceMobile":
+      return method.kind === "phone" && method.phoneType === "mobile";
+    case "voiceAlternateMobile":
+      return method.kind === "phone" && method.phoneType === "alternateMobile";
+    case "voiceOffice":
+      return method.kind === "phone" && method.phoneType === "office";
+    case "none":
+      return false;
+  }
+}
+
+/** The value that makes a method the default (beta signInPreferences), or undefined for a kind that cannot be. */
+export function defaultTypeOf(method: { kind: MethodKind; phoneType?: PhoneType }): DefaultMethodType | undefined {
+  if (method.kind === "microsoftAuthenticator") return "push";
+  if (method.kind === "softwareOath") return "oath";
+  if (method.kind !== "phone") return undefined;
+  return method.phoneType === "mobile" ? "sms" : method.phoneType === "alternateMobile" ? "voiceAlternateMobile" : method.phoneType === "office" ? "voiceOffice" : undefined;
+}

@@ -30,6 +30,7 @@ export const logAnalyticsPermission = "Log Analytics Reader on the workspace (or
 
 /** Graph read permissions (least privileged) by path pattern, used when a request carries none of its own. */
 const graphReads: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^\/reports\/authenticationMethods\//i, graph.authMethodsRead],
   [/^\/users\/[^/]+\/authentication(\/|$)/i, graph.authMethodsRead],
   [/^\/users\/[^/]+\/memberOf/i, graph.groupMemberRead],
   [/^\/users(\/|$)/i, graph.userRead],
@@ -48,6 +49,7 @@ const graphWrites: ReadonlyArray<readonly [string, RegExp, string]> = [
   ["PATCH", /^\/users\/[^/]+$/i, graph.userEnableDisable],
   ["POST", /^\/users\/[^/]+\/revokeSignInSessions$/i, graph.userRevokeSessions],
   ["DELETE", /^\/users\/[^/]+\/authentication\//i, graph.authMethodsWrite],
+  ["PATCH", /^\/users\/[^/]+\/authentication\/signInPreferences$/i, graph.authMethodsWrite],
   ["POST", /^\/(applications|servicePrincipals)\/[^/]+\/(add|remove)Password$/i, graph.applicationWrite],
   ["PATCH", /^\/(applications|servicePrincipals)\/[^/]+$/i, graph.applicationWrite],
   ["POST", /^\/identityProtection\/riskyUsers\/(confirmCompromised|dismiss)$/i, graph.riskyUserWrite],
@@ -61,7 +63,7 @@ function pathOf(pathOrUrl: string): string {
 
 /** The least-privileged Graph permission for a request, or undefined when the path is not one azir knows. */
 export function graphPermissionFor(method: string, path: string): string | undefined {
-  const p = pathOf(path).replace(/^\/v1\.0/i, "");
+  const p = pathOf(path).replace(/^\/(v1\.0|beta)(?=\/)/i, "");
   const m = method.toUpperCase();
   if (m !== "GET") {
     for (const [wm, pattern, permission] of graphWrites) if (wm === m && pattern.test(p)) return permission;

@@ -55,6 +55,9 @@ function normalise(name: string, spec: ParamSpec, raw: string): unknown {
         });
       }
       return value;
+    case "boolean":
+      if (value !== "true" && value !== "false") throw new AzirError("usage", `"${name}" is not true or false: ${JSON.stringify(value)}`);
+      return value === "true";
     case "string":
       if (/[\u0000-\u001f]/.test(value)) throw new AzirError("usage", `"${name}" contains control characters`);
       return value;

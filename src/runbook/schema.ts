@@ -5,7 +5,7 @@ import { z } from "zod";
  * (`azir schema runbook`); named rules in rules.ts check what a schema cannot (ids, cycles, files, names).
  */
 
-export const paramTypes = ["upn", "string", "duration", "datetime", "resourceId"] as const;
+export const paramTypes = ["upn", "string", "duration", "datetime", "resourceId", "boolean"] as const;
 export type ParamType = (typeof paramTypes)[number];
 
 const stepId = z
@@ -15,7 +15,7 @@ const stepId = z
 
 export const paramSchema = z
   .object({
-    type: z.enum(paramTypes).describe("upn, string, duration (14d, 3h), datetime (ISO 8601) or resourceId (an ARM id)."),
+    type: z.enum(paramTypes).describe("upn, string, duration (14d, 3h), datetime (ISO 8601), resourceId (an ARM id) or boolean (true or false)."),
     required: z.boolean().optional().describe("The run refuses to start without it."),
     default: z.union([z.string(), z.number(), z.boolean()]).optional().describe("Value when none is given."),
     description: z.string().optional(),

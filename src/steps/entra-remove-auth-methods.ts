@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AzirError } from "../core/errors.js";
 import type { Effect, EffectOutcome } from "../core/effects.js";
+import { canBeDefault, defaultMethodTypes, defaultTypeOf, type DefaultMethodType } from "../entra/facts.js";
 import { actionPermissions } from "../entra/permissions.js";
 import { adminNotes, explainForbidden, observeUser, type UserObservation } from "./admin-target.js";
 import {
@@ -13,7 +14,7 @@ import {
 } from "./auth-methods.js";
 import { asAzirError, describeError, errorText, isDefaultMethodRefusal, isNotFoundError, isPermissionError } from "./graph-errors.js";
 import { optionalTimeSchema, userTargetSchema } from "./user-target.js";
-import type { ActionDefinition, Decision, InputGap, Interpretation } from "./types.js";
+import type { ActionDefinition, Decision, InputGap, Interpretation, ReadContext } from "./types.js";
 
 /** Input of `entra.removeAuthMethods`. */
 export const removeAuthMethodsInput = z.object({
@@ -31,6 +32,10 @@ export const removeAuthMethodsInput = z.object({
     .optional()
     .describe("The user's recorded method ids, from `azir baseline capture`."),
   methodsAfter: optionalTimeSchema.optional().describe("The responder's decision: methods created or registered at or after this time are the attacker's."),
+  changeDefault: z
+    .preprocess((v) => (v === "" || v === null || v === undefined ? false : v === true || v === "true"), z.boolean())
+    .optional()
+    .describe("The responder allows moving the default sign-in method to one of the user's own (a Graph beta call) so that an attacker's default can be removed."),
   methodIds: z
     .preprocess((v) => (typeof v === "string" ? (v.trim() === "" ? null : v.split(",").map((id) => id.trim()).filter(Boolean)) : v), z.array(z.string()).nullable())
     .optional()
@@ -45,6 +50,12 @@ const methodIdPattern = /^[A-Za-z0-9._~=+\/-]{1,256}$/;
 
 interface Observed extends UserObservation {
   methods: AuthMethod[];
+  /** The default second factor from the registration report, or why it could not be read. */
+  preferred: { type: DefaultMethodType } | { unreadable: string };
+}
+
+interface RegistrationDetails {
+  userPreferredMethodForSecondaryAuthentication?: string | null;
 }
 
 function brief(m: ClassifiedMethod): Record<string, unknown> {
@@ -69,7 +80,7 @@ function classify(input: RemoveAuthMethodsInput, methods: AuthMethod[], incomple
 }
 
 /** Effects are keyed by method id: the outcome of a deletion names its method without reading the URL back. */
-function deletion(userId: string, upn: string, m: ClassifiedMethod, all: readonly ClassifiedMethod[]): Effect {
+function deletion(userId: string, upn: string, m: ClassifiedMethod, all: readonly ClassifiedMethod[], after: number): Effect {
   return {
     kind: "graph.request",
     key: m.id,
@@ -78,14 +89,69 @@ function deletion(userId: string, upn: string, m: ClassifiedMethod, all: readonl
     permission: permissions.write,
     summary: `remove ${m.label} ${m.id} from ${upn} (${m.reason})`,
     target: upn,
-    phase: deletionPhase(m, all),
+    phase: after + deletionPhase(m, all),
   };
 }
 
 /**
+ * Graph refuses to delete the user's default method while any other method (the password included) is configured,
+ * whatever the order. The registration report names the default's type: when a method being removed can be the
+ * default, the default must first move to one of the user's own methods (the beta signInPreferences call, only
+ * when the responder asks for it), or the responder does it in the portal.
+ */
+interface DefaultPlan {
+  /** The beta call that moves the default to one of the user's own methods, sent before the deletions. */
+  change?: Effect;
+  /** Removals that would be refused: not sent. */
+  blocked: ClassifiedMethod[];
+  notes: string[];
+  undecided?: { summary: string; hint: string };
+}
+
+function planDefault(input: RemoveAuthMethodsInput, observed: Observed, remove: ClassifiedMethod[], keep: ClassifiedMethod[]): DefaultPlan {
+  const { user, upn } = observed;
+  if ("unreadable" in observed.preferred) {
+    return {
+      blocked: [],
+      notes: remove.length > 0 ? [`could not read ${upn}'s default sign-in method (${observed.preferred.unreadable}); if a method being removed is the default, Graph will refuse to delete it`] : [],
+    };
+  }
+  const type = observed.preferred.type;
+  const candidates = remove.filter((m) => canBeDefault(type, m));
+  if (candidates.length === 0) return { blocked: [], notes: [] };
+  // Certain only when no method that stays could be the one the report names.
+  const certain = !keep.some((m) => canBeDefault(type, m));
+  const targets = keep.map((m) => ({ m, type: defaultTypeOf(m) })).filter((t): t is { m: ClassifiedMethod; type: DefaultMethodType } => t.type !== undefined && t.type !== type);
+  const target = targets[0];
+  const names = candidates.map((m) => `${m.label} ${m.id}`).join(" or ");
+  const portal = `in the Entra admin center, open Users > ${upn} > Authentication methods, set the default sign-in method to ${target ? `the user's own ${target.m.label}` : "a method the user owns (register one with them first if needed)"}, then run the containment again`;
+  if (input.changeDefault && target) {
+    return {
+      change: {
+        kind: "graph.request",
+        key: "default",
+        version: "beta",
+        method: "PATCH",
+        path: `/users/${encodeURIComponent(user.id)}/authentication/signInPreferences`,
+        body: { userPreferredMethodForSecondaryAuthentication: target.type },
+        permission: permissions.write,
+        summary: `make ${upn}'s own ${target.m.label} the default sign-in method (${target.type}), so that ${names} can be removed (Graph beta)`,
+        target: upn,
+      },
+      blocked: [],
+      notes: [],
+    };
+  }
+  const why = `${names} ${certain ? "is" : "may be"} ${upn}'s default sign-in method (the registration report says ${type}), and Graph refuses to delete the default while other methods remain`;
+  const hint = target ? `run again with --change-default-method (azir moves the default to the user's own ${target.m.label} first, through Graph beta), or ${portal}` : portal;
+  // A deletion sure to be refused is not sent; one that may not be the default is tried.
+  return certain ? { blocked: candidates, notes: [], undecided: { summary: why, hint } } : { blocked: [], notes: [`${why}: if Graph refuses, ${hint}`] };
+}
+
+/**
  * `entra.removeAuthMethods`: deletes every authentication method the attacker added (see auth-methods.ts for the
- * rules). Deletions run concurrently; one Graph refuses (the default method while others remain, the mobile phone
- * while the alternate mobile exists) is retried after all the others.
+ * rules). Deletions run concurrently, alternateMobile before mobile; the default method is moved first or left for
+ * the responder (see planDefault). What azir cannot tell apart from the user's own needs a decision.
  */
 export const removeAuthMethods: ActionDefinition<RemoveAuthMethodsInput, Observed> = {
   name: "entra.removeAuthMethods",
@@ -96,50 +162,60 @@ export const removeAuthMethods: ActionDefinition<RemoveAuthMethodsInput, Observe
 
   async read(input, ctx) {
     const observed = await observeUser(ctx, input.upn);
-    const methods = await ctx.graph.list<AuthMethod>(`/users/${encodeURIComponent(observed.user.id)}/authentication/methods`);
-    return { ...observed, methods };
+    const id = encodeURIComponent(observed.user.id);
+    const [methods, preferred] = await Promise.all([ctx.graph.list<AuthMethod>(`/users/${id}/authentication/methods`), readPreferred(ctx, id)]);
+    return { ...observed, methods, preferred };
   },
 
   decide(input, observed, { incomplete }): Decision {
     const { user, upn, admin } = observed;
     const { remove, keep, undecided, unknown, notes } = classify(input, observed.methods, incomplete);
-    const outputs = { userId: user.id, roles: admin.roles, removed: remove.map(brief), kept: keep.map(brief), undecided: undecided.map(brief), unknown };
-    const decision: Decision = { effects: remove.map((m) => deletion(user.id, upn, m, remove)), notes: [...adminNotes(observed), ...notes], outputs };
-    if (undecided.length > 0) {
+    const plan = planDefault(input, observed, remove, keep);
+    const sent = remove.filter((m) => !plan.blocked.includes(m));
+    const effects = [...(plan.change ? [plan.change] : []), ...sent.map((m) => deletion(user.id, upn, m, sent, plan.change ? 1 : 0))];
+    const outputs = { userId: user.id, roles: admin.roles, removed: sent.map(brief), kept: keep.map(brief), undecided: [...undecided, ...plan.blocked].map(brief), unknown };
+    const decision: Decision = { effects, notes: [...adminNotes(observed), ...notes, ...plan.notes], outputs };
+    const open = [
+      ...(undecided.length > 0 ? [`azir cannot tell ${undecided.length} authentication method(s) of ${upn} apart from the user's own`] : []),
+      ...(plan.undecided ? [plan.undecided.summary] : []),
+    ];
+    if (open.length > 0) {
       decision.undecided = {
-        summary: `azir cannot tell ${undecided.length} authentication method(s) of ${upn} apart from the user's own`,
-        hint: `check them with the user, then run again with --methods-after <time> (methods created or registered since then are the attacker's) or --remove-method <id> for each method that is not theirs`,
-        items: undecided.map((m) => ({ ...brief(m), ...(m.createdDateTime ? { createdDateTime: m.createdDateTime } : {}), ...registrationOf(m, input) })),
+        summary: open.join("; "),
+        hint: [
+          ...(undecided.length > 0 ? ["check them with the user, then run again with --methods-after <time> (methods created or registered since then are the attacker's) or --remove-method <id> for each method that is not theirs"] : []),
+          ...(plan.undecided ? [plan.undecided.hint] : []),
+        ].join("; and "),
+        items: [...undecided, ...plan.blocked].map((m) => ({ ...brief(m), ...(m.createdDateTime ? { createdDateTime: m.createdDateTime } : {}), ...registrationOf(m, input) })),
       };
-    } else if (remove.length === 0) {
+    } else if (effects.length === 0) {
       decision.done = "no attacker-added methods remain";
     }
     return decision;
   },
 
   interpret(_input, observed, decision, outcomes): Interpretation {
-    // The latest outcome of each effect: a refused deletion retried last is judged by its retry.
-    const latest = new Map<string, EffectOutcome>();
-    for (const o of outcomes) latest.set(o.effect.key, o);
-    const retried = new Set(outcomes.filter((o, i) => outcomes.findIndex((p) => p.effect.key === o.effect.key) !== i).map((o) => o.effect.key));
-    const refused = [...latest.values()].filter((o) => !o.ok && !retried.has(o.effect.key) && isDefaultMethodRefusal(o.error));
-    if (refused.length > 0) {
-      // The default method can only go once it is the last one; alternateMobile before mobile, as planned.
-      const waitsForAlternate = (e: Effect): number => Number(decision.effects.some((d) => d.key !== e.key && (d.phase ?? 0) < (e.phase ?? 0)));
-      const retry = refused.map((o) => o.effect).sort((a, b) => waitsForAlternate(a) - waitsForAlternate(b));
-      return { retry: retry.map((e, i) => ({ ...e, phase: i })) };
-    }
-    const notes = [
-      ...[...retried].map((key) => `Graph refused the first attempt (default method, or mobile before alternateMobile); retried last: ${latest.get(key)!.effect.summary}`),
-      ...[...latest.values()].filter((o) => !o.ok && isNotFoundError(o.error)).map((o) => `already gone: ${o.effect.summary}`),
-    ];
-    const removed = new Set([...latest.values()].filter((o) => o.ok || isNotFoundError(o.error)).map((o) => o.effect.key));
-    const failed = [...latest.values()].filter((o): o is Extract<EffectOutcome, { ok: false }> => !o.ok && !isNotFoundError(o.error));
+    const deletions = outcomes.filter((o) => o.effect.key !== "default");
+    const notes = deletions.filter((o) => !o.ok && isNotFoundError(o.error)).map((o) => `already gone: ${o.effect.summary}`);
+    const removed = new Set(deletions.filter((o) => o.ok || isNotFoundError(o.error)).map((o) => o.effect.key));
+    const failed = outcomes.filter((o): o is Extract<EffectOutcome, { ok: false }> => !o.ok && !isNotFoundError(o.error));
     const planned = plannedMethods(decision.outputs);
-    if (failed.length > 0) return { error: failure(failed, retried, observed, removed.size, planned), notes };
+    if (failed.length > 0) return { error: failure(failed, observed, removed.size, planned), notes };
     return { outputs: { removed: planned.filter((m) => removed.has(m.id)) }, notes };
   },
 };
+
+/** The default second factor's type from the v1.0 registration report (a report: it can lag behind a change). */
+async function readPreferred(ctx: ReadContext, userId: string): Promise<Observed["preferred"]> {
+  try {
+    const details = await ctx.graph.find<RegistrationDetails>(`/reports/authenticationMethods/userRegistrationDetails/${userId}`);
+    const type = defaultMethodTypes.find((t) => t === details?.userPreferredMethodForSecondaryAuthentication);
+    return type ? { type } : { unreadable: details ? `the report names "${String(details.userPreferredMethodForSecondaryAuthentication)}"` : "the report has no entry for the user" };
+  } catch (error) {
+    if (isPermissionError(error) || isNotFoundError(error)) return { unreadable: describeError(error) };
+    throw error;
+  }
+}
 
 /** The latest security-info registration AuditLogs shows for a method's kind (and phone type): when, and from where. */
 function registrationOf(m: ClassifiedMethod, input: RemoveAuthMethodsInput): Record<string, unknown> {
@@ -161,17 +237,12 @@ function plannedMethods(outputs: Record<string, unknown> | undefined): PlannedMe
 }
 
 function nameOf(effect: Effect, planned: PlannedMethod[]): string {
+  if (effect.key === "default") return "the change of the default sign-in method";
   const method = planned.find((m) => m.id === effect.key);
   return `${method?.label ?? "method"} ${effect.key}`;
 }
 
-function failure(
-  failed: Array<Extract<EffectOutcome, { ok: false }>>,
-  retried: ReadonlySet<string>,
-  observed: UserObservation,
-  removedCount: number,
-  planned: PlannedMethod[],
-): AzirError {
+function failure(failed: Array<Extract<EffectOutcome, { ok: false }>>, observed: UserObservation, removedCount: number, planned: PlannedMethod[]): AzirError {
   const first = failed[0]!;
   // A permission problem is the one to fix first (and has its own exit code).
   const forbidden = failed.filter((f) => isPermissionError(f.error));
@@ -184,14 +255,14 @@ function failure(
     });
   }
   const names = failed.map((f) => nameOf(f.effect, planned));
-  const twice = failed.filter((f) => retried.has(f.effect.key));
-  const blockedByAlternate = twice.some((f) => /alternate ?mobile/i.test(errorText(f.error)));
+  const refused = failed.filter((f) => isDefaultMethodRefusal(f.error));
+  const blockedByAlternate = refused.some((f) => /alternate ?mobile/i.test(errorText(f.error)));
   return new AzirError("service", `could not remove ${names.join(", ")} from ${observed.upn}`, {
     details: [...failed.map((f) => describeError(f.error)), `${removedCount} other method(s) were removed`],
     hint: blockedByAlternate
       ? "Graph will not delete the mobile phone while the alternate mobile phone exists, and that one was kept as the user's own: check both numbers with the user and remove the alternate mobile phone by hand if needed, then run the step again"
-      : twice.length > 0
-        ? "it is the user's default method and other methods remain; Graph v1.0 cannot change the default: set another default sign-in method for the user in the Entra admin center (or delete this one there), then run the step again"
+      : refused.length > 0
+        ? `it is ${observed.upn}'s default sign-in method, and Graph refuses to delete the default while other methods remain: run again with --change-default-method, or set another default sign-in method for the user in the Entra admin center, then run the step again`
         : "run the step again: methods already removed are not touched twice",
     cause: first.error,
   });

@@ -10,15 +10,17 @@ import type { EventInput } from "../../src/timeline/event.js";
 import { FakeGraph, alexId, alexUpn, globalAdminTemplate, makeContext, roleAssignmentsKey, user } from "./fake-graph.js";
 
 // The containment sequence through the runbook executor, against a small in-memory tenant whose effect performer
-// applies Graph's rules (the default method cannot go while others remain). It checks the contract between the
-// actions and the executor: the decision's note before the first write, interpret used (the refused default method
-// retried last), and a second run skipping every action.
+// applies Graph's rules (the default method cannot go while any other method, the password included, remains). It
+// checks the contract between the actions and the executor: the decision's note before the first write, the
+// attacker's default moved first only when the responder allows it (else left for the responder, exit 1), and a
+// second run skipping every action.
 
 const runbook = `
 id: contain-test
 title: Containment sequence
 params:
   upn: { type: upn, required: true }
+  changeDefault: { type: boolean, default: false }
 steps:
   - id: block
     action: entra.blockSignIn
@@ -35,6 +37,7 @@ steps:
       incidentStart: "2026-11-20T08:00:00Z"
       registrations:
         - { at: "2026-11-20T08:20:00Z", methodType: phone, phoneType: alternateMobile, detail: "User registered security info", initiatedBy: alex@contoso.com, afterIncidentStart: true }
+      changeDefault: "{{ params.changeDefault }}"
   - id: confirm
     action: entra.confirmCompromised
     after: [remove-methods]
@@ -58,8 +61,10 @@ function tenant(own: unknown[] = []) {
     },
   );
   const ctx = makeContext(graph);
-  // The attacker made their phone the default method.
-  const defaultMethod = evilAlternate.id;
+  // The attacker made their phone the default method; the registration report names its type.
+  let defaultMethod = evilAlternate.id;
+  const reportPath = `/reports/authenticationMethods/userRegistrationDetails/${alexId}`;
+  graph.resources[reportPath] = { id: alexId, userPreferredMethodForSecondaryAuthentication: "voiceAlternateMobile" };
   const sent: string[] = [];
   const effects: EffectPerformer = {
     async perform(w: Effect): Promise<unknown> {
@@ -84,10 +89,14 @@ function tenant(own: unknown[] = []) {
       u.signInSessionsValidFromDateTime = ctx.clock.now().toISOString();
       sent.push(`${w.method} ${w.path}`);
       return { value: true };
+    } else if (w.method === "PATCH" && w.path.endsWith("/authentication/signInPreferences")) {
+      expect(w.kind === "graph.request" && w.version).toBe("beta");
+      defaultMethod = ownApp.id;
+      graph.resources[reportPath] = { id: alexId, userPreferredMethodForSecondaryAuthentication: (w.body as { userPreferredMethodForSecondaryAuthentication: string }).userPreferredMethodForSecondaryAuthentication };
     } else if (w.method === "DELETE") {
       const id = decodeURIComponent(w.path.split("/").at(-1)!);
       const methods = graph.collections[methodsPath] as Array<{ id: string; "@odata.type": string }>;
-      const others = methods.filter((m) => m.id !== id && !m["@odata.type"].includes("password"));
+      const others = methods.filter((m) => m.id !== id);
       if (id === defaultMethod && others.length > 0) {
         sent.push(`refused ${w.path}`);
         throw Object.assign(
@@ -107,14 +116,14 @@ function tenant(own: unknown[] = []) {
 
 const endpoints: Endpoints = { graph: "https://graph.microsoft.com", logs: "https://api.loganalytics.io", arm: "https://management.azure.com", authority: "https://login.microsoftonline.com" };
 
-async function run(t: ReturnType<typeof tenant>, dryRun: boolean) {
+async function run(t: ReturnType<typeof tenant>, dryRun: boolean, changeDefault = false) {
   const loaded = parseRunbook(runbook, "contain-test.yaml");
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.diagnostics));
   const events: EventInput[] = [];
   const ports: Ports = { logs: t.ctx.logs, graph: t.graph, arm: t.ctx.arm, effects: t.effects };
   const result = await executeRunbook({
     loaded: loaded.loaded,
-    params: { upn: alexUpn },
+    params: { upn: alexUpn, changeDefault },
     dryRun,
     journal: { append: (e) => events.push(e) },
     ports,
@@ -132,21 +141,24 @@ async function run(t: ReturnType<typeof tenant>, dryRun: boolean) {
 }
 
 describe("containment through the executor", () => {
-  it("contains the user in order, the default method last, then skips everything on a second run", async () => {
-    const t = tenant();
-    const first = await run(t, false);
+  it("with the responder's leave, moves the default to the user's own method first, removes the attacker's, then skips everything on a second run", async () => {
+    const t = tenant([ownApp]);
+    const first = await run(t, false, true);
     expect(first.result.error).toBeUndefined();
     expect(first.result.status).toBe("completed");
 
     expect(t.user.accountEnabled).toBe(false);
     expect(t.user.signInSessionsValidFromDateTime).toBe("2026-11-25T09:00:00.000Z");
-    expect((t.graph.collections[methodsPath] as Array<{ id: string }>).map((m) => m.id)).toEqual([password.id]);
+    expect((t.graph.collections[methodsPath] as Array<{ id: string }>).map((m) => m.id)).toEqual([password.id, ownApp.id]);
     expect(t.graph.resources[riskyPath]).toMatchObject({ riskState: "confirmedCompromised" });
 
-    const deletes = t.sent.filter((s) => s.includes("/authentication/"));
-    expect(deletes.at(-1)).toBe(`DELETE /users/${alexId}/authentication/phoneMethods/${evilAlternate.id}`);
-    expect(deletes.filter((d) => d.startsWith("refused"))).toEqual([`refused /users/${alexId}/authentication/phoneMethods/${evilAlternate.id}`]);
-    expect(deletes).toHaveLength(3);
+    const methodWrites = t.sent.filter((s) => s.includes("/authentication/"));
+    expect(methodWrites[0]).toBe(`PATCH /users/${alexId}/authentication/signInPreferences`);
+    expect(methodWrites.slice(1).sort()).toEqual([
+      `DELETE /users/${alexId}/authentication/microsoftAuthenticatorMethods/${evilApp.id}`,
+      `DELETE /users/${alexId}/authentication/phoneMethods/${evilAlternate.id}`,
+    ]);
+    expect(t.sent.filter((s) => s.startsWith("refused"))).toEqual([]);
     expect(t.sent.indexOf(`PATCH /users/${alexId}`)).toBeLessThan(t.sent.indexOf(`POST /users/${alexId}/revokeSignInSessions`));
 
     const firstWrite = first.events.findIndex((e) => e.kind === "action");
@@ -156,7 +168,7 @@ describe("containment through the executor", () => {
     expect(first.result.outputs.revoke).toMatchObject({ verifyAfter: "2026-11-25T09:15:00.000Z", roles: ["Global Administrator"] });
 
     t.sent.length = 0;
-    const second = await run(t, false);
+    const second = await run(t, false, true);
     expect(second.result.status).toBe("completed");
     expect(t.sent).toEqual([]);
     expect(second.events.filter((e) => e.kind === "action.skipped").map((e) => e.summary)).toEqual([
@@ -167,26 +179,31 @@ describe("containment through the executor", () => {
     ]);
   });
 
-  it("fails naming the attacker's default method when the user's own method keeps it in place", async () => {
+  it("without leave, sends no deletion Graph would refuse: the attacker's default is left for the responder, named, and the run exits 1", async () => {
     const t = tenant([ownApp]);
-    const { result } = await run(t, false);
+    const { result, events } = await run(t, false);
     expect(result.status).toBe("failed");
-    expect(result.error?.message).toBe(`could not remove phone (alternateMobile) ${evilAlternate.id} from alex@contoso.com`);
-    expect(result.error?.hint).toContain("default method");
-    // everything else that could go is gone; the user's own method stays
+    expect(result.error?.code).toBe("needs-decision");
+    expect(result.error?.hint).toContain("--change-default-method");
+    expect(result.error?.hint).toContain("Entra admin center");
+    // the attacker's other method is gone; the default and the user's own method stay; no refused write was sent
     expect((t.graph.collections[methodsPath] as Array<{ id: string }>).map((m) => m.id)).toEqual([password.id, ownApp.id, evilAlternate.id]);
-    expect(result.steps.find((s) => s.id === "confirm")?.status).toBe("not-run");
+    expect(t.sent.filter((s) => s.startsWith("refused"))).toEqual([]);
+    const decision = events.find((e) => e.kind === "error" && (e.data as { code?: string }).code === "needs-decision");
+    expect(decision?.summary).toContain(`phone (alternateMobile) ${evilAlternate.id} is alex@contoso.com's default sign-in method`);
+    expect(result.steps.find((s) => s.id === "remove-methods")?.status).toBe("needs-decision");
   });
 
   it("records every write as planned in a dry run and sends nothing", async () => {
-    const t = tenant();
-    const { result, events } = await run(t, true);
+    const t = tenant([ownApp]);
+    const { result, events } = await run(t, true, true);
     expect(result.status).toBe("completed");
     expect(t.sent).toEqual([]);
     const planned = events.filter((e) => e.kind === "action.planned").map((e) => `${(e.data as { method: string }).method} ${(e.data as { url: string }).url}`);
     expect(planned).toEqual([
       `PATCH https://graph.microsoft.com/v1.0/users/${alexId}`,
       `POST https://graph.microsoft.com/v1.0/users/${alexId}/revokeSignInSessions`,
+      `PATCH https://graph.microsoft.com/beta/users/${alexId}/authentication/signInPreferences`,
       `DELETE https://graph.microsoft.com/v1.0/users/${alexId}/authentication/phoneMethods/${phoneMethodIds.alternateMobile}`,
       `DELETE https://graph.microsoft.com/v1.0/users/${alexId}/authentication/microsoftAuthenticatorMethods/${evilApp.id}`,
       "POST https://graph.microsoft.com/v1.0/identityProtection/riskyUsers/confirmCompromised",
