@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { systemClock } from "../../core/clock.js";
 import { AzirError } from "../../core/errors.js";
 import { resolveGlobals } from "../options.js";
@@ -21,15 +20,10 @@ export async function handle(env: CommandEnv, args: unknown[], options: Record<s
   const query = given.endsWith(".kql") && existsSync(given) ? await readFile(given, "utf8") : given;
   const dir = String(options.data);
   if (!existsSync(dir)) throw new AzirError("usage", `--data: no such folder: ${dir}`);
-  const { fromWireRows, loadTablesFromFolder, runQuery, toWireTable } = await import("../../kql/engine/index.js");
+  const { loadTablesFromFolder, runQuery, toWireTable } = await import("../../kql/engine/index.js");
   const now = (env.deps.clock ?? systemClock).now();
-  // A tabletop scenario folder (tenant.json beside the tables) has relative times, pinned at `now`; any other
-  // folder holds exported rows as Log Analytics or `az monitor log-analytics query -o json` wrote them.
-  const tables = existsSync(join(dir, "tenant.json"))
-    ? Object.fromEntries(
-        Object.entries((await (await import("../../tabletop/scenario/load.js")).loadScenario(dir, now)).tables).map(([name, t]) => [name, fromWireRows(t.columns, t.rows)]),
-      )
-    : await loadTablesFromFolder(dir);
+  // exported rows, or a tabletop scenario folder: times written relative to the run are pinned at `now`
+  const tables = await loadTablesFromFolder(dir, { now });
   const result = await runQuery(query, tables, { now });
   if (globals.json) {
     terminal.out(JSON.stringify({ tables: [toWireTable(result)] }, null, 2));
