@@ -1,9 +1,8 @@
 import { existsSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { systemClock, type Clock } from "../core/clock.js";
 import { AzirError } from "../core/errors.js";
 import { randomIds, type IdSource } from "../core/ids.js";
-import { packageRoot } from "../core/paths.js";
 import type { Endpoints, Ports } from "../core/ports.js";
 import type { Emulator } from "../tabletop/emulator/types.js";
 import type { Mode } from "../timeline/event.js";
@@ -48,15 +47,15 @@ export interface ContextOptions {
   emulator?: Emulator;
 }
 
-const builtInScenarios = ["contoso", "minimal"];
-
-/** `--tabletop` (built-in contoso), `--tabletop minimal`, or `--tabletop ./my-scenario`. */
-export function scenarioDirOf(value: string | true, cwd: string): string {
-  if (value === true) return join(packageRoot(), "scenarios", "contoso");
-  if (builtInScenarios.includes(value)) return join(packageRoot(), "scenarios", value);
-  const dir = resolve(cwd, value);
+/**
+ * The scenario folder of `--tabletop [scenario]` (and of `tabletop serve --scenario`): a built-in scenario or a
+ * folder, resolved by the scenario loader's own rule; anything else is a usage error.
+ */
+export async function tabletopScenarioDir(value: string | true, cwd: string): Promise<string> {
+  const { builtInScenarioNames, resolveScenarioDir } = await import("../tabletop/scenario/load.js");
+  const dir = resolveScenarioDir(value, cwd);
   if (existsSync(dir) && statSync(dir).isDirectory()) return dir;
-  throw new AzirError("usage", `--tabletop ${JSON.stringify(value)} is neither a built-in scenario (${builtInScenarios.join(", ")}) nor a scenario folder`, {
+  throw new AzirError("usage", `--tabletop ${JSON.stringify(value)} is neither a built-in scenario (${builtInScenarioNames().join(", ")}) nor a scenario folder`, {
     hint: "write the user before --tabletop (azir contain alex@contoso.com --tabletop), or use --tabletop=contoso",
   });
 }
@@ -74,7 +73,7 @@ export async function createRunContext(options: ContextOptions): Promise<RunCont
   if (globals.tabletop) {
     const { createAzurePorts, createCredential } = await import("../azure/index.js");
     const owned = !options.emulator;
-    const emulator = options.emulator ?? (await (await import("../tabletop/index.js")).startTabletop({ scenarioDir: scenarioDirOf(globals.tabletop, io.cwd), clock }));
+    const emulator = options.emulator ?? (await (await import("../tabletop/index.js")).startTabletop({ scenarioDir: await tabletopScenarioDir(globals.tabletop, io.cwd), clock }));
     const stop = async (): Promise<void> => {
       if (owned) await emulator.close();
     };

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { systemClock } from "../../core/clock.js";
 import { AzirError } from "../../core/errors.js";
-import { scenarioDirOf } from "../context.js";
+import { tabletopScenarioDir } from "../context.js";
 import { resolveGlobals } from "../options.js";
 import type { CommandEnv } from "../program.js";
 import { createTerminal } from "../terminal.js";
@@ -29,7 +29,7 @@ export async function serve(env: CommandEnv, _args: unknown[], options: Record<s
     if (!parsed.success) throw new AzirError("usage", `--faults ${file}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
     faults = parsed.data;
   }
-  const scenarioDir = scenarioDirOf(String(options.scenario ?? "contoso"), env.io.cwd);
+  const scenarioDir = await tabletopScenarioDir(String(options.scenario ?? "contoso"), env.io.cwd);
   const emulator = await startTabletop({ scenarioDir, clock: env.deps.clock ?? systemClock, ...(port !== undefined ? { port } : {}), ...(faults ? { faults } : {}) });
   const info = serveInfo(emulator);
   if (globals.json) terminal.out(JSON.stringify(info));
