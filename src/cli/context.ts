@@ -8,8 +8,44 @@ import type { Emulator } from "../tabletop/emulator/types.js";
 import type { Mode } from "../timeline/event.js";
 import { loadConfig, type AzirConfig } from "./config.js";
 import type { Io } from "./io.js";
-import { endpointEnv, type Globals } from "./options.js";
-import type { Terminal } from "./terminal.js";
+import { endpointEnv, globalsSchema, resolveGlobals, type Globals, type RawGlobals } from "./options.js";
+import { createTerminal, type Terminal } from "./terminal.js";
+
+/** Test seams of a command run: a clock, fixed ids, a prompt that answers, a simulated tenant already running. */
+export interface RunDeps {
+  clock?: Clock;
+  ids?: IdSource;
+  /** Replaces the interactive prompt (tests). */
+  prompt?: (message: string) => Promise<boolean>;
+  /** A running simulated tenant for --tabletop (tests). */
+  emulator?: Emulator;
+}
+
+/** What every command handler receives, built once per invocation before the handler runs. */
+export interface CommandContext {
+  io: Io;
+  /** Global options, from flags and AZIR_* variables, validated. */
+  globals: Globals;
+  terminal: Terminal;
+  clock: Clock;
+  deps: RunDeps;
+}
+
+export async function createCommandContext(options: {
+  io: Io;
+  deps: RunDeps;
+  raw: RawGlobals;
+  /** false: the command ignores the global options, so neither flags nor the environment are read. */
+  globals: boolean;
+  progress: boolean;
+}): Promise<CommandContext> {
+  const { io, deps } = options;
+  const globals = options.globals ? resolveGlobals(options.raw, io) : globalsSchema.parse({});
+  // ora is loaded only by commands that show progress, to keep `azir --help` fast
+  const ora = options.progress ? (await import("ora")).default : undefined;
+  const terminal = createTerminal(io, { json: Boolean(globals.json), ...(ora ? { ora } : {}) });
+  return { io, globals, terminal, clock: deps.clock ?? systemClock, deps };
+}
 
 /**
  * The composition root: the one place that decides the mode and builds the collaborators. Live, dry-run and
