@@ -1,7 +1,7 @@
 import { Command, Option } from "commander";
 import { z } from "zod";
 import { commands } from "./commands/index.js";
-import { createCommandContext, type RunDeps } from "./context.js";
+import type { RunDeps } from "./context.js";
 import { flag, type CommandGroup, type RegisteredCommand } from "./define-command.js";
 import type { Io } from "./io.js";
 import { flagName, type RawGlobals } from "./options.js";
@@ -85,6 +85,8 @@ export function buildProgram(io: Io, deps: RunDeps, version: string, setExit: (c
       const self = values.at(-1) as Command;
       const options = (values.at(-2) ?? {}) as Record<string, unknown>;
       const args = Object.fromEntries(argKeys.map((key, i) => [key, values[i]]));
+      // the composition root (config, terminal, colours) is loaded only when a command runs, not for --help
+      const { createCommandContext } = await import("./context.js");
       const ctx = await createCommandContext({
         io,
         deps,

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { AzirError, ExitCode } from "../../core/errors.js";
 import type { FaultConfig, serveInfo } from "../../tabletop/index.js";
-import { tabletopScenarioDir, type CommandContext } from "../context.js";
+import type { CommandContext } from "../context.js";
 import { defineCommand, defineGroup, flag } from "../define-command.js";
 
 const port = z.string().transform((text, issue) => {
@@ -53,7 +53,7 @@ export const serveCommand = defineCommand({
     faults: z.string().optional().describe("fault injection config (JSON)").register(flag, { value: "file" }),
   }),
   handler: async ({ options }, ctx) => {
-    const { startTabletop, serveInfo } = await import("../../tabletop/index.js");
+    const [{ startTabletop, serveInfo }, { tabletopScenarioDir }] = await Promise.all([import("../../tabletop/index.js"), import("../context.js")]);
     const faults = options.faults ? await readFaults(options.faults) : undefined;
     const scenarioDir = await tabletopScenarioDir(options.scenario, ctx.io.cwd);
     const emulator = await startTabletop({ scenarioDir, clock: ctx.clock, ...(options.port !== undefined ? { port: options.port } : {}), ...(faults ? { faults } : {}) });

@@ -3,7 +3,6 @@ import { join, resolve } from "node:path";
 import { z } from "zod";
 import { AzirError } from "../../core/errors.js";
 import { parseSince } from "../../core/duration.js";
-import { loadConfig } from "../config.js";
 import { defineCommand } from "../define-command.js";
 import { renderRunOutcome, renderVerify } from "../render/summary.js";
 import { runShippedRunbook } from "../shipped-runbooks.js";
@@ -42,7 +41,7 @@ export const verifyCommand = defineCommand({
       if (!since) throw new AzirError("usage", `--since: not a date-time or duration: ${JSON.stringify(globals.since)}`, { hint: "e.g. --since 2026-11-25T09:30:00Z or --since 2h" });
     } else {
       // Without --since, the containment azir recorded for this user: the last revocation in its timelines.
-      const { config } = await loadConfig(globals.config, io);
+      const { config } = await (await import("../config.js")).loadConfig(globals.config, io);
       since = await lastContainment(resolve(io.cwd, globals.out ?? config.out ?? "incidents"), args.upn);
       if (!since) throw new AzirError("usage", `no containment of ${args.upn} found in the timelines`, { hint: "pass --since <containment time> (ISO date-time, or a duration such as 2h)" });
       terminal.line(terminal.color.dim(`since the last revocation in the timeline: ${since.toISOString()}`));
