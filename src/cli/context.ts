@@ -17,7 +17,7 @@ export interface RunDeps {
   ids?: IdSource;
   /** Replaces the interactive prompt (tests). */
   prompt?: (message: string) => Promise<boolean>;
-  /** A running simulated tenant for --tabletop (tests). */
+  /** A simulated tenant already running (tests, benchmarks): used by --tabletop instead of starting one. */
   emulator?: Emulator;
 }
 
@@ -73,16 +73,6 @@ export interface RunContext {
   close(): Promise<void>;
 }
 
-export interface ContextOptions {
-  globals: Globals;
-  io: Io;
-  terminal: Terminal;
-  clock?: Clock;
-  ids?: IdSource;
-  /** A simulated tenant already running (tests, benchmarks): used by --tabletop instead of starting one. */
-  emulator?: Emulator;
-}
-
 /**
  * The scenario folder of `--tabletop [scenario]` (and of `tabletop serve --scenario`): a built-in scenario or a
  * folder, resolved by the scenario loader's own rule; anything else is a usage error.
@@ -96,10 +86,10 @@ export async function tabletopScenarioDir(value: string | true, cwd: string): Pr
   });
 }
 
-export async function createRunContext(options: ContextOptions): Promise<RunContext> {
-  const { globals, io, terminal } = options;
-  const clock = options.clock ?? systemClock;
-  const ids = options.ids ?? randomIds;
+/** The context of a runbook run, from the command's: the mode, the config, and the ports it points at. */
+export async function createRunContext(command: CommandContext): Promise<RunContext> {
+  const { globals, io, terminal, clock, deps } = command;
+  const ids = deps.ids ?? randomIds;
   const { config } = await loadConfig(globals.config, io);
   const dryRun = Boolean(globals.dryRun);
   const out = resolve(io.cwd, globals.out ?? config.out ?? "incidents");
@@ -108,8 +98,8 @@ export async function createRunContext(options: ContextOptions): Promise<RunCont
 
   if (globals.tabletop) {
     const { createAzurePorts, createCredential } = await import("../azure/index.js");
-    const owned = !options.emulator;
-    const emulator = options.emulator ?? (await (await import("../tabletop/index.js")).startTabletop({ scenarioDir: await tabletopScenarioDir(globals.tabletop, io.cwd), clock }));
+    const owned = !deps.emulator;
+    const emulator = deps.emulator ?? (await (await import("../tabletop/index.js")).startTabletop({ scenarioDir: await tabletopScenarioDir(globals.tabletop, io.cwd), clock }));
     const stop = async (): Promise<void> => {
       if (owned) await emulator.close();
     };

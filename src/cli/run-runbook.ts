@@ -56,7 +56,7 @@ function incidentIdFor(loaded: LoadedRunbook, params: Record<string, unknown>, n
  * run's context (mode), open the journal, execute through the write gate. The command renders the outcome.
  */
 export async function runRunbook(ctx: CommandContext, request: RunRequest): Promise<RunOutcome> {
-  const { globals, io, terminal, deps } = ctx;
+  const { globals, terminal } = ctx;
   let runbookFile = request.runbookFile;
   let rawParams = request.params;
   let resumeEvents: Awaited<ReturnType<typeof readJournal>>["events"] | undefined;
@@ -74,14 +74,7 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
 
   const loaded = await loadCheckedRunbook(runbookFile);
   const params = resolveParams(loaded.runbook, rawParams);
-  const context = await createRunContext({
-    globals,
-    io,
-    terminal,
-    clock: ctx.clock,
-    ...(deps.ids ? { ids: deps.ids } : {}),
-    ...(deps.emulator ? { emulator: deps.emulator } : {}),
-  });
+  const context = await createRunContext(ctx);
   try {
     const protectedHit = protectedCandidates(loaded.runbook, params).filter((upn) => context.protectedAccounts.includes(upn));
     if (protectedHit.length > 0 && !globals.forceProtected) {
