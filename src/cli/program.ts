@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { z } from "zod";
 import { commands } from "./commands/index.js";
+import { clouds } from "./config.js";
 import type { RunDeps } from "./context.js";
 import { flag, type CommandGroup, type RegisteredCommand } from "./define-command.js";
 import type { Io } from "./io.js";
@@ -56,7 +57,7 @@ export function buildProgram(io: Io, deps: RunDeps, version: string, setExit: (c
     .option("--subscription <id>", "subscription id")
     .option("--workspace <id>", "Log Analytics workspace id")
     .option("--since <when>", "ISO date-time or duration back from now (e.g. 2h)")
-    .addOption(new Option("--cloud <name>", "national cloud").choices(["AzureCloud", "AzureUSGovernment", "AzureChinaCloud"]))
+    .addOption(new Option("--cloud <name>", "national cloud").choices(clouds))
     .option("--device-code", "sign in interactively with a device code")
     .option("--force-protected", "act on a protected (break-glass) account")
     .option("--incident <id>", "incident id (folder name of the timeline)")
