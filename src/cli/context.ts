@@ -1,16 +1,51 @@
 import { existsSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { systemClock, type Clock } from "../core/clock.js";
 import { AzirError } from "../core/errors.js";
 import { randomIds, type IdSource } from "../core/ids.js";
-import { packageRoot } from "../core/paths.js";
 import type { Endpoints, Ports } from "../core/ports.js";
 import type { Emulator } from "../tabletop/emulator/types.js";
 import type { Mode } from "../timeline/event.js";
 import { loadConfig, type AzirConfig } from "./config.js";
 import type { Io } from "./io.js";
-import { endpointEnv, type Globals } from "./options.js";
-import type { Terminal } from "./terminal.js";
+import { endpointEnv, globalsSchema, resolveGlobals, type Globals, type RawGlobals } from "./options.js";
+import { createTerminal, type Terminal } from "./terminal.js";
+
+/** Test seams of a command run: a clock, fixed ids, a prompt that answers, a simulated tenant already running. */
+export interface RunDeps {
+  clock?: Clock;
+  ids?: IdSource;
+  /** Replaces the interactive prompt (tests). */
+  prompt?: (message: string) => Promise<boolean>;
+  /** A simulated tenant already running (tests, benchmarks): used by --tabletop instead of starting one. */
+  emulator?: Emulator;
+}
+
+/** What every command handler receives, built once per invocation before the handler runs. */
+export interface CommandContext {
+  io: Io;
+  /** Global options, from flags and AZIR_* variables, validated. */
+  globals: Globals;
+  terminal: Terminal;
+  clock: Clock;
+  deps: RunDeps;
+}
+
+export async function createCommandContext(options: {
+  io: Io;
+  deps: RunDeps;
+  raw: RawGlobals;
+  /** false: the command ignores the global options, so neither flags nor the environment are read. */
+  globals: boolean;
+  progress: boolean;
+}): Promise<CommandContext> {
+  const { io, deps } = options;
+  const globals = options.globals ? resolveGlobals(options.raw, io) : globalsSchema.parse({});
+  // ora is loaded only by commands that show progress, to keep `azir --help` fast
+  const ora = options.progress ? (await import("ora")).default : undefined;
+  const terminal = createTerminal(io, { json: Boolean(globals.json), ...(ora ? { ora } : {}) });
+  return { io, globals, terminal, clock: deps.clock ?? systemClock, deps };
+}
 
 /**
  * The composition root: the one place that decides the mode and builds the collaborators. Live, dry-run and
@@ -38,33 +73,23 @@ export interface RunContext {
   close(): Promise<void>;
 }
 
-export interface ContextOptions {
-  globals: Globals;
-  io: Io;
-  terminal: Terminal;
-  clock?: Clock;
-  ids?: IdSource;
-  /** A simulated tenant already running (tests, benchmarks): used by --tabletop instead of starting one. */
-  emulator?: Emulator;
-}
-
-const builtInScenarios = ["contoso", "minimal"];
-
-/** `--tabletop` (built-in contoso), `--tabletop minimal`, or `--tabletop ./my-scenario`. */
-export function scenarioDirOf(value: string | true, cwd: string): string {
-  if (value === true) return join(packageRoot(), "scenarios", "contoso");
-  if (builtInScenarios.includes(value)) return join(packageRoot(), "scenarios", value);
-  const dir = resolve(cwd, value);
+/**
+ * The scenario folder of `--tabletop [scenario]` (and of `tabletop serve --scenario`): a built-in scenario or a
+ * folder, resolved by the scenario loader's own rule; anything else is a usage error.
+ */
+export async function tabletopScenarioDir(value: string | true, cwd: string): Promise<string> {
+  const { builtInScenarioNames, resolveScenarioDir } = await import("../tabletop/scenario/load.js");
+  const dir = resolveScenarioDir(value, cwd);
   if (existsSync(dir) && statSync(dir).isDirectory()) return dir;
-  throw new AzirError("usage", `--tabletop ${JSON.stringify(value)} is neither a built-in scenario (${builtInScenarios.join(", ")}) nor a scenario folder`, {
+  throw new AzirError("usage", `--tabletop ${JSON.stringify(value)} is neither a built-in scenario (${builtInScenarioNames().join(", ")}) nor a scenario folder`, {
     hint: "write the user before --tabletop (azir contain alex@contoso.com --tabletop), or use --tabletop=contoso",
   });
 }
 
-export async function createRunContext(options: ContextOptions): Promise<RunContext> {
-  const { globals, io, terminal } = options;
-  const clock = options.clock ?? systemClock;
-  const ids = options.ids ?? randomIds;
+/** The context of a runbook run, from the command's: the mode, the config, and the ports it points at. */
+export async function createRunContext(command: CommandContext): Promise<RunContext> {
+  const { globals, io, terminal, clock, deps } = command;
+  const ids = deps.ids ?? randomIds;
   const { config } = await loadConfig(globals.config, io);
   const dryRun = Boolean(globals.dryRun);
   const out = resolve(io.cwd, globals.out ?? config.out ?? "incidents");
@@ -73,8 +98,8 @@ export async function createRunContext(options: ContextOptions): Promise<RunCont
 
   if (globals.tabletop) {
     const { createAzurePorts, createCredential } = await import("../azure/index.js");
-    const owned = !options.emulator;
-    const emulator = options.emulator ?? (await (await import("../tabletop/index.js")).startTabletop({ scenarioDir: scenarioDirOf(globals.tabletop, io.cwd), clock }));
+    const owned = !deps.emulator;
+    const emulator = deps.emulator ?? (await (await import("../tabletop/index.js")).startTabletop({ scenarioDir: await tabletopScenarioDir(globals.tabletop, io.cwd), clock }));
     const stop = async (): Promise<void> => {
       if (owned) await emulator.close();
     };

@@ -4,7 +4,7 @@ import { AzirError, ExitCode } from "../core/errors.js";
 import { packageRoot } from "../core/paths.js";
 import { processIo, type Io } from "./io.js";
 import { buildProgram } from "./program.js";
-import type { RunDeps } from "./run-runbook.js";
+import type { RunDeps } from "./context.js";
 
 function version(): string {
   try {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseSince } from "../core/duration.js";
 import { AzirError } from "../core/errors.js";
 import { clouds } from "./config.js";
 import type { Io } from "./io.js";
@@ -69,6 +70,11 @@ export const endpointEnv = {
   authority: "AZIR_AUTHORITY_URL",
 } as const;
 
+/** `dryRun` -> `--dry-run`. */
+export function flagName(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
 /** Flags win over AZIR_* environment variables; both are validated. */
 export function resolveGlobals(raw: RawGlobals, io: Io): Globals {
   const merged: Record<string, unknown> = {};
@@ -81,8 +87,20 @@ export function resolveGlobals(raw: RawGlobals, io: Io): Globals {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0]) as keyof RawGlobals;
-    const flagName = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    throw new AzirError("usage", `${flagName} (or ${envNames[key]}): ${issue.message}`);
+    throw new AzirError("usage", `${flagName(key)} (or ${envNames[key]}): ${issue.message}`);
   }
   return parsed.data;
+}
+
+/**
+ * The lookback of a command: `--since` (a date-time or a duration back from now), when given, wins over
+ * `--lookback`; both become a duration such as `14d` or `20160m`.
+ */
+export function lookbackOf(lookback: string, since: string | undefined, now: Date): string {
+  if (since === undefined) return lookback;
+  const at = parseSince(since, now);
+  if (!at || at.getTime() >= now.getTime()) {
+    throw new AzirError("usage", `--since: not a past date-time or a duration: ${JSON.stringify(since)}`, { hint: "e.g. --since 2026-11-10T00:00:00Z or --since 21d" });
+  }
+  return `${Math.ceil((now.getTime() - at.getTime()) / 60_000)}m`;
 }

@@ -1,48 +1,34 @@
 import { readFile } from "node:fs/promises";
 import { AzirError, ExitCode, formatDiagnostic } from "../core/errors.js";
-import type { Clock } from "../core/clock.js";
-import type { IdSource } from "../core/ids.js";
 import { checkRunbook } from "../runbook/rules.js";
 import { executeRunbook, type ExecutionResult, type PendingWrite } from "../runbook/execute.js";
 import { loadRunbookFile, type LoadedRunbook } from "../runbook/load.js";
 import { protectedCandidates, resolveParams } from "../runbook/params.js";
 import { registry, resolveQueryPath, ruleContext } from "../runbook/registry.js";
 import { completedStepOutputs } from "../runbook/resume.js";
+import type { Runbook } from "../runbook/schema.js";
 import { resolveTemplates } from "../runbook/template.js";
 import { buildDocument, type TimelineDocument } from "../timeline/document.js";
 import { openJournal, readJournal } from "../timeline/journal.js";
-import { createRunContext, type RunContext } from "./context.js";
-import type { Io } from "./io.js";
-import type { Emulator } from "../tabletop/emulator/types.js";
-import type { Globals } from "./options.js";
+import { createRunContext, type CommandContext, type RunContext } from "./context.js";
 import { renderWrites } from "./render/writes.js";
-import type { Terminal } from "./terminal.js";
 
 export interface RunRequest {
   runbookFile: string;
   params: Record<string, string>;
   /** Journal of an interrupted run to continue. */
   resume?: string;
-  /** Prints the human summary of the run (stderr). */
-  summarize?: (summary: RunSummaryInput) => void;
 }
 
-export interface RunSummaryInput {
-  terminal: Terminal;
+/** A finished run, for the command's renderer: the result, the timeline document, and where the journal is. */
+export interface RunOutcome {
+  exitCode: number;
+  runbook: Runbook;
   result: ExecutionResult;
   document: TimelineDocument;
   journalPath: string;
   context: RunContext;
   params: Record<string, unknown>;
-}
-
-export interface RunDeps {
-  clock?: Clock;
-  ids?: IdSource;
-  /** Replaces the interactive prompt (tests). */
-  prompt?: (message: string) => Promise<boolean>;
-  /** A running simulated tenant for --tabletop (tests). */
-  emulator?: Emulator;
 }
 
 /** Loads and checks a runbook: schema and named rules. Diagnostics become one usage error listing all. */
@@ -67,9 +53,10 @@ function incidentIdFor(loaded: LoadedRunbook, params: Record<string, unknown>, n
 
 /**
  * Runs a runbook end to end: load and check it, resolve parameters, refuse protected accounts, build the
- * context (mode), open the journal, execute through the write gate, then print (human or JSON).
+ * run's context (mode), open the journal, execute through the write gate. The command renders the outcome.
  */
-export async function runRunbook(globals: Globals, io: Io, terminal: Terminal, request: RunRequest, deps: RunDeps = {}): Promise<number> {
+export async function runRunbook(ctx: CommandContext, request: RunRequest): Promise<RunOutcome> {
+  const { globals, terminal } = ctx;
   let runbookFile = request.runbookFile;
   let rawParams = request.params;
   let resumeEvents: Awaited<ReturnType<typeof readJournal>>["events"] | undefined;
@@ -87,14 +74,7 @@ export async function runRunbook(globals: Globals, io: Io, terminal: Terminal, r
 
   const loaded = await loadCheckedRunbook(runbookFile);
   const params = resolveParams(loaded.runbook, rawParams);
-  const context = await createRunContext({
-    globals,
-    io,
-    terminal,
-    ...(deps.clock ? { clock: deps.clock } : {}),
-    ...(deps.ids ? { ids: deps.ids } : {}),
-    ...(deps.emulator ? { emulator: deps.emulator } : {}),
-  });
+  const context = await createRunContext(ctx);
   try {
     const protectedHit = protectedCandidates(loaded.runbook, params).filter((upn) => context.protectedAccounts.includes(upn));
     if (protectedHit.length > 0 && !globals.forceProtected) {
@@ -134,9 +114,9 @@ export async function runRunbook(globals: Globals, io: Io, terminal: Terminal, r
       ...(request.resume ? { resumeFrom: request.resume } : {}),
     });
     const resumedRunId = resumeEvents?.find((e) => e.kind === "run.started")?.runId;
-    const confirm = context.dryRun || globals.yes ? undefined : confirmer(io, terminal, deps);
+    const confirm = context.dryRun || globals.yes ? undefined : confirmer(ctx);
     // steps marked `confirm: true` in the runbook are asked for even with --yes
-    const confirmStep = context.dryRun ? undefined : confirmer(io, terminal, deps);
+    const confirmStep = context.dryRun ? undefined : confirmer(ctx);
     const spinner = terminal.progress(`${loaded.runbook.title}`);
     const running = new Set<string>();
     let result: ExecutionResult;
@@ -170,16 +150,13 @@ export async function runRunbook(globals: Globals, io: Io, terminal: Terminal, r
       journal.close();
     }
     const document = buildDocument(journal.events, { incidentId: journal.incidentId });
-    if (globals.json) terminal.out(JSON.stringify(document, null, 2));
-    else request.summarize?.({ terminal, result, document, journalPath: journal.path, context, params });
-    if (!globals.json) terminal.line(terminal.color.dim(`timeline: ${journal.path}`));
-    return exitCodeOf(result);
+    return { exitCode: exitCodeOf(result), runbook: loaded.runbook, result, document, journalPath: journal.path, context, params };
   } finally {
     await context.close();
   }
 }
 
-export function exitCodeOf(result: ExecutionResult): number {
+function exitCodeOf(result: ExecutionResult): number {
   switch (result.status) {
     case "completed":
       return ExitCode.ok;
@@ -207,7 +184,7 @@ function queryLoader(): (query: string, runbookFile: string) => Promise<string> 
 }
 
 /** Before the first live write: list every write and ask. Without a terminal to ask on, refuse (exit 3). */
-function confirmer(io: Io, terminal: Terminal, deps: RunDeps): (writes: PendingWrite[]) => Promise<boolean> {
+function confirmer({ io, terminal, deps }: CommandContext): (writes: PendingWrite[]) => Promise<boolean> {
   return async (writes) => {
     terminal.line(renderWrites(writes, terminal.color));
     if (!deps.prompt && !io.stdinIsTTY) {

@@ -27,6 +27,23 @@ export const paramSchema = z
   .strict();
 export type ParamSpec = z.infer<typeof paramSchema>;
 
+/** What a step does in the playbook; the command summaries find a step's outputs by its role, not its id. */
+export const stepRoles = [
+  "signins",
+  "risk",
+  "audit",
+  "office",
+  "alerts",
+  "block",
+  "revoke",
+  "remove-methods",
+  "confirm-compromised",
+  "verification-plan",
+  "device-code-hunt",
+  "signins-after-containment",
+] as const;
+export type StepRole = (typeof stepRoles)[number];
+
 const withBlock = z
   .record(z.string(), z.unknown())
   .describe("Inputs of the step. Strings may hold templates: {{ params.<name> }} and {{ findings.<step>.<key> }}.");
@@ -47,6 +64,10 @@ const commonStep = {
     .describe(
       "Steps this one runs without when they fail: their findings read as null and the step is told its data is incomplete (containment degrades instead of stopping: block and revoke need no scoping).",
     ),
+  role: z
+    .enum(stepRoles)
+    .optional()
+    .describe("What the step does (signins, audit, block, revoke, ...): how `azir investigate`, `contain` and the other commands find it in their summaries. At most one step per role."),
   with: withBlock.optional(),
 };
 

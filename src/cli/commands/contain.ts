@@ -1,12 +1,17 @@
-import type { CommandEnv } from "../program.js";
-import { renderContainment } from "../render/summary.js";
-import { runRunbook } from "../run-runbook.js";
-import { systemClock } from "../../core/clock.js";
-import { lookbackOf, setup, shippedRunbook } from "./shared.js";
+import { z } from "zod";
+import { defineCommand } from "../define-command.js";
+import { lookbackOf } from "../options.js";
+import { renderContainment, renderRunOutcome } from "../render/summary.js";
+import { lookbackOption, runShippedRunbook } from "../shipped-runbooks.js";
 
 /** `azir contain <upn>`: runbooks/contain-user.yaml. */
-export async function handle(env: CommandEnv, args: unknown[], options: Record<string, unknown>): Promise<number> {
-  const { globals, terminal } = await setup(env);
-  const params = { upn: String(args[0]), lookback: lookbackOf(options.lookback ?? "14d", globals.since, (env.deps.clock ?? systemClock).now()) };
-  return runRunbook(globals, env.io, terminal, { runbookFile: shippedRunbook("contain-user"), params, summarize: renderContainment }, env.deps);
-}
+export const containCommand = defineCommand({
+  name: "contain",
+  description: "scope the compromise, then block sign-in -> revoke sessions -> remove attacker MFA -> confirm compromised",
+  args: z.object({ upn: z.string().describe("the compromised user") }),
+  options: z.object({ lookback: lookbackOption("14d") }),
+  progress: true,
+  handler: ({ args, options }, ctx) =>
+    runShippedRunbook(ctx, "contain-user", { upn: args.upn, lookback: lookbackOf(options.lookback, ctx.globals.since, ctx.clock.now()) }),
+  render: (outcome, ctx) => renderRunOutcome(outcome, ctx, renderContainment),
+});

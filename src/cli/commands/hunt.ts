@@ -1,18 +1,23 @@
+import { z } from "zod";
 import { AzirError } from "../../core/errors.js";
-import type { CommandEnv } from "../program.js";
-import { renderHunt } from "../render/summary.js";
-import { runRunbook } from "../run-runbook.js";
-import { systemClock } from "../../core/clock.js";
-import { lookbackOf, setup, shippedRunbook } from "./shared.js";
+import { defineCommand } from "../define-command.js";
+import { lookbackOf } from "../options.js";
+import { renderHunt, renderRunOutcome } from "../render/summary.js";
+import { lookbackOption, runShippedRunbook } from "../shipped-runbooks.js";
 
 const hunts: Record<string, string> = { "device-code": "hunt-device-code" };
 
 /** `azir hunt <name> [--lookback 30d]`: tenant-wide hunts. */
-export async function handle(env: CommandEnv, args: unknown[], options: Record<string, unknown>): Promise<number> {
-  const name = String(args[0]);
-  const runbook = hunts[name];
-  if (!runbook) throw new AzirError("usage", `unknown hunt "${name}"`, { hint: `hunts: ${Object.keys(hunts).join(", ")}` });
-  const { globals, terminal } = await setup(env);
-  const params = { lookback: lookbackOf(options.lookback ?? "30d", globals.since, (env.deps.clock ?? systemClock).now()) };
-  return runRunbook(globals, env.io, terminal, { runbookFile: shippedRunbook(runbook), params, summarize: renderHunt }, env.deps);
-}
+export const huntCommand = defineCommand({
+  name: "hunt",
+  description: "tenant-wide hunts: device-code",
+  args: z.object({ name: z.string().describe("hunt name (device-code)") }),
+  options: z.object({ lookback: lookbackOption("30d") }),
+  progress: true,
+  handler: async ({ args, options }, ctx) => {
+    const runbook = hunts[args.name];
+    if (!runbook) throw new AzirError("usage", `unknown hunt "${args.name}"`, { hint: `hunts: ${Object.keys(hunts).join(", ")}` });
+    return runShippedRunbook(ctx, runbook, { lookback: lookbackOf(options.lookback, ctx.globals.since, ctx.clock.now()) });
+  },
+  render: (outcome, ctx) => renderRunOutcome(outcome, ctx, renderHunt),
+});

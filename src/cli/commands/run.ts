@@ -1,12 +1,12 @@
 import { existsSync } from "node:fs";
-import { AzirError } from "../../core/errors.js";
-import { planRunbook } from "../../runbook/plan.js";
-import { resolveParams } from "../../runbook/params.js";
-import { loadCheckedRunbook, runRunbook } from "../run-runbook.js";
-import type { CommandEnv } from "../program.js";
+import { z } from "zod";
+import { AzirError, ExitCode } from "../../core/errors.js";
+import type { RunbookPlan } from "../../runbook/plan.js";
+import { defineCommand, flag } from "../define-command.js";
 import { renderPlan } from "../render/plan.js";
-import { renderRunSummary } from "../render/summary.js";
-import { setup, shippedRunbook } from "./shared.js";
+import { renderRunOutcome, renderRunSummary } from "../render/summary.js";
+import type { RunOutcome } from "../run-runbook.js";
+import { shippedRunbook } from "../shipped-runbooks.js";
 
 function parseParams(pairs: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -18,20 +18,36 @@ function parseParams(pairs: string[]): Record<string, string> {
   return out;
 }
 
+type RunResult = { plan: RunbookPlan; params: Record<string, unknown> } | { outcome: RunOutcome };
+
 /** `azir run <runbook> [--param k=v] [--plan] [--resume <journal>]`. */
-export async function handle(env: CommandEnv, args: unknown[], options: Record<string, unknown>): Promise<number> {
-  const { globals, terminal } = await setup(env);
-  const resume = options.resume as string | undefined;
-  const given = args[0] as string | undefined;
-  if (!given && !resume) throw new AzirError("usage", "name a runbook (file or id), or --resume <journal>", { hint: "azir runbooks lists the shipped ones" });
-  const file = given ? (existsSync(given) ? given : shippedRunbook(given)) : "";
-  const params = parseParams((options.param as string[]) ?? []);
-  if (options.plan) {
-    const loaded = await loadCheckedRunbook(file);
-    const resolved = resolveParams(loaded.runbook, params);
-    const plan = planRunbook(loaded.runbook);
-    terminal.out(globals.json ? JSON.stringify({ ...plan, params: resolved }, null, 2) : renderPlan(plan, resolved, terminal.color));
-    return 0;
-  }
-  return runRunbook(globals, env.io, terminal, { runbookFile: file, params, ...(resume ? { resume } : {}), summarize: renderRunSummary }, env.deps);
-}
+export const runCommand = defineCommand({
+  name: "run",
+  description: "run a runbook (file or shipped id)",
+  args: z.object({ runbook: z.string().optional().describe("runbook file or id (see azir runbooks)") }),
+  options: z.object({
+    param: z.array(z.string()).default([]).describe("runbook parameter (repeatable)").register(flag, { value: "k=v", short: "p" }),
+    plan: z.boolean().optional().describe("print the plan and call nothing"),
+    resume: z.string().optional().describe("continue an interrupted run from its timeline journal").register(flag, { value: "journal" }),
+  }),
+  progress: true,
+  handler: async ({ args, options }, ctx): Promise<RunResult> => {
+    const given = args.runbook;
+    if (!given && !options.resume) throw new AzirError("usage", "name a runbook (file or id), or --resume <journal>", { hint: "azir runbooks lists the shipped ones" });
+    const file = given ? (existsSync(given) ? given : shippedRunbook(given)) : "";
+    const params = parseParams(options.param);
+    const { loadCheckedRunbook, runRunbook } = await import("../run-runbook.js");
+    if (options.plan) {
+      const loaded = await loadCheckedRunbook(file);
+      const [{ resolveParams }, { planRunbook }] = await Promise.all([import("../../runbook/params.js"), import("../../runbook/plan.js")]);
+      return { plan: planRunbook(loaded.runbook), params: resolveParams(loaded.runbook, params) };
+    }
+    return { outcome: await runRunbook(ctx, { runbookFile: file, params, ...(options.resume ? { resume: options.resume } : {}) }) };
+  },
+  render: (result, ctx) => {
+    if ("outcome" in result) return renderRunOutcome(result.outcome, ctx, renderRunSummary);
+    const { terminal, globals } = ctx;
+    terminal.out(globals.json ? JSON.stringify({ ...result.plan, params: result.params }, null, 2) : renderPlan(result.plan, result.params, terminal.color));
+    return ExitCode.ok;
+  },
+});

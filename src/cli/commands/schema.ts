@@ -1,15 +1,21 @@
-import { AzirError } from "../../core/errors.js";
-import { runbookJsonSchema } from "../../runbook/schema.js";
-import type { CommandEnv } from "../program.js";
+import { z } from "zod";
+import { AzirError, ExitCode } from "../../core/errors.js";
+import { defineCommand } from "../define-command.js";
 
 /** `azir schema runbook|timeline|event`: the JSON Schemas generated from the zod schemas. */
-export async function handle(env: CommandEnv, args: unknown[]): Promise<number> {
-  const name = String(args[0]);
-  let schema: Record<string, unknown>;
-  if (name === "runbook") schema = runbookJsonSchema();
-  else if (name === "timeline") schema = (await import("../../timeline/document.js")).timelineJsonSchema();
-  else if (name === "event") schema = (await import("../../timeline/event.js")).eventJsonSchema();
-  else throw new AzirError("usage", `unknown schema "${name}"`, { hint: "one of: runbook, timeline, event" });
-  env.io.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
-  return 0;
-}
+export const schemaCommand = defineCommand({
+  name: "schema",
+  description: "print a JSON Schema",
+  args: z.object({ name: z.string().describe("runbook | timeline | event") }),
+  globals: false,
+  handler: async ({ args }): Promise<Record<string, unknown>> => {
+    if (args.name === "runbook") return (await import("../../runbook/schema.js")).runbookJsonSchema();
+    if (args.name === "timeline") return (await import("../../timeline/document.js")).timelineJsonSchema();
+    if (args.name === "event") return (await import("../../timeline/event.js")).eventJsonSchema();
+    throw new AzirError("usage", `unknown schema "${args.name}"`, { hint: "one of: runbook, timeline, event" });
+  },
+  render: (schema, { terminal }) => {
+    terminal.out(JSON.stringify(schema, null, 2));
+    return ExitCode.ok;
+  },
+});

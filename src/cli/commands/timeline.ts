@@ -1,42 +1,73 @@
+import { z } from "zod";
 import { AzirError, ExitCode } from "../../core/errors.js";
-import { buildDocument } from "../../timeline/document.js";
-import { exportTimeline as render, type ExportFormat } from "../../timeline/export.js";
-import { journalIncidentId, readJournal, verifyJournal } from "../../timeline/journal.js";
-import { renderEventLine } from "../../timeline/render.js";
-import { resolveGlobals } from "../options.js";
-import type { CommandEnv } from "../program.js";
-import { createTerminal } from "../terminal.js";
+import { exportFormats } from "../../timeline/export.js";
+import { defineCommand, defineGroup } from "../define-command.js";
+
+const journalFile = z.object({ file: z.string().describe("timeline journal (.jsonl)") });
 
 async function read(file: string) {
+  const { readJournal } = await import("../../timeline/journal.js");
   const result = await readJournal(file);
   if (result.events.length === 0 && result.problems.length) throw new AzirError("usage", `${file}: not a timeline journal`, { details: result.problems });
   return result;
 }
 
 /** `azir timeline show <file>`. */
-export async function show(env: CommandEnv, args: unknown[]): Promise<number> {
-  const terminal = createTerminal(env.io, { json: false });
-  const { events, torn } = await read(String(args[0]));
-  for (const e of events) terminal.out(renderEventLine(e));
-  if (torn) terminal.warn("the last line is incomplete (a crash while writing); it was left out");
-  return 0;
-}
+export const showCommand = defineCommand({
+  name: "show",
+  description: "print the events",
+  args: journalFile,
+  globals: false,
+  handler: async ({ args }) => {
+    const [{ events, torn }, { renderEventLine }] = await Promise.all([read(args.file), import("../../timeline/render.js")]);
+    return { lines: events.map(renderEventLine), torn };
+  },
+  render: ({ lines, torn }, { terminal }) => {
+    for (const line of lines) terminal.out(line);
+    if (torn) terminal.warn("the last line is incomplete (a crash while writing); it was left out");
+    return ExitCode.ok;
+  },
+});
 
 /** `azir timeline verify <file>`: exit 1 and the first bad line when the chain is broken. */
-export async function verify(env: CommandEnv, args: unknown[]): Promise<number> {
-  const globals = resolveGlobals(env.raw, env.io);
-  const terminal = createTerminal(env.io, { json: Boolean(globals.json) });
-  const file = String(args[0]);
-  const result = await verifyJournal(file);
-  if (globals.json) terminal.out(JSON.stringify(result));
-  else if (result.ok) terminal.line(`${terminal.color.green("ok")}  ${file}: ${result.events} events, hash chain intact`);
-  else terminal.line(terminal.color.red(`${file}:${result.line}: ${result.reason}`));
-  return result.ok ? ExitCode.ok : ExitCode.failed;
-}
+export const verifyJournalCommand = defineCommand({
+  name: "verify",
+  description: "check the hash chain",
+  args: journalFile,
+  handler: async ({ args }) => ({ file: args.file, result: await (await import("../../timeline/journal.js")).verifyJournal(args.file) }),
+  render: ({ file, result }, { terminal, globals }) => {
+    if (globals.json) terminal.out(JSON.stringify(result));
+    else if (result.ok) terminal.line(`${terminal.color.green("ok")}  ${file}: ${result.events} events, hash chain intact`);
+    else terminal.line(terminal.color.red(`${file}:${result.line}: ${result.reason}`));
+    return result.ok ? ExitCode.ok : ExitCode.failed;
+  },
+});
 
 /** `azir timeline export <file> --format json|md|csv|html`. */
-export async function exportTimeline(env: CommandEnv, args: unknown[], options: Record<string, unknown>): Promise<number> {
-  const { events } = await read(String(args[0]));
-  env.io.stdout.write(`${render(buildDocument(events, { incidentId: journalIncidentId(String(args[0])) }), (options.format as ExportFormat) ?? "json").replace(/\n?$/, "\n")}`);
-  return 0;
-}
+export const exportCommand = defineCommand({
+  name: "export",
+  description: "convert to one document",
+  args: journalFile,
+  options: z.object({ format: z.enum(exportFormats).default("json").describe("output format") }),
+  globals: false,
+  handler: async ({ args, options }) => {
+    const [{ events }, { buildDocument }, { exportTimeline: render }, { journalIncidentId }] = await Promise.all([
+      read(args.file),
+      import("../../timeline/document.js"),
+      import("../../timeline/export.js"),
+      import("../../timeline/journal.js"),
+    ]);
+    return render(buildDocument(events, { incidentId: journalIncidentId(args.file) }), options.format);
+  },
+  render: (text, { terminal }) => {
+    terminal.out(text);
+    return ExitCode.ok;
+  },
+});
+
+/** `azir timeline show|verify|export`. */
+export const timelineCommands = defineGroup({
+  name: "timeline",
+  description: "read, check and export incident timelines",
+  commands: [showCommand, verifyJournalCommand, exportCommand],
+});

@@ -1,14 +1,11 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { z } from "zod";
 import { AzirError } from "../../core/errors.js";
-import { systemClock } from "../../core/clock.js";
 import { parseSince } from "../../core/duration.js";
-import { readJournal } from "../../timeline/journal.js";
-import { loadConfig } from "../config.js";
-import type { CommandEnv } from "../program.js";
-import { renderVerify } from "../render/summary.js";
-import { runRunbook } from "../run-runbook.js";
-import { setup, shippedRunbook } from "./shared.js";
+import { defineCommand } from "../define-command.js";
+import { renderRunOutcome, renderVerify } from "../render/summary.js";
+import { runShippedRunbook } from "../shipped-runbooks.js";
 
 /**
  * When the sessions of `upn` were last revoked, according to the timelines under `out` (the incident folders
@@ -16,6 +13,7 @@ import { setup, shippedRunbook } from "./shared.js";
  */
 export async function lastContainment(out: string, upn: string): Promise<Date | undefined> {
   if (!existsSync(out)) return undefined;
+  const { readJournal } = await import("../../timeline/journal.js");
   const prefix = `${upn.toLowerCase().replace(/[^a-z0-9]+/g, "-")}-`;
   let latest: Date | undefined;
   for (const incident of readdirSync(out).filter((d) => d.startsWith(prefix))) {
@@ -30,21 +28,25 @@ export async function lastContainment(out: string, upn: string): Promise<Date | 
 }
 
 /** `azir verify <upn> [--since <containment time>]`: successful sign-ins after containment. */
-export async function handle(env: CommandEnv, args: unknown[]): Promise<number> {
-  const { globals, terminal } = await setup(env);
-  const upn = String(args[0]);
-  const clock = env.deps.clock ?? systemClock;
-  let since: Date | undefined;
-  if (globals.since) {
-    since = parseSince(globals.since, clock.now());
-    if (!since) throw new AzirError("usage", `--since: not a date-time or duration: ${JSON.stringify(globals.since)}`, { hint: "e.g. --since 2026-11-25T09:30:00Z or --since 2h" });
-  } else {
-    // Without --since, the containment azir recorded for this user: the last revocation in its timelines.
-    const { config } = await loadConfig(globals.config, env.io);
-    since = await lastContainment(resolve(env.io.cwd, globals.out ?? config.out ?? "incidents"), upn);
-    if (!since) throw new AzirError("usage", `no containment of ${upn} found in the timelines`, { hint: "pass --since <containment time> (ISO date-time, or a duration such as 2h)" });
-    terminal.line(terminal.color.dim(`since the last revocation in the timeline: ${since.toISOString()}`));
-  }
-  const params = { upn, since: since.toISOString() };
-  return runRunbook(globals, env.io, terminal, { runbookFile: shippedRunbook("verify-containment"), params, summarize: renderVerify }, env.deps);
-}
+export const verifyCommand = defineCommand({
+  name: "verify",
+  description: "after containment: any successful sign-in since?",
+  args: z.object({ upn: z.string().describe("the contained user") }),
+  progress: true,
+  handler: async ({ args }, ctx) => {
+    const { globals, terminal, io } = ctx;
+    let since: Date | undefined;
+    if (globals.since) {
+      since = parseSince(globals.since, ctx.clock.now());
+      if (!since) throw new AzirError("usage", `--since: not a date-time or duration: ${JSON.stringify(globals.since)}`, { hint: "e.g. --since 2026-11-25T09:30:00Z or --since 2h" });
+    } else {
+      // Without --since, the containment azir recorded for this user: the last revocation in its timelines.
+      const { config } = await (await import("../config.js")).loadConfig(globals.config, io);
+      since = await lastContainment(resolve(io.cwd, globals.out ?? config.out ?? "incidents"), args.upn);
+      if (!since) throw new AzirError("usage", `no containment of ${args.upn} found in the timelines`, { hint: "pass --since <containment time> (ISO date-time, or a duration such as 2h)" });
+      terminal.line(terminal.color.dim(`since the last revocation in the timeline: ${since.toISOString()}`));
+    }
+    return runShippedRunbook(ctx, "verify-containment", { upn: args.upn, since: since.toISOString() });
+  },
+  render: (outcome, ctx) => renderRunOutcome(outcome, ctx, renderVerify),
+});

@@ -1,8 +1,29 @@
 import type { ChalkInstance } from "chalk";
 import { severityRank, type Finding, type Severity } from "../../analyze/types.js";
-import type { RunSummaryInput } from "../run-runbook.js";
+import type { StepRole } from "../../runbook/schema.js";
+import type { CommandContext } from "../context.js";
+import type { RunOutcome } from "../run-runbook.js";
+import type { Terminal } from "../terminal.js";
 
 type StepFinding = Finding & { step: string };
+type RunSummaryInput = RunOutcome & { terminal: Terminal };
+
+/** A runbook command's output: the timeline document with --json; else its summary, and where the journal is. */
+export function renderRunOutcome(outcome: RunOutcome, ctx: CommandContext, summarize: (input: RunSummaryInput) => void): number {
+  const { terminal } = ctx;
+  if (ctx.globals.json) terminal.out(JSON.stringify(outcome.document, null, 2));
+  else {
+    summarize({ ...outcome, terminal });
+    terminal.line(terminal.color.dim(`timeline: ${outcome.journalPath}`));
+  }
+  return outcome.exitCode;
+}
+
+/** Outputs of the step that plays `role` in the runbook, when it has one and the step ran. */
+function outputsOf(input: RunSummaryInput, role: StepRole): Record<string, unknown> | undefined {
+  const step = input.runbook.steps.find((s) => s.role === role);
+  return step ? input.result.outputs[step.id] : undefined;
+}
 
 const sevColor = (color: ChalkInstance, s: Severity): ((t: string) => string) =>
   ({ critical: color.bgRed.white, high: color.red, medium: color.yellow, low: color.cyan, info: color.dim })[s];
@@ -84,7 +105,7 @@ export function renderInvestigation(input: RunSummaryInput): void {
   } else {
     lines.push(`  none found: no successful high-risk or new-ASN sign-in in the window${result.gaps.length ? c.red(" (but the data is incomplete)") : ""}`);
   }
-  const signins = (result.outputs.signins?.flaggedSignins ?? []) as Array<Record<string, unknown>>;
+  const signins = (outputsOf(input, "signins")?.flaggedSignins ?? []) as Array<Record<string, unknown>>;
   // which findings name each sign-in (by request id) -> its flags column
   const flags = new Map<string, Set<string>>();
   for (const f of result.findings) {
@@ -114,7 +135,7 @@ export function renderInvestigation(input: RunSummaryInput): void {
   const audit = findingsOf(input, "audit.");
   lines.push("", c.bold(`Audit operations (${audit.length})`), ...(audit.length ? findingLines(input, audit) : ["  none"]));
   const office = findingsOf(input, "office.");
-  if (office.length || result.outputs.office) lines.push("", c.bold("Mailbox (OfficeActivity)"), ...(office.length ? findingLines(input, office) : ["  no forwarding or inbox rules"]));
+  if (office.length || outputsOf(input, "office")) lines.push("", c.bold("Mailbox (OfficeActivity)"), ...(office.length ? findingLines(input, office) : ["  no forwarding or inbox rules"]));
   lines.push("", c.bold("Conditional-access bypass triage"));
   for (const [code, label] of [
     ["ca.device-code", "device-code flow"],
@@ -127,7 +148,7 @@ export function renderInvestigation(input: RunSummaryInput): void {
   }
   const alerts = findingsOf(input, "defender.");
   lines.push("", c.bold(`Defender for Cloud alerts (${alerts.length})`), ...(alerts.length ? findingLines(input, alerts) : ["  none with Execution, Persistence or CredentialAccess"]));
-  const vms = (result.outputs.alerts?.vmResourceIds ?? []) as string[];
+  const vms = (outputsOf(input, "alerts")?.vmResourceIds ?? []) as string[];
   if (vms.length) lines.push(c.yellow(`  VM forensics advised before anyone stops: ${vms.join(", ")}`));
   lines.push(...gapLines(input), ...failureLines(input));
   if (start && result.status === "completed") lines.push("", `next: azir contain ${str(params.upn)}${input.context.mode.startsWith("tabletop") ? " --tabletop" : ""}`);
@@ -151,7 +172,7 @@ export function renderContainment(input: RunSummaryInput): void {
   const notes = document.response.filter((e) => e.kind === "note" && e.step && !("stepCompleted" in e.data) && !("resumed" in e.data) && !/propagate/.test(e.summary));
   if (notes.length) lines.push("", c.bold("Notes"), ...notes.map((n) => `  ${n.summary}`));
   lines.push(...gapLines(input), ...failureLines(input));
-  const revoke = result.outputs.revoke as Record<string, unknown> | undefined;
+  const revoke = outputsOf(input, "revoke");
   lines.push("", c.bold("Next"));
   if (result.status === "completed" && !input.context.dryRun) {
     lines.push(`  revocation takes minutes to propagate (up to ~15 min with continuous access evaluation; access tokens live 60-90 min)`);
@@ -165,10 +186,10 @@ export function renderContainment(input: RunSummaryInput): void {
 
 /** `azir hunt device-code`: users by distinct IPs. */
 export function renderHunt(input: RunSummaryInput): void {
-  const { terminal, result, params } = input;
+  const { terminal, params } = input;
   const c = terminal.color;
   const lines = header(input, `Device-code hunt over ${str(params.lookback)} (tenant-wide)`);
-  const users = (result.outputs.hunt?.users ?? []) as Array<Record<string, unknown>>;
+  const users = (outputsOf(input, "device-code-hunt")?.users ?? []) as Array<Record<string, unknown>>;
   if (!users.length) lines.push("", "no device-code sign-ins");
   else {
     const rows = users.map((u) => [str(u.upn), str(u.signIns), str(u.distinctIps), when(str(u.firstSeen)), when(str(u.lastSeen))]);

@@ -2,11 +2,9 @@
  * The local KQL engine: Kusto.Language parses and analyses, `lower` turns the tree into a JSON plan, `evaluate`
  * runs the plan over in-memory rows. See docs/kql-engine.md for what is supported and how cells are represented.
  */
-import { readFile, readdir } from "node:fs/promises";
-import { basename, join } from "node:path";
-import { parseDuration } from "../../core/duration.js";
 import { AzirError } from "../../core/errors.js";
-import type { KustoType, LogsColumn } from "../../core/ports.js";
+import type { LogsColumn } from "../../core/ports.js";
+import { loadTableFolder, tableFromJson, type JsonTable } from "../table-files.js";
 import { type TableSchema, tableSchemas } from "../tables.js";
 import { UnsupportedKqlError } from "./errors.js";
 import { runPlan } from "./evaluate.js";
@@ -15,7 +13,7 @@ import { Lowerer } from "./lower.js";
 import { splitParams } from "./params.js";
 import { cachedPlan, planKey, rememberPlan } from "./plan-cache.js";
 import type { KqlPlan, KqlResult, KqlTable, LiteralExpr, PlanColumn, ScalarType, Tabular } from "./types.js";
-import { fromObjectRows, fromWireRows, inferType } from "./wire.js";
+import { fromWireRows } from "./wire.js";
 
 export { UnsupportedKqlError } from "./errors.js";
 export type { KqlDiagnostic } from "./kusto-language.js";
@@ -141,86 +139,23 @@ export async function runQuery(query: string, tables: Record<string, KqlTable>, 
   return run(compiled.plan, tables, options);
 }
 
-type WireFile = { tables: Array<{ name: string; columns: Array<{ name: string; type: string }>; rows: unknown[][] }> };
-
-function isWireFile(v: unknown): v is WireFile {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && Array.isArray((v as WireFile).tables);
+/** Engine tables from the one loader of table files (see ../table-files.ts). */
+function engineTables(tables: Record<string, JsonTable>): Record<string, KqlTable> {
+  return Object.fromEntries(Object.entries(tables).map(([name, t]) => [name, fromWireRows(t.columns, t.rows)]));
 }
 
-const kustoTypes = new Set<KustoType>(["string", "datetime", "dynamic", "bool", "int", "long", "real", "decimal", "guid", "timespan"]);
-
-function wireType(t: string): KustoType {
-  const l = t.toLowerCase();
-  if (l === "boolean") return "bool";
-  if (l === "double") return "real";
-  return kustoTypes.has(l as KustoType) ? (l as KustoType) : "string";
-}
-
-const relativeTime = /^[+-](?:\d+(?:\.\d+)?(?:ms|w|d|h|m|s))+$/;
-
-/** Scenario files may write times relative to now (`-3d4h`): pins them, so that `ago()` keeps working. */
-function pinRelativeTimes(rows: Array<Record<string, unknown>>, columns: LogsColumn[], now: Date): void {
-  const datetimeColumns = columns.filter((c) => c.type === "datetime").map((c) => c.name);
-  for (const row of rows) {
-    for (const name of datetimeColumns) {
-      const v = row[name];
-      if (typeof v !== "string" || !relativeTime.test(v)) continue;
-      const ms = parseDuration(v);
-      if (ms !== undefined) row[name] = new Date(now.getTime() + ms).toISOString();
-    }
-  }
-}
-
-/** Builds a table from exported row objects, typing columns from the declared schema when the table is known. */
+/** Builds a table from exported row objects, typed as a table file of that name would be. */
 export function tableFromObjects(name: string, rows: Array<Record<string, unknown>>, options: { now?: Date } = {}): KqlTable {
-  const declared = tableSchemas[name];
-  const columns: LogsColumn[] = declared ? declared.map(([n, t]) => ({ name: n, type: t })) : [];
-  const known = new Set(columns.map((c) => c.name));
-  const extra: string[] = [];
-  for (const r of rows) for (const k of Object.keys(r)) if (!known.has(k)) {
-    known.add(k);
-    extra.push(k);
-  }
-  for (const k of extra) columns.push({ name: k, type: inferType(rows.map((r) => r[k])) });
-  if (options.now) pinRelativeTimes(rows, columns, options.now);
-  return fromObjectRows(columns, rows);
+  const t = tableFromJson(name, rows, { file: `${name} rows`, ...options });
+  return fromWireRows(t.columns, t.rows);
 }
 
 /**
- * Reads `<Table>.json` files from a folder: each an array of row objects (as `az monitor log-analytics query -o json`
- * prints them) or Log Analytics' `{tables: [{name, columns, rows}]}` wire shape; files whose name starts with a
- * lower-case letter (tenant.json) are skipped. With `now`, datetimes written relative
- * to now (`-3d4h`, as scenario files may) are pinned to it.
+ * Reads the `<Table>.json` files of a folder (lower-case files such as tenant.json are skipped). With `now`, times
+ * written relative to it (`-3d4h`, as scenario files may) are pinned to it.
  */
 export async function loadTablesFromFolder(dir: string, options: { now?: Date } = {}): Promise<Record<string, KqlTable>> {
-  const out: Record<string, KqlTable> = {};
-  // Table names are PascalCase; lower-case files beside them (tenant.json, expected.json) are not tables.
-  const entries = (await readdir(dir)).filter((f) => f.endsWith(".json") && /^[A-Z]/.test(f)).sort();
-  for (const file of entries) {
-    const name = basename(file, ".json");
-    let data: unknown;
-    try {
-      data = JSON.parse(await readFile(join(dir, file), "utf8"));
-    } catch (cause) {
-      throw new AzirError("validation", `${file} is not valid JSON`, { hint: "Export the table with `-o json`, or fix the file.", cause });
-    }
-    if (Array.isArray(data)) {
-      if (!data.every((r) => typeof r === "object" && r !== null && !Array.isArray(r))) {
-        throw new AzirError("validation", `${file}: rows must be objects keyed by column name`, { hint: "Use the output of `az monitor log-analytics query -o json`." });
-      }
-      out[name] = tableFromObjects(name, data as Array<Record<string, unknown>>, options);
-    } else if (isWireFile(data)) {
-      const t = data.tables[0];
-      if (!t) continue;
-      out[name] = fromWireRows(
-        t.columns.map((c) => ({ name: c.name, type: wireType(c.type) })),
-        t.rows,
-      );
-    } else {
-      throw new AzirError("validation", `${file} is neither an array of rows nor a {tables: [...]} document`, { hint: "Export the table with `-o json`." });
-    }
-  }
-  return out;
+  return engineTables(await loadTableFolder(dir, options));
 }
 
 export { isUnsupported };

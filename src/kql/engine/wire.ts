@@ -95,24 +95,3 @@ export function fromWireRows(columns: LogsColumn[], rows: unknown[][]): KqlTable
 export function fromObjectRows(columns: LogsColumn[], rows: Array<Record<string, unknown>>): KqlTable {
   return { columns, rows: rows.map((o) => columns.map((c) => fromWireCell(o[c.name], c.type))) };
 }
-
-/** Guesses a column type from JSON values, for tables without a declared schema. */
-export function inferType(values: unknown[]): KustoType {
-  let type: KustoType | undefined;
-  for (const v of values) {
-    if (v === null || v === undefined) continue;
-    let t: KustoType;
-    if (typeof v === "boolean") t = "bool";
-    else if (typeof v === "number") t = Number.isInteger(v) ? "long" : "real";
-    else if (typeof v === "object") t = "dynamic";
-    else if (typeof v === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v) && parseDateTime(v) !== undefined) t = "datetime";
-    else if (typeof v === "string" && /^[+-](?:\d+(?:\.\d+)?(?:ms|w|d|h|m|s))+$/.test(v)) t = "datetime";
-    else t = "string";
-    if (type === undefined) type = t;
-    else if (type !== t) {
-      if ((type === "long" && t === "real") || (type === "real" && t === "long")) type = "real";
-      else return "string";
-    }
-  }
-  return type ?? "string";
-}

@@ -240,6 +240,3 @@ export interface Scenario {
   tables: ScenarioTables;
   tenant: TenantState;
 }
-
-/** Files in a scenario folder that are not Log Analytics tables. */
-export const reservedScenarioFiles: readonly string[] = ["tenant.json", "expected.json", "scenario.json"];

@@ -1,0 +1,27 @@
+import type { CommandGroup, RegisteredCommand } from "../define-command.js";
+import { containCommand } from "./contain.js";
+import { huntCommand } from "./hunt.js";
+import { investigateCommand } from "./investigate.js";
+import { kqlCommand } from "./kql.js";
+import { runCommand } from "./run.js";
+import { runbooksCommand } from "./runbooks.js";
+import { schemaCommand } from "./schema.js";
+import { tabletopCommands } from "./tabletop.js";
+import { timelineCommands } from "./timeline.js";
+import { validateCommand } from "./validate.js";
+import { verifyCommand } from "./verify.js";
+
+/** Every command of azir, in the order `azir --help` lists them. */
+export const commands: ReadonlyArray<RegisteredCommand | CommandGroup> = [
+  containCommand,
+  investigateCommand,
+  huntCommand,
+  verifyCommand,
+  runCommand,
+  runbooksCommand,
+  validateCommand,
+  schemaCommand,
+  timelineCommands,
+  tabletopCommands,
+  kqlCommand,
+];
