@@ -321,9 +321,10 @@ function tenant() {
       [users.taylor.id]: [password(1300 * D), authenticator("b8d0f2c4-6a8c-4a0e-82b4-6f8b0d2c4a38", "iPhone 15 Pro", 300 * D)],
       [users.morgan.id]: [password(500 * D), authenticator("c9e1a3d5-7b9d-4b1f-93c5-7a9c1e3d5b49", "Pixel 8", 480 * D)],
     },
-    // Graph v1.0 does not expose the default method; the attacker made the new app the default, so it must go last.
+    // alex's default is his own authenticator: the registration report says "push", which the attacker's new app could
+    // also be, so azir tries that deletion (an attacker-made default is its own scenario).
     defaultMethods: {
-      [alex.id]: methodIds.attackerAuthenticator,
+      [alex.id]: methodIds.alexAuthenticator,
       [users.sam.id]: methodIds.samAuthenticator,
     },
     applications: [
@@ -883,7 +884,6 @@ function auditLogs() {
   audit({ at: T0 - 26 * M, op: "User registered security info", category: "UserManagement", opType: "Add", service: "Authentication Methods", reason: "User registered Alternate Mobile Phone Call", initiatedBy: byUser(alex, a1), targets: [
     userTarget(alex, [prop("StrongAuthenticationUserDetails", [{ PhoneNumber: "+1 425XXXX123", AlternativePhoneNumber: null }], [{ PhoneNumber: "+1 425XXXX123", AlternativePhoneNumber: attackerPhoneMasked }])]),
   ], details: [ua] });
-  audit({ at: T0 - 31 * M, op: "User changed default security info", category: "UserManagement", opType: "Update", service: "Authentication Methods", reason: "User changed default security info from Authenticator App with Notification and Code to Authenticator App with Notification and Code", initiatedBy: byUser(alex, a1), targets: [userTarget(alex)], details: [ua] });
   const consent = guid();
   audit({ at: T0 - 59 * M, correlationId: consent, op: "Add service principal", category: "ApplicationManagement", opType: "Add", initiatedBy: byUser(alex, a1), targets: [
     target(mailSyncPro.spId, "Mail Sync Pro", "ServicePrincipal", [prop("AppAddress", null, [{ AddressType: 0, Address: "https://mailsync-pro.app/auth/callback" }]), prop("AppId", null, mailSyncPro.appId), prop("DisplayName", null, "Mail Sync Pro")]),
@@ -1278,7 +1278,7 @@ function expected() {
     ],
     attackerMethodIds: [methodIds.alternateMobile, methodIds.attackerAuthenticator],
     ownMethodIds: [methodIds.password, methodIds.mobile, methodIds.alexAuthenticator],
-    defaultMethodId: methodIds.attackerAuthenticator,
+    defaultMethodId: methodIds.alexAuthenticator,
     // Nothing above low for these (morgan's device-code use is benign but rightly a medium to review, so not listed).
     benignUsers: [sam.upn, users.taylor.upn, users.priya.upn, users.itAdmin.upn],
     benignMaxSeverity: Object.fromEntries([sam.upn, users.taylor.upn, users.priya.upn, users.itAdmin.upn].map((upn) => [upn, "low"])),

@@ -53,7 +53,7 @@ describe("Graph adapter against the emulator", () => {
     expect((error as AzirError).message).toContain("GET /users/nobody@fabrikam.example");
   });
 
-  it("lists authentication methods; the default method is refused while another deletion runs, and goes last", async () => {
+  it("lists authentication methods; the default method is refused while any other method, the password included, is configured", async () => {
     h = await startHarness(new ManualClock());
     const methods = await h.ports.graph.list<{ id: string }>(`/users/${ids.kim}/authentication/methods`);
     expect(methods.map((m) => m.id)).toEqual([ids.password, ids.mobile, ids.authenticator]);
@@ -61,23 +61,23 @@ describe("Graph adapter against the emulator", () => {
       () => "ok",
       (e: unknown) => e,
     );
-    // Sent together: the default (the mobile phone) is refused, the other goes.
+    // Sent together or one after the other, the default (the mobile phone) is refused; the other goes.
     const [refused, other] = await Promise.all([del(`/users/${ids.kim}/authentication/phoneMethods/${ids.mobile}`), del(`/users/${ids.kim}/authentication/microsoftAuthenticatorMethods/${ids.authenticator}`)]);
     expect(other).toBe("ok");
     expect(refused).toBeInstanceOf(AzureServiceError);
     expect((refused as AzureServiceError).status).toBe(400);
     expect((refused as AzureServiceError).serviceCode).toBe("badRequest");
-    expect((refused as AzureServiceError).message).toContain("default authentication method");
-    // Sent last, on its own: it goes.
-    expect(await del(`/users/${ids.kim}/authentication/phoneMethods/${ids.mobile}`)).toBe("ok");
+    expect((refused as AzureServiceError).message).toContain("Cannot delete default method with other methods configured. Please change default method before deletion.");
+    // Sent last, with the password still configured: still refused (phoneauthenticationmethod-delete.md).
+    expect((await del(`/users/${ids.kim}/authentication/phoneMethods/${ids.mobile}`) as AzureServiceError).status).toBe(400);
     const left = await h.ports.graph.list<{ id: string }>(`/users/${ids.kim}/authentication/methods`);
-    expect(left.map((m) => m.id)).toEqual([ids.password]);
-    expect(h.emulator.state().defaultMethods[ids.kim]).toBeUndefined();
+    expect(left.map((m) => m.id)).toEqual([ids.password, ids.mobile]);
+    expect(h.emulator.state().defaultMethods[ids.kim]).toBe(ids.mobile);
     const password = await del(`/users/${ids.kim}/authentication/passwordMethods/${ids.password}`);
     expect((password as AzureServiceError).status).toBe(405);
   });
 
-  it("mobile cannot go while alternateMobile exists; in a $batch the default must depend on the other deletions", async () => {
+  it("mobile cannot go while alternateMobile exists; in a $batch the default is refused while other methods remain, whatever it depends on", async () => {
     const alternate = "b6332ec1-7057-4abe-9331-3d72feddfe41";
     h = await startHarness(new ManualClock(), {
       scenario: (s) => {
@@ -97,8 +97,9 @@ describe("Graph adapter against the emulator", () => {
       },
     });
     const statuses = (res.json as { responses: Array<{ id: string; status: number; body?: { error?: { message: string } } }> }).responses;
-    expect(statuses.map((r) => `${r.id}:${r.status}`)).toEqual(["m:400", "d1:400", "a:204", "d2:204"]);
+    expect(statuses.map((r) => `${r.id}:${r.status}`)).toEqual(["m:400", "d1:400", "a:204", "d2:400"]);
     expect(statuses[0]?.body?.error?.message).toContain("alternate mobile");
+    expect(statuses[3]?.body?.error?.message).toContain("Cannot delete default method with other methods configured");
   });
 
   it("answers 403 when the operator lacks the permission, and the error names the permission", async () => {

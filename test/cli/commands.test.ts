@@ -47,13 +47,13 @@ describe("the command definitions", () => {
   });
 
   it("option types are inferred from the schemas, and the schemas parse what the command line gives", () => {
-    expectTypeOf<z.output<typeof containCommand.options>>().toEqualTypeOf<{ lookback: string }>();
+    expectTypeOf<z.output<typeof containCommand.options>>().toEqualTypeOf<{ lookback: string; methodsAfter?: string | undefined; removeMethod: string[]; changeDefaultMethod?: boolean | undefined }>();
     expectTypeOf<z.output<typeof containCommand.args>>().toEqualTypeOf<{ upn: string }>();
     expectTypeOf<z.output<typeof runCommand.options>>().toEqualTypeOf<{ param: string[]; plan?: boolean | undefined; resume?: string | undefined }>();
     expectTypeOf<z.output<typeof serveCommand.options>["port"]>().toEqualTypeOf<number | undefined>();
     expectTypeOf<z.output<typeof exportCommand.options>["format"]>().toEqualTypeOf<"json" | "md" | "csv" | "html">();
 
-    expect(containCommand.options.parse({})).toEqual({ lookback: "14d" });
+    expect(containCommand.options.parse({})).toEqual({ lookback: "14d", removeMethod: [] });
     expect(runCommand.options.parse({ param: ["upn=a@b.c"], plan: true })).toEqual({ param: ["upn=a@b.c"], plan: true });
     expect(serveCommand.options.parse({ port: "8443" })).toEqual({ scenario: "contoso", port: 8443 });
     expect(serveCommand.options.safeParse({ port: "99999" }).error?.issues[0]?.message).toBe("not a port number: 99999");

@@ -100,7 +100,7 @@ describe("built-in Contoso scenario", () => {
     expect(incidentStart).toBe("2026-11-22T06:00:00.000Z");
     const branch = scenario.tenant.namedLocations.find((l) => l.displayName === "Branch Office NL")!;
     expect(branch.createdDateTime).toBe("2026-11-22T09:00:00.000Z");
-    const attackerApp = scenario.tenant.authenticationMethods[expected.victim.id]!.find((m) => m.id === expected.defaultMethodId)!;
+    const attackerApp = scenario.tenant.authenticationMethods[expected.victim.id]!.find((m) => m.id === "c2e4a6b8-0d2f-4a4c-9e6b-1f3d5a7c9e02")!; // the attacker's authenticator
     expect(attackerApp.createdDateTime).toBe("2026-11-22T06:20:00.000Z");
 
     // Another start of the run moves every time by the same amount.

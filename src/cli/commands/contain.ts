@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineCommand } from "../define-command.js";
+import { defineCommand, flag } from "../define-command.js";
 import { lookbackOf } from "../options.js";
 import { renderContainment, renderRunOutcome } from "../render/summary.js";
 import { lookbackOption, runShippedRunbook } from "../shipped-runbooks.js";
@@ -9,9 +9,27 @@ export const containCommand = defineCommand({
   name: "contain",
   description: "scope the compromise, then block sign-in -> revoke sessions -> remove attacker MFA -> confirm compromised",
   args: z.object({ upn: z.string().describe("the compromised user") }),
-  options: z.object({ lookback: lookbackOption("14d") }),
+  options: z.object({
+    lookback: lookbackOption("14d"),
+    methodsAfter: z
+      .string()
+      .optional()
+      .describe("your decision: authentication methods created or registered since this time are the attacker's")
+      .register(flag, { value: "time" }),
+    removeMethod: z.array(z.string()).default([]).describe("your decision: this method id is the attacker's (repeatable)").register(flag, { value: "id" }),
+    changeDefaultMethod: z
+      .boolean()
+      .optional()
+      .describe("allow moving the default sign-in method to one of the user's own (Graph beta) when the attacker's method is the default"),
+  }),
   progress: true,
   handler: ({ args, options }, ctx) =>
-    runShippedRunbook(ctx, "contain-user", { upn: args.upn, lookback: lookbackOf(options.lookback, ctx.globals.since, ctx.clock.now()) }),
+    runShippedRunbook(ctx, "contain-user", {
+      upn: args.upn,
+      lookback: lookbackOf(options.lookback, ctx.globals.since, ctx.clock.now()),
+      ...(options.methodsAfter ? { methodsAfter: options.methodsAfter } : {}),
+      ...(options.removeMethod.length > 0 ? { removeMethods: options.removeMethod.join(",") } : {}),
+      ...(options.changeDefaultMethod ? { changeDefault: "true" } : {}),
+    }),
   render: (outcome, ctx) => renderRunOutcome(outcome, ctx, renderContainment),
 });

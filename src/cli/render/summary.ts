@@ -49,7 +49,14 @@ function header(input: RunSummaryInput, title: string): string[] {
   const { terminal, result, context } = input;
   const c = terminal.color;
   const mode = { live: "live", "dry-run": "DRY RUN: nothing was changed", tabletop: "tabletop (simulated tenant)", "tabletop-dry-run": "tabletop, dry run" }[context.mode];
-  const complete = result.gaps.length === 0 ? c.green("complete") : c.red.bold("INCOMPLETE: some data could not be read (see gaps)");
+  // A query that failed or never ran is data azir did not read, exactly like a gap.
+  const unread = result.steps.filter((s) => s.kind === "query" && (s.status === "failed" || s.status === "not-run")).map((s) => s.id);
+  const complete =
+    unread.length > 0
+      ? c.red.bold(`INCOMPLETE: not read: ${unread.join(", ")}${result.gaps.length ? "; and gaps (see below)" : ""}`)
+      : result.gaps.length === 0
+        ? c.green("complete")
+        : c.red.bold("INCOMPLETE: some data could not be read (see gaps)");
   return [c.bold(title), `${c.dim("mode:")} ${mode}   ${c.dim("data:")} ${complete}`];
 }
 
@@ -61,7 +68,7 @@ function gapLines(input: RunSummaryInput): string[] {
 
 function failureLines(input: RunSummaryInput): string[] {
   const c = input.terminal.color;
-  const failed = input.result.steps.filter((s) => s.status === "failed" || (s.status === "not-run" && input.result.status !== "completed"));
+  const failed = input.result.steps.filter((s) => s.status === "failed" || s.status === "needs-decision" || (s.status === "not-run" && input.result.status !== "completed"));
   const out = failed.map((s) => c.red(`  ${s.id}: ${s.status}: ${s.summary}`));
   if (input.result.status === "refused") out.unshift(c.red(`  ${input.result.error?.message ?? "the writes were not confirmed"}; nothing was sent`));
   if (input.result.error?.hint) out.push(`  hint: ${input.result.error.hint}`);
@@ -168,6 +175,7 @@ export function renderContainment(input: RunSummaryInput): void {
     lines.push(`  ${mark} ${e.summary}`);
     if (e.kind === "action.planned") lines.push(c.dim(`           ${e.data.method} ${e.data.url}${e.data.body === undefined ? "" : ` ${JSON.stringify(e.data.body)}`}  [${e.data.permission}]`));
   }
+  lines.push(...decisionLines(input));
   // the propagation note is repeated under Next, with the command to run
   const notes = document.response.filter((e) => e.kind === "note" && e.step && !("stepCompleted" in e.data) && !("resumed" in e.data) && !/propagate/.test(e.summary));
   if (notes.length) lines.push("", c.bold("Notes"), ...notes.map((n) => `  ${n.summary}`));
@@ -182,6 +190,27 @@ export function renderContainment(input: RunSummaryInput): void {
     lines.push(`  review the planned writes above; run again without --dry-run to send them`);
   }
   terminal.line(lines.join("\n"));
+}
+
+/** Steps that ended `not done: needs a decision`: what azir could not decide, each item with what is known of it. */
+function decisionLines(input: RunSummaryInput): string[] {
+  const c = input.terminal.color;
+  const out: string[] = [];
+  for (const e of input.document.response) {
+    if (e.kind !== "error" || e.data.code !== "needs-decision") continue;
+    out.push(`  ${c.red.bold("not done")} ${e.summary.replace(/^[^:]+: not done: /, "")}`);
+    const items = Array.isArray(e.data.items) ? (e.data.items as Array<Record<string, unknown>>) : [];
+    for (const m of items) {
+      const known = [
+        m.createdDateTime ? `created ${when(str(m.createdDateTime))}` : "no creation time",
+        ...(m.registeredAt ? [`registered ${when(str(m.registeredAt))}${m.registeredFrom ? ` from ${str(m.registeredFrom)}` : ""}`] : []),
+      ].join(", ");
+      out.push(`           ${str(m.label)} ${c.dim(str(m.id))}: ${known}`);
+      out.push(c.dim(`             ${str(m.reason)}`));
+    }
+    if (typeof e.data.hint === "string") out.push(`           ${c.bold("decide:")} ${e.data.hint}`);
+  }
+  return out;
 }
 
 /** `azir hunt device-code`: users by distinct IPs. */

@@ -9,11 +9,9 @@ import type { Scenario, TenantState } from "../scenario/schema.js";
 import { ArmFault, handleArm, type ArmOperation } from "./arm.js";
 import { authorityRoutes } from "./authority.js";
 import { createEmulatorCertificate } from "./certificate.js";
-import { PendingConnections } from "./connections.js";
 import { handleControl, publicState, type ControlContext } from "./control.js";
 import { FaultInjector, faultReply, type FaultConfig } from "./faults.js";
 import { GraphService } from "./graph/index.js";
-import type { MethodDeletion } from "./graph/method-deletions.js";
 import { LogsService, type KqlEngine } from "./logs.js";
 import { handleLogs } from "./logs-routes.js";
 import { RequestLog } from "./request-log.js";
@@ -44,7 +42,8 @@ async function defaultEngine(): Promise<KqlEngine> {
 /** Which service a path is addressed to; undefined for none. */
 function serviceOf(path: string): EmulatedService | undefined {
   if (path.startsWith("/_tabletop/")) return "control";
-  if (/^\/v1\.0(\/|$)/.test(path)) return "graph";
+  // Graph's two versions: v1.0, and beta for the few beta calls emulated (graph/index.ts).
+  if (/^\/(v1\.0|beta)(\/|$)/.test(path)) return "graph";
   if (/^\/v1(\/|$)/.test(path)) return "logs";
   if (/^\/subscriptions\//i.test(path)) return "arm";
   if (/(\/oauth2\/v2\.0\/|\/\.well-known\/openid-configuration$|^\/common\/discovery\/instance$)/i.test(path)) return "authority";
@@ -52,7 +51,7 @@ function serviceOf(path: string): EmulatedService | undefined {
 }
 
 /**
- * Starts the HTTPS emulator of Log Analytics, Graph v1.0, ARM and the token authority on 127.0.0.1. Each service
+ * Starts the HTTPS emulator of Log Analytics, Graph (v1.0, and a few beta calls), ARM and the token authority on 127.0.0.1. Each service
  * is a route table (graph/index.ts, logs-routes.ts, arm.ts, authority.ts, control.ts); this function holds the
  * state they share and the request pipeline: latency, token check, injected faults, JSON body, route.
  */
@@ -65,15 +64,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const log = new RequestLog(clock);
   const faults = new FaultInjector(options.faults ?? {});
   const serviceError = serviceErrorFor(clock);
-  const connections = new PendingConnections();
   let engine: Promise<KqlEngine> | undefined;
   const logs = new LogsService(tables, () => (engine ??= (options.loadEngine ?? defaultEngine)()));
-  const graph = new GraphService({ state, tables, clock, ids, faults, log, arrivals: () => connections.settled() });
+  const graph = new GraphService({ state, tables, clock, ids, faults, log });
   const control: ControlContext = { requests: () => log.list(), state: () => publicState(state), setFaults: (input) => faults.set(input) };
   const cert = await createEmulatorCertificate();
 
   /** An API request (Graph, Logs, ARM) once its body is read. */
-  const serveApi = async (request: IncomingMessage, service: "graph" | "logs" | "arm", base: Omit<ApiRequest, "body">, raw: Buffer, deletion: MethodDeletion | undefined): Promise<Reply | "dropped"> => {
+  const serveApi = async (request: IncomingMessage, service: "graph" | "logs" | "arm", base: Omit<ApiRequest, "body">, raw: Buffer): Promise<Reply | "dropped"> => {
     const { method, path } = base;
     await faults.delay();
     // azure-reference.md section 8: any bearer token is accepted, but one must be there.
@@ -99,7 +97,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     }
     const req: ApiRequest = { ...base, body };
     try {
-      if (service === "graph") return await graph.handle(req, deletion);
+      if (service === "graph") return graph.handle(req);
       if (service === "logs") {
         const partialRule = faults.takePartial(method, path);
         const partial = { partial: partialRule !== undefined, ...(partialRule?.partialRows !== undefined ? { partialRows: partialRule.partialRows } : {}) };
@@ -128,9 +126,6 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       path = url.pathname;
     }
     const service = serviceOf(path);
-    // Counted from arrival, before anything asynchronous: deletions sent together must see each other.
-    const deletion = service === "graph" ? graph.announce(method, path) : undefined;
-    connections.arrived(request.socket);
 
     const send = (reply: Reply): void => {
       if (reply.bytes) {
@@ -142,24 +137,20 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       response.writeHead(reply.status, { ...(body ? { "Content-Type": "application/json; charset=utf-8" } : {}), "x-ms-request-id": randomUUID(), ...(reply.headers ?? {}) });
       response.end(body);
     };
-    try {
-      const raw = await readBody(request);
-      if (service === "control" || service === undefined) return send(handleControl(control, { method, path, text: raw.toString("utf8") }, request.socket.remoteAddress ?? ""));
-      const base = { method, path, query: url.searchParams, headers: { prefer: headerValue(request.headers.prefer) }, origin };
-      const reply =
-        service === "authority"
-          ? authorityRoutes.dispatch({ state, ids }, { ...base, headers: {}, body: undefined, form: new URLSearchParams(raw.toString("utf8")) }, path)
-          : await serveApi(request, service, base, raw, deletion);
-      if (reply === "dropped") {
-        log.record({ method, path, service, status: 0 });
-        request.socket.destroy();
-        return;
-      }
-      log.record({ method, path, service, status: reply.status });
-      send(reply);
-    } finally {
-      deletion?.finish();
+    const raw = await readBody(request);
+    if (service === "control" || service === undefined) return send(handleControl(control, { method, path, text: raw.toString("utf8") }, request.socket.remoteAddress ?? ""));
+    const base = { method, path, query: url.searchParams, headers: { prefer: headerValue(request.headers.prefer) }, origin };
+    const reply =
+      service === "authority"
+        ? authorityRoutes.dispatch({ state, ids }, { ...base, headers: {}, body: undefined, form: new URLSearchParams(raw.toString("utf8")) }, path)
+        : await serveApi(request, service, base, raw);
+    if (reply === "dropped") {
+      log.record({ method, path, service, status: 0 });
+      request.socket.destroy();
+      return;
     }
+    log.record({ method, path, service, status: reply.status });
+    send(reply);
   };
 
   let origin = "";
@@ -171,7 +162,6 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       }
     });
   });
-  connections.watch(server);
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error) => reject(new AzirError("usage", `The tabletop emulator could not listen on 127.0.0.1:${options.port ?? 0}: ${error.message}`, { hint: "Choose another --port, or omit it for a random free port.", cause: error })));

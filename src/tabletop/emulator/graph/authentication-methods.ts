@@ -20,18 +20,68 @@ export const methodCollections: Record<string, string> = {
 // Fixed phone method ids (phoneauthenticationmethod-delete.md).
 const mobilePhoneId = "3179e48a-750b-4051-897c-87b9720928f7";
 const alternateMobilePhoneId = "b6332ec1-7057-4abe-9331-3d72feddfe41";
+const officePhoneId = "e37fc753-ff3b-4958-9484-eaa9425c82bc";
 
-const methodDeletion = /^\/users\/([^/]+)\/authentication\/[^/]+\/[^/]+$/;
+export type Method = NonNullable<GraphContext["state"]["authenticationMethods"][string]>[number];
 
-/** The user (id or UPN, as written) whose authentication method a request deletes; path below /v1.0. */
-export function deletedMethodOwner(method: string, path: string): string | undefined {
-  return method === "DELETE" ? methodDeletion.exec(path)?.[1] : undefined;
+/** A phone method's type: its `phoneType`, else the fixed id it has (phoneauthenticationmethod-delete.md). */
+function phoneTypeOf(method: Method): string | undefined {
+  if (method["@odata.type"] !== "#microsoft.graph.phoneAuthenticationMethod") return undefined;
+  const declared = method["phoneType"];
+  if (typeof declared === "string") return declared;
+  return method.id === mobilePhoneId ? "mobile" : method.id === alternateMobilePhoneId ? "alternateMobile" : method.id === officePhoneId ? "office" : undefined;
 }
 
-type Method = NonNullable<GraphContext["state"]["authenticationMethods"][string]>[number];
+/**
+ * The `userDefaultAuthenticationMethod` value (resources/userregistrationdetails.md) a method stands for as the
+ * default: Microsoft Authenticator -> push, software OATH -> oath, mobile -> sms, alternate mobile ->
+ * voiceAlternateMobile, office -> voiceOffice; undefined for a method type the enumeration has no value for.
+ * The emulator keeps the default as a method id, so a mobile phone set with voiceMobile reads back as sms.
+ */
+export function defaultTypeOf(method: Method): string | undefined {
+  switch (method["@odata.type"]) {
+    case "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod":
+      return "push";
+    case "#microsoft.graph.softwareOathAuthenticationMethod":
+      return "oath";
+    case "#microsoft.graph.phoneAuthenticationMethod": {
+      const phone = phoneTypeOf(method);
+      return phone === "mobile" ? "sms" : phone === "alternateMobile" ? "voiceAlternateMobile" : phone === "office" ? "voiceOffice" : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The user's method a `userPreferredMethodForSecondaryAuthentication` value designates (beta api/authentication-update.md). */
+export function methodForDefaultType(methods: readonly Method[], type: string): Method | undefined {
+  const phone = (phoneType: string) => methods.find((m) => phoneTypeOf(m) === phoneType);
+  switch (type) {
+    case "push":
+      return methods.find((m) => m["@odata.type"] === "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod");
+    case "oath":
+      return methods.find((m) => m["@odata.type"] === "#microsoft.graph.softwareOathAuthenticationMethod");
+    case "sms":
+    case "voiceMobile":
+      return phone("mobile");
+    case "voiceAlternateMobile":
+      return phone("alternateMobile");
+    case "voiceOffice":
+      return phone("office");
+    default:
+      return undefined;
+  }
+}
+
+/** The user's default method as `userPreferredMethodForSecondaryAuthentication`: `none` when there is none. */
+export function preferredSecondaryMethod(ctx: GraphContext, userId: string): string {
+  const id = ctx.state.defaultMethods[userId];
+  const method = id === undefined ? undefined : (ctx.state.authenticationMethods[userId] ?? []).find((m) => m.id === id);
+  return (method && defaultTypeOf(method)) ?? "none";
+}
 
 /** The user and their methods (an empty list is recorded for a user who has none, as before). */
-function methodsOf(ctx: GraphContext, params: RouteParams): { userId: string; methods: Method[] } {
+export function methodsOf(ctx: GraphContext, params: RouteParams): { userId: string; methods: Method[] } {
   const user = findUser(ctx, params.user!);
   return { userId: user.id, methods: (ctx.state.authenticationMethods[user.id] ??= []) };
 }
@@ -54,10 +104,12 @@ function deleteMethod(ctx: GraphContext, _req: ApiRequest, params: RouteParams):
   requireAdminActorFor(ctx, userId);
   const index = methods.findIndex((x) => x.id === methodId && x["@odata.type"] === type);
   if (index < 0) throw notFound(collection, methodId);
-  // phoneauthenticationmethod-delete.md: the default MFA method can't be deleted; here, while another deletion runs
-  // alongside it (method-deletions.ts; docs/emulator.md, "Default method").
-  if (ctx.state.defaultMethods[userId] === methodId && ctx.concurrentMethodDeletion?.(userId)) {
-    throw new GraphFault(400, "badRequest", "Cannot delete the user's default authentication method. Change the default method first or delete it last.");
+  // phoneauthenticationmethod-delete.md: "If the phone number is the user's default ... it can't be deleted. Have the
+  // user change their default authentication method, and then delete the number." Graph refuses the default for as
+  // long as any other method is configured, the password included, whatever the order (Microsoft Q&A: a user with
+  // only password + Microsoft Authenticator gets this error; azure-reference.md section 4, corrected).
+  if (ctx.state.defaultMethods[userId] === methodId && methods.some((x) => x.id !== methodId)) {
+    throw new GraphFault(400, "badRequest", "Cannot delete default method with other methods configured. Please change default method before deletion.");
   }
   // phoneauthenticationmethod-delete.md: no alternateMobile without a mobile number.
   if (methodId === mobilePhoneId && methods.some((x) => x.id === alternateMobilePhoneId)) {

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import type { ApiRequest, Reply } from "../types.js";
-import { deletedMethodOwner } from "./authentication-methods.js";
 import { notEmulated, type GraphRoute } from "./context.js";
 
 const batchSchema = z.object({
@@ -21,16 +20,14 @@ type BatchItem = z.infer<typeof batchSchema>["requests"][number];
 
 /** What a batch needs from the Graph service around it. */
 export interface BatchRunner {
-  /** Answers one inner request (path below /v1.0), with the batch's own view of concurrent method deletions. */
-  answer(req: ApiRequest, concurrentMethodDeletion: (userId: string) => boolean): Reply;
+  /** Answers one inner request (path below /v1.0), with the same rules as when it is sent on its own. */
+  answer(req: ApiRequest): Reply;
   /** A status fault injected on an inner request, if a rule matches. */
   fault(method: string, path: string): Reply | undefined;
   /** Records an inner request in the request log. */
   record(entry: { method: string; path: string; status: number }): void;
   /** Graph's error reply. */
   error(status: number, code: string, message: string): Reply;
-  /** A user's object id from an id or UPN. */
-  userIdOf(key: string): string | undefined;
 }
 
 const innerUrl = (url: string): URL => new URL(url.startsWith("/") ? url : `/${url}`, "https://batch.invalid");
@@ -38,7 +35,8 @@ const innerUrl = (url: string): URL => new URL(url.startsWith("/") ? url : `/${u
 /**
  * JSON batching (microsoft-graph-docs-contrib concepts/json-batching.md): at most 20 requests, ids unique without
  * regard to case, Content-Type required with a body, `dependsOn` orders them and a failed prerequisite gives 424;
- * each inner request can get its own error (429 included) inside the 200 envelope.
+ * each inner request can get its own error (429 included) inside the 200 envelope. Inner requests run one after the
+ * other against the same state, so the default-method rule applies inside a batch exactly as outside it.
  */
 export function runBatch(req: ApiRequest, runner: BatchRunner): Reply {
   const parsed = batchSchema.safeParse(req.body);
@@ -55,19 +53,6 @@ export function runBatch(req: ApiRequest, runner: BatchRunner): Reply {
   }
   const results = new Map<string, { id: string; status: number; headers: Record<string, string>; body?: unknown }>();
   const visiting = new Set<string>();
-
-  // The default-method rule inside a batch: another deletion of the same user's methods that this request does not
-  // depend on, and that has not failed, runs alongside it.
-  const concurrentIn = (r: BatchItem) => {
-    const deps = new Set((r.dependsOn ?? []).map((d) => d.toLowerCase()));
-    return (userId: string): boolean =>
-      requests.some((o) => {
-        if (o === r || deps.has(o.id.toLowerCase())) return false;
-        if ((results.get(o.id.toLowerCase())?.status ?? 0) >= 400) return false;
-        const owner = deletedMethodOwner(o.method.toUpperCase(), innerUrl(o.url).pathname);
-        return owner !== undefined && runner.userIdOf(decodeURIComponent(owner)) === userId;
-      });
-  };
 
   const run = (r: BatchItem): number => {
     const key = r.id.toLowerCase();
@@ -89,7 +74,7 @@ export function runBatch(req: ApiRequest, runner: BatchRunner): Reply {
     } else {
       reply =
         runner.fault(r.method, `/v1.0${path}`) ??
-        runner.answer({ method: r.method.toUpperCase(), path, query: url.searchParams, headers: {}, body: r.body, origin: req.origin }, concurrentIn(r));
+        runner.answer({ method: r.method.toUpperCase(), path, query: url.searchParams, headers: {}, body: r.body, origin: req.origin });
     }
     runner.record({ method: r.method.toUpperCase(), path: `/v1.0${path}`, status: reply.status });
     results.set(key, { id: r.id, status: reply.status, headers: { "Content-Type": "application/json", ...(reply.headers ?? {}) }, ...(reply.body !== undefined ? { body: reply.body } : {}) });

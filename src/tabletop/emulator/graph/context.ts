@@ -12,16 +12,11 @@ export interface GraphContext {
   tables: ScenarioTables;
   clock: Clock;
   ids: IdSource;
-  /**
-   * True when another deletion of one of this user's authentication methods runs alongside this request (sent
-   * concurrently). The emulator's model of "the default method can only go last" (method-deletions.ts).
-   */
-  concurrentMethodDeletion?: (userId: string) => boolean;
   /** Answers a JSON batch; absent for the requests inside one, since Graph does not nest batches. */
   batch?: (req: ApiRequest) => Reply;
 }
 
-/** A Graph route: `req.path` is the path below /v1.0, as sent (the links of a page are built from it). */
+/** A Graph route: `req.path` is the path below /v1.0 (or /beta), as sent (the links of a page are built from it). */
 export type GraphRoute = Route<GraphContext, ApiRequest, Reply>;
 export type TenantUser = TenantState["users"][number];
 
@@ -33,6 +28,15 @@ export const writePermissions = {
   authMethods: ["UserAuthenticationMethod.ReadWrite.All"],
   appCredentials: ["Application.ReadWrite.OwnedBy", "Application.ReadWrite.All", "Directory.ReadWrite.All"],
   riskyUsers: ["IdentityRiskyUser.ReadWrite.All"],
+} as const;
+/**
+ * Read permissions the emulator checks, least-privileged first (the routes' permission tables): the registration
+ * report (v1.0 includes/permissions/authenticationmethodsroot-list-userregistrationdetails-permissions.md) and a
+ * user's sign-in preferences (beta api/authentication-get.md, acting on others).
+ */
+export const readPermissions = {
+  registrationReport: ["AuditLog.Read.All", "UserAuthenticationMethod.Read.All"],
+  signInPreferences: ["UserAuthenticationMethod.Read.All", "UserAuthenticationMethod.ReadWrite.All"],
 } as const;
 // Acting on an admin is a sensitive action (api-reference/v1.0/resources/users.md, "Who can perform sensitive actions").
 const adminActorRoles = ["Privileged Authentication Administrator", "Global Administrator"];

@@ -8,15 +8,16 @@ import { serviceErrorFor, type ServiceError } from "../service-errors.js";
 import type { ApiRequest, Reply } from "../types.js";
 import { applicationRoutes } from "./applications.js";
 import { auditLogRoutes } from "./audit-logs.js";
-import { authenticationMethodRoutes, deletedMethodOwner } from "./authentication-methods.js";
+import { authenticationMethodRoutes } from "./authentication-methods.js";
 import { batchRoutes, runBatch } from "./batch.js";
 import { conditionalAccessRoutes } from "./conditional-access.js";
-import { notEmulated, userByKey, type GraphContext } from "./context.js";
+import { notEmulated, type GraphContext } from "./context.js";
 import { directoryRoleRoutes } from "./directory-roles.js";
 import { identityProtectionRoutes } from "./identity-protection.js";
-import { MethodDeletions, type MethodDeletion } from "./method-deletions.js";
 import { GraphFault } from "./odata.js";
 import { permissionGrantRoutes } from "./permission-grants.js";
+import { reportRoutes } from "./reports.js";
+import { signInPreferenceRoutes } from "./sign-in-preferences.js";
 import { userCatchAllRoutes, userRoutes } from "./users.js";
 
 /**
@@ -35,6 +36,7 @@ export const graphRoutes = new RouteTable<GraphContext, ApiRequest, Reply>(
     ...conditionalAccessRoutes,
     ...identityProtectionRoutes,
     ...auditLogRoutes,
+    ...reportRoutes,
   ],
   {
     unmatched: (_ctx, req) => {
@@ -43,6 +45,18 @@ export const graphRoutes = new RouteTable<GraphContext, ApiRequest, Reply>(
   },
 );
 
+/**
+ * The Graph beta routes: only calls v1.0 lacks that azir needs (the default method's change). Any other /beta path is
+ * refused with the same 400 as an unknown v1.0 path.
+ */
+export const graphBetaRoutes = new RouteTable<GraphContext, ApiRequest, Reply>([...signInPreferenceRoutes], {
+  unmatched: (_ctx, req) => {
+    throw notEmulated(req);
+  },
+});
+
+const versions = { "/v1.0": graphRoutes, "/beta": graphBetaRoutes } as const;
+
 export interface GraphServiceOptions {
   state: TenantState;
   tables: ScenarioTables;
@@ -50,42 +64,29 @@ export interface GraphServiceOptions {
   ids: IdSource;
   faults: FaultInjector;
   log: RequestLog;
-  /** Resolves once the requests already on their way to the server have arrived (connections.ts). */
-  arrivals: () => Promise<void>;
 }
 
-/** The Graph v1.0 service: the route table over the tenant state, JSON batching, and concurrent method deletions. */
+/** The Graph service: the route tables (v1.0, beta) over the tenant state, and JSON batching. */
 export class GraphService {
-  private readonly deletions = new MethodDeletions();
   private readonly serviceError: ServiceError;
 
   constructor(private readonly options: GraphServiceOptions) {
     this.serviceError = serviceErrorFor(options.clock);
   }
 
-  /** Called as a request arrives: a DELETE of a user's authentication method is counted from this moment on. */
-  announce(method: string, path: string): MethodDeletion | undefined {
-    const owner = deletedMethodOwner(method, path.slice("/v1.0".length));
-    const userId = owner === undefined ? undefined : this.userIdOf(owner);
-    return userId === undefined ? undefined : this.deletions.announce(userId);
+  /** Answers a request whose path starts with /v1.0 or /beta. */
+  handle(req: ApiRequest): Reply {
+    const version = req.path.startsWith("/beta") ? "/beta" : "/v1.0";
+    const inner = { ...req, path: req.path.slice(version.length) || "/" };
+    // Batches are emulated in v1.0 only; under /beta, $batch is refused like any other path not emulated.
+    return this.answer(versions[version], inner, version === "/v1.0" ? { batch: (r) => this.batch(r) } : {});
   }
 
-  /** Answers a request whose path starts with /v1.0. */
-  async handle(req: ApiRequest, deletion?: MethodDeletion): Promise<Reply> {
-    const inner = { ...req, path: req.path.slice("/v1.0".length) || "/" };
-    if (!deletion) return this.answer(inner, { batch: (r) => this.batch(r) });
-    deletion.start();
-    // Decide once the requests sent together with this one have arrived and reached their route.
-    await this.options.arrivals();
-    await deletion.settled();
-    return this.answer(inner, { concurrentMethodDeletion: () => deletion.concurrent() });
-  }
-
-  private answer(req: ApiRequest, extra: Pick<GraphContext, "batch" | "concurrentMethodDeletion">): Reply {
+  private answer(routes: RouteTable<GraphContext, ApiRequest, Reply>, req: ApiRequest, extra: Pick<GraphContext, "batch">): Reply {
     const { state, tables, clock, ids } = this.options;
     const ctx: GraphContext = { state, tables, clock, ids, ...extra };
     try {
-      return graphRoutes.dispatch(ctx, req, `/${req.path.split("/").filter(Boolean).join("/")}`);
+      return routes.dispatch(ctx, req, `/${req.path.split("/").filter(Boolean).join("/")}`);
     } catch (error) {
       if (error instanceof GraphFault) return { ...this.error(error.status, error.code, error.message), ...(error.headers ? { headers: error.headers } : {}) };
       throw error;
@@ -96,22 +97,17 @@ export class GraphService {
     const { faults, log } = this.options;
     const batchId = `batch-${log.nextSeq()}`;
     return runBatch(req, {
-      answer: (inner, concurrentMethodDeletion) => this.answer(inner, { concurrentMethodDeletion }),
+      answer: (inner) => this.answer(graphRoutes, inner, {}),
       fault: (method, path) => {
         const rule = faults.takeStatus("graph", method, path);
         return rule ? faultReply("graph", rule, this.serviceError) : undefined;
       },
       record: (entry) => log.record({ ...entry, service: "graph", batchId }),
       error: (status, code, message) => this.error(status, code, message),
-      userIdOf: (key) => this.userIdOf(key),
     });
   }
 
   private error(status: number, code: string, message: string): Reply {
     return this.serviceError("graph", status, code, message);
-  }
-
-  private userIdOf(key: string): string | undefined {
-    return userByKey(this.options.state, key)?.id;
   }
 }
