@@ -117,6 +117,32 @@ describe("azir contain against the simulated tenant", () => {
     expect(events.every((e) => e.mode === "tabletop-dry-run")).toBe(true);
   });
 
+  it("an attacker-made default method: not deleted without leave (exit 1, the portal steps named); moved first with --change-default-method", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "azir-scn-"));
+    cpSync(join(process.cwd(), "scenarios", "contoso"), dir, { recursive: true });
+    const tenantFile = join(dir, "tenant.json");
+    const t = JSON.parse(readFileSync(tenantFile, "utf8"));
+    // the attacker made their phone the default: the registration report says voiceAlternateMobile, only it can be
+    t.defaultMethods[alexId] = attackerPhone;
+    writeFileSync(tenantFile, JSON.stringify(t));
+
+    const refused = await tenant({ scenarioDir: dir });
+    const first = await contain(refused);
+    expect(first.code, first.io.err()).toBe(1);
+    expect(first.io.err()).toContain("not done");
+    expect(first.io.err()).toContain("--change-default-method");
+    // no doomed deletion is sent: the default stays, the attacker's other method goes
+    expect(writes(refused).filter((r) => r.status >= 400)).toEqual([]);
+    expect(methodIds(refused)).toEqual([password, ownPhone, ownAuthenticator, attackerPhone].sort());
+
+    const allowed = await tenant({ scenarioDir: dir });
+    const second = await contain(allowed, ["--change-default-method"]);
+    expect(second.code, second.io.err()).toBe(0);
+    const methodWrites = writes(allowed).filter((r) => r.path.includes("/authentication/"));
+    expect(methodWrites[0]).toMatchObject({ method: "PATCH", path: `/beta/users/${alexId}/authentication/signInPreferences`, status: 204 });
+    expect(methodIds(allowed)).toEqual([password, ownPhone, ownAuthenticator].sort());
+  });
+
   it("an admin target without the needed role gets the explanatory error (exit 4)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "azir-scn-"));
     cpSync(join(process.cwd(), "scenarios", "contoso"), dir, { recursive: true });
