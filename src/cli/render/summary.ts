@@ -182,7 +182,8 @@ export function renderContainment(input: RunSummaryInput): void {
   lines.push(...gapLines(input), ...failureLines(input));
   const revoke = outputsOf(input, "revoke");
   lines.push("", c.bold("Next"));
-  if (result.status === "completed" && !input.context.dryRun) {
+  // Whatever else failed, a revocation that was sent is verified after it propagates.
+  if ((typeof revoke?.revokedAt === "string" || result.status === "completed") && !input.context.dryRun) {
     lines.push(`  revocation takes minutes to propagate (up to ~15 min with continuous access evaluation; access tokens live 60-90 min)`);
     lines.push(`  then run: azir verify ${str(params.upn)} --since ${str(revoke?.revokedAt ?? input.context.clock.now().toISOString())}${input.context.mode.startsWith("tabletop") ? " --tabletop" : ""}`);
     lines.push(`  reset the password and review the app registrations the user owns (azir harden, when available)`);
