@@ -5,7 +5,7 @@ import { executeRunbook, type ExecutionResult, type PendingWrite } from "../runb
 import { loadRunbookFile, type LoadedRunbook } from "../runbook/load.js";
 import { protectedCandidates, resolveParams } from "../runbook/params.js";
 import { registry, resolveQueryPath, ruleContext } from "../runbook/registry.js";
-import { completedStepOutputs } from "../runbook/resume.js";
+import { completedStepGaps, completedStepOutputs } from "../runbook/resume.js";
 import type { Runbook } from "../runbook/schema.js";
 import { resolveTemplates } from "../runbook/template.js";
 import { buildDocument, type TimelineDocument } from "../timeline/document.js";
@@ -137,7 +137,7 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
         loadQuery: queryLoader(),
         ...(confirm ? { confirm: async (writes) => { spinner.stop(); return confirm(writes); } } : {}),
         ...(confirmStep ? { confirmStep: async (writes) => { spinner.stop(); return confirmStep(writes); } } : {}),
-        ...(resumeEvents ? { completed: completedStepOutputs(resumeEvents), ...(resumedRunId ? { resumedRunId } : {}) } : {}),
+        ...(resumeEvents ? { completed: completedStepOutputs(resumeEvents), resumedGaps: completedStepGaps(resumeEvents), ...(resumedRunId ? { resumedRunId } : {}) } : {}),
         onProgress: (p) => {
           if (p.state === "started") running.add(p.title);
           else running.delete(p.title);

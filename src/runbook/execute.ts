@@ -74,6 +74,8 @@ export interface ExecuteOptions {
   secrets?: SecretSink;
   /** Resume: outputs of the steps an earlier run completed; they are not run again. */
   completed?: ReadonlyMap<string, Record<string, unknown>>;
+  /** Resume: the gaps the earlier run recorded for the steps it completed (their data stays incomplete). */
+  resumedGaps?: readonly StepGap[];
   /** The journal run being resumed, for the run.resumed event. */
   resumedRunId?: string;
   onProgress?: (progress: StepProgress) => void;
@@ -181,6 +183,7 @@ class Scheduler {
       });
     }
     for (const [id, outputs] of this.o.completed ?? []) this.outputs[id] = outputs;
+    this.gaps.push(...(this.o.resumedGaps ?? []));
 
     if (this.o.confirm && !this.o.dryRun) {
       // Reads first, then every write listed and confirmed once, before the first write is sent.
@@ -239,6 +242,7 @@ class Scheduler {
     if (!p) {
       p = this.runStep(id).then((outcome) => {
         this.outcomes.set(id, outcome);
+        this.unread(outcome);
         if (outcome.status === "completed" || outcome.status === "skipped" || outcome.status === "planned") {
           this.o.journal.append(events.stepCompleted(id, outcome.status, this.outputs[id] ?? {}));
         }
@@ -248,6 +252,16 @@ class Scheduler {
       this.running.set(id, p);
     }
     return p;
+  }
+
+  /** A query that failed, did not run or failed as optional is data azir did not read: a gap, unless one says so already. */
+  private unread(outcome: StepOutcome): void {
+    const step = this.steps.get(outcome.id);
+    if (!step || !("query" in step) || this.gaps.some((g) => g.step === outcome.id)) return;
+    if (outcome.status !== "failed" && outcome.status !== "not-run" && outcome.error === undefined) return;
+    const gap: StepGap = { step: outcome.id, query: step.query, window: null, code: "not-read", message: `not read: ${outcome.summary}` };
+    this.gaps.push(gap);
+    this.o.journal.append(events.gap(outcome.id, step.query, `${step.query}: ${gap.message}`, gap));
   }
 
   private title(id: string): string {
@@ -358,7 +372,7 @@ class Scheduler {
     if (step.optional) {
       this.outputs[step.id] = {};
       this.o.journal.append(events.note(`${step.id} (optional) did not complete: ${error.message}`, step.id, { code: error.code }));
-      return { id: step.id, kind, status: "skipped", summary: `optional, did not complete: ${error.message}` };
+      return { id: step.id, kind, status: "skipped", summary: `optional, did not complete: ${error.message}`, error };
     }
     this.firstError ??= error;
     this.o.journal.append(events.stepFailed(step.id, error));

@@ -90,5 +90,18 @@ describe("azir investigate on the built-in scenario", () => {
     expect(timeouts.map((g: { data: { query: string } }) => g.data.query)).toContain("signins-for-user");
     expect(timeouts[0].data.window).toMatchObject({ start: expect.any(String), end: expect.any(String) });
   }, 60_000);
-});
 
+  it("when nothing could be read, prints the error and no empty report; the document is not complete", async () => {
+    const clock = new ManualClock(now);
+    const emulator = await startTabletop({ clock, faults: { latencyMs: 0, rules: [{ match: { path: "/query", service: "logs" }, status: 500, times: 1000 }] } });
+    running.push(emulator);
+    const human = memoryIo();
+    const out = mkdtempSync(join(tmpdir(), "azir-inv-"));
+    expect(await main(["investigate", "alex@contoso.com", "--tabletop", "--out", out], human, { emulator, clock })).toBe(1);
+    expect(human.err()).toContain("nothing could be read");
+    expect(human.err()).toContain("INCOMPLETE");
+    expect(human.err()).not.toMatch(/none found|no evidence|data: complete/i);
+    const { doc } = await investigate("alex@contoso.com", { latencyMs: 0, rules: [{ match: { path: "/query", service: "logs" }, status: 500, times: 1000 }] });
+    expect(doc.complete).toBe(false);
+  }, 60_000);
+});

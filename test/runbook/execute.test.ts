@@ -267,6 +267,27 @@ describe("executeRunbook", () => {
     expect(h.events.filter((e) => e.kind === "gap")).toHaveLength(2);
   });
 
+  it("a query that failed or did not run is a gap: the run never reads as complete", async () => {
+    const { h, run } = harness(rb, {
+      answer: () => {
+        throw new AzirError("permission", "Log Analytics answered 403");
+      },
+    });
+    const result = await run();
+    expect(result.gaps.map((g) => [g.step, g.code])).toEqual([
+      ["q1", "not-read"],
+      ["q2", "not-read"],
+    ]);
+    expect(h.events.find((e) => e.kind === "run.finished")?.data).toMatchObject({ complete: false });
+  });
+
+  it("resume carries the gaps of the steps the earlier run completed", async () => {
+    const earlier = { step: "q1", query: "rows.kql", window: null, code: "PartialError", message: "cut" };
+    const { run } = harness(rb, { completed: new Map([["q1", { first: "restored", count: 1 }]]), resumedGaps: [earlier], resumedRunId: "00000000-0000-4000-8000-000000000009" });
+    const result = await run();
+    expect(result.gaps).toEqual([earlier]);
+  });
+
   it("resume: completed steps are not run again and their outputs still feed later steps", async () => {
     const { h, run } = harness(rb, { completed: new Map([["q1", { first: "restored", count: 1 }], ["first", { target: "restored" }]]), resumedRunId: "00000000-0000-4000-8000-000000000009" });
     const result = await run();

@@ -13,7 +13,10 @@ export function renderRunOutcome(outcome: RunOutcome, ctx: CommandContext, summa
   const { terminal } = ctx;
   if (ctx.globals.json) terminal.out(JSON.stringify(outcome.document, null, 2));
   else {
-    summarize({ ...outcome, terminal });
+    const input = { ...outcome, terminal };
+    // Nothing was read at all: an empty report would read as "none found"; the error is the whole answer.
+    if (readNothing(input)) terminal.line([...header(input, `${input.runbook.title}: nothing could be read`), ...failureLines(input)].join("\n"));
+    else summarize(input);
     terminal.line(terminal.color.dim(`timeline: ${outcome.journalPath}`));
   }
   return outcome.exitCode;
@@ -58,6 +61,11 @@ function header(input: RunSummaryInput, title: string): string[] {
         ? c.green("complete")
         : c.red.bold("INCOMPLETE: some data could not be read (see gaps)");
   return [c.bold(title), `${c.dim("mode:")} ${mode}   ${c.dim("data:")} ${complete}`];
+}
+
+function readNothing(input: RunSummaryInput): boolean {
+  const queries = input.result.steps.filter((s) => s.kind === "query");
+  return input.result.status !== "completed" && queries.length > 0 && queries.every((s) => s.status === "failed" || s.status === "not-run" || s.error !== undefined);
 }
 
 function gapLines(input: RunSummaryInput): string[] {
