@@ -1,7 +1,8 @@
 /** The process's streams and environment, injected so that commands run in-process under test. */
 export interface Io {
   stdout: { write(chunk: string): unknown };
-  stderr: { write(chunk: string): unknown; isTTY?: boolean };
+  /** `columns`: the terminal's width; 0 or absent where it cannot be known (some CI runners, `stty cols 0`). */
+  stderr: { write(chunk: string): unknown; isTTY?: boolean; columns?: number };
   stdinIsTTY: boolean;
   env: Record<string, string | undefined>;
   cwd: string;

@@ -15,7 +15,7 @@ export interface Terminal {
   warn(text: string): void;
   /** Data on stdout: the JSON document, or text a command is asked for (schema, plan). */
   out(text: string): void;
-  /** A spinner line for a step (no-op without a TTY or with --json). */
+  /** A spinner line for a step (no-op without a TTY, on a terminal of unknown width, or with --json). */
   progress(text: string): { update(text: string): void; stop(final?: string): void };
 }
 
@@ -27,7 +27,8 @@ export function createTerminal(io: Io, options: { json: boolean; ora?: OraFactor
   const noColor = io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== "";
   const level = io.env.FORCE_COLOR ? 1 : tty && !noColor ? 1 : 0;
   const color = new Chalk({ level: level as 0 | 1 });
-  const live = tty && !options.json;
+  // A spinner redraws by counting lines of its width: without a width it never finishes a frame.
+  const live = tty && !options.json && (io.stderr.columns ?? 0) > 0;
   let spinner: Ora | null = null;
   const paused = <T>(fn: () => T): T => {
     const active = spinner?.isSpinning ?? false;
