@@ -1,5 +1,7 @@
 import { readFile } from "node:fs/promises";
-import { AzirError, ExitCode, formatDiagnostic } from "../core/errors.js";
+import { AzirError, ExitCode, formatDiagnostic, isAzirError } from "../core/errors.js";
+import type { GraphReader } from "../core/ports.js";
+import { memoisedGraph } from "../runbook/action-runner.js";
 import { checkRunbook } from "../runbook/rules.js";
 import { executeRunbook, type ExecutionResult, type PendingWrite } from "../runbook/execute.js";
 import { loadRunbookFile, type LoadedRunbook } from "../runbook/load.js";
@@ -8,6 +10,7 @@ import { registry, resolveQueryPath, ruleContext } from "../runbook/registry.js"
 import { completedStepGaps, completedStepOutputs } from "../runbook/resume.js";
 import type { Runbook } from "../runbook/schema.js";
 import { resolveTemplates } from "../runbook/template.js";
+import { resolveUser } from "../steps/user-target.js";
 import { buildDocument, type TimelineDocument } from "../timeline/document.js";
 import { openJournal, readJournal } from "../timeline/journal.js";
 import { createRunContext, type CommandContext, type RunContext } from "./context.js";
@@ -94,6 +97,10 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
       });
     }
 
+    // Reads shared by the preflight and the run: the user read here is the one the actions read.
+    const ports = { ...context.ports, graph: memoisedGraph(context.ports.graph) };
+    await refuseUnknownUsers(loaded.runbook, params, ports.graph);
+
     const controller = new AbortController();
     const onSigint = (): void => {
       if (controller.signal.aborted) return;
@@ -126,7 +133,7 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
         params,
         dryRun: context.dryRun,
         journal,
-        ports: context.ports,
+        ports,
         endpoints: context.endpoints,
         clock: context.clock,
         ids: context.ids,
@@ -153,6 +160,25 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
     return { exitCode: exitCodeOf(result), runbook: loaded.runbook, result, document, journalPath: journal.path, context, params };
   } finally {
     await context.close();
+  }
+}
+
+/**
+ * A user the runbook is about who is not in the directory is refused before any step and before an incident folder
+ * exists: a typo must not become four failed steps. A read that fails for another reason (no permission, say) does
+ * not stop the run; the steps say what they could not read.
+ */
+async function refuseUnknownUsers(runbook: Runbook, params: Record<string, unknown>, graph: GraphReader): Promise<void> {
+  const upns = Object.entries(runbook.params).filter(([name, spec]) => spec.type === "upn" && typeof params[name] === "string");
+  for (const [name] of upns) {
+    const upn = params[name] as string;
+    try {
+      await resolveUser({ graph }, upn);
+    } catch (error) {
+      if (isAzirError(error) && error.code === "not-found" && error.message.startsWith("no user")) {
+        throw new AzirError("usage", `no user ${upn} in the directory; nothing was run`, { hint: error.hint ?? "check the user principal name", exitCode: ExitCode.usage });
+      }
+    }
   }
 }
 

@@ -143,6 +143,17 @@ describe("azir contain against the simulated tenant", () => {
     expect(methodIds(allowed)).toEqual([password, ownPhone, ownAuthenticator].sort());
   });
 
+  it("a user who does not exist is refused before any step, with exit 2 and no incident folder", async () => {
+    const emulator = await tenant();
+    const out = mkdtempSync(join(tmpdir(), "azir-nouser-"));
+    const io = memoryIo();
+    const code = await main(["contain", "nobody@contoso.com", "--tabletop", "--yes", "--out", out], io, { emulator });
+    expect(code).toBe(2);
+    expect(io.err()).toContain("no user nobody@contoso.com in the directory");
+    expect(readdirSync(out)).toEqual([]);
+    expect(emulator.requests().filter((r) => r.service === "logs" || (r.service === "graph" && r.method !== "GET"))).toEqual([]);
+  });
+
   it("an admin target without the needed role gets the explanatory error (exit 4)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "azir-scn-"));
     cpSync(join(process.cwd(), "scenarios", "contoso"), dir, { recursive: true });
