@@ -86,6 +86,10 @@ describe("azir contain against the simulated tenant", () => {
     expect(events.some((e) => e.kind === "note" && /propagate/.test(e.summary))).toBe(true);
     expect(events.every((e) => e.mode === "tabletop")).toBe(true);
     expect(io.err()).toContain("azir verify alex@contoso.com --since");
+    // what containment does not address is listed with the next step: the role the attacker's app granted, say
+    expect(io.err()).toMatch(/Still open \(\d+\)/);
+    expect(io.err()).toContain("added alex@contoso.com to role Global Administrator");
+    expect(io.err()).toContain("next: remove the role assignment");
 
     // reads are shared by the actions of the run: no Graph GET is sent twice (same path and query)
     const gets = emulator.requests().filter((r) => r.service === "graph" && r.method === "GET").map((r) => r.path);

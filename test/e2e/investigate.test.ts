@@ -51,6 +51,19 @@ describe("azir investigate on the built-in scenario", () => {
     expect(doc.complete).toBe(true);
   });
 
+  it("starts with the verdict: compromised for alex, no evidence for sam", async () => {
+    const human = async (upn: string) => {
+      const clock = new ManualClock(now);
+      const emulator = await startTabletop({ clock });
+      running.push(emulator);
+      const io = memoryIo();
+      await main(["investigate", upn, "--tabletop", "--out", mkdtempSync(join(tmpdir(), "azir-inv-"))], io, { emulator, clock });
+      return io.err().split("\n")[0]!;
+    };
+    expect(await human("alex@contoso.com")).toMatch(/^compromised since 2026-11-\d\dT\d\d:\d\dZ: \d+ high or critical finding\(s\)$/);
+    expect(await human("sam@contoso.com")).toMatch(/^no evidence of compromise in 14d \(data complete, read up to /);
+  });
+
   it("finds nothing above low severity for the benign traveller", async () => {
     for (const upn of ["sam@contoso.com"]) {
       const { code, doc } = await investigate(upn);
@@ -99,6 +112,7 @@ describe("azir investigate on the built-in scenario", () => {
     const out = mkdtempSync(join(tmpdir(), "azir-inv-"));
     expect(await main(["investigate", "alex@contoso.com", "--tabletop", "--out", out], human, { emulator, clock })).toBe(1);
     expect(human.err()).toContain("nothing could be read");
+    expect(human.err().split("\n")[0]).toContain("nothing could be read");
     expect(human.err()).toContain("INCOMPLETE");
     expect(human.err()).not.toMatch(/none found|no evidence|data: complete/i);
     const { doc } = await investigate("alex@contoso.com", { latencyMs: 0, rules: [{ match: { path: "/query", service: "logs" }, status: 500, times: 1000 }] });

@@ -1,5 +1,6 @@
 import type { ChalkInstance } from "chalk";
 import { severityRank, type Finding, type Severity } from "../../analyze/types.js";
+import { investigationVerdict, stillOpen } from "../../analyze/verdict.js";
 import type { StepRole } from "../../runbook/schema.js";
 import type { CommandContext } from "../context.js";
 import type { RunOutcome } from "../run-runbook.js";
@@ -63,6 +64,21 @@ function header(input: RunSummaryInput, title: string): string[] {
   return [c.bold(title), `${c.dim("mode:")} ${mode}   ${c.dim("data:")} ${complete}`];
 }
 
+/** What was not read, or read only in part: each unread query step, and each step with gaps (with their codes). */
+function unreadOf(input: RunSummaryInput): string[] {
+  const steps = input.result.steps.filter((s) => s.kind === "query" && (s.status === "failed" || s.status === "not-run" || s.error !== undefined)).map((s) => s.id);
+  const partial = [...new Set(input.result.gaps.map((g) => g.step))].filter((id) => !steps.includes(id));
+  return [...steps, ...partial.map((id) => `${id} (${[...new Set(input.result.gaps.filter((g) => g.step === id).map((g) => g.code))].join(", ")})`)];
+}
+
+/** Whether the step playing `role` was read whole: "read", "partial" (gaps) or "not read". */
+function readState(input: RunSummaryInput, role: StepRole): "read" | "partial" | "not read" {
+  const step = input.runbook.steps.find((s) => s.role === role);
+  const outcome = step ? input.result.steps.find((s) => s.id === step.id) : undefined;
+  if (!outcome || outcome.status === "failed" || outcome.status === "not-run" || outcome.error !== undefined) return "not read";
+  return input.result.gaps.some((g) => g.step === outcome.id) ? "partial" : "read";
+}
+
 function readNothing(input: RunSummaryInput): boolean {
   const queries = input.result.steps.filter((s) => s.kind === "query");
   return input.result.status !== "completed" && queries.length > 0 && queries.every((s) => s.status === "failed" || s.status === "not-run" || s.error !== undefined);
@@ -111,14 +127,25 @@ export function renderRunSummary(input: RunSummaryInput): void {
 export function renderInvestigation(input: RunSummaryInput): void {
   const { terminal, result, params } = input;
   const c = terminal.color;
-  const lines = header(input, `Investigation of ${str(params.upn)} over ${str(params.lookback)}`);
   const start = result.findings.find((f) => f.code === "incident.start");
+  const verdict = investigationVerdict({
+    findings: result.findings,
+    incidentStart: start?.occurredAt ?? null,
+    unread: unreadOf(input),
+    lookback: str(params.lookback),
+    readUntil: input.context.clock.now().toISOString(),
+  });
+  const paint = verdict.kind === "no-evidence" ? c.green.bold : verdict.kind === "suspicious" ? c.yellow.bold : c.red.bold;
+  const lines = [paint(verdict.line), ...header(input, `Investigation of ${str(params.upn)} over ${str(params.lookback)}`)];
   lines.push("", c.bold("Incident start"));
+  const signinsRead = readState(input, "signins");
   if (start) {
     const rule = str(start.data?.rule);
     lines.push(`  ${c.red.bold(when(start.occurredAt))}  ${start.summary}${rule ? c.dim(`  (rule: ${rule})`) : ""}`);
+  } else if (signinsRead === "not read") {
+    lines.push(c.red("  not known: the sign-ins were not read"));
   } else {
-    lines.push(`  none found: no successful high-risk or new-ASN sign-in in the window${result.gaps.length ? c.red(" (but the data is incomplete)") : ""}`);
+    lines.push(`  none found: no successful high-risk or new-ASN sign-in in the window${signinsRead === "partial" ? c.red(" (but the sign-ins were read only in part)") : ""}`);
   }
   const signins = (outputsOf(input, "signins")?.flaggedSignins ?? []) as Array<Record<string, unknown>>;
   // which findings name each sign-in (by request id) -> its flags column
@@ -148,9 +175,14 @@ export function renderInvestigation(input: RunSummaryInput): void {
   const other = findingsOf(input, "signin.");
   if (other.length) lines.push("", c.bold("Sign-in findings"), ...findingLines(input, other));
   const audit = findingsOf(input, "audit.");
-  lines.push("", c.bold(`Audit operations (${audit.length})`), ...(audit.length ? findingLines(input, audit) : ["  none"]));
+  const auditRead = readState(input, "audit");
+  lines.push("", c.bold(`Audit operations (${audit.length})`), ...(audit.length ? findingLines(input, audit) : [auditRead === "read" ? "  none" : c.red(`  ${auditRead === "partial" ? "none in the part read" : "not read"}`)]));
   const office = findingsOf(input, "office.");
-  if (office.length || outputsOf(input, "office")) lines.push("", c.bold("Mailbox (OfficeActivity)"), ...(office.length ? findingLines(input, office) : ["  no forwarding or inbox rules"]));
+  const officeRead = readState(input, "office");
+  if (office.length || outputsOf(input, "office") || officeRead !== "read") {
+    const empty = officeRead === "read" ? "  no forwarding or inbox rules" : c.red(`  ${officeRead === "partial" ? "none in the part read" : "not read"}`);
+    lines.push("", c.bold("Mailbox (OfficeActivity)"), ...(office.length ? findingLines(input, office) : [empty]));
+  }
   lines.push("", c.bold("Conditional-access bypass triage"));
   for (const [code, label] of [
     ["ca.device-code", "device-code flow"],
@@ -187,6 +219,10 @@ export function renderContainment(input: RunSummaryInput): void {
   // the propagation note is repeated under Next, with the command to run
   const notes = document.response.filter((e) => e.kind === "note" && e.step && !("stepCompleted" in e.data) && !("resumed" in e.data) && !/propagate/.test(e.summary));
   if (notes.length) lines.push("", c.bold("Notes"), ...notes.map((n) => `  ${n.summary}`));
+  const open = stillOpen(result.findings);
+  lines.push("", c.bold(`Still open (${open.length})`));
+  if (open.length === 0) lines.push(readState(input, "audit") === "read" ? "  nothing containment leaves open was found in the audit log" : c.red("  not known: the audit log was not read whole"));
+  for (const item of open) lines.push(`  ${when(item.occurredAt)}  ${item.summary}`, c.dim(`    next: ${item.next}`));
   lines.push(...gapLines(input), ...failureLines(input));
   const revoke = outputsOf(input, "revoke");
   lines.push("", c.bold("Next"));
@@ -194,7 +230,7 @@ export function renderContainment(input: RunSummaryInput): void {
   if ((typeof revoke?.revokedAt === "string" || result.status === "completed") && !input.context.dryRun) {
     lines.push(`  revocation takes minutes to propagate (up to ~15 min with continuous access evaluation; access tokens live 60-90 min)`);
     lines.push(`  then run: azir verify ${str(params.upn)} --since ${str(revoke?.revokedAt ?? input.context.clock.now().toISOString())}${input.context.mode.startsWith("tabletop") ? " --tabletop" : ""}`);
-    lines.push(`  reset the password and review the app registrations the user owns (azir harden, when available)`);
+    lines.push(`  reset the password; then work through Still open above`);
   } else if (input.context.dryRun) {
     lines.push(`  review the planned writes above; run again without --dry-run to send them`);
   }

@@ -1,0 +1,78 @@
+/**
+ * The first line a responder reads, and what containment leaves open: pure functions of the findings and of what
+ * was (not) read. A verdict never says "no evidence" about data that was not read.
+ */
+import { severityRank, type Finding, type Severity } from "./types.js";
+
+export interface VerdictInput {
+  findings: readonly Pick<Finding, "code" | "severity" | "occurredAt">[];
+  /** The first attacker sign-in, when one was found. */
+  incidentStart?: string | null;
+  /** What was not read, or read only in part (step names, gap codes): empty when the data is complete. */
+  unread: readonly string[];
+  /** The lookback in words, e.g. "14d". */
+  lookback: string;
+  /** Up to when the data was read (the end of the query window). */
+  readUntil: string;
+}
+
+export interface Verdict {
+  kind: "compromised" | "suspicious" | "incomplete" | "no-evidence";
+  line: string;
+}
+
+function count(findings: VerdictInput["findings"], at: Severity): number {
+  return findings.filter((f) => severityRank[f.severity] >= severityRank[at]).length;
+}
+
+const minute = (iso: string): string => `${iso.slice(0, 16)}Z`;
+
+export function investigationVerdict(input: VerdictInput): Verdict {
+  const high = count(input.findings, "high");
+  const incomplete = input.unread.length > 0 ? `; data incomplete: ${input.unread.join(", ")}` : "";
+  if (input.incidentStart) return { kind: "compromised", line: `compromised since ${minute(input.incidentStart)}: ${high} high or critical finding(s)${incomplete}` };
+  if (high > 0) return { kind: "suspicious", line: `suspicious: ${high} high or critical finding(s), no incident start found${incomplete}` };
+  if (input.unread.length > 0) return { kind: "incomplete", line: `INCOMPLETE: compromise cannot be ruled out; not read: ${input.unread.join(", ")}` };
+  return { kind: "no-evidence", line: `no evidence of compromise in ${input.lookback} (data complete, read up to ${minute(input.readUntil)})` };
+}
+
+/** A finding containment does not address, with the next step to take. */
+export interface OpenItem {
+  code: string;
+  summary: string;
+  occurredAt: string;
+  next: string;
+}
+
+/**
+ * What each kind of finding still needs after block, revoke and method removal: an azir command where one exists,
+ * else the exact portal or Graph action. Persistence outlives a revoked session.
+ */
+const nextSteps: Record<string, string> = {
+  "audit.sp-credentials-added":
+    "remove the credential the attacker added and rotate the app's secrets: Entra admin center > App registrations > the app > Certificates & secrets (Graph POST /applications/{id}/removePassword); azir harden will do it",
+  "audit.app-updated":
+    "review the app registration change (secrets, redirect URIs, owners): Entra admin center > App registrations > the app > Audit logs; azir harden will rotate its secrets",
+  "audit.role-member-added":
+    "remove the role assignment made in the window: Entra admin center > Roles and administrators > the role > Assignments (Graph DELETE /roleManagement/directory/roleAssignments/{id})",
+  "audit.consent-non-admin":
+    "revoke the consent: Entra admin center > Enterprise applications > the app > Permissions, or delete the grant (Graph DELETE /oauth2PermissionGrants/{id}); consider removing the service principal",
+  "audit.consent-admin": "review the admin consent granted in the window: Entra admin center > Enterprise applications > the app > Permissions",
+  "audit.ca-policy-updated":
+    "revert the Conditional Access change: Entra admin center > Protection > Conditional Access > Policies > the policy (the finding holds the before and after)",
+  "audit.user-updated": "review the changed user properties (phone numbers, other mail addresses) and revert what the attacker set: Entra admin center > Users > the user > Properties",
+  "audit.device-registered": "delete the device the attacker registered: Entra admin center > Devices > All devices > the device > Delete",
+  "office.forwarding-rule":
+    "remove the forwarding: Exchange Online PowerShell Remove-InboxRule -Mailbox <upn> -Identity <rule>, and Set-Mailbox <upn> -ForwardingSmtpAddress $null (Graph cannot change another user's rules)",
+  "office.hiding-rule": "remove the inbox rule that hides mail: Exchange Online PowerShell Get-InboxRule -Mailbox <upn>, then Remove-InboxRule",
+  "office.mailbox-permission": "remove the mailbox permission granted in the window: Exchange Online PowerShell Remove-MailboxPermission",
+  "defender.alert": "the alert points at a resource: snapshot its disks before anyone stops it (azir snapshot <vm>), then investigate in Defender for Cloud",
+};
+
+/** Findings containment leaves open, oldest first: persistence in the window (medium and above). */
+export function stillOpen(findings: readonly Finding[]): OpenItem[] {
+  return findings
+    .filter((f) => nextSteps[f.code] !== undefined && severityRank[f.severity] >= severityRank.medium)
+    .sort((a, b) => a.occurredAt.localeCompare(b.occurredAt))
+    .map((f) => ({ code: f.code, summary: f.summary, occurredAt: f.occurredAt, next: nextSteps[f.code]! }));
+}
