@@ -147,6 +147,16 @@ describe("azir contain against the simulated tenant", () => {
     expect(methodIds(allowed)).toEqual([password, ownPhone, ownAuthenticator].sort());
   });
 
+  it("partial sign-in data: no method is kept on its strength, nothing says 'no attacker-added methods remain', exit 1", async () => {
+    const emulator = await tenant({ faults: { latencyMs: 0, rules: [{ match: { service: "logs", path: "/query$" }, partial: true, partialRows: 0, times: 1000 }] } });
+    const { code, io } = await contain(emulator);
+    expect(code, io.err()).toBe(1);
+    expect(io.err()).toContain("INCOMPLETE");
+    expect(io.err()).not.toContain("no attacker-added methods remain");
+    expect(io.err()).toContain("not done");
+    expect(methodIds(emulator)).toContain(attackerAuthenticator);
+  });
+
   it("a user who does not exist is refused before any step, with exit 2 and no incident folder", async () => {
     const emulator = await tenant();
     const out = mkdtempSync(join(tmpdir(), "azir-nouser-"));
