@@ -1,5 +1,6 @@
 import { alertsAnalyzer } from "./alerts.js";
 import { auditAnalyzer } from "./audit.js";
+import { coverageAnalyzer } from "./coverage.js";
 import { devicecodeHuntAnalyzer } from "./devicecode-hunt.js";
 import { officeAnalyzer } from "./office.js";
 import { riskAnalyzer } from "./risk.js";
@@ -9,7 +10,7 @@ import type { AnalyzerDefinition } from "./types.js";
 
 /** Every analyzer a runbook step can name in `analyze:`, by name. */
 export const analyzers: Record<string, AnalyzerDefinition> = Object.fromEntries(
-  [signinsAnalyzer, auditAnalyzer, officeAnalyzer, devicecodeHuntAnalyzer, alertsAnalyzer, riskAnalyzer, signinAfterContainmentAnalyzer].map((a) => [a.name, a]),
+  [signinsAnalyzer, auditAnalyzer, officeAnalyzer, devicecodeHuntAnalyzer, alertsAnalyzer, riskAnalyzer, signinAfterContainmentAnalyzer, coverageAnalyzer].map((a) => [a.name, a]),
 );
 
 export { analyzeSignins } from "./signins.js";

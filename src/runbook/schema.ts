@@ -41,6 +41,7 @@ export const stepRoles = [
   "verification-plan",
   "device-code-hunt",
   "signins-after-containment",
+  "coverage",
 ] as const;
 export type StepRole = (typeof stepRoles)[number];
 

@@ -250,14 +250,29 @@ describe("azir contain, killed and resumed", () => {
     const out = mkdtempSync(join(tmpdir(), "azir-verify-"));
     // the attacker's last successful sign-in in the scenario is about a day old: containment "two days ago" misses it
     const early = memoryIo();
-    expect(await main(["verify", "alex@contoso.com", "--since", "2d", "--tabletop", "--json", "--out", out], early, { emulator })).toBe(0);
+    expect(await main(["verify", "alex@contoso.com", "--since", "2d", "--tabletop", "--json", "--out", out], early, { emulator })).toBe(1);
     const doc = JSON.parse(early.out());
     const hits = doc.findings.filter((f: { data: { code: string } }) => f.data.code === "contain.signin-after-containment");
     expect(hits.length).toBeGreaterThan(0);
     expect(hits[0].data.severity).toBe("critical");
+    // taylor's last sign-in is about 18 hours old, and the tenant's sign-ins reach later than that: a clean answer
+    const clean = memoryIo();
+    expect(await main(["verify", "taylor@contoso.com", "--since", "18h", "--tabletop", "--out", out], clean, { emulator })).toBe(0);
+    expect(clean.err()).toContain("no successful sign-in since containment in the sign-ins that have arrived (up to");
+    // a minute ago: no sign-in of anyone has arrived since, so nothing can be said yet
     const now = memoryIo();
-    expect(await main(["verify", "alex@contoso.com", "--since", "1m", "--tabletop", "--out", out], now, { emulator })).toBe(0);
-    expect(now.err()).toContain("no successful sign-in since containment");
+    expect(await main(["verify", "alex@contoso.com", "--since", "1m", "--tabletop", "--out", out], now, { emulator })).toBe(1);
+    expect(now.err()).toContain("not known yet");
+    expect(now.err()).not.toContain("no successful sign-in since containment");
+  });
+
+  it("verify with sign-in logs that arrive late says 'not known yet' and when to look again, never 'no sign-in'", async () => {
+    // the workspace holds nothing of the last 20 hours (the emulator delays ingestion), so alex's late sign-ins are not there
+    const emulator = await tenant({ faults: { latencyMs: 0, ingestionDelayMs: 20 * 3_600_000, rules: [] } });
+    const io = memoryIo();
+    expect(await main(["verify", "alex@contoso.com", "--since", "19h", "--tabletop", "--out", mkdtempSync(join(tmpdir(), "azir-late-"))], io, { emulator })).toBe(1);
+    expect(io.err()).toContain("not known yet");
+    expect(io.err()).toContain("check again after");
   });
 
   it("a dry run's journal cannot be resumed as a live run (its planned writes were never sent)", async () => {
@@ -274,9 +289,10 @@ describe("azir contain, killed and resumed", () => {
     const out = mkdtempSync(join(tmpdir(), "azir-verify2-"));
     expect(await main(["contain", "alex@contoso.com", "--tabletop", "--yes", "--out", out], memoryIo(), { emulator })).toBe(0);
     const io = memoryIo();
-    expect(await main(["verify", "alex@contoso.com", "--tabletop", "--out", out], io, { emulator })).toBe(0);
+    expect(await main(["verify", "alex@contoso.com", "--tabletop", "--out", out], io, { emulator })).toBe(1);
     expect(io.err()).toContain("since the last revocation in the timeline");
-    expect(io.err()).toContain("no successful sign-in since containment");
+    // right after containment no sign-in has arrived since: the answer is "not known yet", never a clean one
+    expect(io.err()).toContain("not known yet");
     const none = memoryIo();
     expect(await main(["verify", "sam@contoso.com", "--tabletop", "--out", out], none, { emulator })).toBe(2);
     expect(none.err()).toContain("pass --since");

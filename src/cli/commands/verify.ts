@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
-import { AzirError } from "../../core/errors.js";
+import { AzirError, ExitCode } from "../../core/errors.js";
 import { parseSince } from "../../core/duration.js";
 import { defineCommand } from "../define-command.js";
 import { renderRunOutcome, renderVerify } from "../render/summary.js";
@@ -48,5 +48,12 @@ export const verifyCommand = defineCommand({
     }
     return runShippedRunbook(ctx, "verify-containment", { upn: args.upn, since: since.toISOString() });
   },
-  render: (outcome, ctx) => renderRunOutcome(outcome, ctx, renderVerify),
+  render: (outcome, ctx) => {
+    const code = renderRunOutcome(outcome, ctx, renderVerify);
+    // Containment is confirmed only by complete data that has caught up and shows no success: anything else is 1.
+    const hits = outcome.result.findings.some((f) => f.code === "contain.signin-after-containment");
+    const coverage = outcome.result.steps.some((s) => s.id === "coverage") ? outcome.result.outputs.coverage : undefined;
+    const unconfirmed = hits || outcome.result.gaps.length > 0 || (coverage !== undefined && coverage.caughtUp !== true);
+    return code === ExitCode.ok && unconfirmed ? ExitCode.failed : code;
+  },
 });

@@ -279,7 +279,13 @@ export function renderVerify(input: RunSummaryInput): void {
   const c = terminal.color;
   const lines = header(input, `Verification for ${str(params.upn)} since ${str(params.since)}`);
   const hits = findingsOf(input, "contain.");
-  lines.push("", hits.length ? c.red.bold(`${hits.length} successful sign-in(s) after containment:`) : c.green("no successful sign-in since containment"));
+  const coverage = outputsOf(input, "coverage");
+  const coveredUntil = typeof coverage?.coveredUntil === "string" ? coverage.coveredUntil : undefined;
+  const again = typeof coverage?.checkAgainAt === "string" ? ` check again after ${when(coverage.checkAgainAt)}` : "";
+  if (hits.length) lines.push("", c.red.bold(`${hits.length} successful sign-in(s) after containment:`));
+  else if (readState(input, "signins-after-containment") !== "read") lines.push("", c.red.bold("not known: the sign-ins since containment were not read whole (see gaps)"));
+  else if (coverage?.caughtUp === true) lines.push("", c.green(`no successful sign-in since containment in the sign-ins that have arrived (up to ${when(coveredUntil)});${again}, as sign-in logs arrive minutes late`));
+  else lines.push("", c.yellow.bold(`not known yet: no sign-in of anyone has reached the workspace since ${when(str(params.since))} (${coveredUntil ? `newest: ${when(coveredUntil)}` : "none"}); Entra sign-in logs arrive minutes after the event:${again}`));
   lines.push(...findingLines(input, hits));
   lines.push(...gapLines(input), ...failureLines(input));
   terminal.line(lines.join("\n"));

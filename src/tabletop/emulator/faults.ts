@@ -30,6 +30,13 @@ export const faultRuleSchema = z
 
 export const faultConfigSchema = z.object({
   latencyMs: z.number().int().min(0).max(60_000).optional().describe("Added to every API request"),
+  ingestionDelayMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(86_400_000)
+    .optional()
+    .describe("Log Analytics: rows newer than now minus this delay have not arrived yet (Entra logs reach a workspace minutes after the event)"),
   rules: z.array(faultRuleSchema).default([]),
 });
 
@@ -52,6 +59,8 @@ interface ActiveRule {
 export class FaultInjector {
   private latency = 0;
   private rules: ActiveRule[] = [];
+  /** How long Log Analytics rows take to arrive (learn.microsoft.com/azure/azure-monitor/logs/data-ingestion-time). */
+  ingestionDelayMs = 0;
 
   constructor(config: unknown = {}) {
     this.set(config);
@@ -67,6 +76,7 @@ export class FaultInjector {
       });
     }
     this.latency = parsed.data.latencyMs ?? 0;
+    this.ingestionDelayMs = parsed.data.ingestionDelayMs ?? 0;
     this.rules = parsed.data.rules.map((rule) => ({ rule, remaining: rule.times, pattern: new RegExp(rule.match.path) }));
   }
 

@@ -9,8 +9,8 @@ export interface LogsContext {
   now: Date;
   /** The request's Prefer header. */
   prefer: string;
-  /** A partial-result fault for this request. */
-  partial: { partial: boolean; partialRows?: number };
+  /** A partial-result fault for this request, and how long rows take to arrive. */
+  partial: { partial: boolean; partialRows?: number; ingestionDelayMs?: number };
 }
 
 type LogsRoute = Route<LogsContext, ApiRequest, Promise<Reply>>;

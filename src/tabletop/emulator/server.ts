@@ -100,7 +100,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       if (service === "graph") return graph.handle(req);
       if (service === "logs") {
         const partialRule = faults.takePartial(method, path);
-        const partial = { partial: partialRule !== undefined, ...(partialRule?.partialRows !== undefined ? { partialRows: partialRule.partialRows } : {}) };
+        const partial = {
+          partial: partialRule !== undefined,
+          ...(partialRule?.partialRows !== undefined ? { partialRows: partialRule.partialRows } : {}),
+          ingestionDelayMs: faults.ingestionDelayMs,
+        };
         return await handleLogs({ logs, workspaceId: state.workspaceId, now: clock.now(), prefer: req.headers.prefer ?? "", partial }, req);
       }
       try {
