@@ -53,6 +53,7 @@ report("contain alex (tabletop, whole process)", timeCommand([bin, "contain", "a
   const { executeRunbook } = await dist("runbook/execute.js");
   const { loadCheckedRunbook } = await dist("cli/run-runbook.js");
   const { registry, resolveQueryPath } = await dist("runbook/registry.js");
+  const { resolveParams } = await dist("runbook/params.js");
   const { readFile } = await import("node:fs/promises");
   const loaded = await loadCheckedRunbook(join(root, "runbooks", "contain-user.yaml"));
   const latencyMs = 100;
@@ -82,7 +83,7 @@ report("contain alex (tabletop, whole process)", timeCommand([bin, "contain", "a
     const t0 = performance.now();
     const result = await executeRunbook({
       loaded,
-      params: { upn: "alex@contoso.com", lookback: "14d", baseline: "30d" },
+      params: resolveParams(loaded.runbook, { upn: "alex@contoso.com", lookback: "14d", baseline: "30d" }),
       dryRun: false,
       journal: { append: () => undefined },
       ports: wrapped,

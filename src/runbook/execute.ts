@@ -383,7 +383,10 @@ class Scheduler {
   private prepare(step: ActionStep): Promise<PreparedAction> {
     let pending = this.preparing.get(step.id);
     if (!pending) {
-      pending = this.actions.prepare(step, resolveTemplates(step.with ?? {}, this.scopeFor(step)), this.incompleteInputs(step)).then((prepared) => {
+      // A template that does not resolve fails the step (reported when it runs), not the whole run.
+      pending = Promise.resolve()
+        .then(() => this.actions.prepare(step, resolveTemplates(step.with ?? {}, this.scopeFor(step)), this.incompleteInputs(step)))
+        .then((prepared) => {
         this.prepared.add(step.id);
         this.outputs[step.id] = { ...(prepared.decision.outputs ?? {}) };
         return prepared;
