@@ -35,6 +35,7 @@ function authMethods(operation: string, reason: string, at: string, overrides: R
     LoggedByService: "Authentication Methods",
     CorrelationId: `corr-${n}`,
     Id: `UserManagement_${n}`,
+    ...overrides,
   };
 }
 
