@@ -106,7 +106,7 @@ export interface SecurityInfoEvent {
   defaultMethodType?: DefaultMethodType | null;
   /** The message azir could not read (the ResultReason, or the operation), when it could not. */
   unrecognised?: string;
-  /** Where the method came from: the message, the operation, AdditionalDetails or the modified properties. */
+  /** Where the method came from: the message, the operation itself, or AdditionalDetails (the phone type may come from the modified properties). */
   source?: "message" | "operation" | "additionalDetails";
 }
 

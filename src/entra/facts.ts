@@ -294,7 +294,7 @@ export const securityInfoMethods: Readonly<Record<string, SecurityInfoMethod>> =
   email: { methodType: "email", label: "email" },
   "fido2 security key": fido2,
   "fido2 security key(s)": fido2,
-  "fido2": fido2,
+  fido2,
   fido: fido2,
   "security key": fido2,
   passkey: fido2,
