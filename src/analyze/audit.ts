@@ -3,9 +3,12 @@
  * their severity set by whether they fall in the attacker's window (at or after the incident start).
  */
 import { z } from "zod";
-import type { PhoneType, RegistrationMethodType } from "../entra/facts.js";
+import { deviceRegistrationActivities, type DefaultMethodType, type PhoneType, type RegistrationMethodType, type SecurityInfoActivity } from "../entra/facts.js";
 import type { AnalysisResult, AnalyzerDefinition, AnalyzerInput, Finding, Row, Severity } from "./types.js";
 import { dynamic, isoOrNull, isRecord, memberText, minSeverity, ms, parseMaybeJson, parseWith, pick, text, timeOf } from "./rows.js";
+import { looksLikeSecurityInfo, readSecurityInfo, securityInfoActivityOf } from "./security-info.js";
+
+export { classifySecurityInfo } from "./security-info.js";
 
 const withSchema = z.object({
   upn: z.string().min(1),
@@ -31,6 +34,42 @@ export interface SecurityInfoRegistration {
   afterIncidentStart: boolean;
 }
 
+/** A security-info method deleted, as AuditLogs dates it (not a registration: nothing to remove, maybe something to restore). */
+export interface SecurityInfoDeletion {
+  at: string;
+  methodType: MethodType;
+  phoneType?: PhoneType;
+  detail: string;
+  initiatedBy: string;
+  ip: string;
+  afterIncidentStart: boolean;
+}
+
+/** A change of the user's default sign-in method ("User changed default security info"). */
+export interface DefaultMethodChange {
+  at: string;
+  /** Graph's default-method value the message names; null when it does not say (a call to a masked number). */
+  defaultMethodType: DefaultMethodType | null;
+  methodType: MethodType;
+  phoneType?: PhoneType;
+  detail: string;
+  initiatedBy: string;
+  ip: string;
+  afterIncidentStart: boolean;
+}
+
+/** A device registered to, or by, the user. */
+export interface DeviceRegistration {
+  at: string;
+  operation: string;
+  /** The device's display name. */
+  device: string;
+  deviceId: string;
+  initiatedBy: string;
+  ip: string;
+  afterIncidentStart: boolean;
+}
+
 /** One classified audit operation. */
 export interface AuditOperation {
   code: string;
@@ -45,22 +84,6 @@ export interface AuditOperation {
   correlationId: string;
 }
 
-/** Classifies a security-info ResultReason into a Graph authentication-method type (phone kind when the text names it). */
-export function classifySecurityInfo(reason: string): { methodType: MethodType; phoneType?: PhoneType } {
-  const r = reason.toLowerCase();
-  if (r.includes("alternate mobile phone")) return { methodType: "phone", phoneType: "alternateMobile" };
-  if (r.includes("office phone")) return { methodType: "phone", phoneType: "office" };
-  if (r.includes("mobile phone")) return { methodType: "phone", phoneType: "mobile" };
-  if (r.includes("authenticator app")) return { methodType: "microsoftAuthenticator" };
-  if (r.includes("fido2") || r.includes("security key")) return { methodType: "fido2" };
-  if (r.includes("temporary access pass")) return { methodType: "temporaryAccessPass" };
-  if (r.includes("windows hello")) return { methodType: "windowsHelloForBusiness" };
-  if (r.includes("software oath") || r.includes("hardware token")) return { methodType: "softwareOath" };
-  if (r.includes("email")) return { methodType: "email" };
-  if (r.includes("phone")) return { methodType: "phone" };
-  return { methodType: "unknown" };
-}
-
 /** Severity in the attacker's window, and before it (routine admin work must not raise alarms). */
 const severities: Record<string, { after: Severity; before: Severity }> = {
   "audit.role-member-added": { after: "high", before: "low" },
@@ -68,13 +91,31 @@ const severities: Record<string, { after: Severity; before: Severity }> = {
   "audit.ca-policy-updated": { after: "high", before: "low" },
   "audit.consent-non-admin": { after: "high", before: "low" },
   "audit.security-info-registered": { after: "high", before: "info" },
+  "audit.security-info-updated": { after: "high", before: "info" },
+  "audit.security-info-deleted": { after: "high", before: "info" },
+  "audit.security-info-default-changed": { after: "high", before: "info" },
+  "audit.security-info-activity": { after: "low", before: "info" },
+  "audit.security-info-unrecognised": { after: "info", before: "info" },
+  "audit.device-registered": { after: "high", before: "info" },
   "audit.app-updated": { after: "medium", before: "info" },
   "audit.user-updated": { after: "medium", before: "info" },
   "audit.consent-admin": { after: "medium", before: "info" },
   "audit.role-member-removed": { after: "medium", before: "info" },
 };
 
-function codeFor(operation: string): string | undefined {
+const securityInfoCodes: Record<SecurityInfoActivity, string> = {
+  registered: "audit.security-info-registered",
+  updated: "audit.security-info-updated",
+  deleted: "audit.security-info-deleted",
+  "default-changed": "audit.security-info-default-changed",
+  started: "audit.security-info-activity",
+  completed: "audit.security-info-activity",
+  reviewed: "audit.security-info-activity",
+  canceled: "audit.security-info-activity",
+  password: "audit.security-info-activity",
+};
+
+function codeFor(operation: string, loggedByService: string, category: string): string | undefined {
   const op = operation.trim().toLowerCase();
   if (op.startsWith("add member to role") || op.startsWith("add eligible member to role")) return "audit.role-member-added";
   if (op.startsWith("remove member from role") || op.startsWith("remove eligible member from role")) return "audit.role-member-removed";
@@ -83,7 +124,11 @@ function codeFor(operation: string): string | undefined {
   if (/^(add|update|delete) conditional access policy$/.test(op)) return "audit.ca-policy-updated";
   if (op === "consent to application") return "audit.consent";
   if (op === "update user") return "audit.user-updated";
-  if (op === "user registered security info" || op === "admin registered security info") return "audit.security-info-registered";
+  const activity = securityInfoActivityOf(op);
+  if (activity) return securityInfoCodes[activity];
+  if (deviceRegistrationActivities.has(op)) return "audit.device-registered";
+  // A security-info activity azir does not know is said, never skipped.
+  if (looksLikeSecurityInfo(op, loggedByService, category)) return "audit.security-info-unrecognised";
   return undefined;
 }
 
@@ -154,7 +199,7 @@ function readOp(row: Row, upn: string): Op | undefined {
     at,
     atMs: ms(at),
     name: text(row, "OperationName"),
-    code: codeFor(text(row, "OperationName")),
+    code: codeFor(text(row, "OperationName"), text(row, "LoggedByService"), text(row, "Category")),
     result: text(row, "Result"),
     initiator,
     ip: text(row, "InitiatorIp") || memberText(initiatedBy, "user", "ipAddress"),
@@ -194,6 +239,18 @@ function opEvidence(op: Op): Row {
   return { ActivityDateTime: op.at, ...pick(op.row, evidenceColumns), InitiatedBy: op.initiator, TargetResources: targets };
 }
 
+const activityWords: Record<SecurityInfoActivity, string> = {
+  registered: "registered",
+  updated: "updated",
+  deleted: "deleted",
+  "default-changed": "default changed",
+  started: "registration started",
+  completed: "registration completed",
+  reviewed: "reviewed",
+  canceled: "registration canceled",
+  password: "password reset or change started",
+};
+
 export function analyzeAudit(input: AnalyzerInput): AnalysisResult {
   const w = parseWith("audit", withSchema, input.with);
   const upn = w.upn;
@@ -218,6 +275,10 @@ export function analyzeAudit(input: AnalyzerInput): AnalysisResult {
   const findings: Finding[] = [];
   const operations: AuditOperation[] = [];
   const registrations: SecurityInfoRegistration[] = [];
+  const deletions: SecurityInfoDeletion[] = [];
+  const defaultChanges: DefaultMethodChange[] = [];
+  const devices: DeviceRegistration[] = [];
+  const unrecognised: Array<{ op: Op; message: string }> = [];
   for (const op of ops) {
     if (!op.code) continue;
     const after = startMs !== undefined && op.atMs >= startMs;
@@ -240,16 +301,35 @@ export function analyzeAudit(input: AnalyzerInput): AnalysisResult {
       const role = roleName(op.targets);
       data["role"] = role;
       what = `${code === "audit.role-member-added" ? "added" : "removed"} ${op.targetUpn || "a member"} ${code === "audit.role-member-added" ? "to" : "from"} role ${role || "(unnamed)"}`;
-    } else if (code === "audit.security-info-registered") {
+    } else if (code.startsWith("audit.security-info-") && code !== "audit.security-info-unrecognised") {
+      const activity = securityInfoActivityOf(op.name)!;
       const detail = text(op.row, "ResultReason");
-      const method = classifySecurityInfo(detail);
-      Object.assign(data, method, { detail });
-      what = `security info registered: ${detail || "(no detail)"} (${method.methodType}${method.phoneType ? `, ${method.phoneType}` : ""})`;
+      const event = readSecurityInfo(activity, op.name, detail, op.targets, op.row["AdditionalDetails"]);
+      const method = event.method;
+      const methodType: MethodType = method?.methodType ?? "unknown";
+      const phoneType = method?.phoneType;
+      Object.assign(data, { activity, methodType, detail }, phoneType ? { phoneType } : {}, method ? { method: method.label } : {});
+      if (event.defaultMethodType !== undefined) data["defaultMethodType"] = event.defaultMethodType;
+      what = `security info ${activityWords[activity]}: ${detail || op.name} (${methodType}${phoneType ? `, ${phoneType}` : ""})`;
       if (op.result.toLowerCase() !== "failure") {
-        const reg: SecurityInfoRegistration = { at: op.at, methodType: method.methodType, detail, initiatedBy: op.initiator, ip: op.ip, afterIncidentStart: after };
-        if (method.phoneType) reg.phoneType = method.phoneType;
-        registrations.push(reg);
+        const base = { at: op.at, methodType, ...(phoneType ? { phoneType } : {}), detail, initiatedBy: op.initiator, ip: op.ip, afterIncidentStart: after };
+        // An update (an admin changing a phone number) puts a method in the attacker's hands just as a registration does.
+        if (activity === "registered" || activity === "updated") registrations.push(base);
+        else if (activity === "deleted") deletions.push(base);
+        else if (activity === "default-changed") defaultChanges.push({ at: op.at, defaultMethodType: event.defaultMethodType ?? null, methodType, ...(phoneType ? { phoneType } : {}), detail, initiatedBy: op.initiator, ip: op.ip, afterIncidentStart: after });
       }
+      if (event.unrecognised !== undefined) unrecognised.push({ op, message: event.unrecognised });
+    } else if (code === "audit.security-info-unrecognised") {
+      const detail = text(op.row, "ResultReason");
+      Object.assign(data, { detail });
+      what = `an Authentication Methods activity azir does not recognise: "${op.name}"${detail ? ` (${detail})` : ""}; review it by hand`;
+    } else if (code === "audit.device-registered") {
+      const device = op.targets.find((t) => isRecord(t) && String(t["type"] ?? "").toLowerCase() === "device");
+      const name = isRecord(device) ? String(device["displayName"] ?? "") : "";
+      const deviceId = isRecord(device) ? String(device["id"] ?? "") : "";
+      Object.assign(data, { device: name, deviceId });
+      what = `${op.name}: ${name || deviceId || "(unnamed device)"}`;
+      if (op.result.toLowerCase() !== "failure") devices.push({ at: op.at, operation: op.name, device: name, deviceId, initiatedBy: op.initiator, ip: op.ip, afterIncidentStart: after });
     } else if (code === "audit.app-updated" || code === "audit.sp-credentials-added" || code === "audit.ca-policy-updated") {
       const name = op.targets.map((t) => (isRecord(t) ? String(t["displayName"] ?? "") : "")).find((x) => x !== "") ?? "";
       data["target"] = name;
@@ -286,15 +366,37 @@ export function analyzeAudit(input: AnalyzerInput): AnalysisResult {
     });
   }
 
+  // A message azir cannot read is said as such, beside the event's own finding: never a silent skip.
+  for (const { op, message } of unrecognised) {
+    findings.push({
+      code: "audit.security-info-unrecognised",
+      severity: "info",
+      occurredAt: op.at,
+      summary: `${op.initiator || "unknown initiator"}: azir does not recognise the security-info message "${message}" (${op.name}); review the user's methods by hand`,
+      evidence: [opEvidence(op)],
+      subject: upn,
+      data: { operationName: op.name, message },
+    });
+  }
+  findings.sort((a, b) => ms(a.occurredAt) - ms(b.occurredAt));
+
   return {
     findings,
-    outputs: { securityInfoRegistrations: registrations, operations, operationCount: ops.length },
+    outputs: {
+      securityInfoRegistrations: registrations,
+      securityInfoDeletions: deletions,
+      defaultMethodChanges: defaultChanges,
+      deviceRegistrations: devices,
+      operations,
+      operationCount: ops.length,
+    },
   };
 }
 
 export const auditAnalyzer: AnalyzerDefinition = {
   name: "audit",
-  description: "Audit scoping: role changes, app and service-principal credentials, CA policy changes, consents, user updates, security-info registrations",
-  outputs: ["securityInfoRegistrations", "operations", "operationCount"],
+  description:
+    "Audit scoping: role changes, app and service-principal credentials, CA policy changes, consents, user updates, security-info registrations, deletions and default changes, device registrations",
+  outputs: ["securityInfoRegistrations", "securityInfoDeletions", "defaultMethodChanges", "deviceRegistrations", "operations", "operationCount"],
   analyze: analyzeAudit,
 };

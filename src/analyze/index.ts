@@ -15,6 +15,6 @@ export const analyzers: Record<string, AnalyzerDefinition> = Object.fromEntries(
 
 export { analyzeSignins } from "./signins.js";
 export { analyzeAudit, classifySecurityInfo } from "./audit.js";
-export type { AuditOperation, SecurityInfoRegistration, MethodType, PhoneType } from "./audit.js";
+export type { AuditOperation, SecurityInfoRegistration, SecurityInfoDeletion, DefaultMethodChange, DeviceRegistration, MethodType, PhoneType } from "./audit.js";
 export type { ForwardingRule } from "./office.js";
 export type { DeviceCodeUser } from "./devicecode-hunt.js";

@@ -13,6 +13,8 @@ export interface SignIn {
   atMs: number;
   /** De-duplication key: Id, else OriginalRequestId, else CorrelationId + time. */
   key: string;
+  /** The row's identity for evidence: Id, else OriginalRequestId, else CorrelationId ("" when none). */
+  requestId: string;
   upn: string;
   ip: string;
   asn: string;
@@ -24,6 +26,8 @@ export interface SignIn {
   /** RiskLevelDuringSignIn in lower case ("" when absent). */
   risk: string;
   protocol: string;
+  /** AuthenticationRequirement as logged: multiFactorAuthentication or singleFactorAuthentication ("" when absent). */
+  authRequirement: string;
   device: { deviceId: string; trustType: string; isCompliant: boolean };
 }
 
@@ -44,6 +48,7 @@ export function readSignIn(row: Row, index: number): SignIn | undefined {
     at,
     atMs: ms(at),
     key,
+    requestId: id || correlation,
     upn: text(row, "UserPrincipalName"),
     ip: text(row, "IPAddress"),
     asn: text(row, "AutonomousSystemNumber").trim(),
@@ -54,6 +59,7 @@ export function readSignIn(row: Row, index: number): SignIn | undefined {
     success: resultType === "0",
     risk: text(row, "RiskLevelDuringSignIn").trim().toLowerCase(),
     protocol: text(row, "AuthenticationProtocol"),
+    authRequirement: text(row, "AuthenticationRequirement").trim(),
     device: {
       deviceId: memberText(device, "deviceId").trim(),
       trustType: memberText(device, "trustType").trim(),

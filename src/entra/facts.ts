@@ -166,3 +166,172 @@ export function defaultTypeOf(method: { kind: MethodKind; phoneType?: PhoneType 
   if (method.kind !== "phone") return undefined;
   return method.phoneType === "mobile" ? "sms" : method.phoneType === "alternateMobile" ? "voiceAlternateMobile" : method.phoneType === "office" ? "voiceOffice" : undefined;
 }
+
+/**
+ * Sign-in risk as the sign-in tables report it in `RiskLevelDuringSignIn`: none, low, medium, high or hidden. "hidden"
+ * means the user or sign-in was not enabled for Identity Protection: without Microsoft Entra ID P2 every row reads
+ * hidden, never none. "none" means Identity Protection evaluated the sign-in and found nothing. Source:
+ * learn.microsoft.com/azure/azure-monitor/reference/tables/signinlogs (RiskLevelDuringSignIn, also RiskDetail: "All
+ * other customers are returned hidden"); learn.microsoft.com/graph/api/resources/signin (riskLevelDuringSignIn).
+ */
+export const evaluatedRiskLevels = ["none", "low", "medium", "high"] as const;
+export const hiddenRiskLevel = "hidden";
+
+/**
+ * `AuthenticationRequirement` of a sign-in: "multiFactorAuthentication" when an MFA step was required (so a success
+ * satisfied it, in the sign-in or by a claim in the token), "singleFactorAuthentication" when none was. Source:
+ * learn.microsoft.com/azure/azure-monitor/reference/tables/aadnoninteractiveusersigninlogs (AuthenticationRequirement).
+ */
+export const multiFactorRequirement = "multiFactorAuthentication";
+
+/**
+ * `ResultType` of failed sign-ins that show someone guessing a password or failing the second factor. Interrupts
+ * such as 50074/50076 ("strong authentication is required") are not failures and are not listed. Source:
+ * learn.microsoft.com/entra/identity-platform/reference-error-codes (AADSTS codes by number).
+ */
+export const guessingFailureResultTypes: Readonly<Record<string, string>> = {
+  "50053": "account locked (too many bad passwords, or a sign-in from an IP address with malicious activity)",
+  "50126": "invalid username or password",
+  "50158": "external security challenge not satisfied",
+  "500121": "authentication failed during the strong-authentication (MFA) request",
+};
+
+/**
+ * Protocols of `AuthenticationProtocol` that skip an interactive second factor: the device-code flow (a phished code
+ * is entered by the victim, the token used elsewhere) and ROPC (username and password posted by a client). Source:
+ * learn.microsoft.com/azure/azure-monitor/reference/tables/signinlogs (AuthenticationProtocol: none, oAuth2, ropc,
+ * wsFederation, saml20, deviceCode).
+ */
+export const riskyAuthenticationProtocols: readonly string[] = ["deviceCode", "ropc"];
+
+/** What an AuditLogs security-info activity did. */
+export type SecurityInfoActivity = "registered" | "updated" | "deleted" | "default-changed" | "started" | "completed" | "reviewed" | "canceled" | "password";
+
+/**
+ * Security-info activities by `OperationName` (lower case), each with what it did. Source: the Entra audit activity
+ * reference, learn.microsoft.com/entra/identity/monitoring-health/reference-audit-activities ("Authentication
+ * Methods", UserManagement; and "Device Registration Service", UserManagement, for the credentials it adds and
+ * deletes), and the combined-registration audit events,
+ * learn.microsoft.com/entra/identity/authentication/howto-registration-mfa-sspr-combined-troubleshoot.
+ */
+export const securityInfoActivities: Readonly<Record<string, SecurityInfoActivity>> = {
+  "user registered security info": "registered",
+  "admin registered security info": "registered",
+  "user updated security info": "updated",
+  "admin updated security info": "updated",
+  "user deleted security info": "deleted",
+  "admin deleted security info": "deleted",
+  "user changed default security info": "default-changed",
+  "user started security info registration": "started",
+  "get passkey creation options": "started",
+  "user registered all required security info": "completed",
+  "user reviewed security info": "reviewed",
+  "user canceled security info registration": "canceled",
+  "user started password reset": "password",
+  "admin started password reset": "password",
+  "user started password change": "password",
+  // Device Registration Service: the credential is named by the operation itself.
+  "add fido2 security key": "registered",
+  "add windows hello for business credential": "registered",
+  "add passwordless phone sign-in credential": "registered",
+  "add platform credential": "registered",
+  "delete fido2 security key(s)": "deleted",
+  "delete fido2 security key": "deleted",
+  "delete windows hello for business credential": "deleted",
+  "delete passwordless phone sign-in credential": "deleted",
+  "delete platform credential": "deleted",
+};
+
+/** A method named by a security-info message, as a Graph method type (phone type when the words say which). */
+export interface SecurityInfoMethod {
+  methodType: RegistrationMethodType;
+  phoneType?: PhoneType;
+  /** Words people read. */
+  label: string;
+}
+
+const authenticator: SecurityInfoMethod = { methodType: "microsoftAuthenticator", label: "Microsoft Authenticator" };
+const oathApp: SecurityInfoMethod = { methodType: "softwareOath", label: "authenticator app with codes only (software OATH: a third-party OTP app, or Authenticator as a code generator)" };
+const mobile: SecurityInfoMethod = { methodType: "phone", phoneType: "mobile", label: "mobile phone" };
+const alternate: SecurityInfoMethod = { methodType: "phone", phoneType: "alternateMobile", label: "alternate mobile phone" };
+const office: SecurityInfoMethod = { methodType: "phone", phoneType: "office", label: "office phone" };
+const fido2: SecurityInfoMethod = { methodType: "fido2", label: "FIDO2 security key or passkey" };
+
+/**
+ * The method a security-info message names, by the words after its verb ("User registered <method>", "User deleted
+ * <method>", "User started the registration for <method>", "Admin registered <method> method for user"), lower case.
+ * Microsoft documents the pattern and examples (Authenticator app, Phone, Email, Security questions, App password,
+ * Alternate phone) in the combined-registration table above; the longer wordings ("Authenticator App with
+ * Notification and Code", "Mobile Phone SMS", "Alternate Mobile Phone Call", "temporary access pass method for user")
+ * are those Entra ID writes in ResultReason. An authenticator app registered for codes only ("Authenticator App with
+ * Code", the "different authenticator app" choice) is a software OATH token in Graph, not Microsoft Authenticator:
+ * learn.microsoft.com/entra/identity/authentication/concept-authentication-oath-tokens. Passkeys, in a security key
+ * or in Microsoft Authenticator, are FIDO2 methods in Graph: learn.microsoft.com/graph/api/resources/
+ * fido2authenticationmethod. Security questions and app passwords have no Graph method type, and neither has a
+ * hardware OATH token in v1.0: they stay `unknown`, so that nothing is matched to them automatically.
+ */
+export const securityInfoMethods: Readonly<Record<string, SecurityInfoMethod>> = {
+  "authenticator app with notification and code": authenticator,
+  "authenticator app with notification": authenticator,
+  "authenticator app": authenticator,
+  "microsoft authenticator": authenticator,
+  "passwordless phone sign-in": { methodType: "microsoftAuthenticator", label: "Microsoft Authenticator (passwordless phone sign-in)" },
+  "passwordless phone sign-in credential": { methodType: "microsoftAuthenticator", label: "Microsoft Authenticator (passwordless phone sign-in)" },
+  "authenticator app with code": oathApp,
+  "software oath token": { methodType: "softwareOath", label: "software OATH token" },
+  "software token": { methodType: "softwareOath", label: "software OATH token" },
+  phone: mobile,
+  "mobile phone": mobile,
+  "mobile phone sms": mobile,
+  "mobile phone call": mobile,
+  "mobile phone call and sms": mobile,
+  "alternate phone": alternate,
+  "alternate mobile phone": alternate,
+  "alternate mobile phone call": alternate,
+  "office phone": office,
+  "office phone call": office,
+  "phone method for user": { methodType: "phone", label: "phone (which one not said)" },
+  email: { methodType: "email", label: "email" },
+  "fido2 security key": fido2,
+  "fido2 security key(s)": fido2,
+  fido2,
+  fido: fido2,
+  "security key": fido2,
+  passkey: fido2,
+  "passkey (microsoft authenticator)": fido2,
+  "passkey in microsoft authenticator": fido2,
+  "passkey (device-bound)": fido2,
+  "windows hello for business": { methodType: "windowsHelloForBusiness", label: "Windows Hello for Business" },
+  "windows hello for business credential": { methodType: "windowsHelloForBusiness", label: "Windows Hello for Business" },
+  "temporary access pass": { methodType: "temporaryAccessPass", label: "Temporary Access Pass" },
+  "temporary access pass method for user": { methodType: "temporaryAccessPass", label: "Temporary Access Pass" },
+  "hardware token": { methodType: "unknown", label: "hardware OATH token (no Graph v1.0 method type)" },
+  "hardware oath token": { methodType: "unknown", label: "hardware OATH token (no Graph v1.0 method type)" },
+  "platform credential": { methodType: "unknown", label: "platform credential (macOS; no Graph v1.0 method type)" },
+  "app password": { methodType: "unknown", label: "app password (signs in without MFA; no Graph method type)" },
+  "security questions": { methodType: "unknown", label: "security questions (password reset only; no Graph method type)" },
+};
+
+/**
+ * The new default named by "User changed the default security info for <method>", as Graph's default-method value.
+ * Source: the combined-registration table above ("Authenticator app notification, A code from my authenticator app
+ * or token, Call +X XXXXXXXXXX, Text a code to +X XXXXXXXXX"); userRegistrationDetails for the values. A call names
+ * a masked number, not which phone: its value stays open (null).
+ */
+export function defaultMethodFromMessage(method: string): { defaultMethodType: DefaultMethodType | null; method: SecurityInfoMethod } | undefined {
+  const m = method.trim().toLowerCase();
+  if (m === "authenticator app notification" || m === "microsoft authenticator notification") return { defaultMethodType: "push", method: authenticator };
+  // "oath" covers a software OATH token and Authenticator used for codes: the method type stays open.
+  if (m === "a code from my authenticator app or token" || m === "authenticator app or hardware token code") return { defaultMethodType: "oath", method: { methodType: "unknown", label: "a code from an authenticator app or token" } };
+  if (m.startsWith("text a code to")) return { defaultMethodType: "sms", method: mobile };
+  if (m.startsWith("call ")) return { defaultMethodType: null, method: { methodType: "phone", label: "a phone call (which phone not said)" } };
+  return undefined;
+}
+
+/**
+ * Device registrations that a user's session can make (persistence: a device, then a primary refresh token), by
+ * `OperationName` (lower case). Source: reference-audit-activities above: Core Directory, category Device ("Add
+ * device", "Add registered owner to device", "Add registered users to device") and Device Registration Service
+ * ("Register device").
+ */
+export const deviceRegistrationActivities: ReadonlySet<string> = new Set(["register device", "add device", "add registered owner to device", "add registered users to device"]);

@@ -32,9 +32,10 @@ function strip(row: Row): Row {
 
 const tables: Record<string, KqlTable> = {
   SigninLogs: tableFromObjects("SigninLogs", [
-    ...[20, 18, 16].map((d) => strip(signin({ CreatedDateTime: ago(d) }))),
+    // More than a week of history before the window: enough for a baseline.
+    ...[24, 20, 18, 16].map((d) => strip(signin({ CreatedDateTime: ago(d) }))),
     strip(signin({ ...attacker, CreatedDateTime: ago(7), RiskLevelDuringSignIn: "high", Id: "attacker-first" })),
-    ...[20, 17].map((d) => strip(signin({ UserPrincipalName: "sam@contoso.com", CreatedDateTime: ago(d), AutonomousSystemNumber: "7922" }))),
+    ...[24, 20, 17].map((d) => strip(signin({ UserPrincipalName: "sam@contoso.com", CreatedDateTime: ago(d), AutonomousSystemNumber: "7922" }))),
     strip(
       signin({ UserPrincipalName: "sam@contoso.com", CreatedDateTime: ago(3), IPAddress: "192.0.2.80", AutonomousSystemNumber: "3215", Location: "FR", LocationDetails: { countryOrRegion: "FR" } }),
     ),

@@ -112,13 +112,14 @@ describe("signins analyzer: a benign trip abroad", () => {
     const rows = [...baseline(), signin({ ...attacker, CreatedDateTime: "2026-11-20T07:00:00Z", RiskLevelDuringSignIn: "medium" })];
     const result = analyzeSignins(input(rows, withAlex));
     expect(byCode(result.findings, "signin.new-asn-success")).toMatchObject([{ severity: "medium" }]);
-    // Risk data exists and none is high: no incident start.
-    expect(result.outputs["incidentStart"]).toBeNull();
+    // Medium risk and an unregistered device corroborate the new network: Identity Protection need not say "high".
+    expect(result.outputs["incidentStartRule"]).toBe("new-network-with-signals");
+    expect(result.outputs["incidentStartConfidence"]).toBe("high");
   });
 });
 
 describe("signins analyzer: incident start without risk data", () => {
-  it("falls back to the first success from a new ASN", () => {
+  it("takes the first success from a new ASN that an unregistered device and a failed guess from that network corroborate", () => {
     const noRisk = { RiskLevelDuringSignIn: "", RiskState: "" };
     const rows = [
       ...baseline().map((r) => ({ ...r, ...noRisk })),
@@ -129,8 +130,8 @@ describe("signins analyzer: incident start without risk data", () => {
     ];
     const result = analyzeSignins(input(rows, withAlex));
     expect(result.outputs["incidentStart"]).toBe("2026-11-18T08:10:00.000Z");
-    expect(result.outputs["incidentStartRule"]).toBe("first-new-asn-success");
-    expect(byCode(result.findings, "incident.start")).toMatchObject([{ severity: "high", data: { rule: "first-new-asn-success" } }]);
+    expect(result.outputs["incidentStartRule"]).toBe("new-network-with-signals");
+    expect(byCode(result.findings, "incident.start")).toMatchObject([{ severity: "high", data: { rule: "new-network-with-signals", signals: ["new-asn", "new-country", "unknown-device", "failure-burst"] } }]);
     expect(result.outputs["attackerIps"]).toEqual(["203.0.113.66", "203.0.113.99"]);
   });
 

@@ -1,0 +1,163 @@
+/**
+ * The incident start and the baseline outside Contoso's shape (Entra ID P2, weeks of history): tenants without
+ * Identity Protection (RiskLevelDuringSignIn "hidden" on every row, per the Azure Monitor SigninLogs reference), P2
+ * tenants where detection saw nothing ("none"), a user abroad on their own compliant device, and a user with too
+ * little history to tell a new network from their own.
+ */
+import { describe, expect, it } from "vitest";
+import { analyzeSignins } from "../../src/analyze/signins.js";
+import type { Row } from "../../src/analyze/types.js";
+import { byCode, codes, highest, input, signin } from "./fixtures.js";
+
+const upn = "alex@contoso.com";
+const windowStart = "2026-11-11T00:00:00Z";
+
+/** Three weeks of the user's own sign-ins from the office (ASN 8075, US) on their compliant laptop, before the window. */
+function history(risk: string): Row[] {
+  return ["2026-10-21", "2026-10-24", "2026-10-28", "2026-11-01", "2026-11-04", "2026-11-08"].map((d, i) =>
+    signin({ CreatedDateTime: `${d}T08:00:00Z`, RiskLevelDuringSignIn: risk, ...(i % 2 ? { Table: "AADNonInteractiveUserSignInLogs", IsInteractive: false } : {}) }),
+  );
+}
+
+/** The attacker's browser: no device id (not registered), not compliant, not managed. */
+const attackerDevice = { deviceId: "", displayName: "", operatingSystem: "Linux", browser: "Firefox 128.0", isCompliant: false, isManaged: false, trustType: "" };
+const attacker = { IPAddress: "45.137.20.14", AutonomousSystemNumber: "9009", Location: "NL", LocationDetails: { city: "Amsterdam", countryOrRegion: "NL" }, DeviceDetail: attackerDevice };
+
+/** Password guessing then an MFA push the user approved: the shape of most account takeovers, with the tenant's risk value. */
+function takeover(risk: string): Row[] {
+  return [
+    ...history(risk),
+    signin({ CreatedDateTime: "2026-11-15T09:00:00Z", RiskLevelDuringSignIn: risk }),
+    ...["21:00", "21:04", "21:09"].map((t) => signin({ ...attacker, CreatedDateTime: `2026-11-17T${t}:00Z`, ResultType: "50126", RiskLevelDuringSignIn: risk, AuthenticationRequirement: "singleFactorAuthentication" })),
+    signin({ ...attacker, CreatedDateTime: "2026-11-18T07:55:00Z", ResultType: "500121", RiskLevelDuringSignIn: risk }),
+    signin({ ...attacker, CreatedDateTime: "2026-11-18T08:00:00Z", RiskLevelDuringSignIn: risk, Id: "attacker-first" }),
+    signin({ ...attacker, CreatedDateTime: "2026-11-18T09:30:00Z", RiskLevelDuringSignIn: risk, IPAddress: "45.137.20.88" }),
+    signin({ CreatedDateTime: "2026-11-19T08:00:00Z", RiskLevelDuringSignIn: risk }),
+  ];
+}
+
+describe("observation 1: the incident start without Identity Protection risk", () => {
+  it.each([
+    ["hidden", "a tenant without Entra ID P2"],
+    ["none", "a P2 tenant where detection saw nothing"],
+  ])("finds the takeover when RiskLevelDuringSignIn is %s on every row (%s)", (risk) => {
+    const result = analyzeSignins(input(takeover(risk), { upn, windowStart }));
+    expect(result.outputs["incidentStart"]).toBe("2026-11-18T08:00:00.000Z");
+    expect(result.outputs["incidentStartRule"]).toBe("new-network-with-signals");
+    const [start, ...more] = byCode(result.findings, "incident.start");
+    expect(more).toHaveLength(0);
+    expect(start!.evidence[0]).toMatchObject({ Id: "attacker-first" });
+    expect(result.outputs["attackerIps"]).toEqual(["45.137.20.14", "45.137.20.88"]);
+  });
+
+  it("says when sign-in risk is hidden, so that no one reads 'no high-risk sign-in' as clean", () => {
+    const result = analyzeSignins(input(takeover("hidden"), { upn, windowStart }));
+    expect(result.outputs["signinRisk"]).toBe("hidden");
+    expect(byCode(result.findings, "signin.risk-unavailable")).toMatchObject([{ severity: "info" }]);
+    const p2 = analyzeSignins(input(takeover("none"), { upn, windowStart }));
+    expect(p2.outputs["signinRisk"]).toBe("evaluated");
+    expect(codes(p2.findings)).not.toContain("signin.risk-unavailable");
+  });
+});
+
+describe("observation 2: a business trip is travel, not an incident start", () => {
+  /** A new country and network, the user's own registered compliant laptop, MFA satisfied. */
+  const trip = { IPAddress: "87.150.44.12", AutonomousSystemNumber: "3320", Location: "DE", LocationDetails: { city: "Frankfurt am Main", countryOrRegion: "DE" } };
+
+  it.each(["hidden", "none", ""])("raises only low travel findings with RiskLevelDuringSignIn %j", (risk) => {
+    const rows = [
+      ...history(risk),
+      signin({ ...trip, CreatedDateTime: "2026-11-20T07:00:00Z", RiskLevelDuringSignIn: risk }),
+      signin({ ...trip, CreatedDateTime: "2026-11-20T09:00:00Z", RiskLevelDuringSignIn: risk, Table: "AADNonInteractiveUserSignInLogs", IsInteractive: false, ClientAppUsed: "Mobile Apps and Desktop clients" }),
+    ];
+    const result = analyzeSignins(input(rows, { upn, windowStart }));
+    expect(result.outputs["incidentStart"]).toBeNull();
+    expect(codes(result.findings)).not.toContain("incident.start");
+    expect(byCode(result.findings, "signin.new-country-success")).toMatchObject([{ severity: "low", data: { country: "DE", travel: true } }]);
+    expect(byCode(result.findings, "signin.new-asn-success")).toMatchObject([{ severity: "low", data: { asn: "3320", travel: true } }]);
+    expect(highest(result.findings)).toBe("low");
+  });
+});
+
+describe("observation 3: too little history for a baseline", () => {
+  /** A user whose sign-ins start two days before the window (a new hire, or a workspace that only just started collecting). */
+  const rows = (risk: string): Row[] => [
+    signin({ CreatedDateTime: "2026-11-09T08:00:00Z", RiskLevelDuringSignIn: risk }),
+    signin({ CreatedDateTime: "2026-11-12T08:00:00Z", RiskLevelDuringSignIn: risk, IPAddress: "192.0.2.50", AutonomousSystemNumber: "7922", Location: "US" }),
+    signin({ CreatedDateTime: "2026-11-12T19:00:00Z", RiskLevelDuringSignIn: risk, IPAddress: "198.51.100.200", AutonomousSystemNumber: "21928", DeviceDetail: { deviceId: "", operatingSystem: "Ios 18.1", isCompliant: false, trustType: "" }, ClientAppUsed: "Mobile Apps and Desktop clients" }),
+    signin({ CreatedDateTime: "2026-11-13T08:00:00Z", RiskLevelDuringSignIn: risk, IPAddress: "192.0.2.51", AutonomousSystemNumber: "7922" }),
+  ];
+
+  it.each(["hidden", "none"])("says there is no baseline and does not call the user's own first networks new (risk %s)", (risk) => {
+    const result = analyzeSignins(input(rows(risk), { upn, windowStart, baseline: "30d" }));
+    expect(result.outputs["baseline"]).toMatchObject({ days: 1, sufficient: false });
+    expect(byCode(result.findings, "signin.no-baseline")).toMatchObject([{ severity: "info" }]);
+    expect(codes(result.findings)).not.toContain("signin.new-asn-success");
+    expect(codes(result.findings)).not.toContain("signin.new-country-success");
+    expect(result.outputs["incidentStart"]).toBeNull();
+    expect(result.outputs["newAsns"]).toEqual([]);
+  });
+
+  it("reports a sufficient baseline with its length", () => {
+    const result = analyzeSignins(input(takeover("none"), { upn, windowStart, baseline: "30d" }));
+    expect(result.outputs["baseline"]).toMatchObject({ days: 20, sufficient: true });
+    expect(codes(result.findings)).not.toContain("signin.no-baseline");
+  });
+
+  it("still takes a high-risk success as the start without a baseline, but with less confidence", () => {
+    const withRisk = [...rows("none"), signin({ ...attacker, CreatedDateTime: "2026-11-14T08:00:00Z", RiskLevelDuringSignIn: "high", Id: "risky" })];
+    const result = analyzeSignins(input(withRisk, { upn, windowStart, baseline: "30d" }));
+    expect(result.outputs["incidentStart"]).toBe("2026-11-14T08:00:00.000Z");
+    expect(result.outputs["incidentStartRule"]).toBe("first-high-risk-success");
+    expect(result.outputs["incidentStartConfidence"]).toBe("medium");
+    expect(result.outputs["attackerIps"]).toEqual(["45.137.20.14"]);
+  });
+});
+
+describe("observation 5: which rule chose the start, how sure it is, and on what evidence", () => {
+  it("names the rule, the signals, the confidence and the evidence row ids", () => {
+    const result = analyzeSignins(input(takeover("none"), { upn, windowStart }));
+    expect(result.outputs["incidentStartRule"]).toBe("new-network-with-signals");
+    expect(result.outputs["incidentStartConfidence"]).toBe("high");
+    const signals = result.outputs["incidentStartSignals"] as string[];
+    expect(signals).toEqual(expect.arrayContaining(["new-asn", "new-country", "unknown-device", "failure-burst"]));
+    const evidenceIds = result.outputs["incidentStartEvidence"] as string[];
+    expect(evidenceIds[0]).toBe("attacker-first");
+    expect(evidenceIds.length).toBeGreaterThan(1);
+    const [start] = byCode(result.findings, "incident.start");
+    expect(start).toMatchObject({ severity: "high", data: { rule: "new-network-with-signals", confidence: "high" } });
+  });
+
+  it("takes a single corroborating signal with medium confidence: a new network with a legacy protocol", () => {
+    const rows = [
+      ...history("hidden"),
+      signin({ CreatedDateTime: "2026-11-18T10:00:00Z", RiskLevelDuringSignIn: "hidden", IPAddress: "45.137.20.88", AutonomousSystemNumber: "9009", ClientAppUsed: "IMAP4", Id: "imap" }),
+    ];
+    const result = analyzeSignins(input(rows, { upn, windowStart }));
+    expect(result.outputs["incidentStart"]).toBe("2026-11-18T10:00:00.000Z");
+    expect(result.outputs["incidentStartConfidence"]).toBe("medium");
+    expect(result.outputs["incidentStartSignals"]).toEqual(["new-asn", "legacy-protocol"]);
+  });
+
+  it("counts a security-info registration from the same IP right after a new-network sign-in", () => {
+    const rows = [...history("hidden"), signin({ CreatedDateTime: "2026-11-18T10:00:00Z", RiskLevelDuringSignIn: "hidden", IPAddress: "45.137.20.88", AutonomousSystemNumber: "9009", Id: "own-device" })];
+    const quiet = analyzeSignins(input(rows, { upn, windowStart }));
+    // Alone, a new network from the user's own compliant device is travel.
+    expect(quiet.outputs["incidentStart"]).toBeNull();
+    const auditEvents = [{ at: "2026-11-18T10:12:00Z", code: "audit.security-info-registered", operationName: "User registered security info", initiatedBy: upn, ip: "45.137.20.88", id: "audit-7" }];
+    const result = analyzeSignins(input(rows, { upn, windowStart, auditEvents }));
+    expect(result.outputs["incidentStart"]).toBe("2026-11-18T10:00:00.000Z");
+    expect(result.outputs["incidentStartSignals"]).toEqual(["new-asn", "audit-after"]);
+    expect(result.outputs["incidentStartEvidence"]).toEqual(["own-device", "audit-7"]);
+  });
+
+  it("keeps the earliest qualifying sign-in, even when a high-risk one comes later", () => {
+    const rows = [
+      ...takeover("none"),
+      signin({ ...attacker, CreatedDateTime: "2026-11-18T12:00:00Z", RiskLevelDuringSignIn: "high" }),
+    ];
+    const result = analyzeSignins(input(rows, { upn, windowStart }));
+    expect(result.outputs["incidentStart"]).toBe("2026-11-18T08:00:00.000Z");
+    expect(byCode(result.findings, "signin.high-risk-success")).toHaveLength(1);
+  });
+});
