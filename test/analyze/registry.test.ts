@@ -11,7 +11,7 @@ const withFor: Record<string, Record<string, unknown>> = {
 
 describe("analyzer registry", () => {
   it("registers every analyzer under its own name", () => {
-    expect(Object.keys(analyzers).sort()).toEqual(["alerts", "audit", "devicecode-hunt", "office", "risk", "signin-after-containment", "signins"]);
+    expect(Object.keys(analyzers).sort()).toEqual(["alerts", "audit", "coverage", "devicecode-hunt", "office", "risk", "signin-after-containment", "signins"]);
     for (const [name, a] of Object.entries(analyzers)) expect(a.name).toBe(name);
   });
 

@@ -139,14 +139,19 @@ export function renderInvestigation(input: RunSummaryInput): void {
   const lines = [paint(verdict.line), ...header(input, `Investigation of ${str(params.upn)} over ${str(params.lookback)}`)];
   lines.push("", c.bold("Incident start"));
   const signinsRead = readState(input, "signins");
+  const signinsOut = outputsOf(input, "signins");
   if (start) {
     const rule = str(start.data?.rule);
-    lines.push(`  ${c.red.bold(when(start.occurredAt))}  ${start.summary}${rule ? c.dim(`  (rule: ${rule})`) : ""}`);
+    const confidence = str(start.data?.confidence);
+    lines.push(`  ${c.red.bold(when(start.occurredAt))}  ${start.summary}${rule ? c.dim(`  (rule: ${rule}${confidence ? `, confidence ${confidence}` : ""})`) : ""}`);
   } else if (signinsRead === "not read") {
     lines.push(c.red("  not known: the sign-ins were not read"));
   } else {
-    lines.push(`  none found: no successful high-risk or new-ASN sign-in in the window${signinsRead === "partial" ? c.red(" (but the sign-ins were read only in part)") : ""}`);
+    lines.push(`  none found: no successful high-risk sign-in, and no new network corroborated by another sign${signinsRead === "partial" ? c.red(" (but the sign-ins were read only in part)") : ""}`);
   }
+  const baseline = signinsOut?.baseline as { sufficient?: boolean; days?: number } | undefined;
+  if (baseline && baseline.sufficient === false) lines.push(c.yellow(`  no baseline: only ${baseline.days ?? 0} day(s) of sign-in history before the window, so "new network" could not be judged`));
+  if (signinsOut?.signinRisk === "hidden") lines.push(c.yellow("  sign-in risk is hidden in this tenant (no Entra ID P2): the start rests on other signs"));
   const signins = (outputsOf(input, "signins")?.flaggedSignins ?? []) as Array<Record<string, unknown>>;
   // which findings name each sign-in (by request id) -> its flags column
   const flags = new Map<string, Set<string>>();
