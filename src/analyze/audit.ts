@@ -35,15 +35,7 @@ export interface SecurityInfoRegistration {
 }
 
 /** A security-info method deleted, as AuditLogs dates it (not a registration: nothing to remove, maybe something to restore). */
-export interface SecurityInfoDeletion {
-  at: string;
-  methodType: MethodType;
-  phoneType?: PhoneType;
-  detail: string;
-  initiatedBy: string;
-  ip: string;
-  afterIncidentStart: boolean;
-}
+export type SecurityInfoDeletion = SecurityInfoRegistration;
 
 /** A change of the user's default sign-in method ("User changed default security info"). */
 export interface DefaultMethodChange {
