@@ -46,7 +46,7 @@ export const blockSignIn: ActionDefinition<BlockSignInInput, UserObservation> = 
   },
 
   interpret(_input, observed, _decision, outcomes) {
-    const error = failureOf(outcomes, observed.admin.roles);
+    const error = failureOf(outcomes, observed.admin);
     return error ? { error } : {};
   },
 };
