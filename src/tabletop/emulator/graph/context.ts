@@ -142,7 +142,14 @@ export function findUser(ctx: GraphContext, key: string): TenantUser {
 }
 
 export function userView(user: Record<string, unknown>, select: string | null): Record<string, unknown> {
-  if (select) return applySelect(user, select);
+  if (select) {
+    // Each selected property is answered, null when the user has no value for it (as the default set is, below).
+    const picked = applySelect(user, select);
+    for (const name of select.split(",").map((s) => s.trim())) {
+      if (name !== "" && !Object.keys(picked).some((k) => k.toLowerCase() === name.toLowerCase())) picked[name] = null;
+    }
+    return picked;
+  }
   const out: Record<string, unknown> = {};
   for (const p of defaultUserProperties) out[p] = user[p] ?? (p === "businessPhones" ? [] : null);
   return out;
