@@ -238,6 +238,25 @@ describe("azir contain against the simulated tenant", () => {
     expect(events.filter((e) => e.kind === "action").map((e) => e.step)).toEqual(["revoke", "remove-methods", "remove-methods", "confirm-compromised"]);
   });
 
+  it("a tenant without Entra ID P2: block, revoke and removal done; confirm compromised 'not done' for the licence, nothing sent to Identity Protection", async () => {
+    const emulator = await tenant({ scenarioDir: variant((t) => void (t.licences = { entraIdP2: false })) });
+    const { code, io, journal } = await contain(emulator);
+    // the containment itself is complete; the one step the tenant cannot have says so and fails nothing
+    expect(code, io.err()).toBe(0);
+    const err = io.err();
+    expect(err).toContain("not done the tenant has no Entra ID P2 licence (Identity Protection)");
+    expect(err).toContain('Graph said "Your tenant is not licensed for this feature."');
+    expect(err).not.toMatch(/lacks IdentityRiskyUser|needs IdentityRiskyUser/);
+    const state = emulator.state();
+    expect(state.users.find((u) => u.id === alexId)?.accountEnabled).toBe(false);
+    expect(methodIds(emulator)).toEqual([password, ownPhone, ownAuthenticator].sort());
+    expect(writes(emulator).filter((r) => r.path.includes("identityProtection"))).toEqual([]);
+    const { events } = await readJournal(journal);
+    expect(events.filter((e) => e.kind === "action").map((e) => e.step)).toEqual(["block", "revoke", "remove-methods", "remove-methods"]);
+    const skipped = events.find((e) => e.kind === "action.skipped" && e.step === "confirm-compromised");
+    expect(skipped?.summary).toContain("not done: the tenant has no Entra ID P2 licence (Identity Protection)");
+  });
+
   it("a 429 on revoke is retried and the run completes", async () => {
     const emulator = await tenant({ faults: { latencyMs: 0, rules: [{ match: { method: "POST", path: "revokeSignInSessions" }, status: 429, retryAfter: 0, times: 1 }] } });
     const { code, io } = await contain(emulator);
