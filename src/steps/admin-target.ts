@@ -81,13 +81,18 @@ export function adminTargetNote(upn: string, roles: string[], through: { through
 
 const tolerated: ReadonlySet<string> = new Set(["permission", "licence", "service", "throttled", "not-found"]);
 
+/** A refusal, a licence message or a failure of the service: the check only informs the writes, which decide. */
+function isTolerated(error: unknown): boolean {
+  return isAzirError(error) && (tolerated.has(error.code) || isPermissionError(error) || isLicenceError(error));
+}
+
 /** Runs one read of the check; a refusal (or a failure of the service) becomes an `Unread`, never the action's failure. */
 async function attempt<T>(read: () => Promise<T>, what: string, needs: string, unread: Unread[]): Promise<T | undefined> {
   try {
     return await read();
   } catch (error) {
-    // The check only informs the writes, which decide; an interrupted run or a refused token is not its to hide.
-    if (!isAzirError(error) || !(tolerated.has(error.code) || isPermissionError(error) || isLicenceError(error))) throw error;
+    // An interrupted run or a refused token is not the check's to hide.
+    if (!isTolerated(error)) throw error;
     unread.push({ what, needs, said: serviceSaid(error) });
     return undefined;
   }
@@ -105,7 +110,7 @@ async function roleNames(ctx: Pick<ReadContext, "graph">, ids: Iterable<string>)
         const definition = await ctx.graph.find<{ displayName?: string }>(`/roleManagement/directory/roleDefinitions/${encodeURIComponent(id)}`, { select: ["id", "displayName"] });
         return [id, typeof definition?.displayName === "string" && definition.displayName !== "" ? definition.displayName : `custom role ${id}`];
       } catch (error) {
-        if (!isPermissionError(error)) throw error;
+        if (!isTolerated(error)) throw error;
         return [id, `custom role ${id}`];
       }
     }),
