@@ -2,6 +2,7 @@ import type { TokenCredential } from "@azure/core-auth";
 import type { Client, GraphRequest } from "@microsoft/microsoft-graph-client";
 import { AzirError } from "../core/errors.js";
 import type { GraphQueryOptions, GraphReader, HttpWrite } from "../core/ports.js";
+import { licenceRefusal } from "../entra/facts.js";
 import { graphPermissionFor } from "../entra/permissions.js";
 import { AzureServiceError, codeForStatus, pathOnly, rawServiceError, safeCause } from "./errors.js";
 import type { RetrySettings } from "./logs.js";
@@ -132,7 +133,23 @@ export async function createGraphAdapter(options: GraphAdapterOptions): Promise<
   };
 }
 
-/** A GraphError (or network error) as an AzirError naming the service, method and path. */
+/** Whether Graph refused for a licence the tenant lacks rather than for a permission (facts.ts, licenceRefusal). */
+export function isLicenceRefusal(raw: { status: number; serviceCode?: string | undefined; message: string }): boolean {
+  if (raw.status !== 403) return false;
+  return (raw.serviceCode !== undefined && (licenceRefusal.codes as readonly string[]).includes(raw.serviceCode)) || licenceRefusal.message.test(raw.message);
+}
+
+/** `"<what Graph said>" (<code>)`: the service's own words, first in every translated message. */
+function said(raw: { serviceCode?: string | undefined; message: string }): string {
+  const text = raw.message.trim() === "" ? "(no message)" : `"${raw.message.trim()}"`;
+  return raw.serviceCode ? `${text} (${raw.serviceCode})` : text;
+}
+
+/**
+ * A GraphError (or network error) as an AzirError naming the service, method and path. The message gives what Graph
+ * said first, then what azir makes of it: a 403 can mean a missing permission, a privileged target, a token without
+ * the scope, or a licence the tenant lacks, and only the service's words tell them apart.
+ */
 export function translateGraphError(error: unknown, method: string, path: string, permission?: string): AzirError {
   if (error instanceof AzirError) return error;
   if (error instanceof Error && error.name === "AbortError") {
@@ -142,20 +159,28 @@ export function translateGraphError(error: unknown, method: string, path: string
   const where = `${method.toUpperCase()} ${pathOnly(path)}`;
   const needs = permission ?? graphPermissionFor(method, path);
   const common = { service: "Graph" as const, status: raw.status, serviceCode: raw.serviceCode, cause: error };
+  const serviceSaid = [`service said: ${raw.message}`];
+  if (isLicenceRefusal(raw)) {
+    return new AzureServiceError("licence", `Graph answered 403 on ${where}: ${said(raw)}: the tenant lacks the licence this needs, not a permission`, {
+      ...common,
+      hint: "No permission or role changes this: the feature needs a licence the tenant does not have (Identity Protection: Microsoft Entra ID P2; sign-in logs and reports: P1 or P2).",
+      details: serviceSaid,
+    });
+  }
   if (raw.status === 403) {
-    return new AzureServiceError("permission", `Graph answered 403 on ${where}: the identity lacks ${needs ?? "the permission this request needs"}`, {
+    return new AzureServiceError("permission", `Graph answered 403 on ${where}: ${said(raw)}: the request needs ${needs ?? "a permission the identity may lack"}`, {
       ...common,
       hint: needs
         ? `Grant ${needs} (admin consent), or, for a target that holds a directory role, run as Privileged Authentication Administrator.`
         : "Check the identity's Graph permissions and directory roles.",
-      details: [`service said: ${raw.message}`, ...(needs ? [`needs: ${needs}`] : [])],
+      details: [...serviceSaid, ...(needs ? [`needs: ${needs}`] : [])],
     });
   }
   if (raw.status === 401) {
-    return new AzureServiceError("auth", `Graph answered 401 on ${where}: the token was refused`, {
+    return new AzureServiceError("auth", `Graph answered 401 on ${where}: ${said(raw)}: the token was refused`, {
       ...common,
       hint: "Sign in again, and check the tenant and that the token is for Microsoft Graph.",
-      details: [`service said: ${raw.message}`],
+      details: serviceSaid,
     });
   }
   if (raw.status === -1) {
@@ -167,6 +192,7 @@ export function translateGraphError(error: unknown, method: string, path: string
   const code = codeForStatus(raw.status);
   return new AzureServiceError(code, `Graph answered ${raw.status} on ${where}: ${raw.message}`, {
     ...common,
+    details: serviceSaid,
     hint:
       code === "not-found"
         ? "Check the id or user principal name."

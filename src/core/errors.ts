@@ -16,6 +16,7 @@ export type ErrorCode =
   | "protected-account"
   | "auth"
   | "permission"
+  | "licence"
   | "not-found"
   | "throttled"
   | "service"
@@ -32,6 +33,8 @@ const exitFor: Record<ErrorCode, ExitCode> = {
   "protected-account": ExitCode.refused,
   auth: ExitCode.auth,
   permission: ExitCode.auth,
+  // A feature the tenant has no licence for: no permission or role fixes it, so not an authentication error.
+  licence: ExitCode.failed,
   "not-found": ExitCode.failed,
   throttled: ExitCode.failed,
   service: ExitCode.failed,

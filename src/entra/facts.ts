@@ -335,3 +335,38 @@ export function defaultMethodFromMessage(method: string): { defaultMethodType: D
  * ("Register device").
  */
 export const deviceRegistrationActivities: ReadonlySet<string> = new Set(["register device", "add device", "add registered owner to device", "add registered users to device"]);
+
+/**
+ * How Graph words a refusal for a licence the tenant lacks, as opposed to a missing permission. Identity Protection
+ * needs Microsoft Entra ID P2 (Graph identityprotection-overview.md, "What licenses do I need?"; entra-docs
+ * id-protection/overview-identity-protection.md, "License requirements"); without it Graph answers 403 `Forbidden`
+ * "Your tenant is not licensed for this feature." (no Microsoft page prints the body; it is the answer Graph clients
+ * record in public code). Sign-in logs and registration reports answer 403
+ * `Authentication_RequestFromNonPremiumTenantOrB2CTenant` without P1/P2. azure-reference.md section 9.
+ */
+export const licenceRefusal = {
+  codes: ["Authentication_RequestFromNonPremiumTenantOrB2CTenant"],
+  message: /not licensed|doesn't have premium licen[cs]e|does not have (?:a )?premium licen[cs]e|requires? (?:an? )?(?:Microsoft Entra ID |Azure AD )?(?:Premium )?P[12] licen[cs]e/i,
+} as const;
+
+/** What Identity Protection needs, in words people read. */
+export const identityProtectionLicence = "Microsoft Entra ID P2";
+
+/**
+ * Graph's refusal to change a property that on-premises Active Directory masters for a synchronised user
+ * (onPremisesSyncEnabled: true): 400 `Request_BadRequest` "Unable to update the specified properties for on-premises
+ * mastered Directory Sync objects or objects currently undergoing migration." (microsoftgraph/microsoft-graph-docs
+ * issues #7301 and #18038 quote the message; #12584 shows the same family's code and shape). azure-reference.md
+ * section 9.
+ */
+export const onPremisesMasteredRefusal = /on-premises mastered Directory Sync objects/i;
+
+/**
+ * Blocking a synchronised user in Active Directory, then pushing the change to Entra at once. Source: entra-docs
+ * identity/users/users-revoke-access.md ("Revoke access for a user in the hybrid environment": Disable-ADAccount)
+ * and identity/hybrid/connect/how-to-connect-sync-feature-scheduler.md (Start-ADSyncSyncCycle -PolicyType Delta,
+ * on the Entra Connect server).
+ */
+export function onPremisesBlockCommands(samAccountName: string | null | undefined): { disable: string; sync: string } {
+  return { disable: `Disable-ADAccount -Identity ${samAccountName ? samAccountName : "<sAMAccountName>"}`, sync: "Start-ADSyncSyncCycle -PolicyType Delta" };
+}

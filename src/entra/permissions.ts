@@ -19,6 +19,7 @@ export const graph = {
   policyRead: "Policy.Read.All",
   policyWriteConditionalAccess: "Policy.ReadWrite.ConditionalAccess",
   roleRead: "RoleManagement.Read.Directory",
+  roleEligibilityRead: "RoleEligibilitySchedule.Read.Directory",
   riskyUserRead: "IdentityRiskyUser.Read.All",
   riskyUserWrite: "IdentityRiskyUser.ReadWrite.All",
   riskEventRead: "IdentityRiskEvent.Read.All",
@@ -33,10 +34,14 @@ const graphReads: ReadonlyArray<readonly [RegExp, string]> = [
   [/^\/reports\/authenticationMethods\//i, graph.authMethodsRead],
   [/^\/users\/[^/]+\/authentication(\/|$)/i, graph.authMethodsRead],
   [/^\/users\/[^/]+\/memberOf/i, graph.groupMemberRead],
+  // user-list-transitivememberof: User.Read.All is the least privileged; the groups and roles in the answer are named
+  // only with GroupMember.Read.All and RoleManagement.Read.Directory (limited information otherwise).
+  [/^\/users\/[^/]+\/transitiveMemberOf/i, graph.userRead],
   [/^\/users(\/|$)/i, graph.userRead],
   [/^\/(applications|servicePrincipals)(\/|$|\()/i, graph.applicationRead],
   [/^\/oauth2PermissionGrants/i, graph.grantsRead],
   [/^\/identity\/conditionalAccess/i, graph.policyRead],
+  [/^\/roleManagement\/directory\/roleEligibilitySchedule/i, graph.roleEligibilityRead],
   [/^\/roleManagement\/directory/i, graph.roleRead],
   [/^\/identityProtection\/riskyUsers/i, graph.riskyUserRead],
   [/^\/identityProtection\/riskDetections/i, graph.riskEventRead],
@@ -95,13 +100,24 @@ export interface ActionPermissions {
   needs: readonly string[];
 }
 
+/**
+ * What the admin-target check reads: active role assignments (RoleManagement.Read.Directory), the user's transitive
+ * memberships with the roles and role-assignable groups named (User.Read.All + RoleManagement.Read.Directory +
+ * GroupMember.Read.All), and PIM eligibilities (RoleEligibilitySchedule.Read.Directory).
+ */
+const adminTargetReads = [graph.roleRead, graph.groupMemberRead, graph.roleEligibilityRead];
+
 /** By registered action name. */
 export const actionPermissions = {
-  "entra.blockSignIn": { write: `${graph.userEnableDisable} + ${graph.userRead}`, needs: [graph.userEnableDisable, graph.userRead, graph.roleRead] },
-  "entra.revokeSessions": { write: graph.userRevokeSessions, needs: [graph.userRevokeSessions, graph.userRead, graph.roleRead] },
-  "entra.removeAuthMethods": { write: graph.authMethodsWrite, needs: [graph.authMethodsWrite, graph.userRead, graph.roleRead] },
+  "entra.blockSignIn": { write: `${graph.userEnableDisable} + ${graph.userRead}`, needs: [graph.userEnableDisable, graph.userRead, ...adminTargetReads] },
+  "entra.revokeSessions": { write: graph.userRevokeSessions, needs: [graph.userRevokeSessions, graph.userRead, ...adminTargetReads] },
+  "entra.removeAuthMethods": { write: graph.authMethodsWrite, needs: [graph.authMethodsWrite, graph.userRead, ...adminTargetReads] },
   "entra.confirmCompromised": { write: graph.riskyUserWrite, needs: [graph.riskyUserWrite, graph.userRead] },
 } as const satisfies Record<string, ActionPermissions>;
 
-/** Reading role assignments (the admin-target check). */
+/** Reading role assignments and naming directory roles (the admin-target check). */
 export const roleReadPermission = graph.roleRead;
+/** Naming the groups of a membership list (is a group role-assignable?). */
+export const groupReadPermission = graph.groupMemberRead;
+/** Reading PIM eligibilities. */
+export const roleEligibilityReadPermission = graph.roleEligibilityRead;

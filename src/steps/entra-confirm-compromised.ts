@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { identityProtectionLicence } from "../entra/facts.js";
 import { actionPermissions } from "../entra/permissions.js";
+import { isLicenceError, serviceSaid } from "./graph-errors.js";
 import { displayName, resolveUser, userTargetSchema, type DirectoryUser } from "./user-target.js";
 import type { ActionDefinition } from "./types.js";
 
@@ -20,11 +22,14 @@ interface Observed {
   user: DirectoryUser;
   /** Undefined: Identity Protection has no risk record for the user yet (404), so it is not confirmed either. */
   risky: RiskyUser | undefined;
+  /** What Graph said when it refused Identity Protection for the tenant's licence; the action then cannot be done. */
+  unlicensed?: string;
 }
 
 /**
  * `entra.confirmCompromised`: marks the user confirmed compromised in Identity Protection (user risk high), so
- * risk-based Conditional Access applies and the risk history records the incident. Needs Entra ID P2.
+ * risk-based Conditional Access applies and the risk history records the incident. Needs Entra ID P2: without it the
+ * step ends not done, says why, and sends nothing; the containment before it stands.
  */
 export const confirmCompromised: ActionDefinition<ConfirmCompromisedInput, Observed> = {
   name: "entra.confirmCompromised",
@@ -35,12 +40,31 @@ export const confirmCompromised: ActionDefinition<ConfirmCompromisedInput, Obser
 
   async read(input, ctx) {
     const user = await resolveUser(ctx, input.upn);
-    return { user, risky: await ctx.graph.find<RiskyUser>(`/identityProtection/riskyUsers/${encodeURIComponent(user.id)}`) };
+    try {
+      return { user, risky: await ctx.graph.find<RiskyUser>(`/identityProtection/riskyUsers/${encodeURIComponent(user.id)}`) };
+    } catch (error) {
+      // A licence refusal is an answer about the tenant, not a failure of the read: the decision says what it means.
+      if (!isLicenceError(error)) throw error;
+      return { user, risky: undefined, unlicensed: serviceSaid(error) };
+    }
   },
 
-  decide(input, { user, risky }) {
+  decide(input, { user, risky, unlicensed }) {
     const upn = displayName(user, input.upn);
     const outputs = { userId: user.id };
+    if (unlicensed !== undefined) {
+      // No effect and no `done`: the runner records the step as skipped with this note as its reason.
+      return {
+        effects: [],
+        notes: [
+          {
+            summary: `not done: the tenant has no Entra ID P2 licence (Identity Protection): Graph said "${unlicensed}"; ${upn} is not marked confirmed compromised, and nothing azir did before depends on it (with ${identityProtectionLicence}, run azir contain again to mark it)`,
+            data: { notDone: "licence", licence: identityProtectionLicence },
+          },
+        ],
+        outputs,
+      };
+    }
     if (risky?.riskState === "confirmedCompromised") {
       const since = risky.riskLastUpdatedDateTime ? ` (since ${risky.riskLastUpdatedDateTime})` : "";
       return { done: `already confirmed compromised in Identity Protection${since}`, effects: [], notes: [], outputs };

@@ -3,7 +3,7 @@ import { AzirError } from "../core/errors.js";
 import type { Effect, EffectOutcome } from "../core/effects.js";
 import { canBeDefault, defaultMethodTypes, defaultTypeOf, type DefaultMethodType } from "../entra/facts.js";
 import { actionPermissions } from "../entra/permissions.js";
-import { adminNotes, explainForbidden, observeUser, type UserObservation } from "./admin-target.js";
+import { adminNotes, explainForbidden, forbiddenContextOf, observeUser, type UserObservation } from "./admin-target.js";
 import {
   classifyAuthMethods,
   deletionPhase,
@@ -249,7 +249,7 @@ function failure(failed: Array<Extract<EffectOutcome, { ok: false }>>, observed:
   if (forbidden.length > 0) {
     return explainForbidden(asAzirError(forbidden[0]!.error, forbidden[0]!.effect.summary), {
       upn: observed.upn,
-      roles: observed.admin.roles,
+      ...forbiddenContextOf(observed.admin),
       permission: first.effect.permission,
       write: `remove ${forbidden.map((f) => nameOf(f.effect, planned)).join(", ")} from ${observed.upn}`,
     });

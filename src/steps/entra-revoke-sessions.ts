@@ -77,7 +77,7 @@ export const revokeSessions: ActionDefinition<RevokeSessionsInput, UserObservati
   },
 
   interpret(_input, observed, _decision, outcomes, { now }) {
-    const error = failureOf(outcomes, observed.admin.roles);
+    const error = failureOf(outcomes, observed.admin);
     if (error) return { error };
     // Graph answers {"value": true}; some deployments answer another 2xx without a body. Only an explicit false is a failure.
     const answer = outcomes[0]?.ok ? outcomes[0].value : undefined;

@@ -1,4 +1,5 @@
 import { AzirError, isAzirError } from "../core/errors.js";
+import { licenceRefusal, onPremisesMasteredRefusal } from "../entra/facts.js";
 
 /**
  * Reading what Graph said from an error the write gate raised. The Graph adapter turns service errors into
@@ -39,9 +40,35 @@ export function errorText(error: unknown): string {
   return parts.join("\n");
 }
 
-/** A 403 from Graph (the adapter maps it to code "permission"). */
+/** A 403 for a licence the tenant lacks (the adapter maps it to code "licence"): no permission changes it. */
+export function isLicenceError(error: unknown): boolean {
+  if (isAzirError(error) && error.code === "licence") return true;
+  if (graphStatus(error) !== 403 || (isAzirError(error) && error.code === "permission")) return false;
+  const text = errorText(error);
+  return licenceRefusal.codes.some((c) => text.includes(c)) || licenceRefusal.message.test(text);
+}
+
+/** A 403 from Graph for a permission or a role (the adapter maps it to code "permission"); a licence refusal is not one. */
 export function isPermissionError(error: unknown): boolean {
-  return (isAzirError(error) && error.code === "permission") || graphStatus(error) === 403;
+  if (isAzirError(error) && error.code === "permission") return true;
+  return graphStatus(error) === 403 && !isLicenceError(error);
+}
+
+/** Graph's 400 for a change to what on-premises Active Directory masters (a synchronised user's accountEnabled). */
+export function isOnPremisesMasteredRefusal(error: unknown): boolean {
+  const status = graphStatus(error);
+  return (status === undefined || status === 400) && onPremisesMasteredRefusal.test(errorText(error));
+}
+
+/**
+ * What Graph itself said, as the adapter keeps it (`service said: ...` in the details), else the error's message:
+ * printed first, before azir's reading of it.
+ */
+export function serviceSaid(error: unknown): string {
+  const kept = isAzirError(error) ? error.details.find((d) => d.startsWith("service said: ")) : undefined;
+  if (kept) return kept.slice("service said: ".length);
+  const message = field(field(error, "cause"), "message") ?? field(error, "message");
+  return typeof message === "string" && message !== "" ? message : "no message";
 }
 
 export function isNotFoundError(error: unknown): boolean {

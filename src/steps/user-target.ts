@@ -29,9 +29,13 @@ export interface DirectoryUser {
   userPrincipalName?: string;
   accountEnabled?: boolean | null;
   signInSessionsValidFromDateTime?: string | null;
+  /** True for a user synchronised from on-premises Active Directory: AD masters accountEnabled (null for a cloud user). */
+  onPremisesSyncEnabled?: boolean | null;
+  /** The account's sAMAccountName in AD DS, for the command that disables it there. */
+  onPremisesSamAccountName?: string | null;
 }
 
-const userFields = ["id", "userPrincipalName", "accountEnabled", "signInSessionsValidFromDateTime"];
+const userFields = ["id", "userPrincipalName", "accountEnabled", "signInSessionsValidFromDateTime", "onPremisesSyncEnabled", "onPremisesSamAccountName"];
 
 /** `/users/{upn or id}` with the segment validated and encoded. */
 export function userPath(target: string): string {
@@ -53,7 +57,7 @@ export function requireObjectId(id: unknown, what: string): string {
   return id;
 }
 
-/** GET the target user (id, UPN, accountEnabled, signInSessionsValidFromDateTime); AzirError `not-found` if absent. */
+/** GET the target user (id, UPN, accountEnabled, sessions, on-premises sync); AzirError `not-found` if absent. */
 export async function resolveUser(ctx: Pick<ReadContext, "graph">, target: string): Promise<DirectoryUser> {
   const user = await ctx.graph.find<DirectoryUser>(userPath(target), { select: userFields });
   if (!user) {

@@ -31,7 +31,7 @@ describe("error translation", () => {
   it("Graph errors: 403 with the least-privileged read permission when the request names none; 404; others", () => {
     const graphError = (statusCode: number, code: string) => Object.assign(new Error("msg"), { statusCode, code, body: JSON.stringify({ code, message: "msg" }) });
     expect(translateGraphError(graphError(403, "Authorization_RequestDenied"), "GET", "/identityProtection/riskyUsers").message).toBe(
-      "Graph answered 403 on GET /identityProtection/riskyUsers: the identity lacks IdentityRiskyUser.Read.All",
+      'Graph answered 403 on GET /identityProtection/riskyUsers: "msg" (Authorization_RequestDenied): the request needs IdentityRiskyUser.Read.All',
     );
     expect(translateGraphError(graphError(404, "Request_ResourceNotFound"), "GET", "/users/x?$select=id").message).toBe("Graph answered 404 on GET /users/x: msg");
     expect(translateGraphError(graphError(500, "InternalServerError"), "PATCH", "/users/x").code).toBe("service");

@@ -26,7 +26,9 @@ export const vmId = `/subscriptions/${ids.sub}/resourceGroups/rg-web/providers/M
 export const diskId = `/subscriptions/${ids.sub}/resourceGroups/rg-web/providers/Microsoft.Compute/disks/vm-web-01-osdisk`;
 
 /** A small scenario built inline (times absolute, relative to the test clock's 2026-11-25T12:00Z). */
-export function fixtureScenario(permissions: string[] = ["User.Read.All", "User.EnableDisableAccount.All", "User.RevokeSessions.All", "UserAuthenticationMethod.ReadWrite.All", "IdentityRiskyUser.ReadWrite.All"]): Scenario {
+export function fixtureScenario(
+  permissions: string[] = ["User.Read.All", "User.EnableDisableAccount.All", "User.RevokeSessions.All", "UserAuthenticationMethod.ReadWrite.All", "IdentityRiskyUser.ReadWrite.All", "RoleManagement.Read.Directory", "GroupMember.Read.All"],
+): Scenario {
   const tenant = tenantStateSchema.parse({
     tenantId: ids.tenant,
     domain: "fabrikam.example",

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AzureServiceError } from "../../src/azure/errors.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { ids, startHarness, type Harness } from "./fixture.js";
@@ -52,5 +52,52 @@ describe("Graph read routes used by the runbooks", () => {
     const one = await h.ports.graph.get<{ displayName: string }>(`/users/${ids.kim}/authentication/microsoftAuthenticatorMethods/${ids.authenticator}`);
     expect(one.displayName).toBe("Pixel 8");
     expect(await h.ports.graph.find(`/users/${ids.kim}/authentication/fido2Methods/nope`)).toBeUndefined();
+  });
+});
+
+describe("memberships and PIM eligibility", () => {
+  const tier0 = "abababab-0000-4000-8000-000000000001";
+  const staff = "abababab-0000-4000-8000-000000000002";
+  const globalAdmin = "62e90394-69f5-4237-9190-012177145e10";
+  let g: Harness | undefined;
+  const start = (permissions?: string[]) =>
+    startHarness(new ManualClock("2026-11-25T12:00:00Z"), {
+      ...(permissions ? { permissions } : {}),
+      scenario: (s) => {
+        s.tenant.groups.push(
+          { id: tier0, displayName: "Tier 0 Admins", securityEnabled: true, mailEnabled: false, isAssignableToRole: true, members: [ids.kim] },
+          { id: staff, displayName: "Staff", securityEnabled: true, mailEnabled: false, isAssignableToRole: false, members: [ids.kim] },
+        );
+        s.tenant.roleAssignments.push({ id: "ra-g", principalId: tier0, roleDefinitionId: globalAdmin, directoryScopeId: "/" });
+        s.tenant.roleEligibilityScheduleInstances.push({ id: "el-1", principalId: ids.kim, roleDefinitionId: "e8611ab8-c189-46e8-94e1-60213ab1f814", directoryScopeId: "/", appScopeId: null, memberType: "Direct" });
+      },
+    });
+  afterEach(async () => {
+    await g?.close();
+    g = undefined;
+  });
+
+  it("transitiveMemberOf shows the role a group holds; the cast keeps one type; the role's own id is not its template id", async () => {
+    g = await start();
+    const roles = await g.ports.graph.list<{ "@odata.type": string; id: string; roleTemplateId: string; displayName: string }>(`/users/${ids.kim}/transitiveMemberOf/microsoft.graph.directoryRole`);
+    expect(roles).toEqual([expect.objectContaining({ "@odata.type": "#microsoft.graph.directoryRole", roleTemplateId: globalAdmin, displayName: "Global Administrator" })]);
+    expect(roles[0]!.id).not.toBe(globalAdmin);
+    const groups = await g.ports.graph.list<{ displayName: string; isAssignableToRole: boolean }>(`/users/${ids.kim}/transitiveMemberOf/microsoft.graph.group`, { select: ["id", "displayName", "isAssignableToRole"] });
+    expect(groups.map((x) => [x.displayName, x.isAssignableToRole])).toEqual([["Tier 0 Admins", true], ["Staff", false]]);
+    // a direct role assignment by principalId does not show the group's
+    expect(await g.ports.graph.list("/roleManagement/directory/roleAssignments", { filter: `principalId eq '${ids.kim}'` })).toEqual([]);
+    const eligible = await g.ports.graph.list<{ roleDefinitionId: string; memberType: string }>("/roleManagement/directory/roleEligibilityScheduleInstances", { filter: `principalId eq '${ids.kim}'` });
+    expect(eligible).toEqual([expect.objectContaining({ roleDefinitionId: "e8611ab8-c189-46e8-94e1-60213ab1f814", memberType: "Direct" })]);
+  });
+
+  it("without the permissions to read roles and groups, they come back as type and id only; role reads are refused", async () => {
+    g = await start(["User.Read.All"]);
+    const all = await g.ports.graph.list<Record<string, unknown>>(`/users/${ids.kim}/transitiveMemberOf`);
+    expect(all.map((o) => o["@odata.type"]).sort()).toEqual(["#microsoft.graph.directoryRole", "#microsoft.graph.group", "#microsoft.graph.group"]);
+    expect(all.every((o) => typeof o.id === "string" && o.displayName === null)).toBe(true);
+    for (const path of ["/roleManagement/directory/roleAssignments", "/roleManagement/directory/roleEligibilityScheduleInstances"]) {
+      const refused = await g.ports.graph.list(path, { filter: `principalId eq '${ids.kim}'` }).catch((e: unknown) => e);
+      expect((refused as AzureServiceError).status, path).toBe(403);
+    }
   });
 });

@@ -107,7 +107,10 @@ describe("Graph adapter against the emulator", () => {
     const error = await h.ports.effects.perform(write("PATCH", `/users/${ids.kim}`, { accountEnabled: false })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AzirError);
     expect((error as AzirError).code).toBe("permission");
-    expect((error as AzirError).message).toBe(`Graph answered 403 on PATCH /users/${ids.kim}: the identity lacks User.EnableDisableAccount.All`);
+    // Graph's own words first, then what the request needs
+    expect((error as AzirError).message).toBe(
+      `Graph answered 403 on PATCH /users/${ids.kim}: "Insufficient privileges to complete the operation." (Authorization_RequestDenied): the request needs User.EnableDisableAccount.All`,
+    );
     expect((error as AzureServiceError).serviceCode).toBe("Authorization_RequestDenied");
     const state = h.emulator.state();
     expect(state.users.find((u) => u.id === ids.kim)?.accountEnabled).toBe(true);

@@ -43,7 +43,7 @@ describe("faults and refusals across the adapters", () => {
     expect((la as AzureServiceError).status).toBe(401);
     const graph = await ports.graph.get(`/users/${ids.kim}`).catch((e: unknown) => e);
     expect((graph as AzureServiceError).code).toBe("auth");
-    expect((graph as AzureServiceError).message).toBe(`Graph answered 401 on GET /users/${ids.kim}: the token was refused`);
+    expect((graph as AzureServiceError).message).toBe(`Graph answered 401 on GET /users/${ids.kim}: "Access token is empty." (InvalidAuthenticationToken): the token was refused`);
   });
 
   it("errors keep a sanitised cause: no request object, no Authorization header", async () => {

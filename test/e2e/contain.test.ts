@@ -3,9 +3,11 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import type { z } from "zod";
 import { main } from "../../src/cli/main.js";
 import { systemClock } from "../../src/core/clock.js";
 import { emulatorEnv, startTabletop, type Emulator, type FaultConfig } from "../../src/tabletop/index.js";
+import type { tenantStateSchema } from "../../src/tabletop/scenario/schema.js";
 import { readJournal, verifyJournal } from "../../src/timeline/journal.js";
 import { memoryIo } from "../cli/io.js";
 
@@ -52,6 +54,20 @@ async function spawnUntilBlocked(emulator: Emulator): Promise<{ child: ReturnTyp
     if (file && readFileSync(join(out, inc!, file), "utf8").includes('"kind":"action","mode"')) journal = join(out, inc!, file);
   }
   return { child, journal, env };
+}
+
+/** tenant.json as written (before defaults and pinned times). */
+type TenantJson = z.input<typeof tenantStateSchema>;
+
+/** A copy of the Contoso scenario with its tenant.json edited: a variant of the built-in tenant. */
+function variant(edit: (tenant: TenantJson) => void): string {
+  const dir = mkdtempSync(join(tmpdir(), "azir-scn-"));
+  cpSync(join(process.cwd(), "scenarios", "contoso"), dir, { recursive: true });
+  const file = join(dir, "tenant.json");
+  const t = JSON.parse(readFileSync(file, "utf8")) as TenantJson;
+  edit(t);
+  writeFileSync(file, JSON.stringify(t));
+  return dir;
 }
 
 const writes = (emulator: Emulator) => emulator.requests().filter((r) => r.service === "graph" && r.method !== "GET");
@@ -181,6 +197,64 @@ describe("azir contain against the simulated tenant", () => {
     expect(io.err()).toContain("Global Administrator");
     expect(io.err()).toContain("Privileged Authentication Administrator");
     expect(emulator.state().users.find((u) => u.id === alexId)?.accountEnabled).toBe(true);
+  });
+
+  it("an administrator through a role-assignable group, without the role to act on one: exit 4, the group-held role named, nothing changed", async () => {
+    const emulator = await tenant({
+      scenarioDir: variant((t) => {
+        const group = "f1a2b3c4-0000-4000-8000-00000000ad01";
+        t.groups = [{ id: group, displayName: "Finance Admins", isAssignableToRole: true, members: [alexId] }];
+        // the attacker's Global Administrator now reaches alex through the group, not by alex's own assignment
+        for (const a of t.roleAssignments ?? []) if (a.principalId === alexId) a.principalId = group;
+        t.operator.roles = ["Security Administrator"];
+      }),
+    });
+    const { code, io } = await contain(emulator);
+    expect(code, io.err()).toBe(4);
+    expect(io.err()).toContain("alex@contoso.com holds Global Administrator (through a group) and is a member of the role-assignable group Finance Admins");
+    expect(io.err()).toContain('"Insufficient privileges to complete the operation."');
+    expect(emulator.state().users.find((u) => u.id === alexId)?.accountEnabled).toBe(true);
+    expect(writes(emulator).filter((r) => r.status < 300 && r.path.startsWith("/v1.0/users/"))).toEqual([]);
+  });
+
+  it("a user synchronised from AD DS: the block is refused with the steps in AD DS, revoke and the rest still run, exit 1", async () => {
+    const emulator = await tenant({
+      scenarioDir: variant((t) => Object.assign(t.users?.find((u) => u.id === alexId) ?? {}, { onPremisesSyncEnabled: true, onPremisesSamAccountName: "alex.wilber" })),
+    });
+    const { code, io, journal } = await contain(emulator);
+    expect(code, io.err()).toBe(1);
+    const err = io.err();
+    expect(err).toContain("Unable to update the specified properties for on-premises mastered Directory Sync objects");
+    expect(err).toContain("Disable-ADAccount -Identity alex.wilber");
+    expect(err).toContain("Start-ADSyncSyncCycle -PolicyType Delta");
+    // containment degrades: the revocation, the methods and Identity Protection are done without the block
+    const state = emulator.state();
+    expect(state.users.find((u) => u.id === alexId)?.accountEnabled).toBe(true);
+    expect(writes(emulator).some((r) => r.path.endsWith("revokeSignInSessions") && r.status === 200)).toBe(true);
+    expect(methodIds(emulator)).toEqual([password, ownPhone, ownAuthenticator].sort());
+    expect(state.riskyUsers.find((u) => u.id === alexId)?.riskState).toBe("confirmedCompromised");
+    const { events } = await readJournal(journal);
+    expect(events.find((e) => e.kind === "note" && e.summary.includes("synchronised from on-premises Active Directory"))).toBeDefined();
+    expect(events.filter((e) => e.kind === "action").map((e) => e.step)).toEqual(["revoke", "remove-methods", "remove-methods", "confirm-compromised"]);
+  });
+
+  it("a tenant without Entra ID P2: block, revoke and removal done; confirm compromised 'not done' for the licence, nothing sent to Identity Protection", async () => {
+    const emulator = await tenant({ scenarioDir: variant((t) => void (t.licences = { entraIdP2: false })) });
+    const { code, io, journal } = await contain(emulator);
+    // the containment itself is complete; the one step the tenant cannot have says so and fails nothing
+    expect(code, io.err()).toBe(0);
+    const err = io.err();
+    expect(err).toContain("not done the tenant has no Entra ID P2 licence (Identity Protection)");
+    expect(err).toContain('Graph said "Your tenant is not licensed for this feature."');
+    expect(err).not.toMatch(/lacks IdentityRiskyUser|needs IdentityRiskyUser/);
+    const state = emulator.state();
+    expect(state.users.find((u) => u.id === alexId)?.accountEnabled).toBe(false);
+    expect(methodIds(emulator)).toEqual([password, ownPhone, ownAuthenticator].sort());
+    expect(writes(emulator).filter((r) => r.path.includes("identityProtection"))).toEqual([]);
+    const { events } = await readJournal(journal);
+    expect(events.filter((e) => e.kind === "action").map((e) => e.step)).toEqual(["block", "revoke", "remove-methods", "remove-methods"]);
+    const skipped = events.find((e) => e.kind === "action.skipped" && e.step === "confirm-compromised");
+    expect(skipped?.summary).toContain("not done: the tenant has no Entra ID P2 licence (Identity Protection)");
   });
 
   it("a 429 on revoke is retried and the run completes", async () => {

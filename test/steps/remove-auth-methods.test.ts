@@ -180,10 +180,10 @@ describe("entra.removeAuthMethods run", () => {
     expect((gone.result.outputs.removed as unknown[]).length).toBe(1);
     await expect(
       run(async () => {
-        throw new AzirError("permission", "Graph answered 403", { details: ["status: 403"] });
+        throw new AzirError("permission", "Graph answered 403", { details: ["status: 403", "service said: Insufficient privileges to complete the operation."] });
       }),
     ).rejects.toMatchObject({ code: "permission", message:
-        "Graph refused to remove Microsoft Authenticator (SM-G991B) aaaaaaaa-0000-4000-8000-000000000002 from alex@contoso.com: the identity lacks UserAuthenticationMethod.ReadWrite.All",
+        'Graph refused to remove Microsoft Authenticator (SM-G991B) aaaaaaaa-0000-4000-8000-000000000002 from alex@contoso.com: "Insufficient privileges to complete the operation.": the identity lacks UserAuthenticationMethod.ReadWrite.All',
     });
   });
 

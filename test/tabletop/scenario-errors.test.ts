@@ -2,8 +2,10 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import type { z } from "zod";
 import { AzirError } from "../../src/core/errors.js";
 import { loadScenario, pinTime, resolveScenarioDir } from "../../src/tabletop/scenario/load.js";
+import type { tenantStateSchema } from "../../src/tabletop/scenario/schema.js";
 
 // A malformed scenario is refused with an AzirError that names the file and the JSON path (or line and column).
 
@@ -182,6 +184,23 @@ describe("what a scenario may also hold", () => {
     const device = t.columns.findIndex((c) => c.name === "DeviceDetail");
     expect(t.rows[0]![device]).toBe('{"deviceId":"","isCompliant":false}');
     expect(t.rows[0]![t.columns.findIndex((c) => c.name === "TimeGenerated")]).toBe("2026-11-25T11:00:00.000Z");
+  });
+
+  it("groups: a role goes only to a role-assignable group, which holds no group, and every member exists", async () => {
+    const user = "11111111-1111-4111-8111-111111111111";
+    const plain = "aaaaaaaa-0000-4000-8000-000000000001";
+    const tier0 = "aaaaaaaa-0000-4000-8000-000000000002";
+    const cases: Array<[(t: z.input<typeof tenantStateSchema>) => void, string]> = [
+      [(t) => { t.groups = [{ id: plain, displayName: "Staff", members: [user] }]; t.roleAssignments = [{ id: "ra", principalId: plain, roleDefinitionId: "62e90394-69f5-4237-9190-012177145e10" }]; }, "roleAssignments[0].principalId: group Staff is not role-assignable (isAssignableToRole: false)"],
+      [(t) => { t.groups = [{ id: plain, displayName: "Staff", members: [] }, { id: tier0, displayName: "Tier 0", isAssignableToRole: true, members: [plain] }]; }, "groups[1].members[0]: a role-assignable group cannot have a group as a member"],
+      [(t) => { t.groups = [{ id: tier0, displayName: "Tier 0", isAssignableToRole: true, members: ["aaaaaaaa-0000-4000-8000-00000000dead"] }]; }, "groups[0].members[0]: no user, group or service principal has id aaaaaaaa-0000-4000-8000-00000000dead"],
+      [(t) => { t.roleEligibilityScheduleInstances = [{ id: "e", principalId: "aaaaaaaa-0000-4000-8000-00000000beef", roleDefinitionId: "62e90394-69f5-4237-9190-012177145e10" }]; }, "roleEligibilityScheduleInstances[0].principalId: no user, service principal or group has id"],
+    ];
+    for (const [edit, message] of cases) {
+      const dir = copy();
+      editJson(join(dir, "tenant.json"), edit);
+      expect((await refusal(dir)).message, message).toContain(message);
+    }
   });
 
   it("pinTime reads relative and absolute forms", () => {

@@ -215,14 +215,25 @@ export function renderContainment(input: RunSummaryInput): void {
   const start = result.findings.find((f) => f.code === "incident.start");
   lines.push(`${c.dim("incident start:")} ${start ? `${when(start.occurredAt)} ${c.dim(`(${str(start.data?.rule)})`)}` : "not found in the logs"}`);
   lines.push("", c.bold("Actions"));
+  // A step that could not be done (a licence the tenant lacks) is recorded as skipped with a reason saying so.
+  const notDone = (e: (typeof document.actions)[number]): string | undefined =>
+    e.kind === "action.skipped" && typeof e.data.reason === "string" && e.data.reason.startsWith("not done: ") ? e.data.reason.slice("not done: ".length) : undefined;
   for (const e of document.actions) {
+    const reason = notDone(e);
+    if (reason !== undefined) {
+      lines.push(`  ${c.yellow.bold("not done")} ${reason}`);
+      continue;
+    }
     const mark = e.kind === "action" ? c.green("done    ") : e.kind === "action.planned" ? c.yellow("planned ") : c.dim("skipped ");
     lines.push(`  ${mark} ${e.summary}`);
     if (e.kind === "action.planned") lines.push(c.dim(`           ${e.data.method} ${e.data.url}${e.data.body === undefined ? "" : ` ${JSON.stringify(e.data.body)}`}  [${e.data.permission}]`));
   }
   lines.push(...decisionLines(input));
   // the propagation note is repeated under Next, with the command to run
-  const notes = document.response.filter((e) => e.kind === "note" && e.step && !("stepCompleted" in e.data) && !("resumed" in e.data) && !/propagate/.test(e.summary));
+  const shown = new Set(document.actions.map((e) => (typeof e.data.reason === "string" ? e.data.reason : "")));
+  const notes = document.response.filter(
+    (e) => e.kind === "note" && e.step && !("stepCompleted" in e.data) && !("resumed" in e.data) && !/propagate/.test(e.summary) && !shown.has(e.summary),
+  );
   if (notes.length) lines.push("", c.bold("Notes"), ...notes.map((n) => `  ${n.summary}`));
   const open = stillOpen(result.findings);
   lines.push("", c.bold(`Still open (${open.length})`));

@@ -148,9 +148,22 @@ function crossCheck(t: TenantState): string[] {
     }
   }
   const principals = new Set([...userIds, ...t.servicePrincipals.map((s) => s.id)]);
-  t.roleAssignments.forEach((a, i) => {
-    if (!principals.has(a.principalId)) problems.push(`roleAssignments[${i}].principalId: no user or service principal has id ${a.principalId}`);
-  });
+  const groups = new Map(t.groups.map((g) => [g.id, g]));
+  t.groups.forEach((g, i) =>
+    g.members.forEach((m, j) => {
+      if (!userIds.has(m) && !groups.has(m) && !principals.has(m)) problems.push(`groups[${i}].members[${j}]: no user, group or service principal has id ${m}`);
+      // groups-concept.md: "Group nesting isn't supported. A group can't be added as a member of a role-assignable group."
+      else if (g.isAssignableToRole && groups.has(m)) problems.push(`groups[${i}].members[${j}]: a role-assignable group cannot have a group as a member`);
+    }),
+  );
+  // groups-concept.md: "Only groups that have the isAssignableToRole property set to true at creation time can be assigned a role."
+  const rolePrincipal = (id: string, where: string): void => {
+    const group = groups.get(id);
+    if (group && !group.isAssignableToRole) problems.push(`${where}: group ${group.displayName} is not role-assignable (isAssignableToRole: false)`);
+    else if (!group && !principals.has(id)) problems.push(`${where}: no user, service principal or group has id ${id}`);
+  };
+  t.roleAssignments.forEach((a, i) => rolePrincipal(a.principalId, `roleAssignments[${i}].principalId`));
+  t.roleEligibilityScheduleInstances.forEach((e, i) => rolePrincipal(e.principalId, `roleEligibilityScheduleInstances[${i}].principalId`));
   t.riskyUsers.forEach((r, i) => {
     if (!userIds.has(r.id)) problems.push(`riskyUsers[${i}].id: no user has id ${r.id}`);
   });

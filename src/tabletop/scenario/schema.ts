@@ -34,6 +34,11 @@ export const userSchema = z.looseObject({
   usageLocation: z.string().nullable().optional(),
   createdDateTime: optionalTime,
   signInSessionsValidFromDateTime: optionalTime,
+  /**
+   * True for a user synchronised from on-premises Active Directory (Entra Connect); null for a cloud user. Graph then
+   * refuses to change the properties AD masters, accountEnabled among them (user resource, onPremisesSyncEnabled).
+   */
+  onPremisesSyncEnabled: z.boolean().nullable().default(null),
 });
 
 export const authenticationMethodSchema = z.looseObject({
@@ -140,6 +145,32 @@ export const roleAssignmentSchema = z.looseObject({
   createdDateTime: optionalTime,
 });
 
+export const groupSchema = z.looseObject({
+  id: guid,
+  displayName: z.string(),
+  securityEnabled: z.boolean().default(true),
+  mailEnabled: z.boolean().default(false),
+  /** A role-assignable group: only such a group can hold a directory role (groups-concept.md in entra-docs). */
+  isAssignableToRole: z.boolean().default(false),
+  /** Object ids of the direct members, users or groups (Graph serves them at /groups/{id}/members; kept here for brevity). */
+  members: z.array(guid).default([]),
+});
+
+/** A PIM eligibility, as `GET /roleManagement/directory/roleEligibilityScheduleInstances` answers it. */
+export const roleEligibilitySchema = z.looseObject({
+  id: z.string().min(1),
+  /** A user, or a role-assignable group. */
+  principalId: guid,
+  /** The role template id for built-in roles. */
+  roleDefinitionId: z.string().min(1),
+  directoryScopeId: z.string().default("/"),
+  appScopeId: z.string().nullable().default(null),
+  startDateTime: optionalTime,
+  endDateTime: optionalTime,
+  memberType: z.enum(["Direct", "Group", "Inherited"]).default("Direct"),
+  roleEligibilityScheduleId: z.string().optional(),
+});
+
 export const riskyUserSchema = z.looseObject({
   /** The user's object id. */
   id: guid,
@@ -198,7 +229,18 @@ export const tenantStateSchema = z.looseObject({
   conditionalAccessPolicies: z.array(conditionalAccessPolicySchema).default([]),
   namedLocations: z.array(namedLocationSchema).default([]),
   roleDefinitions: z.array(roleDefinitionSchema).default([]),
+  /** Groups: a role assignment or eligibility whose principalId is a role-assignable group reaches its members. */
+  groups: z.array(groupSchema).default([]),
   roleAssignments: z.array(roleAssignmentSchema).default([]),
+  /** PIM-eligible (not active) role assignments. */
+  roleEligibilityScheduleInstances: z.array(roleEligibilitySchema).default([]),
+  /** The tenant's licences that change what Graph answers. */
+  licences: z
+    .looseObject({
+      /** Microsoft Entra ID P2: without it Identity Protection answers 403 (identityprotection-overview.md, "What licenses do I need?"). */
+      entraIdP2: z.boolean().default(true),
+    })
+    .default({ entraIdP2: true }),
   riskyUsers: z.array(riskyUserSchema).default([]),
   riskDetections: z.array(riskDetectionSchema).default([]),
   arm: z.looseObject({ resources: z.array(armResourceSchema).default([]) }).default({ resources: [] }),
@@ -213,6 +255,8 @@ export type ScenarioServicePrincipal = z.output<typeof servicePrincipalSchema>;
 export type ScenarioConditionalAccessPolicy = z.output<typeof conditionalAccessPolicySchema>;
 export type ScenarioNamedLocation = z.output<typeof namedLocationSchema>;
 export type ScenarioRoleAssignment = z.output<typeof roleAssignmentSchema>;
+export type ScenarioGroup = z.output<typeof groupSchema>;
+export type ScenarioRoleEligibility = z.output<typeof roleEligibilitySchema>;
 export type ScenarioRiskyUser = z.output<typeof riskyUserSchema>;
 export type ScenarioRiskDetection = z.output<typeof riskDetectionSchema>;
 export type ScenarioArmResource = z.output<typeof armResourceSchema>;

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { Clock } from "../../../core/clock.js";
 import type { IdSource } from "../../../core/ids.js";
-import type { ScenarioTables, TenantState } from "../../scenario/schema.js";
+import type { ScenarioGroup, ScenarioRoleAssignment, ScenarioTables, TenantState } from "../../scenario/schema.js";
 import type { Route } from "../router.js";
 import type { ApiRequest, Reply } from "../types.js";
 import { applySelect, GraphFault } from "./odata.js";
@@ -37,6 +37,22 @@ export const writePermissions = {
 export const readPermissions = {
   registrationReport: ["AuditLog.Read.All", "UserAuthenticationMethod.Read.All"],
   signInPreferences: ["UserAuthenticationMethod.Read.All", "UserAuthenticationMethod.ReadWrite.All"],
+  // user-list-transitivememberof-permissions.md (application column)
+  memberships: ["User.Read.All", "Directory.Read.All", "Directory.ReadWrite.All", "Group.Read.All", "GroupMember.Read.All"],
+  // rbacapplication-list-roleassignments-permissions.md; EntitlementManagement.* there is for the entitlement-management provider
+  roleAssignments: ["RoleManagement.Read.Directory", "RoleManagement.ReadWrite.Directory", "RoleManagement.Read.All", "Directory.Read.All", "Directory.ReadWrite.All"],
+  // rbacapplication-list-roleeligibilityscheduleinstances.md
+  roleEligibility: [
+    "RoleEligibilitySchedule.Read.Directory",
+    "RoleEligibilitySchedule.ReadWrite.Directory",
+    "RoleManagement.Read.All",
+    "RoleManagement.Read.Directory",
+    "RoleManagement.ReadWrite.Directory",
+  ],
+  // What reads a directoryRole (directoryrole-list-permissions.md) and a group (group-get-permissions.md): without
+  // one of them a membership list shows such an object with its type and id only (includes/limited-info.md).
+  directoryRoleObjects: ["RoleManagement.Read.Directory", "RoleManagement.ReadWrite.Directory", "Directory.Read.All", "Directory.ReadWrite.All"],
+  groupObjects: ["GroupMember.Read.All", "Group.Read.All", "Group.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"],
 } as const;
 // Acting on an admin is a sensitive action (api-reference/v1.0/resources/users.md, "Who can perform sensitive actions").
 const adminActorRoles = ["Privileged Authentication Administrator", "Global Administrator"];
@@ -62,15 +78,54 @@ export function notEmulated(req: ApiRequest): GraphFault {
   return new GraphFault(400, "BadRequest", `Resource not found for the segment '${first}' (${req.method} ${req.path} is not emulated).`);
 }
 
-export function requirePermission(ctx: GraphContext, accepted: readonly string[]): void {
+/** Whether the operator holds one of the accepted permissions. */
+export function holdsPermission(ctx: GraphContext, accepted: readonly string[]): boolean {
   const held = new Set(ctx.state.operator.permissions.map((p) => p.toLowerCase()));
-  if (!accepted.some((p) => held.has(p.toLowerCase()))) throw denied();
+  return accepted.some((p) => held.has(p.toLowerCase()));
 }
 
-/** Writes to a directory-role holder need a role able to act on admins. */
+export function requirePermission(ctx: GraphContext, accepted: readonly string[]): void {
+  if (!holdsPermission(ctx, accepted)) throw denied();
+}
+
+/** The groups a principal belongs to, directly or through nested groups. */
+export function groupsOf(state: TenantState, principalId: string): ScenarioGroup[] {
+  const found = new Map<string, ScenarioGroup>();
+  const queue = [principalId];
+  while (queue.length > 0) {
+    const member = queue.shift()!;
+    for (const g of state.groups) {
+      if (!found.has(g.id) && g.members.includes(member)) {
+        found.set(g.id, g);
+        queue.push(g.id);
+      }
+    }
+  }
+  return [...found.values()];
+}
+
+/**
+ * The active role assignments that reach a user: its own, and those of the role-assignable groups it is a member of
+ * (groups-concept.md: "When people join the group, they're assigned the role indirectly").
+ */
+export function roleAssignmentsReaching(state: TenantState, userId: string): ScenarioRoleAssignment[] {
+  const principals = new Set([userId, ...groupsOf(state, userId).map((g) => g.id)]);
+  return state.roleAssignments.filter((a) => principals.has(a.principalId));
+}
+
+/**
+ * Whether changing a user's sign-in or credentials is a sensitive action: the user holds a directory role (its own or
+ * through a group), or is a member of a role-assignable group (users.md "Who can perform sensitive actions";
+ * groups-concept.md: "you must be assigned at least the Privileged Authentication Administrator role to change the
+ * credentials, reset MFA, or modify sensitive attributes for members and owners of a role-assignable group").
+ */
+export function isPrivilegedTarget(state: TenantState, userId: string): boolean {
+  return roleAssignmentsReaching(state, userId).length > 0 || groupsOf(state, userId).some((g) => g.isAssignableToRole);
+}
+
+/** Writes to a directory-role holder (or a member of a role-assignable group) need a role able to act on admins. */
 export function requireAdminActorFor(ctx: GraphContext, userId: string): void {
-  const isAdmin = ctx.state.roleAssignments.some((a) => a.principalId === userId);
-  if (isAdmin && !ctx.state.operator.roles.some((r) => adminActorRoles.includes(r))) throw denied();
+  if (isPrivilegedTarget(ctx.state, userId) && !ctx.state.operator.roles.some((r) => adminActorRoles.includes(r))) throw denied();
 }
 
 /** A user by id or UPN, both case-insensitive (user-get.md: `/users/{id | userPrincipalName}`). */
@@ -87,7 +142,14 @@ export function findUser(ctx: GraphContext, key: string): TenantUser {
 }
 
 export function userView(user: Record<string, unknown>, select: string | null): Record<string, unknown> {
-  if (select) return applySelect(user, select);
+  if (select) {
+    // Each selected property is answered, null when the user has no value for it (as the default set is, below).
+    const picked = applySelect(user, select);
+    for (const name of select.split(",").map((s) => s.trim())) {
+      if (name !== "" && !Object.keys(picked).some((k) => k.toLowerCase() === name.toLowerCase())) picked[name] = null;
+    }
+    return picked;
+  }
   const out: Record<string, unknown> = {};
   for (const p of defaultUserProperties) out[p] = user[p] ?? (p === "businessPhones" ? [] : null);
   return out;

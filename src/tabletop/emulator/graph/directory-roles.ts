@@ -1,6 +1,10 @@
+import { createHash } from "node:crypto";
+import type { ApiRequest, Reply } from "../types.js";
+import type { RouteParams } from "../router.js";
 import type { GraphContext, GraphRoute } from "./context.js";
-import { findUser, userView } from "./context.js";
-import { checkQueryOptions, matchesFilter, page, parseFilter } from "./odata.js";
+import { findUser, groupsOf, holdsPermission, readPermissions, requirePermission, roleAssignmentsReaching, userView } from "./context.js";
+import { applySelect, checkQueryOptions, GraphFault, matchesFilter, page, parseFilter } from "./odata.js";
+import type { ScenarioGroup } from "../../scenario/schema.js";
 
 const docs = "microsoft-graph-docs-contrib api-reference/v1.0/api";
 
@@ -29,13 +33,75 @@ function principalOf(ctx: GraphContext, id: string): Record<string, unknown> | n
   return null;
 }
 
-/** Directory role assignments and definitions, and a user's roles (groups are not modelled). */
+/**
+ * A directoryRole object: an activated built-in role (directoryrole.md: "based on a directoryRoleTemplate"). Its id is
+ * the tenant's own, not the template id; here a stable one is derived from the tenant and the template.
+ */
+function directoryRole(ctx: GraphContext, templateId: string): Record<string, unknown> {
+  const h = createHash("sha256").update(`${ctx.state.tenantId}/directoryRole/${templateId}`).digest("hex");
+  const id = `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return { "@odata.type": "#microsoft.graph.directoryRole", id, deletedDateTime: null, description: null, displayName: roleName(ctx, templateId), roleTemplateId: templateId };
+}
+
+function groupObject(g: ScenarioGroup): Record<string, unknown> {
+  const { members: _members, ...rest } = g;
+  return { "@odata.type": "#microsoft.graph.group", ...rest };
+}
+
+/**
+ * An object of a membership list as an identity that may not read its type sees it: type and id, every other property
+ * null (includes/limited-info.md).
+ */
+function limited(item: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(item).map(([k, v]) => [k, k === "@odata.type" || k === "id" ? v : null]));
+}
+
+/** Directory roles as a membership list shows them: only tenant-wide built-in roles are directoryRole objects. */
+function directoryRolesOf(ctx: GraphContext, assignments: ReadonlyArray<{ roleDefinitionId: string; directoryScopeId: string }>): Record<string, unknown>[] {
+  const templates = new Set(assignments.filter((a) => a.directoryScopeId === "/" && builtInRoles.some((r) => r.templateId === a.roleDefinitionId)).map((a) => a.roleDefinitionId));
+  return [...templates].map((t) => directoryRole(ctx, t));
+}
+
+const casts: Record<string, string> = {
+  "microsoft.graph.group": "#microsoft.graph.group",
+  "microsoft.graph.directoryrole": "#microsoft.graph.directoryRole",
+  "microsoft.graph.administrativeunit": "#microsoft.graph.administrativeUnit",
+};
+
+/**
+ * `/users/{id}/memberOf` and `/transitiveMemberOf`, with an optional OData cast (user-list-transitivememberof.md):
+ * groups and directory roles (administrative units are not modelled, so that cast is always empty). The cast is
+ * served without `ConsistencyLevel`, as Microsoft's Azure CLI reads `transitiveMemberOf/microsoft.graph.directoryRole`
+ * (Azure/azure-cli, `_directory_role_list`). Objects the identity may not read come back with type and id only.
+ */
+function memberships(transitive: boolean) {
+  return (ctx: GraphContext, req: ApiRequest, params: RouteParams): Reply => {
+    const user = findUser(ctx, params.user!);
+    requirePermission(ctx, readPermissions.memberships);
+    checkQueryOptions(req.query);
+    const cast = params.cast;
+    const type = cast === undefined ? undefined : casts[cast.toLowerCase()];
+    if (cast !== undefined && type === undefined) throw new GraphFault(400, "BadRequest", `Unsupported segment ${cast}`);
+    const groups = transitive ? groupsOf(ctx.state, user.id) : ctx.state.groups.filter((g) => g.members.includes(user.id));
+    const assignments = transitive ? roleAssignmentsReaching(ctx.state, user.id) : ctx.state.roleAssignments.filter((a) => a.principalId === user.id);
+    const canReadGroups = holdsPermission(ctx, readPermissions.groupObjects);
+    const canReadRoles = holdsPermission(ctx, readPermissions.directoryRoleObjects);
+    const items = [
+      ...groups.map(groupObject).map((g) => (canReadGroups ? g : limited(g))),
+      ...directoryRolesOf(ctx, assignments).map((r) => (canReadRoles ? r : limited(r))),
+    ].filter((o) => type === undefined || o["@odata.type"] === type);
+    return page(items.map((o) => applySelect(o, req.query.get("$select"))), req.query, req.origin, req.path, "directoryObjects");
+  };
+}
+
+/** Directory role assignments, eligibilities and definitions, and a user's memberships (groups and roles). */
 export const directoryRoleRoutes: GraphRoute[] = [
   {
     method: "GET",
     pattern: "/roleManagement/directory/roleAssignments",
     source: `${docs}/rbacapplication-list-roleassignments.md`,
     handle(ctx, req) {
+      requirePermission(ctx, readPermissions.roleAssignments);
       const q = req.query;
       checkQueryOptions(q, { expand: ["principal"] });
       const filter = parseFilter(q.get("$filter"), ["principalId", "roleDefinitionId", "directoryScopeId"]);
@@ -60,15 +126,25 @@ export const directoryRoleRoutes: GraphRoute[] = [
   },
   {
     method: "GET",
-    pattern: "/users/{user}/memberOf",
-    source: `${docs}/user-list-memberof.md`,
-    handle(ctx, req, params) {
-      const user = findUser(ctx, params.user!);
-      checkQueryOptions(req.query);
-      const roles = ctx.state.roleAssignments
-        .filter((a) => a.principalId === user.id)
-        .map((a) => ({ "@odata.type": "#microsoft.graph.directoryRole", id: a.roleDefinitionId, roleTemplateId: a.roleDefinitionId, displayName: roleName(ctx, a.roleDefinitionId) }));
-      return page(roles, req.query, req.origin, req.path, "directoryObjects");
+    pattern: "/roleManagement/directory/roleEligibilityScheduleInstances",
+    source: `${docs}/rbacapplication-list-roleeligibilityscheduleinstances.md`,
+    handle(ctx, req) {
+      requirePermission(ctx, readPermissions.roleEligibility);
+      const q = req.query;
+      checkQueryOptions(q);
+      // unifiedroleeligibilityscheduleinstance.md: $filter (eq, ne) on these
+      const filter = parseFilter(q.get("$filter"), ["principalId", "roleDefinitionId", "directoryScopeId", "appScopeId", "memberType", "roleEligibilityScheduleId"]);
+      const items = ctx.state.roleEligibilityScheduleInstances.filter((e) => matchesFilter(e, filter)).map((e) => applySelect({ ...e }, q.get("$select")));
+      return page(items, q, req.origin, req.path, "roleManagement/directory/roleEligibilityScheduleInstances");
     },
+  },
+  { method: "GET", pattern: "/users/{user}/memberOf", source: `${docs}/user-list-memberof.md`, handle: memberships(false) },
+  { method: "GET", pattern: "/users/{user}/memberOf/{cast}", source: `${docs}/user-list-memberof.md (OData cast)`, handle: memberships(false) },
+  { method: "GET", pattern: "/users/{user}/transitiveMemberOf", source: `${docs}/user-list-transitivememberof.md`, handle: memberships(true) },
+  {
+    method: "GET",
+    pattern: "/users/{user}/transitiveMemberOf/{cast}",
+    source: `${docs}/user-list-transitivememberof.md (OData cast; Azure/azure-cli _directory_role_list sends it without ConsistencyLevel)`,
+    handle: memberships(true),
   },
 ];

@@ -1,10 +1,21 @@
 import { z } from "zod";
 import type { GraphRoute } from "./context.js";
+import type { GraphContext } from "./context.js";
 import { findUser, notFound, parseBody, requirePermission, writePermissions } from "./context.js";
-import { checkQueryOptions, matchesFilter, page, parseFilter } from "./odata.js";
+import { checkQueryOptions, GraphFault, matchesFilter, page, parseFilter } from "./odata.js";
 
 const docs = "microsoft-graph-docs-contrib api-reference/v1.0/api";
 const confirmCompromisedSchema = z.object({ userIds: z.array(z.string().min(1)).min(1).max(60) });
+
+/**
+ * Identity Protection is a Microsoft Entra ID P2 feature (resources/identityprotection-overview.md, "What licenses do
+ * I need?"). Without it Graph answers 403 `Forbidden` "Your tenant is not licensed for this feature.": no Microsoft
+ * page prints the body; it is the answer Graph clients record in public code (azure-reference.md section 9 calls it a
+ * licence message, not a missing permission). Checked before the permissions: it is a property of the tenant.
+ */
+function requireP2(ctx: GraphContext): void {
+  if (!ctx.state.licences.entraIdP2) throw new GraphFault(403, "Forbidden", "Your tenant is not licensed for this feature.");
+}
 
 /** Identity Protection: risky users (list, get, confirm compromised) and risk detections. */
 export const identityProtectionRoutes: GraphRoute[] = [
@@ -13,6 +24,7 @@ export const identityProtectionRoutes: GraphRoute[] = [
     pattern: "/identityProtection/riskyUsers",
     source: `${docs}/riskyuser-list.md`,
     handle(ctx, req) {
+      requireP2(ctx);
       checkQueryOptions(req.query);
       const filter = parseFilter(req.query.get("$filter"), ["id", "userPrincipalName", "riskLevel", "riskState"]);
       return page(ctx.state.riskyUsers.filter((u) => matchesFilter(u, filter)), req.query, req.origin, req.path, "identityProtection/riskyUsers");
@@ -24,6 +36,7 @@ export const identityProtectionRoutes: GraphRoute[] = [
     source: `${docs}/riskyuser-confirmcompromised.md`,
     handle(ctx, req) {
       const body = parseBody(confirmCompromisedSchema, req.body);
+      requireP2(ctx);
       requirePermission(ctx, writePermissions.riskyUsers);
       const now = ctx.clock.now().toISOString();
       const confirmed = { riskLevel: "high", riskState: "confirmedCompromised", riskDetail: "adminConfirmedUserCompromised", riskLastUpdatedDateTime: now } as const;
@@ -44,6 +57,7 @@ export const identityProtectionRoutes: GraphRoute[] = [
     pattern: "/identityProtection/riskyUsers/{id}",
     source: `${docs}/riskyuser-get.md`,
     handle(ctx, _req, params) {
+      requireP2(ctx);
       const found = ctx.state.riskyUsers.find((r) => r.id === params.id);
       if (!found) throw notFound("riskyUser", params.id!);
       return { status: 200, body: found };
@@ -54,6 +68,7 @@ export const identityProtectionRoutes: GraphRoute[] = [
     pattern: "/identityProtection/riskDetections",
     source: `${docs}/riskdetection-list.md`,
     handle(ctx, req) {
+      requireP2(ctx);
       checkQueryOptions(req.query);
       const filter = parseFilter(req.query.get("$filter"), ["userId", "userPrincipalName", "riskEventType", "detectedDateTime", "activityDateTime"]);
       return page(ctx.state.riskDetections.filter((d) => matchesFilter(d, filter)), req.query, req.origin, req.path, "identityProtection/riskDetections");

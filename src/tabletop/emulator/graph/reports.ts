@@ -1,7 +1,7 @@
 import type { RouteParams } from "../router.js";
 import type { ApiRequest, Reply } from "../types.js";
 import { defaultTypeOf, preferredSecondaryMethod, type Method } from "./authentication-methods.js";
-import { notFound, readPermissions, requirePermission, type GraphContext, type GraphRoute } from "./context.js";
+import { notFound, readPermissions, requirePermission, roleAssignmentsReaching, type GraphContext, type GraphRoute } from "./context.js";
 import { GraphFault } from "./odata.js";
 
 const docs = "microsoft-graph-docs-contrib api-reference/v1.0";
@@ -58,7 +58,7 @@ function registrationDetails(ctx: GraphContext, req: ApiRequest, params: RoutePa
       userPrincipalName: user.userPrincipalName,
       userDisplayName: user.displayName,
       userType: user.userType === "Guest" ? "guest" : "member",
-      isAdmin: ctx.state.roleAssignments.some((a) => a.principalId === user.id),
+      isAdmin: roleAssignmentsReaching(ctx.state, user.id).length > 0,
       isSsprRegistered,
       isSsprEnabled,
       isSsprCapable: isSsprEnabled && isSsprRegistered,

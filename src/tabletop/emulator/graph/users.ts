@@ -17,6 +17,13 @@ const userPatchSchema = z
   })
   .strict();
 
+/**
+ * Properties Entra Connect synchronises from AD DS, so that a synchronised user's copy in Entra is read-only
+ * (user.md onPremisesSyncEnabled: "true if this user object is currently being synced from an on-premises Active
+ * Directory"); usageLocation is set in the cloud (licensing).
+ */
+const adMastered: ReadonlySet<string> = new Set(["accountEnabled", "displayName", "jobTitle", "department", "mail"]);
+
 function ownedObjects(ctx: GraphContext, req: ApiRequest, params: RouteParams): Reply {
   const user = findUser(ctx, params.user!);
   const q = req.query;
@@ -66,6 +73,11 @@ export const userRoutes: GraphRoute[] = [
       if (keys.length === 1 && keys[0] === "accountEnabled") requirePermission(ctx, writePermissions.enableDisable);
       else requirePermission(ctx, writePermissions.userWrite);
       if ("accountEnabled" in patch) requireAdminActorFor(ctx, user.id);
+      if (user.onPremisesSyncEnabled === true && keys.some((k) => adMastered.has(k))) {
+        // The message Graph gives (microsoftgraph/microsoft-graph-docs issues #7301, #18038), with the code of its
+        // family of refusals (#12584: Request_BadRequest).
+        throw new GraphFault(400, "Request_BadRequest", "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.");
+      }
       Object.assign(user, patch);
       return { status: 204 };
     },
