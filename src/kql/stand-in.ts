@@ -4,6 +4,7 @@
  * empty one of the same schema, so the other tables still answer. The text is deterministic so that the plan cache
  * can recognise it and serve the cached plan of the rest, composed with the empty table (see `composeStandIns`).
  */
+import { AzirError } from "../core/errors.js";
 import { splitParams } from "./engine/params.js";
 import type { KqlPlan, PlanColumn, Tabular } from "./engine/types.js";
 import { type TableSchema, schemaText, tableSchemas } from "./tables.js";
@@ -27,7 +28,7 @@ export function withStandIns(query: string, tables: readonly string[], schemas: 
   if (names.length === 0) return query;
   const lines = names.map((table) => {
     const schema = schemas[table];
-    if (!schema) throw new Error(`no schema for table ${table}: a stand-in needs its columns`);
+    if (!schema) throw new AzirError("internal", `no schema for table ${table}: a stand-in needs its columns`, { hint: "Declare the table in src/kql/tables.ts." });
     return standInLine(table, schema);
   });
   const at = splitParams(query).offset;
@@ -90,7 +91,8 @@ export function composeStandIns(plan: KqlPlan, standIns: readonly StandIn[]): Kq
     }
     return out;
   };
-  const lets = [...standIns.map((s) => ({ name: s.table, plan: { op: "rows", rows: [], columns: s.columns } as Tabular })), ...(walk(plan.lets) as KqlPlan["lets"])];
+  const empty = (s: StandIn): Tabular => ({ op: "rows", rows: [], columns: s.columns });
+  const lets = [...standIns.map((s) => ({ name: s.table, plan: empty(s) })), ...(walk(plan.lets) as KqlPlan["lets"])];
   const query = walk(plan.query) as Tabular;
   return fits ? { ...plan, lets, query } : undefined;
 }

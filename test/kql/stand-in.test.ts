@@ -65,6 +65,22 @@ describe("stand-ins served from the plan cache", () => {
     }
   });
 
+  it("compose the same plan as Kusto.Language for a table read under union withsource, join and toscalar", async () => {
+    const bodies = [
+      "union withsource=Source SigninLogs, AADNonInteractiveUserSignInLogs | project Source, UserPrincipalName",
+      "SigninLogs | join kind=leftouter (AADNonInteractiveUserSignInLogs | project UserPrincipalName, IPAddress) on UserPrincipalName",
+      "let n = toscalar(AADNonInteractiveUserSignInLogs | count); SigninLogs | where n > 0",
+    ];
+    const table = "AADNonInteractiveUserSignInLogs";
+    for (const body of bodies) {
+      const stood = splitStandIns(withStandIns(body, [table]))!;
+      const fresh = await compileUncached(withStandIns(body, [table]), without(table), []);
+      const cached = await compileUncached(body, tableSchemas, []);
+      expect(fresh.ok && cached.ok, body).toBe(true);
+      if (fresh.ok && cached.ok) expect(composeStandIns(cached.plan, stood.standIns), body).toEqual(fresh.plan);
+    }
+  });
+
   it("answer a workspace without a table with the diagnostics Kusto.Language gives it", { timeout: 60_000 }, async () => {
     for (const { file, rendered, table } of await shippedCases()) {
       const cached = await compile(rendered, without(table));
