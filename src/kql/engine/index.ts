@@ -11,7 +11,7 @@ import { runPlan } from "./evaluate.js";
 import type { KqlDiagnostic } from "./kusto-language.js";
 import { Lowerer } from "./lower.js";
 import { splitParams } from "./params.js";
-import { cachedPlan, planKey, rememberPlan } from "./plan-cache.js";
+import { type StoredDiagnostic, answerFromCache, planKey, rememberPlan } from "./plan-cache.js";
 import type { KqlPlan, KqlResult, KqlTable, LiteralExpr, PlanColumn, ScalarType, Tabular } from "./types.js";
 import { fromWireRows } from "./wire.js";
 
@@ -43,7 +43,7 @@ export async function compileUncached(
   return { ok: true, plan: new Lowerer(params).lowerQuery(analysed.tree, params) };
 }
 
-function relocate(d: KqlDiagnostic, text: string, shift: number): KqlDiagnostic {
+function relocate(d: StoredDiagnostic, text: string, shift: number): KqlDiagnostic {
   const offset = Math.max(0, d.offset + shift);
   const before = text.slice(0, offset);
   const line = before.split("\n").length;
@@ -59,48 +59,19 @@ function relocate(d: KqlDiagnostic, text: string, shift: number): KqlDiagnostic 
 export async function compile(query: string, schemas: Record<string, TableSchema>): Promise<CompileResult> {
   const split = splitParams(query);
   const params = split.params.map((p) => ({ name: p.name, type: p.type }));
-  const key = planKey(split.rest, params);
-  let plan = await cachedPlan(key);
-  if (plan && !fitsSchemas(plan, schemas)) plan = undefined;
+  const cached = await answerFromCache(split.rest, params, schemas);
+  if (cached && "diagnostics" in cached) return { ok: false, diagnostics: cached.diagnostics.map((d) => relocate(d, query, split.offset)) };
+  let plan = cached?.plan;
   if (!plan) {
     const compiled = await compileUncached(split.rest, schemas, params);
     if (!compiled.ok) return { ok: false, diagnostics: compiled.diagnostics.map((d) => relocate(d, query, split.offset - compiled.prefix)) };
     plan = compiled.plan;
-    rememberPlan(key, plan);
+    rememberPlan(planKey(split.rest, params), plan);
   }
   const bindings: Record<string, LiteralExpr["value"]> = {};
   for (const p of split.params) bindings[p.name] = p.value;
   const bound: KqlPlan = { ...plan, bindings };
   return { ok: true, plan: bound, columns: plan.query.columns.map((c) => ({ name: c.name, type: c.type })) };
-}
-
-/** Tables a plan reads (anywhere, toscalar() subqueries included), with the columns it was compiled against. */
-function tablesOf(node: unknown, out: Map<string, PlanColumn[]>): void {
-  if (Array.isArray(node)) {
-    for (const x of node) tablesOf(x, out);
-    return;
-  }
-  if (node === null || typeof node !== "object") return;
-  const t = node as Partial<Extract<Tabular, { op: "table" }>>;
-  if (t.op === "table" && typeof t.name === "string" && Array.isArray(t.columns)) out.set(t.name, t.columns);
-  for (const v of Object.values(node)) tablesOf(v, out);
-}
-
-/**
- * A cached plan serves a compile only if every table it reads is among the schemas given and no column it knows has
- * another type there; otherwise the query is compiled afresh (and gets Kusto.Language's diagnostics).
- */
-function fitsSchemas(plan: KqlPlan, schemas: Record<string, TableSchema>): boolean {
-  const tables = new Map<string, PlanColumn[]>();
-  tablesOf(plan.query, tables);
-  for (const l of plan.lets) tablesOf(l.plan, tables);
-  for (const [name, columns] of tables) {
-    const schema = schemas[name];
-    if (!schema) return false;
-    const types = new Map(schema.map(([n, t]) => [n, t]));
-    if (columns.some((c) => types.has(c.name) && types.get(c.name) !== c.type)) return false;
-  }
-  return true;
 }
 
 function decodeBinding(value: LiteralExpr["value"], type: ScalarType): unknown {

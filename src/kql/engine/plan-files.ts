@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { tableSchemas } from "../tables.js";
 import { UnsupportedKqlError } from "./errors.js";
 import { compileUncached } from "./index.js";
-import { type PlanCacheFile, planKey } from "./plan-cache.js";
-import type { ScalarType } from "./types.js";
+import { type PlanCacheFile, type StoredDiagnostic, planKey, tablesRead } from "./plan-cache.js";
+import type { KqlPlan, ScalarType } from "./types.js";
 
 const paramTypes: Record<string, ScalarType> = {
   string: "string",
@@ -64,10 +64,31 @@ export interface PlanFileEntry {
   reason?: string;
 }
 
+/**
+ * Kusto.Language's errors for a compiled body when one table it reads is missing and the others are as declared,
+ * offsets counted from the body's first non-blank character: what a workspace without that table answers.
+ */
+export async function missingTableDiagnostics(
+  rest: string,
+  params: Array<{ name: string; type: ScalarType }>,
+  plan: KqlPlan,
+): Promise<Record<string, StoredDiagnostic[]>> {
+  const body = rest.trimStart();
+  const out: Record<string, StoredDiagnostic[]> = {};
+  for (const table of [...tablesRead(plan).keys()].sort()) {
+    const schemas = Object.fromEntries(Object.entries(tableSchemas).filter(([name]) => name !== table));
+    const compiled = await compileUncached(body, schemas, params);
+    if (compiled.ok) continue;
+    out[table] = compiled.diagnostics.map(({ code, severity, message, offset, length }) => ({ code, severity, message, offset: offset - compiled.prefix, length }));
+  }
+  return out;
+}
+
 /** Compiles every `*.kql` file of `kqlDir` and writes the cache to `outFile`. Returns the cache written. */
 export async function buildPlanCache(kqlDir: string, outFile: string, relPrefix = "kql/"): Promise<PlanCacheFile> {
   const files = (await readdir(kqlDir)).filter((f) => f.endsWith(".kql")).sort();
-  const cache: PlanCacheFile = { version: 1, files: {}, plans: {} };
+  const missing: Record<string, Record<string, StoredDiagnostic[]>> = {};
+  const cache: PlanCacheFile = { version: 1, files: {}, plans: {}, missing };
   for (const f of files) {
     const text = await readFile(join(kqlDir, f), "utf8");
     const { params, rest } = splitDeclaration(text);
@@ -76,6 +97,7 @@ export async function buildPlanCache(kqlDir: string, outFile: string, relPrefix 
       const compiled = await compileUncached(rest, tableSchemas, params);
       if (compiled.ok) {
         cache.plans[key] = compiled.plan;
+        missing[key] = await missingTableDiagnostics(rest, params, compiled.plan);
         cache.files[relPrefix + f] = { key, status: "compiled" };
       } else {
         const d = compiled.diagnostics[0]!;
