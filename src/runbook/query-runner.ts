@@ -4,7 +4,8 @@ import type { Clock } from "../core/clock.js";
 import type { LogsPort, LogsTable } from "../core/ports.js";
 import type { AnalyzerDefinition, Finding } from "../analyze/types.js";
 import { parseQueryFile, renderQuery } from "../kql/render.js";
-import { schemaText, tableSchemas } from "../kql/tables.js";
+import { withStandIns } from "../kql/stand-in.js";
+import { tableSchemas } from "../kql/tables.js";
 import { events } from "./events.js";
 import type { JournalSink } from "./execute.js";
 import type { QueryStep } from "./schema.js";
@@ -125,18 +126,18 @@ export class QueryRunner {
    * of that name shadows the table), and the gap is recorded: the other tables still answer.
    */
   private async runWithStandIns(step: QueryStep, rendered: string, window: { start: Date; end: Date } | null): Promise<{ rows: QueryRow[]; gaps: QueryGap[]; requests: number }> {
-    const missing: QueryGap[] = [];
-    const stand: string[] = [];
+    const missing: string[] = [];
+    const gaps: QueryGap[] = [];
     for (;;) {
       try {
-        const result = await this.run([...stand, rendered].join("\n"), window, step.timeoutSeconds);
-        return { ...result, gaps: [...missing, ...result.gaps] };
+        const result = await this.run(withStandIns(rendered, missing), window, step.timeoutSeconds);
+        return { ...result, gaps: [...gaps, ...result.gaps] };
       } catch (error) {
         const table = toAzirError(error).details.find((d) => d.startsWith("table: "))?.slice("table: ".length);
-        const schema = table && (step.optionalTables ?? []).includes(table) ? tableSchemas[table] : undefined;
-        if (!table || !schema || missing.some((g) => g.message.includes(`'${table}'`))) throw error;
-        stand.push(`let ${table} = datatable${schemaText(schema)}[];`);
-        missing.push({ window: windowText(window), code: "table-not-found", message: `the workspace has no table '${table}': the query ran without it` });
+        const optional = table !== undefined && (step.optionalTables ?? []).includes(table) && tableSchemas[table] !== undefined;
+        if (!optional || missing.includes(table)) throw error;
+        missing.push(table);
+        gaps.push({ window: windowText(window), code: "table-not-found", message: `the workspace has no table '${table}': the query ran without it` });
       }
     }
   }
