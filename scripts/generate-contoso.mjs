@@ -19,11 +19,13 @@ import {
   officeRows as officeRowBuilder,
   onDay,
   outDirFor,
+  ownDevice,
   passwordMethod as password,
   phoneMethod as phone,
   prop,
   rel,
   roleIds,
+  routineSignIns,
   seeded,
   signInRows,
   target,
@@ -524,10 +526,6 @@ function diskResource(id, name, sku, sizeGb, osType, managedBy, created = 210 * 
 // ---------------------------------------------------------------------------------------------------------------
 // sign-ins (SigninLogs, AADNonInteractiveUserSignInLogs)
 
-/** The user's managed, compliant laptop as Entra ID reports it. */
-function ownDevice(u) {
-  return { deviceId: u.deviceId, displayName: u.device, operatingSystem: "Windows 10", browser: "Edge 131.0.0", isCompliant: true, isManaged: true, trustType: "Azure AD joined" };
-}
 const caResults = (overrides = {}) =>
   [
     [policies.requireMfa, "Require MFA for all users", "success", ["Mfa"]],
@@ -537,38 +535,7 @@ const caResults = (overrides = {}) =>
 
 const { signIn, interactive: interactiveRows, nonInteractive: nonInteractiveRows } = signInRows(rng, { tenantId, caResults });
 
-/** Routine work: interactive sign-ins on working days and token refreshes every day, from the user's own places. */
-function routine(u, places, o = {}) {
-  const skip = o.skip ?? (() => false);
-  for (let d = HISTORY_DAYS; d >= 0; d--) {
-    if (skip(d)) continue;
-    const work = isWorkday(d);
-    const where = pickOne(work ? places.work : places.home);
-    const ip = pickOne(where.ips);
-    if (work) {
-      const n = chance(0.4) ? 2 : 1;
-      for (let i = 0; i < n; i++) {
-        const at = onDay(d, 1 + i * 4.5 + random() * 2);
-        if (at === undefined) continue;
-        signIn({ at, user: u, where, ip, app: pickOne(o.apps ?? [apps.officeHome, apps.teams, apps.exchange]), device: ownDevice(u), ua: userAgents.edgeWindows, interactive: true, mfa: { authMethod: "Previously satisfied" } });
-      }
-    }
-    const refreshes = work ? int(2, 4) : int(0, 1);
-    for (let i = 0; i < refreshes; i++) {
-      const at = onDay(d, 1.5 + random() * 9);
-      if (at === undefined) continue;
-      signIn({ at, user: u, where, ip, app: pickOne([apps.office, apps.teams, apps.oneDrive]), clientApp: "Mobile Apps and Desktop clients", device: ownDevice(u), ua: userAgents.officeDesktop, interactive: false });
-    }
-    if (o.mobile && chance(0.6)) {
-      const at = onDay(d, 12 + random() * 3);
-      if (at !== undefined) {
-        const mobile = { deviceId: "", displayName: "", operatingSystem: "Ios 18.1", browser: "", isCompliant: false, isManaged: false, trustType: "" };
-        const interactive = d % 9 === 0;
-        signIn({ at, user: u, where: o.mobile, ip: pickOne(o.mobile.ips), app: apps.outlookMobile, resource: apps.exchange, clientApp: "Mobile Apps and Desktop clients", device: mobile, ua: userAgents.outlookIos, interactive, mfa: interactive ? { authMethod: "Previously satisfied" } : {} });
-      }
-    }
-  }
-}
+const routine = routineSignIns(rng, signIn, { historyDays: HISTORY_DAYS });
 
 function signIns() {
   const { alex, sam, itAdmin, priya, taylor, morgan } = users;

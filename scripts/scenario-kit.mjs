@@ -168,6 +168,10 @@ export function deviceDetail(o) {
   return { deviceId: o.deviceId ?? "", displayName: o.displayName ?? "", operatingSystem: o.operatingSystem ?? "", browser: o.browser ?? "", isCompliant: o.isCompliant ?? false, isManaged: o.isManaged ?? false, trustType: o.trustType ?? "" };
 }
 export const unknownDevice = (os, browser) => ({ deviceId: "", displayName: "", operatingSystem: os, browser, isCompliant: false, isManaged: false, trustType: "" });
+/** The user's managed, compliant, Entra-joined laptop as Entra ID reports it. */
+export function ownDevice(u) {
+  return { deviceId: u.deviceId, displayName: u.device, operatingSystem: "Windows 10", browser: "Edge 131.0.0", isCompliant: true, isManaged: true, trustType: "Azure AD joined" };
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // table rows
@@ -178,7 +182,7 @@ export const unknownDevice = (os, browser) => ({ deviceId: "", displayName: "", 
  * wasn't enabled for Microsoft Entra ID Protection"); RiskState has no hidden value and stays "none".
  * `caResults()` gives the policy results of a successful interactive sign-in when the caller gives none.
  */
-export function signInRows(rng, { tenantId, caResults, riskAggregated = false }) {
+export function signInRows(rng, { tenantId, caResults, riskAggregated = false, defaultRisk = "none" }) {
   const interactive = [];
   const nonInteractive = [];
   /**
@@ -190,7 +194,7 @@ export function signInRows(rng, { tenantId, caResults, riskAggregated = false })
     const where = o.where;
     const result = o.result ?? "0";
     const id = o.id ?? rng.guid();
-    const risk = o.risk ?? "none";
+    const risk = o.risk ?? defaultRisk;
     const hidden = risk === "hidden";
     const row = {
       _at: o.at,
@@ -331,6 +335,48 @@ export function officeRows(rng, { tenantId, userKeys }) {
     });
   }
   return { office, rows };
+}
+
+/**
+ * Routine work of one user over `historyDays`: interactive sign-ins on working days and token refreshes every day,
+ * from the user's own places (`places.work`, `places.home`: lists of networks `{ ips, asn, country, city, state }`),
+ * and Outlook on the phone when `o.mobile` names the carrier's network. `o.device(daysAgo)` is the laptop in use
+ * that day (default: the user's own); `o.skip(daysAgo)` leaves a day out (a trip the caller writes itself).
+ */
+export function routineSignIns(rng, signIn, { historyDays }) {
+  const { random, int, pickOne, chance } = rng;
+  return function routine(u, places, o = {}) {
+    const skip = o.skip ?? (() => false);
+    const deviceOn = o.device ?? (() => ownDevice(u));
+    for (let d = o.historyDays ?? historyDays; d >= 0; d--) {
+      if (skip(d)) continue;
+      const work = isWorkday(d);
+      const where = pickOne(work ? places.work : places.home);
+      const ip = pickOne(where.ips);
+      if (work) {
+        const n = chance(0.4) ? 2 : 1;
+        for (let i = 0; i < n; i++) {
+          const at = onDay(d, 1 + i * 4.5 + random() * 2);
+          if (at === undefined) continue;
+          signIn({ at, user: u, where, ip, app: pickOne(o.apps ?? [apps.officeHome, apps.teams, apps.exchange]), device: deviceOn(d), ua: userAgents.edgeWindows, interactive: true, mfa: { authMethod: "Previously satisfied" } });
+        }
+      }
+      const refreshes = work ? int(2, 4) : int(0, 1);
+      for (let i = 0; i < refreshes; i++) {
+        const at = onDay(d, 1.5 + random() * 9);
+        if (at === undefined) continue;
+        signIn({ at, user: u, where, ip, app: pickOne([apps.office, apps.teams, apps.oneDrive]), clientApp: "Mobile Apps and Desktop clients", device: deviceOn(d), ua: userAgents.officeDesktop, interactive: false });
+      }
+      if (o.mobile && chance(0.6)) {
+        const at = onDay(d, 12 + random() * 3);
+        if (at !== undefined) {
+          const mobile = { deviceId: "", displayName: "", operatingSystem: "Ios 18.1", browser: "", isCompliant: false, isManaged: false, trustType: "" };
+          const interactive = d % 9 === 0;
+          signIn({ at, user: u, where: o.mobile, ip: pickOne(o.mobile.ips), app: apps.outlookMobile, resource: apps.exchange, clientApp: "Mobile Apps and Desktop clients", device: mobile, ua: userAgents.outlookIos, interactive, mfa: interactive ? { authMethod: "Previously satisfied" } : {} });
+        }
+      }
+    }
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
