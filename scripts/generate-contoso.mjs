@@ -24,6 +24,7 @@ import {
   phoneMethod as phone,
   prop,
   rel,
+  riskDetectionRows,
   roleIds,
   routineSignIns,
   seeded,
@@ -874,67 +875,12 @@ function securityAlerts() {
   });
 }
 
-const riskRows = [];
-const riskDetections = [];
+const { riskDetection, rows: riskRows, detections: riskDetections } = riskDetectionRows({ tenantId });
 const riskIds = {
   unfamiliar: "b3c1e9a7f5d3b1e9c7a5f3d1b9e7c5a3f1d9b7e5c3a1f9d7b5e3c1a9f7d5b3e1",
   anonymized: "e8f6d4b2a0c8e6f4d2b0a8c6e4f2d0b8a6c4e2f0d8b6a4c2e0f8d6b4a2c0e8f6",
   samTrip: "4a2c0e8f6d4b2a0c8e6f4d2b0a8c6e4f2d0b8a6c4e2f0d8b6a4c2e0f8d6b4a2c",
 };
-
-function riskDetection(o) {
-  const u = o.user;
-  const location = { city: o.where.city, state: o.where.state, countryOrRegion: o.where.country, geoCoordinates: null };
-  riskRows.push({
-    _at: o.detectedAt,
-    TimeGenerated: rel(o.updatedAt ?? o.detectedAt),
-    Activity: "signin",
-    ActivityDateTime: rel(o.at),
-    AdditionalInfo: [{ Key: "userAgent", Value: o.ua }],
-    CorrelationId: o.correlationId,
-    DetectedDateTime: rel(o.detectedAt),
-    DetectionTimingType: "realtime",
-    Id: o.id,
-    IpAddress: o.ip,
-    LastUpdatedDateTime: rel(o.updatedAt ?? o.detectedAt),
-    Location: location,
-    RequestId: o.requestId,
-    RiskDetail: o.riskDetail ?? "none",
-    RiskEventType: o.type,
-    RiskLevel: o.level,
-    RiskState: o.state,
-    Source: "IdentityProtection",
-    TokenIssuerType: "AzureAD",
-    UserDisplayName: u.name,
-    UserId: u.id,
-    UserPrincipalName: u.upn,
-    OperationName: "User Risk Detection",
-    Type: "AADUserRiskEvents",
-    TenantId: tenantId,
-  });
-  riskDetections.push({
-    id: o.id,
-    requestId: o.requestId,
-    correlationId: o.correlationId,
-    riskEventType: o.type,
-    riskState: o.state,
-    riskLevel: o.level,
-    riskDetail: o.riskDetail ?? "none",
-    source: "IdentityProtection",
-    detectionTimingType: "realtime",
-    activity: "signin",
-    tokenIssuerType: "AzureAD",
-    ipAddress: o.ip,
-    location,
-    activityDateTime: rel(o.at),
-    detectedDateTime: rel(o.detectedAt),
-    lastUpdatedDateTime: rel(o.updatedAt ?? o.detectedAt),
-    userId: u.id,
-    userDisplayName: u.name,
-    userPrincipalName: u.upn,
-    additionalInfo: JSON.stringify([{ Key: "userAgent", Value: o.ua }]),
-  });
-}
 
 function riskEvents(start) {
   const a = { city: attacker.city, state: attacker.state, country: attacker.country };

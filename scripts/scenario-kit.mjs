@@ -118,9 +118,12 @@ export const fixedMethodIds = {
  * service-plan reference). Identity Protection (risk levels in the sign-in logs, AADUserRiskEvents, riskyUsers,
  * confirmCompromised) comes with the AAD_PREMIUM_P2 plan only.
  */
+const p1Plan = { servicePlanId: "41781fb2-bc02-4b7c-bd55-b576c07bb09d", servicePlanName: "AAD_PREMIUM" };
+const p2Plan = { servicePlanId: "eec0eb4f-6444-4f95-aba0-50c24d67f998", servicePlanName: "AAD_PREMIUM_P2" };
 export const skus = {
-  entraP1: { skuId: "078d2b04-f1bd-4111-bbd4-b4b1b354cef4", skuPartNumber: "AAD_PREMIUM", plan: { servicePlanId: "41781fb2-bc02-4b7c-bd55-b576c07bb09d", servicePlanName: "AAD_PREMIUM" } },
-  entraP2: { skuId: "84a661c4-e949-4bd2-a560-ed7766fcaf2b", skuPartNumber: "AAD_PREMIUM_P2", plan: { servicePlanId: "eec0eb4f-6444-4f95-aba0-50c24d67f998", servicePlanName: "AAD_PREMIUM_P2" } },
+  entraP1: { skuId: "078d2b04-f1bd-4111-bbd4-b4b1b354cef4", skuPartNumber: "AAD_PREMIUM", plans: [p1Plan] },
+  // P2 includes P1's plan.
+  entraP2: { skuId: "84a661c4-e949-4bd2-a560-ed7766fcaf2b", skuPartNumber: "AAD_PREMIUM_P2", plans: [p1Plan, p2Plan] },
 };
 
 /** One item of `GET /subscribedSkus` for a tenant. */
@@ -133,7 +136,7 @@ export function subscribedSku(tenantId, sku, units) {
     capabilityStatus: "Enabled",
     consumedUnits: units.consumed,
     prepaidUnits: { enabled: units.enabled, suspended: 0, warning: 0, lockedOut: 0 },
-    servicePlans: [{ ...sku.plan, provisioningStatus: "Success", appliesTo: "User" }],
+    servicePlans: sku.plans.map((plan) => ({ ...plan, provisioningStatus: "Success", appliesTo: "User" })),
   };
 }
 
@@ -377,6 +380,69 @@ export function routineSignIns(rng, signIn, { historyDays }) {
       }
     }
   };
+}
+
+/**
+ * Identity Protection detections for one tenant: AADUserRiskEvents rows and the same detections as Graph's
+ * riskDetection objects (tenant.json `riskDetections`), written together so that the two always agree.
+ */
+export function riskDetectionRows({ tenantId }) {
+  const rows = [];
+  const detections = [];
+  function riskDetection(o) {
+    const u = o.user;
+    const location = { city: o.where.city, state: o.where.state, countryOrRegion: o.where.country, geoCoordinates: null };
+    rows.push({
+      _at: o.detectedAt,
+      TimeGenerated: rel(o.updatedAt ?? o.detectedAt),
+      Activity: "signin",
+      ActivityDateTime: rel(o.at),
+      AdditionalInfo: [{ Key: "userAgent", Value: o.ua }],
+      CorrelationId: o.correlationId,
+      DetectedDateTime: rel(o.detectedAt),
+      DetectionTimingType: "realtime",
+      Id: o.id,
+      IpAddress: o.ip,
+      LastUpdatedDateTime: rel(o.updatedAt ?? o.detectedAt),
+      Location: location,
+      RequestId: o.requestId,
+      RiskDetail: o.riskDetail ?? "none",
+      RiskEventType: o.type,
+      RiskLevel: o.level,
+      RiskState: o.state,
+      Source: "IdentityProtection",
+      TokenIssuerType: "AzureAD",
+      UserDisplayName: u.name,
+      UserId: u.id,
+      UserPrincipalName: u.upn,
+      OperationName: "User Risk Detection",
+      Type: "AADUserRiskEvents",
+      TenantId: tenantId,
+    });
+    detections.push({
+      id: o.id,
+      requestId: o.requestId,
+      correlationId: o.correlationId,
+      riskEventType: o.type,
+      riskState: o.state,
+      riskLevel: o.level,
+      riskDetail: o.riskDetail ?? "none",
+      source: "IdentityProtection",
+      detectionTimingType: "realtime",
+      activity: "signin",
+      tokenIssuerType: "AzureAD",
+      ipAddress: o.ip,
+      location,
+      activityDateTime: rel(o.at),
+      detectedDateTime: rel(o.detectedAt),
+      lastUpdatedDateTime: rel(o.updatedAt ?? o.detectedAt),
+      userId: u.id,
+      userDisplayName: u.name,
+      userPrincipalName: u.upn,
+      additionalInfo: JSON.stringify([{ Key: "userAgent", Value: o.ua }]),
+    });
+  }
+  return { riskDetection, rows, detections };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
