@@ -4,43 +4,46 @@
 // its shape whenever it is replayed. The output is committed (a test checks that it matches this script); rerun
 // `node scripts/generate-contoso.mjs` after changing the story, and update docs/scenarios.md with it.
 // `--out <dir>` writes elsewhere.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { mulberry32 } from "./prng.mjs";
+import {
+  D,
+  H,
+  M,
+  apps,
+  auditRows as auditRowBuilder,
+  authenticatorMethod as authenticator,
+  byApp,
+  byUser,
+  graphResource,
+  graphUser as user,
+  isWorkday,
+  officeRows as officeRowBuilder,
+  onDay,
+  outDirFor,
+  ownDevice,
+  passwordMethod as password,
+  phoneMethod as phone,
+  prop,
+  rel,
+  riskDetectionRows,
+  roleIds,
+  routineSignIns,
+  seeded,
+  signInRows,
+  target,
+  unknownDevice,
+  userAgents,
+  userTarget,
+  writeJson as writeJsonIn,
+  writeTable as writeTableIn,
+} from "./scenario-kit.mjs";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const outFlag = process.argv.indexOf("--out");
-const outDir = outFlag > 0 && process.argv[outFlag + 1] ? resolve(process.argv[outFlag + 1]) : join(root, "scenarios", "contoso");
+const outDir = outDirFor("contoso");
 
 // ---------------------------------------------------------------------------------------------------------------
-// deterministic randomness and relative times
+// deterministic randomness: one sequence for the whole scenario, drawn in a fixed order
 
-const random = mulberry32(0xc0ffee);
-const int = (lo, hi) => lo + Math.floor(random() * (hi - lo + 1));
-const pickOne = (list) => list[Math.floor(random() * list.length)];
-const chance = (p) => random() < p;
-const hex = (n) => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join("");
-/** A random (version 4) GUID from the seeded PRNG. */
-const guid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-${pickOne(["8", "9", "a", "b"])}${hex(3)}-${hex(12)}`;
-
-const S = 1;
-const M = 60;
-const H = 60 * M;
-const D = 24 * H;
-
-/** Seconds before the start of the run -> "-3d6h12m5s". */
-function rel(secondsAgo) {
-  let rest = Math.round(secondsAgo);
-  if (rest <= 0) return rest === 0 ? "now" : `+${rel(-rest).slice(1)}`;
-  let out = "-";
-  for (const [unit, size] of [["d", D], ["h", H], ["m", M], ["s", S]]) {
-    const n = Math.floor(rest / size);
-    if (n > 0) out += `${n}${unit}`;
-    rest -= n * size;
-  }
-  return out;
-}
+const rng = seeded(0xc0ffee);
+const { random, int, pickOne, chance, guid } = rng;
 
 // ---------------------------------------------------------------------------------------------------------------
 // the cast
@@ -131,27 +134,6 @@ const SPRAY = T0 + 1 * D + 2 * H;
 /** History in the tables: the 14-day window and a 30-day baseline (a little less, so every row is in the query). */
 const HISTORY_DAYS = 42;
 
-const roleIds = {
-  globalAdmin: "62e90394-69f5-4237-9190-012177145e10",
-  caAdmin: "b1be1c3e-b65d-4f19-8427-f6fa0d97feb9",
-  appAdmin: "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
-  privAuthAdmin: "7be44c8a-adaf-4e2a-84d6-ab2649e08a13",
-  securityAdmin: "194ae4cb-b126-40b2-bd5b-6091b380977d",
-};
-
-const apps = {
-  exchange: { id: "00000002-0000-0ff1-ce00-000000000000", name: "Office 365 Exchange Online" },
-  teams: { id: "1fec8e78-bce4-4aaf-ab1b-5451cc387264", name: "Microsoft Teams" },
-  officeHome: { id: "4765445b-32c6-49b0-83e6-1d93765276ca", name: "OfficeHome" },
-  office: { id: "d3590ed6-52b3-4102-aeff-aad2292ab01c", name: "Microsoft Office" },
-  oneDrive: { id: "ab9b8c07-8f02-4f72-87fa-80105867a763", name: "OneDrive SyncEngine" },
-  outlookMobile: { id: "27922004-5251-4030-b22d-91ecd9a37ea4", name: "Outlook Mobile" },
-  azurePortal: { id: "c44b4083-3bb0-49c1-b47d-974e53cbdf3c", name: "Azure Portal" },
-  azureCli: { id: "04b07795-8ddb-461a-bbee-02f9e1bf7b46", name: "Microsoft Azure CLI" },
-  broker: { id: "29d9ed98-a469-4536-ade2-f981bc1d605e", name: "Microsoft Authentication Broker" },
-};
-const graphResource = { id: "00000003-0000-0000-c000-000000000000", name: "Microsoft Graph" };
-
 // Directory objects of the story.
 const financeReporting = {
   appObjectId: "a4c2e0f8-6b4d-4f2a-9e8c-7d6b5a4c3e21",
@@ -222,48 +204,11 @@ const sprayAsn = "14061";
 // ---------------------------------------------------------------------------------------------------------------
 // output
 
-/** Rows oldest first; `_at` (seconds before the run) orders them and is not written. */
-function writeTable(name, rows) {
-  rows = [...rows].sort((a, b) => b._at - a._at).map(({ _at, ...row }) => row);
-  const text = rows.length === 0 ? "[]\n" : `[\n${rows.map((r) => `  ${JSON.stringify(r)}`).join(",\n")}\n]\n`;
-  writeFileSync(join(outDir, `${name}.json`), text);
-  return rows.length;
-}
-
-function writeJson(name, value) {
-  writeFileSync(join(outDir, `${name}.json`), `${JSON.stringify(value, null, 2)}\n`);
-}
+const writeTable = (name, rows) => writeTableIn(outDir, name, rows);
+const writeJson = (name, value) => writeJsonIn(outDir, name, value);
 
 // ---------------------------------------------------------------------------------------------------------------
 // tenant.json
-
-function user(u, extra = {}) {
-  return {
-    id: u.id,
-    userPrincipalName: u.upn,
-    displayName: u.name,
-    mail: u.upn,
-    accountEnabled: true,
-    userType: "Member",
-    jobTitle: u.jobTitle,
-    department: u.department,
-    usageLocation: "US",
-    createdDateTime: rel(u.created),
-    signInSessionsValidFromDateTime: rel(u.created),
-    ...extra,
-  };
-}
-
-const password = (created) => ({ "@odata.type": "#microsoft.graph.passwordAuthenticationMethod", id: methodIds.password, createdDateTime: created === undefined ? null : rel(created) });
-const phone = (id, phoneNumber, phoneType) => ({ "@odata.type": "#microsoft.graph.phoneAuthenticationMethod", id, phoneNumber, phoneType, smsSignInState: "notAllowedByPolicy" });
-const authenticator = (id, displayName, created, version = "6.8.17") => ({
-  "@odata.type": "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod",
-  id,
-  displayName,
-  deviceTag: "SoftwareTokenActivated",
-  phoneAppVersion: version,
-  createdDateTime: rel(created),
-});
 
 function tenant() {
   const alex = users.alex;
@@ -582,30 +527,6 @@ function diskResource(id, name, sku, sizeGb, osType, managedBy, created = 210 * 
 // ---------------------------------------------------------------------------------------------------------------
 // sign-ins (SigninLogs, AADNonInteractiveUserSignInLogs)
 
-const userAgents = {
-  edgeWindows: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
-  firefoxLinux: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
-  outlookIos: "Outlook-iOS/2.0",
-  sprayTool: "python-requests/2.31.0",
-  edgeMac: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
-  azureCli: "python/3.12.7 (Linux-6.8.0-azure-x86_64-with-glibc2.39) msal/1.31.0 azure-cli/2.67.0",
-  officeDesktop: "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.18129; Pro)",
-};
-
-const failureText = {
-  "0": "",
-  "50126": "Error validating credentials due to invalid username or password.",
-  "50053": "Account is locked because user tried to sign in too many times with an incorrect user ID or password.",
-  "50158": "External security challenge not satisfied. User will be redirected to another page or authentication provider to satisfy additional authentication challenges.",
-  "50074": "Strong Authentication is required.",
-};
-
-/** The user's managed, compliant laptop as Entra ID reports it. */
-function ownDevice(u) {
-  return { deviceId: u.deviceId, displayName: u.device, operatingSystem: "Windows 10", browser: "Edge 131.0.0", isCompliant: true, isManaged: true, trustType: "Azure AD joined" };
-}
-const unknownDevice = (os, browser) => ({ deviceId: "", displayName: "", operatingSystem: os, browser, isCompliant: false, isManaged: false, trustType: "" });
-
 const caResults = (overrides = {}) =>
   [
     [policies.requireMfa, "Require MFA for all users", "success", ["Mfa"]],
@@ -613,110 +534,9 @@ const caResults = (overrides = {}) =>
     [policies.signInRisk, "Block high sign-in risk", "reportOnlyNotApplied", []],
   ].map(([id, displayName, result, enforcedGrantControls]) => ({ id, displayName, result: overrides[id] ?? result, enforcedGrantControls, enforcedSessionControls: [] }));
 
-const interactiveRows = [];
-const nonInteractiveRows = [];
+const { signIn, interactive: interactiveRows, nonInteractive: nonInteractiveRows } = signInRows(rng, { tenantId, caResults });
 
-/**
- * One sign-in row. `at` is seconds before the start of the run; the row's TimeGenerated comes a little later
- * (ingestion), so the sign-in's own time is CreatedDateTime.
- */
-function signIn(o) {
-  const u = o.user;
-  const where = o.where;
-  const result = o.result ?? "0";
-  const id = o.id ?? guid();
-  const risk = o.risk ?? "none";
-  const row = {
-    _at: o.at,
-    TimeGenerated: rel(o.at - int(20, 150)),
-    CreatedDateTime: rel(o.at),
-    UserPrincipalName: u.upn,
-    UserDisplayName: u.name,
-    UserId: u.id,
-    UserType: "Member",
-    IPAddress: o.ip,
-    Location: where.country,
-    LocationDetails: { city: where.city, state: where.state, countryOrRegion: where.country },
-    AppDisplayName: o.app.name,
-    AppId: o.app.id,
-    ResourceDisplayName: o.resource?.name ?? (o.app === apps.exchange ? apps.exchange.name : graphResource.name),
-    ResourceIdentity: o.resource?.id ?? (o.app === apps.exchange ? apps.exchange.id : graphResource.id),
-    ClientAppUsed: o.clientApp ?? "Browser",
-    UserAgent: o.ua ?? "",
-    IsInteractive: o.interactive,
-    IsRisky: o.isRisky ?? risk === "high",
-    ResultType: result,
-    ResultSignature: result === "0" ? "SUCCESS" : "FAILURE",
-    ResultDescription: failureText[result] ?? "",
-    ConditionalAccessStatus: o.caStatus ?? (result === "0" ? "success" : "notApplied"),
-    // The non-interactive rows leave the policy list out: it repeats the interactive one and would triple the file.
-    ConditionalAccessPolicies: o.caPolicies ?? (result === "0" && o.interactive ? caResults() : []),
-    AuthenticationRequirement: o.authRequirement ?? "multiFactorAuthentication",
-    AuthenticationProtocol: o.protocol ?? "none",
-    AutonomousSystemNumber: where.asn,
-    RiskLevelDuringSignIn: risk,
-    RiskState: o.riskState ?? "none",
-    RiskDetail: o.riskDetail ?? "none",
-    RiskEventTypes_V2: JSON.stringify(o.riskEvents ?? []),
-    DeviceDetail: o.device,
-    Status: result === "0" ? { errorCode: 0, additionalDetails: o.statusDetail ?? "MFA requirement satisfied by claim in the token" } : { errorCode: Number(result), failureReason: failureText[result] ?? "" },
-    MfaDetail: o.mfa ?? {},
-    CorrelationId: o.correlationId ?? guid(),
-    Id: id,
-    OriginalRequestId: id,
-    TokenIssuerType: "AzureAD",
-    Category: o.interactive ? "SignInLogs" : "NonInteractiveUserSignInLogs",
-    OperationName: "Sign-in activity",
-    Level: result === "0" ? "4" : "2",
-    SourceSystem: "Azure AD",
-    Type: o.interactive ? "SigninLogs" : "AADNonInteractiveUserSignInLogs",
-    TenantId: tenantId,
-  };
-  (o.interactive ? interactiveRows : nonInteractiveRows).push(row);
-  return row;
-}
-
-/** Days the user works: five of every seven, relative to the run (the weekday of "now" is not known in advance). */
-const isWorkday = (daysAgo) => daysAgo % 7 !== 2 && daysAgo % 7 !== 3;
-
-/** A time on day `daysAgo`, `hours` into the working day; undefined when that would be in the future. */
-function onDay(daysAgo, hours) {
-  const at = daysAgo * D - Math.round(hours * H);
-  return at > 20 * M ? at : undefined;
-}
-
-/** Routine work: interactive sign-ins on working days and token refreshes every day, from the user's own places. */
-function routine(u, places, o = {}) {
-  const skip = o.skip ?? (() => false);
-  for (let d = HISTORY_DAYS; d >= 0; d--) {
-    if (skip(d)) continue;
-    const work = isWorkday(d);
-    const where = pickOne(work ? places.work : places.home);
-    const ip = pickOne(where.ips);
-    if (work) {
-      const n = chance(0.4) ? 2 : 1;
-      for (let i = 0; i < n; i++) {
-        const at = onDay(d, 1 + i * 4.5 + random() * 2);
-        if (at === undefined) continue;
-        signIn({ at, user: u, where, ip, app: pickOne(o.apps ?? [apps.officeHome, apps.teams, apps.exchange]), device: ownDevice(u), ua: userAgents.edgeWindows, interactive: true, mfa: { authMethod: "Previously satisfied" } });
-      }
-    }
-    const refreshes = work ? int(2, 4) : int(0, 1);
-    for (let i = 0; i < refreshes; i++) {
-      const at = onDay(d, 1.5 + random() * 9);
-      if (at === undefined) continue;
-      signIn({ at, user: u, where, ip, app: pickOne([apps.office, apps.teams, apps.oneDrive]), clientApp: "Mobile Apps and Desktop clients", device: ownDevice(u), ua: userAgents.officeDesktop, interactive: false });
-    }
-    if (o.mobile && chance(0.6)) {
-      const at = onDay(d, 12 + random() * 3);
-      if (at !== undefined) {
-        const mobile = { deviceId: "", displayName: "", operatingSystem: "Ios 18.1", browser: "", isCompliant: false, isManaged: false, trustType: "" };
-        const interactive = d % 9 === 0;
-        signIn({ at, user: u, where: o.mobile, ip: pickOne(o.mobile.ips), app: apps.outlookMobile, resource: apps.exchange, clientApp: "Mobile Apps and Desktop clients", device: mobile, ua: userAgents.outlookIos, interactive, mfa: interactive ? { authMethod: "Previously satisfied" } : {} });
-      }
-    }
-  }
-}
+const routine = routineSignIns(rng, signIn, { historyDays: HISTORY_DAYS });
 
 function signIns() {
   const { alex, sam, itAdmin, priya, taylor, morgan } = users;
@@ -808,52 +628,7 @@ function signIns() {
 // ---------------------------------------------------------------------------------------------------------------
 // AuditLogs
 
-const auditRows = [];
-const byUser = (u, ip) => ({ user: { id: u.id, displayName: null, userPrincipalName: u.upn, ipAddress: ip, roles: [] } });
-const byApp = (appId, displayName, servicePrincipalId) => ({ app: { appId, displayName, servicePrincipalId, servicePrincipalName: null } });
-const userTarget = (u, modifiedProperties = []) => ({ id: u.id, displayName: null, type: "User", userPrincipalName: u.upn, modifiedProperties, administrativeUnits: [] });
-const target = (id, displayName, type, modifiedProperties = []) => ({ id, displayName, type, modifiedProperties, administrativeUnits: [] });
-/** Entra ID writes modified property values JSON-encoded. */
-const prop = (displayName, oldValue, newValue) => ({ displayName, oldValue: oldValue === null ? null : JSON.stringify(oldValue), newValue: newValue === null ? null : JSON.stringify(newValue) });
-
-function audit(o) {
-  const correlationId = o.correlationId ?? guid();
-  const service = o.service ?? "Core Directory";
-  const prefix = service === "Core Directory" ? "Directory" : service === "Authentication Methods" ? "UserManagement" : "IPCGraph";
-  const initiator = o.initiatedBy.user ? o.initiatedBy.user.userPrincipalName : o.initiatedBy.app.displayName;
-  auditRows.push({
-    _at: o.at,
-    TimeGenerated: rel(o.at - int(30, 240)),
-    ActivityDateTime: rel(o.at),
-    OperationName: o.op,
-    ActivityDisplayName: o.op,
-    Category: o.category,
-    AADOperationType: o.opType,
-    Result: o.result ?? "success",
-    ResultType: "",
-    ResultReason: o.reason ?? "",
-    ResultDescription: "",
-    InitiatedBy: o.initiatedBy,
-    TargetResources: o.targets,
-    AdditionalDetails: o.details ?? [],
-    LoggedByService: service,
-    CorrelationId: correlationId,
-    Id: o.id ?? `${prefix}_${correlationId.toUpperCase().replace(/-/g, "").slice(0, 20)}_${hex(5).toUpperCase()}_${int(10000000, 99999999)}`,
-    Identity: initiator,
-    Level: "4",
-    Location: "",
-    OperationVersion: "1.0",
-    AADTenantId: tenantId,
-    DurationMs: 0,
-    Resource: "Microsoft.aadiam",
-    ResourceGroup: "Microsoft.aadiam",
-    ResourceId: `/tenants/${tenantId}/providers/Microsoft.aadiam`,
-    ResourceProvider: "Microsoft.aadiam",
-    SourceSystem: "Azure AD",
-    Type: "AuditLogs",
-    TenantId: tenantId,
-  });
-}
+const { audit, rows: auditRows } = auditRowBuilder(rng, { tenantId });
 
 function auditLogs() {
   const { alex, sam, itAdmin, priya, taylor, morgan } = users;
@@ -933,34 +708,8 @@ function auditLogs() {
 // ---------------------------------------------------------------------------------------------------------------
 // OfficeActivity
 
-const officeRows = [];
 const userKeys = { [users.alex.upn]: "10032002F1A7C3B4", [users.sam.upn]: "10032001A9D5E2C7", [users.taylor.upn]: "100320008B4E1F6A" };
-
-function office(o) {
-  officeRows.push({
-    _at: o.at,
-    TimeGenerated: rel(o.at),
-    RecordType: o.recordType,
-    Operation: o.op,
-    OfficeWorkload: o.workload ?? "Exchange",
-    UserId: o.user.upn,
-    UserKey: userKeys[o.user.upn] ?? "",
-    UserType: "Regular",
-    ClientIP: o.ip,
-    ActorIpAddress: o.workload === "SharePoint" ? o.ip : "",
-    ResultStatus: o.result ?? (o.recordType === "ExchangeAdmin" ? "True" : "Succeeded"),
-    OrganizationId: tenantId,
-    OfficeId: guid(),
-    OfficeObjectId: o.objectId ?? "",
-    MailboxOwnerUPN: o.workload === "SharePoint" ? "" : o.user.upn,
-    ClientInfoString: o.client ?? "",
-    ExternalAccess: "false",
-    Parameters: o.parameters ? JSON.stringify(o.parameters) : "",
-    UserAgent: o.ua ?? "",
-    TenantId: tenantId,
-    Type: "OfficeActivity",
-  });
-}
+const { office, rows: officeRows } = officeRowBuilder(rng, { tenantId, userKeys });
 
 function officeActivity() {
   const { alex, sam, taylor } = users;
@@ -1126,67 +875,12 @@ function securityAlerts() {
   });
 }
 
-const riskRows = [];
-const riskDetections = [];
+const { riskDetection, rows: riskRows, detections: riskDetections } = riskDetectionRows({ tenantId });
 const riskIds = {
   unfamiliar: "b3c1e9a7f5d3b1e9c7a5f3d1b9e7c5a3f1d9b7e5c3a1f9d7b5e3c1a9f7d5b3e1",
   anonymized: "e8f6d4b2a0c8e6f4d2b0a8c6e4f2d0b8a6c4e2f0d8b6a4c2e0f8d6b4a2c0e8f6",
   samTrip: "4a2c0e8f6d4b2a0c8e6f4d2b0a8c6e4f2d0b8a6c4e2f0d8b6a4c2e0f8d6b4a2c",
 };
-
-function riskDetection(o) {
-  const u = o.user;
-  const location = { city: o.where.city, state: o.where.state, countryOrRegion: o.where.country, geoCoordinates: null };
-  riskRows.push({
-    _at: o.detectedAt,
-    TimeGenerated: rel(o.updatedAt ?? o.detectedAt),
-    Activity: "signin",
-    ActivityDateTime: rel(o.at),
-    AdditionalInfo: [{ Key: "userAgent", Value: o.ua }],
-    CorrelationId: o.correlationId,
-    DetectedDateTime: rel(o.detectedAt),
-    DetectionTimingType: "realtime",
-    Id: o.id,
-    IpAddress: o.ip,
-    LastUpdatedDateTime: rel(o.updatedAt ?? o.detectedAt),
-    Location: location,
-    RequestId: o.requestId,
-    RiskDetail: o.riskDetail ?? "none",
-    RiskEventType: o.type,
-    RiskLevel: o.level,
-    RiskState: o.state,
-    Source: "IdentityProtection",
-    TokenIssuerType: "AzureAD",
-    UserDisplayName: u.name,
-    UserId: u.id,
-    UserPrincipalName: u.upn,
-    OperationName: "User Risk Detection",
-    Type: "AADUserRiskEvents",
-    TenantId: tenantId,
-  });
-  riskDetections.push({
-    id: o.id,
-    requestId: o.requestId,
-    correlationId: o.correlationId,
-    riskEventType: o.type,
-    riskState: o.state,
-    riskLevel: o.level,
-    riskDetail: o.riskDetail ?? "none",
-    source: "IdentityProtection",
-    detectionTimingType: "realtime",
-    activity: "signin",
-    tokenIssuerType: "AzureAD",
-    ipAddress: o.ip,
-    location,
-    activityDateTime: rel(o.at),
-    detectedDateTime: rel(o.detectedAt),
-    lastUpdatedDateTime: rel(o.updatedAt ?? o.detectedAt),
-    userId: u.id,
-    userDisplayName: u.name,
-    userPrincipalName: u.upn,
-    additionalInfo: JSON.stringify([{ Key: "userAgent", Value: o.ua }]),
-  });
-}
 
 function riskEvents(start) {
   const a = { city: attacker.city, state: attacker.state, country: attacker.country };
@@ -1306,7 +1000,6 @@ const samLowRiskSignInId = "a8e1b4d7-0c3f-4a6e-9b2d-5e8f1a4c7b06";
 
 // ---------------------------------------------------------------------------------------------------------------
 
-mkdirSync(outDir, { recursive: true });
 const tenantJson = tenant();
 writeJson("tenant", tenantJson);
 const incident = signIns();
