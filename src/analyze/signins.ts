@@ -473,6 +473,8 @@ export function analyzeSignins(input: AnalyzerInput): AnalysisResult {
       lastSuccessAt: successes.at(-1)?.at ?? null,
       baseline: baselineOut,
       signinRisk,
+      // Identity Protection's risk detections exist only where sign-in risk is evaluated (Entra ID P2).
+      riskEvaluated: signinRisk === "evaluated",
       knownAsns: [...knownAsns].sort(),
       newAsns: newAsnGroups.map((g) => g.value),
       attackerIps,
@@ -499,6 +501,7 @@ export const signinsAnalyzer: AnalyzerDefinition = {
     "lastSuccessAt",
     "baseline",
     "signinRisk",
+    "riskEvaluated",
     "knownAsns",
     "newAsns",
     "attackerIps",

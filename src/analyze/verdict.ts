@@ -14,6 +14,8 @@ export interface VerdictInput {
   lookback: string;
   /** Up to when the data was read (the end of the query window). */
   readUntil: string;
+  /** Days of sign-in history before the window, when too few to judge what is new for the user. */
+  shortBaselineDays?: number;
 }
 
 export interface Verdict {
@@ -33,6 +35,13 @@ export function investigationVerdict(input: VerdictInput): Verdict {
   if (input.incidentStart) return { kind: "compromised", line: `compromised since ${minute(input.incidentStart)}: ${high} high or critical finding(s)${incomplete}` };
   if (high > 0) return { kind: "suspicious", line: `suspicious: ${high} high or critical finding(s), no incident start found${incomplete}` };
   if (input.unread.length > 0) return { kind: "incomplete", line: `INCOMPLETE: compromise cannot be ruled out; not read: ${input.unread.join(", ")}` };
+  // Without a baseline nothing could be called new: "no evidence" then rests on risk and explicit signals alone.
+  if (input.shortBaselineDays !== undefined) {
+    return {
+      kind: "no-evidence",
+      line: `no evidence of compromise in ${input.lookback}, but no baseline: only ${input.shortBaselineDays} day(s) of sign-in history, so new networks and devices could not be judged (data read up to ${minute(input.readUntil)})`,
+    };
+  }
   return { kind: "no-evidence", line: `no evidence of compromise in ${input.lookback} (data complete, read up to ${minute(input.readUntil)})` };
 }
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { AzirError } from "../core/errors.js";
 import type { Effect, EffectOutcome } from "../core/effects.js";
-import { canBeDefault, defaultMethodTypes, defaultTypeOf, type DefaultMethodType } from "../entra/facts.js";
+import { canBeDefault, defaultMethodTypes, defaultTypeOf, phoneTypes, registrationMethodTypes, type DefaultMethodType } from "../entra/facts.js";
 import { actionPermissions } from "../entra/permissions.js";
 import { adminNotes, explainForbidden, forbiddenContextOf, observeUser, type UserObservation } from "./admin-target.js";
 import {
@@ -32,6 +32,20 @@ export const removeAuthMethodsInput = z.object({
     .optional()
     .describe("The user's recorded method ids, from `azir baseline capture`."),
   methodsAfter: optionalTimeSchema.optional().describe("The responder's decision: methods created or registered at or after this time are the attacker's."),
+  defaultChanges: z
+    .array(
+      z.looseObject({
+        at: z.string(),
+        defaultMethodType: z.enum(defaultMethodTypes).nullable().optional(),
+        methodType: z.enum(registrationMethodTypes),
+        phoneType: z.enum(phoneTypes).optional(),
+        afterIncidentStart: z.boolean(),
+      }),
+    )
+    .nullable()
+    .default([])
+    .transform((c) => c ?? [])
+    .describe("findings.audit.defaultMethodChanges: who made which kind of method the default, and when"),
   changeDefault: z
     .preprocess((v) => (v === "" || v === null || v === undefined ? false : v === true || v === "true"), z.boolean())
     .optional()
@@ -119,11 +133,24 @@ function planDefault(input: RemoveAuthMethodsInput, observed: Observed, remove: 
   const type = observed.preferred.type;
   const candidates = remove.filter((m) => canBeDefault(type, m));
   if (candidates.length === 0) return { blocked: [], notes: [] };
-  // Certain only when no method that stays could be the one the report names.
-  const certain = !keep.some((m) => canBeDefault(type, m));
-  const targets = keep.map((m) => ({ m, type: defaultTypeOf(m) })).filter((t): t is { m: ClassifiedMethod; type: DefaultMethodType } => t.type !== undefined && t.type !== type);
+  // The audit log may say who set the default: the latest change, made in the attacker's window, to a kind being removed.
+  const latestChange = [...input.defaultChanges].sort((a, b) => b.at.localeCompare(a.at))[0];
+  const setByChange = (m: ClassifiedMethod): boolean =>
+    latestChange?.defaultMethodType
+      ? canBeDefault(latestChange.defaultMethodType, m)
+      : m.kind === latestChange?.methodType && (!latestChange.phoneType || m.phoneType === latestChange.phoneType);
+  const attackerSet = latestChange?.afterIncidentStart === true ? candidates.filter(setByChange) : [];
+  // Certain when no method that stays could be the one the report names, or the attacker set it.
+  const certain = !keep.some((m) => canBeDefault(type, m)) || attackerSet.length === 1;
+  const blockedOnes = attackerSet.length === 1 ? attackerSet : candidates;
+  // The user's own method to make the default: an authenticator first, then a code, then a phone.
+  const rank = (t: DefaultMethodType): number => ["push", "oath", "sms", "voiceMobile", "voiceAlternateMobile", "voiceOffice"].indexOf(t);
+  const targets = keep
+    .map((m) => ({ m, type: defaultTypeOf(m) }))
+    .filter((t): t is { m: ClassifiedMethod; type: DefaultMethodType } => t.type !== undefined && t.type !== type)
+    .sort((a, b) => rank(a.type) - rank(b.type));
   const target = targets[0];
-  const names = candidates.map((m) => `${m.label} ${m.id}`).join(" or ");
+  const names = blockedOnes.map((m) => `${m.label} ${m.id}`).join(" or ");
   const portal = `in the Entra admin center, open Users > ${upn} > Authentication methods, set the default sign-in method to ${target ? `the user's own ${target.m.label}` : "a method the user owns (register one with them first if needed)"}, then run the containment again`;
   if (input.changeDefault && target) {
     return {
@@ -142,10 +169,11 @@ function planDefault(input: RemoveAuthMethodsInput, observed: Observed, remove: 
       notes: [],
     };
   }
-  const why = `${names} ${certain ? "is" : "may be"} ${upn}'s default sign-in method (the registration report says ${type}), and Graph refuses to delete the default while other methods remain`;
+  const evidence = attackerSet.length === 1 ? `the registration report says ${type}, and AuditLogs show it was made the default at ${latestChange!.at}, after the incident start` : `the registration report says ${type}`;
+  const why = `${names} ${certain ? "is" : "may be"} ${upn}'s default sign-in method (${evidence}), and Graph refuses to delete the default while other methods remain`;
   const hint = target ? `run again with --change-default-method (azir moves the default to the user's own ${target.m.label} first, through Graph beta), or ${portal}` : portal;
   // A deletion sure to be refused is not sent; one that may not be the default is tried.
-  return certain ? { blocked: candidates, notes: [], undecided: { summary: why, hint } } : { blocked: [], notes: [`${why}: if Graph refuses, ${hint}`] };
+  return certain ? { blocked: blockedOnes, notes: [], undecided: { summary: why, hint } } : { blocked: [], notes: [`${why}: if Graph refuses, ${hint}`] };
 }
 
 /**

@@ -274,7 +274,7 @@ describe("executeRunbook", () => {
       },
     });
     const result = await run();
-    expect(result.gaps.map((g) => [g.step, g.code])).toEqual([
+    expect(result.gaps.map((g) => [g.step, g.code]).sort()).toEqual([
       ["q1", "not-read"],
       ["q2", "not-read"],
     ]);

@@ -79,9 +79,17 @@ function readState(input: RunSummaryInput, role: StepRole): "read" | "partial" |
   return input.result.gaps.some((g) => g.step === outcome.id) ? "partial" : "read";
 }
 
+/** The flag that points a printed next command at the same simulated tenant (its scenario named unless built in Contoso). */
+function sameTenant(input: RunSummaryInput): string {
+  if (!input.context.mode.startsWith("tabletop")) return "";
+  const scenario = input.context.globals.tabletop;
+  return typeof scenario === "string" && scenario !== "contoso" ? ` --tabletop ${scenario}` : " --tabletop";
+}
+
 function readNothing(input: RunSummaryInput): boolean {
   const queries = input.result.steps.filter((s) => s.kind === "query");
-  return input.result.status !== "completed" && queries.length > 0 && queries.every((s) => s.status === "failed" || s.status === "not-run" || s.error !== undefined);
+  const read = queries.some((s) => (s.status === "completed" || s.status === "resumed") && s.error === undefined);
+  return input.result.status !== "completed" && queries.length > 0 && !read;
 }
 
 function gapLines(input: RunSummaryInput): string[] {
@@ -128,12 +136,14 @@ export function renderInvestigation(input: RunSummaryInput): void {
   const { terminal, result, params } = input;
   const c = terminal.color;
   const start = result.findings.find((f) => f.code === "incident.start");
+  const baselineOf = outputsOf(input, "signins")?.baseline as { sufficient?: boolean; days?: number } | undefined;
   const verdict = investigationVerdict({
     findings: result.findings,
     incidentStart: start?.occurredAt ?? null,
     unread: unreadOf(input),
     lookback: str(params.lookback),
     readUntil: input.context.clock.now().toISOString(),
+    ...(baselineOf?.sufficient === false ? { shortBaselineDays: baselineOf.days ?? 0 } : {}),
   });
   const paint = verdict.kind === "no-evidence" ? c.green.bold : verdict.kind === "suspicious" ? c.yellow.bold : c.red.bold;
   const lines = [paint(verdict.line), ...header(input, `Investigation of ${str(params.upn)} over ${str(params.lookback)}`)];
@@ -203,7 +213,7 @@ export function renderInvestigation(input: RunSummaryInput): void {
   const vms = (outputsOf(input, "alerts")?.vmResourceIds ?? []) as string[];
   if (vms.length) lines.push(c.yellow(`  VM forensics advised before anyone stops: ${vms.join(", ")}`));
   lines.push(...gapLines(input), ...failureLines(input));
-  if (start && result.status === "completed") lines.push("", `next: azir contain ${str(params.upn)}${input.context.mode.startsWith("tabletop") ? " --tabletop" : ""}`);
+  if (start && result.status === "completed") lines.push("", `next: azir contain ${str(params.upn)}${sameTenant(input)}`);
   terminal.line(lines.join("\n"));
 }
 
@@ -213,7 +223,10 @@ export function renderContainment(input: RunSummaryInput): void {
   const c = terminal.color;
   const lines = header(input, `Containment of ${str(params.upn)}`);
   const start = result.findings.find((f) => f.code === "incident.start");
-  lines.push(`${c.dim("incident start:")} ${start ? `${when(start.occurredAt)} ${c.dim(`(${str(start.data?.rule)})`)}` : "not found in the logs"}`);
+  const confidence = str(start?.data?.confidence);
+  lines.push(`${c.dim("incident start:")} ${start ? `${when(start.occurredAt)} ${c.dim(`(${str(start.data?.rule)}${confidence ? `, confidence ${confidence}` : ""})`)}` : "not found in the logs"}`);
+  const baseline = outputsOf(input, "signins")?.baseline as { sufficient?: boolean; days?: number } | undefined;
+  if (baseline?.sufficient === false) lines.push(c.yellow(`no baseline: only ${baseline.days ?? 0} day(s) of sign-in history before the window; the start and what counts as the attacker's rest on fewer signs`));
   lines.push("", c.bold("Actions"));
   // A step that could not be done (a licence the tenant lacks) is recorded as skipped with a reason saying so.
   const notDone = (e: (typeof document.actions)[number]): string | undefined =>
@@ -245,7 +258,7 @@ export function renderContainment(input: RunSummaryInput): void {
   // Whatever else failed, a revocation that was sent is verified after it propagates.
   if ((typeof revoke?.revokedAt === "string" || result.status === "completed") && !input.context.dryRun) {
     lines.push(`  revocation takes minutes to propagate (up to ~15 min with continuous access evaluation; access tokens live 60-90 min)`);
-    lines.push(`  then run: azir verify ${str(params.upn)} --since ${str(revoke?.revokedAt ?? input.context.clock.now().toISOString())}${input.context.mode.startsWith("tabletop") ? " --tabletop" : ""}`);
+    lines.push(`  then run: azir verify ${str(params.upn)} --since ${str(revoke?.revokedAt ?? input.context.clock.now().toISOString())}${sameTenant(input)}`);
     lines.push(`  reset the password; then work through Still open above`);
   } else if (input.context.dryRun) {
     lines.push(`  review the planned writes above; run again without --dry-run to send them`);
