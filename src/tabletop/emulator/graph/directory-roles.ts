@@ -1,5 +1,6 @@
 import type { GraphContext, GraphRoute } from "./context.js";
-import { findUser, userView } from "./context.js";
+import { findUser, requirePermission, userView } from "./context.js";
+import { graphPermissions } from "./permissions.js";
 import { checkQueryOptions, matchesFilter, page, parseFilter } from "./odata.js";
 
 const docs = "microsoft-graph-docs-contrib api-reference/v1.0/api";
@@ -36,6 +37,7 @@ export const directoryRoleRoutes: GraphRoute[] = [
     pattern: "/roleManagement/directory/roleAssignments",
     source: `${docs}/rbacapplication-list-roleassignments.md`,
     handle(ctx, req) {
+      requirePermission(ctx, graphPermissions.roleRead);
       const q = req.query;
       checkQueryOptions(q, { expand: ["principal"] });
       const filter = parseFilter(q.get("$filter"), ["principalId", "roleDefinitionId", "directoryScopeId"]);
@@ -49,6 +51,7 @@ export const directoryRoleRoutes: GraphRoute[] = [
     pattern: "/roleManagement/directory/roleDefinitions",
     source: `${docs}/rbacapplication-list-roledefinitions.md`,
     handle(ctx, req) {
+      requirePermission(ctx, graphPermissions.roleRead);
       const q = req.query;
       checkQueryOptions(q);
       const filter = parseFilter(q.get("$filter"), ["templateId", "displayName", "id"]);
@@ -63,6 +66,7 @@ export const directoryRoleRoutes: GraphRoute[] = [
     pattern: "/users/{user}/memberOf",
     source: `${docs}/user-list-memberof.md`,
     handle(ctx, req, params) {
+      requirePermission(ctx, graphPermissions.memberOf);
       const user = findUser(ctx, params.user!);
       checkQueryOptions(req.query);
       const roles = ctx.state.roleAssignments

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { GraphRoute } from "./context.js";
-import { findUser, notFound, parseBody, requirePermission, writePermissions } from "./context.js";
+import { findUser, notFound, parseBody, requirePermission } from "./context.js";
+import { graphPermissions } from "./permissions.js";
 import { checkQueryOptions, matchesFilter, page, parseFilter } from "./odata.js";
 
 const docs = "microsoft-graph-docs-contrib api-reference/v1.0/api";
@@ -13,6 +14,7 @@ export const identityProtectionRoutes: GraphRoute[] = [
     pattern: "/identityProtection/riskyUsers",
     source: `${docs}/riskyuser-list.md`,
     handle(ctx, req) {
+      requirePermission(ctx, graphPermissions.riskyUserRead);
       checkQueryOptions(req.query);
       const filter = parseFilter(req.query.get("$filter"), ["id", "userPrincipalName", "riskLevel", "riskState"]);
       return page(ctx.state.riskyUsers.filter((u) => matchesFilter(u, filter)), req.query, req.origin, req.path, "identityProtection/riskyUsers");
@@ -24,7 +26,7 @@ export const identityProtectionRoutes: GraphRoute[] = [
     source: `${docs}/riskyuser-confirmcompromised.md`,
     handle(ctx, req) {
       const body = parseBody(confirmCompromisedSchema, req.body);
-      requirePermission(ctx, writePermissions.riskyUsers);
+      requirePermission(ctx, graphPermissions.riskyUserWrite);
       const now = ctx.clock.now().toISOString();
       const confirmed = { riskLevel: "high", riskState: "confirmedCompromised", riskDetail: "adminConfirmedUserCompromised", riskLastUpdatedDateTime: now } as const;
       for (const id of body.userIds) {
@@ -44,6 +46,7 @@ export const identityProtectionRoutes: GraphRoute[] = [
     pattern: "/identityProtection/riskyUsers/{id}",
     source: `${docs}/riskyuser-get.md`,
     handle(ctx, _req, params) {
+      requirePermission(ctx, graphPermissions.riskyUserRead);
       const found = ctx.state.riskyUsers.find((r) => r.id === params.id);
       if (!found) throw notFound("riskyUser", params.id!);
       return { status: 200, body: found };
@@ -54,6 +57,7 @@ export const identityProtectionRoutes: GraphRoute[] = [
     pattern: "/identityProtection/riskDetections",
     source: `${docs}/riskdetection-list.md`,
     handle(ctx, req) {
+      requirePermission(ctx, graphPermissions.riskEventRead);
       checkQueryOptions(req.query);
       const filter = parseFilter(req.query.get("$filter"), ["userId", "userPrincipalName", "riskEventType", "detectedDateTime", "activityDateTime"]);
       return page(ctx.state.riskDetections.filter((d) => matchesFilter(d, filter)), req.query, req.origin, req.path, "identityProtection/riskDetections");

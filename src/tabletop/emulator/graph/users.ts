@@ -1,8 +1,9 @@
 import { z } from "zod";
 import type { RouteParams } from "../router.js";
 import type { ApiRequest, Reply } from "../types.js";
-import { findUser, notEmulated, parseBody, publicApp, requireAdminActorFor, requirePermission, userView, writePermissions, type GraphContext, type GraphRoute } from "./context.js";
+import { findUser, notEmulated, parseBody, publicApp, requireAdminActorFor, requirePermission, userView, type GraphContext, type GraphRoute } from "./context.js";
 import { applySelect, checkQueryOptions, GraphFault, matchesFilter, page, parseFilter } from "./odata.js";
+import { graphPermissions } from "./permissions.js";
 
 const docs = "microsoft-graph-docs-contrib api-reference/v1.0/api";
 
@@ -18,6 +19,7 @@ const userPatchSchema = z
   .strict();
 
 function ownedObjects(ctx: GraphContext, req: ApiRequest, params: RouteParams): Reply {
+  requirePermission(ctx, graphPermissions.userRead);
   const user = findUser(ctx, params.user!);
   const q = req.query;
   checkQueryOptions(q);
@@ -38,6 +40,7 @@ export const userRoutes: GraphRoute[] = [
     pattern: "/users",
     source: `${docs}/user-list.md`,
     handle(ctx, req) {
+      requirePermission(ctx, graphPermissions.userRead);
       const q = req.query;
       checkQueryOptions(q);
       const filter = parseFilter(q.get("$filter"), ["userPrincipalName", "id", "mail", "accountEnabled", "displayName", "userType"]);
@@ -50,6 +53,7 @@ export const userRoutes: GraphRoute[] = [
     pattern: "/users/{user}",
     source: `${docs}/user-get.md`,
     handle(ctx, req, params) {
+      requirePermission(ctx, graphPermissions.userRead);
       const user = findUser(ctx, params.user!);
       checkQueryOptions(req.query);
       return { status: 200, body: { "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users/$entity", ...userView(user, req.query.get("$select")) } };
@@ -63,8 +67,8 @@ export const userRoutes: GraphRoute[] = [
       const user = findUser(ctx, params.user!);
       const patch = parseBody(userPatchSchema, req.body);
       const keys = Object.keys(patch);
-      if (keys.length === 1 && keys[0] === "accountEnabled") requirePermission(ctx, writePermissions.enableDisable);
-      else requirePermission(ctx, writePermissions.userWrite);
+      if (keys.length === 1 && keys[0] === "accountEnabled") requirePermission(ctx, graphPermissions.enableDisable);
+      else requirePermission(ctx, graphPermissions.userWrite);
       if ("accountEnabled" in patch) requireAdminActorFor(ctx, user.id);
       Object.assign(user, patch);
       return { status: 204 };
@@ -76,7 +80,7 @@ export const userRoutes: GraphRoute[] = [
     source: `${docs}/user-revokesigninsessions.md`,
     handle(ctx, _req, params) {
       const user = findUser(ctx, params.user!);
-      requirePermission(ctx, writePermissions.revoke);
+      requirePermission(ctx, graphPermissions.revoke);
       requireAdminActorFor(ctx, user.id);
       user.signInSessionsValidFromDateTime = ctx.clock.now().toISOString();
       return { status: 200, body: { "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Edm.Boolean", value: true } };
