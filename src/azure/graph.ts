@@ -2,8 +2,8 @@ import type { TokenCredential } from "@azure/core-auth";
 import type { Client, GraphRequest } from "@microsoft/microsoft-graph-client";
 import { AzirError } from "../core/errors.js";
 import type { GraphQueryOptions, GraphReader, HttpWrite } from "../core/ports.js";
-import { graphPermissionFor } from "../entra/permissions.js";
-import { AzureServiceError, codeForStatus, pathOnly, rawServiceError, safeCause } from "./errors.js";
+import { graphPermissionFor, missingScopeHint } from "../entra/permissions.js";
+import { AzureServiceError, codeForStatus, isMissingScopeAnswer, pathOnly, rawServiceError, safeCause } from "./errors.js";
 import type { RetrySettings } from "./logs.js";
 
 export interface GraphAdapterOptions {
@@ -142,6 +142,14 @@ export function translateGraphError(error: unknown, method: string, path: string
   const where = `${method.toUpperCase()} ${pathOnly(path)}`;
   const needs = permission ?? graphPermissionFor(method, path);
   const common = { service: "Graph" as const, status: raw.status, serviceCode: raw.serviceCode, cause: error };
+  if (raw.status === 403 && isMissingScopeAnswer(raw.message)) {
+    // The token, not the identity's roles: a delegated token from an app without the permission (azure-reference.md 9).
+    return new AzureServiceError("permission", `Graph answered 403 on ${where}: the token lacks the delegated permission ${needs ?? "this request needs"} (required scopes are missing in the token)`, {
+      ...common,
+      hint: missingScopeHint(needs),
+      details: [`service said: ${raw.message}`, ...(needs ? [`needs: ${needs}`] : [])],
+    });
+  }
   if (raw.status === 403) {
     return new AzureServiceError("permission", `Graph answered 403 on ${where}: the identity lacks ${needs ?? "the permission this request needs"}`, {
       ...common,

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { AzirError, ExitCode, formatDiagnostic, isAzirError } from "../core/errors.js";
+import { actionNotInCloud } from "../entra/facts.js";
 import type { GraphReader } from "../core/ports.js";
 import { memoisedGraph } from "../runbook/action-runner.js";
 import { checkRunbook } from "../runbook/rules.js";
@@ -97,6 +98,10 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
       });
     }
 
+    // Actions the cloud's Graph does not offer are refused before any call; the other steps run.
+    const notInCloud = loaded.runbook.steps.flatMap((s) => ("action" in s && actionNotInCloud(context.cloud, s.action) ? [`${s.id} (${s.action}): ${actionNotInCloud(context.cloud, s.action)}`] : []));
+    for (const line of notInCloud) terminal.warn(`not in ${context.cloud}: ${line}; azir will send nothing for it`);
+
     // Reads shared by the preflight and the run: the user read here is the one the actions read.
     const ports = { ...context.ports, graph: memoisedGraph(context.ports.graph) };
     await refuseUnknownUsers(loaded.runbook, params, ports.graph);
@@ -142,6 +147,7 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
         registry,
         incident: { id: journal.incidentId, ...(subject ? { subject } : {}) },
         loadQuery: queryLoader(),
+        unavailable: (action) => actionNotInCloud(context.cloud, action),
         ...(confirm ? { confirm: async (writes) => { spinner.stop(); return confirm(writes); } } : {}),
         ...(confirmStep ? { confirmStep: async (writes) => { spinner.stop(); return confirmStep(writes); } } : {}),
         ...(resumeEvents ? { completed: completedStepOutputs(resumeEvents), resumedGaps: completedStepGaps(resumeEvents), ...(resumedRunId ? { resumedRunId } : {}) } : {}),
