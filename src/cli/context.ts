@@ -4,7 +4,8 @@ import { systemClock, type Clock } from "../core/clock.js";
 import { AzirError } from "../core/errors.js";
 import { randomIds, type IdSource } from "../core/ids.js";
 import type { Endpoints, Ports } from "../core/ports.js";
-import type { AzureCloudName } from "../azure/clouds.js";
+import type { TokenCredential } from "@azure/core-auth";
+import type { AzureCloudName, ServiceScopes } from "../azure/clouds.js";
 import type { Emulator } from "../tabletop/emulator/types.js";
 import type { Mode } from "../timeline/event.js";
 import { loadConfig, type AzirConfig } from "./config.js";
@@ -68,6 +69,9 @@ export interface RunContext {
   cloud: AzureCloudName;
   /** How the run signs in (never a secret): what `azir doctor` reports. */
   signIn: SignIn;
+  /** The credential the ports use, and the scopes of each service (`azir doctor` asks it for a Graph token). */
+  credential: TokenCredential;
+  scopes: ServiceScopes;
   workspaceId: string;
   subscriptionId?: string;
   tenantId?: string;
@@ -123,10 +127,12 @@ export async function createRunContext(command: CommandContext): Promise<RunCont
       // The scenario's app signs in as the authority would answer its client credentials (tokens.ts), without
       // loading @azure/identity: the tokens carry the scenario's permissions, which Graph checks and doctor reads.
       const token = (scopes: string[]): string => emulator.issueToken({ scope: scopes.join(" ") });
+      const credential = createCredential({ kind: "static", token, clock });
+      const scopes = cloudScopes(cloud);
       const ports = await createAzurePorts({
         endpoints: emulator.endpoints,
-        credential: createCredential({ kind: "static", token, clock }),
-        scopes: cloudScopes(cloud),
+        credential,
+        scopes,
         ca: emulator.caPem,
         subscriptionId: emulator.subscriptionId,
         retry: { maxRetries: 3, retryDelayMs: 200 },
@@ -138,6 +144,8 @@ export async function createRunContext(command: CommandContext): Promise<RunCont
         endpoints: emulator.endpoints,
         cloud,
         signIn: { kind: "tabletop", authority: emulator.endpoints.authority, tenantId: emulator.tenantId },
+        credential,
+        scopes,
         workspaceId: emulator.workspaceId,
         subscriptionId: emulator.subscriptionId,
         tenantId: emulator.tenantId,
@@ -184,6 +192,8 @@ export async function createRunContext(command: CommandContext): Promise<RunCont
     endpoints: resolved.endpoints,
     cloud,
     signIn,
+    credential,
+    scopes: resolved.scopes,
     workspaceId,
     ...(subscriptionId ? { subscriptionId } : {}),
     ...(tenantId ? { tenantId } : {}),
