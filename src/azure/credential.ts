@@ -110,14 +110,25 @@ export function createCredential(options: CredentialOptions): TokenCredential {
   const spec = identityCredentialSpec(options);
   let inner: Promise<TokenCredential> | undefined;
   const load = (): Promise<TokenCredential> => (inner ??= buildIdentityCredential(spec, options));
+  const ask = async (scopes: string | string[], getTokenOptions?: GetTokenOptions): Promise<AccessToken | null> => {
+    const credential = await load();
+    try {
+      return await credential.getToken(scopes, getTokenOptions);
+    } catch (error) {
+      throw translateCredentialError(error, options);
+    }
+  };
+  if (options.kind !== "device-code" && options.kind !== "browser") return { getToken: ask };
+  // A person signs in once: the services' first token requests start together, and each would open its own
+  // sign-in. One at a time, the later ones are answered silently from the first sign-in's account. @azure/identity
+  // keeps CAE and non-CAE tokens in separate caches (Log Analytics asks with enableCae, Graph without), so a second
+  // sign-in would follow anyway: every request asks without CAE, and shares the first one's refresh token.
+  let turn: Promise<unknown> = Promise.resolve();
   return {
-    async getToken(scopes: string | string[], getTokenOptions?: GetTokenOptions): Promise<AccessToken | null> {
-      const credential = await load();
-      try {
-        return await credential.getToken(scopes, getTokenOptions);
-      } catch (error) {
-        throw translateCredentialError(error, options);
-      }
+    getToken(scopes: string | string[], getTokenOptions?: GetTokenOptions): Promise<AccessToken | null> {
+      const answer = turn.then(() => ask(scopes, { ...getTokenOptions, enableCae: false }));
+      turn = answer.catch(() => undefined);
+      return answer;
     },
   };
 }

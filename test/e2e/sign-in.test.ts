@@ -67,6 +67,8 @@ describe("signing in", () => {
     const emulator = await tenant();
     const r = await azir(emulator, ["contain", "alex@contoso.com", "--device-code", "--client-id", ownApp, "--yes"]);
     expect(r.code, r.err).toBe(0);
+    // one sign-in for Graph, Log Analytics and ARM: the later tokens come silently from its refresh token
+    expect(r.err.match(/enter the code TABLETOP/g)).toHaveLength(1);
     expect(emulator.state().riskyUsers.find((u) => u.id === alexId)?.riskState).toBe("confirmedCompromised");
     expect(graphWrites(emulator).filter((w) => w.method === "DELETE" && w.status === 204)).toHaveLength(2);
 
