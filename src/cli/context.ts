@@ -172,6 +172,9 @@ export async function createRunContext(command: CommandContext): Promise<RunCont
   const workspaceId = globals.workspace ?? config.workspace ?? "";
   const subscriptionId = globals.subscription ?? config.subscription;
   const signIn = signInOf(globals, config, resolved.endpoints.authority, io.cwd, tenantId);
+  if (globals.clientId && signIn.kind === "default") {
+    terminal.warn("--client-id (AZIR_CLIENT_ID) is the app for --device-code, --browser or --certificate; DefaultAzureCredential takes its service principal from AZURE_CLIENT_ID");
+  }
   const credential = createCredential({
     ...signIn,
     kind: signIn.kind === "tabletop" ? "default" : signIn.kind,
@@ -205,7 +208,8 @@ export async function createRunContext(command: CommandContext): Promise<RunCont
 /** How a live run signs in: the flags (one way at most), the client id from the flag, AZIR_CLIENT_ID or the config. */
 export function signInOf(globals: Globals, config: AzirConfig, authority: string, cwd: string, tenantId: string | undefined): SignIn {
   const kind = globals.deviceCode ? "device-code" : globals.browser ? "browser" : globals.certificate ? "certificate" : "default";
-  const clientId = globals.clientId ?? config.clientId;
+  // DefaultAzureCredential takes its service principal from AZURE_CLIENT_ID: a client id of azir's is for the other ways.
+  const clientId = kind === "default" ? undefined : (globals.clientId ?? config.clientId);
   return {
     kind,
     authority,

@@ -77,7 +77,7 @@ describe("signing in", () => {
     expect(fromEnv.code, fromEnv.err).toBe(0);
   }, 60_000);
 
-  it("--certificate with --client-id and --tenant: a service principal's app token (client assertion), containment completes", async () => {
+  it("--certificate with --client-id and --tenant, or AZURE_CLIENT_CERTIFICATE_PATH: a service principal's app token (client assertion), containment completes", async () => {
     const emulator = await tenant();
     const selfsigned = await import("selfsigned");
     const pems = await selfsigned.generate([{ name: "commonName", value: "azir-ir" }], { keySize: 2048, algorithm: "sha256" });
@@ -89,6 +89,10 @@ describe("signing in", () => {
     });
     expect(r.code, r.err).toBe(0);
     expect(emulator.state().users.find((u) => u.id === alexId)?.accountEnabled).toBe(false);
+
+    // the same certificate through the environment: DefaultAzureCredential's EnvironmentCredential
+    const fromEnv = await azir(await tenant(), ["contain", "alex@contoso.com", "--yes"], { AZURE_CLIENT_SECRET: "", AZURE_CLIENT_CERTIFICATE_PATH: pem });
+    expect(fromEnv.code, fromEnv.err).toBe(0);
 
     const missing = await azir(emulator, ["contain", "alex@contoso.com", "--certificate", pem, "--yes"]);
     expect(missing.code).toBe(2);

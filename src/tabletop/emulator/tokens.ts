@@ -140,7 +140,7 @@ function decode(token: string): Record<string, unknown> | undefined {
 /**
  * Who a Graph request acts as. A token the authority issued says it in its claims. Any other bearer value (a test's
  * fixed token) stands for the scenario's operator app with its application permissions, as the emulator has always
- * treated it. Undefined: a JWT not addressed to Graph (Graph's 401 "Invalid audience").
+ * treated it. `wrong-audience`: a JWT addressed to another resource (Graph's 401 "Invalid audience").
  */
 export function graphCaller(state: TenantState, token: string): Caller | "wrong-audience" {
   const claims = decode(token);
