@@ -124,6 +124,19 @@ export async function createArmAdapter(options: ArmAdapterOptions): Promise<ArmA
         throw error;
       }
     },
+    async checkSubscription(subscriptionId: string): Promise<{ locks: number }> {
+      const path = `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/locks`;
+      try {
+        let count = 0;
+        for await (const page of locks(subscriptionId).managementLocks.listAtSubscriptionLevel().byPage()) {
+          count += page.length;
+          break; // one page answers whether the subscription can be read
+        }
+        return { locks: count };
+      } catch (error) {
+        throw translateArmError(error, "GET", path);
+      }
+    },
     async send(request: HttpWrite, signal?: AbortSignal): Promise<unknown> {
       const path = pathOnly(request.path).replace(/\/resourcegroups\//i, "/resourceGroups/");
       const abort = signal ? { abortSignal: signal } : {};

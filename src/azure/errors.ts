@@ -69,6 +69,14 @@ export function pathOnly(pathOrUrl: string): string {
   return q >= 0 ? p.slice(0, q) : p;
 }
 
+/**
+ * Graph's 403 for a delegated token that lacks the permission ("You cannot perform the requested operation, required
+ * scopes are missing in the token."; Azure/azure-cli#23906): a problem of the token, whatever the user's roles.
+ */
+export function isMissingScopeAnswer(message: string): boolean {
+  return /required scopes are missing in the token/i.test(message);
+}
+
 /** Status-to-code mapping shared by the three adapters. */
 export function codeForStatus(status: number): ErrorCode {
   if (status === 401) return "auth";

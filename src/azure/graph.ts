@@ -3,8 +3,8 @@ import type { Client, GraphRequest } from "@microsoft/microsoft-graph-client";
 import { AzirError } from "../core/errors.js";
 import type { GraphQueryOptions, GraphReader, HttpWrite } from "../core/ports.js";
 import { licenceRefusal } from "../entra/facts.js";
-import { graphPermissionFor } from "../entra/permissions.js";
-import { AzureServiceError, codeForStatus, pathOnly, rawServiceError, safeCause } from "./errors.js";
+import { graphPermissionFor, missingScopeHint } from "../entra/permissions.js";
+import { AzureServiceError, codeForStatus, isMissingScopeAnswer, pathOnly, rawServiceError, safeCause } from "./errors.js";
 import type { RetrySettings } from "./logs.js";
 
 export interface GraphAdapterOptions {
@@ -165,6 +165,14 @@ export function translateGraphError(error: unknown, method: string, path: string
       ...common,
       hint: "No permission or role changes this: the feature needs a licence the tenant does not have (Identity Protection: Microsoft Entra ID P2; sign-in logs and reports: P1 or P2).",
       details: serviceSaid,
+    });
+  }
+  if (raw.status === 403 && isMissingScopeAnswer(raw.message)) {
+    // The token, not the identity's roles: a delegated token from an app without the permission (azure-reference.md 9).
+    return new AzureServiceError("permission", `Graph answered 403 on ${where}: the token lacks the delegated permission ${needs ?? "this request needs"} (required scopes are missing in the token)`, {
+      ...common,
+      hint: missingScopeHint(needs),
+      details: [`service said: ${raw.message}`, ...(needs ? [`needs: ${needs}`] : [])],
     });
   }
   if (raw.status === 403) {

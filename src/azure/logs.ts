@@ -304,3 +304,9 @@ export function translateLogsError(error: unknown, workspaceId: string): AzirErr
     cause: error,
   });
 }
+
+/** The table a `not-found` error of this adapter names as missing from the workspace, if it is one. */
+export function missingTableOf(error: unknown): string | undefined {
+  if (!(error instanceof AzirError) || error.code !== "not-found" || !error.details.includes("code: table-not-found")) return undefined;
+  return error.details.find((d) => d.startsWith("table: "))?.slice("table: ".length);
+}

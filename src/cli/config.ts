@@ -18,6 +18,9 @@ export const configSchema = z
     subscription: guid.optional().describe("Subscription for ARM reads and writes."),
     workspace: guid.optional().describe("Log Analytics workspace id (the workspace's customerId GUID)."),
     cloud: z.enum(clouds).optional(),
+    clientId: guid
+      .optional()
+      .describe("The app registration azir signs in with (--device-code, --browser, --certificate): one holding the permissions in docs/permissions.md."),
     endpoints: z
       .object({ graph: httpsUrl.optional(), logs: httpsUrl.optional(), arm: httpsUrl.optional(), authority: httpsUrl.optional() })
       .strict()

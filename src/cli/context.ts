@@ -4,6 +4,8 @@ import { systemClock, type Clock } from "../core/clock.js";
 import { AzirError } from "../core/errors.js";
 import { randomIds, type IdSource } from "../core/ids.js";
 import type { Endpoints, Ports } from "../core/ports.js";
+import type { TokenCredential } from "@azure/core-auth";
+import type { AzureCloudName, ServiceScopes } from "../azure/clouds.js";
 import type { Emulator } from "../tabletop/emulator/types.js";
 import type { Mode } from "../timeline/event.js";
 import { loadConfig, type AzirConfig } from "./config.js";
@@ -63,6 +65,13 @@ export interface RunContext {
   dryRun: boolean;
   out: string;
   endpoints: Endpoints;
+  /** The national cloud the run addresses (the tabletop plays whichever is chosen; default AzureCloud). */
+  cloud: AzureCloudName;
+  /** How the run signs in (never a secret): what `azir doctor` reports. */
+  signIn: SignIn;
+  /** The credential the ports use, and the scopes of each service (`azir doctor` asks it for a Graph token). */
+  credential: TokenCredential;
+  scopes: ServiceScopes;
   workspaceId: string;
   subscriptionId?: string;
   tenantId?: string;
@@ -71,6 +80,16 @@ export interface RunContext {
   ports: Ports;
   /** Stops the in-process emulator, if any. */
   close(): Promise<void>;
+}
+
+/** How a run signs in, as `azir doctor` reports it. */
+export interface SignIn {
+  /** `tabletop`: tokens issued by the simulated tenant's authority to the scenario's app. */
+  kind: "tabletop" | "default" | "device-code" | "browser" | "certificate";
+  authority: string;
+  clientId?: string;
+  tenantId?: string;
+  certificatePath?: string;
 }
 
 /**
@@ -96,17 +115,24 @@ export async function createRunContext(command: CommandContext): Promise<RunCont
   const protectedAccounts = (config.protectedAccounts ?? []).map((a) => a.toLowerCase());
   const common = { clock, ids, io, terminal, globals, config, dryRun, out, protectedAccounts };
 
+  const cloud = globals.cloud ?? config.cloud ?? "AzureCloud";
   if (globals.tabletop) {
-    const { createAzurePorts, createCredential } = await import("../azure/index.js");
+    const { cloudScopes, createAzurePorts, createCredential } = await import("../azure/index.js");
     const owned = !deps.emulator;
     const emulator = deps.emulator ?? (await (await import("../tabletop/index.js")).startTabletop({ scenarioDir: await tabletopScenarioDir(globals.tabletop, io.cwd), clock }));
     const stop = async (): Promise<void> => {
       if (owned) await emulator.close();
     };
     try {
+      // The scenario's app signs in as the authority would answer its client credentials (tokens.ts), without
+      // loading @azure/identity: the tokens carry the scenario's permissions, which Graph checks and doctor reads.
+      const token = (scopes: string[]): string => emulator.issueToken({ scope: scopes.join(" ") });
+      const credential = createCredential({ kind: "static", token, clock });
+      const scopes = cloudScopes(cloud);
       const ports = await createAzurePorts({
         endpoints: emulator.endpoints,
-        credential: createCredential({ kind: "static", token: "tabletop", clock }),
+        credential,
+        scopes,
         ca: emulator.caPem,
         subscriptionId: emulator.subscriptionId,
         retry: { maxRetries: 3, retryDelayMs: 200 },
@@ -116,6 +142,10 @@ export async function createRunContext(command: CommandContext): Promise<RunCont
         ...common,
         mode: dryRun ? "tabletop-dry-run" : "tabletop",
         endpoints: emulator.endpoints,
+        cloud,
+        signIn: { kind: "tabletop", authority: emulator.endpoints.authority, tenantId: emulator.tenantId },
+        credential,
+        scopes,
         workspaceId: emulator.workspaceId,
         subscriptionId: emulator.subscriptionId,
         tenantId: emulator.tenantId,
@@ -137,14 +167,20 @@ export async function createRunContext(command: CommandContext): Promise<RunCont
       overrides[key] = value;
     }
   }
-  const resolved = resolveEndpoints(globals.cloud ?? config.cloud ?? "AzureCloud", overrides);
+  const resolved = resolveEndpoints(cloud, overrides);
   const tenantId = globals.tenant ?? config.tenant;
   const workspaceId = globals.workspace ?? config.workspace ?? "";
   const subscriptionId = globals.subscription ?? config.subscription;
+  const signIn = signInOf(globals, config, resolved.endpoints.authority, io.cwd, tenantId);
+  if (globals.clientId && signIn.kind === "default") {
+    terminal.warn("--client-id (AZIR_CLIENT_ID) is the app for --device-code, --browser or --certificate; DefaultAzureCredential takes its service principal from AZURE_CLIENT_ID");
+  }
   const credential = createCredential({
-    kind: globals.deviceCode ? "device-code" : "default",
-    ...(tenantId ? { tenantId } : {}),
-    ...(overrides.authority ? { authorityHost: overrides.authority } : {}),
+    ...signIn,
+    kind: signIn.kind === "tabletop" ? "default" : signIn.kind,
+    // The cloud's authority (or the override), for every credential: a US Government tenant signs in at
+    // login.microsoftonline.us, never at the public authority.
+    authorityHost: signIn.authority,
     onDeviceCode: (message) => terminal.line(message),
   });
   const ports = await createAzurePorts({
@@ -157,10 +193,28 @@ export async function createRunContext(command: CommandContext): Promise<RunCont
     ...common,
     mode: dryRun ? "dry-run" : "live",
     endpoints: resolved.endpoints,
+    cloud,
+    signIn,
+    credential,
+    scopes: resolved.scopes,
     workspaceId,
     ...(subscriptionId ? { subscriptionId } : {}),
     ...(tenantId ? { tenantId } : {}),
     ports,
     close: async () => undefined,
+  };
+}
+
+/** How a live run signs in: the flags (one way at most), the client id from the flag, AZIR_CLIENT_ID or the config. */
+export function signInOf(globals: Globals, config: AzirConfig, authority: string, cwd: string, tenantId: string | undefined): SignIn {
+  const kind = globals.deviceCode ? "device-code" : globals.browser ? "browser" : globals.certificate ? "certificate" : "default";
+  // DefaultAzureCredential takes its service principal from AZURE_CLIENT_ID: a client id of azir's is for the other ways.
+  const clientId = kind === "default" ? undefined : (globals.clientId ?? config.clientId);
+  return {
+    kind,
+    authority,
+    ...(clientId ? { clientId } : {}),
+    ...(tenantId ? { tenantId } : {}),
+    ...(globals.certificate ? { certificatePath: resolve(cwd, globals.certificate) } : {}),
   };
 }

@@ -18,6 +18,9 @@ export interface RawGlobals {
   since?: string;
   cloud?: string;
   deviceCode?: boolean;
+  browser?: boolean;
+  certificate?: string;
+  clientId?: string;
   forceProtected?: boolean;
   incident?: string;
 }
@@ -40,6 +43,9 @@ export const globalsSchema = z.object({
   since: z.string().min(1).optional(),
   cloud: z.enum(clouds).optional(),
   deviceCode: flag,
+  browser: flag,
+  certificate: z.string().min(1).optional(),
+  clientId: z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "expected the app's client id (a GUID)").optional(),
   forceProtected: flag,
   incident: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$/, "letters, digits, dot, dash and underscore").optional(),
 });
@@ -58,6 +64,9 @@ const envNames: Record<keyof RawGlobals, string> = {
   since: "AZIR_SINCE",
   cloud: "AZIR_CLOUD",
   deviceCode: "AZIR_DEVICE_CODE",
+  browser: "AZIR_BROWSER",
+  certificate: "AZIR_CERTIFICATE",
+  clientId: "AZIR_CLIENT_ID",
   forceProtected: "AZIR_FORCE_PROTECTED",
   incident: "AZIR_INCIDENT",
 };
@@ -88,6 +97,12 @@ export function resolveGlobals(raw: RawGlobals, io: Io): Globals {
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0]) as keyof RawGlobals;
     throw new AzirError("usage", `${flagName(key)} (or ${envNames[key]}): ${issue.message}`);
+  }
+  const ways = (["deviceCode", "browser", "certificate"] as const).filter((k) => Boolean(parsed.data[k]));
+  if (ways.length > 1) {
+    throw new AzirError("usage", `${ways.map(flagName).join(" and ")} are two ways to sign in; choose one`, {
+      hint: "--device-code or --browser for a responder's sign-in (with --client-id of your app), --certificate for a service principal",
+    });
   }
   return parsed.data;
 }

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { AzirError, ExitCode, formatDiagnostic, isAzirError } from "../core/errors.js";
+import { actionNotInCloud } from "../entra/facts.js";
 import type { GraphReader } from "../core/ports.js";
 import { memoisedGraph } from "../runbook/action-runner.js";
 import { checkRunbook } from "../runbook/rules.js";
@@ -15,6 +16,7 @@ import { buildDocument, type TimelineDocument } from "../timeline/document.js";
 import { openJournal, readJournal } from "../timeline/journal.js";
 import { createRunContext, type CommandContext, type RunContext } from "./context.js";
 import { renderWrites } from "./render/writes.js";
+import type { DoctorReport } from "../runbook/doctor.js";
 
 export interface RunRequest {
   runbookFile: string;
@@ -32,6 +34,8 @@ export interface RunOutcome {
   journalPath: string;
   context: RunContext;
   params: Record<string, unknown>;
+  /** A dry run's preflight: the doctor's checks, run before the first step. */
+  doctor?: DoctorReport;
 }
 
 /** Loads and checks a runbook: schema and named rules. Diagnostics become one usage error listing all. */
@@ -97,6 +101,20 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
       });
     }
 
+    // Actions the cloud's Graph does not offer are refused before any call; the other steps run.
+    const notInCloud = loaded.runbook.steps.flatMap((s) => ("action" in s && actionNotInCloud(context.cloud, s.action) ? [`${s.id} (${s.action}): ${actionNotInCloud(context.cloud, s.action)}`] : []));
+    for (const line of notInCloud) terminal.warn(`not in ${context.cloud}: ${line}; azir will send nothing for it`);
+
+    // A dry run answers "would the real run work?": the doctor's checks first, on the same sign-in and endpoints.
+    let doctor: DoctorReport | undefined;
+    if (context.dryRun) {
+      const { checkRunbooks } = await import("./doctor.js");
+      const { renderDoctor } = await import("./render/doctor.js");
+      doctor = await checkRunbooks(context, [loaded]);
+      terminal.line(renderDoctor(doctor, terminal.color));
+      terminal.line();
+    }
+
     // Reads shared by the preflight and the run: the user read here is the one the actions read.
     const ports = { ...context.ports, graph: memoisedGraph(context.ports.graph) };
     await refuseUnknownUsers(loaded.runbook, params, ports.graph);
@@ -142,6 +160,7 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
         registry,
         incident: { id: journal.incidentId, ...(subject ? { subject } : {}) },
         loadQuery: queryLoader(),
+        unavailable: (action) => actionNotInCloud(context.cloud, action),
         ...(confirm ? { confirm: async (writes) => { spinner.stop(); return confirm(writes); } } : {}),
         ...(confirmStep ? { confirmStep: async (writes) => { spinner.stop(); return confirmStep(writes); } } : {}),
         ...(resumeEvents ? { completed: completedStepOutputs(resumeEvents), resumedGaps: completedStepGaps(resumeEvents), ...(resumedRunId ? { resumedRunId } : {}) } : {}),
@@ -157,7 +176,9 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
       journal.close();
     }
     const document = buildDocument(journal.events, { incidentId: journal.incidentId });
-    return { exitCode: exitCodeOf(result), runbook: loaded.runbook, result, document, journalPath: journal.path, context, params };
+    // Something the real run needs is missing: the dry run says so in its exit code too (4), unless it failed itself.
+    const exitCode = exitCodeOf(result) === ExitCode.ok && doctor && !doctor.ok ? ExitCode.auth : exitCodeOf(result);
+    return { exitCode, runbook: loaded.runbook, result, document, journalPath: journal.path, context, params, ...(doctor ? { doctor } : {}) };
   } finally {
     await context.close();
   }

@@ -81,6 +81,11 @@ export interface ArmReader {
   /** GET a resource by its full id (api-version chosen by the adapter per resource type). */
   getResource<T>(resourceId: string): Promise<T>;
   findResource<T>(resourceId: string): Promise<T | undefined>;
+  /**
+   * Whether the identity can read the subscription: lists its management locks (Reader suffices). Resolves with the
+   * number of locks; throws AzirError (`not-found` for an unknown subscription, `permission`/`auth`) otherwise.
+   */
+  checkSubscription(subscriptionId: string): Promise<{ locks: number }>;
 }
 
 export interface Ports {

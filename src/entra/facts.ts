@@ -370,3 +370,24 @@ export const onPremisesMasteredRefusal = /on-premises mastered Directory Sync ob
 export function onPremisesBlockCommands(samAccountName: string | null | undefined): { disable: string; sync: string } {
   return { disable: `Disable-ADAccount -Identity ${samAccountName ? samAccountName : "<sAMAccountName>"}`, sync: "Start-ADSyncSyncCycle -PolicyType Delta" };
 }
+
+/**
+ * Actions a national cloud's Microsoft Graph does not offer, with why, by cloud name. Each API page says where it is
+ * available in its "national cloud" include: the authentication methods API (authentication-list-methods.md,
+ * phoneauthenticationmethod-delete.md, fido2authenticationmethod-delete.md, emailauthenticationmethod-delete.md, ...)
+ * and Identity Protection (riskyuser-confirmcompromised.md, riskyuser-list.md) include `global-us.md`: the global
+ * service and US Government, not the China cloud operated by 21Vianet (microsoft-graph-docs-contrib
+ * api-reference/v1.0/api; learn.microsoft.com/graph/deployments; azure-reference.md section 9). azir refuses these
+ * steps before any call rather than send requests the cloud answers with an unknown segment.
+ */
+export const actionsNotInCloud: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  AzureChinaCloud: {
+    "entra.removeAuthMethods": "Microsoft Graph in the China cloud (21Vianet) has no authentication methods API: a user's methods cannot be listed or removed there",
+    "entra.confirmCompromised": "Microsoft Graph in the China cloud (21Vianet) has no Identity Protection (riskyUsers): a user cannot be confirmed compromised there",
+  },
+};
+
+/** Why `action` is not offered in `cloud`, or undefined when it is. */
+export function actionNotInCloud(cloud: string, action: string): string | undefined {
+  return actionsNotInCloud[cloud]?.[action];
+}

@@ -92,12 +92,97 @@ export function armPermissionFor(method: string, path: string): string {
   return m === "GET" ? "read access on the resource (Reader)" : "write access on the resource (Contributor)";
 }
 
+/** A Graph permission name of the catalogue. */
+export type GraphPermission = (typeof graph)[keyof typeof graph];
+
+/** The two kinds of access token: a signed-in user's (delegated, `scp` claim) or an application's (`roles` claim). */
+export type TokenKind = "delegated" | "application";
+
+/**
+ * What Graph also accepts in place of each least-privileged permission, by token kind: the higher permissions of
+ * each API's "Permissions" table (learn.microsoft.com/graph/api/<api>, least to most privileged). A token holding
+ * one of them satisfies the need. Directory.AccessAsUser.All exists only as a delegated permission.
+ */
+const higher: Record<GraphPermission, { application: readonly string[]; delegated: readonly string[] }> = {
+  [graph.userRead]: { application: ["User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"], delegated: ["User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "Directory.AccessAsUser.All"] },
+  [graph.userEnableDisable]: { application: ["User.ReadWrite.All", "Directory.ReadWrite.All"], delegated: ["User.ReadWrite.All", "Directory.ReadWrite.All", "Directory.AccessAsUser.All"] },
+  // user-revokesigninsessions: app-only takes User.RevokeSessions.All only (azure-reference.md section 9)
+  [graph.userRevokeSessions]: { application: [], delegated: ["User.ReadWrite.All", "Directory.ReadWrite.All"] },
+  [graph.authMethodsRead]: { application: [graph.authMethodsWrite], delegated: [graph.authMethodsWrite] },
+  [graph.authMethodsWrite]: { application: [], delegated: [] },
+  [graph.groupMemberRead]: { application: ["Group.Read.All", "Group.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"], delegated: ["Group.Read.All", "Group.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "Directory.AccessAsUser.All"] },
+  [graph.applicationRead]: { application: [graph.applicationWrite, "Directory.Read.All", "Directory.ReadWrite.All"], delegated: [graph.applicationWrite, "Directory.Read.All", "Directory.ReadWrite.All", "Directory.AccessAsUser.All"] },
+  [graph.applicationWrite]: { application: ["Directory.ReadWrite.All"], delegated: ["Directory.ReadWrite.All", "Directory.AccessAsUser.All"] },
+  [graph.grantsRead]: { application: ["DelegatedPermissionGrant.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"], delegated: ["DelegatedPermissionGrant.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "Directory.AccessAsUser.All"] },
+  [graph.policyRead]: { application: [graph.policyWriteConditionalAccess], delegated: [graph.policyWriteConditionalAccess] },
+  [graph.policyWriteConditionalAccess]: { application: [], delegated: [] },
+  [graph.roleRead]: { application: ["RoleManagement.Read.All", "Directory.Read.All", "RoleManagement.ReadWrite.Directory", "Directory.ReadWrite.All"], delegated: ["RoleManagement.Read.All", "Directory.Read.All", "RoleManagement.ReadWrite.Directory", "Directory.ReadWrite.All"] },
+  [graph.riskyUserRead]: { application: [graph.riskyUserWrite], delegated: [graph.riskyUserWrite] },
+  [graph.riskyUserWrite]: { application: [], delegated: [] },
+  [graph.riskEventRead]: { application: ["IdentityRiskEvent.ReadWrite.All"], delegated: ["IdentityRiskEvent.ReadWrite.All"] },
+  [graph.auditLogRead]: { application: [], delegated: [] },
+  // rbacapplication-list-roleeligibilityscheduleinstances
+  [graph.roleEligibilityRead]: {
+    application: ["RoleEligibilitySchedule.ReadWrite.Directory", "RoleManagement.Read.All", "RoleManagement.Read.Directory", "RoleManagement.ReadWrite.Directory"],
+    delegated: ["RoleEligibilitySchedule.ReadWrite.Directory", "RoleManagement.Read.All", "RoleManagement.Read.Directory", "RoleManagement.ReadWrite.Directory"],
+  },
+};
+
+/** The permissions a token of this kind may hold to satisfy `need`: the need itself first, then the higher ones Graph accepts. */
+export function acceptedPermissions(need: string, kind: TokenKind): readonly string[] {
+  const alternatives = (higher as Record<string, { application: readonly string[]; delegated: readonly string[] }>)[need];
+  return [need, ...(alternatives?.[kind] ?? [])];
+}
+
+/** One need checked against what a token holds: the permission that satisfies it, if any. */
+export interface NeedCheck {
+  need: string;
+  heldAs?: string;
+}
+
+/** Each need against the token's permissions (`roles` or `scp`, case-insensitive as Graph compares them). */
+export function checkNeeds(needs: readonly string[], token: { kind: TokenKind; permissions: readonly string[] }): NeedCheck[] {
+  const held = new Map(token.permissions.map((p) => [p.toLowerCase(), p]));
+  return [...new Set(needs)].map((need) => {
+    const heldAs = acceptedPermissions(need, token.kind).map((p) => held.get(p.toLowerCase())).find((p): p is string => p !== undefined);
+    return heldAs ? { need, heldAs } : { need };
+  });
+}
+
+/**
+ * How to grant a missing permission to the app the token came from. The Azure CLI's app can hold only its own
+ * pre-authorized scopes (azure-reference.md section 9): it is never the answer for the permissions containment needs.
+ */
+export function grantInstruction(permission: string, token: { kind: TokenKind; appId?: string; azureCliApp: boolean }): string {
+  if (token.kind === "delegated" && token.azureCliApp) {
+    return `the Azure CLI's app cannot be granted ${permission}: register an app (public client) with the delegated permission ${permission} admin-consented and sign in with --client-id <its app id>, or use an application identity`;
+  }
+  const app = token.appId ? `app ${token.appId}` : "the app";
+  const type = token.kind === "delegated" ? "Delegated permissions" : "Application permissions";
+  return `grant ${permission} to ${app}: Entra admin center > App registrations > the app > API permissions > Add a permission > Microsoft Graph > ${type} > ${permission}, then Grant admin consent`;
+}
+
+/** The hint for Graph's "required scopes are missing in the token" (the Graph adapter's 403 translation). */
+export function missingScopeHint(permission: string | undefined): string {
+  const p = permission ?? "the permission";
+  return (
+    `The token was issued to an app that does not hold ${p} as a delegated permission (the Azure CLI's app, used by az login and by --device-code or --browser without --client-id, cannot hold it). ` +
+    `Sign in with --client-id <app id> (or AZIR_CLIENT_ID) of an app registration with ${p} admin-consented, or run as an application identity holding it (AZURE_CLIENT_ID with AZURE_CLIENT_SECRET or a certificate; --certificate); azir doctor shows what the token holds.`
+  );
+}
+
 /** What one action needs: its writes' permission as shown in the prompt and dry-run, and every permission it uses. */
 export interface ActionPermissions {
   /** The permission each write of the action declares (confirmation prompt, dry-run, the 403 message). */
   write: string;
   /** Everything the action needs, reads included (least privilege; `azir doctor` checks these). */
   needs: readonly string[];
+  /**
+   * Delegated sign-in only: a directory role the signed-in user must hold besides the app's permissions (the API
+   * pages' "In delegated scenarios ..." paragraph); acting on an administrator needs Privileged Authentication
+   * Administrator (facts.ts adminActorRoles).
+   */
+  delegatedRoles: readonly string[];
 }
 
 /**
@@ -109,10 +194,27 @@ const adminTargetReads = [graph.roleRead, graph.groupMemberRead, graph.roleEligi
 
 /** By registered action name. */
 export const actionPermissions = {
-  "entra.blockSignIn": { write: `${graph.userEnableDisable} + ${graph.userRead}`, needs: [graph.userEnableDisable, graph.userRead, ...adminTargetReads] },
-  "entra.revokeSessions": { write: graph.userRevokeSessions, needs: [graph.userRevokeSessions, graph.userRead, ...adminTargetReads] },
-  "entra.removeAuthMethods": { write: graph.authMethodsWrite, needs: [graph.authMethodsWrite, graph.userRead, ...adminTargetReads] },
-  "entra.confirmCompromised": { write: graph.riskyUserWrite, needs: [graph.riskyUserWrite, graph.userRead] },
+  "entra.blockSignIn": {
+    write: `${graph.userEnableDisable} + ${graph.userRead}`,
+    needs: [graph.userEnableDisable, graph.userRead, ...adminTargetReads],
+    delegatedRoles: ["User Administrator", "Privileged Authentication Administrator", "Global Administrator"],
+  },
+  "entra.revokeSessions": {
+    write: graph.userRevokeSessions,
+    needs: [graph.userRevokeSessions, graph.userRead, ...adminTargetReads],
+    delegatedRoles: ["User Administrator", "Privileged Authentication Administrator", "Global Administrator"],
+  },
+  "entra.removeAuthMethods": {
+    write: graph.authMethodsWrite,
+    // the registration report (the default method's type) is read with AuditLog.Read.All
+    needs: [graph.authMethodsWrite, graph.userRead, ...adminTargetReads, graph.auditLogRead],
+    delegatedRoles: ["Authentication Administrator", "Privileged Authentication Administrator", "Global Administrator"],
+  },
+  "entra.confirmCompromised": {
+    write: graph.riskyUserWrite,
+    needs: [graph.riskyUserWrite, graph.userRead],
+    delegatedRoles: ["Security Administrator", "Global Administrator"],
+  },
 } as const satisfies Record<string, ActionPermissions>;
 
 /** Reading role assignments and naming directory roles (the admin-target check). */

@@ -79,6 +79,11 @@ export interface ExecuteOptions {
   /** The journal run being resumed, for the run.resumed event. */
   resumedRunId?: string;
   onProgress?: (progress: StepProgress) => void;
+  /**
+   * Why an action cannot be performed where the run points (a national cloud's Graph lacks the API), or undefined.
+   * Such a step fails at once, before any read or write of it is sent; the others run.
+   */
+  unavailable?: (action: string) => string | undefined;
   maxConcurrentQueries?: number;
   /** Recorded on run.started: the incident folder and what it is about. */
   incident?: { id: string; subject?: string };
@@ -315,6 +320,10 @@ class Scheduler {
       this.o.journal.append(events.note(`${id}: completed in the earlier run; not repeated`, id, { resumed: true }));
       return { id, kind, status: "resumed", summary: "completed in the earlier run" };
     }
+    const unavailable = "action" in step ? this.o.unavailable?.(step.action) : undefined;
+    if (unavailable) {
+      return this.fail(step, new AzirError("unsupported", `${step.id} not done: ${unavailable}; nothing was sent for it`, { hint: "do this step by other means (the admin center of the cloud, if it offers it), and record it" }));
+    }
 
     // A query may start fetching before the steps whose findings only its analyzer needs are done.
     let fetch: ReturnType<QueryRunner["fetch"]> | undefined;
@@ -327,7 +336,7 @@ class Scheduler {
     }
     // An action reads the tenant and decides as soon as its inputs are known; only its writes wait for the action
     // declared before it. The reads of later actions thus run beside the writes of earlier ones.
-    if ("action" in step && !this.o.signal.aborted) {
+    if ("action" in step && !this.o.signal.aborted && !this.o.unavailable?.(step.action)) {
       if (!(await this.waitFor(this.inputSteps(step), this.notRequired(step))) && !this.o.signal.aborted && (await this.whenHolds(step))) {
         this.prepare(step).catch(() => undefined); // a failure is reported when the step runs
       }
@@ -405,7 +414,7 @@ class Scheduler {
         const status = this.outcomes.get(d)?.status;
         return status === "completed" || status === "resumed" || this.prepared.has(d) || this.o.completed?.has(d) || (tolerated.has(d) && status !== undefined);
       });
-      if (!ready || this.o.completed?.has(step.id)) continue;
+      if (!ready || this.o.completed?.has(step.id) || this.o.unavailable?.(step.action)) continue;
       if (step.when !== undefined && !isTruthy(resolveTemplates(step.when, this.scope()))) continue;
       try {
         const { decision } = await this.prepare(step);

@@ -25,6 +25,16 @@ const putSnapshot: Effect = {
 };
 
 describe("ARM adapter against the emulator", () => {
+  it("checkSubscription lists the subscription's locks (ManagementLocks_ListAtSubscriptionLevel); an unknown subscription is not-found", async () => {
+    h = await startHarness(new ManualClock());
+    await h.ports.effects.perform({ ...putSnapshot, key: "lock", method: "PUT", path: `/subscriptions/${ids.sub}/providers/Microsoft.Authorization/locks/ir-hold?api-version=2020-05-01`, body: { properties: { level: "CanNotDelete" } } });
+    expect(await h.ports.arm.checkSubscription(ids.sub)).toEqual({ locks: 1 });
+    const error = await h.ports.arm.checkSubscription("0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AzureServiceError);
+    expect(error).toMatchObject({ code: "not-found", status: 404, serviceCode: "SubscriptionNotFound" });
+    expect(h.emulator.requests().filter((r) => r.method === "GET").map((r) => r.path)).toContain(`/subscriptions/${ids.sub}/providers/Microsoft.Authorization/locks`);
+  });
+
   it("reads a VM and a disk in ARM's own shape", async () => {
     h = await startHarness(new ManualClock());
     const vm = await h.ports.arm.getResource<{ properties: { storageProfile: { osDisk: { managedDisk: { id: string } } } } }>(vmId);

@@ -25,10 +25,24 @@ export const ids = {
 export const vmId = `/subscriptions/${ids.sub}/resourceGroups/rg-web/providers/Microsoft.Compute/virtualMachines/vm-web-01`;
 export const diskId = `/subscriptions/${ids.sub}/resourceGroups/rg-web/providers/Microsoft.Compute/disks/vm-web-01-osdisk`;
 
+// The operator's writes, and the reads Graph checks (the emulator refuses a read the token holds no permission for).
+const defaultPermissions = [
+  "User.Read.All",
+  "User.EnableDisableAccount.All",
+  "User.RevokeSessions.All",
+  "UserAuthenticationMethod.ReadWrite.All",
+  "IdentityRiskyUser.ReadWrite.All",
+  "IdentityRiskEvent.Read.All",
+  "RoleManagement.Read.Directory",
+  "GroupMember.Read.All",
+  "Application.Read.All",
+  "DelegatedPermissionGrant.Read.All",
+  "Policy.Read.All",
+  "AuditLog.Read.All",
+];
+
 /** A small scenario built inline (times absolute, relative to the test clock's 2026-11-25T12:00Z). */
-export function fixtureScenario(
-  permissions: string[] = ["User.Read.All", "User.EnableDisableAccount.All", "User.RevokeSessions.All", "UserAuthenticationMethod.ReadWrite.All", "IdentityRiskyUser.ReadWrite.All", "RoleManagement.Read.Directory", "GroupMember.Read.All"],
-): Scenario {
+export function fixtureScenario(permissions: string[] = defaultPermissions): Scenario {
   const tenant = tenantStateSchema.parse({
     tenantId: ids.tenant,
     domain: "fabrikam.example",

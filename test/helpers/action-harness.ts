@@ -21,7 +21,7 @@ const unused = (): never => {
 /** A ReadContext over `graph`; logs and ARM throw if touched. */
 export function readContext(graph: GraphReader, clock = new ManualClock(harnessNow)): ReadContext {
   const logs: LogsPort = { query: unused };
-  const arm: ArmReader = { getResource: unused, findResource: unused };
+  const arm: ArmReader = { getResource: unused, findResource: unused, checkSubscription: unused };
   return { clock, graph, arm, logs, workspaceId: "00000000-0000-4000-8000-0000000000aa", signal: new AbortController().signal };
 }
 

@@ -95,7 +95,7 @@ function harness(
   const ports: Ports = {
     logs,
     graph: { get: async () => ({}) as never, find: async () => undefined, list: async () => [] },
-    arm: { getResource: async () => ({}) as never, findResource: async () => undefined },
+    arm: { getResource: async () => ({}) as never, findResource: async () => undefined, checkSubscription: async () => ({ locks: 0 }) },
     effects: {
       async perform(w) {
         // A failing action's write is refused by the service, as a 403 would be.
@@ -353,7 +353,7 @@ describe("the write gate and the action lifecycle", () => {
     const ports: Ports = {
       logs: { query: async () => ({ complete: true, tables: [] }) },
       graph: { get: async () => ({}) as never, find: async () => undefined, list: async () => [] },
-      arm: { getResource: async () => ({}) as never, findResource: async () => undefined },
+      arm: { getResource: async () => ({}) as never, findResource: async () => undefined, checkSubscription: async () => ({ locks: 0 }) },
       effects: {
         async perform(e) {
           performed.push(e.key);

@@ -62,7 +62,7 @@ export interface TestContext extends ReadContext {
 
 export function makeContext(graph: GraphReader, now = "2026-11-25T09:00:00Z"): TestContext {
   const logs: LogsPort = { query: unused };
-  const arm: ArmReader = { getResource: unused, findResource: unused };
+  const arm: ArmReader = { getResource: unused, findResource: unused, checkSubscription: unused };
   return {
     clock: new ManualClock(now),
     ids: sequentialIds(),

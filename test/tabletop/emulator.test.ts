@@ -46,7 +46,7 @@ describe("tabletop emulator", () => {
 
   it("control routes: request log without bodies or query strings, state without secrets, faults validated", async () => {
     const clock = new ManualClock("2026-11-25T12:00:00Z");
-    emulator = await startEmulator({ scenario: fixtureScenario(["Application.ReadWrite.All"]), clock, loadEngine: async () => tableOnlyEngine });
+    emulator = await startEmulator({ scenario: fixtureScenario(["Application.ReadWrite.All", "User.Read.All"]), clock, loadEngine: async () => tableOnlyEngine });
     const added = await call(emulator, "POST", `/v1.0/applications/${ids.app}/addPassword`, { passwordCredential: { displayName: "x" } });
     expect(added.status).toBe(200);
     const secret = (added.json as { secretText: string }).secretText;

@@ -84,7 +84,7 @@ describe("the emulator's routes on the wire", () => {
     const logs = await call("POST", "/v1/nothing", { query: "x" });
     expect(logs).toMatchObject({ status: 404, json: { error: { code: "PathNotFoundError" } } });
 
-    expect(await call("GET", `/${ids.tenant}/oauth2/v2.0/authorize`)).toEqual({ status: 404, json: { error: "not_found" } });
+    expect(await call("GET", `/${ids.tenant}/oauth2/v2.0/logout`)).toEqual({ status: 404, json: { error: "not_found" } });
     expect(await call("GET", "/nothing")).toMatchObject({ status: 404, json: { error: { code: "NotFound", message: "No route for GET /nothing" } } });
   });
 });

@@ -1,5 +1,6 @@
 import type { CommandGroup, RegisteredCommand } from "../define-command.js";
 import { containCommand } from "./contain.js";
+import { doctorCommand } from "./doctor.js";
 import { huntCommand } from "./hunt.js";
 import { investigateCommand } from "./investigate.js";
 import { kqlCommand } from "./kql.js";
@@ -24,4 +25,5 @@ export const commands: ReadonlyArray<RegisteredCommand | CommandGroup> = [
   timelineCommands,
   tabletopCommands,
   kqlCommand,
+  doctorCommand,
 ];

@@ -157,6 +157,20 @@ export const armRoutes = new RouteTable<ArmContext, ApiRequest, Reply>(
       source: `${specs}/security/resource-manager/Microsoft.Security/stable/2022-01-01/alerts.json (Alerts_List)`,
       handle: (ctx, _req, params) => ({ status: 200, body: { value: securityAlerts(ctx.tables, params.sub!) } }),
     },
+    {
+      method: "GET",
+      pattern: "/subscriptions/{sub}/providers/Microsoft.Authorization/locks",
+      source: `${locksSpec} (ManagementLocks_ListAtSubscriptionLevel)`,
+      handle(ctx, _req, params) {
+        const sub = params.sub!.toLowerCase();
+        // The scenario's subscriptions are the only ones the caller can see (subscriptions.json: SubscriptionNotFound).
+        if (![ctx.state.subscriptionId, ctx.state.forensicsSubscriptionId].some((s) => s.toLowerCase() === sub)) {
+          throw new ArmFault(404, "SubscriptionNotFound", `The subscription '${params.sub!}' could not be found.`);
+        }
+        const locks = ctx.state.arm.resources.filter((r) => r.type === "Microsoft.Authorization/locks" && r.id.toLowerCase().startsWith(`/subscriptions/${sub}/`));
+        return { status: 200, body: { value: locks } };
+      },
+    },
     lockRoute("GET", (_ctx, _req, lock) => {
       if (!lock.existing) throw new ArmFault(404, "LockNotFound", `The lock '${lock.name}' could not be found.`);
       return { status: 200, body: lock.existing };

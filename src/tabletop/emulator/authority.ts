@@ -1,12 +1,15 @@
 import type { IdSource } from "../../core/ids.js";
 import type { TenantState } from "../scenario/schema.js";
 import { RouteTable, type Route } from "./router.js";
+import { azureCliClientId, issueAccessToken } from "./tokens.js";
 import type { ApiRequest, Reply } from "./types.js";
 
 /** What the token authority works on. */
 export interface AuthorityContext {
   state: TenantState;
   ids: IdSource;
+  /** The emulator clock's now, in seconds since the epoch (the tokens' iat and exp). */
+  nowSeconds(): number;
 }
 
 /** A request to the authority: its form-encoded body parsed. */
@@ -17,34 +20,78 @@ export interface AuthorityRequest extends ApiRequest {
 const docs = "entra-docs docs/identity-platform";
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** An id token for the device-code flow. Unsigned: MSAL reads its claims without checking a signature. */
+/** An id token for a user sign-in. Unsigned: MSAL reads its claims without checking a signature. */
 function unsignedIdToken(origin: string, tenant: string, clientId: string, name: string): string {
   const part = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString("base64url");
-  const claims = { aud: clientId, iss: `${origin}/${tenant}/v2.0`, tid: tenant, oid: "00000000-0000-4000-8000-0000000000aa", sub: "tabletop-operator", name, preferred_username: "operator@tabletop.invalid", ver: "2.0", iat: 0, nbf: 0, exp: 4102444800 };
+  const claims = { aud: clientId, iss: `${origin}/${tenant}/v2.0`, tid: tenant, oid: operatorObjectId, sub: "tabletop-operator", name, preferred_username: "operator@tabletop.invalid", ver: "2.0", iat: 0, nbf: 0, exp: 4102444800 };
   return `${part({ alg: "none", typ: "JWT" })}.${part(claims)}.`;
+}
+
+const operatorObjectId = "00000000-0000-4000-8000-0000000000aa";
+const jwtBearer = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/** The answer to a user sign-in (device code, authorization code, refresh token): a delegated token, an id token, a refresh token. */
+function userTokens(ctx: AuthorityContext, req: AuthorityRequest, tenant: string, granted?: string): Reply {
+  const { form } = req;
+  const clientId = form.get("client_id") ?? "";
+  const scope = form.get("scope") || granted || "";
+  const clientInfo = Buffer.from(JSON.stringify({ uid: operatorObjectId, utid: ctx.state.tenantId })).toString("base64url");
+  return {
+    status: 200,
+    body: {
+      token_type: "Bearer",
+      expires_in: 3599,
+      ext_expires_in: 3599,
+      scope,
+      access_token: issueAccessToken(ctx.state, { clientId, scope, kind: "delegated", nowSeconds: ctx.nowSeconds() }),
+      refresh_token: `tabletop-refresh.${ctx.ids.uuid()}`,
+      id_token: unsignedIdToken(req.origin, tenant, clientId, ctx.state.operator.displayName),
+      client_info: clientInfo,
+    },
+  };
 }
 
 function token(ctx: AuthorityContext, req: AuthorityRequest, params: { tenant?: string }): Reply {
   const { form } = req;
   const grant = form.get("grant_type") ?? "";
-  // v2-oauth2-device-code.md: polling the token endpoint with the device code; the first poll succeeds here.
-  if (/^(device_code|urn:ietf:params:oauth:grant-type:device_code)$/.test(grant)) {
-    if (!form.get("device_code")?.startsWith("device.")) return { status: 400, body: { error: "invalid_grant", error_description: "Unknown device code." } };
-    const tenant = params.tenant ?? ctx.state.tenantId;
-    const clientInfo = Buffer.from(JSON.stringify({ uid: "00000000-0000-4000-8000-0000000000aa", utid: ctx.state.tenantId })).toString("base64url");
-    return {
-      status: 200,
-      body: { token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599, scope: form.get("scope") ?? "", access_token: `tabletop.${ctx.ids.uuid()}`, id_token: unsignedIdToken(req.origin, tenant, form.get("client_id") ?? "", ctx.state.operator.displayName), client_info: clientInfo },
-    };
-  }
-  // v2-oauth2-client-creds-grant-flow.md: client id (a GUID), secret and scope.
-  if (!guid.test(form.get("client_id") ?? "")) {
+  const tenant = params.tenant ?? ctx.state.tenantId;
+  const clientId = form.get("client_id") ?? "";
+  // v2-oauth2-client-creds-grant-flow.md (and every other flow): the client id is the app's GUID.
+  if (!guid.test(clientId)) {
     return { status: 400, body: { error: "unauthorized_client", error_description: "AADSTS700016: Application with identifier was not found in the directory (the client id must be a GUID)." } };
   }
-  if (grant !== "client_credentials" || !form.get("client_secret") || !form.get("scope")) {
-    return { status: 400, body: { error: "invalid_request", error_description: "AADSTS900144: the tabletop authority accepts client_credentials with client_id, client_secret and scope." } };
+  // v2-oauth2-device-code.md: polling the token endpoint with the device code; the first poll succeeds here.
+  if (/^(device_code|urn:ietf:params:oauth:grant-type:device_code)$/.test(grant)) {
+    const deviceCode = form.get("device_code") ?? "";
+    if (!deviceCode.startsWith("device.")) return { status: 400, body: { error: "invalid_grant", error_description: "Unknown device code." } };
+    // The device code carries the scope it was asked for, as the service remembers it.
+    return userTokens(ctx, req, tenant, Buffer.from(deviceCode.split(".")[2] ?? "", "base64url").toString("utf8"));
   }
-  return { status: 200, body: { token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599, access_token: `tabletop.${ctx.ids.uuid()}` } };
+  // v2-oauth2-auth-code-flow.md: redeeming the code /authorize handed to the redirect URI (PKCE verifier accepted as sent).
+  if (grant === "authorization_code") {
+    if (!form.get("code")?.startsWith("code.") || !form.get("redirect_uri")) return { status: 400, body: { error: "invalid_grant", error_description: "AADSTS70000: The provided authorization code is invalid." } };
+    return userTokens(ctx, req, tenant);
+  }
+  // v2-oauth2-auth-code-flow.md ("Refresh the access token"): MSAL's silent request for another resource.
+  if (grant === "refresh_token") {
+    if (!form.get("refresh_token")?.startsWith("tabletop-refresh.")) return { status: 400, body: { error: "invalid_grant", error_description: "AADSTS9002313: Invalid request. The refresh token is malformed." } };
+    return userTokens(ctx, req, tenant);
+  }
+  if (grant !== "client_credentials" || !form.get("scope")) {
+    return { status: 400, body: { error: "invalid_request", error_description: "AADSTS900144: the tabletop authority accepts client_credentials with client_id, a secret or an assertion, and scope." } };
+  }
+  const secret = form.get("client_secret");
+  // v2-oauth2-client-creds-grant-flow.md, "Second case: Access token request with a certificate": a signed JWT assertion.
+  const assertion = form.get("client_assertion_type") === jwtBearer ? form.get("client_assertion") : null;
+  if (clientId.toLowerCase() === azureCliClientId) {
+    // A public client has no credential to present (reference-aadsts-error-codes.md, AADSTS700025).
+    return { status: 400, body: { error: "invalid_client", error_description: "AADSTS700025: Client is public so neither 'client_assertion' nor 'client_secret' should be presented." } };
+  }
+  if (!secret && !assertion) {
+    return { status: 400, body: { error: "invalid_client", error_description: "AADSTS7000216: 'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type." } };
+  }
+  const scope = form.get("scope") ?? "";
+  return { status: 200, body: { token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599, access_token: issueAccessToken(ctx.state, { clientId, scope, kind: "application", nowSeconds: ctx.nowSeconds() }) } };
 }
 
 const routes: Array<Route<AuthorityContext, AuthorityRequest, Reply>> = [
@@ -101,7 +148,7 @@ const routes: Array<Route<AuthorityContext, AuthorityRequest, Reply>> = [
         status: 200,
         body: {
           user_code: userCode,
-          device_code: `device.${ctx.ids.uuid()}`,
+          device_code: `device.${ctx.ids.uuid()}.${Buffer.from(req.form.get("scope") ?? "").toString("base64url")}`,
           verification_uri: `${req.origin}/devicelogin`,
           expires_in: 900,
           interval: 1,
@@ -110,10 +157,26 @@ const routes: Array<Route<AuthorityContext, AuthorityRequest, Reply>> = [
       };
     },
   },
-  { method: "POST", pattern: "/{tenant}/oauth2/v2.0/token", source: `${docs}/v2-oauth2-client-creds-grant-flow.md, v2-oauth2-device-code.md`, handle: token },
+  {
+    method: "GET",
+    pattern: "/{tenant}/oauth2/v2.0/authorize",
+    source: `${docs}/v2-oauth2-auth-code-flow.md (request an authorization code; the operator is signed in and has consented)`,
+    handle(ctx, req) {
+      const redirect = req.query.get("redirect_uri");
+      if (!req.query.get("client_id") || !redirect || !/^https?:\/\/(localhost|127\.0\.0\.1)(:\d+)?(\/|$)/.test(redirect)) {
+        return { status: 400, body: { error: "invalid_request", error_description: "AADSTS50011: The redirect URI must be a loopback address for the tabletop authority." } };
+      }
+      const target = new URL(redirect);
+      target.searchParams.set("code", `code.${ctx.ids.uuid()}`);
+      const state = req.query.get("state");
+      if (state !== null) target.searchParams.set("state", state);
+      return { status: 302, headers: { Location: target.toString() } };
+    },
+  },
+  { method: "POST", pattern: "/{tenant}/oauth2/v2.0/token", source: `${docs}/v2-oauth2-client-creds-grant-flow.md, v2-oauth2-device-code.md, v2-oauth2-auth-code-flow.md`, handle: token },
 ];
 
-/** The token authority: OpenID discovery, instance discovery, client credentials and the device-code flow. */
+/** The token authority: OpenID discovery, instance discovery, client credentials (secret or certificate), device code and authorization code. */
 export const authorityRoutes = new RouteTable<AuthorityContext, AuthorityRequest, Reply>(routes, {
   ignoreCase: true,
   unmatched: () => ({ status: 404, body: { error: "not_found" } }),

@@ -16,6 +16,7 @@ import { LogsService, type KqlEngine } from "./logs.js";
 import { handleLogs } from "./logs-routes.js";
 import { RequestLog } from "./request-log.js";
 import { serviceErrorFor } from "./service-errors.js";
+import { graphCaller, issueAccessToken } from "./tokens.js";
 import type { ApiRequest, EmulatedService, Emulator, Reply } from "./types.js";
 
 export interface EmulatorOptions {
@@ -69,6 +70,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const graph = new GraphService({ state, tables, clock, ids, faults, log });
   const control: ControlContext = { requests: () => log.list(), state: () => publicState(state), setFaults: (input) => faults.set(input) };
   const cert = await createEmulatorCertificate();
+  const nowSeconds = (): number => Math.floor(clock.now().getTime() / 1000);
 
   /** An API request (Graph, Logs, ARM) once its body is read. */
   const serveApi = async (request: IncomingMessage, service: "graph" | "logs" | "arm", base: Omit<ApiRequest, "body">, raw: Buffer): Promise<Reply | "dropped"> => {
@@ -81,6 +83,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         ? serviceError("graph", 401, "InvalidAuthenticationToken", "Access token is empty.")
         : serviceError(service, 401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.");
     }
+    // Graph reads who the caller is from the token it issued (tokens.ts); a token for another resource is refused as
+    // Graph refuses it (microsoft-graph-docs-contrib concepts/errors.md, 401 InvalidAuthenticationToken).
+    const caller = service === "graph" ? graphCaller(state, auth.replace(/^Bearer\s+/i, "").trim()) : undefined;
+    if (caller === "wrong-audience") return serviceError("graph", 401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.");
     const rule = faults.takeFailure(service, method, path);
     if (rule?.drop) return "dropped";
     if (rule) return faultReply(service, rule, serviceError);
@@ -95,7 +101,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
           : serviceError(service, 400, service === "logs" ? "BadArgumentError" : "InvalidRequestContent", "The request content was not valid JSON.");
       }
     }
-    const req: ApiRequest = { ...base, body };
+    const req: ApiRequest = { ...base, body, ...(caller ? { caller } : {}) };
     try {
       if (service === "graph") return graph.handle(req);
       if (service === "logs") {
@@ -146,7 +152,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const base = { method, path, query: url.searchParams, headers: { prefer: headerValue(request.headers.prefer) }, origin };
     const reply =
       service === "authority"
-        ? authorityRoutes.dispatch({ state, ids }, { ...base, headers: {}, body: undefined, form: new URLSearchParams(raw.toString("utf8")) }, path)
+        ? authorityRoutes.dispatch({ state, ids, nowSeconds }, { ...base, headers: {}, body: undefined, form: new URLSearchParams(raw.toString("utf8")) }, path)
         : await serveApi(request, service, base, raw);
     if (reply === "dropped") {
       log.record({ method, path, service, status: 0 });
@@ -185,6 +191,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     requests: () => log.list(),
     state: () => publicState(state),
     setFaults: (f) => faults.set(f),
+    issueToken: (request) => issueAccessToken(state, { clientId: request.clientId ?? dummyClientId, scope: request.scope, kind: request.kind ?? "application", nowSeconds: nowSeconds() }),
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

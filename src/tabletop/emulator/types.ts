@@ -1,6 +1,7 @@
 import type { Endpoints } from "../../core/ports.js";
 import type { TenantState } from "../scenario/schema.js";
 import type { FaultConfig } from "./faults.js";
+import type { Caller, TokenKind } from "./tokens.js";
 
 /** Which service a request was addressed to. */
 export type EmulatedService = "graph" | "logs" | "arm" | "authority" | "control";
@@ -37,6 +38,11 @@ export interface Emulator {
   /** The current simulated tenant (secrets removed). */
   state(): TenantState;
   setFaults(faults: FaultConfig): void;
+  /**
+   * An access token as the authority issues it (tokens.ts), without a round trip: for an in-process client that
+   * stands for the scenario's app. Default: the application (client credentials) of the dummy client id.
+   */
+  issueToken(request: { scope: string; clientId?: string; kind?: TokenKind }): string;
   close(): Promise<void>;
 }
 
@@ -61,4 +67,6 @@ export interface ApiRequest {
   body: unknown;
   /** `https://127.0.0.1:PORT`. */
   origin: string;
+  /** Graph only: who the request acts as, from its bearer token. */
+  caller?: Caller;
 }

@@ -17,7 +17,10 @@ export const operatorSchema = z
     displayName: z.string(),
     /** Entra role display names the acting identity holds, e.g. "Security Administrator". */
     roles: z.array(z.string()).default([]),
-    /** Graph permissions (app roles) the acting identity holds, e.g. "User.Read.All". */
+    /**
+     * Graph permissions granted to the scenario's app, e.g. "User.Read.All": the `roles` of its client-credentials
+     * tokens, and the `scp` of a user's sign-in through it (emulator/tokens.ts).
+     */
     permissions: z.array(z.string()).default([]),
   })
   .describe("The identity azir acts as in the exercise; the emulator answers 403 to writes it is not allowed");

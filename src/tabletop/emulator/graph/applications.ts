@@ -2,8 +2,9 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import type { RouteParams } from "../router.js";
 import type { ApiRequest, Reply } from "../types.js";
-import { notEmulated, notFound, parseBody, publicApp, requirePermission, writePermissions, type GraphContext, type GraphRoute } from "./context.js";
+import { notEmulated, notFound, parseBody, publicApp, requirePermission, type GraphContext, type GraphRoute } from "./context.js";
 import { applySelect, checkQueryOptions, GraphFault, matchesFilter, page, parseFilter } from "./odata.js";
+import { graphPermissions } from "./permissions.js";
 
 const docs = "microsoft-graph-docs-contrib api-reference/v1.0/api";
 
@@ -47,6 +48,7 @@ function routesFor(collection: Collection, docPage: string): GraphRoute[] {
       pattern: `/${collection}`,
       source: `${docs}/${docPage}-list.md`,
       handle(ctx, req) {
+        requirePermission(ctx, graphPermissions.applicationRead);
         const q = req.query;
         checkQueryOptions(q);
         const filter = parseFilter(q.get("$filter"), ["appId", "displayName", "id"]);
@@ -59,6 +61,7 @@ function routesFor(collection: Collection, docPage: string): GraphRoute[] {
       pattern: `/${collection}/{key}`,
       source: `${docs}/${docPage}-get.md`,
       handle(ctx, req, params) {
+        requirePermission(ctx, graphPermissions.applicationRead);
         const target = findApp(ctx, collection, params.key!);
         checkQueryOptions(req.query);
         return { status: 200, body: { "@odata.context": `https://graph.microsoft.com/v1.0/$metadata#${collection}/$entity`, ...applySelect(publicApp(target), req.query.get("$select")) } };
@@ -71,7 +74,7 @@ function routesFor(collection: Collection, docPage: string): GraphRoute[] {
       handle(ctx, req, params) {
         const target = findApp(ctx, collection, params.key!);
         const patch = parseBody(appPatchSchema, req.body);
-        requirePermission(ctx, writePermissions.appCredentials.slice(1));
+        requirePermission(ctx, graphPermissions.appWrite);
         Object.assign(target, patch);
         return { status: 204 };
       },
@@ -83,7 +86,7 @@ function routesFor(collection: Collection, docPage: string): GraphRoute[] {
       handle(ctx, req, params) {
         const target = findApp(ctx, collection, params.key!);
         const body = parseBody(addPasswordSchema, req.body);
-        requirePermission(ctx, writePermissions.appCredentials);
+        requirePermission(ctx, graphPermissions.appCredentials);
         // The secret is in this answer only: never stored, so never in state() or the request log.
         const secretText = randomBytes(30).toString("base64").replace(/[+/=]/g, "x").slice(0, 40);
         const now = ctx.clock.now();
@@ -101,7 +104,7 @@ function routesFor(collection: Collection, docPage: string): GraphRoute[] {
       handle(ctx, req, params) {
         const target = findApp(ctx, collection, params.key!);
         const body = parseBody(removePasswordSchema, req.body);
-        requirePermission(ctx, writePermissions.appCredentials);
+        requirePermission(ctx, graphPermissions.appCredentials);
         const index = target.passwordCredentials.findIndex((c) => c.keyId === body.keyId);
         if (index < 0) throw new GraphFault(400, "Request_BadRequest", `No password credential found with keyId ${body.keyId}.`);
         target.passwordCredentials.splice(index, 1);

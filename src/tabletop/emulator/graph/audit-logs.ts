@@ -1,6 +1,7 @@
 import type { ScenarioTables } from "../../scenario/schema.js";
-import type { GraphRoute } from "./context.js";
+import { requirePermission, type GraphRoute } from "./context.js";
 import { checkQueryOptions, matchesFilter, page, parseFilter } from "./odata.js";
+import { graphPermissions } from "./permissions.js";
 
 const docs = "microsoft-graph-docs-contrib api-reference/v1.0/api";
 
@@ -59,6 +60,7 @@ export const auditLogRoutes: GraphRoute[] = [
     pattern: "/auditLogs/directoryAudits",
     source: `${docs}/directoryaudit-list.md`,
     handle(ctx, req) {
+      requirePermission(ctx, graphPermissions.auditLogRead);
       checkQueryOptions(req.query);
       const filter = parseFilter(req.query.get("$filter"), ["activityDateTime", "category", "activityDisplayName", "initiatedBy/user/id", "initiatedBy/user/userPrincipalName", "userPrincipalName"]);
       const items = tableObjects(ctx.tables, "AuditLogs").map(toDirectoryAudit);
@@ -72,6 +74,7 @@ export const auditLogRoutes: GraphRoute[] = [
     pattern: "/auditLogs/signIns",
     source: `${docs}/signin-list.md (at most 1,000 per page)`,
     handle(ctx, req) {
+      requirePermission(ctx, graphPermissions.auditLogRead);
       checkQueryOptions(req.query);
       const filter = parseFilter(req.query.get("$filter"), ["createdDateTime", "userPrincipalName", "userId", "ipAddress", "appId", "status/errorCode"]);
       const items = tableObjects(ctx.tables, "SigninLogs").map(toSignIn).filter((s) => matchesFilter(s, filter));

@@ -1,7 +1,8 @@
 import type { RouteParams } from "../router.js";
 import type { ApiRequest, Reply } from "../types.js";
-import { findUser, notFound, requireAdminActorFor, requirePermission, writePermissions, type GraphContext, type GraphRoute } from "./context.js";
+import { findUser, notFound, requireAdminActorFor, requirePermission, type GraphContext, type GraphRoute } from "./context.js";
 import { GraphFault, page } from "./odata.js";
+import { graphPermissions } from "./permissions.js";
 
 const docs = "microsoft-graph-docs-contrib api-reference/v1.0";
 
@@ -100,7 +101,7 @@ function deleteMethod(ctx: GraphContext, _req: ApiRequest, params: RouteParams):
   const type = typeOf(collection);
   // resources/passwordauthenticationmethod.md: no DELETE; the password is reset instead.
   if (collection === "passwordMethods") throw new GraphFault(405, "methodNotAllowed", "The password method cannot be deleted; reset the password instead.");
-  requirePermission(ctx, writePermissions.authMethods);
+  requirePermission(ctx, graphPermissions.authMethodsWrite);
   requireAdminActorFor(ctx, userId);
   const index = methods.findIndex((x) => x.id === methodId && x["@odata.type"] === type);
   if (index < 0) throw notFound(collection, methodId);
@@ -136,6 +137,7 @@ export const authenticationMethodRoutes: GraphRoute[] = [
     pattern: "/users/{user}/authentication/methods",
     source: `${docs}/api/authentication-list-methods.md`,
     handle(ctx, req, params) {
+      requirePermission(ctx, graphPermissions.authMethodsRead);
       const { userId, methods } = methodsOf(ctx, params);
       return page(methods, req.query, req.origin, req.path, `users('${userId}')/authentication/methods`);
     },
@@ -145,6 +147,7 @@ export const authenticationMethodRoutes: GraphRoute[] = [
     pattern: "/users/{user}/authentication/methods/{method}",
     source: `${docs}/api/authenticationmethod-get.md`,
     handle(ctx, _req, params) {
+      requirePermission(ctx, graphPermissions.authMethodsRead);
       const { methods } = methodsOf(ctx, params);
       const found = methods.find((x) => x.id === params.method);
       if (!found) throw notFound("authenticationMethod", params.method!);
@@ -156,6 +159,7 @@ export const authenticationMethodRoutes: GraphRoute[] = [
     pattern: "/users/{user}/authentication/{collection}",
     source: `${docs}/api/authentication-list-phonemethods.md (and the list page of each method type)`,
     handle(ctx, req, params) {
+      requirePermission(ctx, graphPermissions.authMethodsRead);
       const { userId, methods } = methodsOf(ctx, params);
       const type = typeOf(params.collection!);
       return page(methods.filter((x) => x["@odata.type"] === type), req.query, req.origin, req.path, `users('${userId}')/authentication/${params.collection!}`);
@@ -166,6 +170,7 @@ export const authenticationMethodRoutes: GraphRoute[] = [
     pattern: "/users/{user}/authentication/{collection}/{method}",
     source: `${docs}/api/phoneauthenticationmethod-get.md (and the get page of each method type)`,
     handle(ctx, _req, params) {
+      requirePermission(ctx, graphPermissions.authMethodsRead);
       const { methods } = methodsOf(ctx, params);
       const type = typeOf(params.collection!);
       const found = methods.find((x) => x["@odata.type"] === type && x.id === params.method);

@@ -74,7 +74,7 @@ export function runBatch(req: ApiRequest, runner: BatchRunner): Reply {
     } else {
       reply =
         runner.fault(r.method, `/v1.0${path}`) ??
-        runner.answer({ method: r.method.toUpperCase(), path, query: url.searchParams, headers: {}, body: r.body, origin: req.origin });
+        runner.answer({ method: r.method.toUpperCase(), path, query: url.searchParams, headers: {}, body: r.body, origin: req.origin, ...(req.caller ? { caller: req.caller } : {}) });
     }
     runner.record({ method: r.method.toUpperCase(), path: `/v1.0${path}`, status: reply.status });
     results.set(key, { id: r.id, status: reply.status, headers: { "Content-Type": "application/json", ...(reply.headers ?? {}) }, ...(reply.body !== undefined ? { body: reply.body } : {}) });

@@ -1,6 +1,7 @@
 import type { GraphContext, GraphRoute } from "./context.js";
-import { notFound } from "./context.js";
+import { notFound, requirePermission } from "./context.js";
 import { applySelect, checkQueryOptions, matchesFilter, page, parseFilter } from "./odata.js";
+import { graphPermissions } from "./permissions.js";
 
 const docs = "microsoft-graph-docs-contrib api-reference/v1.0/api";
 type Kind = "policies" | "namedLocations";
@@ -16,6 +17,7 @@ function routesFor(kind: Kind, listPage: string, getPage: string): GraphRoute[] 
       pattern: `/identity/conditionalAccess/${kind}`,
       source: `${docs}/${listPage}`,
       handle(ctx, req) {
+        requirePermission(ctx, graphPermissions.policyRead);
         const q = req.query;
         checkQueryOptions(q);
         const filter = parseFilter(q.get("$filter"), ["modifiedDateTime", "createdDateTime", "displayName", "state"]);
@@ -27,6 +29,7 @@ function routesFor(kind: Kind, listPage: string, getPage: string): GraphRoute[] 
       pattern: `/identity/conditionalAccess/${kind}/{id}`,
       source: `${docs}/${getPage}`,
       handle(ctx, req, params) {
+        requirePermission(ctx, graphPermissions.policyRead);
         checkQueryOptions(req.query);
         const found = listOf(ctx, kind).find((x) => x.id === params.id);
         if (!found) throw notFound(kind, params.id!);

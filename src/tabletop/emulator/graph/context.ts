@@ -4,7 +4,9 @@ import type { IdSource } from "../../../core/ids.js";
 import type { ScenarioGroup, ScenarioRoleAssignment, ScenarioTables, TenantState } from "../../scenario/schema.js";
 import type { Route } from "../router.js";
 import type { ApiRequest, Reply } from "../types.js";
+import type { Caller } from "../tokens.js";
 import { applySelect, GraphFault } from "./odata.js";
+import type { Accepted } from "./permissions.js";
 
 /** What the Graph routes work on. */
 export interface GraphContext {
@@ -12,6 +14,8 @@ export interface GraphContext {
   tables: ScenarioTables;
   clock: Clock;
   ids: IdSource;
+  /** Who the request acts as (from its token; see tokens.ts). */
+  caller: Caller;
   /** Answers a JSON batch; absent for the requests inside one, since Graph does not nest batches. */
   batch?: (req: ApiRequest) => Reply;
 }
@@ -20,40 +24,6 @@ export interface GraphContext {
 export type GraphRoute = Route<GraphContext, ApiRequest, Reply>;
 export type TenantUser = TenantState["users"][number];
 
-/** Write permissions: the least-privileged one first, then higher ones Graph also accepts (azure-reference.md section 4). */
-export const writePermissions = {
-  enableDisable: ["User.EnableDisableAccount.All", "User.ReadWrite.All", "Directory.ReadWrite.All"],
-  userWrite: ["User.ReadWrite.All", "Directory.ReadWrite.All"],
-  revoke: ["User.RevokeSessions.All", "User.ReadWrite.All", "Directory.ReadWrite.All"],
-  authMethods: ["UserAuthenticationMethod.ReadWrite.All"],
-  appCredentials: ["Application.ReadWrite.OwnedBy", "Application.ReadWrite.All", "Directory.ReadWrite.All"],
-  riskyUsers: ["IdentityRiskyUser.ReadWrite.All"],
-} as const;
-/**
- * Read permissions the emulator checks, least-privileged first (the routes' permission tables): the registration
- * report (v1.0 includes/permissions/authenticationmethodsroot-list-userregistrationdetails-permissions.md) and a
- * user's sign-in preferences (beta api/authentication-get.md, acting on others).
- */
-export const readPermissions = {
-  registrationReport: ["AuditLog.Read.All", "UserAuthenticationMethod.Read.All"],
-  signInPreferences: ["UserAuthenticationMethod.Read.All", "UserAuthenticationMethod.ReadWrite.All"],
-  // user-list-transitivememberof-permissions.md (application column)
-  memberships: ["User.Read.All", "Directory.Read.All", "Directory.ReadWrite.All", "Group.Read.All", "GroupMember.Read.All"],
-  // rbacapplication-list-roleassignments-permissions.md; EntitlementManagement.* there is for the entitlement-management provider
-  roleAssignments: ["RoleManagement.Read.Directory", "RoleManagement.ReadWrite.Directory", "RoleManagement.Read.All", "Directory.Read.All", "Directory.ReadWrite.All"],
-  // rbacapplication-list-roleeligibilityscheduleinstances.md
-  roleEligibility: [
-    "RoleEligibilitySchedule.Read.Directory",
-    "RoleEligibilitySchedule.ReadWrite.Directory",
-    "RoleManagement.Read.All",
-    "RoleManagement.Read.Directory",
-    "RoleManagement.ReadWrite.Directory",
-  ],
-  // What reads a directoryRole (directoryrole-list-permissions.md) and a group (group-get-permissions.md): without
-  // one of them a membership list shows such an object with its type and id only (includes/limited-info.md).
-  directoryRoleObjects: ["RoleManagement.Read.Directory", "RoleManagement.ReadWrite.Directory", "Directory.Read.All", "Directory.ReadWrite.All"],
-  groupObjects: ["GroupMember.Read.All", "Group.Read.All", "Group.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"],
-} as const;
 // Acting on an admin is a sensitive action (api-reference/v1.0/resources/users.md, "Who can perform sensitive actions").
 const adminActorRoles = ["Privileged Authentication Administrator", "Global Administrator"];
 
@@ -71,6 +41,9 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
 
 export const notFound = (what: string, id: string): GraphFault => new GraphFault(404, "Request_ResourceNotFound", `Resource '${id}' does not exist or one of its queried reference-property objects are not present. (${what})`);
 const denied = (): GraphFault => new GraphFault(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
+// The answer to a delegated token without the scope (Azure/azure-cli#23906, AlexFilipin/ConditionalAccess#10: Graph's
+// own body for a user token from an app that was not granted the permission, whatever the user's roles).
+const scopesMissing = (): GraphFault => new GraphFault(403, "AccessDenied", "You cannot perform the requested operation, required scopes are missing in the token.");
 
 /** Graph's answer to a path or method the emulator does not model: a 400, never a wrong answer. */
 export function notEmulated(req: ApiRequest): GraphFault {
@@ -78,14 +51,21 @@ export function notEmulated(req: ApiRequest): GraphFault {
   return new GraphFault(400, "BadRequest", `Resource not found for the segment '${first}' (${req.method} ${req.path} is not emulated).`);
 }
 
-/** Whether the operator holds one of the accepted permissions. */
-export function holdsPermission(ctx: GraphContext, accepted: readonly string[]): boolean {
-  const held = new Set(ctx.state.operator.permissions.map((p) => p.toLowerCase()));
-  return accepted.some((p) => held.has(p.toLowerCase()));
+/** Whether the caller's token holds one of the permissions Graph accepts: `roles` for an application, `scp` for a user. */
+export function holdsPermission(ctx: GraphContext, accepted: Accepted): boolean {
+  const { caller } = ctx;
+  const held = new Set((caller.kind === "application" ? caller.roles : caller.scopes).map((p) => p.toLowerCase()));
+  return (caller.kind === "application" ? accepted.application : accepted.delegated).some((p) => held.has(p.toLowerCase()));
 }
 
-export function requirePermission(ctx: GraphContext, accepted: readonly string[]): void {
-  if (!holdsPermission(ctx, accepted)) throw denied();
+/**
+ * The caller's token must hold one of the permissions Graph accepts for the operation (graph/permissions.ts): an
+ * application token in `roles` (else 403 Authorization_RequestDenied), a delegated one in `scp` (else 403
+ * AccessDenied, "required scopes are missing in the token").
+ */
+export function requirePermission(ctx: GraphContext, accepted: Accepted): void {
+  if (holdsPermission(ctx, accepted)) return;
+  throw ctx.caller.kind === "application" ? denied() : scopesMissing();
 }
 
 /** The groups a principal belongs to, directly or through nested groups. */

@@ -2,8 +2,9 @@ import { createHash } from "node:crypto";
 import type { ApiRequest, Reply } from "../types.js";
 import type { RouteParams } from "../router.js";
 import type { GraphContext, GraphRoute } from "./context.js";
-import { findUser, groupsOf, holdsPermission, readPermissions, requirePermission, roleAssignmentsReaching, userView } from "./context.js";
+import { findUser, groupsOf, holdsPermission, requirePermission, roleAssignmentsReaching, userView } from "./context.js";
 import { applySelect, checkQueryOptions, GraphFault, matchesFilter, page, parseFilter } from "./odata.js";
+import { graphPermissions } from "./permissions.js";
 import type { ScenarioGroup } from "../../scenario/schema.js";
 
 const docs = "microsoft-graph-docs-contrib api-reference/v1.0/api";
@@ -77,15 +78,15 @@ const casts: Record<string, string> = {
 function memberships(transitive: boolean) {
   return (ctx: GraphContext, req: ApiRequest, params: RouteParams): Reply => {
     const user = findUser(ctx, params.user!);
-    requirePermission(ctx, readPermissions.memberships);
+    requirePermission(ctx, graphPermissions.memberships);
     checkQueryOptions(req.query);
     const cast = params.cast;
     const type = cast === undefined ? undefined : casts[cast.toLowerCase()];
     if (cast !== undefined && type === undefined) throw new GraphFault(400, "BadRequest", `Unsupported segment ${cast}`);
     const groups = transitive ? groupsOf(ctx.state, user.id) : ctx.state.groups.filter((g) => g.members.includes(user.id));
     const assignments = transitive ? roleAssignmentsReaching(ctx.state, user.id) : ctx.state.roleAssignments.filter((a) => a.principalId === user.id);
-    const canReadGroups = holdsPermission(ctx, readPermissions.groupObjects);
-    const canReadRoles = holdsPermission(ctx, readPermissions.directoryRoleObjects);
+    const canReadGroups = holdsPermission(ctx, graphPermissions.groupObjects);
+    const canReadRoles = holdsPermission(ctx, graphPermissions.directoryRoleObjects);
     const items = [
       ...groups.map(groupObject).map((g) => (canReadGroups ? g : limited(g))),
       ...directoryRolesOf(ctx, assignments).map((r) => (canReadRoles ? r : limited(r))),
@@ -101,7 +102,7 @@ export const directoryRoleRoutes: GraphRoute[] = [
     pattern: "/roleManagement/directory/roleAssignments",
     source: `${docs}/rbacapplication-list-roleassignments.md`,
     handle(ctx, req) {
-      requirePermission(ctx, readPermissions.roleAssignments);
+      requirePermission(ctx, graphPermissions.roleRead);
       const q = req.query;
       checkQueryOptions(q, { expand: ["principal"] });
       const filter = parseFilter(q.get("$filter"), ["principalId", "roleDefinitionId", "directoryScopeId"]);
@@ -115,6 +116,7 @@ export const directoryRoleRoutes: GraphRoute[] = [
     pattern: "/roleManagement/directory/roleDefinitions",
     source: `${docs}/rbacapplication-list-roledefinitions.md`,
     handle(ctx, req) {
+      requirePermission(ctx, graphPermissions.roleRead);
       const q = req.query;
       checkQueryOptions(q);
       const filter = parseFilter(q.get("$filter"), ["templateId", "displayName", "id"]);
@@ -129,7 +131,7 @@ export const directoryRoleRoutes: GraphRoute[] = [
     pattern: "/roleManagement/directory/roleEligibilityScheduleInstances",
     source: `${docs}/rbacapplication-list-roleeligibilityscheduleinstances.md`,
     handle(ctx, req) {
-      requirePermission(ctx, readPermissions.roleEligibility);
+      requirePermission(ctx, graphPermissions.roleEligibility);
       const q = req.query;
       checkQueryOptions(q);
       // unifiedroleeligibilityscheduleinstance.md: $filter (eq, ne) on these

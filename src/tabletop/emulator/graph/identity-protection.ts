@@ -1,8 +1,9 @@
 import { z } from "zod";
 import type { GraphRoute } from "./context.js";
 import type { GraphContext } from "./context.js";
-import { findUser, notFound, parseBody, requirePermission, writePermissions } from "./context.js";
+import { findUser, notFound, parseBody, requirePermission } from "./context.js";
 import { checkQueryOptions, GraphFault, matchesFilter, page, parseFilter } from "./odata.js";
+import { graphPermissions } from "./permissions.js";
 
 const docs = "microsoft-graph-docs-contrib api-reference/v1.0/api";
 const confirmCompromisedSchema = z.object({ userIds: z.array(z.string().min(1)).min(1).max(60) });
@@ -25,6 +26,7 @@ export const identityProtectionRoutes: GraphRoute[] = [
     source: `${docs}/riskyuser-list.md`,
     handle(ctx, req) {
       requireP2(ctx);
+      requirePermission(ctx, graphPermissions.riskyUserRead);
       checkQueryOptions(req.query);
       const filter = parseFilter(req.query.get("$filter"), ["id", "userPrincipalName", "riskLevel", "riskState"]);
       return page(ctx.state.riskyUsers.filter((u) => matchesFilter(u, filter)), req.query, req.origin, req.path, "identityProtection/riskyUsers");
@@ -37,7 +39,7 @@ export const identityProtectionRoutes: GraphRoute[] = [
     handle(ctx, req) {
       const body = parseBody(confirmCompromisedSchema, req.body);
       requireP2(ctx);
-      requirePermission(ctx, writePermissions.riskyUsers);
+      requirePermission(ctx, graphPermissions.riskyUserWrite);
       const now = ctx.clock.now().toISOString();
       const confirmed = { riskLevel: "high", riskState: "confirmedCompromised", riskDetail: "adminConfirmedUserCompromised", riskLastUpdatedDateTime: now } as const;
       for (const id of body.userIds) {
@@ -58,6 +60,7 @@ export const identityProtectionRoutes: GraphRoute[] = [
     source: `${docs}/riskyuser-get.md`,
     handle(ctx, _req, params) {
       requireP2(ctx);
+      requirePermission(ctx, graphPermissions.riskyUserRead);
       const found = ctx.state.riskyUsers.find((r) => r.id === params.id);
       if (!found) throw notFound("riskyUser", params.id!);
       return { status: 200, body: found };
@@ -69,6 +72,7 @@ export const identityProtectionRoutes: GraphRoute[] = [
     source: `${docs}/riskdetection-list.md`,
     handle(ctx, req) {
       requireP2(ctx);
+      requirePermission(ctx, graphPermissions.riskEventRead);
       checkQueryOptions(req.query);
       const filter = parseFilter(req.query.get("$filter"), ["userId", "userPrincipalName", "riskEventType", "detectedDateTime", "activityDateTime"]);
       return page(ctx.state.riskDetections.filter((d) => matchesFilter(d, filter)), req.query, req.origin, req.path, "identityProtection/riskDetections");

@@ -84,7 +84,9 @@ export class GraphService {
 
   private answer(routes: RouteTable<GraphContext, ApiRequest, Reply>, req: ApiRequest, extra: Pick<GraphContext, "batch">): Reply {
     const { state, tables, clock, ids } = this.options;
-    const ctx: GraphContext = { state, tables, clock, ids, ...extra };
+    // A request without a caller (the emulator's own tests call handle() directly) acts as the scenario's operator app.
+    const caller = req.caller ?? { kind: "application" as const, appId: "", roles: state.operator.permissions };
+    const ctx: GraphContext = { state, tables, clock, ids, caller, ...extra };
     try {
       return routes.dispatch(ctx, req, `/${req.path.split("/").filter(Boolean).join("/")}`);
     } catch (error) {

@@ -1,7 +1,8 @@
 import type { RouteParams } from "../router.js";
 import type { ApiRequest, Reply } from "../types.js";
 import { defaultTypeOf, preferredSecondaryMethod, type Method } from "./authentication-methods.js";
-import { notFound, readPermissions, requirePermission, roleAssignmentsReaching, type GraphContext, type GraphRoute } from "./context.js";
+import { notFound, requirePermission, roleAssignmentsReaching, type GraphContext, type GraphRoute } from "./context.js";
+import { graphPermissions } from "./permissions.js";
 import { GraphFault } from "./odata.js";
 
 const docs = "microsoft-graph-docs-contrib api-reference/v1.0";
@@ -37,7 +38,7 @@ function registeredName(method: Method): string | undefined {
  * is a userRegistrationDetails object, which is what this answers (as a single-entity GET does).
  */
 function registrationDetails(ctx: GraphContext, req: ApiRequest, params: RouteParams): Reply {
-  requirePermission(ctx, readPermissions.registrationReport);
+  requirePermission(ctx, graphPermissions.registrationReport);
   if ([...req.query.keys()].some((k) => k.startsWith("$"))) {
     // "This method does not support the OData query parameters."
     throw new GraphFault(400, "BadRequest", "Query options are not supported on a single userRegistrationDetails.");

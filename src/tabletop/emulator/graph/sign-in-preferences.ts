@@ -2,7 +2,8 @@ import { z } from "zod";
 import type { RouteParams } from "../router.js";
 import type { ApiRequest, Reply } from "../types.js";
 import { methodForDefaultType, methodsOf, preferredSecondaryMethod } from "./authentication-methods.js";
-import { parseBody, readPermissions, requireAdminActorFor, requirePermission, writePermissions, type GraphContext, type GraphRoute } from "./context.js";
+import { parseBody, requireAdminActorFor, requirePermission, type GraphContext, type GraphRoute } from "./context.js";
+import { graphPermissions } from "./permissions.js";
 import { GraphFault } from "./odata.js";
 
 const docs = "microsoft-graph-docs-contrib api-reference/beta";
@@ -15,7 +16,7 @@ const signInPreferencesSchema = z
 /** GET: the user's sign-in preferences; system-preferred MFA is off in the scenarios, and no default reads as null. */
 function getPreferences(ctx: GraphContext, _req: ApiRequest, params: RouteParams): Reply {
   const { userId } = methodsOf(ctx, params);
-  requirePermission(ctx, readPermissions.signInPreferences);
+  requirePermission(ctx, graphPermissions.signInPreferences);
   const type = preferredSecondaryMethod(ctx, userId);
   return {
     status: 200,
@@ -34,7 +35,7 @@ function getPreferences(ctx: GraphContext, _req: ApiRequest, params: RouteParams
  */
 function updatePreferences(ctx: GraphContext, req: ApiRequest, params: RouteParams): Reply {
   const { userId, methods } = methodsOf(ctx, params);
-  requirePermission(ctx, writePermissions.authMethods);
+  requirePermission(ctx, graphPermissions.authMethodsWrite);
   requireAdminActorFor(ctx, userId);
   const { userPreferredMethodForSecondaryAuthentication: type } = parseBody(signInPreferencesSchema, req.body);
   const method = methodForDefaultType(methods, type);

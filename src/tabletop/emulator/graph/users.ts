@@ -1,8 +1,9 @@
 import { z } from "zod";
 import type { RouteParams } from "../router.js";
 import type { ApiRequest, Reply } from "../types.js";
-import { findUser, notEmulated, parseBody, publicApp, requireAdminActorFor, requirePermission, userView, writePermissions, type GraphContext, type GraphRoute } from "./context.js";
+import { findUser, notEmulated, parseBody, publicApp, requireAdminActorFor, requirePermission, userView, type GraphContext, type GraphRoute } from "./context.js";
 import { applySelect, checkQueryOptions, GraphFault, matchesFilter, page, parseFilter } from "./odata.js";
+import { graphPermissions } from "./permissions.js";
 
 const docs = "microsoft-graph-docs-contrib api-reference/v1.0/api";
 
@@ -25,6 +26,7 @@ const userPatchSchema = z
 const adMastered: ReadonlySet<string> = new Set(["accountEnabled", "displayName", "jobTitle", "department", "mail"]);
 
 function ownedObjects(ctx: GraphContext, req: ApiRequest, params: RouteParams): Reply {
+  requirePermission(ctx, graphPermissions.userRead);
   const user = findUser(ctx, params.user!);
   const q = req.query;
   checkQueryOptions(q);
@@ -45,6 +47,7 @@ export const userRoutes: GraphRoute[] = [
     pattern: "/users",
     source: `${docs}/user-list.md`,
     handle(ctx, req) {
+      requirePermission(ctx, graphPermissions.userRead);
       const q = req.query;
       checkQueryOptions(q);
       const filter = parseFilter(q.get("$filter"), ["userPrincipalName", "id", "mail", "accountEnabled", "displayName", "userType"]);
@@ -57,6 +60,7 @@ export const userRoutes: GraphRoute[] = [
     pattern: "/users/{user}",
     source: `${docs}/user-get.md`,
     handle(ctx, req, params) {
+      requirePermission(ctx, graphPermissions.userRead);
       const user = findUser(ctx, params.user!);
       checkQueryOptions(req.query);
       return { status: 200, body: { "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users/$entity", ...userView(user, req.query.get("$select")) } };
@@ -70,8 +74,8 @@ export const userRoutes: GraphRoute[] = [
       const user = findUser(ctx, params.user!);
       const patch = parseBody(userPatchSchema, req.body);
       const keys = Object.keys(patch);
-      if (keys.length === 1 && keys[0] === "accountEnabled") requirePermission(ctx, writePermissions.enableDisable);
-      else requirePermission(ctx, writePermissions.userWrite);
+      if (keys.length === 1 && keys[0] === "accountEnabled") requirePermission(ctx, graphPermissions.enableDisable);
+      else requirePermission(ctx, graphPermissions.userWrite);
       if ("accountEnabled" in patch) requireAdminActorFor(ctx, user.id);
       if (user.onPremisesSyncEnabled === true && keys.some((k) => adMastered.has(k))) {
         // The message Graph gives (microsoftgraph/microsoft-graph-docs issues #7301, #18038), with the code of its
@@ -88,7 +92,7 @@ export const userRoutes: GraphRoute[] = [
     source: `${docs}/user-revokesigninsessions.md`,
     handle(ctx, _req, params) {
       const user = findUser(ctx, params.user!);
-      requirePermission(ctx, writePermissions.revoke);
+      requirePermission(ctx, graphPermissions.revoke);
       requireAdminActorFor(ctx, user.id);
       user.signInSessionsValidFromDateTime = ctx.clock.now().toISOString();
       return { status: 200, body: { "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Edm.Boolean", value: true } };
