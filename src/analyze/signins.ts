@@ -171,7 +171,7 @@ interface Assessment {
   signals: Signal[];
   failures: SignIn[];
   audit: AuditEvent[];
-  /** The user's own registered, compliant device (seen in the baseline), with MFA satisfied. */
+  /** The user's own compliant device (organisation-enrolled, or seen in the baseline), with MFA satisfied. */
   ownDeviceWithMfa: boolean;
 }
 
@@ -241,8 +241,14 @@ export function analyzeSignins(input: AnalyzerInput): AnalysisResult {
     const signals: Signal[] = [];
     if (s.risk === "high") signals.push("risk-high");
     if (s.risk === "medium") signals.push("risk-medium");
-    // Without a baseline the user's own devices are not known either: only an unregistered or non-compliant one counts.
-    const ownDevice = s.device.deviceId !== "" && s.device.isCompliant && (!sufficient || knownDevices.has(s.device.deviceId.toLowerCase()));
+    // A device the directory knows (id and trust type) that the organisation's device management enrolled and rates
+    // compliant is the organisation's own, even the first time this user signs in on it (a laptop handed out inside the
+    // window): an attacker's browser or a device they only registered is neither managed nor compliant. Otherwise a
+    // compliant device is the user's own when the baseline used it; without a baseline no device is known, so only an
+    // unregistered or non-compliant one counts.
+    const { deviceId, isCompliant, isManaged, trustType } = s.device;
+    const enrolled = deviceId !== "" && isCompliant && isManaged && trustType !== "";
+    const ownDevice = enrolled || (deviceId !== "" && isCompliant && (!sufficient || knownDevices.has(deviceId.toLowerCase())));
     if (!ownDevice) signals.push("unknown-device");
     if (legacyClientApps.has(s.clientApp.trim().toLowerCase())) signals.push("legacy-protocol");
     const protocol = s.protocol.trim().toLowerCase();

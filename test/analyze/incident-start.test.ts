@@ -161,3 +161,43 @@ describe("observation 5: which rule chose the start, how sure it is, and on what
     expect(byCode(result.findings, "signin.high-risk-success")).toHaveLength(1);
   });
 });
+
+describe("a compliant, managed laptop enrolled inside the window is the organisation's device, not an unknown one", () => {
+  /** The laptop the organisation enrolled for the user at the office before the trip: first seen in the window. */
+  const enrolled = { deviceId: "dev-2", displayName: "ALEX-LT-0307", operatingSystem: "Windows11", isCompliant: true, isManaged: true, trustType: "Azure AD joined" };
+  const trip = { IPAddress: "203.0.113.201", AutonomousSystemNumber: "64511", Location: "CA", LocationDetails: { city: "Toronto", countryOrRegion: "CA" } };
+  const rows = (device: Row): Row[] => [
+    ...history("hidden"),
+    signin({ CreatedDateTime: "2026-11-12T09:00:00Z", RiskLevelDuringSignIn: "hidden", DeviceDetail: device }),
+    signin({ ...trip, CreatedDateTime: "2026-11-20T07:00:00Z", RiskLevelDuringSignIn: "hidden", DeviceDetail: device }),
+    signin({ ...trip, CreatedDateTime: "2026-11-20T09:00:00Z", RiskLevelDuringSignIn: "hidden", DeviceDetail: device, Table: "AADNonInteractiveUserSignInLogs", IsInteractive: false }),
+  ];
+
+  it.each([
+    ["Azure AD joined", enrolled],
+    ["Hybrid Azure AD joined", { ...enrolled, trustType: "Hybrid Azure AD joined" }],
+  ])("a trip on it (%s) is travel: low findings, no incident start", (_trust, device) => {
+    const result = analyzeSignins(input(rows(device), { upn, windowStart }));
+    expect(result.outputs["incidentStart"]).toBeNull();
+    expect(byCode(result.findings, "signin.new-asn-success")).toMatchObject([{ severity: "low", data: { asn: "64511", travel: true, signals: [] } }]);
+    expect(byCode(result.findings, "signin.new-country-success")).toMatchObject([{ severity: "low", data: { country: "CA", travel: true } }]);
+    expect(highest(result.findings)).toBe("low");
+  });
+
+  it.each([
+    ["compliant but not managed", { ...enrolled, isManaged: false }],
+    ["managed but not compliant", { ...enrolled, isCompliant: false }],
+    ["registered, neither compliant nor managed", { ...enrolled, isCompliant: false, isManaged: false, trustType: "Azure AD registered" }],
+    ["compliant and managed without a device id", { ...enrolled, deviceId: "" }],
+  ])("a new device %s stays unknown and corroborates the new network", (_what, device) => {
+    const result = analyzeSignins(input(rows(device), { upn, windowStart }));
+    expect(result.outputs["incidentStartRule"]).toBe("new-network-with-signals");
+    expect(result.outputs["incidentStartSignals"]).toEqual(expect.arrayContaining(["new-asn", "unknown-device"]));
+  });
+
+  it("the attacker's takeover is still found: their browser has no device id", () => {
+    const result = analyzeSignins(input([...rows(enrolled), ...takeover("hidden").slice(history("hidden").length)], { upn, windowStart }));
+    expect(result.outputs["incidentStart"]).toBe("2026-11-18T08:00:00.000Z");
+    expect(result.outputs["incidentStartSignals"]).toEqual(expect.arrayContaining(["unknown-device"]));
+  });
+});
