@@ -400,17 +400,29 @@ export function analyzeSignins(input: AnalyzerInput): AnalysisResult {
   const start = chosen?.a.s;
   const startSignals = chosen ? ordered([...chosen.a.network, ...chosen.a.signals]) : [];
   const evidenceIds = chosen ? distinct([chosen.a.s.requestId, ...chosen.a.failures.map((f) => f.requestId), ...chosen.a.audit.map((e) => e.id ?? "")]) : [];
+  // The attacker's networks: the new ones (with a baseline), or the start's own network when it had no success before.
+  const attackerAsns = new Set(newAsnSet);
+  if (start && start.asn !== "" && !successes.some((s) => s.atMs < start.atMs && s.asn === start.asn) && !knownAsns.has(start.asn)) attackerAsns.add(start.asn);
+  // The attacker's session: every later success from those networks. Without a baseline no other finding names them
+  // (nothing is "new"), yet they are what the responder must see: the token's reuse, a device registered with it.
+  const session = start === undefined ? [] : successes.filter((s) => s.atMs >= start.atMs && s !== start && attackerAsns.has(s.asn));
+  const attackerIps = start === undefined ? [] : distinct([start.ip, ...session.map((s) => s.ip)]);
   if (chosen && start) {
     const auditRows: Row[] = chosen.a.audit.map((e) => ({ ActivityDateTime: utc(e.at) ?? e.at, Id: e.id ?? null, OperationName: e.operationName ?? e.code ?? null, InitiatedBy: e.initiatedBy ?? null, InitiatorIp: e.ip ?? null }));
+    const startRows = [...evidence([start, ...chosen.a.failures], true), ...auditRows];
+    // The session follows the start's own evidence in the rows left under the limit; all of it is flagged and counted.
+    const sessionRows = evidence(session, true).slice(0, Math.max(0, maxEvidenceRows - startRows.length));
+    const sessionIps = distinct(session.map((s) => s.ip));
+    const sessionData = session.length === 0 ? null : { count: session.length, ips: sessionIps, ...span(session) };
     findings.push({
       code: "incident.start",
       // A start chosen on thin evidence is still the start later steps use, but it is said less loudly.
       severity: chosen.confidence === "low" ? "medium" : "high",
       occurredAt: start.at,
-      summary: `incident start for ${subjectOf(start)}: ${ruleWords[chosen.rule]} at ${start.at} from ${where(start)} (signals: ${startSignals.join(", ")}; confidence ${chosen.confidence}${sufficient ? "" : ", no baseline"})`,
-      evidence: [...evidence([start, ...chosen.a.failures], true), ...auditRows],
+      summary: `incident start for ${subjectOf(start)}: ${ruleWords[chosen.rule]} at ${start.at} from ${where(start)} (signals: ${startSignals.join(", ")}; confidence ${chosen.confidence}${sufficient ? "" : ", no baseline"})${session.length ? `; then ${session.length} later successful sign-in(s) from the attacker's network(s) (${sessionIps.slice(0, 5).join(", ")}${sessionIps.length > 5 ? ", …" : ""}) until ${session.at(-1)!.at}` : ""}`,
+      evidence: [...startRows, ...sessionRows],
       subject: subjectOf(start),
-      data: { rule: chosen.rule, confidence: chosen.confidence, signals: startSignals, evidenceIds, baselineSufficient: sufficient, signinRisk },
+      data: { rule: chosen.rule, confidence: chosen.confidence, signals: startSignals, evidenceIds, baselineSufficient: sufficient, signinRisk, attackerSessions: sessionData },
     });
   }
 
@@ -462,11 +474,6 @@ export function analyzeSignins(input: AnalyzerInput): AnalysisResult {
 
   const incidentStart = start?.at ?? null;
   const flaggedSignins = inWindow.filter((s) => flagged.has(s)).map((s) => signInEvidence(s));
-  // The attacker's networks: the new ones (with a baseline), or the start's own network when it had no success before.
-  const attackerAsns = new Set(newAsnSet);
-  if (start && start.asn !== "" && !successes.some((s) => s.atMs < start.atMs && s.asn === start.asn) && !knownAsns.has(start.asn)) attackerAsns.add(start.asn);
-  const attackerIps =
-    start === undefined ? [] : distinct([start.ip, ...successes.filter((s) => s.atMs >= start.atMs && attackerAsns.has(s.asn)).map((s) => s.ip)]);
 
   return {
     findings,

@@ -201,3 +201,49 @@ describe("a compliant, managed laptop enrolled inside the window is the organisa
     expect(result.outputs["incidentStartSignals"]).toEqual(expect.arrayContaining(["unknown-device"]));
   });
 });
+
+describe("the attacker's session after the start is flagged, not only its first sign-in", () => {
+  /** Five days of history (no baseline), then device-code phishing rated high, then the attacker's own registered device from the same network. */
+  const registered = { deviceId: "dev-attacker", displayName: "DESKTOP-7Q2M4KD", operatingSystem: "Windows10", isCompliant: false, isManaged: false, trustType: "Azure AD registered" };
+  const network = { AutonomousSystemNumber: "64509", Location: "US", LocationDetails: { countryOrRegion: "US" } };
+  const rows: Row[] = [
+    signin({ CreatedDateTime: "2026-11-10T08:00:00Z" }),
+    signin({ CreatedDateTime: "2026-11-12T08:00:00Z" }),
+    signin({ ...network, CreatedDateTime: "2026-11-14T08:00:00Z", IPAddress: "203.0.113.88", RiskLevelDuringSignIn: "high", AuthenticationProtocol: "deviceCode", DeviceDetail: attackerDevice, Id: "phish" }),
+    signin({ ...network, CreatedDateTime: "2026-11-14T08:10:00Z", IPAddress: "203.0.113.88", DeviceDetail: registered, Id: "s-88" }),
+    signin({ CreatedDateTime: "2026-11-14T12:00:00Z", Id: "own" }),
+    signin({ ...network, CreatedDateTime: "2026-11-14T13:00:00Z", IPAddress: "203.0.113.89", DeviceDetail: registered, Table: "AADNonInteractiveUserSignInLogs", IsInteractive: false, Id: "s-89" }),
+    signin({ ...network, CreatedDateTime: "2026-11-15T02:00:00Z", IPAddress: "203.0.113.93", DeviceDetail: registered, Id: "s-93" }),
+    signin({ ...network, CreatedDateTime: "2026-11-15T03:00:00Z", IPAddress: "203.0.113.93", ResultType: "50126", Id: "failed-93" }),
+  ];
+  const result = analyzeSignins(input(rows, { upn, windowStart: "2026-11-09T00:00:00Z", baseline: "30d" }));
+
+  it("lists every success from the attacker's network at or after the start among the flagged sign-ins", () => {
+    expect(result.outputs["incidentStartRule"]).toBe("first-high-risk-success");
+    expect(result.outputs["attackerIps"]).toEqual(["203.0.113.88", "203.0.113.89", "203.0.113.93"]);
+    const flagged = (result.outputs["flaggedSignins"] as Row[]).map((r) => r["Id"]);
+    expect(flagged).toEqual(expect.arrayContaining(["phish", "s-88", "s-89", "s-93"]));
+    // the user's own sign-ins and the failure are not the attacker's session
+    expect(flagged).not.toContain("own");
+    expect(flagged).not.toContain("failed-93");
+  });
+
+  it("the incident start names the session: its count, IPs and span in data, its sign-ins (with the device) as evidence after the start", () => {
+    const [start, ...more] = byCode(result.findings, "incident.start");
+    expect(more).toHaveLength(0);
+    expect(start!.data).toMatchObject({ attackerSessions: { count: 3, ips: ["203.0.113.88", "203.0.113.89", "203.0.113.93"], first: "2026-11-14T08:10:00.000Z", last: "2026-11-15T02:00:00.000Z" } });
+    expect(start!.evidence.map((r) => r["Id"])).toEqual(["phish", "s-88", "s-89", "s-93"]);
+    expect(start!.evidence[3]!["DeviceDetail"]).toMatchObject({ deviceId: "dev-attacker", trustType: "Azure AD registered" });
+    expect(start!.data!["evidenceIds"]).toEqual(["phish"]);
+    expect(start!.summary).toContain("3 later successful sign-in(s) from the attacker's network");
+  });
+
+  it("keeps the finding's evidence within the limit however long the session", () => {
+    const long = [...rows, ...Array.from({ length: 40 }, (_, i) => signin({ ...network, CreatedDateTime: `2026-11-16T${String(Math.floor(i / 2)).padStart(2, "0")}:${i % 2 ? "30" : "00"}:00Z`, IPAddress: "203.0.113.93", DeviceDetail: registered }))];
+    const r = analyzeSignins(input(long, { upn, windowStart: "2026-11-09T00:00:00Z", baseline: "30d" }));
+    const [start] = byCode(r.findings, "incident.start");
+    expect(start!.evidence).toHaveLength(25);
+    expect(start!.data).toMatchObject({ attackerSessions: { count: 43 } });
+    expect((r.outputs["flaggedSignins"] as Row[]).filter((x) => x["IPAddress"] === "203.0.113.93")).toHaveLength(41);
+  });
+});
