@@ -28,7 +28,8 @@ export interface SignIn {
   protocol: string;
   /** AuthenticationRequirement as logged: multiFactorAuthentication or singleFactorAuthentication ("" when absent). */
   authRequirement: string;
-  device: { deviceId: string; trustType: string; isCompliant: boolean };
+  /** DeviceDetail: isManaged is true when a device-management service (Intune) manages the device. */
+  device: { deviceId: string; trustType: string; isCompliant: boolean; isManaged: boolean };
 }
 
 function bool(v: unknown): boolean {
@@ -64,6 +65,7 @@ export function readSignIn(row: Row, index: number): SignIn | undefined {
       deviceId: memberText(device, "deviceId").trim(),
       trustType: memberText(device, "trustType").trim(),
       isCompliant: bool(member(device, "isCompliant")),
+      isManaged: bool(member(device, "isManaged")),
     },
   };
 }

@@ -171,7 +171,7 @@ interface Assessment {
   signals: Signal[];
   failures: SignIn[];
   audit: AuditEvent[];
-  /** The user's own registered, compliant device (seen in the baseline), with MFA satisfied. */
+  /** The user's own compliant device (organisation-enrolled, or seen in the baseline), with MFA satisfied. */
   ownDeviceWithMfa: boolean;
 }
 
@@ -241,8 +241,14 @@ export function analyzeSignins(input: AnalyzerInput): AnalysisResult {
     const signals: Signal[] = [];
     if (s.risk === "high") signals.push("risk-high");
     if (s.risk === "medium") signals.push("risk-medium");
-    // Without a baseline the user's own devices are not known either: only an unregistered or non-compliant one counts.
-    const ownDevice = s.device.deviceId !== "" && s.device.isCompliant && (!sufficient || knownDevices.has(s.device.deviceId.toLowerCase()));
+    // A device the directory knows (id and trust type) that the organisation's device management enrolled and rates
+    // compliant is the organisation's own, even the first time this user signs in on it (a laptop handed out inside the
+    // window): an attacker's browser or a device they only registered is neither managed nor compliant. Otherwise a
+    // compliant device is the user's own when the baseline used it; without a baseline no device is known, so only an
+    // unregistered or non-compliant one counts.
+    const { deviceId, isCompliant, isManaged, trustType } = s.device;
+    const enrolled = deviceId !== "" && isCompliant && isManaged && trustType !== "";
+    const ownDevice = enrolled || (deviceId !== "" && isCompliant && (!sufficient || knownDevices.has(deviceId.toLowerCase())));
     if (!ownDevice) signals.push("unknown-device");
     if (legacyClientApps.has(s.clientApp.trim().toLowerCase())) signals.push("legacy-protocol");
     const protocol = s.protocol.trim().toLowerCase();
@@ -394,17 +400,29 @@ export function analyzeSignins(input: AnalyzerInput): AnalysisResult {
   const start = chosen?.a.s;
   const startSignals = chosen ? ordered([...chosen.a.network, ...chosen.a.signals]) : [];
   const evidenceIds = chosen ? distinct([chosen.a.s.requestId, ...chosen.a.failures.map((f) => f.requestId), ...chosen.a.audit.map((e) => e.id ?? "")]) : [];
+  // The attacker's networks: the new ones (with a baseline), or the start's own network when it had no success before.
+  const attackerAsns = new Set(newAsnSet);
+  if (start && start.asn !== "" && !successes.some((s) => s.atMs < start.atMs && s.asn === start.asn) && !knownAsns.has(start.asn)) attackerAsns.add(start.asn);
+  // The attacker's session: every later success from those networks. Without a baseline no other finding names them
+  // (nothing is "new"), yet they are what the responder must see: the token's reuse, a device registered with it.
+  const session = start === undefined ? [] : successes.filter((s) => s.atMs >= start.atMs && s !== start && attackerAsns.has(s.asn));
+  const attackerIps = start === undefined ? [] : distinct([start.ip, ...session.map((s) => s.ip)]);
   if (chosen && start) {
     const auditRows: Row[] = chosen.a.audit.map((e) => ({ ActivityDateTime: utc(e.at) ?? e.at, Id: e.id ?? null, OperationName: e.operationName ?? e.code ?? null, InitiatedBy: e.initiatedBy ?? null, InitiatorIp: e.ip ?? null }));
+    const startRows = [...evidence([start, ...chosen.a.failures], true), ...auditRows];
+    // The session follows the start's own evidence in the rows left under the limit; all of it is flagged and counted.
+    const sessionRows = evidence(session, true).slice(0, Math.max(0, maxEvidenceRows - startRows.length));
+    const sessionIps = distinct(session.map((s) => s.ip));
+    const sessionData = session.length === 0 ? null : { count: session.length, ips: sessionIps, ...span(session) };
     findings.push({
       code: "incident.start",
       // A start chosen on thin evidence is still the start later steps use, but it is said less loudly.
       severity: chosen.confidence === "low" ? "medium" : "high",
       occurredAt: start.at,
-      summary: `incident start for ${subjectOf(start)}: ${ruleWords[chosen.rule]} at ${start.at} from ${where(start)} (signals: ${startSignals.join(", ")}; confidence ${chosen.confidence}${sufficient ? "" : ", no baseline"})`,
-      evidence: [...evidence([start, ...chosen.a.failures], true), ...auditRows],
+      summary: `incident start for ${subjectOf(start)}: ${ruleWords[chosen.rule]} at ${start.at} from ${where(start)} (signals: ${startSignals.join(", ")}; confidence ${chosen.confidence}${sufficient ? "" : ", no baseline"})${session.length ? `; then ${session.length} later successful sign-in(s) from the attacker's network(s) (${sessionIps.slice(0, 5).join(", ")}${sessionIps.length > 5 ? ", …" : ""}) until ${session.at(-1)!.at}` : ""}`,
+      evidence: [...startRows, ...sessionRows],
       subject: subjectOf(start),
-      data: { rule: chosen.rule, confidence: chosen.confidence, signals: startSignals, evidenceIds, baselineSufficient: sufficient, signinRisk },
+      data: { rule: chosen.rule, confidence: chosen.confidence, signals: startSignals, evidenceIds, baselineSufficient: sufficient, signinRisk, attackerSessions: sessionData },
     });
   }
 
@@ -456,11 +474,6 @@ export function analyzeSignins(input: AnalyzerInput): AnalysisResult {
 
   const incidentStart = start?.at ?? null;
   const flaggedSignins = inWindow.filter((s) => flagged.has(s)).map((s) => signInEvidence(s));
-  // The attacker's networks: the new ones (with a baseline), or the start's own network when it had no success before.
-  const attackerAsns = new Set(newAsnSet);
-  if (start && start.asn !== "" && !successes.some((s) => s.atMs < start.atMs && s.asn === start.asn) && !knownAsns.has(start.asn)) attackerAsns.add(start.asn);
-  const attackerIps =
-    start === undefined ? [] : distinct([start.ip, ...successes.filter((s) => s.atMs >= start.atMs && attackerAsns.has(s.asn)).map((s) => s.ip)]);
 
   return {
     findings,

@@ -161,3 +161,89 @@ describe("observation 5: which rule chose the start, how sure it is, and on what
     expect(byCode(result.findings, "signin.high-risk-success")).toHaveLength(1);
   });
 });
+
+describe("a compliant, managed laptop enrolled inside the window is the organisation's device, not an unknown one", () => {
+  /** The laptop the organisation enrolled for the user at the office before the trip: first seen in the window. */
+  const enrolled = { deviceId: "dev-2", displayName: "ALEX-LT-0307", operatingSystem: "Windows11", isCompliant: true, isManaged: true, trustType: "Azure AD joined" };
+  const trip = { IPAddress: "203.0.113.201", AutonomousSystemNumber: "64511", Location: "CA", LocationDetails: { city: "Toronto", countryOrRegion: "CA" } };
+  const rows = (device: Row): Row[] => [
+    ...history("hidden"),
+    signin({ CreatedDateTime: "2026-11-12T09:00:00Z", RiskLevelDuringSignIn: "hidden", DeviceDetail: device }),
+    signin({ ...trip, CreatedDateTime: "2026-11-20T07:00:00Z", RiskLevelDuringSignIn: "hidden", DeviceDetail: device }),
+    signin({ ...trip, CreatedDateTime: "2026-11-20T09:00:00Z", RiskLevelDuringSignIn: "hidden", DeviceDetail: device, Table: "AADNonInteractiveUserSignInLogs", IsInteractive: false }),
+  ];
+
+  it.each([
+    ["Azure AD joined", enrolled],
+    ["Hybrid Azure AD joined", { ...enrolled, trustType: "Hybrid Azure AD joined" }],
+  ])("a trip on it (%s) is travel: low findings, no incident start", (_trust, device) => {
+    const result = analyzeSignins(input(rows(device), { upn, windowStart }));
+    expect(result.outputs["incidentStart"]).toBeNull();
+    expect(byCode(result.findings, "signin.new-asn-success")).toMatchObject([{ severity: "low", data: { asn: "64511", travel: true, signals: [] } }]);
+    expect(byCode(result.findings, "signin.new-country-success")).toMatchObject([{ severity: "low", data: { country: "CA", travel: true } }]);
+    expect(highest(result.findings)).toBe("low");
+  });
+
+  it.each([
+    ["compliant but not managed", { ...enrolled, isManaged: false }],
+    ["managed but not compliant", { ...enrolled, isCompliant: false }],
+    ["registered, neither compliant nor managed", { ...enrolled, isCompliant: false, isManaged: false, trustType: "Azure AD registered" }],
+    ["compliant and managed without a device id", { ...enrolled, deviceId: "" }],
+  ])("a new device %s stays unknown and corroborates the new network", (_what, device) => {
+    const result = analyzeSignins(input(rows(device), { upn, windowStart }));
+    expect(result.outputs["incidentStartRule"]).toBe("new-network-with-signals");
+    expect(result.outputs["incidentStartSignals"]).toEqual(expect.arrayContaining(["new-asn", "unknown-device"]));
+  });
+
+  it("the attacker's takeover is still found: their browser has no device id", () => {
+    const result = analyzeSignins(input([...rows(enrolled), ...takeover("hidden").slice(history("hidden").length)], { upn, windowStart }));
+    expect(result.outputs["incidentStart"]).toBe("2026-11-18T08:00:00.000Z");
+    expect(result.outputs["incidentStartSignals"]).toEqual(expect.arrayContaining(["unknown-device"]));
+  });
+});
+
+describe("the attacker's session after the start is flagged, not only its first sign-in", () => {
+  /** Five days of history (no baseline), then device-code phishing rated high, then the attacker's own registered device from the same network. */
+  const registered = { deviceId: "dev-attacker", displayName: "DESKTOP-7Q2M4KD", operatingSystem: "Windows10", isCompliant: false, isManaged: false, trustType: "Azure AD registered" };
+  const network = { AutonomousSystemNumber: "64509", Location: "US", LocationDetails: { countryOrRegion: "US" } };
+  const rows: Row[] = [
+    signin({ CreatedDateTime: "2026-11-10T08:00:00Z" }),
+    signin({ CreatedDateTime: "2026-11-12T08:00:00Z" }),
+    signin({ ...network, CreatedDateTime: "2026-11-14T08:00:00Z", IPAddress: "203.0.113.88", RiskLevelDuringSignIn: "high", AuthenticationProtocol: "deviceCode", DeviceDetail: attackerDevice, Id: "phish" }),
+    signin({ ...network, CreatedDateTime: "2026-11-14T08:10:00Z", IPAddress: "203.0.113.88", DeviceDetail: registered, Id: "s-88" }),
+    signin({ CreatedDateTime: "2026-11-14T12:00:00Z", Id: "own" }),
+    signin({ ...network, CreatedDateTime: "2026-11-14T13:00:00Z", IPAddress: "203.0.113.89", DeviceDetail: registered, Table: "AADNonInteractiveUserSignInLogs", IsInteractive: false, Id: "s-89" }),
+    signin({ ...network, CreatedDateTime: "2026-11-15T02:00:00Z", IPAddress: "203.0.113.93", DeviceDetail: registered, Id: "s-93" }),
+    signin({ ...network, CreatedDateTime: "2026-11-15T03:00:00Z", IPAddress: "203.0.113.93", ResultType: "50126", Id: "failed-93" }),
+  ];
+  const result = analyzeSignins(input(rows, { upn, windowStart: "2026-11-09T00:00:00Z", baseline: "30d" }));
+
+  it("lists every success from the attacker's network at or after the start among the flagged sign-ins", () => {
+    expect(result.outputs["incidentStartRule"]).toBe("first-high-risk-success");
+    expect(result.outputs["attackerIps"]).toEqual(["203.0.113.88", "203.0.113.89", "203.0.113.93"]);
+    const flagged = (result.outputs["flaggedSignins"] as Row[]).map((r) => r["Id"]);
+    expect(flagged).toEqual(expect.arrayContaining(["phish", "s-88", "s-89", "s-93"]));
+    // the user's own sign-ins and the failure are not the attacker's session
+    expect(flagged).not.toContain("own");
+    expect(flagged).not.toContain("failed-93");
+  });
+
+  it("the incident start names the session: its count, IPs and span in data, its sign-ins (with the device) as evidence after the start", () => {
+    const [start, ...more] = byCode(result.findings, "incident.start");
+    expect(more).toHaveLength(0);
+    expect(start!.data).toMatchObject({ attackerSessions: { count: 3, ips: ["203.0.113.88", "203.0.113.89", "203.0.113.93"], first: "2026-11-14T08:10:00.000Z", last: "2026-11-15T02:00:00.000Z" } });
+    expect(start!.evidence.map((r) => r["Id"])).toEqual(["phish", "s-88", "s-89", "s-93"]);
+    expect(start!.evidence[3]!["DeviceDetail"]).toMatchObject({ deviceId: "dev-attacker", trustType: "Azure AD registered" });
+    expect(start!.data!["evidenceIds"]).toEqual(["phish"]);
+    expect(start!.summary).toContain("3 later successful sign-in(s) from the attacker's network");
+  });
+
+  it("keeps the finding's evidence within the limit however long the session", () => {
+    const long = [...rows, ...Array.from({ length: 40 }, (_, i) => signin({ ...network, CreatedDateTime: `2026-11-16T${String(Math.floor(i / 2)).padStart(2, "0")}:${i % 2 ? "30" : "00"}:00Z`, IPAddress: "203.0.113.93", DeviceDetail: registered }))];
+    const r = analyzeSignins(input(long, { upn, windowStart: "2026-11-09T00:00:00Z", baseline: "30d" }));
+    const [start] = byCode(r.findings, "incident.start");
+    expect(start!.evidence).toHaveLength(25);
+    expect(start!.data).toMatchObject({ attackerSessions: { count: 43 } });
+    expect((r.outputs["flaggedSignins"] as Row[]).filter((x) => x["IPAddress"] === "203.0.113.93")).toHaveLength(41);
+  });
+});
