@@ -14,7 +14,7 @@ const allowed: Record<string, readonly string[]> = {
   tabletop: ["core", "kql"],
   analyze: ["core", "entra"],
   steps: ["core", "entra"],
-  runbook: ["core", "steps", "analyze", "timeline", "kql"],
+  runbook: ["core", "steps", "analyze", "timeline", "kql", "entra"],
   cli: ["core", "entra", "timeline", "kql", "azure", "tabletop", "analyze", "steps", "runbook"],
 };
 

@@ -5,3 +5,4 @@ export type { CredentialOptions } from "./credential.js";
 export { AzureServiceError, isAzureServiceError, redact } from "./errors.js";
 export { createAzurePorts } from "./ports.js";
 export type { AzurePortsOptions } from "./ports.js";
+export type { TokenCredential } from "@azure/core-auth";

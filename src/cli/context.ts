@@ -4,7 +4,7 @@ import { systemClock, type Clock } from "../core/clock.js";
 import { AzirError } from "../core/errors.js";
 import { randomIds, type IdSource } from "../core/ids.js";
 import type { Endpoints, Ports } from "../core/ports.js";
-import type { TokenCredential } from "@azure/core-auth";
+import type { TokenCredential } from "../azure/index.js";
 import type { AzureCloudName, ServiceScopes } from "../azure/clouds.js";
 import type { Emulator } from "../tabletop/emulator/types.js";
 import type { Mode } from "../timeline/event.js";

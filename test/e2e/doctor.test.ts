@@ -74,7 +74,7 @@ describe("azir doctor", () => {
     const report = JSON.parse(machine.io.out()) as DoctorReport;
     expect(report).toMatchObject({ runbooks: ["contain-user"], ok: true, signIn: { kind: "tabletop", cloud: "AzureCloud" }, token: { kind: "application" } });
     expect(report.checks.filter((c) => c.area === "graph").map((c) => c.subject).sort()).toEqual(
-      ["AuditLog.Read.All", "IdentityRiskyUser.ReadWrite.All", "RoleManagement.Read.Directory", "User.EnableDisableAccount.All", "User.Read.All", "User.RevokeSessions.All", "UserAuthenticationMethod.ReadWrite.All"].sort(),
+      ["AuditLog.Read.All", "GroupMember.Read.All", "IdentityRiskyUser.ReadWrite.All", "RoleEligibilitySchedule.Read.Directory", "RoleManagement.Read.Directory", "User.EnableDisableAccount.All", "User.Read.All", "User.RevokeSessions.All", "UserAuthenticationMethod.ReadWrite.All"].sort(),
     );
     expect(report.checks.filter((c) => c.area === "table").map((c) => c.subject)).toEqual(["AADNonInteractiveUserSignInLogs", "AuditLogs", "SigninLogs"]);
     expect(machine.io.out()).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/);
@@ -123,7 +123,7 @@ describe("azir doctor", () => {
     const report = JSON.parse(cli.out) as DoctorReport;
     expect(report.token).toMatchObject({ kind: "delegated", appId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46", azureCliApp: true, user: "operator@contoso.com" });
     const missing = report.checks.filter((c) => c.status === "missing");
-    expect(missing.map((c) => c.subject).sort()).toEqual(["IdentityRiskyUser.ReadWrite.All", "RoleManagement.Read.Directory", "UserAuthenticationMethod.ReadWrite.All"]);
+    expect(missing.map((c) => c.subject).sort()).toEqual(["IdentityRiskyUser.ReadWrite.All", "RoleEligibilitySchedule.Read.Directory", "RoleManagement.Read.Directory", "UserAuthenticationMethod.ReadWrite.All"]);
     expect(missing[0]!.fix).toContain("the Azure CLI's app cannot be granted");
     expect(missing[0]!.fix).toContain("--client-id");
     // User.ReadWrite.All, which the Azure CLI's app holds, covers blocking sign-in
