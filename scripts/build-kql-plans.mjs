@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Rebuilds kql/plans.json, the plan cache of the shipped KQL files (npm run kql:plans). Compiles src/ to dist/ first.
+// Rebuilds kql/plans.json, the plan cache of the shipped KQL files and Kusto.Language's diagnostics for each table a
+// plan reads when the workspace lacks it (npm run kql:plans). Compiles src/ to dist/ first.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -18,4 +19,5 @@ const cache = await buildPlanCache(resolve(root, "kql"), resolve(root, "kql/plan
 for (const [file, entry] of Object.entries(cache.files)) {
   console.log(`${entry.status.padEnd(11)} ${file}${entry.reason ? `: ${entry.reason}` : ""}`);
 }
-console.log(`kql/plans.json: ${Object.keys(cache.plans).length} plans for ${Object.keys(cache.files).length} files`);
+const missing = Object.values(cache.missing ?? {}).reduce((n, tables) => n + Object.keys(tables).length, 0);
+console.log(`kql/plans.json: ${Object.keys(cache.plans).length} plans for ${Object.keys(cache.files).length} files, diagnostics for ${missing} missing tables`);
