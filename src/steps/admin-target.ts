@@ -241,9 +241,9 @@ export interface ForbiddenContext {
   throughGroups?: string[];
   /** False when the roles could not be read (default true): a 403 is then a missing permission or a privileged target. */
   checked?: boolean;
-  /** The permission the refused write declared (WriteRequest.permission). */
+  /** The permission the refused write declared (Effect.permission). */
   permission?: string;
-  /** The refused write as a verb phrase ("block sign-in for alex@contoso.com"), e.g. WriteRequest.summary. */
+  /** The refused write as a verb phrase ("block sign-in for alex@contoso.com"), e.g. Effect.summary. */
   write?: string;
 }
 

@@ -12,7 +12,7 @@ import type { KqlDiagnostic } from "./kusto-language.js";
 import { Lowerer } from "./lower.js";
 import { splitParams } from "./params.js";
 import { type StoredDiagnostic, answerFromCache, planKey, rememberPlan } from "./plan-cache.js";
-import type { KqlPlan, KqlResult, KqlTable, LiteralExpr, PlanColumn, ScalarType, Tabular } from "./types.js";
+import type { KqlPlan, KqlResult, KqlTable, LiteralExpr, ScalarType } from "./types.js";
 import { fromWireRows } from "./wire.js";
 
 export { UnsupportedKqlError } from "./errors.js";
