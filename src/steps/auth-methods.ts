@@ -223,7 +223,12 @@ export function classifyAuthMethods(input: ClassificationInput): Classification 
     else if (baseline) result.keep.push({ ...entry, reason: keepReason(entry, start, startText, true) });
     // Without a baseline, a method is kept only on the strength of complete sign-in and audit data.
     else if (incomplete.length > 0) result.undecided.push({ ...entry, reason: `${keepReason(entry, start, startText, false)}, but ${incompleteText}` });
-    else result.keep.push({ ...entry, reason: keepReason(entry, start, startText, false) });
+    else {
+      const kept = { ...entry, reason: keepReason(entry, start, startText, false) };
+      result.keep.push(kept);
+      // An undated method is kept on the audit log's silence: say so, so that a person can check it.
+      if (entry.createdDateTime === undefined) result.notes.push(`kept ${entry.label} ${entry.id} as the user's own: ${kept.reason}`);
+    }
   }
 
   result.remove = orderForDeletion(result.remove);

@@ -208,6 +208,7 @@ describe("classifyAuthMethods", () => {
     expect(c.remove).toEqual([]);
     expect(c.notes).toEqual([
       "an AuditLogs security-info registration (Admin registered security info) at 2026-11-20T08:20:00Z by alex@contoso.com names no method type azir can match; review the user's methods by hand",
+      `kept phone (mobile) ${mobile.id} as the user's own: no creation time and no security-info registration in AuditLogs since the incident start 2026-11-20T08:00:00Z`,
     ]);
   });
 
