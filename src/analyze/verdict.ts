@@ -80,8 +80,14 @@ const nextSteps: Record<string, string> = {
 
 /** Findings containment leaves open, oldest first: persistence in the window (medium and above). */
 export function stillOpen(findings: readonly Finding[]): OpenItem[] {
+  const seen = new Set<string>();
   return findings
     .filter((f) => nextSteps[f.code] !== undefined && severityRank[f.severity] >= severityRank.medium)
     .sort((a, b) => a.occurredAt.localeCompare(b.occurredAt))
+    .filter((f) => {
+      // Several audit rows of one operation (a device registration, say) are one thing to do.
+      const key = `${f.code} ${f.summary}`;
+      return !seen.has(key) && Boolean(seen.add(key));
+    })
     .map((f) => ({ code: f.code, summary: f.summary, occurredAt: f.occurredAt, next: nextSteps[f.code]! }));
 }

@@ -76,7 +76,7 @@ describe("azir doctor", () => {
     expect(report.checks.filter((c) => c.area === "graph").map((c) => c.subject).sort()).toEqual(
       ["AuditLog.Read.All", "GroupMember.Read.All", "IdentityRiskyUser.ReadWrite.All", "RoleEligibilitySchedule.Read.Directory", "RoleManagement.Read.Directory", "User.EnableDisableAccount.All", "User.Read.All", "User.RevokeSessions.All", "UserAuthenticationMethod.ReadWrite.All"].sort(),
     );
-    expect(report.checks.filter((c) => c.area === "table").map((c) => c.subject)).toEqual(["AADNonInteractiveUserSignInLogs", "AuditLogs", "SigninLogs"]);
+    expect(report.checks.filter((c) => c.area === "table").map((c) => c.subject)).toEqual(["AADNonInteractiveUserSignInLogs", "AuditLogs", "OfficeActivity", "SigninLogs"]);
     expect(machine.io.out()).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/);
     // the doctor reads; it writes nothing
     expect(emulator.requests().filter((r) => r.method !== "GET" && r.service !== "logs" && r.service !== "authority")).toEqual([]);

@@ -250,8 +250,13 @@ export function renderContainment(input: RunSummaryInput): void {
   if (notes.length) lines.push("", c.bold("Notes"), ...notes.map((n) => `  ${n.summary}`));
   const open = stillOpen(result.findings);
   lines.push("", c.bold(`Still open (${open.length})`));
-  if (open.length === 0) lines.push(readState(input, "audit") === "read" ? "  nothing containment leaves open was found in the audit log" : c.red("  not known: the audit log was not read whole"));
+  if (open.length === 0 && readState(input, "audit") === "read") lines.push("  nothing containment leaves open was found in the audit log");
   for (const item of open) lines.push(`  ${when(item.occurredAt)}  ${item.summary}`, c.dim(`    next: ${item.next}`));
+  // What was not read cannot be called closed.
+  for (const [role, what] of [["audit", "app credentials, roles, consents and policy changes (the audit log)"], ["office", "mailbox rules and forwarding (OfficeActivity)"]] as const) {
+    const state = readState(input, role);
+    if (state !== "read") lines.push(c.red(`  not known: ${what} ${state === "partial" ? "read only in part" : "not read"}`));
+  }
   lines.push(...gapLines(input), ...failureLines(input));
   const revoke = outputsOf(input, "revoke");
   lines.push("", c.bold("Next"));
