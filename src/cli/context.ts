@@ -19,6 +19,8 @@ export interface RunDeps {
   ids?: IdSource;
   /** Replaces the interactive prompt (tests). */
   prompt?: (message: string) => Promise<boolean>;
+  /** Replaces the interactive choice among undecided items (tests): the ids chosen. */
+  choose?: (message: string, items: Array<{ value: string; name: string }>) => Promise<string[]>;
   /** A simulated tenant already running (tests, benchmarks): used by --tabletop instead of starting one. */
   emulator?: Emulator;
 }

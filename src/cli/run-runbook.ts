@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { AzirError, ExitCode, formatDiagnostic, isAzirError } from "../core/errors.js";
 import { actionNotInCloud } from "../entra/facts.js";
 import type { GraphReader } from "../core/ports.js";
-import { memoisedGraph } from "../runbook/action-runner.js";
+import { memoisedGraph, type Chooser } from "../runbook/action-runner.js";
 import { checkRunbook } from "../runbook/rules.js";
 import { executeRunbook, type ExecutionResult, type PendingWrite } from "../runbook/execute.js";
 import { loadRunbookFile, type LoadedRunbook } from "../runbook/load.js";
@@ -140,6 +140,8 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
     });
     const resumedRunId = resumeEvents?.find((e) => e.kind === "run.started")?.runId;
     const confirm = context.dryRun || globals.yes ? undefined : confirmer(ctx);
+    // What azir cannot decide is put to the responder on a terminal; with --yes (or none) the run says "not done".
+    const choose = context.dryRun || globals.yes || (!ctx.deps.choose && !ctx.io.stdinIsTTY) ? undefined : chooser(ctx);
     // steps marked `confirm: true` in the runbook are asked for even with --yes
     const confirmStep = context.dryRun ? undefined : confirmer(ctx);
     const spinner = terminal.progress(`${loaded.runbook.title}`);
@@ -163,6 +165,7 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
         unavailable: (action) => actionNotInCloud(context.cloud, action),
         ...(confirm ? { confirm: async (writes) => { spinner.stop(); return confirm(writes); } } : {}),
         ...(confirmStep ? { confirmStep: async (writes) => { spinner.stop(); return confirmStep(writes); } } : {}),
+        ...(choose ? { choose: async (question) => { spinner.stop(); return choose(question); } } : {}),
         ...(resumeEvents ? { completed: completedStepOutputs(resumeEvents), resumedGaps: completedStepGaps(resumeEvents), ...(resumedRunId ? { resumedRunId } : {}) } : {}),
         onProgress: (p) => {
           if (p.state === "started") running.add(p.title);
@@ -227,6 +230,22 @@ function queryLoader(): (query: string, runbookFile: string) => Promise<string> 
       cache.set(key, text);
     }
     return text;
+  };
+}
+
+/** An undecided step on a terminal: the items with what is known of each, and a choice of those that are the attacker's. */
+function chooser({ terminal, deps }: CommandContext): Chooser {
+  return async ({ summary, items }) => {
+    terminal.line(terminal.color.bold(`azir cannot decide on its own: ${summary}`));
+    const choices = items.flatMap((item) => {
+      const id = typeof item.id === "string" ? item.id : undefined;
+      if (!id) return [];
+      const known = [item.createdDateTime ? `created ${String(item.createdDateTime)}` : "no creation time", item.registeredAt ? `registered ${String(item.registeredAt)}${item.registeredFrom ? ` from ${String(item.registeredFrom)}` : ""}` : ""].filter(Boolean).join(", ");
+      return [{ value: id, name: `${String(item.label ?? id)} ${id} (${known})` }];
+    });
+    const message = "Which of these are the attacker's? (space to mark, enter to confirm; unmarked ones are kept as the user's own)";
+    const ask = deps.choose ?? (async (m: string, c: Array<{ value: string; name: string }>) => (await import("@inquirer/prompts")).checkbox({ message: m, choices: c }, { output: process.stderr }));
+    return ask(message, choices);
   };
 }
 

@@ -23,6 +23,9 @@ export interface ActionRunResult {
   outputs: Record<string, unknown>;
 }
 
+/** What azir could not decide, put to the responder: the ids they choose among the items, or undefined (no answer). */
+export type Chooser = (question: { step: string; summary: string; items: ReadonlyArray<Record<string, unknown>> }) => Promise<string[] | undefined>;
+
 export interface ActionRunnerOptions {
   actions: Readonly<Record<string, ActionDefinition<unknown, unknown>>>;
   ports: Ports;
@@ -31,6 +34,8 @@ export interface ActionRunnerOptions {
   signal: AbortSignal;
   journal: JournalSink;
   gate: WriteGate;
+  /** Asks the responder to settle an undecided step on a terminal; absent when nobody can be asked. */
+  choose?: Chooser;
 }
 
 /** How many times an action's `interpret` may ask for more effects (a refused default method retried last). */
@@ -113,6 +118,7 @@ export class ActionRunner {
    * confirmation before the first write did not cover.
    */
   async run(step: ActionStep, prepared: PreparedAction, confirmer: Confirmer | undefined): Promise<ActionRunResult> {
+    prepared = await this.settle(step, prepared);
     const { action, decision } = prepared;
     const outputs = { ...(decision.outputs ?? {}) };
     if (decision.undecided && decision.effects.length === 0) return this.undecided(step, decision, outputs);
@@ -143,6 +149,30 @@ export class ActionRunner {
     Object.assign(outputs, verdict.outputs ?? {});
     if (decision.undecided) return this.undecided(step, decision, outputs);
     return { status: "completed", summary: `${decision.effects.length} write(s) sent`, outputs };
+  }
+
+  /**
+   * Puts an undecided step to the responder when someone can be asked (a terminal, not --yes, not a dry run): their
+   * choice, journaled, becomes the action's input and it decides again. Only what was chosen is added: the items not
+   * chosen are kept as the user's own.
+   */
+  private async settle(step: ActionStep, prepared: PreparedAction): Promise<PreparedAction> {
+    const { action, decision } = prepared;
+    if (!decision.undecided || !action.resolve || !this.o.choose || this.o.gate.records) return prepared;
+    const ids = decision.undecided.items.map((i) => i.id).filter((id): id is string => typeof id === "string");
+    const chosen = await this.o.choose({ step: step.id, summary: decision.undecided.summary, items: decision.undecided.items });
+    if (chosen === undefined) return prepared;
+    const sure = decision.effects.map((e) => e.key).filter((key) => key !== "default");
+    const picked = chosen.filter((id) => ids.includes(id));
+    this.o.journal.append(
+      events.note(`the responder decided: ${picked.length ? `${picked.join(", ")} ${picked.length === 1 ? "is" : "are"} the attacker's` : "none of them is the attacker's"}`, step.id, {
+        decision: { chosen: picked, kept: ids.filter((id) => !picked.includes(id)) },
+      }),
+    );
+    const input = action.resolve(prepared.input, [...sure, ...picked]);
+    const again = action.decide(input, prepared.observed, { now: this.o.clock.now(), incomplete: prepared.incomplete });
+    for (const note of again.notes) this.note(step.id, note);
+    return { ...prepared, input, decision: again };
   }
 
   /** Ends a step azir could not finish on its own: the items to decide on are journaled, and the run will exit 1. */

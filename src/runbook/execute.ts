@@ -6,7 +6,7 @@ import type { Endpoints, Ports } from "../core/ports.js";
 import type { AnalyzerDefinition, Finding } from "../analyze/types.js";
 import type { ActionDefinition, InputGap } from "../steps/types.js";
 import type { EventInput } from "../timeline/event.js";
-import { ActionRunner, type PreparedAction } from "./action-runner.js";
+import { ActionRunner, type Chooser, type PreparedAction } from "./action-runner.js";
 import { events } from "./events.js";
 import { WriteGate, type Confirmer, type PendingWrite } from "./gate.js";
 import type { LoadedRunbook } from "./load.js";
@@ -70,6 +70,8 @@ export interface ExecuteOptions {
    * is refused unless `confirm` already covered it.
    */
   confirmStep?: Confirmer;
+  /** Asks the responder to settle what an action could not decide (a terminal, not --yes). */
+  choose?: Chooser;
   /** Where secret answers of effects go (shown once, or written to a file the responder named). */
   secrets?: SecretSink;
   /** Resume: outputs of the steps an earlier run completed; they are not run again. */
@@ -160,6 +162,7 @@ class Scheduler {
       signal: o.signal,
       journal: o.journal,
       gate: this.gate,
+      ...(o.choose ? { choose: o.choose } : {}),
     });
   }
 

@@ -222,6 +222,9 @@ export const removeAuthMethods: ActionDefinition<RemoveAuthMethodsInput, Observe
     return decision;
   },
 
+  // The responder picked the attacker's methods among the undecided ones; what was already sure goes too.
+  resolve: (input, chosen) => ({ ...input, methodIds: [...chosen] }),
+
   interpret(_input, observed, decision, outcomes): Interpretation {
     const deletions = outcomes.filter((o) => o.effect.key !== "default");
     const notes = deletions.filter((o) => !o.ok && isNotFoundError(o.error)).map((o) => `already gone: ${o.effect.summary}`);

@@ -82,6 +82,11 @@ export interface ActionDefinition<I = unknown, O = unknown> {
   outputs?: readonly string[];
   read(input: I, ctx: ReadContext): Promise<O>;
   decide(input: I, observed: O, ctx: DecideContext): Decision;
+  /**
+   * The input with the responder's choice among the undecided items (their ids), for a decision made on a terminal:
+   * the runner then decides again. Absent: undecided items can only be settled through the input on a later run.
+   */
+  resolve?(input: I, chosen: readonly string[]): I;
   /** Default: any failed effect fails the step with its error. */
   interpret?(input: I, observed: O, decision: Decision, outcomes: readonly EffectOutcome[], ctx: DecideContext): Interpretation;
 }

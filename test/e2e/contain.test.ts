@@ -163,6 +163,28 @@ describe("azir contain against the simulated tenant", () => {
     expect(methodIds(allowed)).toEqual([password, ownPhone, ownAuthenticator].sort());
   });
 
+  it("on a terminal, the responder settles the undecided methods: their choice is journaled, only the chosen go", async () => {
+    const emulator = await tenant({ faults: { latencyMs: 0, rules: [{ match: { service: "logs", path: "/query$" }, status: 500, times: 1000 }] } });
+    const out = mkdtempSync(join(tmpdir(), "azir-choose-"));
+    const io = memoryIo();
+    const offered: string[][] = [];
+    const choose = async (_message: string, items: Array<{ value: string }>) => {
+      offered.push(items.map((i) => i.value));
+      return [attackerAuthenticator, attackerPhone];
+    };
+    const code = await main(["contain", "alex@contoso.com", "--tabletop", "--out", out], io, { emulator, prompt: async () => true, choose });
+    // the scoping reads failed, so the run still fails; but the methods are settled and containment is shown
+    expect(code, io.err()).toBe(1);
+    expect(io.err()).toContain("remove Microsoft Authenticator (Pixel 7)");
+    expect(offered[0]!.sort()).toEqual([attackerAuthenticator, attackerPhone, ownAuthenticator, ownPhone].sort());
+    expect(methodIds(emulator)).toEqual([password, ownPhone, ownAuthenticator].sort());
+    const dir = join(out, readdirSync(out)[0]!);
+    const { events } = await readJournal(join(dir, readdirSync(dir)[0]!));
+    expect(events.find((e) => e.kind === "note" && e.summary.startsWith("the responder decided:"))?.data).toMatchObject({
+      decision: { chosen: [attackerAuthenticator, attackerPhone], kept: expect.arrayContaining([ownAuthenticator, ownPhone]) },
+    });
+  });
+
   it("partial sign-in data: no method is kept on its strength, nothing says 'no attacker-added methods remain', exit 1", async () => {
     const emulator = await tenant({ faults: { latencyMs: 0, rules: [{ match: { service: "logs", path: "/query$" }, partial: true, partialRows: 0, times: 1000 }] } });
     const { code, io } = await contain(emulator);

@@ -89,7 +89,9 @@ function sameTenant(input: RunSummaryInput): string {
 function readNothing(input: RunSummaryInput): boolean {
   const queries = input.result.steps.filter((s) => s.kind === "query");
   const read = queries.some((s) => (s.status === "completed" || s.status === "resumed") && s.error === undefined);
-  return input.result.status !== "completed" && queries.length > 0 && !read;
+  // A run that changed something always shows what it did.
+  const acted = input.result.writes.sent > 0 || input.result.writes.planned > 0;
+  return input.result.status !== "completed" && queries.length > 0 && !read && !acted;
 }
 
 function gapLines(input: RunSummaryInput): string[] {
