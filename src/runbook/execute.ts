@@ -336,11 +336,11 @@ class Scheduler {
     // A query may start fetching before the steps whose findings only its analyzer needs are done.
     let fetch: ReturnType<QueryRunner["fetch"]> | undefined;
     if ("query" in step) {
-      const blocked = await this.waitFor(await this.queries.fetchDependencies(step));
+      const blocked = await this.waitFor(await this.queries.fetchDependencies(step), this.notRequired(step));
       if (blocked) return notRun(`waits for ${blocked.id}, which did not complete`);
       if (this.o.signal.aborted) return notRun("interrupted");
       if (!(await this.whenHolds(step))) return this.skipByCondition(step);
-      fetch = this.queries.fetch(step, this.scope());
+      fetch = this.queries.fetch(step, this.scopeFor(step));
     }
     // An action reads the tenant and decides as soon as its inputs are known; only its writes wait for the action
     // declared before it. The reads of later actions thus run beside the writes of earlier ones.
@@ -358,12 +358,12 @@ class Scheduler {
     this.o.onProgress?.({ step: id, title: this.title(id), state: "started" });
     try {
       if ("query" in step) {
-        const { summary, outputs } = this.queries.complete(step, await fetch!, this.scope());
+        const { summary, outputs } = this.queries.complete(step, await fetch!, this.scopeFor(step));
         this.outputs[id] = outputs;
         return { id, kind, status: "completed", summary };
       }
       if ("action" in step) return await this.runAction(step);
-      const text = String(resolveTemplates(step.note, this.scope()));
+      const text = String(resolveTemplates(step.note, this.scopeFor(step)));
       this.o.journal.append(events.note(text, id));
       this.outputs[id] = {};
       return { id, kind, status: "completed", summary: text };

@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -117,5 +117,21 @@ describe("azir investigate on the built-in scenario", () => {
     expect(human.err()).not.toMatch(/none found|no evidence|data: complete/i);
     const { doc } = await investigate("alex@contoso.com", { latencyMs: 0, rules: [{ match: { path: "/query", service: "logs" }, status: 500, times: 1000 }] });
     expect(doc.complete).toBe(false);
+  }, 60_000);
+
+  it("without the sign-in table the audit log is still read, and nothing about sign-ins is called 'none'", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "azir-nosign-"));
+    cpSync(join(process.cwd(), "scenarios", "contoso"), dir, { recursive: true });
+    rmSync(join(dir, "SigninLogs.json"));
+    const clock = new ManualClock(now);
+    const emulator = await startTabletop({ clock, scenarioDir: dir });
+    running.push(emulator);
+    const io = memoryIo();
+    expect(await main(["investigate", "alex@contoso.com", "--tabletop", dir, "--out", mkdtempSync(join(tmpdir(), "azir-inv-"))], io, { emulator, clock })).toBe(1);
+    const err = io.err();
+    expect(err.split("\n")[0]).toContain("data incomplete: signins");
+    expect(err).toContain("audit.role-member-added");
+    expect(err).toMatch(/device-code flow\s+not read/);
+    expect(err).not.toMatch(/device-code flow\s+none/);
   }, 60_000);
 });

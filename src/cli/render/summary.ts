@@ -207,11 +207,14 @@ export function renderInvestigation(input: RunSummaryInput): void {
     ["ca.compliant-mismatch", "compliant claim from an unknown device"],
   ] as const) {
     const hits = result.findings.filter((f) => f.code === code);
-    lines.push(`  ${label.padEnd(40)} ${hits.length ? c.red(`${hits.length} sign-in(s)`) : c.green("none")}`);
+    const none = signinsRead === "read" ? c.green("none") : c.red(signinsRead === "partial" ? "none in the part read" : "not read");
+    lines.push(`  ${label.padEnd(40)} ${hits.length ? c.red(`${hits.length} sign-in(s)`) : none}`);
     lines.push(...findingLines(input, hits).map((l) => `  ${l}`));
   }
   const alerts = findingsOf(input, "defender.");
-  lines.push("", c.bold(`Defender for Cloud alerts (${alerts.length})`), ...(alerts.length ? findingLines(input, alerts) : ["  none with Execution, Persistence or CredentialAccess"]));
+  const alertsRead = readState(input, "alerts");
+  const noAlerts = alertsRead === "read" ? "  none with Execution, Persistence or CredentialAccess" : c.red(`  ${alertsRead === "partial" ? "none in the part read" : "not read"}`);
+  lines.push("", c.bold(`Defender for Cloud alerts (${alerts.length})`), ...(alerts.length ? findingLines(input, alerts) : [noAlerts]));
   const vms = (outputsOf(input, "alerts")?.vmResourceIds ?? []) as string[];
   if (vms.length) lines.push(c.yellow(`  VM forensics advised before anyone stops: ${vms.join(", ")}`));
   lines.push(...gapLines(input), ...failureLines(input));
