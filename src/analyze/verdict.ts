@@ -78,11 +78,16 @@ const nextSteps: Record<string, string> = {
   "defender.alert": "the alert points at a resource: snapshot its disks before anyone stops it (azir snapshot <vm>), then investigate in Defender for Cloud",
 };
 
-/** Findings containment leaves open, oldest first: persistence in the window (medium and above). */
-export function stillOpen(findings: readonly Finding[]): OpenItem[] {
+/**
+ * Findings containment leaves open, oldest first: persistence in the attacker's window (medium and above). Without an
+ * incident start the window is unknown and an operation's severity cannot tell the attacker's from routine work, so
+ * every persistence finding of the lookback is listed for review.
+ */
+export function stillOpen(findings: readonly Finding[], incidentStartKnown = true): OpenItem[] {
   const seen = new Set<string>();
+  const floor = incidentStartKnown ? severityRank.medium : severityRank.info;
   return findings
-    .filter((f) => nextSteps[f.code] !== undefined && severityRank[f.severity] >= severityRank.medium)
+    .filter((f) => nextSteps[f.code] !== undefined && severityRank[f.severity] >= floor)
     .sort((a, b) => a.occurredAt.localeCompare(b.occurredAt))
     .filter((f) => {
       // Several audit rows of one operation (a device registration, say) are one thing to do.

@@ -35,4 +35,10 @@ describe("what containment leaves open", () => {
     expect(open[0]!.next).toContain("Set-Mailbox");
     expect(open[1]!.next).toContain("roleAssignments");
   });
+
+  it("lists every persistence finding of the lookback when the incident start is not known", () => {
+    const routineLooking = [finding("audit.role-member-added", "low"), finding("audit.sp-credentials-added", "info", "2026-11-22T08:00:00.000Z")];
+    expect(stillOpen(routineLooking)).toEqual([]);
+    expect(stillOpen(routineLooking, false).map((o) => o.code)).toEqual(["audit.role-member-added", "audit.sp-credentials-added"]);
+  });
 });

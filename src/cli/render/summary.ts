@@ -253,8 +253,9 @@ export function renderContainment(input: RunSummaryInput): void {
     (e) => e.kind === "note" && e.step && !("stepCompleted" in e.data) && !("resumed" in e.data) && !/propagate/.test(e.summary) && !shown.has(e.summary),
   );
   if (notes.length) lines.push("", c.bold("Notes"), ...notes.map((n) => `  ${n.summary}`));
-  const open = stillOpen(result.findings);
+  const open = stillOpen(result.findings, start !== undefined);
   lines.push("", c.bold(`Still open (${open.length})`));
+  if (!start && open.length > 0) lines.push(c.yellow("  the incident start is not known, so every persistence change of the lookback is listed: review each"));
   if (open.length === 0 && readState(input, "audit") === "read") lines.push("  nothing containment leaves open was found in the audit log");
   for (const item of open) lines.push(`  ${when(item.occurredAt)}  ${item.summary}`, c.dim(`    next: ${item.next}`));
   // What was not read cannot be called closed.
