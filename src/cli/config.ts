@@ -68,5 +68,31 @@ export async function loadConfig(explicit: string | undefined, io: Io): Promise<
       details: parsed.error.issues.slice(1).map((i) => `${i.path.join(".")}: ${i.message}`),
     });
   }
+  refuseRedirection(parsed.data, file, Boolean(named));
   return { config: parsed.data, file };
+}
+
+/** Microsoft's sign-in hosts (public cloud, US Government, China), and this machine (the tabletop). */
+const trustedAuthorities = /^(login\.microsoftonline\.(com|us)|login\.chinacloudapi\.cn|127\.0\.0\.1|localhost|\[::1\])$/i;
+const loopback = /^(127\.0\.0\.1|localhost|\[::1\])$/i;
+
+/**
+ * A config file can send azir's tokens and client secret elsewhere. One azir merely finds in the working directory
+ * (a cloned evidence folder, say) may not: its endpoint overrides are refused unless they point at this machine.
+ * Even a named file may not move sign-in to an authority that is not Microsoft's.
+ */
+function refuseRedirection(config: AzirConfig, file: string, named: boolean): void {
+  const endpoints = Object.entries(config.endpoints ?? {}).filter((e): e is [string, string] => typeof e[1] === "string");
+  const elsewhere = endpoints.filter(([, url]) => !loopback.test(new URL(url).hostname));
+  if (!named && elsewhere.length > 0) {
+    throw new AzirError("usage", `${file} (found in the working directory) sets endpoints: ${elsewhere.map(([k, v]) => `${k} ${v}`).join(", ")}; azir follows endpoint overrides only from a config named with --config or AZIR_CONFIG`, {
+      hint: "if you meant this file, name it with --config; otherwise remove it from the folder (a config file can send tokens and secrets elsewhere)",
+    });
+  }
+  const authority = config.endpoints?.authority;
+  if (authority !== undefined && !trustedAuthorities.test(new URL(authority).hostname)) {
+    throw new AzirError("usage", `${file}: endpoints.authority ${authority} is not a Microsoft sign-in host; azir will not send credentials there`, {
+      hint: "remove endpoints.authority, or use --cloud for a national cloud",
+    });
+  }
 }

@@ -111,7 +111,9 @@ export async function tabletopScenarioDir(value: string | true, cwd: string): Pr
 export async function createRunContext(command: CommandContext): Promise<RunContext> {
   const { globals, io, terminal, clock, deps } = command;
   const ids = deps.ids ?? randomIds;
-  const { config } = await loadConfig(globals.config, io);
+  const { config, file } = await loadConfig(globals.config, io);
+  // Which file steered the run is worth a line: a config can change where azir acts.
+  if (file) terminal.line(terminal.color.dim(`config: ${file}`));
   const dryRun = Boolean(globals.dryRun);
   const out = resolve(io.cwd, globals.out ?? config.out ?? "incidents");
   const protectedAccounts = (config.protectedAccounts ?? []).map((a) => a.toLowerCase());
