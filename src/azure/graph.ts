@@ -97,17 +97,24 @@ export async function createGraphAdapter(options: GraphAdapterOptions): Promise<
     },
     async list<T>(path: string, query?: GraphQueryOptions): Promise<T[]> {
       const items: T[] = [];
-      let page = await get<{ value?: T[]; "@odata.nextLink"?: string }>(path, query);
+      let page: unknown = await get<unknown>(path, query);
       for (let n = 0; ; n++) {
-        items.push(...(page.value ?? []));
-        const next = page["@odata.nextLink"];
+        const { value, next } = collectionPage(page, path);
+        // One push per item: spreading a page of hundreds of thousands of items overflows the stack.
+        for (const item of value) items.push(item as T);
         if (!next) return items;
         if (!/^https:\/\//i.test(next)) {
           throw new AzirError("service", `Graph returned a non-https nextLink for GET ${pathOnly(path)}.`, { hint: "Paging stopped to avoid sending the token in clear text." });
         }
+        // The token goes with every page: a nextLink to another host would hand it to that host.
+        if (new URL(next).origin !== base.origin) {
+          throw new AzirError("service", `Graph returned a nextLink to another host (${new URL(next).origin}) for GET ${pathOnly(path)}.`, {
+            hint: "Paging stopped: the token is sent only to the Graph endpoint azir was given.",
+          });
+        }
         if (n >= maxPages) throw new AzirError("service", `Graph paging for GET ${pathOnly(path)} exceeded ${maxPages} pages.`);
         try {
-          page = (await client.api(next).headers(query?.headers ?? {}).get()) as typeof page;
+          page = (await client.api(next).headers(query?.headers ?? {}).get()) as unknown;
         } catch (error) {
           throw translateGraphError(error, "GET", path);
         }
@@ -131,6 +138,22 @@ export async function createGraphAdapter(options: GraphAdapterOptions): Promise<
       }
     },
   };
+}
+
+/**
+ * A collection page as Graph answers it (`{"value": [...], "@odata.nextLink"?: "..."}`, odata collection format): a
+ * `value` that is not an array is an answer azir cannot read, never an empty collection.
+ */
+function collectionPage(page: unknown, path: string): { value: readonly unknown[]; next: string | undefined } {
+  const body = page !== null && typeof page === "object" ? (page as Record<string, unknown>) : undefined;
+  const value = body?.value;
+  const next = body?.["@odata.nextLink"];
+  if (!Array.isArray(value) || (next !== undefined && typeof next !== "string")) {
+    throw new AzirError("service", `Graph answered GET ${pathOnly(path)} with a body that is not a collection page: no data was read`, {
+      hint: "A proxy or gateway may be answering for Graph; check the endpoint and run again.",
+    });
+  }
+  return { value, next };
 }
 
 /** Whether Graph refused for a licence the tenant lacks rather than for a permission (facts.ts, licenceRefusal). */
