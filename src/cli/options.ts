@@ -25,10 +25,14 @@ export interface RawGlobals {
   incident?: string;
 }
 
+// An environment switch is on or off in so many words: a value that says neither (AZIR_YES=maybe) is refused, so that
+// "off" never means yes.
+const truthy = ["1", "true", "yes", "on"];
+const falsy = ["", "0", "false", "no", "off"];
 const flag = z
-  .union([z.boolean(), z.string()])
+  .union([z.boolean(), z.string().refine((v) => [...truthy, ...falsy].includes(v.trim().toLowerCase()), "expected true or false (1/0, yes/no, on/off)")])
   .optional()
-  .transform((v) => (typeof v === "string" ? !["", "0", "false", "no"].includes(v.toLowerCase()) : v));
+  .transform((v) => (typeof v === "string" ? truthy.includes(v.trim().toLowerCase()) : v));
 
 export const globalsSchema = z.object({
   tabletop: z.union([z.boolean(), z.string().min(1)]).optional(),

@@ -25,7 +25,10 @@ export type OraFactory = typeof import("ora").default;
 export function createTerminal(io: Io, options: { json: boolean; ora?: OraFactory }): Terminal {
   const tty = Boolean(io.stderr.isTTY) && io.env.TERM !== "dumb";
   const noColor = io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== "";
-  const level = io.env.FORCE_COLOR ? 1 : tty && !noColor ? 1 : 0;
+  // FORCE_COLOR=0 (or false) turns colour off, as in Node and chalk; any other value turns it on.
+  const force = io.env.FORCE_COLOR;
+  const forced = force === undefined || force === "" ? undefined : !["0", "false"].includes(force.toLowerCase());
+  const level = forced ?? (tty && !noColor) ? 1 : 0;
   const color = new Chalk({ level: level as 0 | 1 });
   // A spinner redraws by counting lines of its width: without a width it never finishes a frame.
   const live = tty && !options.json && (io.stderr.columns ?? 0) > 0;

@@ -62,7 +62,17 @@ export function toKqlTimespan(ms: number): string {
 export function parseSince(text: string, now: Date): Date | undefined {
   const d = parseDuration(text);
   if (d !== undefined) return new Date(now.getTime() - Math.abs(d));
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text)) return undefined;
+  return parseIsoDate(text);
+}
+
+/** An ISO 8601 date or date-time, or undefined: a date that does not exist (2026-02-30) is refused, not rolled over. */
+export function parseIsoDate(text: string): Date | undefined {
+  const day = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
+  if (!day) return undefined;
   const at = new Date(text);
-  return Number.isNaN(at.getTime()) ? undefined : at;
+  if (Number.isNaN(at.getTime())) return undefined;
+  // JavaScript rolls 2026-02-30 over to March 2.
+  const [, y, m, dd] = day.map(Number) as [number, number, number, number];
+  const calendar = new Date(Date.UTC(y, m - 1, dd));
+  return calendar.getUTCFullYear() === y && calendar.getUTCMonth() === m - 1 && calendar.getUTCDate() === dd ? at : undefined;
 }

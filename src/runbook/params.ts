@@ -1,5 +1,5 @@
 import { AzirError } from "../core/errors.js";
-import { parseDuration } from "../core/duration.js";
+import { parseDuration, parseIsoDate } from "../core/duration.js";
 import { isResourceId, isUpn } from "../core/validate.js";
 import type { ParamSpec, Runbook } from "./schema.js";
 
@@ -10,7 +10,7 @@ import type { ParamSpec, Runbook } from "./schema.js";
 export function resolveParams(runbook: Runbook, given: Record<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const name of Object.keys(given)) {
-    if (!(name in runbook.params)) {
+    if (!Object.hasOwn(runbook.params, name)) {
       throw new AzirError("usage", `runbook ${runbook.id} has no parameter "${name}"`, {
         hint: `its parameters: ${Object.keys(runbook.params).join(", ") || "none"}`,
       });
@@ -44,8 +44,8 @@ function normalise(name: string, spec: ParamSpec, raw: string): unknown {
       return value;
     }
     case "datetime": {
-      const at = /^\d{4}-\d{2}-\d{2}/.test(value) ? new Date(value) : new Date(Number.NaN);
-      if (Number.isNaN(at.getTime())) throw new AzirError("usage", `"${name}" is not an ISO 8601 date-time: ${JSON.stringify(value)}`, { hint: "example: 2026-11-20T08:00:00Z" });
+      const at = parseIsoDate(value);
+      if (!at) throw new AzirError("usage", `"${name}" is not an ISO 8601 date-time: ${JSON.stringify(value)}`, { hint: "example: 2026-11-20T08:00:00Z" });
       return at.toISOString();
     }
     case "resourceId":

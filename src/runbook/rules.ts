@@ -40,7 +40,8 @@ export function checkRunbook(loaded: LoadedRunbook, context: RuleContext): Diagn
   // after-targets-exist
   runbook.steps.forEach((step, i) => {
     (step.after ?? []).forEach((target, j) => {
-      if (!firstIndex.has(target)) report(["steps", i, "after", j], `"after" names a step that does not exist: "${target}"`, `steps are: ${[...firstIndex.keys()].join(", ")}`);
+      if (target === step.id) report(["steps", i, "after", j], `"after" names the step itself: "${target}"`, "a step cannot wait for itself; remove it");
+      else if (!firstIndex.has(target)) report(["steps", i, "after", j], `"after" names a step that does not exist: "${target}"`, `steps are: ${[...firstIndex.keys()].join(", ")}`);
     });
   });
 
@@ -117,7 +118,7 @@ export function checkRunbook(loaded: LoadedRunbook, context: RuleContext): Diagn
       }
       for (const ref of refs) {
         if (ref.kind === "params") {
-          if (!(ref.name in runbook.params)) report(["steps", i, field], `{{ ${ref.text} }}: the runbook declares no parameter "${ref.name}"`, `declared: ${Object.keys(runbook.params).join(", ") || "none"}`);
+          if (!Object.hasOwn(runbook.params, ref.name)) report(["steps", i, field], `{{ ${ref.text} }}: the runbook declares no parameter "${ref.name}"`, `declared: ${Object.keys(runbook.params).join(", ") || "none"}`);
           continue;
         }
         const target = stepById.get(ref.step);
@@ -141,7 +142,7 @@ export function checkRunbook(loaded: LoadedRunbook, context: RuleContext): Diagn
   if (runbook.subject) {
     try {
       for (const ref of findReferences(runbook.subject)) {
-        if (ref.kind !== "params" || !(ref.name in runbook.params)) report(["subject"], `subject may only reference declared params: {{ ${ref.text} }}`);
+        if (ref.kind !== "params" || !Object.hasOwn(runbook.params, ref.name)) report(["subject"], `subject may only reference declared params: {{ ${ref.text} }}`);
       }
     } catch (error) {
       report(["subject"], (error as Error).message);

@@ -48,12 +48,13 @@ export interface TemplateScope {
 
 function lookup(ref: TemplateRef, scope: TemplateScope): unknown {
   if (ref.kind === "params") {
-    if (!(ref.name in scope.params)) throw new TemplateError(`{{ ${ref.text} }}: no parameter "${ref.name}"`);
+    if (!Object.hasOwn(scope.params, ref.name)) throw new TemplateError(`{{ ${ref.text} }}: no parameter "${ref.name}"`);
     return scope.params[ref.name];
   }
-  const outputs = scope.findings[ref.step];
+  // Own properties only: `{{ params.constructor }}` must not reach Object's prototype.
+  const outputs = Object.hasOwn(scope.findings, ref.step) ? scope.findings[ref.step] : undefined;
   if (!outputs) throw new TemplateError(`{{ ${ref.text} }}: step "${ref.step}" has not run (add it to "after")`);
-  return outputs[ref.key] ?? null;
+  return Object.hasOwn(outputs, ref.key) ? (outputs[ref.key] ?? null) : null;
 }
 
 function asText(value: unknown): string {

@@ -267,7 +267,8 @@ export async function openJournal(options: JournalOptions): Promise<Journal> {
     }
     const folder = join(options.dir, options.incidentId);
     try {
-      await mkdir(folder, { recursive: true });
+      // An incident folder holds evidence: only its owner may read it (the journals themselves are 0600).
+      await mkdir(folder, { recursive: true, mode: 0o700 });
     } catch (cause) {
       throw new AzirError("internal", `cannot create ${folder}`, { hint: "check that --out is writable", cause });
     }
