@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { LineCounter, isMap, isSeq, parseDocument, type Document, type Node as YamlNode } from "yaml";
 import type { z } from "zod";
 import type { Diagnostic } from "../core/errors.js";
@@ -100,9 +100,16 @@ export function parseRunbook(source: string, file: string): LoadResult {
   return { ok: true, loaded: { runbook: parsed.data, file, source, locate } };
 }
 
+/** A runbook is a page of YAML: anything larger is refused before it is read. */
+const maxRunbookBytes = 1024 * 1024;
+
 export async function loadRunbookFile(file: string): Promise<LoadResult> {
   let source: string;
   try {
+    // Look before reading: a FIFO, /dev/zero or a file under /proc would hang or flood the run.
+    const info = await stat(file);
+    if (!info.isFile()) return { ok: false, diagnostics: [{ severity: "error", file, message: "not a regular file" }] };
+    if (info.size > maxRunbookBytes) return { ok: false, diagnostics: [{ severity: "error", file, message: `larger than ${maxRunbookBytes} bytes: not a runbook` }] };
     source = await readFile(file, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

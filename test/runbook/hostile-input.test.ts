@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, statSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -8,7 +9,8 @@ import { parseSince } from "../../src/core/duration.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { parseRunbook } from "../../src/runbook/load.js";
 import { resolveParams } from "../../src/runbook/params.js";
-import { ruleContext } from "../../src/runbook/registry.js";
+import { loadRunbookFile } from "../../src/runbook/load.js";
+import { locateQuery, ruleContext } from "../../src/runbook/registry.js";
 import { checkRunbook } from "../../src/runbook/rules.js";
 import { resolveTemplates } from "../../src/runbook/template.js";
 import { openJournal } from "../../src/timeline/journal.js";
@@ -59,5 +61,27 @@ describe("hostile or odd input", () => {
     journal.close();
     expect(readdirSync(dir)).toEqual(["inc-1"]);
     expect(statSync(join(dir, "inc-1")).mode & 0o777).toBe(0o700);
+  });
+
+  it("a runbook's KQL file stays inside its folder or the package, and is a regular .kql file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "azir-confine-"));
+    const rb = join(dir, "r.yaml");
+    writeFileSync(join(dir, "ok.kql"), "SigninLogs | take 1\n");
+    symlinkSync("/proc/self/environ", join(dir, "environ.kql"));
+    execFileSync("mkfifo", [join(dir, "fifo.kql")]);
+    expect(locateQuery("ok.kql", rb)).toMatchObject({ ok: true });
+    expect(locateQuery("kql/signins-for-user.kql", rb)).toMatchObject({ ok: true });
+    expect(locateQuery("environ.kql", rb)).toMatchObject({ ok: false, problem: expect.stringContaining("outside the runbook's folder") });
+    expect(locateQuery("fifo.kql", rb)).toMatchObject({ ok: false, problem: expect.stringContaining("not a regular file") });
+    expect(locateQuery("/proc/self/environ", rb)).toMatchObject({ ok: false, problem: expect.stringContaining("relative path to a .kql file") });
+    expect(locateQuery("../../../../etc/hostname", rb)).toMatchObject({ ok: false });
+  });
+
+  it("a runbook that is not a regular file is refused before it is read", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "azir-fifo-"));
+    execFileSync("mkfifo", [join(dir, "r.yaml")]);
+    const result = await loadRunbookFile(join(dir, "r.yaml"));
+    expect(result.ok).toBe(false);
+    expect(result.ok ? "" : result.diagnostics[0]!.message).toBe("not a regular file");
   });
 });
