@@ -5,6 +5,7 @@ import type { Clock } from "../core/clock.js";
 import { AzirError } from "../core/errors.js";
 import { GENESIS_HASH, computeEventHash } from "./canonical.js";
 import { describeIssue, timelineEventSchema, type EventInput, type EventOf, type Mode, type TimelineEvent } from "./event.js";
+import { lockIncident, type IncidentLock } from "./lock.js";
 import { redact } from "./redact.js";
 
 /** Options of `openJournal`. */
@@ -234,30 +235,38 @@ export async function openJournal(options: JournalOptions): Promise<Journal> {
   let events: TimelineEvent[] = [];
   let prevHash = GENESIS_HASH;
 
+  let lock: IncidentLock;
   if (options.resumeFrom !== undefined) {
     path = options.resumeFrom;
-    const lines = splitLines(await readBuffer(path));
-    const { failure, events: whole, lastHash } = checkChain(lines);
-    // Only a torn LAST line is a crash's doing; anything else is damage the responder must look at first.
-    const tornTail = failure !== undefined && failure.line === lines.length && failure.reason.startsWith("incomplete final line");
-    if (failure && !tornTail) {
-      throw new AzirError("validation", `cannot resume ${path}: line ${failure.line}: ${failure.reason}`, {
-        hint: `run \`azir timeline verify ${path}\`; a damaged journal is evidence, start a new run instead of resuming it`,
-      });
-    }
-    events = whole;
-    prevHash = lastHash;
-    const keep = whole.length === 0 ? 0 : lines[whole.length - 1]!.end;
-    const lastTerminated = whole.length === 0 || lines[whole.length - 1]!.terminated;
+    lock = lockIncident(dirname(path), clock);
+    // A journal that cannot be resumed leaves its incident free again.
     try {
-      fd = openSync(path, "r+");
-      ftruncateSync(fd, keep);
-      closeSync(fd);
-      fd = openSync(path, "a", 0o600);
-      if (!lastTerminated) writeAll(fd, "\n");
-      fsyncSync(fd);
-    } catch (cause) {
-      throw new AzirError("internal", `cannot open journal ${path} for appending`, { hint: "check the file's permissions", cause });
+      const lines = splitLines(await readBuffer(path));
+      const { failure, events: whole, lastHash } = checkChain(lines);
+      // Only a torn LAST line is a crash's doing; anything else is damage the responder must look at first.
+      const tornTail = failure !== undefined && failure.line === lines.length && failure.reason.startsWith("incomplete final line");
+      if (failure && !tornTail) {
+        throw new AzirError("validation", `cannot resume ${path}: line ${failure.line}: ${failure.reason}`, {
+          hint: `run \`azir timeline verify ${path}\`; a damaged journal is evidence, start a new run instead of resuming it`,
+        });
+      }
+      events = whole;
+      prevHash = lastHash;
+      const keep = whole.length === 0 ? 0 : lines[whole.length - 1]!.end;
+      const lastTerminated = whole.length === 0 || lines[whole.length - 1]!.terminated;
+      try {
+        fd = openSync(path, "r+");
+        ftruncateSync(fd, keep);
+        closeSync(fd);
+        fd = openSync(path, "a", 0o600);
+        if (!lastTerminated) writeAll(fd, "\n");
+        fsyncSync(fd);
+      } catch (cause) {
+        throw new AzirError("internal", `cannot open journal ${path} for appending`, { hint: "check the file's permissions", cause });
+      }
+    } catch (error) {
+      lock.release();
+      throw error;
     }
   } else {
     if (!validIncidentId(options.incidentId)) {
@@ -272,8 +281,14 @@ export async function openJournal(options: JournalOptions): Promise<Journal> {
     } catch (cause) {
       throw new AzirError("internal", `cannot create ${folder}`, { hint: "check that --out is writable", cause });
     }
-    ({ fd, path } = createExclusive(folder, journalTimestamp(clock.now())));
-    fsyncDir(folder);
+    lock = lockIncident(folder, clock);
+    try {
+      ({ fd, path } = createExclusive(folder, journalTimestamp(clock.now())));
+      fsyncDir(folder);
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
   }
 
   let open = true;
@@ -324,6 +339,7 @@ export async function openJournal(options: JournalOptions): Promise<Journal> {
       if (!open) return;
       open = false;
       closeSync(fd);
+      lock.release();
     },
   };
   return journal;

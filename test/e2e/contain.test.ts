@@ -213,6 +213,17 @@ describe("azir contain against the simulated tenant", () => {
     expect(io.err()).toContain("INCOMPLETE");
   });
 
+  it("two contains of one user at once: one runs, the other is refused naming the holder, and no write is sent twice", async () => {
+    const emulator = await tenant();
+    const out = mkdtempSync(join(tmpdir(), "azir-twice-"));
+    const [a, b] = [memoryIo(), memoryIo()];
+    const codes = await Promise.all([a, b].map((io) => main(["contain", "alex@contoso.com", "--tabletop", "--yes", "--out", out], io, { emulator })));
+    expect(codes.sort()).toEqual([0, 3]);
+    expect(a.err() + b.err()).toContain("is in use by process");
+    const blocks = writes(emulator).filter((r) => r.method === "PATCH" && r.path.endsWith(alexId));
+    expect(blocks).toHaveLength(1);
+  });
+
   it("a user who does not exist is refused before any step, with exit 2 and no incident folder", async () => {
     const emulator = await tenant();
     const out = mkdtempSync(join(tmpdir(), "azir-nouser-"));

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { readFileSync, writeFileSync, appendFileSync, statSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -41,10 +42,26 @@ describe("openJournal / append", () => {
   it("uses a new name when a journal of the same second exists", async () => {
     const clock = new ManualClock("2026-11-25T12:00:00Z");
     const a = await openJournal({ dir, incidentId: "INC-1", runId: RUN_A, mode: "live", clock });
+    a.close();
     const b = await openJournal({ dir, incidentId: "INC-1", runId: RUN_B, mode: "live", clock });
     expect(b.path).not.toBe(a.path);
     expect(b.path.endsWith("timeline-20261125T120000Z-2.jsonl")).toBe(true);
+    b.close();
+  });
+
+  it("one run at a time per incident: a second fails fast naming the holder, and a dead holder's lock is taken over", async () => {
+    const clock = new ManualClock("2026-11-25T12:00:00Z");
+    const a = await openJournal({ dir, incidentId: "INC-LOCK", runId: RUN_A, mode: "live", clock });
+    await expect(openJournal({ dir, incidentId: "INC-LOCK", runId: RUN_B, mode: "live", clock })).rejects.toMatchObject({
+      code: "refused",
+      message: expect.stringContaining(`is in use by process ${process.pid}`),
+    });
+    // resuming the same journal while its run goes on is refused too
+    await expect(openJournal({ dir, incidentId: "INC-LOCK", runId: RUN_B, mode: "live", clock, resumeFrom: a.path })).rejects.toMatchObject({ code: "refused" });
     a.close();
+    // a crashed run leaves its lock behind: a process that no longer exists does not hold the incident
+    writeFileSync(join(dir, "INC-LOCK", ".azir.lock"), JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), startedAt: "2026-11-25T11:00:00.000Z" }));
+    const b = await openJournal({ dir, incidentId: "INC-LOCK", runId: RUN_B, mode: "live", clock, resumeFrom: a.path });
     b.close();
   });
 
