@@ -15,6 +15,8 @@ export interface GraphAdapterOptions {
   scope: string;
   ca?: string;
   retry?: RetrySettings;
+  /** Per-request deadline, retries included (default 60 s). */
+  timeoutMs?: number;
 }
 
 /** Graph reads and writes over one graph-client instance. */
@@ -77,13 +79,26 @@ export async function createGraphAdapter(options: GraphAdapterOptions): Promise<
     return req;
   };
 
-  const get = async <T>(path: string, query?: GraphQueryOptions): Promise<T> => {
+  // A server that accepts and never answers must not hold a run: each request has its own deadline (retries included).
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const timed = async <T>(method: string, path: string, signal: AbortSignal | undefined, run: (signal: AbortSignal) => Promise<T>, permission?: string): Promise<T> => {
+    const deadline = AbortSignal.timeout(timeoutMs);
     try {
-      return (await build(path, query).get()) as T;
+      return await run(signal ? AbortSignal.any([signal, deadline]) : deadline);
     } catch (error) {
-      throw translateGraphError(error, "GET", path);
+      if (deadline.aborted && !signal?.aborted) {
+        throw new AzureServiceError("service", `Graph did not answer ${method.toUpperCase()} ${pathOnly(path)} within ${Math.round(timeoutMs / 1000)} s`, {
+          service: "Graph",
+          status: 408,
+          hint: "The request may or may not have been applied: run again; every action reads the tenant first and sends only what is missing.",
+          details: ["status: 408"],
+        });
+      }
+      throw translateGraphError(error, method, path, permission);
     }
   };
+
+  const get = <T>(path: string, query?: GraphQueryOptions): Promise<T> => timed("GET", path, undefined, async (signal) => (await build(path, query, signal).get()) as T);
 
   return {
     get,
@@ -113,29 +128,29 @@ export async function createGraphAdapter(options: GraphAdapterOptions): Promise<
           });
         }
         if (n >= maxPages) throw new AzirError("service", `Graph paging for GET ${pathOnly(path)} exceeded ${maxPages} pages.`);
-        try {
-          page = (await client.api(next).headers(query?.headers ?? {}).get()) as unknown;
-        } catch (error) {
-          throw translateGraphError(error, "GET", path);
-        }
+        page = await timed("GET", path, undefined, async (signal) => (await client.api(next).headers(query?.headers ?? {}).option("signal", signal).get()) as unknown);
       }
     },
-    async send(request: HttpWrite, signal?: AbortSignal): Promise<unknown> {
-      const req = build(request.path, undefined, signal).version(request.version ?? "v1.0");
-      try {
-        switch (request.method) {
-          case "PATCH":
-            return await req.patch(request.body ?? {});
-          case "POST":
-            return await req.post(request.body ?? {});
-          case "PUT":
-            return await req.put(request.body ?? {});
-          case "DELETE":
-            return await req.delete();
-        }
-      } catch (error) {
-        throw translateGraphError(error, request.method, request.path, request.permission);
-      }
+    send(request: HttpWrite, signal?: AbortSignal): Promise<unknown> {
+      return timed(
+        request.method,
+        request.path,
+        signal,
+        async (combined) => {
+          const req = build(request.path, undefined, combined).version(request.version ?? "v1.0");
+          switch (request.method) {
+            case "PATCH":
+              return await req.patch(request.body ?? {});
+            case "POST":
+              return await req.post(request.body ?? {});
+            case "PUT":
+              return await req.put(request.body ?? {});
+            case "DELETE":
+              return await req.delete();
+          }
+        },
+        request.permission,
+      );
     },
   };
 }

@@ -21,6 +21,8 @@ export interface LogsAdapterOptions {
   /** Extra CA certificate (PEM) to trust, e.g. the emulator's. */
   ca?: string;
   retry?: RetrySettings;
+  /** Client-side deadline of one query, retries included (default: the server timeout plus 30 s). */
+  clientTimeoutMs?: number;
 }
 
 const kustoTypes = new Set<string>(["string", "datetime", "dynamic", "bool", "int", "long", "real", "decimal", "guid", "timespan"]);
@@ -41,6 +43,8 @@ export async function createLogsPort(options: LogsAdapterOptions): Promise<LogsP
   });
   client.pipeline.addPolicy(omitTimespanPolicy);
   const answers = new Map<string, WireAnswer>();
+  const signals = new Map<string, AbortSignal>();
+  client.pipeline.addPolicy(abortPolicy(signals));
   client.pipeline.addPolicy(wirePolicy(answers, RestError), { afterPhase: "Retry" });
   client.pipeline.addPolicy(retryPolicy([throttledWithoutRetryAfter(options.retry?.retryDelayMs ?? 1000)], { maxRetries: options.retry?.maxRetries ?? 3 }), { phase: "Retry" });
   let sequence = 0;
@@ -52,10 +56,12 @@ export async function createLogsPort(options: LogsAdapterOptions): Promise<LogsP
         : { duration: "P1D" };
       const id = String(++sequence);
       const timeout = Math.min(600, Math.max(1, Math.round(request.timeoutSeconds ?? defaultServerTimeoutSeconds)));
+      // The server's own timeout, plus a margin for the answer to arrive: a server that never answers must not hold the run.
+      const deadline = AbortSignal.timeout(options.clientTimeoutMs ?? (timeout + clientMarginSeconds) * 1000);
       try {
+        signals.set(id, signal ? AbortSignal.any([signal, deadline]) : deadline);
         const result = await client.queryWorkspace(request.workspaceId, request.query, timespan, {
           serverTimeoutInSeconds: timeout,
-          ...(signal ? { abortSignal: signal } : {}),
           requestOptions: { headers: { [captureHeader]: id, ...(request.timespan ? {} : { [omitTimespanHeader]: "1" }) } },
         });
         const wire = answers.get(id);
@@ -65,6 +71,14 @@ export async function createLogsPort(options: LogsAdapterOptions): Promise<LogsP
         if (!Array.isArray(result.tables)) throw unreadable(request.workspaceId, wire);
         return { complete: true, tables: result.tables.map(decodeTable) };
       } catch (error) {
+        if (deadline.aborted && !signal?.aborted) {
+          throw new AzureServiceError("service", `Log Analytics did not answer POST /workspaces/${request.workspaceId}/query within the server timeout and a margin`, {
+            service: "Log Analytics",
+            status: 408,
+            hint: "Narrow the time window or the query, or run again later (the journal resumes).",
+            details: ["status: 408"],
+          });
+        }
         const wire = answers.get(id);
         // 1.0.0 throws a plain TypeError on a body it cannot read. Only a real 204 means "this workspace has no data";
         // an empty 200, an HTML page or a body of another shape is an answer azir did not get.
@@ -75,6 +89,7 @@ export async function createLogsPort(options: LogsAdapterOptions): Promise<LogsP
         throw translateLogsError(error, request.workspaceId);
       } finally {
         answers.delete(id);
+        signals.delete(id);
       }
     },
   };
@@ -82,6 +97,8 @@ export async function createLogsPort(options: LogsAdapterOptions): Promise<LogsP
 
 /** Log Analytics' own default is 3 minutes; ask for the most the service allows (Prefer: wait=600). */
 const defaultServerTimeoutSeconds = 600;
+/** How long after the server timeout azir stops waiting for an answer. */
+const clientMarginSeconds = 30;
 const captureHeader = "x-azir-capture";
 
 /** What came over the wire for one query: the SDK keeps neither the status of an unreadable answer nor the details. */
@@ -111,6 +128,23 @@ function wirePolicy(answers: Map<string, WireAnswer>, RestError: typeof RestErro
         throw error; // without `response`, no retry strategy re-sends it
       }
       return response;
+    },
+  };
+}
+
+/**
+ * monitor-query-logs 1.0.0 drops the `abortSignal` of `queryWorkspace`'s options (its convertToInternalOptions keeps
+ * only the Prefer header and requestOptions), so neither an interrupt nor a deadline would reach the request. This
+ * policy puts the call's signal back on the request, before the retries, so that every attempt is cancelled.
+ */
+function abortPolicy(signals: Map<string, AbortSignal>): PipelinePolicy {
+  return {
+    name: "azirLogsAbort",
+    sendRequest(request, next) {
+      const id = request.headers.get(captureHeader);
+      const signal = id ? signals.get(id) : undefined;
+      if (signal) request.abortSignal = signal;
+      return next(request);
     },
   };
 }

@@ -13,9 +13,16 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function graph(answers: ScriptedAnswer[]) {
+async function graph(answers: ScriptedAnswer[], timeoutMs?: number) {
   server = await scriptedHttps(answers);
-  return createGraphAdapter({ credential: createCredential({ kind: "static", token: "t" }), baseUrl: server.url, scope: "https://graph.microsoft.com/.default", ca: server.ca, retry: { maxRetries: 0, retryDelayMs: 1 } });
+  return createGraphAdapter({
+    credential: createCredential({ kind: "static", token: "t" }),
+    baseUrl: server.url,
+    scope: "https://graph.microsoft.com/.default",
+    ca: server.ca,
+    retry: { maxRetries: 0, retryDelayMs: 1 },
+    ...(timeoutMs ? { timeoutMs } : {}),
+  });
 }
 
 const methodsPath = "/users/11111111-1111-4111-8111-111111111111/authentication/methods";
@@ -43,5 +50,16 @@ describe("Graph collection pages", () => {
     const error = await g.list(methodsPath).then(() => undefined, (e: unknown) => e as AzirError);
     expect(error?.message).toContain("nextLink to another host");
     expect(server!.requests).toHaveLength(1);
+  });
+
+  it("a server that accepts and never answers ends each request at its deadline, reads and writes alike", async () => {
+    const g = await graph([{ status: 0 }], 300);
+    const started = Date.now();
+    const read = await g.list(methodsPath).then(() => undefined, (e: unknown) => e as AzirError);
+    const write = await g.send({ method: "PATCH", path: "/users/x", body: { accountEnabled: false } }).then(() => undefined, (e: unknown) => e as AzirError);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(read?.message).toContain("did not answer GET");
+    expect(write?.message).toContain("did not answer PATCH /users/x");
+    expect(write?.code).toBe("service");
   });
 });

@@ -16,9 +16,16 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function port(answers: ScriptedAnswer[]): Promise<LogsPort> {
+async function port(answers: ScriptedAnswer[], clientTimeoutMs?: number): Promise<LogsPort> {
   server = await scriptedHttps(answers);
-  return createLogsPort({ credential: createCredential({ kind: "static", token: "t" }), endpoint: `${server.url}/v1`, scope: "https://api.loganalytics.io/.default", ca: server.ca, retry: { maxRetries: 2, retryDelayMs: 5 } });
+  return createLogsPort({
+    credential: createCredential({ kind: "static", token: "t" }),
+    endpoint: `${server.url}/v1`,
+    scope: "https://api.loganalytics.io/.default",
+    ca: server.ca,
+    retry: { maxRetries: 2, retryDelayMs: 5 },
+    ...(clientTimeoutMs ? { clientTimeoutMs } : {}),
+  });
 }
 
 const ok = { status: 200, body: { tables: [{ name: "PrimaryResult", columns: [{ name: "n", type: "long" }], rows: [[1]] }] } };
@@ -114,5 +121,14 @@ describe("Log Analytics on the wire", () => {
     const always = await port([{ status: 429, body: { error: { code: "ThrottledError", message: "Too many requests" } } }]);
     expect((await failure(always))!.code).toBe("throttled");
     expect(server!.requests).toHaveLength(3); // the first try and 2 retries
+  });
+
+  it("a server that accepts and never answers ends in a timeout the query runner reads as a gap, not a hang", async () => {
+    const logs = await port([{ status: 0 }], 300);
+    const started = Date.now();
+    const error = await failure(logs);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(error!.message).toContain("did not answer");
+    expect(error!.details).toContain("status: 408");
   });
 });

@@ -4,6 +4,7 @@ import { createEmulatorCertificate } from "../../src/tabletop/emulator/certifica
 
 /** One scripted answer: status, headers and a raw body (a string is sent as it is). */
 export interface ScriptedAnswer {
+  /** 0: accept the request and never answer (a silent server). */
   status: number;
   headers?: Record<string, string>;
   body?: string | object;
@@ -31,6 +32,7 @@ export async function scriptedHttps(answers: ScriptedAnswer[] | ((n: number) => 
     req.resume();
     req.on("end", () => {
       const answer = next(n);
+      if (answer.status === 0) return;
       const body = answer.body === undefined ? "" : typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
       const type = typeof answer.body === "object" ? { "content-type": "application/json; charset=utf-8" } : {};
       res.writeHead(answer.status, { ...type, ...answer.headers });
