@@ -421,6 +421,17 @@ describe("azir contain, killed and resumed", () => {
     const none = memoryIo();
     expect(await main(["verify", "sam@contoso.com", "--tabletop", "--out", out], none, { emulator })).toBe(2);
     expect(none.err()).toContain("pass --since");
+    // only evidence counts: a journal whose chain no longer verifies is not a containment time
+    const dir = join(out, readdirSync(out).find((d) => d.startsWith("alex-"))!);
+    const file = join(dir, readdirSync(dir).find((f) => f.endsWith(".jsonl"))!);
+    writeFileSync(file, readFileSync(file, "utf8").replace('"summary":"', '"summary":"edited: '));
+    const edited = memoryIo();
+    expect(await main(["verify", "alex@contoso.com", "--tabletop", "--out", out], edited, { emulator })).toBe(2);
+    expect(edited.err()).toContain("no containment of alex@contoso.com found");
+    // and a containment time in the future is refused
+    const future = memoryIo();
+    expect(await main(["verify", "alex@contoso.com", "--since", "2099-01-01T00:00:00Z", "--tabletop", "--out", out], future, { emulator })).toBe(2);
+    expect(future.err()).toContain("is in the future");
   });
 });
 
