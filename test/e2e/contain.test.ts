@@ -423,8 +423,9 @@ describe("azir contain, killed and resumed", () => {
     expect(none.err()).toContain("pass --since");
     // only evidence counts: a journal whose chain no longer verifies is not a containment time
     const dir = join(out, readdirSync(out).find((d) => d.startsWith("alex-"))!);
-    const file = join(dir, readdirSync(dir).find((f) => f.endsWith(".jsonl"))!);
-    writeFileSync(file, readFileSync(file, "utf8").replace('"summary":"', '"summary":"edited: '));
+    for (const file of readdirSync(dir).filter((f) => f.endsWith(".jsonl")).map((f) => join(dir, f))) {
+      writeFileSync(file, readFileSync(file, "utf8").replace('"summary":"', '"summary":"edited: '));
+    }
     const edited = memoryIo();
     expect(await main(["verify", "alex@contoso.com", "--tabletop", "--out", out], edited, { emulator })).toBe(2);
     expect(edited.err()).toContain("no containment of alex@contoso.com found");
