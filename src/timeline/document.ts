@@ -57,6 +57,14 @@ export const timelineDocumentSchema = z
     actions: z.array(actionLikeEventSchema).describe("Writes sent, planned (dry-run) and skipped, in response order"),
     gaps: z.array(gapEventSchema).describe("Data azir could not read completely"),
     complete: z.boolean().describe("False when any gap was recorded: never read an incomplete timeline as clean"),
+    integrity: z
+      .object({
+        verified: z.boolean(),
+        headHash: z.string().optional().describe("hash of the last event: what a copy of the journal must end with"),
+        brokenAt: z.object({ line: z.int(), reason: z.string() }).optional().describe("the first line whose hash chain does not hold"),
+      })
+      .optional()
+      .describe("The journal's hash chain, checked when the document was exported from it"),
   })
   .meta({ id: "TimelineDocument", title: "azir incident timeline" })
   .describe("An azir incident timeline: the journal as one document (azir --json, azir timeline export --format json)");

@@ -80,8 +80,15 @@ function toMarkdown(doc: TimelineDocument): string {
     doc.complete
       ? "- **Data:** complete"
       : `- **Data: INCOMPLETE**: ${doc.gaps.length} gap${doc.gaps.length === 1 ? "" : "s"}; do not read missing findings as clean`,
-    "",
   );
+  if (doc.integrity) {
+    out.push(
+      doc.integrity.verified
+        ? `- **Integrity:** verified (journal head ${doc.integrity.headHash})`
+        : `- **Integrity: BROKEN** at line ${doc.integrity.brokenAt?.line}: ${md(doc.integrity.brokenAt?.reason ?? "")}`,
+    );
+  }
+  out.push("");
 
   out.push(`## Findings (${doc.findings.length})`, "");
   if (doc.findings.length === 0) out.push("None.", "");
@@ -323,7 +330,11 @@ function toHtml(doc: TimelineDocument): string {
 <h1>${t(title)}</h1>
 <dl>
 <dt>Incident start</dt><dd>${doc.incident.start ? t(shortTime(doc.incident.start)) : "not determined"}</dd>
-<dt>Data</dt><dd>${doc.complete ? "complete" : `<span class="warn">incomplete: ${doc.gaps.length} gap(s); missing findings are not proof of a clean tenant</span>`}</dd>
+<dt>Data</dt><dd>${doc.complete ? "complete" : `<span class="warn">incomplete: ${doc.gaps.length} gap(s); missing findings are not proof of a clean tenant</span>`}</dd>${
+    doc.integrity
+      ? `<dt>Integrity</dt><dd>${doc.integrity.verified ? `verified (journal head ${escapeHtml(doc.integrity.headHash ?? "")})` : `<span class="warn">BROKEN at line ${doc.integrity.brokenAt?.line}: ${escapeHtml(doc.integrity.brokenAt?.reason ?? "")}</span>`}</dd>`
+      : ""
+  }
 <dt>Schema</dt><dd>${t(doc.schema)}</dd>
 </dl>
 <h2>Runs</h2>

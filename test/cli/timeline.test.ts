@@ -53,4 +53,21 @@ describe("azir timeline", () => {
     expect(html.out()).toContain("<svg");
     expect(html.out()).not.toMatch(/<script[\s>]/i);
   });
+
+  it("show and export check the chain: verified with the head hash, or BROKEN at the first bad line, on stderr and in the document", async () => {
+    const shown = memoryIo();
+    expect(await main(["timeline", "show", journal], shown)).toBe(0);
+    expect(shown.err()).toMatch(/integrity: verified \(head [0-9a-f]{64}\)/);
+    const lines = readFileSync(journal, "utf8").split("\n");
+    lines[2] = lines[2]!.replace('"summary":"', '"summary":"changed: ');
+    const tampered = join(mkdtempSync(join(tmpdir(), "azir-tl-")), "timeline.jsonl");
+    writeFileSync(tampered, lines.join("\n"));
+    const json = memoryIo();
+    expect(await main(["timeline", "export", tampered, "--format", "json"], json)).toBe(0);
+    expect(JSON.parse(json.out()).integrity).toMatchObject({ verified: false, brokenAt: { line: 3 } });
+    expect(json.err()).toContain("integrity: BROKEN at line 3");
+    const md = memoryIo();
+    await main(["timeline", "export", tampered, "--format", "md"], md);
+    expect(md.out()).toContain("**Integrity: BROKEN** at line 3");
+  });
 });

@@ -12,6 +12,17 @@ async function read(file: string) {
   return result;
 }
 
+/** The journal's hash chain, checked: stamped on what is shown or exported, and said on stderr. */
+async function integrityOf(file: string): Promise<{ verified: boolean; headHash?: string; brokenAt?: { line: number; reason: string } }> {
+  const result = await (await import("../../timeline/journal.js")).verifyJournal(file);
+  return result.ok ? { verified: true, headHash: result.lastHash } : { verified: false, brokenAt: { line: result.line, reason: result.reason } };
+}
+
+function sayIntegrity(integrity: Awaited<ReturnType<typeof integrityOf>>, terminal: { line(t: string): void; warn(t: string): void }): void {
+  if (integrity.verified) terminal.line(`integrity: verified (head ${integrity.headHash})`);
+  else terminal.warn(`integrity: BROKEN at line ${integrity.brokenAt!.line}: ${integrity.brokenAt!.reason}; this journal is not evidence as it stands`);
+}
+
 /** `azir timeline show <file>`. */
 export const showCommand = defineCommand({
   name: "show",
@@ -19,12 +30,13 @@ export const showCommand = defineCommand({
   args: journalFile,
   globals: false,
   handler: async ({ args }) => {
-    const [{ events, torn }, { renderEventLine }] = await Promise.all([read(args.file), import("../../timeline/render.js")]);
-    return { lines: events.map(renderEventLine), torn };
+    const [{ events, torn }, { renderEventLine }, integrity] = await Promise.all([read(args.file), import("../../timeline/render.js"), integrityOf(args.file)]);
+    return { lines: events.map(renderEventLine), torn, integrity };
   },
-  render: ({ lines, torn }, { terminal }) => {
+  render: ({ lines, torn, integrity }, { terminal }) => {
     for (const line of lines) terminal.out(line);
     if (torn) terminal.warn("the last line is incomplete (a crash while writing); it was left out");
+    sayIntegrity(integrity, terminal);
     return ExitCode.ok;
   },
 });
@@ -51,16 +63,18 @@ export const exportCommand = defineCommand({
   options: z.object({ format: z.enum(exportFormats).default("json").describe("output format") }),
   globals: false,
   handler: async ({ args, options }) => {
-    const [{ events }, { buildDocument }, { exportTimeline: render }, { journalIncidentId }] = await Promise.all([
+    const [{ events }, { buildDocument }, { exportTimeline: render }, { journalIncidentId }, integrity] = await Promise.all([
       read(args.file),
       import("../../timeline/document.js"),
       import("../../timeline/export.js"),
       import("../../timeline/journal.js"),
+      integrityOf(args.file),
     ]);
-    return render(buildDocument(events, { incidentId: journalIncidentId(args.file) }), options.format);
+    return { text: render({ ...buildDocument(events, { incidentId: journalIncidentId(args.file) }), integrity }, options.format), integrity };
   },
-  render: (text, { terminal }) => {
+  render: ({ text, integrity }, { terminal }) => {
     terminal.out(text);
+    sayIntegrity(integrity, terminal);
     return ExitCode.ok;
   },
 });
