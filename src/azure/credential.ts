@@ -166,3 +166,17 @@ function translateCredentialError(error: unknown, options: CredentialOptions): A
     cause: safeCause(error),
   });
 }
+
+/**
+ * The credential, recording every token it issues: a service may echo an opaque token in an error message, where no
+ * pattern can recognise it, so the journal masks these exact strings.
+ */
+export function recordingTokens(credential: TokenCredential, issued: Set<string>): TokenCredential {
+  return {
+    async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+      const token = await credential.getToken(scopes, options);
+      if (token?.token) issued.add(token.token);
+      return token;
+    },
+  };
+}

@@ -79,6 +79,8 @@ export interface RunContext {
   tenantId?: string;
   /** Protected (break-glass) accounts, lower-case. */
   protectedAccounts: string[];
+  /** The tokens issued in this run, which the journal never writes. */
+  issuedTokens: ReadonlySet<string>;
   ports: Ports;
   /** Stops the in-process emulator, if any. */
   close(): Promise<void>;
@@ -117,11 +119,13 @@ export async function createRunContext(command: CommandContext): Promise<RunCont
   const dryRun = Boolean(globals.dryRun);
   const out = resolve(io.cwd, globals.out ?? config.out ?? "incidents");
   const protectedAccounts = (config.protectedAccounts ?? []).map((a) => a.toLowerCase());
-  const common = { clock, ids, io, terminal, globals, config, dryRun, out, protectedAccounts };
+  // Every token issued in this run: the journal masks these exact strings wherever a service echoes one.
+  const issuedTokens = new Set<string>();
+  const common = { clock, ids, io, terminal, globals, config, dryRun, out, protectedAccounts, issuedTokens };
 
   const cloud = globals.cloud ?? config.cloud ?? "AzureCloud";
   if (globals.tabletop) {
-    const { cloudScopes, createAzurePorts, createCredential } = await import("../azure/index.js");
+    const { cloudScopes, createAzurePorts, createCredential, recordingTokens } = await import("../azure/index.js");
     const owned = !deps.emulator;
     const emulator = deps.emulator ?? (await (await import("../tabletop/index.js")).startTabletop({ scenarioDir: await tabletopScenarioDir(globals.tabletop, io.cwd), clock }));
     const stop = async (): Promise<void> => {
@@ -131,7 +135,7 @@ export async function createRunContext(command: CommandContext): Promise<RunCont
       // The scenario's app signs in as the authority would answer its client credentials (tokens.ts), without
       // loading @azure/identity: the tokens carry the scenario's permissions, which Graph checks and doctor reads.
       const token = (scopes: string[]): string => emulator.issueToken({ scope: scopes.join(" ") });
-      const credential = createCredential({ kind: "static", token, clock });
+      const credential = recordingTokens(createCredential({ kind: "static", token, clock }), issuedTokens);
       const scopes = cloudScopes(cloud);
       const ports = await createAzurePorts({
         endpoints: emulator.endpoints,
@@ -162,7 +166,7 @@ export async function createRunContext(command: CommandContext): Promise<RunCont
     }
   }
 
-  const { createAzurePorts, createCredential, resolveEndpoints } = await import("../azure/index.js");
+  const { createAzurePorts, createCredential, recordingTokens, resolveEndpoints } = await import("../azure/index.js");
   const overrides: Partial<Endpoints> = { ...(config.endpoints ?? {}) };
   for (const [key, envName] of Object.entries(endpointEnv) as Array<[keyof Endpoints, string]>) {
     const value = io.env[envName];
@@ -179,14 +183,17 @@ export async function createRunContext(command: CommandContext): Promise<RunCont
   if (globals.clientId && signIn.kind === "default") {
     terminal.warn("--client-id (AZIR_CLIENT_ID) is the app for --device-code, --browser or --certificate; DefaultAzureCredential takes its service principal from AZURE_CLIENT_ID");
   }
-  const credential = createCredential({
-    ...signIn,
-    kind: signIn.kind === "tabletop" ? "default" : signIn.kind,
-    // The cloud's authority (or the override), for every credential: a US Government tenant signs in at
-    // login.microsoftonline.us, never at the public authority.
-    authorityHost: signIn.authority,
-    onDeviceCode: (message) => terminal.line(message),
-  });
+  const credential = recordingTokens(
+    createCredential({
+      ...signIn,
+      kind: signIn.kind === "tabletop" ? "default" : signIn.kind,
+      // The cloud's authority (or the override), for every credential: a US Government tenant signs in at
+      // login.microsoftonline.us, never at the public authority.
+      authorityHost: signIn.authority,
+      onDeviceCode: (message) => terminal.line(message),
+    }),
+    issuedTokens,
+  );
   const ports = await createAzurePorts({
     endpoints: resolved.endpoints,
     credential,

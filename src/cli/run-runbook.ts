@@ -131,6 +131,7 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
     const incidentId = incidentIdFor(loaded, params, context.clock.now(), globals.incident);
     const subject = loaded.runbook.subject ? String(resolveTemplates(loaded.runbook.subject, { params, findings: {} })) : undefined;
     const journal = await openJournal({
+      secrets: context.issuedTokens,
       dir: context.out,
       incidentId,
       runId,

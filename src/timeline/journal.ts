@@ -6,7 +6,7 @@ import { AzirError } from "../core/errors.js";
 import { GENESIS_HASH, computeEventHash } from "./canonical.js";
 import { describeIssue, timelineEventSchema, type EventInput, type EventOf, type Mode, type TimelineEvent } from "./event.js";
 import { lockIncident, type IncidentLock } from "./lock.js";
-import { redact } from "./redact.js";
+import { redact, type KnownSecrets } from "./redact.js";
 
 /** Options of `openJournal`. */
 export interface JournalOptions {
@@ -18,6 +18,8 @@ export interface JournalOptions {
   runId: string;
   mode: Mode;
   clock: Clock;
+  /** Exact strings never to write (the tokens issued in this run), masked wherever they appear. */
+  secrets?: KnownSecrets;
   /**
    * Path of an existing journal to continue (`azir run --resume`). The run appends to that file, continuing seq
    * and the hash chain; a torn final line left by a crash is cut off first. `dir` and `incidentId` are then unused.
@@ -303,7 +305,7 @@ export async function openJournal(options: JournalOptions): Promise<Journal> {
     },
     append<E extends EventInput>(input: E): EventOf<E["kind"]> {
       if (!open) throw new AzirError("internal", `journal ${basename(path)} is closed`, { hint: "append before close()" });
-      const clean = redact(input);
+      const clean = redact(input, options.secrets);
       const data: Record<string, unknown> = clean.data === undefined ? {} : (clean.data as Record<string, unknown>);
       let occurredAt = clean.occurredAt;
       if (occurredAt === undefined && clean.kind === "finding" && typeof data.occurredAt === "string") occurredAt = data.occurredAt;

@@ -79,12 +79,24 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-function walk(value: unknown, seen: WeakSet<object>): unknown {
-  if (typeof value === "string") return redactString(value);
+/** Exact strings to mask wherever they appear: the tokens a credential issued in this run, say. */
+export interface KnownSecrets {
+  values(): Iterable<string>;
+}
+
+function maskKnown(text: string, known: KnownSecrets | undefined): string {
+  if (!known) return text;
+  let out = text;
+  for (const secret of known.values()) if (secret.length >= 8 && out.includes(secret)) out = out.split(secret).join(REDACTED);
+  return out;
+}
+
+function walk(value: unknown, seen: WeakSet<object>, known?: KnownSecrets): unknown {
+  if (typeof value === "string") return redactString(maskKnown(value, known));
   if (Array.isArray(value)) {
     if (seen.has(value)) return "[circular]";
     seen.add(value);
-    const out = value.map((item) => walk(item, seen));
+    const out = value.map((item) => walk(item, seen, known));
     seen.delete(value);
     return out;
   }
@@ -94,13 +106,13 @@ function walk(value: unknown, seen: WeakSet<object>): unknown {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       // A null or absent secret discloses nothing, and Graph returns `password: null` on password methods.
-      out[k] = isSecretKey(k) && v !== null && v !== undefined ? REDACTED : walk(v, seen);
+      out[k] = isSecretKey(k) && v !== null && v !== undefined ? REDACTED : walk(v, seen, known);
     }
     seen.delete(value);
     return out;
   }
   if (value instanceof Error) {
-    const copy = new Error(redactString(value.message));
+    const copy = new Error(redactString(maskKnown(value.message, known)));
     copy.name = value.name;
     return copy;
   }
@@ -111,8 +123,9 @@ function walk(value: unknown, seen: WeakSet<object>): unknown {
  * Returns a deep copy of `value` with secrets masked as "[redacted]": values of secret-named keys (see
  * `isSecretKey`) in plain objects at any depth, and bearer tokens, JWTs, SAS signatures and secrets in query
  * strings inside any string. Other objects (Date, Buffer, class instances) are returned as they are, except
- * Error, which becomes a plain Error with the message redacted.
+ * Error, which becomes a plain Error with the message redacted. `known` adds exact strings to mask anywhere (an
+ * opaque token a service echoed in an error matches no pattern).
  */
-export function redact<T>(value: T): T {
-  return walk(value, new WeakSet()) as T;
+export function redact<T>(value: T, known?: KnownSecrets): T {
+  return walk(value, new WeakSet(), known) as T;
 }

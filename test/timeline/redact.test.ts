@@ -116,3 +116,13 @@ describe("journal redaction", () => {
     expect(JSON.stringify(journal.events)).not.toContain(clientSecret);
   });
 });
+
+describe("tokens issued in this run", () => {
+  it("are masked wherever they appear, even where no pattern could recognise them (an opaque token echoed in an error)", () => {
+    const opaque = "0paqueT0ken-not-a-jwt-9f8e7d";
+    const issued = new Set([opaque]);
+    const event = { summary: `Graph refused: token ${opaque} is not valid`, data: { details: [`echo: ${opaque}`] } };
+    expect(JSON.stringify(redact(event, issued))).not.toContain(opaque);
+    expect(JSON.stringify(redact(event))).toContain(opaque);
+  });
+});
