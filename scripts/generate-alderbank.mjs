@@ -42,6 +42,7 @@ import {
   userTarget,
   writeJson,
   writeTable,
+  responderAppPermissions,
 } from "./scenario-kit.mjs";
 
 const outDir = outDirFor("alderbank");
@@ -145,18 +146,7 @@ function tenant() {
     operator: {
       displayName: "azir-ir (Alderbank incident response)",
       roles: ["Security Administrator", "Authentication Administrator"],
-      permissions: [
-        "User.Read.All",
-        "User.EnableDisableAccount.All",
-        "User.RevokeSessions.All",
-        "UserAuthenticationMethod.ReadWrite.All",
-        "IdentityRiskyUser.ReadWrite.All",
-        "AuditLog.Read.All",
-        "Policy.Read.All",
-        "RoleManagement.Read.Directory",
-        "Application.Read.All",
-        "Directory.Read.All",
-      ],
+      permissions: responderAppPermissions.filter((p) => p !== "IdentityRiskEvent.Read.All"),
     },
     users: [
       graphUser(dana, { businessPhones: ["+1 503 555 0142"] }),

@@ -35,6 +35,7 @@ import {
   userTarget,
   writeJson as writeJsonIn,
   writeTable as writeTableIn,
+  responderAppPermissions,
 } from "./scenario-kit.mjs";
 
 const outDir = outDirFor("contoso");
@@ -227,19 +228,7 @@ function tenant() {
     operator: {
       displayName: "azir-ir (Contoso incident response)",
       roles: ["Security Administrator", "Privileged Authentication Administrator"],
-      permissions: [
-        "User.Read.All",
-        "User.EnableDisableAccount.All",
-        "User.RevokeSessions.All",
-        "UserAuthenticationMethod.ReadWrite.All",
-        "IdentityRiskyUser.ReadWrite.All",
-        "IdentityRiskEvent.Read.All",
-        "AuditLog.Read.All",
-        "Policy.Read.All",
-        "RoleManagement.Read.Directory",
-        "Application.Read.All",
-        "Directory.Read.All",
-      ],
+      permissions: responderAppPermissions,
     },
     users: [
       // The attacker set a mobile phone and a private mail address on the account (audit "Update user").

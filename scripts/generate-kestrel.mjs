@@ -43,6 +43,7 @@ import {
   userTarget,
   writeJson,
   writeTable,
+  responderAppPermissions,
 } from "./scenario-kit.mjs";
 
 const outDir = outDirFor("kestrel");
@@ -148,19 +149,7 @@ function tenant(detections) {
     operator: {
       displayName: "azir-ir (Kestrel incident response)",
       roles: ["Security Administrator", "Authentication Administrator"],
-      permissions: [
-        "User.Read.All",
-        "User.EnableDisableAccount.All",
-        "User.RevokeSessions.All",
-        "UserAuthenticationMethod.ReadWrite.All",
-        "IdentityRiskyUser.ReadWrite.All",
-        "IdentityRiskEvent.Read.All",
-        "AuditLog.Read.All",
-        "Policy.Read.All",
-        "RoleManagement.Read.Directory",
-        "Application.Read.All",
-        "Directory.Read.All",
-      ],
+      permissions: responderAppPermissions,
     },
     users: [graphUser(noor, { businessPhones: ["+44 117 496 0381"] }), graphUser(theo), graphUser(ines), graphUser(pia), graphUser(kai), graphUser(breakglass, { mail: null })],
     authenticationMethods: {

@@ -477,3 +477,21 @@ export const authenticatorMethod = (id, displayName, created, version = "6.8.17"
 });
 /** A software OATH token (a third-party code app): Graph v1.0 gives it an id and a secretKey (null on read), no creation time. */
 export const softwareOathMethod = (id) => ({ "@odata.type": "#microsoft.graph.softwareOathAuthenticationMethod", id, secretKey: null });
+
+/**
+ * What the scenarios' responder app is granted (application permissions): everything the shipped runbooks read and
+ * write. A tenant without Entra ID P2 has no risk detections to grant.
+ */
+export const responderAppPermissions = [
+  "User.Read.All",
+  "User.EnableDisableAccount.All",
+  "User.RevokeSessions.All",
+  "UserAuthenticationMethod.ReadWrite.All",
+  "IdentityRiskyUser.ReadWrite.All",
+  "IdentityRiskEvent.Read.All",
+  "AuditLog.Read.All",
+  "Policy.Read.All",
+  "RoleManagement.Read.Directory",
+  "Application.Read.All",
+  "Directory.Read.All",
+];
