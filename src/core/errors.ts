@@ -98,3 +98,9 @@ export function formatDiagnostic(d: Diagnostic): string {
   const hint = d.hint ? `\n  hint: ${d.hint}` : "";
   return `${where ? `${where}: ` : ""}${d.severity}: ${d.message}${path}${hint}`;
 }
+
+/** Anything thrown, as an AzirError: an AzirError as it is, anything else as an internal error keeping its message. */
+export function toAzirError(error: unknown): AzirError {
+  if (isAzirError(error)) return error;
+  return new AzirError("internal", (error as Error)?.message ?? String(error), { cause: error });
+}

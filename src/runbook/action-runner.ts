@@ -1,4 +1,4 @@
-import { AzirError, isAzirError } from "../core/errors.js";
+import { AzirError, toAzirError } from "../core/errors.js";
 import type { Clock } from "../core/clock.js";
 import type { EffectOutcome } from "../core/effects.js";
 import type { GraphQueryOptions, GraphReader, Ports } from "../core/ports.js";
@@ -63,10 +63,6 @@ export function memoisedGraph(graph: GraphReader): GraphReader {
   };
 }
 
-function toAzirError(error: unknown): AzirError {
-  if (isAzirError(error)) return error;
-  return new AzirError("internal", (error as Error)?.message ?? String(error), { cause: error });
-}
 
 /** The action lifecycle: read once, decide (pure), then the gate, then interpret the outcomes. */
 export class ActionRunner {

@@ -1,4 +1,4 @@
-import { AzirError, isAzirError } from "../core/errors.js";
+import { AzirError, toAzirError } from "../core/errors.js";
 import type { Clock } from "../core/clock.js";
 import type { IdSource } from "../core/ids.js";
 import type { SecretSink } from "../core/effects.js";
@@ -103,10 +103,6 @@ export interface ExecutionResult {
   error?: AzirError;
 }
 
-function toAzirError(error: unknown): AzirError {
-  if (isAzirError(error)) return error;
-  return new AzirError("internal", (error as Error)?.message ?? String(error), { cause: error });
-}
 
 /** Runs a planned runbook through the one write gate. The mode is decided by the caller (dryRun, confirm). */
 export async function executeRunbook(options: ExecuteOptions): Promise<ExecutionResult> {

@@ -1,4 +1,4 @@
-import { AzirError, isAzirError } from "../core/errors.js";
+import { AzirError, toAzirError } from "../core/errors.js";
 import { describeEffect, type Effect, type EffectDescription, type EffectOutcome, type EffectPerformer, type SecretSink } from "../core/effects.js";
 import type { Endpoints } from "../core/ports.js";
 import { events } from "./events.js";
@@ -27,10 +27,6 @@ export interface GateOptions {
 /** What became of the effects handed to the gate: recorded as planned (dry run), or performed with these outcomes. */
 export type GateResult = { recorded: true } | { recorded: false; outcomes: EffectOutcome[] };
 
-function asAzirError(error: unknown): AzirError {
-  if (isAzirError(error)) return error;
-  return new AzirError("internal", (error as Error)?.message ?? String(error), { cause: error });
-}
 
 /**
  * THE write gate: the only place an effect leaves azir. It asks (confirmation), records (dry run) or performs,
@@ -78,7 +74,7 @@ export class WriteGate {
     try {
       yes = confirmer ? await confirmer(writes) : false;
     } catch (error) {
-      reason = asAzirError(error);
+      reason = toAzirError(error);
     }
     if (yes) {
       for (const w of writes) this.confirmed.add(w.step);
@@ -130,7 +126,7 @@ export class WriteGate {
       }
       return { effect, ok: true, value };
     } catch (error) {
-      const e = asAzirError(error);
+      const e = toAzirError(error);
       this.o.journal.append(events.actionFailed(step, action, description, e));
       return { effect, ok: false, error: e };
     }
