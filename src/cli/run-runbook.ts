@@ -23,6 +23,8 @@ export interface RunRequest {
   params: Record<string, string>;
   /** Journal of an interrupted run to continue. */
   resume?: string;
+  /** Defaults that depend on the run's context (the config, the tabletop tenant): given params win over them. */
+  contextParams?: (context: RunContext) => Record<string, string>;
 }
 
 /** A finished run, for the command's renderer: the result, the timeline document, and where the journal is. */
@@ -80,9 +82,9 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
   }
 
   const loaded = await loadCheckedRunbook(runbookFile);
-  const params = resolveParams(loaded.runbook, rawParams);
   const context = await createRunContext(ctx);
   try {
+    const params = resolveParams(loaded.runbook, { ...(request.contextParams?.(context) ?? {}), ...rawParams });
     const protectedHit = protectedCandidates(loaded.runbook, params).filter((upn) => context.protectedAccounts.includes(upn));
     if (protectedHit.length > 0 && !globals.forceProtected) {
       throw new AzirError("protected-account", `${protectedHit.join(", ")} is a protected account (break-glass); azir will not act on it`, {

@@ -47,7 +47,11 @@ export function runbookNeeds(runbooks: readonly LoadedRunbook[], queryText: (que
           needs.notInCloud.push({ step: label(step.id), action: step.action, why });
           continue;
         }
-        if (step.action.startsWith("arm.")) needs.arm = true;
+        if (step.action.startsWith("arm.")) {
+          // Azure roles are not in a token: the ARM check below reads the subscription, the rest is documented.
+          needs.arm = true;
+          continue;
+        }
         const catalogue = (actionPermissions as Record<string, ActionPermissions>)[step.action];
         for (const p of catalogue?.needs ?? registry.actions[step.action]?.permissions ?? []) addGraph(p, label(step.id));
         if (catalogue) needs.delegatedRoles.push({ step: label(step.id), anyOf: catalogue.delegatedRoles });

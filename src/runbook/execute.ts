@@ -137,7 +137,14 @@ class Scheduler {
     this.plan = o.plan ?? planRunbook(this.runbook);
     this.planned = new Map(this.plan.steps.map((s) => [s.id, s]));
     this.steps = new Map(this.runbook.steps.map((s) => [s.id, s]));
-    this.gate = new WriteGate({ record: o.dryRun, performer: o.ports.effects, endpoints: o.endpoints, journal: o.journal, ...(o.secrets ? { secrets: o.secrets } : {}) });
+    this.gate = new WriteGate({
+      record: o.dryRun,
+      performer: o.ports.effects,
+      endpoints: o.endpoints,
+      journal: o.journal,
+      ...(o.secrets ? { secrets: o.secrets } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
     this.queries = new QueryRunner({
       logs: o.ports.logs,
       workspaceId: o.workspaceId,
@@ -273,7 +280,7 @@ class Scheduler {
   }
 
   private scope(): TemplateScope {
-    return { params: this.o.params, findings: this.outputs };
+    return { params: this.o.params, findings: this.outputs, ...(this.o.incident ? { incident: { id: this.o.incident.id } } : {}) };
   }
 
   /** Waits for the given steps; returns the first one that did not succeed and is required (not in `notRequired`). */
@@ -291,7 +298,7 @@ class Scheduler {
   /** The template scope of a step: a tolerated step that did not complete reads as having found nothing (null). */
   private scopeFor(step: Step): TemplateScope {
     const missing = (step.tolerate ?? []).filter((id) => this.outputs[id] === undefined);
-    return missing.length === 0 ? this.scope() : { params: this.o.params, findings: { ...this.outputs, ...Object.fromEntries(missing.map((id) => [id, {}])) } };
+    return missing.length === 0 ? this.scope() : { ...this.scope(), findings: { ...this.outputs, ...Object.fromEntries(missing.map((id) => [id, {}])) } };
   }
 
   /** The steps a step's inputs come from: its `after`, and the steps whose findings its `with` and `when` use. */

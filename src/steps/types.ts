@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { Clock } from "../core/clock.js";
 import type { AzirError } from "../core/errors.js";
 import type { Effect, EffectOutcome } from "../core/effects.js";
-import type { ArmReader, GraphReader, LogsPort } from "../core/ports.js";
+import type { ArmReader, GraphReader, LogsPort, StorageReader } from "../core/ports.js";
 
 /**
  * What an action's `read` may use: reads only. The Graph reader is memoised for the whole run by the action
@@ -12,6 +12,7 @@ export interface ReadContext {
   clock: Clock;
   graph: GraphReader;
   arm: ArmReader;
+  storage: StorageReader;
   logs: LogsPort;
   workspaceId: string;
   signal: AbortSignal;

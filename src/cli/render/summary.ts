@@ -330,3 +330,41 @@ export function renderVerify(input: RunSummaryInput): void {
   lines.push(...gapLines(input), ...failureLines(input));
   terminal.line(lines.join("\n"));
 }
+
+/** `azir snapshot`: the VM's state, each disk's snapshot, lock and hashed copy, then what is left. */
+export function renderSnapshot(input: RunSummaryInput): void {
+  const { terminal, result, params, document } = input;
+  const c = terminal.color;
+  const snap = outputsOf(input, "snapshot");
+  const lines = header(input, `VM forensics of ${str(snap?.vmName ?? params.vm)}`);
+  if (snap?.vmId) lines.push(`${c.dim("vm:")} ${str(snap.vmId)}`);
+  const power = snap ? snap.powerState : undefined;
+  if (typeof power === "string") lines.push(`${c.dim("power state:")} ${power === "running" ? c.green(power) : c.red.bold(`${power.toUpperCase()}: memory is lost; the disks are the evidence left`)}`);
+  else if (snap) lines.push(c.yellow("power state: not read"));
+  lines.push(c.dim("azir never stops, deallocates or deletes a VM or a disk."));
+  const snapshots = (snap?.snapshots ?? []) as Array<{ id: string; name: string; diskName: string; incremental: boolean; reused: boolean }>;
+  const copies = (outputsOf(input, "export")?.copies ?? []) as Array<{ snapshotId: string; sha256: string; bytes: number; blobUrl: string; method: string }>;
+  const locks = (outputsOf(input, "lock")?.locks ?? []) as Array<{ scope: string; existed: boolean }>;
+  if (snapshots.length) {
+    lines.push("", c.bold("Evidence"));
+    for (const s of snapshots) {
+      const copy = copies.find((x) => x.snapshotId === s.id);
+      const locked = locks.some((l) => l.scope === s.id);
+      lines.push(`  ${c.bold(s.diskName)}  ${s.incremental ? "incremental" : "full"} snapshot${s.reused ? " (reused)" : ""}${locked ? ", locked" : ""}`);
+      lines.push(c.dim(`    ${s.id}`));
+      if (copy) lines.push(`    copy: ${copy.blobUrl} (${copy.bytes} bytes, ${copy.method})`, `    sha256: ${copy.sha256}`);
+      else lines.push(c.red(`    copy: not made${input.context.dryRun ? " (dry run)" : ""}`));
+    }
+    const account = locks.find((l) => !snapshots.some((s) => s.id === l.scope));
+    if (account) lines.push(`  storage account ${account.scope.split("/").at(-1)} locked${account.existed ? " (lock kept)" : ""}`);
+  }
+  if (document.actions.some((e) => e.kind === "action.planned")) {
+    lines.push("", c.bold("Planned writes"));
+    for (const e of document.actions.filter((x) => x.kind === "action.planned")) lines.push(`  ${e.summary}`, c.dim(`    ${str(e.data.method)} ${str(e.data.url)}  [${str(e.data.permission)}]`));
+  }
+  const notes = document.response.filter((e) => e.kind === "note" && e.step && !("stepCompleted" in e.data) && !("resumed" in e.data) && !/^copied /.test(e.summary));
+  if (notes.length) lines.push("", c.bold("Notes"), ...notes.map((n) => (n.summary.startsWith("WARNING") ? c.red.bold(`  ${n.summary}`) : `  ${n.summary}`)));
+  lines.push(...decisionLines(input), ...failureLines(input));
+  if (result.status === "completed" && !input.context.dryRun) lines.push("", c.bold("Next"), "  hand the copies' SHA-256 and this timeline to the examiner; the timeline's chain of custody names who ran it, from where, as whom");
+  terminal.line(lines.join("\n"));
+}
