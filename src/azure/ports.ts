@@ -26,6 +26,8 @@ export interface AzurePortsOptions {
   secrets?: Set<string>;
   /** Progress of long effects (a disk copy) for the terminal. */
   onProgress?: (line: string) => void;
+  /** Storage endpoints must be on 127.0.0.1 (the tabletop). */
+  loopbackOnly?: boolean;
 }
 
 /** The ports over the official SDKs. Each SDK is imported here, on first use, never at module load. */
@@ -58,6 +60,7 @@ export async function createAzurePorts(options: AzurePortsOptions): Promise<Port
       ...(options.secrets ? { secrets: options.secrets } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.lroPollMs !== undefined ? { pollMs: options.lroPollMs } : {}),
+      ...(options.loopbackOnly ? { loopbackOnly: true } : {}),
     }),
   );
   return { logs, graph, arm, storage, effects: createEffectPerformer({ graph, arm, storage }) };

@@ -25,6 +25,8 @@ export interface StorageAdapterOptions {
   pollMs?: number;
   /** How long a snapshot's background copy may take before azir gives up on it (default 6 h). */
   backgroundCopyTimeoutMs?: number;
+  /** Refuse any blob endpoint not on 127.0.0.1 (the tabletop: nothing leaves the machine). */
+  loopbackOnly?: boolean;
 }
 
 export interface StorageAdapter extends StorageReader {
@@ -41,6 +43,11 @@ export async function createStorageAdapter(options: StorageAdapterOptions): Prom
   const pipeline = (options.ca ? { tlsOptions: { ca: options.ca } } : {}) as StoragePipelineOptions;
   const services = new Map<string, BlobServiceClient>();
   const service = (endpoint: string): BlobServiceClient => {
+    if (options.loopbackOnly && !/^https:\/\/127\.0\.0\.1(:\d+)?\//.test(endpoint)) {
+      throw new AzirError("usage", `the blob endpoint ${endpoint} is not on 127.0.0.1: a tabletop run sends nothing off this machine`, {
+        hint: "the simulated tenant's storage accounts point at its local storage; check the scenario's primaryEndpoints",
+      });
+    }
     let s = services.get(endpoint);
     if (!s) {
       s = new Service(endpoint, options.credential, pipeline);

@@ -154,6 +154,7 @@ export async function createRunContext(command: CommandContext): Promise<RunCont
         clock,
         secrets: issuedTokens,
         onProgress,
+        loopbackOnly: true,
       });
       const forensics = tabletopForensicsOf(emulator);
       return {

@@ -164,6 +164,7 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
         workspaceId: context.workspaceId,
         registry,
         incident: { id: journal.incidentId, ...(subject ? { subject } : {}) },
+        operator: await operatorOf(context, loaded.runbook),
         loadQuery: queryLoader(),
         unavailable: (action) => actionNotInCloud(context.cloud, action),
         ...(confirm ? { confirm: async (writes) => { spinner.stop(); return confirm(writes); } } : {}),
@@ -188,6 +189,34 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
   } finally {
     await context.close();
   }
+}
+
+/**
+ * The chain of custody's "who, from where, as whom": the operating-system account and host, and the identity the
+ * services see (read from the run's own token: app, user, tenant; never the token). A token that cannot be had is
+ * said, not guessed.
+ */
+async function operatorOf(context: RunContext, runbook: Runbook): Promise<Record<string, unknown>> {
+  const { hostname, userInfo } = await import("node:os");
+  const { tokenFacts } = await import("../azure/token.js");
+  let account = "unknown";
+  try {
+    account = userInfo().username;
+  } catch {
+    // no passwd entry (a container's arbitrary uid)
+  }
+  const scope = runbook.steps.some((s) => "action" in s && s.action.startsWith("arm.")) ? context.scopes.arm : context.scopes.graph;
+  let identity: Record<string, unknown>;
+  try {
+    const token = await context.credential.getToken(scope);
+    const facts = token ? tokenFacts(token.token) : undefined;
+    identity = facts
+      ? { kind: facts.kind, ...(facts.appId ? { appId: facts.appId } : {}), ...(facts.appName ? { appName: facts.appName } : {}), ...(facts.user ? { user: facts.user } : {}), ...(facts.tenantId ? { tenantId: facts.tenantId } : {}) }
+      : { kind: "unknown (the token is not a JWT)" };
+  } catch (error) {
+    identity = { error: `no token: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` };
+  }
+  return { account, host: hostname(), pid: process.pid, signIn: context.signIn.kind, identity };
 }
 
 /**

@@ -89,6 +89,8 @@ export interface ExecuteOptions {
   maxConcurrentQueries?: number;
   /** Recorded on run.started: the incident folder and what it is about. */
   incident?: { id: string; subject?: string };
+  /** Recorded on run.started and run.resumed: who runs it, from where, as which identity (the chain of custody). */
+  operator?: Record<string, unknown>;
 }
 
 export interface ExecutionResult {
@@ -175,7 +177,7 @@ class Scheduler {
       journal.append({
         kind: "run.resumed",
         summary: `resumed ${this.runbook.id}: ${this.o.completed?.size ?? 0} completed step(s) are not repeated`,
-        data: { runbook: this.runbook.id, params: this.o.params, resumedRunId: this.o.resumedRunId, completedSteps: [...(this.o.completed?.keys() ?? [])] },
+        data: { runbook: this.runbook.id, params: this.o.params, resumedRunId: this.o.resumedRunId, completedSteps: [...(this.o.completed?.keys() ?? [])], ...(this.o.operator ? { operator: this.o.operator } : {}) },
       });
     } else {
       journal.append({
@@ -188,6 +190,7 @@ class Scheduler {
           file: this.o.loaded.file,
           params: this.o.params,
           dryRun: this.o.dryRun,
+          ...(this.o.operator ? { operator: this.o.operator } : {}),
           endpoints: { ...this.o.endpoints } as Record<string, string>,
           stages: this.plan.stages,
         },

@@ -58,17 +58,23 @@ export const lockEvidence: ActionDefinition<LockEvidenceInput, LockObservation> 
     return {
       effects,
       notes: kept.map((s) => `${s.what}: lock ${name} (${s.lock?.properties?.level ?? "?"}) is there already; kept`),
-      outputs: { locks: observed.map((s) => ({ scope: s.scope, lockId: lockPath(s.scope, input.incidentId), level: s.lock?.properties?.level ?? "CanNotDelete", existed: Boolean(s.lock) })) },
+      // `kept`: there already; `planned`: to be set (a dry run ends here); `set` or `failed` once sent.
+      outputs: { locks: observed.map((s) => ({ scope: s.scope, lockId: lockPath(s.scope, input.incidentId), level: s.lock?.properties?.level ?? "CanNotDelete", state: s.lock ? "kept" : "planned" })) },
       ...(effects.length === 0 ? { done: `every snapshot and the storage account carry lock ${name}` } : {}),
     };
   },
 
-  interpret(_input, _observed, _decision, outcomes) {
+  interpret(_input, _observed, decision, outcomes) {
     const failed = outcomes.filter((o) => !o.ok);
-    if (failed.length === 0) return {};
+    const locks = ((decision.outputs?.locks ?? []) as Array<{ scope: string; state: string }>).map((l) => {
+      const outcome = outcomes.find((o) => o.effect.target === l.scope);
+      return outcome ? { ...l, state: outcome.ok ? "set" : "failed" } : l;
+    });
+    if (failed.length === 0) return { outputs: { locks } };
     const first = failed[0]!;
     const cause = first.ok ? undefined : first.error;
     return {
+      outputs: { locks },
       error: new AzirError(cause instanceof AzirError ? cause.code : "service", `${failed.length} of ${outcomes.length} lock(s) failed: ${cause instanceof Error ? cause.message : String(cause)}`, {
         hint: "locks need Owner or User Access Administrator on the resource; the evidence is unlocked until they are set",
       }),

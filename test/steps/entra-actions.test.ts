@@ -232,8 +232,8 @@ describe("entra.confirmCompromised", () => {
 });
 
 describe("registry", () => {
-  it("registers the four actions in containment order with their permissions", () => {
-    expect(actionNames).toEqual(["entra.blockSignIn", "entra.revokeSessions", "entra.removeAuthMethods", "entra.confirmCompromised"]);
+  it("registers the containment actions in containment order, then the VM-forensics ones, with their permissions", () => {
+    expect(actionNames).toEqual(["entra.blockSignIn", "entra.revokeSessions", "entra.removeAuthMethods", "entra.confirmCompromised", "arm.snapshotDisks", "arm.lockEvidence", "arm.exportSnapshots"]);
     for (const name of actionNames) {
       const action = findAction(name)!;
       expect(action.name).toBe(name);

@@ -344,19 +344,21 @@ export function renderSnapshot(input: RunSummaryInput): void {
   lines.push(c.dim("azir never stops, deallocates or deletes a VM or a disk."));
   const snapshots = (snap?.snapshots ?? []) as Array<{ id: string; name: string; diskName: string; incremental: boolean; reused: boolean }>;
   const copies = (outputsOf(input, "export")?.copies ?? []) as Array<{ snapshotId: string; sha256: string; bytes: number; blobUrl: string; method: string }>;
-  const locks = (outputsOf(input, "lock")?.locks ?? []) as Array<{ scope: string; existed: boolean }>;
+  const locks = (outputsOf(input, "lock")?.locks ?? []) as Array<{ scope: string; state: string }>;
+  const isLocked = (l: { state: string } | undefined): boolean => l?.state === "set" || l?.state === "kept";
   if (snapshots.length) {
     lines.push("", c.bold("Evidence"));
     for (const s of snapshots) {
       const copy = copies.find((x) => x.snapshotId === s.id);
-      const locked = locks.some((l) => l.scope === s.id);
-      lines.push(`  ${c.bold(s.diskName)}  ${s.incremental ? "incremental" : "full"} snapshot${s.reused ? " (reused)" : ""}${locked ? ", locked" : ""}`);
+      const lock = locks.find((l) => l.scope === s.id);
+      const locked = isLocked(lock) ? ", locked" : lock?.state === "planned" ? ", lock planned" : c.red(", NOT locked");
+      lines.push(`  ${c.bold(s.diskName)}  ${s.incremental ? "incremental" : "full"} snapshot${s.reused ? " (reused)" : ""}${locked}`);
       lines.push(c.dim(`    ${s.id}`));
       if (copy) lines.push(`    copy: ${copy.blobUrl} (${copy.bytes} bytes, ${copy.method})`, `    sha256: ${copy.sha256}`);
       else lines.push(c.red(`    copy: not made${input.context.dryRun ? " (dry run)" : ""}`));
     }
     const account = locks.find((l) => !snapshots.some((s) => s.id === l.scope));
-    if (account) lines.push(`  storage account ${account.scope.split("/").at(-1)} locked${account.existed ? " (lock kept)" : ""}`);
+    if (account) lines.push(`  storage account ${account.scope.split("/").at(-1)}: ${isLocked(account) ? `locked${account.state === "kept" ? " (lock kept)" : ""}` : account.state === "planned" ? "lock planned" : c.red("NOT locked")}`);
   }
   if (document.actions.some((e) => e.kind === "action.planned")) {
     lines.push("", c.bold("Planned writes"));
