@@ -94,7 +94,7 @@ export async function createArmAdapter(options: ArmAdapterOptions): Promise<ArmA
       if (lock) {
         const scope = lock[1]!.replace(/^\/+/, "");
         const sub = /^subscriptions\/([^/]+)/i.exec(scope)?.[1] ?? options.subscriptionId ?? "";
-        return toArmShape(await locks(sub).managementLocks.getByScope(scope, decodeURIComponent(lock[2]!))) as T;
+        return (await lockRequest(locks(sub), endpoint, "GET", scope, decodeURIComponent(lock[2]!))) as T;
       }
       const parsed = parseResourceId(path);
       if (!parsed || parsed.types.length !== 1) throw unsupported("GET", path);
@@ -151,11 +151,10 @@ export async function createArmAdapter(options: ArmAdapterOptions): Promise<ArmA
             if (body.level !== "CanNotDelete" && body.level !== "ReadOnly") {
               throw new AzirError("validation", `A lock needs level CanNotDelete or ReadOnly (PUT ${path}).`);
             }
-            const result = await locks(sub).managementLocks.createOrUpdateByScope(scope, name, { level: body.level, ...(body.notes ? { notes: body.notes } : {}) }, abort);
-            return toArmShape(result);
+            return await lockRequest(locks(sub), endpoint, "PUT", scope, name, { properties: { level: body.level, ...(body.notes ? { notes: body.notes } : {}) } }, signal);
           }
           if (request.method === "DELETE") {
-            await locks(sub).managementLocks.deleteByScope(scope, name, abort);
+            await lockRequest(locks(sub), endpoint, "DELETE", scope, name, undefined, signal);
             return undefined;
           }
         }
@@ -184,6 +183,43 @@ export async function createArmAdapter(options: ArmAdapterOptions): Promise<ArmA
       }
     },
   };
+}
+
+/**
+ * A lock read or write on `{scope}/providers/Microsoft.Authorization/locks/{name}?api-version=2020-05-01` with literal
+ * slashes, sent through the lock client's pipeline (its credential, retries and TLS options): arm-locks' *ByScope
+ * operations URL-encode the scope (%2F), a form ARM is not known to accept (azure-reference.md section 9).
+ */
+async function lockRequest(client: ManagementLockClient, endpoint: string, method: "GET" | "PUT" | "DELETE", scope: string, name: string, body?: unknown, abortSignal?: AbortSignal): Promise<unknown> {
+  const { createPipelineRequest, RestError } = await import("@azure/core-rest-pipeline");
+  const request = createPipelineRequest({
+    url: `${endpoint}/${scope.replace(/^\/+/, "")}/providers/Microsoft.Authorization/locks/${encodeURIComponent(name)}?api-version=2020-05-01`,
+    method,
+    ...(abortSignal ? { abortSignal } : {}),
+  });
+  if (body !== undefined) {
+    request.body = JSON.stringify(body);
+    request.headers.set("Content-Type", "application/json");
+  }
+  const response = await client.sendRequest(request);
+  let parsed: unknown;
+  try {
+    parsed = response.bodyAsText ? (JSON.parse(response.bodyAsText) as unknown) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (response.status >= 400) {
+    const error = (parsed as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+    const restError = new RestError(typeof error?.message === "string" ? error.message : `ARM answered ${response.status}`, {
+      ...(typeof error?.code === "string" ? { code: error.code } : {}),
+      statusCode: response.status,
+      request,
+      response,
+    });
+    restError.details = parsed;
+    throw restError;
+  }
+  return parsed;
 }
 
 function unsupported(method: string, path: string): AzirError {
