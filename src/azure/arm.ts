@@ -118,7 +118,9 @@ export async function createArmAdapter(options: ArmAdapterOptions): Promise<ArmA
     }
     if (response.status >= 400) {
       const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
-      throw new RestError(error?.message ?? `HTTP ${response.status}`, { statusCode: response.status, ...(error?.code ? { code: error.code } : {}) });
+      const restError = new RestError(error?.message ?? `ARM answered ${response.status}`, { statusCode: response.status, ...(error?.code ? { code: error.code } : {}) });
+      restError.details = parsed;
+      throw restError;
     }
     return parsed;
   };
