@@ -112,7 +112,7 @@ export class WriteGate {
     } finally {
       // Clean-up (revoking a SAS, say) runs even when the action failed or the run was interrupted; its outcomes
       // follow the others, so that the action can say a clean-up failed.
-      for (const cleanup of tried.flatMap((e) => e.cleanup ?? [])) outcomes.push(await this.perform(step, action, cleanup));
+      outcomes.push(...(await Promise.all(tried.flatMap((e) => e.cleanup ?? []).map((cleanup) => this.perform(step, action, cleanup)))));
     }
     return { recorded: false, outcomes };
   }

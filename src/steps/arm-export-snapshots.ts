@@ -19,7 +19,8 @@ export type ExportSnapshotsInput = z.infer<typeof exportSnapshotsInput>;
 export interface ExportObservation {
   blobEndpoint: string;
   container: ContainerFacts | undefined;
-  snapshots: Array<{ record: SnapshotRecord; snapshot: ArmSnapshot; blob: string; copy: BlobFacts | undefined }>;
+  /** `snapshot` is undefined when it does not exist yet (a dry run plans it in the step before). */
+  snapshots: Array<{ record: SnapshotRecord; snapshot: ArmSnapshot | undefined; blob: string; copy: BlobFacts | undefined }>;
 }
 
 /** A copy as the journal keeps it: where, how big, its SHA-256, how it was made. */
@@ -62,7 +63,7 @@ export const exportSnapshots: ActionDefinition<ExportSnapshotsInput, ExportObser
     const snapshots = await Promise.all(
       input.snapshots.map(async (record) => {
         const blob = copyBlobName(input.incidentId, record.name);
-        const [snapshot, copy] = await Promise.all([ctx.arm.getResource<ArmSnapshot>(record.id), container ? ctx.storage.findBlob(blobEndpoint, input.container, blob) : Promise.resolve(undefined)]);
+        const [snapshot, copy] = await Promise.all([ctx.arm.findResource<ArmSnapshot>(record.id), container ? ctx.storage.findBlob(blobEndpoint, input.container, blob) : Promise.resolve(undefined)]);
         return { record, snapshot, blob, copy };
       }),
     );
@@ -82,7 +83,7 @@ export const exportSnapshots: ActionDefinition<ExportSnapshotsInput, ExportObser
       });
     }
     for (const { record, snapshot, blob, copy } of observed.snapshots) {
-      if (snapshot.properties?.diskState === "ActiveSAS") {
+      if (snapshot?.properties?.diskState === "ActiveSAS") {
         effects.push({
           kind: "arm.request",
           key: `revoke-stale:${record.id}`,
