@@ -57,7 +57,9 @@ function slug(text: string): string {
 function incidentIdFor(loaded: LoadedRunbook, params: Record<string, unknown>, now: Date, explicit?: string): string {
   if (explicit) return explicit;
   const subject = loaded.runbook.subject ? String(resolveTemplates(loaded.runbook.subject, { params, findings: {} })) : loaded.runbook.id;
-  return `${slug(subject)}-${now.toISOString().slice(0, 10).replace(/-/g, "")}`;
+  // A resource id names its incident by the resource's own name (vm-web-01), not by the whole path.
+  const name = subject.startsWith("/subscriptions/") ? (subject.split("/").filter(Boolean).at(-1) ?? subject) : subject;
+  return `${slug(name)}-${now.toISOString().slice(0, 10).replace(/-/g, "")}`;
 }
 
 /**

@@ -202,7 +202,7 @@ describe("azir snapshot as its own process", () => {
   }
 
   it("SIGINT during the copies revokes every SAS before exiting 130", async () => {
-    const emulator = await fresh(undefined, 64 * 1024 * 1024);
+    const emulator = await fresh(undefined, 16 * 1024 * 1024);
     try {
       const out = mkdtempSync(join(tmpdir(), "azir-snap-int-"));
       const { child, exited, output } = await startUntilSas(emulator, out);
@@ -218,7 +218,7 @@ describe("azir snapshot as its own process", () => {
   });
 
   it("SIGKILL during the copies, then --resume: the SAS left active is revoked and the copies complete, hashed", async () => {
-    const emulator = await fresh(undefined, 64 * 1024 * 1024);
+    const emulator = await fresh(undefined, 16 * 1024 * 1024);
     try {
       const out = mkdtempSync(join(tmpdir(), "azir-snap-kill-"));
       const { child, exited } = await startUntilSas(emulator, out);

@@ -216,7 +216,10 @@ export function renderInvestigation(input: RunSummaryInput): void {
   const noAlerts = alertsRead === "read" ? "  none with Execution, Persistence or CredentialAccess" : c.red(`  ${alertsRead === "partial" ? "none in the part read" : "not read"}`);
   lines.push("", c.bold(`Defender for Cloud alerts (${alerts.length})`), ...(alerts.length ? findingLines(input, alerts) : [noAlerts]));
   const vms = (outputsOf(input, "alerts")?.vmResourceIds ?? []) as string[];
-  if (vms.length) lines.push(c.yellow(`  VM forensics advised before anyone stops: ${vms.join(", ")}`));
+  if (vms.length) {
+    lines.push(c.yellow.bold(`  VM forensics advised before anyone stops ${vms.length === 1 ? "it" : "them"} (the alerts point at ${vms.map((v) => v.split("/").at(-1)).join(", ")}):`));
+    for (const vm of vms) lines.push(`    azir snapshot ${vm}${sameTenant(input)}`);
+  }
   lines.push(...gapLines(input), ...failureLines(input));
   if (start && result.status === "completed") lines.push("", `next: azir contain ${str(params.upn)}${sameTenant(input)}`);
   terminal.line(lines.join("\n"));
