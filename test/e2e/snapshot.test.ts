@@ -233,6 +233,7 @@ describe("azir snapshot as its own process", () => {
       resumed.stderr.on("data", (b: Buffer) => (text += b.toString()));
       const code = await new Promise<number | null>((resolve) => resumed.on("exit", resolve));
       expect(code, text).toBe(0);
+      if (process.env.SNAP_DEBUG) console.error(text);
       for (const s of snapshots(emulator)) expect((s.properties as { diskState?: string }).diskState).not.toBe("ActiveSAS");
       for (const sas of emulator.issuedSas()) expect(await sasWorks(emulator, sas)).toBe(false);
       expect(emulator.requests().filter((r) => r.method === "PUT" && /\/snapshots\/[^/]+$/.test(r.path))).toHaveLength(3);
