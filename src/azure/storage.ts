@@ -165,6 +165,7 @@ export async function createStorageAdapter(options: StorageAdapterOptions): Prom
       const sig = new URL(sas).searchParams.get("sig");
       if (sig) known.add(sig);
 
+      const copyStartedAt = options.clock.now().toISOString();
       const containerClient = service(blobEndpoint).getContainerClient(container);
       const target = containerClient.getBlobClient(blobName);
       let method: SnapshotExportResult["method"] = "server-side";
@@ -212,7 +213,7 @@ export async function createStorageAdapter(options: StorageAdapterOptions): Prom
         hashed = await hashOf(target, signal);
         const finishedAt = options.clock.now().toISOString();
         await target.setMetadata({ ...effect.metadata, sha256: hashed.sha256, copiedat: finishedAt }, abort);
-        return { blobUrl: target.url, bytes: hashed.bytes, sha256: hashed.sha256, method, startedAt, finishedAt };
+        return { blobUrl: target.url, bytes: hashed.bytes, sha256: hashed.sha256, method, startedAt, copyStartedAt, finishedAt };
       } catch (error) {
         throw fail(error, `hashing the copy of ${name}`);
       }

@@ -81,6 +81,8 @@ export interface SnapshotExportResult {
   /** `server-side`: Copy Blob from the SAS; `streamed`: read and written by azir. */
   method: "server-side" | "streamed";
   startedAt: string;
+  /** When the SAS was in hand and the copy began (after any background copy and the grant). */
+  copyStartedAt: string;
   finishedAt: string;
 }
 

@@ -31,6 +31,7 @@ export interface CopyRecord {
   sha256: string;
   method: SnapshotExportResult["method"] | "recorded earlier";
   startedAt?: string;
+  copyStartedAt?: string;
   finishedAt?: string;
 }
 
@@ -140,7 +141,7 @@ export const exportSnapshots: ActionDefinition<ExportSnapshotsInput, ExportObser
     for (const o of outcomes) {
       if (o.ok && o.effect.kind === "snapshot.export") {
         const r = o.value as SnapshotExportResult;
-        copies.push({ snapshotId: o.effect.snapshotId, blobUrl: r.blobUrl, bytes: r.bytes, sha256: r.sha256, method: r.method, startedAt: r.startedAt, finishedAt: r.finishedAt });
+        copies.push({ snapshotId: o.effect.snapshotId, blobUrl: r.blobUrl, bytes: r.bytes, sha256: r.sha256, method: r.method, startedAt: r.startedAt, copyStartedAt: r.copyStartedAt, finishedAt: r.finishedAt });
       } else if (!o.ok) {
         const e = o.error instanceof AzirError ? o.error : undefined;
         if (e) code = e.code;

@@ -143,7 +143,7 @@ describe("arm.exportSnapshots decide", () => {
     const exportEffect = d.effects[0]!;
     const revoke = exportEffect.cleanup![0]!;
     const result = exportSnapshots.interpret!({ ...exportInput, snapshots: [os] }, observation, d, [
-      { effect: exportEffect, ok: true, value: { blobUrl: "https://x/evidence/b", bytes: 1, sha256: "cd".repeat(32), method: "server-side", startedAt: "", finishedAt: "" } },
+      { effect: exportEffect, ok: true, value: { blobUrl: "https://x/evidence/b", bytes: 1, sha256: "cd".repeat(32), method: "server-side", startedAt: "", copyStartedAt: "", finishedAt: "" } },
       { effect: revoke, ok: false, error: new Error("403") },
     ], ctx);
     expect(result.error?.message).toContain("REVOKE FAILED");
