@@ -6,6 +6,7 @@ import { Agent, fetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/core/clock.js";
 import { diskImageSha256, startEmulator, type Emulator } from "../../src/tabletop/emulator/index.js";
+import { startTabletop } from "../../src/tabletop/index.js";
 import type { Scenario } from "../../src/tabletop/scenario/schema.js";
 import { diskId, fixtureScenario, ids, tableOnlyEngine } from "../azure/fixture.js";
 
@@ -254,5 +255,57 @@ describe("snapshots, exports and storage with the real SDK clients", () => {
     expect(refused.status).toBe(400);
     expect(refused.json).toMatchObject({ error: { code: "InvalidRequestUri" } });
     expect((refused.json as { error: { message: string } }).error.message).toContain("literal slashes");
+  });
+});
+
+describe("the Contoso scenario's VMs and disks through ComputeManagementClient", () => {
+  let contoso: Emulator;
+  let sub: string;
+  beforeAll(async () => {
+    contoso = await startTabletop({ clock: new ManualClock("2026-11-25T12:00:00Z") });
+    sub = contoso.subscriptionId;
+  });
+  afterAll(async () => {
+    await contoso.close();
+  });
+  const client = (): ComputeManagementClient => new ComputeManagementClient(credential, sub, { endpoint: contoso.endpoints.arm, tlsOptions: { ca: contoso.caPem } });
+  const power = (statuses: Array<{ code?: string }> | undefined): string | undefined => statuses?.find((s) => s.code?.startsWith("PowerState/"))?.code;
+
+  it("instanceView answers the power state; a plain GET has no instanceView, $expand=instanceView has it", async () => {
+    const c = client();
+    expect(power((await c.virtualMachines.instanceView("rg-web", "vm-web-01")).statuses)).toBe("PowerState/running");
+    expect(power((await c.virtualMachines.instanceView("rg-build", "vm-build-01")).statuses)).toBe("PowerState/deallocated");
+    expect(power((await c.virtualMachines.instanceView("rg-data", "vm-fin-01")).statuses)).toBe("PowerState/stopped");
+    const plain = await c.virtualMachines.get("rg-web", "vm-web-01");
+    expect(plain.instanceView).toBeUndefined();
+    expect(plain.storageProfile?.dataDisks?.length).toBe(2);
+    const expanded = await c.virtualMachines.get("rg-data", "vm-db-01", { expand: "instanceView" });
+    expect(power(expanded.instanceView?.statuses)).toBe("PowerState/running");
+    expect(expanded.instanceView?.disks?.map((d) => d.name)).toEqual(["vm-db-01-osdisk", "vm-db-01-data-ultra", "vm-db-01-data-pv2"]);
+    expect(contoso.requests().some((r) => r.path.endsWith("/virtualMachines/vm-web-01/instanceView"))).toBe(true);
+  });
+
+  it("disks carry sku, encryption, Azure Disk Encryption settings, sizes and dataAccessAuthMode when set", async () => {
+    const c = client();
+    const ade = await c.disks.get("rg-data", "vm-fin-01-osdisk");
+    expect(ade).toMatchObject({ sku: { name: "Premium_LRS" }, diskSizeGB: 128, diskSizeBytes: 128 * 1024 ** 3, diskState: "Reserved", encryption: { type: "EncryptionAtRestWithPlatformKey" } });
+    expect(ade.encryptionSettingsCollection?.enabled).toBe(true);
+    const settings = ade.encryptionSettingsCollection?.encryptionSettings?.[0];
+    expect(settings?.diskEncryptionKey?.secretUrl).toMatch(/^https:\/\/kv-contoso-ade\.vault\.azure\.net\/secrets\//);
+    expect(settings?.diskEncryptionKey?.sourceVault.id).toBe(`/subscriptions/${sub}/resourceGroups/rg-data/providers/Microsoft.KeyVault/vaults/kv-contoso-ade`);
+    expect(settings?.keyEncryptionKey?.keyUrl).toMatch(/\/keys\/ade-kek\//);
+    const ultra = await c.disks.get("rg-data", "vm-db-01-data-ultra");
+    expect(ultra).toMatchObject({ sku: { name: "UltraSSD_LRS" }, zones: ["1"], diskSizeGB: 1024 });
+    expect(ultra.encryptionSettingsCollection).toBeUndefined();
+    expect(ultra.dataAccessAuthMode).toBeUndefined();
+    expect((await c.disks.get("rg-data", "vm-db-01-data-pv2")).dataAccessAuthMode).toBe("AzureActiveDirectory");
+    expect((await c.disks.get("rg-web", "vm-web-01-osdisk")).diskState).toBe("Attached");
+  });
+
+  it("an incremental snapshot of the Premium SSD v2 disk needs its background copy to finish before a SAS", async () => {
+    const c = client();
+    const snap = await c.snapshots.createOrUpdate("rg-data", "pv2-inc", { location: "westeurope", creationData: { createOption: "Copy", sourceResourceId: `/subscriptions/${sub}/resourceGroups/rg-data/providers/Microsoft.Compute/disks/vm-db-01-data-pv2` }, incremental: true }, poll);
+    expect(snap.completionPercent).toBe(0);
+    expect(await c.snapshots.grantAccess("rg-data", "pv2-inc", { access: "Read", durationInSeconds: 60 }, poll).catch((e: unknown) => (e as { statusCode: number }).statusCode)).toBe(409);
   });
 });
