@@ -145,6 +145,23 @@ describe("snapshots, exports and storage with the real SDK clients", () => {
     expect(full.completionPercent).toBe(100);
   });
 
+  it("at most three incremental snapshots of an Ultra disk pending their background copy; at most five SAS per snapshot family", async () => {
+    const c = compute(ids.sub);
+    const body = { location: "westeurope", creationData: { createOption: "Copy" as const, sourceResourceId: ultraDiskId }, incremental: true };
+    for (const name of ["pending-1", "pending-2", "pending-3"]) expect((await c.snapshots.createOrUpdate("rg-web", name, body, poll)).completionPercent).toBe(0);
+    const fourth = await c.snapshots.createOrUpdate("rg-web", "pending-4", body, poll).catch((e: unknown) => e);
+    expect(fourth).toMatchObject({ statusCode: 409, code: "Conflict" });
+
+    const family = { location: "westeurope", creationData: { createOption: "Copy" as const, sourceResourceId: diskId }, incremental: true };
+    for (let i = 1; i <= 6; i += 1) await c.snapshots.createOrUpdate("rg-web", `family-${i}`, family, poll);
+    for (let i = 1; i <= 5; i += 1) await c.snapshots.grantAccess("rg-web", `family-${i}`, { access: "Read", durationInSeconds: 60 }, poll);
+    const sixth = await c.snapshots.grantAccess("rg-web", "family-6", { access: "Read", durationInSeconds: 60 }, poll).catch((e: unknown) => e);
+    expect(sixth).toMatchObject({ statusCode: 409 });
+    await c.snapshots.revokeAccess("rg-web", "family-1", poll);
+    expect((await c.snapshots.grantAccess("rg-web", "family-6", { access: "Read", durationInSeconds: 60 }, poll)).accessSAS).toBeDefined();
+    for (let i = 2; i <= 6; i += 1) await c.snapshots.revokeAccess("rg-web", `family-${i}`, poll);
+  });
+
   it("grantAccess: 202 with a Location only; the SAS is a read-only Azurite SAS over the disk's deterministic image; revokeAccess makes it fail", async () => {
     const c = compute(ids.forensics);
     await c.snapshots.createOrUpdate("rg-forensics", "export-me", { location: "westeurope", creationData: { createOption: "Copy", sourceResourceId: diskId } }, poll);
