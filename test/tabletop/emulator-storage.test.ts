@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/core/clock.js";
 import { diskImageSha256, startEmulator, type Emulator } from "../../src/tabletop/emulator/index.js";
 import { startTabletop } from "../../src/tabletop/index.js";
-import type { Scenario } from "../../src/tabletop/scenario/schema.js";
+import { armResourceSchema, type Scenario } from "../../src/tabletop/scenario/schema.js";
 import { diskId, fixtureScenario, ids, tableOnlyEngine } from "../azure/fixture.js";
 
 // The emulator's storage side with the real SDK clients over HTTPS on 127.0.0.1: ARM (ComputeManagementClient
@@ -324,5 +324,15 @@ describe("the Contoso scenario's VMs and disks through ComputeManagementClient",
     const snap = await c.snapshots.createOrUpdate("rg-data", "pv2-inc", { location: "westeurope", creationData: { createOption: "Copy", sourceResourceId: `/subscriptions/${sub}/resourceGroups/rg-data/providers/Microsoft.Compute/disks/vm-db-01-data-pv2` }, incremental: true }, poll);
     expect(snap.completionPercent).toBe(0);
     expect(await c.snapshots.grantAccess("rg-data", "pv2-inc", { access: "Read", durationInSeconds: 60 }, poll).catch((e: unknown) => (e as { statusCode: number }).statusCode)).toBe(409);
+  });
+});
+
+describe("the scenario's instance views", () => {
+  it("the loader refuses a status code that is not Azure's Category/value shape", () => {
+    const vm = { id: `/subscriptions/${ids.sub}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/v`, name: "v", type: "Microsoft.Compute/virtualMachines", properties: { instanceView: { statuses: [{ code: "running" }] } } };
+    const parsed = armResourceSchema.safeParse(vm);
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.path.join(".")).toBe("properties.instanceView.statuses.0.code");
+    expect(armResourceSchema.safeParse({ ...vm, properties: { instanceView: { statuses: [{ code: "PowerState/running" }] } } }).success).toBe(true);
   });
 });

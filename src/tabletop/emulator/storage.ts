@@ -139,6 +139,13 @@ function isReadable(data: unknown): data is Readable {
   return data instanceof Readable;
 }
 
+// While no Azurite runs, the process environment does not keep AZURITE_ACCOUNTS (the keys stay in processKeys).
+let liveAzurites = 0;
+function stopped(): void {
+  liveAzurites = Math.max(0, liveAzurites - 1);
+  if (liveAzurites === 0) delete process.env.AZURITE_ACCOUNTS;
+}
+
 interface AzuriteBlobServer {
   start(): Promise<void>;
   close(): Promise<void>;
@@ -271,6 +278,7 @@ export class AzuriteStorage implements StorageAccess {
     casByPort.delete(this.port);
     await r.server.close().catch(() => undefined);
     await r.server.clean().catch(() => undefined);
+    stopped();
     await rm(r.dir, { recursive: true, force: true });
   }
 
@@ -302,6 +310,7 @@ export class AzuriteStorage implements StorageAccess {
     await writeFile(keyPath, this.options.keyPem, { mode: 0o600 });
     for (const account of this.accounts) keyFor(account);
     process.env.AZURITE_ACCOUNTS = [...processKeys].map(([name, key]) => `${name}:${key}`).join(";");
+    liveAzurites += 1;
 
     const configuration = new BlobConfiguration(
       "127.0.0.1",
@@ -328,6 +337,7 @@ export class AzuriteStorage implements StorageAccess {
     try {
       await server.start();
     } catch (error) {
+      stopped();
       await rm(dir, { recursive: true, force: true });
       throw error;
     }
