@@ -6,7 +6,8 @@ import { Agent, fetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/core/clock.js";
 import { diskImageSha256, startEmulator, type Emulator } from "../../src/tabletop/emulator/index.js";
-import type { Scenario } from "../../src/tabletop/scenario/schema.js";
+import { startTabletop } from "../../src/tabletop/index.js";
+import { armResourceSchema, type Scenario } from "../../src/tabletop/scenario/schema.js";
 import { diskId, fixtureScenario, ids, tableOnlyEngine } from "../azure/fixture.js";
 
 // The emulator's storage side with the real SDK clients over HTTPS on 127.0.0.1: ARM (ComputeManagementClient
@@ -144,6 +145,23 @@ describe("snapshots, exports and storage with the real SDK clients", () => {
     expect(full.completionPercent).toBe(100);
   });
 
+  it("at most three incremental snapshots of an Ultra disk pending their background copy; at most five SAS per snapshot family", async () => {
+    const c = compute(ids.sub);
+    const body = { location: "westeurope", creationData: { createOption: "Copy" as const, sourceResourceId: ultraDiskId }, incremental: true };
+    for (const name of ["pending-1", "pending-2", "pending-3"]) expect((await c.snapshots.createOrUpdate("rg-web", name, body, poll)).completionPercent).toBe(0);
+    const fourth = await c.snapshots.createOrUpdate("rg-web", "pending-4", body, poll).catch((e: unknown) => e);
+    expect(fourth).toMatchObject({ statusCode: 409, code: "Conflict" });
+
+    const family = { location: "westeurope", creationData: { createOption: "Copy" as const, sourceResourceId: diskId }, incremental: true };
+    for (let i = 1; i <= 6; i += 1) await c.snapshots.createOrUpdate("rg-web", `family-${i}`, family, poll);
+    for (let i = 1; i <= 5; i += 1) await c.snapshots.grantAccess("rg-web", `family-${i}`, { access: "Read", durationInSeconds: 60 }, poll);
+    const sixth = await c.snapshots.grantAccess("rg-web", "family-6", { access: "Read", durationInSeconds: 60 }, poll).catch((e: unknown) => e);
+    expect(sixth).toMatchObject({ statusCode: 409 });
+    await c.snapshots.revokeAccess("rg-web", "family-1", poll);
+    expect((await c.snapshots.grantAccess("rg-web", "family-6", { access: "Read", durationInSeconds: 60 }, poll)).accessSAS).toBeDefined();
+    for (let i = 2; i <= 6; i += 1) await c.snapshots.revokeAccess("rg-web", `family-${i}`, poll);
+  });
+
   it("grantAccess: 202 with a Location only; the SAS is a read-only Azurite SAS over the disk's deterministic image; revokeAccess makes it fail", async () => {
     const c = compute(ids.forensics);
     await c.snapshots.createOrUpdate("rg-forensics", "export-me", { location: "westeurope", creationData: { createOption: "Copy", sourceResourceId: diskId } }, poll);
@@ -254,5 +272,67 @@ describe("snapshots, exports and storage with the real SDK clients", () => {
     expect(refused.status).toBe(400);
     expect(refused.json).toMatchObject({ error: { code: "InvalidRequestUri" } });
     expect((refused.json as { error: { message: string } }).error.message).toContain("literal slashes");
+  });
+});
+
+describe("the Contoso scenario's VMs and disks through ComputeManagementClient", () => {
+  let contoso: Emulator;
+  let sub: string;
+  beforeAll(async () => {
+    contoso = await startTabletop({ clock: new ManualClock("2026-11-25T12:00:00Z") });
+    sub = contoso.subscriptionId;
+  });
+  afterAll(async () => {
+    await contoso.close();
+  });
+  const client = (): ComputeManagementClient => new ComputeManagementClient(credential, sub, { endpoint: contoso.endpoints.arm, tlsOptions: { ca: contoso.caPem } });
+  const power = (statuses: Array<{ code?: string }> | undefined): string | undefined => statuses?.find((s) => s.code?.startsWith("PowerState/"))?.code;
+
+  it("instanceView answers the power state; a plain GET has no instanceView, $expand=instanceView has it", async () => {
+    const c = client();
+    expect(power((await c.virtualMachines.instanceView("rg-web", "vm-web-01")).statuses)).toBe("PowerState/running");
+    expect(power((await c.virtualMachines.instanceView("rg-build", "vm-build-01")).statuses)).toBe("PowerState/deallocated");
+    expect(power((await c.virtualMachines.instanceView("rg-data", "vm-fin-01")).statuses)).toBe("PowerState/stopped");
+    const plain = await c.virtualMachines.get("rg-web", "vm-web-01");
+    expect(plain.instanceView).toBeUndefined();
+    expect(plain.storageProfile?.dataDisks?.length).toBe(2);
+    const expanded = await c.virtualMachines.get("rg-data", "vm-db-01", { expand: "instanceView" });
+    expect(power(expanded.instanceView?.statuses)).toBe("PowerState/running");
+    expect(expanded.instanceView?.disks?.map((d) => d.name)).toEqual(["vm-db-01-osdisk", "vm-db-01-data-ultra", "vm-db-01-data-pv2"]);
+    expect(contoso.requests().some((r) => r.path.endsWith("/virtualMachines/vm-web-01/instanceView"))).toBe(true);
+  });
+
+  it("disks carry sku, encryption, Azure Disk Encryption settings, sizes and dataAccessAuthMode when set", async () => {
+    const c = client();
+    const ade = await c.disks.get("rg-data", "vm-fin-01-osdisk");
+    expect(ade).toMatchObject({ sku: { name: "Premium_LRS" }, diskSizeGB: 128, diskSizeBytes: 128 * 1024 ** 3, diskState: "Reserved", encryption: { type: "EncryptionAtRestWithPlatformKey" } });
+    expect(ade.encryptionSettingsCollection?.enabled).toBe(true);
+    const settings = ade.encryptionSettingsCollection?.encryptionSettings?.[0];
+    expect(settings?.diskEncryptionKey?.secretUrl).toMatch(/^https:\/\/kv-contoso-ade\.vault\.azure\.net\/secrets\//);
+    expect(settings?.diskEncryptionKey?.sourceVault.id).toBe(`/subscriptions/${sub}/resourceGroups/rg-data/providers/Microsoft.KeyVault/vaults/kv-contoso-ade`);
+    expect(settings?.keyEncryptionKey?.keyUrl).toMatch(/\/keys\/ade-kek\//);
+    const ultra = await c.disks.get("rg-data", "vm-db-01-data-ultra");
+    expect(ultra).toMatchObject({ sku: { name: "UltraSSD_LRS" }, zones: ["1"], diskSizeGB: 1024 });
+    expect(ultra.encryptionSettingsCollection).toBeUndefined();
+    expect(ultra.dataAccessAuthMode).toBeUndefined();
+    expect((await c.disks.get("rg-data", "vm-db-01-data-pv2")).dataAccessAuthMode).toBe("AzureActiveDirectory");
+    expect((await c.disks.get("rg-web", "vm-web-01-osdisk")).diskState).toBe("Attached");
+  });
+
+  it("an incremental snapshot of the Premium SSD v2 disk needs its background copy to finish before a SAS", async () => {
+    const c = client();
+    const snap = await c.snapshots.createOrUpdate("rg-data", "pv2-inc", { location: "westeurope", creationData: { createOption: "Copy", sourceResourceId: `/subscriptions/${sub}/resourceGroups/rg-data/providers/Microsoft.Compute/disks/vm-db-01-data-pv2` }, incremental: true }, poll);
+    expect(snap.completionPercent).toBe(0);
+    expect(await c.snapshots.grantAccess("rg-data", "pv2-inc", { access: "Read", durationInSeconds: 60 }, poll).catch((e: unknown) => (e as { statusCode: number }).statusCode)).toBe(409);
+  });
+});
+
+describe("the scenario's instance views", () => {
+  it("the loader refuses a status code that is not Azure's Category/value shape", () => {
+    const vm = { id: `/subscriptions/${ids.sub}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/v`, name: "v", type: "Microsoft.Compute/virtualMachines", properties: { instanceView: { statuses: [{ code: "running" }] } } };
+    const parsed = armResourceSchema.safeParse(vm);
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.path.join(".")).toBe("properties.instanceView.statuses.0.code");
+    expect(armResourceSchema.safeParse({ ...vm, properties: { instanceView: { statuses: [{ code: "PowerState/running" }] } } }).success).toBe(true);
   });
 });

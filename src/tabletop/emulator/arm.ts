@@ -183,6 +183,12 @@ function runtimeOf(ctx: ArmContext, snapshot: ArmResource): SnapshotRuntime {
   return runtime;
 }
 
+/** The snapshots taken of a disk (its snapshot family), by the disk their exports serve. */
+function familyOf(ctx: ArmContext, diskId: string): ArmResource[] {
+  const disk = diskId.toLowerCase();
+  return ctx.state.arm.resources.filter((r) => r.type === "Microsoft.Compute/snapshots" && runtimeOf(ctx, r).imageDiskId.toLowerCase() === disk);
+}
+
 /** A GET of a snapshot moves its create operation and its background copy on (Body-mode polling, core-lro). */
 function advanceSnapshot(ctx: ArmContext, snapshot: ArmResource): void {
   const runtime = runtimeOf(ctx, snapshot);
@@ -302,6 +308,12 @@ export const armRoutes = new RouteTable<ArmContext, ApiRequest, ArmReply>(
           );
         }
         const runtime = runtimeOf(ctx, snapshot);
+        // incrementalRestrictions: "You can currently only generate SAS URIs of up to five snapshots of a particular
+        // snapshot family at any given time." (No page gives the error: 409.)
+        if (props.incremental === true && props.diskState !== "ActiveSAS") {
+          const family = familyOf(ctx, runtime.imageDiskId).filter((s) => s.properties.incremental === true && s.properties.diskState === "ActiveSAS");
+          if (family.length >= 5) throw new ArmFault(409, "Conflict", `Five snapshots of the family of '${snapshot.name}' already have an active SAS; revoke one first.`);
+        }
         const corruptSignature = ctx.badSas;
         return startLocationOperation(
           ctx,
@@ -467,6 +479,14 @@ async function createSnapshot(ctx: ArmContext, req: ApiRequest, params: RoutePar
   // incrementalRestrictions: an incremental snapshot of an Ultra Disk or Premium SSD v2 fills through a background copy;
   // incrementalDocs: snapshots of other disk types always report 100%.
   const backgroundCopy = incremental && source?.type === "Microsoft.Compute/disks" && backgroundCopySkus.has(sourceSku);
+  if (backgroundCopy && source) {
+    // incrementalRestrictions: "While a background copy is ongoing, you can have up to three total snapshots pending.
+    // The process must complete before any more snapshots of that disk can be created." (No page gives the error: 409.)
+    const pending = familyOf(ctx, source.id).filter((s) => s.id.toLowerCase() !== canonicalArmPath(req.path).toLowerCase() && Number(s.properties.completionPercent ?? 100) < 100);
+    if (pending.length >= 3) {
+      throw new ArmFault(409, "Conflict", `Disk '${source.name}' already has ${pending.length} incremental snapshots pending their background copy; wait for them to complete.`);
+    }
+  }
   const id = `/subscriptions/${params.sub!}/resourceGroups/${params.rg!}/providers/Microsoft.Compute/snapshots/${params.name!}`;
   const properties: Record<string, unknown> = {
     creationData: { ...body.properties.creationData, ...(source?.type === "Microsoft.Compute/disks" && sourceProps.uniqueId ? { sourceUniqueId: sourceProps.uniqueId } : {}) },

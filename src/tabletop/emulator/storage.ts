@@ -8,7 +8,7 @@ import { Agent } from "node:https";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Duplex } from "node:stream";
+import { Readable, type Duplex } from "node:stream";
 import { systemClock } from "../../core/clock.js";
 
 /** What a test (or the tabletop) needs to reach the emulated storage accounts on its own. */
@@ -90,8 +90,60 @@ function trustInAzurite(require: NodeJS.Require, port: number, caPem: string): v
   if (trustAgent) return;
   trustAgent = new EmulatorTrustAgent({ keepAlive: false });
   const handlerRequire = createRequire(require.resolve("azurite/dist/src/blob/handlers/BlobHandler.js"));
-  const axios = (handlerRequire("axios") as { default: { defaults: { httpsAgent?: unknown } } }).default;
+  const axios = (handlerRequire("axios") as { default: AxiosLike }).default;
   axios.defaults.httpsAgent = trustAgent;
+  // The check is a GET of the source with comp=metadata, which Azurite answers with the whole blob (a disk image:
+  // hundreds of MiB) although only the status is used: for an Azurite of this process, the answer is read as a stream,
+  // and a 200's body is dropped unread. The status, and an error's body, are what they were.
+  axios.interceptors.request.use((config) => (ownAzurite(config.url) ? { ...config, responseType: "stream" } : config));
+  axios.interceptors.response.use(async (response) => {
+    if (!ownAzurite(response.config.url) || !isReadable(response.data)) return response;
+    if (response.status === 200) {
+      response.data.destroy();
+      return { ...response, data: "" };
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of response.data) chunks.push(Buffer.from(chunk as Uint8Array));
+    return { ...response, data: Buffer.concat(chunks).toString("utf8") };
+  });
+}
+
+interface AxiosConfig {
+  url?: string;
+  responseType?: string;
+}
+interface AxiosResponse {
+  status: number;
+  data: unknown;
+  config: AxiosConfig;
+}
+interface AxiosLike {
+  defaults: { httpsAgent?: unknown };
+  interceptors: {
+    request: { use(onFulfilled: (config: AxiosConfig) => AxiosConfig): number };
+    response: { use(onFulfilled: (response: AxiosResponse) => Promise<AxiosResponse>): number };
+  };
+}
+
+function ownAzurite(url: string | undefined): boolean {
+  if (!url) return false;
+  try {
+    const u = new URL(url);
+    return u.protocol === "https:" && u.hostname === "127.0.0.1" && casByPort.has(Number(u.port));
+  } catch {
+    return false;
+  }
+}
+
+function isReadable(data: unknown): data is Readable {
+  return data instanceof Readable;
+}
+
+// While no Azurite runs, the process environment does not keep AZURITE_ACCOUNTS (the keys stay in processKeys).
+let liveAzurites = 0;
+function stopped(): void {
+  liveAzurites = Math.max(0, liveAzurites - 1);
+  if (liveAzurites === 0) delete process.env.AZURITE_ACCOUNTS;
 }
 
 interface AzuriteBlobServer {
@@ -121,6 +173,8 @@ export class AzuriteStorage implements StorageAccess {
   private origin = "";
   private port = 0;
   private readonly accounts: Set<string>;
+  /** Disk images written so far, by blob name. */
+  private readonly images = new Map<string, Promise<string>>();
 
   constructor(private readonly options: StorageOptions) {
     this.accounts = new Set([...options.accounts.map((a) => a.toLowerCase()), exportAccount]);
@@ -155,15 +209,12 @@ export class AzuriteStorage implements StorageAccess {
     const blobName = "abcd";
     const credential = new blob.StorageSharedKeyCredential(exportAccount, this.accountKey(exportAccount));
     const service = new blob.BlobServiceClient(this.blobEndpoint(exportAccount), blob.newPipeline(credential, this.pipelineOptions()));
+    const image = await this.diskImage(service, request.diskId, request.sizeBytes);
     const containerClient = service.getContainerClient(container);
     await containerClient.create();
-    const page = containerClient.getPageBlobClient(blobName);
-    await page.create(request.sizeBytes);
-    let offset = 0;
-    for (const part of diskImageChunks(request.diskId, request.sizeBytes)) {
-      await page.uploadPages(part, offset, part.length);
-      offset += part.length;
-    }
+    // A copy inside one Azurite account shares the image's data: an export costs no upload once the image exists.
+    const copied = await containerClient.getPageBlobClient(blobName).syncCopyFromURL(image);
+    if (copied.copyStatus !== "success") throw new Error(`the export copy ended ${String(copied.copyStatus)}`);
     // A blob SAS as Azure's export gives one: read only, https only, expiring after durationInSeconds. Azurite
     // checks the expiry against the machine's clock, so the expiry is taken from it too.
     const sas = blob
@@ -183,6 +234,32 @@ export class AzuriteStorage implements StorageAccess {
     return { container, blob: blobName, url: `${this.blobEndpoint(exportAccount)}/${container}/${blobName}?${query}` };
   }
 
+  /**
+   * The URL of the disk image of `diskId` (`sizeBytes`), a page blob in a private container of the export account,
+   * written on first use.
+   */
+  private diskImage(service: import("@azure/storage-blob").BlobServiceClient, diskId: string, sizeBytes: number): Promise<string> {
+    const name = `${createHash("sha256").update(diskId.toLowerCase()).digest("hex").slice(0, 32)}-${sizeBytes}`;
+    let pending = this.images.get(name);
+    if (!pending) {
+      pending = (async () => {
+        const images = service.getContainerClient("disk-images");
+        await images.createIfNotExists();
+        const page = images.getPageBlobClient(name);
+        await page.create(sizeBytes);
+        let offset = 0;
+        for (const part of diskImageChunks(diskId, sizeBytes)) {
+          await page.uploadPages(part, offset, part.length);
+          offset += part.length;
+        }
+        return page.url;
+      })();
+      pending.catch(() => this.images.delete(name));
+      this.images.set(name, pending);
+    }
+    return pending;
+  }
+
   /** Deletes an export's container: its SAS stops working (404) at once. */
   async revokeExport(container: string): Promise<void> {
     const { blob } = await this.ensure();
@@ -194,12 +271,14 @@ export class AzuriteStorage implements StorageAccess {
   async close(): Promise<void> {
     const running = this.running;
     this.running = undefined;
+    this.images.clear();
     if (!running) return;
     const r = await running.catch(() => undefined);
     if (!r) return;
     casByPort.delete(this.port);
     await r.server.close().catch(() => undefined);
     await r.server.clean().catch(() => undefined);
+    stopped();
     await rm(r.dir, { recursive: true, force: true });
   }
 
@@ -231,6 +310,7 @@ export class AzuriteStorage implements StorageAccess {
     await writeFile(keyPath, this.options.keyPem, { mode: 0o600 });
     for (const account of this.accounts) keyFor(account);
     process.env.AZURITE_ACCOUNTS = [...processKeys].map(([name, key]) => `${name}:${key}`).join(";");
+    liveAzurites += 1;
 
     const configuration = new BlobConfiguration(
       "127.0.0.1",
@@ -257,6 +337,7 @@ export class AzuriteStorage implements StorageAccess {
     try {
       await server.start();
     } catch (error) {
+      stopped();
       await rm(dir, { recursive: true, force: true });
       throw error;
     }
