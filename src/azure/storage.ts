@@ -35,8 +35,7 @@ export interface StorageAdapter extends StorageReader {
 }
 
 const mib = 1024 * 1024;
-const hashRangeBytes = 4 * mib;
-const hashRanges = 8;
+
 
 /** Blob Storage with Entra ID sign-in (`https://storage.azure.com/.default`), over @azure/storage-blob. */
 export async function createStorageAdapter(options: StorageAdapterOptions): Promise<StorageAdapter> {
@@ -99,35 +98,22 @@ export async function createStorageAdapter(options: StorageAdapterOptions): Prom
   };
 
   /**
-   * The SHA-256 of a blob as stored: read back in ranges, several in flight and hashed in order (bounded memory:
-   * `hashRanges` x `hashRangeBytes`), which reads faster than one stream.
+   * The SHA-256 of a blob as stored, read back as one stream. (Ranged reads in parallel were slower: a page blob's
+   * ranges cost the storage service a page-range lookup each.)
    */
   const hashOf = async (blob: ReturnType<ReturnType<BlobServiceClient["getContainerClient"]>["getBlobClient"]>, signal?: AbortSignal): Promise<{ sha256: string; bytes: number }> => {
-    const size = (await blob.getProperties(signal ? { abortSignal: signal } : {})).contentLength ?? 0;
+    const download = await blob.download(0, undefined, signal ? { abortSignal: signal } : {});
+    const body = download.readableStreamBody;
+    if (!body) throw new AzirError("service", "Storage returned no body for the copy");
     const hash = createHash("sha256");
-    const inFlight: Array<Promise<Buffer>> = [];
-    let next = 0;
-    const fetch = (offset: number): Promise<Buffer> => {
-      const part = blob.downloadToBuffer(offset, Math.min(hashRangeBytes, size - offset), signal ? { abortSignal: signal } : {});
-      // Ranges still in flight when an earlier one fails are abandoned: their rejections are handled here.
-      part.catch(() => undefined);
-      return part;
-    };
-    while (next < size && inFlight.length < hashRanges) {
-      inFlight.push(fetch(next));
-      next += hashRangeBytes;
-    }
     let bytes = 0;
-    while (inFlight.length > 0) {
-      const part = await inFlight.shift()!;
-      hash.update(part);
-      bytes += part.length;
-      if (next < size) {
-        inFlight.push(fetch(next));
-        next += hashRangeBytes;
-      }
+    for await (const chunk of body) {
+      const b = chunk as Buffer;
+      hash.update(b);
+      bytes += b.length;
     }
-    if (bytes !== size) throw new AzirError("service", `read ${bytes} bytes of a copy of ${size}`, { hint: "run the step again" });
+    const expected = download.contentLength ?? bytes;
+    if (bytes !== expected) throw new AzirError("service", `read ${bytes} bytes of a copy of ${expected}`, { hint: "run the step again" });
     return { sha256: hash.digest("hex"), bytes };
   };
 
