@@ -393,7 +393,7 @@ export function actionNotInCloud(cloud: string, action: string): string | undefi
 }
 
 /**
- * Disk types whose snapshots are incremental only and filled by a background copy: a SAS for the snapshot can be
+ * Disk types whose (incremental) snapshots are filled by a background copy: a SAS for the snapshot can be
  * generated only once its `completionPercent` is 100, and an incremental snapshot cannot be created outside the
  * disk's subscription. Source: MicrosoftDocs/azure-compute-docs articles/virtual-machines/disks-incremental-snapshots.md
  * ("Check snapshot status": "must be 100 before you can ... generate a SAS URI") and

@@ -63,7 +63,8 @@ async function vmIdOf(input: SnapshotDisksInput, ctx: ReadContext): Promise<stri
 /**
  * `arm.snapshotDisks`: a snapshot of every managed disk of the VM (OS and data), named and tagged with the incident,
  * all at once. A full snapshot goes to the forensics subscription; an Ultra Disk or Premium SSD v2 takes an
- * incremental one in its own subscription (the only kind those disks take, and it cannot be created elsewhere).
+ * incremental one (the kind documented for them, filled by a background copy) in its own subscription, where an
+ * incremental snapshot must be created.
  * Never stops, deallocates or deletes anything: a VM found stopped is said loudly.
  */
 export const snapshotDisks: ActionDefinition<SnapshotDisksInput, SnapshotDisksObservation> = {
@@ -132,7 +133,9 @@ export const snapshotDisks: ActionDefinition<SnapshotDisksInput, SnapshotDisksOb
         notes.push(`${disk.name}: snapshot ${name} of this incident exists (taken ${found?.properties?.provisioningState === "Succeeded" ? "earlier" : "?"}); reused`);
         continue;
       }
-      if (backgroundCopy) notes.push(`${disk.name} is ${disk.sku?.name}: its snapshot is incremental (the only kind it takes), in the disk's own subscription, and is exported once its background copy reaches 100%`);
+      if (backgroundCopy) {
+        notes.push(`${disk.name} is ${disk.sku?.name}: its snapshot is incremental (the kind Microsoft documents for these disks), in the disk's own subscription (an incremental snapshot cannot be created outside it), and is exported once its background copy reaches 100%`);
+      }
       effects.push({
         kind: "arm.request",
         key: `snapshot:${disk.id}`,

@@ -126,6 +126,42 @@ describe("azir snapshot against the simulated tenant and Azurite", () => {
     expect(again.io.err()).toContain(copies[0]!.sha256);
   });
 
+  it("finds a VM by name, and takes the documented path for Ultra Disk and Premium SSD v2: incremental in its own subscription, exported after the background copy", async () => {
+    const io = memoryIo();
+    const out = mkdtempSync(join(tmpdir(), "azir-snap-db-"));
+    expect(await main(["snapshot", "vm-db-01", "--tabletop", "--yes", "--out", out], io, { emulator: shared }), io.err()).toBe(0);
+    const byName = (name: string) => snapshots(shared).find((s) => s.name.startsWith(name))!;
+    for (const name of ["vm-db-01-data-ultra", "vm-db-01-data-pv2"]) {
+      const s = byName(name);
+      expect(s.id).toContain("/subscriptions/b3f5c1d2-6a7e-4f80-9c1d-2e3f4a5b6c7d/resourceGroups/rg-data/");
+      expect((s.properties as { incremental?: boolean; completionPercent?: number }).incremental).toBe(true);
+      expect((s.properties as { completionPercent?: number }).completionPercent).toBe(100);
+    }
+    expect(byName("vm-db-01-osdisk").id).toContain(`/subscriptions/${forensicsSub}/`);
+    // the emulator refuses a SAS before the background copy is done: none was asked for early
+    expect(shared.requests().some((r) => /beginGetAccess$/.test(r.path) && r.status === 409)).toBe(false);
+    const { events } = await readJournal(journalsIn(out)[0]!);
+    const copies = events.find((e) => e.kind === "step.completed" && e.step === "export")?.data.outputs as { copies: unknown[] };
+    expect(copies.copies).toHaveLength(3);
+    expect(io.err()).toContain("exported once its background copy reaches 100%");
+    expect(io.err()).toContain("dataAccessAuthMode AzureActiveDirectory");
+  });
+
+  it("says loudly that a VM is already stopped, and where the key of an encrypted disk is", async () => {
+    const io = memoryIo();
+    expect(await main(["snapshot", "vm-fin-01", "--tabletop", "--yes", "--out", mkdtempSync(join(tmpdir(), "azir-snap-fin-"))], io, { emulator: shared }), io.err()).toBe(0);
+    expect(io.err()).toContain("power state: STOPPED");
+    expect(io.err()).toContain("WARNING: vm-fin-01 is already stopped");
+    expect(io.err()).toMatch(/Azure Disk Encryption .* Key Vault \(https:\/\/kv-contoso-ade\.vault\.azure\.net\/secrets\//);
+    expect(shared.requests().some((r) => /\/(powerOff|deallocate|start|restart)$/i.test(r.path))).toBe(false);
+  });
+
+  it("an unknown VM is a clear error", async () => {
+    const io = memoryIo();
+    expect(await main(["snapshot", "vm-nope", "--tabletop", "--yes", "--out", mkdtempSync(join(tmpdir(), "azir-snap-nope-"))], io, { emulator: shared })).not.toBe(0);
+    expect(io.err()).toContain("no virtual machine named vm-nope in subscription");
+  });
+
   it("--json is the timeline document, with no SAS in it", async () => {
     const { code, io } = await snapshot(shared, ["--json", "--incident", "ir-json"]);
     expect(code, io.err()).toBe(0);

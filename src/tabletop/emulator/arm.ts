@@ -390,6 +390,16 @@ export const armRoutes = new RouteTable<ArmContext, ApiRequest, ArmReply>(
     },
     {
       method: "GET",
+      pattern: "/subscriptions/{sub}/providers/Microsoft.Compute/virtualMachines",
+      source: `${computeRp}/virtualMachine.json (VirtualMachines_ListAll: {value, nextLink}, no instanceView), ${computeRp}/examples/virtualMachineExamples/VirtualMachine_ListAll_MaximumSet_Gen.json`,
+      handle(ctx, req, params) {
+        const sub = params.sub!.toLowerCase();
+        const vms = ctx.state.arm.resources.filter((r) => r.type === "Microsoft.Compute/virtualMachines" && subscriptionOf(r.id) === sub);
+        return { status: 200, body: { value: vms.map((vm) => vmView(vm, req.query.get("$expand"))) } };
+      },
+    },
+    {
+      method: "GET",
       pattern: "/subscriptions/{sub}/providers/Microsoft.Storage/storageAccounts",
       source: `${storageSpec}/storage.json (StorageAccounts_List), examples/StorageAccountList.json; primaryEndpoints.blob is Azurite's path-style URL`,
       async handle(ctx, _req, params) {
