@@ -21,6 +21,8 @@ export interface ArmAdapterOptions {
   retry?: RetrySettings;
   /** Polling interval of long-running operations when the service gives no Retry-After. */
   lroPollMs?: number;
+  /** How long a long-running operation (a snapshot, a grant) may take before azir stops waiting (default 30 min). */
+  lroTimeoutMs?: number;
 }
 
 /** ARM reads and writes. Results are in ARM's own JSON shape (`properties` nested), whatever the SDK model looks like. */
@@ -95,6 +97,16 @@ export async function createArmAdapter(options: ArmAdapterOptions): Promise<ArmA
     return c;
   };
   const poll = options.lroPollMs !== undefined ? { updateIntervalInMs: options.lroPollMs } : {};
+  const lroTimeoutMs = options.lroTimeoutMs ?? 30 * 60_000;
+  /** The run's signal, and a deadline for one long-running operation: a bounded wait, never a hang. */
+  const bounded = (signal: AbortSignal | undefined): AbortSignal => (signal ? AbortSignal.any([signal, AbortSignal.timeout(lroTimeoutMs)]) : AbortSignal.timeout(lroTimeoutMs));
+  /** The deadline ran out (not the responder's interrupt): a clear, resumable error. */
+  const timedOut = (deadline: AbortSignal, signal: AbortSignal | undefined, what: string): AzirError | undefined =>
+    deadline.aborted && !signal?.aborted
+      ? new AzirError("service", `${what} did not finish within ${lroTimeoutMs >= 60_000 ? `${Math.round(lroTimeoutMs / 60_000)} min` : `${Math.ceil(lroTimeoutMs / 1000)} s`}`, {
+          hint: "look at the operation in the portal; azir sent it once, and azir run --resume <journal> waits for it again",
+        })
+      : undefined;
 
   /**
    * One request through the client pipeline (token, retries, TLS), with the resource path sent as written: lock
@@ -174,12 +186,13 @@ export async function createArmAdapter(options: ArmAdapterOptions): Promise<ArmA
       const path = `${pathOnly(snapshotId)}/beginGetAccess`;
       const parsed = parseResourceId(pathOnly(snapshotId));
       if (!parsed || parsed.type.toLowerCase() !== "microsoft.compute/snapshots") throw new AzirError("validation", `not a snapshot id: ${snapshotId}`);
+      const deadline = bounded(signal);
       try {
-        const access = await compute(parsed.subscriptionId).snapshots.grantAccess(parsed.resourceGroup, parsed.name, { access: "Read", durationInSeconds: seconds }, { ...poll, ...(signal ? { abortSignal: signal } : {}) });
+        const access = await compute(parsed.subscriptionId).snapshots.grantAccess(parsed.resourceGroup, parsed.name, { access: "Read", durationInSeconds: seconds }, { ...poll, abortSignal: deadline });
         if (!access.accessSAS) throw new AzirError("service", `ARM granted access to ${parsed.name} without a SAS`, { hint: "run the step again; the grant is revoked in any case" });
         return access.accessSAS;
       } catch (error) {
-        throw translateArmError(error, "POST", path);
+        throw timedOut(deadline, signal, `the read SAS of ${parsed.name} (POST ${path})`) ?? translateArmError(error, "POST", path);
       }
     },
     async checkSubscription(subscriptionId: string): Promise<{ locks: number }> {
@@ -197,7 +210,8 @@ export async function createArmAdapter(options: ArmAdapterOptions): Promise<ArmA
     },
     async send(request: HttpWrite, signal?: AbortSignal): Promise<unknown> {
       const path = pathOnly(request.path).replace(/\/resourcegroups\//i, "/resourceGroups/");
-      const abort = signal ? { abortSignal: signal } : {};
+      const deadline = bounded(signal);
+      const abort = { abortSignal: deadline };
       try {
         if (lockPath.test(path) && (request.method === "PUT" || request.method === "DELETE")) {
           if (request.method === "PUT") {
@@ -227,7 +241,7 @@ export async function createArmAdapter(options: ArmAdapterOptions): Promise<ArmA
         }
         throw unsupported(request.method, path);
       } catch (error) {
-        throw translateArmError(error, request.method, path, request.permission);
+        throw timedOut(deadline, signal, `ARM ${request.method} ${path}`) ?? translateArmError(error, request.method, path, request.permission);
       }
     },
   };

@@ -21,6 +21,8 @@ export interface AzurePortsOptions {
   scopes?: ServiceScopes;
   /** Polling interval of ARM long-running operations without Retry-After, and of blob copies. */
   lroPollMs?: number;
+  /** How long one ARM long-running operation may take (default 30 min). */
+  lroTimeoutMs?: number;
   clock?: Clock;
   /** Secrets issued in this run (tokens, a snapshot's SAS): the journal masks them. */
   secrets?: Set<string>;
@@ -47,6 +49,7 @@ export async function createAzurePorts(options: AzurePortsOptions): Promise<Port
       scope: scopes.arm,
       ...(options.subscriptionId ? { subscriptionId: options.subscriptionId } : {}),
       ...(options.lroPollMs !== undefined ? { lroPollMs: options.lroPollMs } : {}),
+      ...(options.lroTimeoutMs !== undefined ? { lroTimeoutMs: options.lroTimeoutMs } : {}),
     }),
   ]);
   // The storage adapter (and @azure/storage-blob) loads only when a run touches storage.

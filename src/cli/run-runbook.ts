@@ -150,6 +150,8 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
     // steps marked `confirm: true` in the runbook are asked for even with --yes
     const confirmStep = context.dryRun ? undefined : confirmer(ctx);
     const spinner = terminal.progress(`${loaded.runbook.title}`);
+    // A long effect (a disk copy) says how far it is on the same line.
+    context.progress.listener = (line) => spinner.update(line);
     const running = new Set<string>();
     let result: ExecutionResult;
     try {
@@ -181,6 +183,7 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
       });
     } finally {
       spinner.stop();
+      delete context.progress.listener;
       process.off("SIGINT", onSigint);
       journal.close();
     }

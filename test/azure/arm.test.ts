@@ -4,6 +4,8 @@ import { AzureServiceError } from "../../src/azure/errors.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { AzirError } from "../../src/core/errors.js";
 import type { Effect } from "../../src/core/effects.js";
+import { createArmAdapter } from "../../src/azure/arm.js";
+import { scriptedHttps } from "../helpers/scripted-https.js";
 import { diskId, ids, raw, startHarness, vmId, type Harness } from "./fixture.js";
 
 let h: Harness | undefined;
@@ -123,5 +125,22 @@ describe("ARM adapter against the emulator", () => {
     const error = await h.ports.arm.getResource(diskId).catch((e: unknown) => e);
     expect((error as AzirError).code).toBe("service");
     expect((error as AzirError).message).toContain(`ARM answered 500 on GET ${diskId}`);
+  });
+
+  it("a long-running operation that never ends stops at its deadline with a clear, resumable error", async () => {
+    // The spec example's answer (202, provisioningState Updating), then the snapshot stays Updating for ever.
+    const updating = { id: snapshotId, name: "s", properties: { provisioningState: "Updating" } };
+    const server = await scriptedHttps([{ status: 202, body: updating }, { status: 200, body: updating }]);
+    try {
+      const arm = await createArmAdapter({ credential: { getToken: async () => ({ token: "t", expiresOnTimestamp: Date.now() + 3600_000 }) }, endpoint: server.url, scope: "https://management.azure.com/.default", ca: server.ca, lroPollMs: 20, lroTimeoutMs: 300 });
+      const started = Date.now();
+      const error = await arm.send({ method: "PUT", path: `${snapshotId}?api-version=2025-01-02`, body: putSnapshot.kind === "arm.request" ? putSnapshot.body : undefined }).catch((e: unknown) => e);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(error).toBeInstanceOf(AzirError);
+      expect((error as AzirError).message).toBe(`ARM PUT ${snapshotId} did not finish within 1 s`);
+      expect((error as AzirError).hint).toContain("--resume");
+    } finally {
+      await server.close();
+    }
   });
 });
