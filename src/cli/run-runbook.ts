@@ -12,9 +12,10 @@ import { completedStepGaps, completedStepOutputs } from "../runbook/resume.js";
 import type { Runbook } from "../runbook/schema.js";
 import { resolveTemplates } from "../runbook/template.js";
 import { resolveUser } from "../steps/user-target.js";
-import { buildDocument, type TimelineDocument } from "../timeline/document.js";
+import type { TimelineDocument } from "../timeline/document.js";
 import { openJournal, readJournal } from "../timeline/journal.js";
 import { createRunContext, type CommandContext, type RunContext } from "./context.js";
+import { incidentDocument } from "./report.js";
 import { renderWrites } from "./render/writes.js";
 import type { DoctorReport } from "../runbook/doctor.js";
 
@@ -187,7 +188,7 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
       process.off("SIGINT", onSigint);
       journal.close();
     }
-    const document = buildDocument(journal.events, { incidentId: journal.incidentId });
+    const document = incidentDocument(journal.events, { incidentId: journal.incidentId });
     // Something the real run needs is missing: the dry run says so in its exit code too (4), unless it failed itself.
     const exitCode = exitCodeOf(result) === ExitCode.ok && doctor && !doctor.ok ? ExitCode.auth : exitCodeOf(result);
     return { exitCode, runbook: loaded.runbook, result, document, journalPath: journal.path, context, params, ...(doctor ? { doctor } : {}) };

@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import { packageVersion } from "../core/paths.js";
 import { AzirError, toAzirError } from "../core/errors.js";
 import type { Clock } from "../core/clock.js";
 import type { IdSource } from "../core/ids.js";
@@ -188,6 +190,8 @@ class Scheduler {
           title: this.runbook.title,
           ...(this.o.incident ? { incidentId: this.o.incident.id, ...(this.o.incident.subject ? { subject: this.o.incident.subject } : {}) } : {}),
           file: this.o.loaded.file,
+          runbookSha256: createHash("sha256").update(this.o.loaded.source).digest("hex"),
+          version: packageVersion(),
           params: this.o.params,
           dryRun: this.o.dryRun,
           ...(this.o.operator ? { operator: this.o.operator } : {}),

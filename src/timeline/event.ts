@@ -51,6 +51,16 @@ export const runStartedDataSchema = z.looseObject({
   subject: z.string().optional().describe("The user, app or resource the incident is about"),
   endpoints: z.record(z.string(), z.string()).optional().describe("Service base URLs used by the run"),
   version: z.string().optional().describe("azir version"),
+  runbookSha256: z.string().optional().describe("SHA-256 of the runbook file as run: its version"),
+  operator: z
+    .looseObject({
+      account: z.string().optional().describe("The operating-system account that ran azir"),
+      host: z.string().optional(),
+      signIn: z.string().optional().describe("How azir signed in (default, device-code, browser, certificate, tabletop)"),
+      identity: z.record(z.string(), z.unknown()).optional().describe("What the services see: the token's kind, app, user and tenant (never the token)"),
+    })
+    .optional()
+    .describe("Who ran it, from where, as whom: the chain of custody"),
 });
 
 export const runResumedDataSchema = runStartedDataSchema.extend({

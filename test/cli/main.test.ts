@@ -91,7 +91,7 @@ describe("azir CLI against the simulated tenant", () => {
     const io = memoryIo();
     await main(["investigate", "kim@fabrikam.example", "--tabletop=minimal", "--json", "--out", tmp], io);
     const doc = JSON.parse(io.out());
-    expect(doc.schema).toBe("azir.timeline/v1");
+    expect(doc.schema).toBe("azir.timeline/v2");
     expect(doc.incident.id).toMatch(/^kim-fabrikam-example-\d{8}$/);
     // the minimal tenant streams no non-interactive sign-ins: the sign-in pull still answers, and says what it missed
     expect(doc.complete).toBe(false);

@@ -63,14 +63,14 @@ export const exportCommand = defineCommand({
   options: z.object({ format: z.enum(exportFormats).default("json").describe("output format") }),
   globals: false,
   handler: async ({ args, options }) => {
-    const [{ events }, { buildDocument }, { exportTimeline: render }, { journalIncidentId }, integrity] = await Promise.all([
+    const [{ events }, { incidentDocument }, { exportTimeline: render }, { journalIncidentId }, integrity] = await Promise.all([
       read(args.file),
-      import("../../timeline/document.js"),
+      import("../report.js"),
       import("../../timeline/export.js"),
       import("../../timeline/journal.js"),
       integrityOf(args.file),
     ]);
-    return { text: render({ ...buildDocument(events, { incidentId: journalIncidentId(args.file) }), integrity }, options.format), integrity };
+    return { text: render({ ...incidentDocument(events, { incidentId: journalIncidentId(args.file) }), integrity }, options.format), integrity };
   },
   render: ({ text, integrity }, { terminal }) => {
     terminal.out(text);
