@@ -43,7 +43,7 @@ describe("the command definitions", () => {
     }
     const io = memoryIo();
     expect(await main(["timeline", "export", "--help"], io)).toBe(0);
-    expect(io.out().replace(/\s+/g, " ")).toContain('--format <format> output format (choices: "json", "md", "csv", "html", default: "json")');
+    expect(io.out().replace(/\s+/g, " ")).toContain('--format <format> output format (choices: "json", "md", "csv", "html", "pdf", default: "json")');
   });
 
   it("option types are inferred from the schemas, and the schemas parse what the command line gives", () => {
@@ -51,7 +51,7 @@ describe("the command definitions", () => {
     expectTypeOf<z.output<typeof containCommand.args>>().toEqualTypeOf<{ upn: string }>();
     expectTypeOf<z.output<typeof runCommand.options>>().toEqualTypeOf<{ param: string[]; plan?: boolean | undefined; resume?: string | undefined }>();
     expectTypeOf<z.output<typeof serveCommand.options>["port"]>().toEqualTypeOf<number | undefined>();
-    expectTypeOf<z.output<typeof exportCommand.options>["format"]>().toEqualTypeOf<"json" | "md" | "csv" | "html">();
+    expectTypeOf<z.output<typeof exportCommand.options>["format"]>().toEqualTypeOf<"json" | "md" | "csv" | "html" | "pdf">();
 
     expect(containCommand.options.parse({})).toEqual({ lookback: "14d", removeMethod: [] });
     expect(runCommand.options.parse({ param: ["upn=a@b.c"], plan: true })).toEqual({ param: ["upn=a@b.c"], plan: true });

@@ -1,6 +1,7 @@
+import { resolve } from "node:path";
 import { z } from "zod";
 import { AzirError, ExitCode } from "../../core/errors.js";
-import { exportFormats } from "../../timeline/export.js";
+import { csvTables, exportFormats } from "../../timeline/export.js";
 import { defineCommand, defineGroup } from "../define-command.js";
 
 const journalFile = z.object({ file: z.string().describe("timeline journal (.jsonl)") });
@@ -55,14 +56,20 @@ export const verifyJournalCommand = defineCommand({
   },
 });
 
-/** `azir timeline export <file> --format json|md|csv|html`. */
+/** `azir timeline export <file> --format json|md|csv|html|pdf [--table t] [--output file]`. */
 export const exportCommand = defineCommand({
   name: "export",
-  description: "convert to one document",
+  description: "convert to one document: json, a Markdown ticket body, CSV, a self-contained HTML report, or PDF",
   args: journalFile,
-  options: z.object({ format: z.enum(exportFormats).default("json").describe("output format") }),
+  options: z.object({
+    format: z.enum(exportFormats).default("json").describe("output format"),
+    table: z.enum(csvTables).optional().describe("with --format csv: which table (default: one row per event)"),
+    output: z.string().optional().describe("write to this file instead of stdout (required for pdf)"),
+  }),
   globals: false,
-  handler: async ({ args, options }) => {
+  handler: async ({ args, options }, ctx) => {
+    if (options.table && options.format !== "csv") throw new AzirError("usage", "--table goes with --format csv");
+    if (options.format === "pdf" && !options.output) throw new AzirError("usage", "--format pdf writes a file: name it with --output <file>.pdf");
     const [{ events }, { incidentDocument }, { exportTimeline: render }, { journalIncidentId }, integrity] = await Promise.all([
       read(args.file),
       import("../report.js"),
@@ -70,11 +77,21 @@ export const exportCommand = defineCommand({
       import("../../timeline/journal.js"),
       integrityOf(args.file),
     ]);
-    return { text: render({ ...incidentDocument(events, { incidentId: journalIncidentId(args.file) }), integrity }, options.format), integrity };
+    const doc = { ...incidentDocument(events, { incidentId: journalIncidentId(args.file) }), integrity };
+    const content: string | Buffer =
+      options.format === "pdf" ? await (await import("../pdf.js")).htmlToPdf(render(doc, "html"), ctx.io.env) : render(doc, options.format, options.table ? { table: options.table } : {});
+    if (options.output) {
+      const { writeFile } = await import("node:fs/promises");
+      const target = resolve(ctx.io.cwd, options.output);
+      await writeFile(target, content);
+      return { written: target, integrity };
+    }
+    return { text: content.toString(), integrity };
   },
-  render: ({ text, integrity }, { terminal }) => {
-    terminal.out(text);
-    sayIntegrity(integrity, terminal);
+  render: (result, { terminal }) => {
+    if ("written" in result) terminal.line(`written: ${result.written}`);
+    else terminal.out(result.text);
+    sayIntegrity(result.integrity, terminal);
     return ExitCode.ok;
   },
 });
