@@ -1,12 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { AzirError } from "../core/errors.js";
 
-/** Where a Chromium is looked for: AZIR_CHROMIUM, then the Debian, Ubuntu and Chrome paths. */
+/** The Chromium to print with: AZIR_CHROMIUM when set (that one only), else the Debian, Ubuntu and Chrome paths. */
 export function findChromium(env: Record<string, string | undefined>): string | undefined {
-  const candidates = [env.AZIR_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable"];
-  return candidates.find((c): c is string => typeof c === "string" && c !== "" && existsSync(c));
+  const candidates = env.AZIR_CHROMIUM ? [env.AZIR_CHROMIUM] : ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable"];
+  return candidates.find((c) => existsSync(c));
 }
 
 /**
@@ -18,14 +16,14 @@ export async function htmlToPdf(html: string, env: Record<string, string | undef
   const executablePath = findChromium(env);
   if (!executablePath) {
     throw new AzirError("unsupported", "no Chromium found to print the PDF", {
-      hint: "install one (Debian/Ubuntu: apt-get install chromium) or point AZIR_CHROMIUM at it; --format html gives the same report without one",
+      hint: `${env.AZIR_CHROMIUM ? `AZIR_CHROMIUM (${env.AZIR_CHROMIUM}) does not exist; ` : ""}install one (Debian/Ubuntu: apt-get install chromium) or point AZIR_CHROMIUM at it; --format html gives the same report without one`,
     });
   }
   const { chromium } = await import("playwright-core");
-  const profile = mkdtempSync(join(tmpdir(), "azir-pdf-"));
+  // playwright starts the browser headless with a new, temporary profile of its own.
   const browser = await chromium.launch({
     executablePath,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", `--user-data-dir=${profile}`],
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
   try {
     const page = await browser.newPage();
@@ -34,6 +32,5 @@ export async function htmlToPdf(html: string, env: Record<string, string | undef
     return await page.pdf({ format: "A4", printBackground: true, margin: { top: "12mm", bottom: "12mm", left: "10mm", right: "10mm" } });
   } finally {
     await browser.close();
-    rmSync(profile, { recursive: true, force: true });
   }
 }

@@ -16,12 +16,19 @@ function jitter(key: string, spread: number): number {
   return ((Math.abs(h) % 1000) / 1000 - 0.5) * spread;
 }
 
-function tickTimes(min: number, max: number): number[] {
-  const day = 86_400_000;
+const hour = 3_600_000;
+const day = 24 * hour;
+
+/** Ticks at whole days (or hours), at most about ten, each labelled as briefly as its step allows. */
+function ticks(min: number, max: number): Array<{ at: number; label: string }> {
   const span = max - min;
-  const step = span > 20 * day ? 7 * day : span > 4 * day ? day : span > 12 * 3_600_000 ? 6 * 3_600_000 : 3_600_000;
-  const out: number[] = [];
-  for (let t = Math.ceil(min / step) * step; t <= max && out.length < 40; t += step) out.push(t);
+  const steps = [hour, 3 * hour, 6 * hour, 12 * hour, day, 2 * day, 7 * day, 14 * day, 28 * day];
+  const step = steps.find((s) => span / s <= 10) ?? 28 * day;
+  const out: Array<{ at: number; label: string }> = [];
+  for (let t = Math.ceil(min / step) * step; t <= max; t += step) {
+    const iso = new Date(t).toISOString();
+    out.push({ at: t, label: step >= day ? iso.slice(5, 10) : `${iso.slice(5, 10)} ${iso.slice(11, 16)}` });
+  }
   return out;
 }
 
@@ -54,9 +61,9 @@ export function signInChart(doc: TimelineDocument): string {
   for (const [label, y] of [["successes", rows.success], ["failures", rows.failure], ["response", rows.actions]] as const) {
     parts.push(`<text x="8" y="${y + 4}" class="lane">${label}</text>`, `<line x1="${left}" y1="${y}" x2="${width - right}" y2="${y}" class="axis"/>`);
   }
-  for (const t of tickTimes(min, max)) {
-    const tx = x(t).toFixed(1);
-    parts.push(`<line x1="${tx}" y1="25" x2="${tx}" y2="${height - 30}" class="tick"/>`, `<text x="${tx}" y="${height - 12}" text-anchor="middle" class="tick-label">${escapeHtml(shortTime(new Date(t).toISOString()).slice(0, 16))}</text>`);
+  for (const tick of ticks(min, max)) {
+    const tx = x(tick.at).toFixed(1);
+    parts.push(`<line x1="${tx}" y1="25" x2="${tx}" y2="${height - 30}" class="tick"/>`, `<text x="${tx}" y="${height - 12}" text-anchor="middle" class="tick-label">${escapeHtml(tick.label)}</text>`);
   }
   if (doc.incident.start) {
     const sx = x(Date.parse(doc.incident.start)).toFixed(1);

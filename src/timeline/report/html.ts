@@ -15,13 +15,14 @@ h1{font-size:1.45rem;margin-bottom:.2rem}h2{font-size:1.1rem;margin-top:1.8rem;b
 .v-compromised,.v-incomplete{background:#fbe4e4;color:#8a1020}.v-suspicious{background:#fff3d6;color:#7a4b00}.v-no-evidence,.v-none{background:#e3f4e8;color:#1d5f33}
 .exercise{display:inline-block;background:#1d2127;color:#fff;font-weight:700;padding:.1rem .5rem;border-radius:3px;letter-spacing:.05em}
 table{border-collapse:collapse;width:100%;font-size:12.5px;margin:.4rem 0}th,td{border:1px solid #d0d5dc;padding:3px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
-th{background:#f2f4f7}pre{white-space:pre-wrap;margin:0;font-size:11.5px}.warn{color:#b02a1c;font-weight:600}.muted{color:#6b7280}
+th{background:#f2f4f7}td:first-child{white-space:nowrap}code{font-size:11.5px}pre{white-space:pre-wrap;margin:0;font-size:11.5px}.warn{color:#b02a1c;font-weight:600}.muted{color:#6b7280}
 dl{display:grid;grid-template-columns:max-content auto;gap:2px 14px}dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}
 .chart{border:1px solid #e5e7eb;border-radius:4px}.axis{stroke:#6b7280;stroke-width:1}.tick{stroke:#eceef1;stroke-width:1}
 .lane,.tick-label,.action-label{font-size:11px;fill:#374151}.start{stroke:#c4202b;stroke-width:1.5;stroke-dasharray:4 3}.start-label{font-size:11px;fill:#c4202b}
 .legend{font-size:12px;color:#374151}.dot{display:inline-block;width:10px;height:10px;border-radius:50%;margin:0 3px 0 10px;vertical-align:middle}.ring{border:2px solid #111;width:7px;height:7px}
 .sev-high,.sev-critical,.failed{color:#b02a1c;font-weight:600}.sev-medium{color:#8a5a00;font-weight:600}
-@media print{body{margin:0;max-width:none;font-size:11px}h2{break-after:avoid}tr,.chart{break-inside:avoid}details{display:none}a{color:inherit}}`;
+.key td:nth-child(2),.key td:nth-child(3){white-space:nowrap}
+@media print{body{margin:0;max-width:none;font-size:11px}.all-events{display:none}h2{break-after:avoid}tr,.chart{break-inside:avoid}details{display:none}a{color:inherit}}`;
 
 /**
  * The report as one self-contained HTML file: an executive summary (verdict first), the chart of the user's
@@ -71,7 +72,7 @@ ${facts.map(([k, v]) => `<dt>${t(k)}</dt><dd>${v}</dd>`).join("\n")}
 ${signInChart(doc)}
 ${chartLegend}
 <h2>Key events (UTC, in order)</h2>
-${table(["When (UTC)", "What", "Severity / result", "Summary"], keyEvents(doc).map((e) => [t(shortTime(e.at)), t(e.what === "finding" ? (e.code ?? "") : "action"), e.severity ? `<span class="sev-${t(e.severity)}">${t(e.severity)}</span>` : t(e.result ?? ""), t(e.summary)]))}
+${table(["When (UTC)", "What", "Severity / result", "Summary"], keyEvents(doc).map((e) => [t(shortTime(e.at)), t(e.what === "finding" ? (e.code ?? "") : "action"), e.severity ? `<span class="sev-${t(e.severity)}">${t(e.severity)}</span>` : t(e.result ?? ""), t(e.summary)]), "key")}
 <h2>Response actions (${actions.length})</h2>
 ${table(["#", "Recorded (UTC)", "Summary", "Request", "Permission", "Result"], actions.map((x, i) => [String(i + 1), t(shortTime(x.recordedAt)), t(x.summary), `<code>${t(requestLine(x) ?? "")}</code>`, t(permissionOf(x) ?? ""), `<span class="${x.kind === "action" && x.data.status === "failed" ? "failed" : ""}">${t(resultOf(x))}</span>`]))}
 <h2>Still open${open ? ` (${open.length})` : ""}</h2>
@@ -83,8 +84,11 @@ ${doc.summary.techniques?.length ? `<h2>MITRE ATT&amp;CK</h2>\n${table(["Techniq
 ${table(["Occurred (UTC)", "Severity", "Code", "Summary", "Evidence"], doc.findings.map((x) => [t(shortTime(x.occurredAt ?? x.data.occurredAt)), `<span class="sev-${t(x.data.severity)}">${t(x.data.severity)}</span>`, t(x.data.code), t(x.summary), x.data.evidence.length === 0 ? "" : `<details><summary>${x.data.evidence.length} row(s)</summary><pre>${t(JSON.stringify(x.data.evidence, null, 1))}</pre></details>`]))}
 ${doc.gaps.length ? `<h2>Gaps (${doc.gaps.length})</h2>\n${table(["Query", "Window (UTC)", "Reason"], doc.gaps.map((g) => [t(g.data.query), t(g.data.window ? `${shortTime(g.data.window.start)} to ${shortTime(g.data.window.end)}` : "whole query"), t(g.data.reason)]))}` : ""}
 ${doc.summary.nextChecks.length ? `<h2>Next checks</h2>\n<ul>\n${doc.summary.nextChecks.map((s) => `<li>${t(s)}</li>`).join("\n")}\n</ul>` : ""}
+<section class="all-events">
 <h2>All events (${doc.response.length})</h2>
 ${table(["#", "Recorded (UTC)", "Occurred (UTC)", "Kind", "Step", "Summary"], doc.response.map((e) => [String(e.seq), t(shortTime(e.recordedAt)), t(e.occurredAt ? shortTime(e.occurredAt) : ""), t(e.kind), t(e.step ?? ""), t(e.summary)]), "events")}
+<p class="muted">Every event with its data is in the journal, and in the CSV and JSON exports.</p>
+</section>
 </body>
 </html>
 `;
