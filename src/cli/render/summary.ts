@@ -5,6 +5,7 @@ import type { StepRole } from "../../runbook/schema.js";
 import type { CommandContext } from "../context.js";
 import type { RunOutcome } from "../run-runbook.js";
 import type { Terminal } from "../terminal.js";
+import { fitTable } from "./layout.js";
 
 type StepFinding = Finding & { step: string };
 type RunSummaryInput = RunOutcome & { terminal: Terminal };
@@ -38,10 +39,10 @@ export function when(iso: string | null | undefined): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)}Z`;
 }
 
-function table(rows: string[][], color: ChalkInstance, header: string[]): string[] {
-  const widths = header.map((h, i) => Math.min(40, Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length))));
-  const fmt = (r: string[]) => r.map((c, i) => (c.length > widths[i]! ? `${c.slice(0, widths[i]! - 1)}…` : c.padEnd(widths[i]!))).join("  ");
-  return [color.dim(fmt(header)), ...rows.map(fmt)];
+/** A table fitted to the terminal's width, its header dimmed. */
+function table(input: RunSummaryInput, header: string[], rows: string[][]): string[] {
+  const [head, ...body] = fitTable(header, rows, input.terminal.width);
+  return [input.terminal.color.dim(head!), ...body];
 }
 
 function str(v: unknown): string {
@@ -114,9 +115,14 @@ function findingsOf(input: RunSummaryInput, prefix: string): StepFinding[] {
   return input.result.findings.filter((f) => f.code.startsWith(prefix)).sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
 }
 
+/** Findings, oldest first: on one line where the terminal is wide, else the summary under its time and code. */
 function findingLines(input: RunSummaryInput, list: StepFinding[]): string[] {
   const c = input.terminal.color;
-  return list.map((f) => `  ${when(f.occurredAt)}  ${sevColor(c, f.severity)(f.severity.padEnd(8))} ${f.code.padEnd(34)} ${f.summary}`);
+  const wide = input.terminal.width >= 140;
+  return list.flatMap((f) => {
+    const head = `  ${when(f.occurredAt)}  ${sevColor(c, f.severity)(f.severity.padEnd(8))} ${wide ? f.code.padEnd(34) : f.code}`;
+    return wide ? [`${head} ${f.summary}`] : [head, `      ${f.summary}`];
+  });
 }
 
 /** Generic summary for `azir run`: steps, findings by severity, writes. */
@@ -176,18 +182,37 @@ export function renderInvestigation(input: RunSummaryInput): void {
   }
   lines.push("", c.bold(`Flagged sign-ins (${signins.length})`));
   if (signins.length) {
-    const rows = signins.slice(0, 40).map((r) => [
-      when(str(r.CreatedDateTime ?? r.TimeGenerated ?? r.time)),
-      str(r.IPAddress),
-      str(r.Location),
-      str(r.AutonomousSystemNumber),
-      str(r.AppDisplayName),
-      str(r.ResultType),
-      str(r.RiskLevelDuringSignIn),
-      [...(flags.get(str(r.Id)) ?? [])].join(" "),
-    ]);
-    lines.push(...table(rows, c, ["time", "ip", "country", "asn", "app", "result", "risk", "flags"]).map((l) => `  ${l}`));
-    if (signins.length > 40) lines.push(c.dim(`  ... ${signins.length - 40} more in the timeline`));
+    // Sign-ins alike (same IP, network, app, result, risk and flags) are one row with their count and time span.
+    const groups = new Map<string, { first: string; last: string; n: number; cells: string[] }>();
+    for (const r of signins) {
+      const at = str(r.CreatedDateTime ?? r.TimeGenerated ?? r.time);
+      const cells = [str(r.IPAddress), str(r.Location), str(r.AutonomousSystemNumber), str(r.AppDisplayName), str(r.ResultType), str(r.RiskLevelDuringSignIn), [...(flags.get(str(r.Id)) ?? [])].join(" ")];
+      const key = cells.join("\u0000");
+      const g = groups.get(key);
+      if (g) {
+        g.n += 1;
+        if (at < g.first) g.first = at;
+        if (at > g.last) g.last = at;
+      } else groups.set(key, { first: at, last: at, n: 1, cells });
+    }
+    const shown = [...groups.values()].sort((a, b) => a.first.localeCompare(b.first)).slice(0, 40);
+    if (input.terminal.width >= 140) {
+      const rows = shown.map((g) => [when(g.first), g.n > 1 ? `${g.n}, to ${when(g.last)}` : "1", ...g.cells]);
+      lines.push(...table(input, ["first", "count", "ip", "country", "asn", "app", "result", "risk", "flags"], rows));
+    } else {
+      // Narrow: the network in one column, and the risk and flags on a line of their own under each row.
+      const rows = shown.map((g) => {
+        const [ip, country, asn, app, result, risk, flagText] = g.cells as [string, string, string, string, string, string, string];
+        return { cells: [when(g.first), String(g.n), ip, `${country} ${asn}`.trim(), app, result], more: [risk && risk !== "none" ? `risk ${risk}` : "", flagText].filter(Boolean).join("; ") };
+      });
+      const [head, ...body] = table(input, ["first", "n", "ip", "network", "app", "result"], rows.map((r) => r.cells));
+      lines.push(head!);
+      body.forEach((line, i) => {
+        lines.push(line);
+        if (rows[i]!.more) lines.push(c.dim(`      ${rows[i]!.more}`));
+      });
+    }
+    if (groups.size > 40) lines.push(c.dim(`  ... ${groups.size - 40} more groups in the timeline`));
   }
   const other = findingsOf(input, "signin.");
   if (other.length) lines.push("", c.bold("Sign-in findings"), ...findingLines(input, other));
@@ -218,11 +243,20 @@ export function renderInvestigation(input: RunSummaryInput): void {
   const vms = (outputsOf(input, "alerts")?.vmResourceIds ?? []) as string[];
   if (vms.length) {
     lines.push(c.yellow.bold(`  VM forensics advised before anyone stops ${vms.length === 1 ? "it" : "them"} (the alerts point at ${vms.map((v) => v.split("/").at(-1)).join(", ")}):`));
-    for (const vm of vms) lines.push(`    azir snapshot ${vm}${sameTenant(input)}`);
+    for (const vm of vms) lines.push(`    ${snapshotCommand(input, vm)}`);
   }
   lines.push(...gapLines(input), ...failureLines(input));
   if (start && result.status === "completed") lines.push("", `next: azir contain ${str(params.upn)}${sameTenant(input)}`);
   terminal.line(lines.join("\n"));
+}
+
+/** The exact `azir snapshot` command for a VM, by name and resource group (short enough to copy at 80 columns). */
+function snapshotCommand(input: RunSummaryInput, vmId: string): string {
+  const parts = vmId.split("/");
+  const [sub, rg, name] = [parts[2], parts[4], parts.at(-1)];
+  if (!sub || !rg || !name) return `azir snapshot ${vmId}${sameTenant(input)}`;
+  const other = input.context.subscriptionId && sub.toLowerCase() !== input.context.subscriptionId.toLowerCase() ? ` --subscription ${sub}` : "";
+  return `azir snapshot ${name} --resource-group ${rg}${other}${sameTenant(input)}`;
 }
 
 /** `azir contain`: what was done, what was skipped, what to do next. */
@@ -310,7 +344,7 @@ export function renderHunt(input: RunSummaryInput): void {
   if (!users.length) lines.push("", "no device-code sign-ins");
   else {
     const rows = users.map((u) => [str(u.upn), str(u.signIns), str(u.distinctIps), when(str(u.firstSeen)), when(str(u.lastSeen))]);
-    lines.push("", ...table(rows, c, ["user", "sign-ins", "distinct IPs", "first", "last"]).map((l) => `  ${l}`));
+    lines.push("", ...table(input, ["user", "sign-ins", "distinct IPs", "first", "last"], rows));
   }
   lines.push(...gapLines(input), ...failureLines(input));
   terminal.line(lines.join("\n"));
