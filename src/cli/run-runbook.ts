@@ -17,12 +17,18 @@ import { openJournal, readJournal } from "../timeline/journal.js";
 import { createRunContext, type CommandContext, type RunContext } from "./context.js";
 import { renderWrites } from "./render/writes.js";
 import type { DoctorReport } from "../runbook/doctor.js";
+import type { SecretSink } from "../core/effects.js";
+import type { TenantBaseline } from "../steps/baseline.js";
 
 export interface RunRequest {
   runbookFile: string;
   params: Record<string, string>;
   /** Journal of an interrupted run to continue. */
   resume?: string;
+  /** Where secrets issued by the run's writes go (a new client secret): never the journal. */
+  secrets?: SecretSink;
+  /** The tenant baseline (`--baseline`), already validated. */
+  baseline?: TenantBaseline;
 }
 
 /** A finished run, for the command's renderer: the result, the timeline document, and where the journal is. */
@@ -163,6 +169,8 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
         registry,
         incident: { id: journal.incidentId, ...(subject ? { subject } : {}) },
         loadQuery: queryLoader(),
+        ...(request.secrets ? { secrets: request.secrets } : {}),
+        ...(request.baseline ? { baseline: request.baseline } : {}),
         unavailable: (action) => actionNotInCloud(context.cloud, action),
         ...(confirm ? { confirm: async (writes) => { spinner.stop(); return confirm(writes); } } : {}),
         ...(confirmStep ? { confirmStep: async (writes) => { spinner.stop(); return confirmStep(writes); } } : {}),

@@ -11,6 +11,11 @@ const actionTitles: Readonly<Record<string, string>> = {
   "entra.revokeSessions": "revoke sessions",
   "entra.removeAuthMethods": "remove the attacker's authentication methods",
   "entra.confirmCompromised": "confirm the user compromised",
+  "entra.rotateAppCredentials": "rotate app credentials (harden)",
+  "entra.removePrivilegedAssignments": "remove new privileged role assignments (harden)",
+  "entra.revokeConsents": "revoke consents made in the window (harden)",
+  "entra.reviewConditionalAccess": "review Conditional Access and named locations (harden)",
+  "entra.enableSignIn": "re-enable sign-in (release)",
 };
 
 const list = (names: readonly string[]): string => names.map((n) => `\`${n}\``).join(", ");

@@ -1,9 +1,11 @@
 import type { CommandGroup, RegisteredCommand } from "../define-command.js";
 import { containCommand } from "./contain.js";
 import { doctorCommand } from "./doctor.js";
+import { hardenCommand } from "./harden.js";
 import { huntCommand } from "./hunt.js";
 import { investigateCommand } from "./investigate.js";
 import { kqlCommand } from "./kql.js";
+import { releaseCommand } from "./release.js";
 import { runCommand } from "./run.js";
 import { runbooksCommand } from "./runbooks.js";
 import { schemaCommand } from "./schema.js";
@@ -15,6 +17,8 @@ import { verifyCommand } from "./verify.js";
 /** Every command of azir, in the order `azir --help` lists them. */
 export const commands: ReadonlyArray<RegisteredCommand | CommandGroup> = [
   containCommand,
+  hardenCommand,
+  releaseCommand,
   investigateCommand,
   huntCommand,
   verifyCommand,

@@ -330,3 +330,88 @@ export function renderVerify(input: RunSummaryInput): void {
   lines.push(...gapLines(input), ...failureLines(input));
   terminal.line(lines.join("\n"));
 }
+
+/** The Actions block of a command that writes: done, planned (with the exact request), skipped, not done. */
+function actionLines(input: RunSummaryInput): string[] {
+  const c = input.terminal.color;
+  const lines: string[] = [];
+  for (const e of input.document.actions) {
+    if (e.kind === "action.skipped" && typeof e.data.reason === "string" && e.data.reason.startsWith("not done: ")) {
+      lines.push(`  ${c.yellow.bold("not done")} ${e.data.reason.slice("not done: ".length)}`);
+      continue;
+    }
+    const mark = e.kind === "action" ? c.green("done    ") : e.kind === "action.planned" ? c.yellow("planned ") : c.dim("skipped ");
+    lines.push(`  ${mark} ${e.summary}`);
+    if (e.kind === "action.planned") lines.push(c.dim(`           ${e.data.method} ${e.data.url}${e.data.body === undefined ? "" : ` ${JSON.stringify(e.data.body)}`}  [${e.data.permission}]`));
+  }
+  for (const e of input.document.response) if (e.kind === "error" && e.step && e.data.code !== "needs-decision" && "action" in e.data) lines.push(`  ${c.red.bold("failed  ")} ${e.summary}`);
+  return lines;
+}
+
+/** PowerShell single-quoted literal. */
+const ps = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+
+/** The Exchange Online command that removes one forwarding or hiding finding of the mailbox step. */
+export function exchangeCommand(upn: string, f: Pick<Finding, "code" | "data">): string {
+  const operation = str(f.data?.operation).toLowerCase();
+  const rule = str(f.data?.ruleName);
+  if (rule !== "" && /inboxrule/.test(operation)) return `Remove-InboxRule -Mailbox ${ps(upn)} -Identity ${ps(rule)} -Confirm:$false`;
+  if (/set-mailbox/.test(operation)) return `Set-Mailbox -Identity ${ps(upn)} -ForwardingSmtpAddress $null -ForwardingAddress $null -DeliverToMailboxAndForward $false`;
+  return `Get-InboxRule -Mailbox ${ps(upn)} | Format-List Name,Enabled,ForwardTo,RedirectTo,DeleteMessage,MoveToFolder; then Remove-InboxRule -Mailbox ${ps(upn)} -Identity <rule>`;
+}
+
+/** `azir harden`: what was rotated and removed, what is flagged, what a person must still do. */
+export function renderHardening(input: RunSummaryInput): void {
+  const { terminal, result, params } = input;
+  const c = terminal.color;
+  const upn = str(params.upn);
+  const lines = header(input, `Hardening after the compromise of ${upn}`);
+  const start = result.findings.find((f) => f.code === "incident.start");
+  lines.push(`${c.dim("incident start:")} ${start ? when(start.occurredAt) : c.yellow("not found in the logs: the window is not known")}`);
+  lines.push("", c.bold("Actions"), ...actionLines(input), ...decisionLines(input));
+  const section = (title: string, role: StepRole, codes: string[]): void => {
+    const found = result.findings.filter((f) => codes.includes(f.code)).sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
+    const outputs = outputsOf(input, role);
+    const unread = (outputs?.unread ?? []) as string[];
+    lines.push("", c.bold(`${title} (${found.length} flagged)`));
+    if (!outputs) lines.push(c.red("  not known: the step did not run"));
+    lines.push(...findingLines(input, found));
+    for (const what of unread) lines.push(c.red(`  not read: ${what}`));
+  };
+  section("App credentials", "rotate-app-credentials", ["harden.app-credential-added"]);
+  const apps = (outputsOf(input, "rotate-app-credentials")?.apps ?? []) as Array<Record<string, unknown>>;
+  for (const a of apps) lines.push(`  ${str(a.kind).padEnd(16)} ${str(a.displayName ?? a.objectId)}: ${a.newSecret ? "new secret, " : ""}${(a.removeKeyIds as string[] | undefined)?.length ?? 0} old secret(s) to remove  ${c.dim(((a.why as string[] | undefined) ?? []).join("; "))}`);
+  const certificates = (outputsOf(input, "rotate-app-credentials")?.certificates ?? []) as Array<Record<string, unknown>>;
+  for (const cert of certificates) lines.push(c.yellow(`  certificate ${str(cert.keyId)} of ${str(cert.app)} (expires ${when(str(cert.endDateTime))}): review it`));
+  section("Privileged roles", "privileged-roles", ["harden.new-privileged-assignment"]);
+  section("Consents", "consents", ["harden.consent-in-window"]);
+  section("Conditional Access and named locations", "conditional-access", ["harden.ca-policy-changed", "harden.named-location-new"]);
+  const mail = findingsOf(input, "office.").filter((f) => f.code === "office.forwarding-rule" || f.code === "office.hiding-rule");
+  const officeRead = readState(input, "office");
+  lines.push("", c.bold(`Mailbox forwarding (${mail.length})`), c.dim("  Graph cannot change the inbox rules or forwarding of another user's mailbox: run these in Exchange Online PowerShell (Connect-ExchangeOnline)"));
+  if (officeRead !== "read") lines.push(c.red(`  not known: the mailbox rules were ${officeRead === "partial" ? "read only in part" : "not read"}`));
+  else if (mail.length === 0) lines.push("  no forwarding or hiding rule in the mailbox audit (OfficeActivity)");
+  for (const f of mail) lines.push(`  ${when(f.occurredAt)}  ${f.summary}`, `    ${c.bold(exchangeCommand(upn, f))}`);
+  const notes = input.document.response.filter((e) => e.kind === "note" && e.step && !("stepCompleted" in e.data) && !("resumed" in e.data));
+  if (notes.length) lines.push("", c.bold("Notes"), ...notes.map((n) => `  ${n.summary}`));
+  lines.push(...gapLines(input), ...failureLines(input));
+  lines.push("", c.bold("Next"));
+  if (input.context.dryRun) lines.push("  review the planned writes above; run again without --dry-run to send them");
+  else {
+    lines.push("  revert what is flagged above that azir cannot write (Conditional Access, named locations, mailbox forwarding, eligibilities), then run azir harden again");
+    lines.push(`  reset the password; when nothing of high severity is open: azir release ${upn} --reason "<why>"${sameTenant(input)}`);
+  }
+  terminal.line(lines.join("\n"));
+}
+
+/** `azir release`: the re-enable, and who released the account and why. */
+export function renderRelease(input: RunSummaryInput): void {
+  const { terminal, params } = input;
+  const c = terminal.color;
+  const lines = header(input, `Release of ${str(params.upn)}`);
+  lines.push("", c.bold("Actions"), ...actionLines(input));
+  const notes = input.document.response.filter((e) => e.kind === "note" && e.step && !("stepCompleted" in e.data));
+  if (notes.length) lines.push("", c.bold("Notes"), ...notes.map((n) => `  ${n.summary}`));
+  lines.push(...failureLines(input));
+  terminal.line(lines.join("\n"));
+}

@@ -112,6 +112,18 @@ export const directoryRoleRoutes: GraphRoute[] = [
     },
   },
   {
+    method: "DELETE",
+    pattern: "/roleManagement/directory/roleAssignments/{id}",
+    source: `${docs}/unifiedroleassignment-delete.md`,
+    handle(ctx, _req, params) {
+      requirePermission(ctx, graphPermissions.roleWrite);
+      const index = ctx.state.roleAssignments.findIndex((a) => a.id === params.id);
+      if (index < 0) throw new GraphFault(404, "Request_ResourceNotFound", `Resource '${params.id}' does not exist or one of its queried reference-property objects are not present.`);
+      ctx.state.roleAssignments.splice(index, 1);
+      return { status: 204 };
+    },
+  },
+  {
     method: "GET",
     pattern: "/roleManagement/directory/roleDefinitions",
     source: `${docs}/rbacapplication-list-roledefinitions.md`,

@@ -1,0 +1,43 @@
+import type { TimelineEvent } from "../timeline/event.js";
+
+/** A high-severity finding of a hardening run that is still open: nothing azir sent removed it. */
+export interface OpenFinding {
+  code: string;
+  summary: string;
+  occurredAt: string;
+  /** The write that would remove it, when azir can make one. */
+  fix?: string;
+}
+
+/** Findings a release waits on: what hardening flags, and the mailbox forwarding only Exchange can remove. */
+const recoveryCodes = /^(harden\.|office\.forwarding-rule$|office\.hiding-rule$)/;
+
+/**
+ * The high-severity findings of one hardening run (its journal's events) that remain open. A finding whose `fix`
+ * names a write (`DELETE /oauth2PermissionGrants/{id}`) is closed when the run journaled that write as performed;
+ * anything else (a Conditional Access change, a named location, a forwarding rule) stays open until a later
+ * hardening run no longer finds it, or the responder releases with --force, which is recorded.
+ */
+export function openFindings(events: readonly TimelineEvent[]): OpenFinding[] {
+  const performed = new Set(
+    events.flatMap((e) => {
+      if (e.kind !== "action") return [];
+      const request = e.data.request as { method?: unknown; url?: unknown } | undefined;
+      if (typeof request?.method !== "string" || typeof request.url !== "string") return [];
+      const path = new URL(request.url).pathname.replace(/^\/(v1\.0|beta)(?=\/)/, "");
+      return [`${request.method} ${decodeURIComponent(path)}`.toLowerCase()];
+    }),
+  );
+  const open: OpenFinding[] = [];
+  for (const e of events) {
+    if (e.kind !== "finding") continue;
+    const code = String(e.data.code ?? "");
+    const severity = String(e.data.severity ?? "");
+    if (!recoveryCodes.test(code) || (severity !== "high" && severity !== "critical")) continue;
+    const inner = (e.data.data ?? {}) as Record<string, unknown>;
+    const fix = typeof inner.fix === "string" ? inner.fix : undefined;
+    if (fix && performed.has(fix.toLowerCase())) continue;
+    open.push({ code, summary: e.summary, occurredAt: String(e.data.occurredAt ?? e.occurredAt ?? ""), ...(fix ? { fix } : {}) });
+  }
+  return open;
+}
