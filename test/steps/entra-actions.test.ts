@@ -231,8 +231,18 @@ describe("entra.confirmCompromised", () => {
 });
 
 describe("registry", () => {
-  it("registers the four actions in containment order with their permissions", () => {
-    expect(actionNames).toEqual(["entra.blockSignIn", "entra.revokeSessions", "entra.removeAuthMethods", "entra.confirmCompromised"]);
+  it("registers the containment actions in order, then the recovery actions, with their permissions", () => {
+    expect(actionNames).toEqual([
+      "entra.blockSignIn",
+      "entra.revokeSessions",
+      "entra.removeAuthMethods",
+      "entra.confirmCompromised",
+      "entra.rotateAppCredentials",
+      "entra.removePrivilegedAssignments",
+      "entra.revokeConsents",
+      "entra.reviewConditionalAccess",
+      "entra.enableSignIn",
+    ]);
     for (const name of actionNames) {
       const action = findAction(name)!;
       expect(action.name).toBe(name);
@@ -240,6 +250,8 @@ describe("registry", () => {
       expect(action.description).not.toBe("");
     }
     expect(actions["entra.removeAuthMethods"]!.permissions).toContain("UserAuthenticationMethod.ReadWrite.All");
+    expect(actions["entra.rotateAppCredentials"]!.permissions).toContain("Application.ReadWrite.All");
+    expect(actions["entra.removePrivilegedAssignments"]!.permissions).toContain("RoleManagement.ReadWrite.Directory");
     expect(findAction("toString")).toBeUndefined();
     expect(actions["constructor"]).toBeUndefined();
     expect(findAction("entra.deleteUser")).toBeUndefined();
