@@ -49,7 +49,7 @@ const hashed = {
   id: z.string().min(1),
   displayName: z.string(),
   modifiedDateTime: time.nullable(),
-  /** SHA-256 of the object's body as Graph returned it, keys sorted, without its modification time. */
+  /** SHA-256 of the object's body as Graph returned it, keys sorted, without its creation and modification times. */
   hash: z.string().regex(/^[0-9a-f]{64}$/, "expected a SHA-256 hex digest"),
 };
 
@@ -110,11 +110,12 @@ function canonical(value: unknown): string {
 }
 
 /**
- * The hash of a policy or named location body: everything Graph returns but its modification time and the OData
- * annotations, so a policy saved again unchanged keeps its hash and any change to its conditions or controls does not.
+ * The hash of a policy or named location body: everything Graph returns but its creation and modification times and
+ * the OData context, so a policy saved again unchanged keeps its hash and any change to its conditions or controls
+ * does not (the id already names the object; the times say when, not what).
  */
 export function bodyHash(body: Record<string, unknown>): string {
-  const kept = Object.fromEntries(Object.entries(body).filter(([k]) => k !== "modifiedDateTime" && !k.startsWith("@odata.context")));
+  const kept = Object.fromEntries(Object.entries(body).filter(([k]) => k !== "modifiedDateTime" && k !== "createdDateTime" && !k.startsWith("@odata.context")));
   return createHash("sha256").update(canonical(kept)).digest("hex");
 }
 

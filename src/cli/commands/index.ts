@@ -1,4 +1,5 @@
 import type { CommandGroup, RegisteredCommand } from "../define-command.js";
+import { baselineCommands } from "./baseline.js";
 import { containCommand } from "./contain.js";
 import { doctorCommand } from "./doctor.js";
 import { hardenCommand } from "./harden.js";
@@ -26,6 +27,7 @@ export const commands: ReadonlyArray<RegisteredCommand | CommandGroup> = [
   runbooksCommand,
   validateCommand,
   schemaCommand,
+  baselineCommands,
   timelineCommands,
   tabletopCommands,
   kqlCommand,
