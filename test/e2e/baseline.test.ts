@@ -133,3 +133,27 @@ describe("azir harden --baseline", () => {
     expect(findings.some((f) => f.summary.includes("Contoso HQ Seattle"))).toBe(false);
   });
 });
+
+describe("azir contain --baseline", () => {
+  it("removes the methods the user's baseline does not hold, saying so", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "azir-baseline-"));
+    const emulator = await tenant();
+    const io = memoryIo({ cwd: dir });
+    expect(await main(["baseline", "capture", "--users", "alex@contoso.com", "--tabletop", "--out", "b.json"], io, { emulator }), io.err()).toBe(0);
+    // The baseline as it was before the attacker registered anything.
+    const file = join(dir, "b.json");
+    const b = JSON.parse(readFileSync(file, "utf8")) as { users: Array<{ authenticationMethods: Array<{ id: string }> }> };
+    b.users[0]!.authenticationMethods = b.users[0]!.authenticationMethods.filter((m) => !contosoExpected.attackerMethodIds.includes(m.id));
+    writeFileSync(file, JSON.stringify(b));
+
+    const out = mkdtempSync(join(tmpdir(), "azir-contain-"));
+    const run = memoryIo({ cwd: dir });
+    expect(await main(["contain", "alex@contoso.com", "--tabletop", "--yes", "--baseline", "b.json", "--out", out], run, { emulator }), run.err()).toBe(0);
+    const incident = join(out, readdirSync(out)[0]!);
+    const { events } = await readJournal(join(incident, readdirSync(incident)[0]!));
+    const completed = events.find((e) => e.kind === "step.completed" && e.step === "remove-methods");
+    const removed = ((completed?.data.outputs as { removed?: Array<{ id: string; reason: string }> } | undefined)?.removed ?? []);
+    expect(removed.map((m) => m.id).sort()).toEqual([...contosoExpected.attackerMethodIds].sort());
+    for (const m of removed) expect(m.reason).toContain("not in the user's recorded baseline");
+  });
+});
