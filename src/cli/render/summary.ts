@@ -271,6 +271,7 @@ export function renderContainment(input: RunSummaryInput): void {
     lines.push(`  revocation takes minutes to propagate (up to ~15 min with continuous access evaluation; access tokens live 60-90 min)`);
     lines.push(`  then run: azir verify ${str(params.upn)} --since ${str(revoke?.revokedAt ?? input.context.clock.now().toISOString())}${sameTenant(input)}`);
     lines.push(`  reset the password; then work through Still open above`);
+    if (open.length > 0) lines.push(`  app credentials, roles, consents, Conditional Access and mailbox forwarding: azir harden ${str(params.upn)}${sameTenant(input)}`);
   } else if (input.context.dryRun) {
     lines.push(`  review the planned writes above; run again without --dry-run to send them`);
   }
