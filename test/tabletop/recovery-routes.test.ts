@@ -1,0 +1,44 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { ManualClock } from "../../src/core/clock.js";
+import { raw, startHarness, ids, type Harness } from "../azure/fixture.js";
+
+// The Graph routes recovery uses, on the wire: what Microsoft's pages say they answer.
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe("emulated recovery routes", () => {
+  it("Conditional Access answers one request per second per tenant; the next one within the second is a 429 without Retry-After", async () => {
+    h = await startHarness(new ManualClock("2026-11-25T12:00:00Z"), { permissions: ["Policy.Read.All"] });
+    const first = await raw(h, "GET", "/v1.0/identity/conditionalAccess/policies");
+    const second = await raw(h, "GET", "/v1.0/identity/conditionalAccess/namedLocations");
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(429);
+    expect(second.headers.get("retry-after")).toBeNull();
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await raw(h, "GET", "/v1.0/identity/conditionalAccess/namedLocations")).status).toBe(200);
+  });
+
+  it("a delegated grant and a role assignment are deleted with 204, then 404; a token without the write permission gets 403", async () => {
+    h = await startHarness(new ManualClock("2026-11-25T12:00:00Z"), { permissions: ["DelegatedPermissionGrant.ReadWrite.All", "RoleManagement.ReadWrite.Directory", "RoleManagement.Read.Directory"] });
+    const grants = (await raw(h, "GET", `/v1.0/oauth2PermissionGrants?$filter=principalId eq '${ids.kim}'`)).json as { value: Array<{ id: string }> };
+    const grant = grants.value[0]!.id;
+    expect((await raw(h, "DELETE", `/v1.0/oauth2PermissionGrants/${grant}`)).status).toBe(204);
+    expect((await raw(h, "DELETE", `/v1.0/oauth2PermissionGrants/${grant}`)).status).toBe(404);
+    const assignments = (await raw(h, "GET", "/v1.0/roleManagement/directory/roleAssignments")).json as { value: Array<{ id: string }> };
+    const id = assignments.value[0]!.id;
+    expect((await raw(h, "DELETE", `/v1.0/roleManagement/directory/roleAssignments/${id}`)).status).toBe(204);
+    expect(h.emulator.state().roleAssignments.map((a) => a.id)).not.toContain(id);
+  });
+
+  it("deleting a grant needs DelegatedPermissionGrant.ReadWrite.All", async () => {
+    h = await startHarness(new ManualClock("2026-11-25T12:00:00Z"), { permissions: ["DelegatedPermissionGrant.Read.All"] });
+    const grants = (await raw(h, "GET", `/v1.0/oauth2PermissionGrants?$filter=principalId eq '${ids.kim}'`)).json as { value: Array<{ id: string }> };
+    const refused = await raw(h, "DELETE", `/v1.0/oauth2PermissionGrants/${grants.value[0]!.id}`);
+    expect(refused.status).toBe(403);
+    expect(h.emulator.state().oauth2PermissionGrants.length).toBe(grants.value.length);
+  });
+});
