@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/core/clock.js";
-import { raw, startHarness, ids, type Harness } from "../azure/fixture.js";
+import { raw, startHarness, ids, type Harness } from "./fixture.js";
 
 // The Graph routes recovery uses, on the wire: what Microsoft's pages say they answer.
 
