@@ -60,9 +60,15 @@ export function secretSink(options: { file?: string; terminal: Terminal }): Secr
             await handle.close();
           }
         });
-        await written;
-        options.terminal.line(`new client secret for ${String(facts.for)} (keyId ${String(facts.keyId)}) written to ${file}`);
-        return;
+        try {
+          await written;
+          options.terminal.line(`new client secret for ${String(facts.for)} (keyId ${String(facts.keyId)}) written to ${file}`);
+          return;
+        } catch (error) {
+          // The secret exists in the tenant now: lost, it would be a live credential nobody holds. Show it instead.
+          written = Promise.resolve();
+          options.terminal.warn(`could not write the new secret to ${file} (${error instanceof Error ? error.message : String(error)}): shown here instead`);
+        }
       }
       options.terminal.line(
         `new client secret for ${String(facts.for)} (keyId ${String(facts.keyId)}, expires ${String(facts.endDateTime)}): ${value.secretText}\n  shown once: store it in the app's configuration or a vault now; azir does not keep it`,
