@@ -63,7 +63,7 @@ const nextSteps: Record<string, string> = {
   "audit.app-updated":
     "azir harden rotates the app's secrets and flags a credential added in the window; review the rest of the change (redirect URIs, owners): Entra admin center > App registrations > the app > Audit logs",
   "audit.role-member-added":
-    "azir harden flags and removes the role assignment made in the window (direct or through a group; an eligible one is flagged with its PIM removal) (by hand: Entra admin center > Roles and administrators > the role > Assignments)",
+    "azir harden flags and removes the role assignment made in the window, active or eligible, direct or through a group (by hand: Entra admin center > Roles and administrators > the role > Assignments)",
   "audit.consent-non-admin":
     "azir harden revokes the consent given in the window (the grant and its app role assignments); consider removing the service principal: Entra admin center > Enterprise applications > the app",
   "audit.consent-admin": "azir harden revokes the consent given in the window; review the app's other permissions: Entra admin center > Enterprise applications > the app > Permissions",

@@ -25,6 +25,7 @@ export const graph = {
   riskEventRead: "IdentityRiskEvent.Read.All",
   auditLogRead: "AuditLog.Read.All",
   roleWrite: "RoleManagement.ReadWrite.Directory",
+  roleEligibilityWrite: "RoleEligibilitySchedule.ReadWrite.Directory",
   grantsWrite: "DelegatedPermissionGrant.ReadWrite.All",
   // user-list-approleassignments: Directory.Read.All is the least privileged application permission; a delegated token
   // may hold AppRoleAssignment.ReadWrite.All instead (the table below).
@@ -68,6 +69,7 @@ const graphWrites: ReadonlyArray<readonly [string, RegExp, string]> = [
   ["PATCH", /^\/identity\/conditionalAccess\//i, graph.policyWriteConditionalAccess],
   ["DELETE", /^\/oauth2PermissionGrants\/[^/]+$/i, graph.grantsWrite],
   ["DELETE", /^\/roleManagement\/directory\/roleAssignments\/[^/]+$/i, graph.roleWrite],
+  ["POST", /^\/roleManagement\/directory\/roleEligibilityScheduleRequests$/i, graph.roleEligibilityWrite],
   ["DELETE", /^\/users\/[^/]+\/appRoleAssignments\/[^/]+$/i, graph.appRoleAssignmentWrite],
 ];
 
@@ -133,6 +135,8 @@ const higher: Record<GraphPermission, { application: readonly string[]; delegate
   [graph.auditLogRead]: { application: [], delegated: [] },
   // unifiedroleassignment-delete
   [graph.roleWrite]: { application: [], delegated: [] },
+  // rbacapplication-post-roleeligibilityschedulerequests
+  [graph.roleEligibilityWrite]: { application: [graph.roleWrite], delegated: [graph.roleWrite] },
   // oauth2permissiongrant-delete
   [graph.grantsWrite]: { application: ["Directory.ReadWrite.All"], delegated: ["Directory.ReadWrite.All", "Directory.AccessAsUser.All"] },
   // user-list-approleassignments
@@ -242,7 +246,7 @@ export const actionPermissions = {
   },
   "entra.removePrivilegedAssignments": {
     write: graph.roleWrite,
-    needs: [graph.roleWrite, graph.roleEligibilityRead, graph.groupMemberRead, graph.userRead],
+    needs: [graph.roleWrite, graph.roleEligibilityWrite, graph.roleEligibilityRead, graph.groupMemberRead, graph.userRead],
     delegatedRoles: ["Privileged Role Administrator", "Global Administrator"],
   },
   "entra.revokeConsents": {

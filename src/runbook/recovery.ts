@@ -19,15 +19,21 @@ const recoveryCodes = /^(harden\.|office\.forwarding-rule$|office\.hiding-rule$)
  * hardening run no longer finds it, or the responder releases with --force, which is recorded.
  */
 export function openFindings(events: readonly TimelineEvent[]): OpenFinding[] {
-  const performed = new Set(
-    events.flatMap((e) => {
-      if (e.kind !== "action") return [];
-      const request = e.data.request as { method?: unknown; url?: unknown } | undefined;
-      if (typeof request?.method !== "string" || typeof request.url !== "string") return [];
-      const path = new URL(request.url).pathname.replace(/^\/(v1\.0|beta)(?=\/)/, "");
-      return [`${request.method} ${decodeURIComponent(path)}`.toLowerCase()];
-    }),
-  );
+  const performed = events.flatMap((e) => {
+    if (e.kind !== "action") return [];
+    const request = e.data.request as { method?: unknown; url?: unknown; body?: unknown } | undefined;
+    if (typeof request?.method !== "string" || typeof request.url !== "string") return [];
+    const path = new URL(request.url).pathname.replace(/^\/(v1\.0|beta)(?=\/)/, "");
+    return [{ request: `${request.method} ${decodeURIComponent(path)}`.toLowerCase(), body: request.body }];
+  });
+  // A fix that names a body (a PIM request, one path for every removal) is matched on those fields too.
+  const sent = (fix: string, body: unknown): boolean =>
+    performed.some((p) => {
+      if (p.request !== fix.toLowerCase()) return false;
+      if (body === null || typeof body !== "object") return true;
+      const got = (p.body ?? {}) as Record<string, unknown>;
+      return Object.entries(body as Record<string, unknown>).every(([k, v]) => got[k] === v);
+    });
   const open: OpenFinding[] = [];
   for (const e of events) {
     if (e.kind !== "finding") continue;
@@ -36,7 +42,7 @@ export function openFindings(events: readonly TimelineEvent[]): OpenFinding[] {
     if (!recoveryCodes.test(code) || (severity !== "high" && severity !== "critical")) continue;
     const inner = (e.data.data ?? {}) as Record<string, unknown>;
     const fix = typeof inner.fix === "string" ? inner.fix : undefined;
-    if (fix && performed.has(fix.toLowerCase())) continue;
+    if (fix && sent(fix, inner.fixBody)) continue;
     open.push({ code, summary: e.summary, occurredAt: String(e.data.occurredAt ?? e.occurredAt ?? ""), ...(fix ? { fix } : {}) });
   }
   return open;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Effect } from "../core/effects.js";
 import { privilegedRoles } from "../entra/facts.js";
-import { actionPermissions } from "../entra/permissions.js";
+import { actionPermissions, graph as catalogue } from "../entra/permissions.js";
 import { atOrAfter, auditUnknown, gapNotes, idListSchema, inWindow, operationsSchema, readOrGap, type ReadGap } from "./harden-window.js";
 import type { ActionDefinition, ActionFinding, DecideContext, Decision, Note, ReadContext } from "./types.js";
 import { displayName, optionalTimeSchema, resolveUser, userTargetSchema, type DirectoryUser } from "./user-target.js";
@@ -115,7 +115,8 @@ export function decidePrivilegedAssignments(input: RemovePrivilegedAssignmentsIn
     flagged.push({ ...m, why });
     const reach = reachesUser(m);
     const who = m.principalName ?? m.principalId;
-    const fix = m.kind === "active" ? `DELETE /roleManagement/directory/roleAssignments/${m.id}` : undefined;
+    const fix = m.kind === "active" ? `DELETE /roleManagement/directory/roleAssignments/${m.id}` : "POST /roleManagement/directory/roleEligibilityScheduleRequests";
+    const removal = { action: "adminRemove", principalId: m.principalId, roleDefinitionId: m.roleDefinitionId, directoryScopeId: m.directoryScopeId };
     findings.push({
       code: "harden.new-privileged-assignment",
       severity: "high",
@@ -123,7 +124,7 @@ export function decidePrivilegedAssignments(input: RemovePrivilegedAssignmentsIn
       summary: `${m.roleName} (${m.kind}) held by ${m.principalType === "group" ? "group " : ""}${who}${reach ? `, which reaches ${upn} ${reach}` : ""}: ${why.join("; ")}`,
       evidence: [{ id: m.id, kind: m.kind, principalId: m.principalId, principalType: m.principalType, roleDefinitionId: m.roleDefinitionId, directoryScopeId: m.directoryScopeId }],
       subject: upn,
-      data: { assignmentId: m.id, kind: m.kind, role: m.roleName, principalId: m.principalId, principalType: m.principalType, ...(reach ? { reachesUser: reach } : {}), why, ...(fix ? { fix } : {}) },
+      data: { assignmentId: m.id, kind: m.kind, role: m.roleName, principalId: m.principalId, principalType: m.principalType, ...(reach ? { reachesUser: reach } : {}), why, fix, ...(m.kind === "eligible" ? { fixBody: removal } : {}) },
     });
     if (m.kind === "active") {
       effects.push({
@@ -136,9 +137,17 @@ export function decidePrivilegedAssignments(input: RemovePrivilegedAssignmentsIn
         target: who,
       });
     } else {
-      notes.push(
-        `the ${m.roleName} eligibility of ${who} (${m.id}) is new: remove it in Privileged Identity Management (Entra admin center > Identity governance > Privileged Identity Management > Microsoft Entra roles > ${m.roleName} > Eligible assignments > Remove), or with Graph POST /roleManagement/directory/roleEligibilityScheduleRequests {"action":"adminRemove", ...}`,
-      );
+      // PIM removes an eligibility through a request (rbacapplication-post-roleeligibilityschedulerequests, example 2).
+      effects.push({
+        kind: "graph.request",
+        key: `eligibility:${m.id}`,
+        method: "POST",
+        path: "/roleManagement/directory/roleEligibilityScheduleRequests",
+        body: { ...removal, justification: "azir harden: an eligibility new in the incident window" },
+        permission: catalogue.roleEligibilityWrite,
+        summary: `remove the ${m.roleName} eligibility of ${m.principalType === "group" ? "group " : ""}${who}`,
+        target: who,
+      });
     }
   }
   const members = observed.members.map((m) => ({ id: m.id, kind: m.kind, role: m.roleName, principal: m.principalName ?? m.principalId, principalType: m.principalType, reachesUser: reachesUser(m) ?? null, flagged: flagged.some((f) => f.id === m.id) }));
@@ -160,12 +169,12 @@ export function decidePrivilegedAssignments(input: RemovePrivilegedAssignmentsIn
 /**
  * `entra.removePrivilegedAssignments`: lists the members of the privileged roles (active and PIM-eligible, users and
  * groups), flags every assignment the audit log dates in the incident window or the baseline does not hold
- * (`harden.new-privileged-assignment`), and removes the active ones (a confirmed write). Eligibilities are flagged with
- * the way to remove them in PIM.
+ * (`harden.new-privileged-assignment`), and removes them (confirmed writes): an active assignment by DELETE, an
+ * eligibility by a PIM `adminRemove` request.
  */
 export const removePrivilegedAssignments: ActionDefinition<RemovePrivilegedAssignmentsInput, PrivilegedRolesObservation> = {
   name: "entra.removePrivilegedAssignments",
-  description: "Flag privileged role assignments made in the incident window or new since the baseline, and remove the active ones.",
+  description: "Flag privileged role assignments (active or eligible) made in the incident window or new since the baseline, and remove them.",
   permissions: permissions.needs,
   input: removePrivilegedAssignmentsInput,
   outputs: ["members", "flagged", "unread"],

@@ -34,6 +34,22 @@ describe("emulated recovery routes", () => {
     expect(h.emulator.state().roleAssignments.map((a) => a.id)).not.toContain(id);
   });
 
+  it("a PIM adminRemove request removes the eligibility and answers 201 Revoked; a second one finds nothing to remove", async () => {
+    h = await startHarness(new ManualClock("2026-11-25T12:00:00Z"), {
+      permissions: ["RoleEligibilitySchedule.ReadWrite.Directory"],
+      scenario: (s) => {
+        s.tenant.roleEligibilityScheduleInstances.push({ id: "e1", principalId: ids.kim, roleDefinitionId: "62e90394-69f5-4237-9190-012177145e10", directoryScopeId: "/", appScopeId: null, memberType: "Direct" });
+      },
+    });
+    const body = { action: "adminRemove", principalId: ids.kim, roleDefinitionId: "62e90394-69f5-4237-9190-012177145e10", directoryScopeId: "/" };
+    const removed = await raw(h, "POST", "/v1.0/roleManagement/directory/roleEligibilityScheduleRequests", { body });
+    expect(removed.status).toBe(201);
+    expect(removed.json).toMatchObject({ status: "Revoked", action: "adminRemove", principalId: ids.kim, targetScheduleId: null });
+    expect(h.emulator.state().roleEligibilityScheduleInstances.map((e) => e.id)).not.toContain("e1");
+    const again = await raw(h, "POST", "/v1.0/roleManagement/directory/roleEligibilityScheduleRequests", { body });
+    expect(again.status).toBe(400);
+  });
+
   it("deleting a grant needs DelegatedPermissionGrant.ReadWrite.All", async () => {
     h = await startHarness(new ManualClock("2026-11-25T12:00:00Z"), { permissions: ["DelegatedPermissionGrant.Read.All"] });
     const grants = (await raw(h, "GET", `/v1.0/oauth2PermissionGrants?$filter=principalId eq '${ids.kim}'`)).json as { value: Array<{ id: string }> };

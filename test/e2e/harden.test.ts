@@ -147,11 +147,13 @@ describe("azir harden against the simulated tenant", () => {
     expect(graphWrites(emulator)).toEqual([]);
   });
 
-  it("flags and removes a privileged role planted in the window through a role-assignable group", async () => {
+  it("flags and removes privileged roles planted in the window: through a role-assignable group, and a PIM eligibility", async () => {
     const groupId = "0aa1bb2c-3dd4-4ee5-8ff6-a7b8c9d0e1f2";
     const dir = variant((t, audit) => {
       t.groups = [...(t.groups ?? []), { id: groupId, displayName: "Finance Elevated", isAssignableToRole: true, members: [alexId] }];
       t.roleAssignments = [...(t.roleAssignments ?? []), { id: "grp-pra-planted", principalId: groupId, roleDefinitionId: privilegedRoleAdmin, directoryScopeId: "/" }];
+      // and a PIM eligibility for alex that starts in the window
+      t.roleEligibilityScheduleInstances = [...(t.roleEligibilityScheduleInstances ?? []), { id: "elig-pra-planted", principalId: alexId, roleDefinitionId: privilegedRoleAdmin, directoryScopeId: "/", startDateTime: "-3d1h", memberType: "Direct" }];
       const template = audit.find((r) => r.OperationName === "Add member to role" && JSON.stringify(r.InitiatedBy).includes("Finance Reporting"))!;
       audit.push({
         ...template,
@@ -176,10 +178,12 @@ describe("azir harden against the simulated tenant", () => {
     const { code, io, journal } = await harden(emulator, ["--yes"]);
     expect(code, io.err()).toBe(0);
     const flagged = (await findingsOf(journal)).filter((f) => f.code === "harden.new-privileged-assignment");
-    expect(flagged.map((f) => f.data.assignmentId).sort()).toEqual(["grp-pra-planted", "lAPpYvVpN0KRkAEhdxReEC6cH0-LPW5OmhrefW8sOhA"]);
+    expect(flagged.map((f) => f.data.assignmentId).sort()).toEqual(["elig-pra-planted", "grp-pra-planted", "lAPpYvVpN0KRkAEhdxReEC6cH0-LPW5OmhrefW8sOhA"]);
     const throughGroup = flagged.find((f) => f.data.assignmentId === "grp-pra-planted")!;
     expect(throughGroup.data.reachesUser).toBe("through the group Finance Elevated");
     expect(emulator.state().roleAssignments.map((a) => a.id)).not.toContain("grp-pra-planted");
+    // The eligibility goes through a PIM adminRemove request.
+    expect(emulator.state().roleEligibilityScheduleInstances.map((e) => e.id)).not.toContain("elig-pra-planted");
   });
 
   it("asks before revoking a consent: a refusal sends nothing, a yes removes the grant", async () => {

@@ -75,8 +75,10 @@ describe("entra.removePrivilegedAssignments decides", () => {
     const input = removePrivilegedAssignmentsInput.parse({ upn: user.userPrincipalName, incidentStart: start, operations: [op({ code: "audit.role-member-added", targetId: groupId, targetType: "Group", roleTemplateId: "e8611ab8-c189-46e8-94e1-60213ab1f814" })] });
     const d = decidePrivilegedAssignments(input, observed([member({}), member({ id: "ra-2", principalId: groupId, principalType: "group", principalName: "Elevated", roleDefinitionId: "e8611ab8-c189-46e8-94e1-60213ab1f814", roleName: "Privileged Role Administrator" }), member({ id: "el-1", kind: "eligible", startDateTime: "2026-11-24T11:00:00Z" })]), complete);
     expect(d.findings?.map((f) => `${String(f.data?.assignmentId)} ${String(f.data?.reachesUser)}`)).toEqual(["ra-2 through the group Elevated", "el-1 directly"]);
-    expect(d.effects.map((e) => `${e.method} ${e.path}`)).toEqual(["DELETE /roleManagement/directory/roleAssignments/ra-2"]);
-    expect(d.notes.map(String).join("\n")).toMatch(/eligibility .* is new: remove it in Privileged Identity Management/);
+    expect(d.effects.map((e) => `${e.method} ${e.path} ${JSON.stringify(e.body ?? null)}`)).toEqual([
+      "DELETE /roleManagement/directory/roleAssignments/ra-2 null",
+      `POST /roleManagement/directory/roleEligibilityScheduleRequests {"action":"adminRemove","principalId":"${user.id}","roleDefinitionId":"62e90394-69f5-4237-9190-012177145e10","directoryScopeId":"/","justification":"azir harden: an eligibility new in the incident window"}`,
+    ]);
   });
 
   it("with neither the window nor a baseline, it cannot tell: needs a decision, never 'nothing new'", () => {
@@ -137,6 +139,16 @@ describe("entra.reviewConditionalAccess decides", () => {
 
 describe("the open findings of a hardening run", () => {
   const event = (kind: string, data: Record<string, unknown>, summary = "x"): TimelineEvent => ({ kind, data, summary, seq: 0, recordedAt: now.toISOString(), mode: "tabletop", runId: "r", incidentId: "i", prev: "", hash: "" }) as unknown as TimelineEvent;
+
+  it("a PIM removal closes the finding of the eligibility it names, not another one", () => {
+    const fix = "POST /roleManagement/directory/roleEligibilityScheduleRequests";
+    const events = [
+      event("finding", { code: "harden.new-privileged-assignment", severity: "high", occurredAt: start, data: { fix, fixBody: { action: "adminRemove", principalId: "p1", roleDefinitionId: "r" } } }),
+      event("finding", { code: "harden.new-privileged-assignment", severity: "high", occurredAt: start, data: { fix, fixBody: { action: "adminRemove", principalId: "p2", roleDefinitionId: "r" } } }),
+      event("action", { request: { method: "POST", url: "https://graph.microsoft.com/v1.0/roleManagement/directory/roleEligibilityScheduleRequests", body: { action: "adminRemove", principalId: "p1", roleDefinitionId: "r", directoryScopeId: "/" } } }),
+    ];
+    expect(openFindings(events).length).toBe(1);
+  });
 
   it("a finding whose fix was sent is closed; one azir cannot fix, or whose fix failed, stays open", () => {
     const events = [

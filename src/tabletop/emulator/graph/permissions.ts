@@ -46,6 +46,8 @@ export const graphPermissions = {
   appRoleAssignmentsRead: same(["Directory.Read.All", "AppRoleAssignment.ReadWrite.All", "Directory.ReadWrite.All"], ["Directory.AccessAsUser.All"]),
   // user-delete-approleassignments.md
   appRoleAssignmentsWrite: same(["AppRoleAssignment.ReadWrite.All", "Directory.ReadWrite.All"], ["Directory.AccessAsUser.All"]),
+  // rbacapplication-post-roleeligibilityschedulerequests.md
+  roleEligibilityWrite: same(["RoleEligibilitySchedule.ReadWrite.Directory", "RoleManagement.ReadWrite.Directory"]),
   // unifiedroleassignment-delete.md
   roleWrite: same(["RoleManagement.ReadWrite.Directory"]),
   // conditionalaccessroot-list-policies.md, conditionalaccessroot-list-namedlocations.md
