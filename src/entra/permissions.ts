@@ -241,7 +241,7 @@ export const actionPermissions = {
   // pages alike; the user's directory roles say whether it could edit every app
   "entra.rotateAppCredentials": {
     write: graph.applicationWrite,
-    needs: [graph.applicationWrite, graph.userRead, graph.roleRead],
+    needs: [graph.applicationWrite, graph.userRead, graph.roleRead, graph.auditLogRead],
     delegatedRoles: ["Application Administrator", "Cloud Application Administrator", "Global Administrator"],
   },
   "entra.removePrivilegedAssignments": {

@@ -53,6 +53,8 @@ export interface AppCredentialsObservation {
   /** Directory roles the user holds that can edit every app registration. */
   editorRoles: string[];
   gaps: ReadGap[];
+  /** Credentials added to any app in the window, per the directory audit (whoever added them). */
+  credentialChanges?: CredentialOperation[];
 }
 
 /** Roles whose holders can add credentials to any app registration (entra-docs permissions-reference.md). */
@@ -71,11 +73,12 @@ async function readApps(input: RotateAppCredentialsInput, ctx: ReadContext): Pro
   const user = await resolveUser(ctx, input.upn);
   const upn = displayName(user, input.upn);
   const gaps: ReadGap[] = [];
+  const observedAudits: CredentialOperation[] = [];
   const wanted = new Map<string, { kind: AppKind; why: string[] }>();
   const want = (kind: AppKind, id: string, why: string): void => {
     if (!isGuid(id)) return;
     const known = wanted.get(id) ?? { kind, why: [] };
-    known.why.push(why);
+    if (!known.why.includes(why)) known.why.push(why);
     wanted.set(id, known);
   };
   const owned = await readOrGap(`the apps ${upn} owns`, gaps, () => ctx.graph.list<{ "@odata.type"?: string; id?: string }>(`/users/${encodeURIComponent(user.id)}/ownedObjects`));
@@ -88,6 +91,18 @@ async function readApps(input: RotateAppCredentialsInput, ctx: ReadContext): Pro
   for (const op of ops) {
     const kind = kindOf(op.targetType) ?? (op.code === "audit.sp-credentials-added" ? "servicePrincipal" : "application");
     want(kind, op.targetId, `${op.operationName.trim()} at ${op.at} by ${op.initiatedBy || "unknown"}`);
+  }
+  // Credentials added to any app in the window, by anyone (the attacker may act through an app it took over): the
+  // directory audit of the window, not only the user's own operations.
+  if (input.incidentStart !== null) {
+    const audits = await readOrGap("the credential changes of the incident window (directory audit)", gaps, () =>
+      ctx.graph.list<DirectoryAudit>("/auditLogs/directoryAudits", { filter: `activityDateTime ge ${input.incidentStart} and category eq 'ApplicationManagement'`, top: 999 }),
+    );
+    for (const a of audits ?? []) {
+      const op = credentialOperation(a);
+      if (op) want(op.kind, op.targetId, `${op.name} at ${op.at} by ${op.by}`);
+    }
+    observedAudits.push(...(audits ?? []).map(credentialOperation).filter((o): o is CredentialOperation => o !== undefined));
   }
   const apps = await Promise.all(
     [...wanted].map(async ([id, { kind, why }]) => {
@@ -105,12 +120,62 @@ async function readApps(input: RotateAppCredentialsInput, ctx: ReadContext): Pro
     ctx.graph.list<{ displayName?: string | null; roleTemplateId?: string | null }>(`/users/${encodeURIComponent(user.id)}/transitiveMemberOf/microsoft.graph.directoryRole`),
   );
   const editorRoles = (roles ?? []).filter((r) => appEditorRoles.has(String(r.roleTemplateId ?? "").toLowerCase())).map((r) => r.displayName ?? String(r.roleTemplateId));
-  return { user, upn, apps: apps.filter((a): a is AppInScope => a !== undefined), editorRoles, gaps };
+  return { user, upn, apps: apps.filter((a): a is AppInScope => a !== undefined), editorRoles, gaps, credentialChanges: observedAudits };
+}
+
+/** A directoryAudit as Graph lists it (directoryaudit.md). */
+interface DirectoryAudit {
+  id?: string;
+  activityDisplayName?: string;
+  activityDateTime?: string;
+  result?: string;
+  initiatedBy?: { user?: { userPrincipalName?: string | null } | null; app?: { displayName?: string | null } | null } | null;
+  targetResources?: Array<{ id?: string; type?: string; modifiedProperties?: Array<{ displayName?: string; oldValue?: string | null; newValue?: string | null }> }>;
+}
+
+/** A credential added to an app or service principal, from the directory audit. */
+export interface CredentialOperation {
+  id: string;
+  name: string;
+  at: string;
+  by: string;
+  kind: AppKind;
+  targetId: string;
+  keyIds: string[];
+}
+
+const keyIdentifier = /KeyIdentifier=([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})/g;
+
+function credentialOperation(a: DirectoryAudit): CredentialOperation | undefined {
+  const name = (a.activityDisplayName ?? "").trim();
+  const lower = name.toLowerCase();
+  const isCredential = lower === "add service principal credentials" || lower.startsWith("update application – certificates and secrets management") || lower.startsWith("update application - certificates and secrets management");
+  if (!isCredential || (a.result ?? "").toLowerCase() === "failure") return undefined;
+  const target = (a.targetResources ?? []).find((t) => typeof t.id === "string");
+  if (!target?.id) return undefined;
+  const kind = kindOf(target.type ?? "") ?? (lower.startsWith("add service principal") ? "servicePrincipal" : "application");
+  const description = (target.modifiedProperties ?? []).find((m) => (m.displayName ?? "").toLowerCase() === "keydescription");
+  const ids = (v: string | null | undefined): Set<string> => new Set([...(v ?? "").matchAll(keyIdentifier)].map((m) => m[1]!.toLowerCase()));
+  const before = ids(description?.oldValue);
+  return {
+    id: a.id ?? "",
+    name,
+    at: a.activityDateTime ?? "",
+    by: a.initiatedBy?.user?.userPrincipalName ?? a.initiatedBy?.app?.displayName ?? "unknown",
+    kind,
+    targetId: target.id,
+    keyIds: [...ids(description?.newValue)].filter((k) => !before.has(k)),
+  };
 }
 
 /** Key ids the audit log shows added to this object in the window, with the operation that added them. */
-function addedInWindow(app: AppInScope, input: RotateAppCredentialsInput): Map<string, AuditOperationInput> {
+function addedInWindow(app: AppInScope, input: RotateAppCredentialsInput, changes: readonly CredentialOperation[]): Map<string, AuditOperationInput> {
   const out = new Map<string, AuditOperationInput>();
+  for (const c of changes) {
+    if (c.targetId.toLowerCase() !== app.id.toLowerCase()) continue;
+    const op: AuditOperationInput = { code: "audit.credentials", at: c.at, operationName: c.name, result: "success", initiatedBy: c.by, ip: "", target: app.displayName ?? "", afterIncidentStart: true, id: c.id, targetId: c.targetId, targetType: c.kind, keyIds: c.keyIds };
+    for (const k of c.keyIds) out.set(k.toLowerCase(), op);
+  }
   for (const op of inWindow(input.operations, credentialOps)) {
     if (op.targetId.toLowerCase() !== app.id.toLowerCase()) continue;
     for (const k of op.keyIds ?? []) out.set(k.toLowerCase(), op);
@@ -147,7 +212,7 @@ export function decideRotation(input: RotateAppCredentialsInput, observed: AppCr
   const certificates: Array<Record<string, unknown>> = [];
   for (const app of apps) {
     const path = `/${collection(app.kind)}/${encodeURIComponent(app.id)}`;
-    const added = addedInWindow(app, input);
+    const added = addedInWindow(app, input, observed.credentialChanges ?? []);
     const isAttackers = (c: AppCredential): boolean => added.has(c.keyId.toLowerCase()) || atOrAfter(c.startDateTime, input.incidentStart);
     const attackers = app.passwordCredentials.filter(isAttackers);
     const others = app.passwordCredentials.filter((c) => !isAttackers(c));

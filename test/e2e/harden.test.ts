@@ -186,6 +186,56 @@ describe("azir harden against the simulated tenant", () => {
     expect(emulator.state().roleEligibilityScheduleInstances.map((e) => e.id)).not.toContain("elig-pra-planted");
   });
 
+  it("rotates an app the attacker reached through another app's identity, and removes its backdated secret by the audit log's key id", async () => {
+    const payroll = "9c8b7a6f-5e4d-4c3b-a2a1-0f9e8d7c6b5a";
+    const own = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
+    const backdated = "6f5e4d3c-2b1a-4f0e-9d8c-7b6a5f4e3d2c";
+    const dir = variant((t, audit) => {
+      t.applications = [
+        ...(t.applications ?? []),
+        {
+          id: payroll,
+          appId: "0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d",
+          displayName: "Payroll Export",
+          passwordCredentials: [
+            { keyId: own, displayName: "prod", hint: "pA1", startDateTime: "-200d", endDateTime: "-200d" },
+            // The attacker backdated it: only the audit log's key id gives it away.
+            { keyId: backdated, displayName: "backup", hint: "zZ9", startDateTime: "-400d", endDateTime: "-400d" },
+          ],
+          owners: [],
+        },
+      ];
+      const template = audit.find((r) => String(r.OperationName).startsWith("Update application"))!;
+      audit.push({
+        ...template,
+        Id: "Directory_PLANTED_PAYROLL_SECRET",
+        TimeGenerated: "-3d1h58m",
+        ActivityDateTime: "-3d2h",
+        InitiatedBy: { app: { appId: "c8e6a4f2-0d8b-4c6a-b4e2-1f0d9c8b7a65", displayName: "Finance Reporting", servicePrincipalId: financeSpId, servicePrincipalName: null } },
+        TargetResources: [
+          {
+            id: payroll,
+            displayName: "Payroll Export",
+            type: "Application",
+            modifiedProperties: [
+              { displayName: "KeyDescription", oldValue: `["[KeyIdentifier=${own},KeyType=Password,KeyUsage=Verify,DisplayName=prod]"]`, newValue: `["[KeyIdentifier=${own},KeyType=Password,KeyUsage=Verify,DisplayName=prod]","[KeyIdentifier=${backdated},KeyType=Password,KeyUsage=Verify,DisplayName=backup]"]` },
+            ],
+          },
+        ],
+      });
+    });
+    const emulator = await tenant({ scenarioDir: dir });
+    const { code, io, journal } = await harden(emulator, ["--yes"]);
+    expect(code, io.err()).toBe(0);
+    const keys = passwordKeyIds(emulator, "applications", payroll);
+    expect(keys).toHaveLength(1);
+    expect(keys).not.toContain(own);
+    expect(keys).not.toContain(backdated);
+    const flagged = (await findingsOf(journal)).filter((f) => f.code === "harden.app-credential-added" && f.data.objectId === payroll);
+    expect(flagged.map((f) => f.data.keyId)).toEqual([backdated]);
+    expect(flagged[0]!.summary).toContain("by Finance Reporting");
+  });
+
   it("asks before revoking a consent: a refusal sends nothing, a yes removes the grant", async () => {
     const grantId = recovery.consentedApps[0]!.grantId;
     const refused = await tenant();
