@@ -168,6 +168,13 @@ function credentialOperation(a: DirectoryAudit): CredentialOperation | undefined
   };
 }
 
+/** The display name azir gives the secrets it issues. */
+export const rotationSecretName = "azir rotation";
+
+function isRotationSecret(c: AppCredential): boolean {
+  return typeof c.displayName === "string" && c.displayName.startsWith(`${rotationSecretName} `);
+}
+
 /** Key ids the audit log shows added to this object in the window, with the operation that added them. */
 function addedInWindow(app: AppInScope, input: RotateAppCredentialsInput, changes: readonly CredentialOperation[]): Map<string, AuditOperationInput> {
   const out = new Map<string, AuditOperationInput>();
@@ -213,9 +220,11 @@ export function decideRotation(input: RotateAppCredentialsInput, observed: AppCr
   for (const app of apps) {
     const path = `/${collection(app.kind)}/${encodeURIComponent(app.id)}`;
     const added = addedInWindow(app, input, observed.credentialChanges ?? []);
-    const isAttackers = (c: AppCredential): boolean => added.has(c.keyId.toLowerCase()) || atOrAfter(c.startDateTime, input.incidentStart);
+    // A secret an earlier azir harden issued is the responder's, though the window's audit log shows it added.
+    const ours = app.passwordCredentials.filter(isRotationSecret);
+    const isAttackers = (c: AppCredential): boolean => !isRotationSecret(c) && (added.has(c.keyId.toLowerCase()) || atOrAfter(c.startDateTime, input.incidentStart));
     const attackers = app.passwordCredentials.filter(isAttackers);
-    const others = app.passwordCredentials.filter((c) => !isAttackers(c));
+    const others = app.passwordCredentials.filter((c) => !isAttackers(c) && !isRotationSecret(c));
     for (const c of attackers) findings.push(credentialFinding(app, c, false, added.get(c.keyId.toLowerCase()), input, upn));
     for (const c of app.keyCredentials.filter(isAttackers)) findings.push(credentialFinding(app, c, true, added.get(c.keyId.toLowerCase()), input, upn));
     const addKey = `add:${app.id}`;
@@ -227,7 +236,7 @@ export function decideRotation(input: RotateAppCredentialsInput, observed: AppCr
         key: addKey,
         method: "POST",
         path: `${path}/addPassword`,
-        body: { passwordCredential: { displayName: `azir rotation ${ctx.now.toISOString().slice(0, 10)}`, endDateTime } },
+        body: { passwordCredential: { displayName: `${rotationSecretName} ${ctx.now.toISOString().slice(0, 10)}`, endDateTime } },
         permission: permissions.write,
         summary: `add a new client secret to ${label(app)}`,
         target: `${app.displayName ?? app.id} (${app.id})`,
@@ -252,7 +261,8 @@ export function decideRotation(input: RotateAppCredentialsInput, observed: AppCr
       }
     }
     rotated.push({ objectId: app.id, kind: app.kind, displayName: app.displayName ?? null, why: app.why, newSecret: renew, removeKeyIds: app.passwordCredentials.map((c) => c.keyId), attackerKeyIds: attackers.map((c) => c.keyId) });
-    if (!renew && attackers.length === 0 && app.keyCredentials.length === 0) notes.push(`${label(app)} (${app.why.join("; ")}) has no client secret or certificate`);
+    if (!renew && attackers.length === 0 && ours.length > 0) notes.push(`${label(app)} is rotated already: its secret${ours.length > 1 ? "s" : ""} ${ours.map((c) => c.keyId).join(", ")} came from azir harden`);
+    else if (!renew && attackers.length === 0 && app.keyCredentials.length === 0) notes.push(`${label(app)} (${app.why.join("; ")}) has no client secret or certificate`);
   }
   if (apps.length === 0 && observed.gaps.length === 0 && !unknown) notes.push(`no app registration or service principal is owned by ${upn} or had a credential added in the incident window`);
   return { effects, notes, findings, outputs: { apps: rotated, certificates, unread: observed.gaps.map((g) => g.what) } };

@@ -123,6 +123,21 @@ describe("azir harden against the simulated tenant", () => {
     expect(io.err()).toMatch(/Graph cannot change the inbox rules or forwarding of another user's mailbox/);
   });
 
+  it("a second run finds the apps rotated, the role and the consents gone, and sends nothing", async () => {
+    const emulator = await tenant();
+    const first = await harden(emulator, ["--yes"]);
+    expect(first.code, first.io.err()).toBe(0);
+    const rotated = passwordKeyIds(emulator, "applications", financeApp.appObjectId);
+    const writes = graphWrites(emulator).length;
+    const second = await harden(emulator, ["--yes"]);
+    expect(second.code, second.io.err()).toBe(0);
+    expect(graphWrites(emulator).length).toBe(writes);
+    expect(passwordKeyIds(emulator, "applications", financeApp.appObjectId)).toEqual(rotated);
+    expect(second.io.err()).toContain("app registration Finance Reporting is rotated already");
+    const flagged = (await findingsOf(second.journal)).filter((f) => f.code !== "harden.ca-policy-changed" && f.code !== "harden.named-location-new" && f.code.startsWith("harden."));
+    expect(flagged).toEqual([]);
+  });
+
   it("shows a new secret once on the terminal without --secrets-out, and never in --json or the journal", async () => {
     const emulator = await tenant();
     const { code, io, journal } = await harden(emulator, ["--yes", "--json"]);
