@@ -17,8 +17,10 @@ const commandRunbooks: Readonly<Record<string, string>> = {
   investigate: "investigate-user",
   hunt: "hunt-device-code",
   verify: "verify-containment",
+  harden: "harden-user",
+  release: "release-user",
 };
-const allShipped = ["contain-user", "investigate-user", "hunt-device-code", "verify-containment"];
+const allShipped = ["contain-user", "investigate-user", "hunt-device-code", "verify-containment", "harden-user", "release-user"];
 
 /** The runbook files a doctor target names: a command, a shipped runbook id, a file; none: every shipped runbook. */
 export function doctorTargets(target: string | undefined, exists: (file: string) => boolean): string[] {
