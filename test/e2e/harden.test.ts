@@ -115,6 +115,7 @@ describe("azir harden against the simulated tenant", () => {
     expect(codes("harden.ca-policy-changed").map((f) => f.data.policyId)).toEqual(recovery.caPoliciesChangedInWindow);
     // The audit row's before and after travel with the policy finding.
     expect(JSON.stringify(codes("harden.ca-policy-changed")[0]!.data.changes)).toContain(alexId);
+    expect(io.err()).toMatch(new RegExp(`conditions\\.users\\.excludeUsers: \\[[^\\]]*\\] -> \\[.*"${alexId}"\\]`));
     expect(codes("harden.app-credential-added").map((f) => f.data.keyId).sort()).toEqual([...financeApp.attackerKeyIds, ...financeApp.servicePrincipalKeyIds].sort());
     expect(codes("harden.consent-in-window").length).toBe(2);
     // Mailbox forwarding: the exact Exchange commands, and why azir cannot run them.

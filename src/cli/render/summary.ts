@@ -349,6 +349,18 @@ function actionLines(input: RunSummaryInput): string[] {
   return lines;
 }
 
+/** The leaves that differ between two JSON values (arrays compared whole): `conditions.users.excludeUsers: [...] -> [...]`. */
+export function changedPaths(before: unknown, after: unknown, path = ""): Array<{ path: string; before: string; after: string }> {
+  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+  if (isObject(before) && isObject(after)) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+    return keys.flatMap((k) => changedPaths(before[k], after[k], path ? `${path}.${k}` : k));
+  }
+  const b = JSON.stringify(before ?? null);
+  const a = JSON.stringify(after ?? null);
+  return a === b ? [] : [{ path: path || "(value)", before: b, after: a }];
+}
+
 /** PowerShell single-quoted literal. */
 const ps = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
@@ -387,6 +399,12 @@ export function renderHardening(input: RunSummaryInput): void {
   section("Privileged roles", "privileged-roles", ["harden.new-privileged-assignment"]);
   section("Consents", "consents", ["harden.consent-in-window"]);
   section("Conditional Access and named locations", "conditional-access", ["harden.ca-policy-changed", "harden.named-location-new"]);
+  // The audit row's before and after, where it carries them: what changed, to revert.
+  for (const f of result.findings.filter((x) => x.code === "harden.ca-policy-changed")) {
+    for (const change of (f.data?.changes ?? []) as Array<{ at?: string; before?: unknown; after?: unknown }>) {
+      for (const d of changedPaths(change.before, change.after)) lines.push(c.dim(`    ${str(f.data?.policyId).slice(0, 8)}… ${d.path}: ${d.before} -> ${d.after}`));
+    }
+  }
   const mail = findingsOf(input, "office.").filter((f) => f.code === "office.forwarding-rule" || f.code === "office.hiding-rule");
   const officeRead = readState(input, "office");
   lines.push("", c.bold(`Mailbox forwarding (${mail.length})`), c.dim("  Graph cannot change the inbox rules or forwarding of another user's mailbox: run these in Exchange Online PowerShell (Connect-ExchangeOnline)"));
