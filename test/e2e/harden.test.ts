@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -250,6 +250,24 @@ describe("azir harden against the simulated tenant", () => {
     const flagged = (await findingsOf(journal)).filter((f) => f.code === "harden.app-credential-added" && f.data.objectId === payroll);
     expect(flagged.map((f) => f.data.keyId)).toEqual([backdated]);
     expect(flagged[0]!.summary).toContain("by Finance Reporting");
+  });
+
+  it("without the audit log nothing is called clean: roles and consents need a decision, the run says what it could not read, exit 1", async () => {
+    const dir = variant(() => undefined);
+    rmSync(join(dir, "AuditLogs.json"));
+    const emulator = await tenant({ scenarioDir: dir });
+    const { code, io } = await harden(emulator, ["--yes"]);
+    expect(code).toBe(1);
+    const err = io.err();
+    expect(err).toMatch(/INCOMPLETE: not read: audit/);
+    expect(err).toMatch(/not done.*which privileged role assignments are the attacker's/);
+    expect(err).toMatch(/not done.*which consents are the attacker's/);
+    expect(err).toMatch(/which app credentials were added in the incident window is not known \(the audit log was not read\)/);
+    expect(err).not.toMatch(/no privileged role assignment is new|no consent or app role assignment .* was made/);
+    // What needs no audit log still happens: the apps alex owns are rotated.
+    expect(passwordKeyIds(emulator, "applications", financeApp.appObjectId)).toHaveLength(1);
+    // and what it cannot tell apart is left in place
+    expect(emulator.state().oauth2PermissionGrants.map((g) => g.id)).toContain(recovery.consentedApps[0]!.grantId);
   });
 
   it("asks before revoking a consent: a refusal sends nothing, a yes removes the grant", async () => {
