@@ -124,10 +124,18 @@ describe("azir harden against the simulated tenant", () => {
     expect(io.err()).toMatch(/Graph cannot change the inbox rules or forwarding of another user's mailbox/);
   });
 
-  it("a second run finds the apps rotated, the role and the consents gone, and sends nothing", async () => {
+  it("shows a new secret once on the terminal without --secrets-out, never in --json or the journal; a second run finds everything rotated and sends nothing", async () => {
     const emulator = await tenant();
-    const first = await harden(emulator, ["--yes"]);
+    const first = await harden(emulator, ["--yes", "--json"]);
     expect(first.code, first.io.err()).toBe(0);
+    const shown = /new client secret for .*: (\S+)\n/.exec(first.io.err());
+    expect(shown).not.toBeNull();
+    const secret = shown![1]!;
+    expect(first.io.err().split(secret).length - 1).toBe(1);
+    expect(first.io.out()).not.toContain(secret);
+    expect(JSON.parse(first.io.out()).schema).toBeDefined();
+    expect(readFileSync(first.journal, "utf8")).not.toContain(secret);
+
     const rotated = passwordKeyIds(emulator, "applications", financeApp.appObjectId);
     const writes = graphWrites(emulator).length;
     const second = await harden(emulator, ["--yes"]);
@@ -137,19 +145,6 @@ describe("azir harden against the simulated tenant", () => {
     expect(second.io.err()).toContain("app registration Finance Reporting is rotated already");
     const flagged = (await findingsOf(second.journal)).filter((f) => f.code !== "harden.ca-policy-changed" && f.code !== "harden.named-location-new" && f.code.startsWith("harden."));
     expect(flagged).toEqual([]);
-  });
-
-  it("shows a new secret once on the terminal without --secrets-out, and never in --json or the journal", async () => {
-    const emulator = await tenant();
-    const { code, io, journal } = await harden(emulator, ["--yes", "--json"]);
-    expect(code, io.err()).toBe(0);
-    const shown = /new client secret for .*: (\S+)\n/.exec(io.err());
-    expect(shown).not.toBeNull();
-    const secret = shown![1]!;
-    expect(io.err().split(secret).length - 1).toBe(1);
-    expect(io.out()).not.toContain(secret);
-    expect(JSON.parse(io.out()).schema).toBeDefined();
-    expect(readFileSync(journal, "utf8")).not.toContain(secret);
   });
 
   it("refuses a --secrets-out file that exists, before anything is read or sent", async () => {
@@ -163,7 +158,10 @@ describe("azir harden against the simulated tenant", () => {
     expect(graphWrites(emulator)).toEqual([]);
   });
 
-  it("flags and removes privileged roles planted in the window: through a role-assignable group, and a PIM eligibility", async () => {
+  it("removes what the attacker planted beyond the user: a role through a group, a PIM eligibility, a backdated secret on an app reached through another app", async () => {
+    const payroll = "9c8b7a6f-5e4d-4c3b-a2a1-0f9e8d7c6b5a";
+    const own = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
+    const backdated = "6f5e4d3c-2b1a-4f0e-9d8c-7b6a5f4e3d2c";
     const groupId = "0aa1bb2c-3dd4-4ee5-8ff6-a7b8c9d0e1f2";
     const dir = variant((t, audit) => {
       t.groups = [...(t.groups ?? []), { id: groupId, displayName: "Finance Elevated", isAssignableToRole: true, members: [alexId] }];
@@ -189,24 +187,6 @@ describe("azir harden against the simulated tenant", () => {
           },
         ],
       });
-    });
-    const emulator = await tenant({ scenarioDir: dir });
-    const { code, io, journal } = await harden(emulator, ["--yes"]);
-    expect(code, io.err()).toBe(0);
-    const flagged = (await findingsOf(journal)).filter((f) => f.code === "harden.new-privileged-assignment");
-    expect(flagged.map((f) => f.data.assignmentId).sort()).toEqual(["elig-pra-planted", "grp-pra-planted", "lAPpYvVpN0KRkAEhdxReEC6cH0-LPW5OmhrefW8sOhA"]);
-    const throughGroup = flagged.find((f) => f.data.assignmentId === "grp-pra-planted")!;
-    expect(throughGroup.data.reachesUser).toBe("through the group Finance Elevated");
-    expect(emulator.state().roleAssignments.map((a) => a.id)).not.toContain("grp-pra-planted");
-    // The eligibility goes through a PIM adminRemove request.
-    expect(emulator.state().roleEligibilityScheduleInstances.map((e) => e.id)).not.toContain("elig-pra-planted");
-  });
-
-  it("rotates an app the attacker reached through another app's identity, and removes its backdated secret by the audit log's key id", async () => {
-    const payroll = "9c8b7a6f-5e4d-4c3b-a2a1-0f9e8d7c6b5a";
-    const own = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
-    const backdated = "6f5e4d3c-2b1a-4f0e-9d8c-7b6a5f4e3d2c";
-    const dir = variant((t, audit) => {
       t.applications = [
         ...(t.applications ?? []),
         {
@@ -221,9 +201,9 @@ describe("azir harden against the simulated tenant", () => {
           owners: [],
         },
       ];
-      const template = audit.find((r) => String(r.OperationName).startsWith("Update application"))!;
+      const appTemplate = audit.find((r) => String(r.OperationName).startsWith("Update application"))!;
       audit.push({
-        ...template,
+        ...appTemplate,
         Id: "Directory_PLANTED_PAYROLL_SECRET",
         TimeGenerated: "-3d1h58m",
         ActivityDateTime: "-3d2h",
@@ -243,13 +223,21 @@ describe("azir harden against the simulated tenant", () => {
     const emulator = await tenant({ scenarioDir: dir });
     const { code, io, journal } = await harden(emulator, ["--yes"]);
     expect(code, io.err()).toBe(0);
+    const flagged = (await findingsOf(journal)).filter((f) => f.code === "harden.new-privileged-assignment");
+    expect(flagged.map((f) => f.data.assignmentId).sort()).toEqual(["elig-pra-planted", "grp-pra-planted", "lAPpYvVpN0KRkAEhdxReEC6cH0-LPW5OmhrefW8sOhA"]);
+    const throughGroup = flagged.find((f) => f.data.assignmentId === "grp-pra-planted")!;
+    expect(throughGroup.data.reachesUser).toBe("through the group Finance Elevated");
+    expect(emulator.state().roleAssignments.map((a) => a.id)).not.toContain("grp-pra-planted");
+    // The eligibility goes through a PIM adminRemove request.
+    expect(emulator.state().roleEligibilityScheduleInstances.map((e) => e.id)).not.toContain("elig-pra-planted");
+    // The app the attacker reached through Finance Reporting: rotated, its backdated secret known by the audit log.
     const keys = passwordKeyIds(emulator, "applications", payroll);
     expect(keys).toHaveLength(1);
     expect(keys).not.toContain(own);
     expect(keys).not.toContain(backdated);
-    const flagged = (await findingsOf(journal)).filter((f) => f.code === "harden.app-credential-added" && f.data.objectId === payroll);
-    expect(flagged.map((f) => f.data.keyId)).toEqual([backdated]);
-    expect(flagged[0]!.summary).toContain("by Finance Reporting");
+    const secrets = (await findingsOf(journal)).filter((f) => f.code === "harden.app-credential-added" && f.data.objectId === payroll);
+    expect(secrets.map((f) => f.data.keyId)).toEqual([backdated]);
+    expect(secrets[0]!.summary).toContain("by Finance Reporting");
   });
 
   it("without the audit log nothing is called clean: roles and consents need a decision, the run says what it could not read, exit 1", async () => {
