@@ -258,6 +258,18 @@ describe("azir harden against the simulated tenant", () => {
     expect(emulator.state().oauth2PermissionGrants.map((g) => g.id)).toContain(recovery.consentedApps[0]!.grantId);
   });
 
+  it("a read Graph refuses is said, never taken for clean, and the run exits 1", async () => {
+    const dir = variant((t) => {
+      t.operator = { ...t.operator!, permissions: (t.operator!.permissions ?? []).filter((p) => p !== "Policy.Read.All") };
+    });
+    const emulator = await tenant({ scenarioDir: dir });
+    const { code, io } = await harden(emulator, ["--yes"]);
+    expect(code).toBe(1);
+    expect(io.err()).toMatch(/INCOMPLETE: hardening could not read 2 thing\(s\)/);
+    expect(io.err()).toMatch(/not read: the Conditional Access policies/);
+    expect(io.err()).not.toMatch(/no Conditional Access policy or named location changed/);
+  });
+
   it("asks before revoking a consent: a refusal sends nothing, a yes removes the grant", async () => {
     const grantId = recovery.consentedApps[0]!.grantId;
     const refused = await tenant();

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { defineCommand, flag } from "../define-command.js";
 import { lookbackOf } from "../options.js";
-import { renderHardening, renderRunOutcome } from "../render/summary.js";
+import { ExitCode } from "../../core/errors.js";
+import { hardeningUnread, renderHardening, renderRunOutcome } from "../render/summary.js";
 import { lookbackOption, runShippedRunbook } from "../shipped-runbooks.js";
 
 /** `azir harden <upn>`: runbooks/harden-user.yaml. */
@@ -35,5 +36,9 @@ export const hardenCommand = defineCommand({
       { secrets: secretSink({ terminal: ctx.terminal, ...(secretsFile ? { file: secretsFile } : {}) }), ...(baseline ? { baseline } : {}) },
     );
   },
-  render: (outcome, ctx) => renderRunOutcome(outcome, ctx, renderHardening),
+  render: (outcome, ctx) => {
+    const code = renderRunOutcome(outcome, ctx, renderHardening);
+    // A hardening that could not read an area has not shown it clean: exit 1, as for any incomplete data.
+    return code === ExitCode.ok && hardeningUnread(outcome).length > 0 ? ExitCode.failed : code;
+  },
 });

@@ -379,6 +379,8 @@ export function renderHardening(input: RunSummaryInput): void {
   const c = terminal.color;
   const upn = str(params.upn);
   const lines = header(input, `Hardening after the compromise of ${upn}`);
+  const unreadByActions = hardeningUnread(input);
+  if (unreadByActions.length > 0) lines.push(c.red.bold(`INCOMPLETE: hardening could not read ${unreadByActions.length} thing(s) (listed below): do not read those areas as clean`));
   const start = result.findings.find((f) => f.code === "incident.start");
   lines.push(`${c.dim("incident start:")} ${start ? when(start.occurredAt) : c.yellow("not found in the logs: the window is not known")}`);
   lines.push("", c.bold("Actions"), ...actionLines(input), ...decisionLines(input));
@@ -417,10 +419,22 @@ export function renderHardening(input: RunSummaryInput): void {
   lines.push("", c.bold("Next"));
   if (input.context.dryRun) lines.push("  review the planned writes above; run again without --dry-run to send them");
   else {
-    lines.push("  revert what is flagged above that azir cannot write (Conditional Access, named locations, mailbox forwarding, eligibilities), then run azir harden again");
+    const manual = result.findings.some((f) => ["harden.ca-policy-changed", "harden.named-location-new", "office.forwarding-rule", "office.hiding-rule"].includes(f.code) || (f.code.startsWith("harden.") && f.data?.fix === undefined));
+    if (manual) lines.push("  revert what is flagged above that azir cannot write (Conditional Access, named locations, mailbox forwarding, certificates), then run azir harden again");
     lines.push(`  reset the password; when nothing of high severity is open: azir release ${upn} --reason "<why>"${sameTenant(input)}`);
   }
   terminal.line(lines.join("\n"));
+}
+
+const hardeningRoles: readonly StepRole[] = ["rotate-app-credentials", "privileged-roles", "consents", "conditional-access"];
+
+/** What the hardening actions could not read (their `unread` outputs): never a clean area. */
+export function hardeningUnread(input: Pick<RunOutcome, "runbook" | "result">): string[] {
+  return hardeningRoles.flatMap((role) => {
+    const step = input.runbook.steps.find((s) => s.role === role);
+    const outputs = step ? input.result.outputs[step.id] : undefined;
+    return Array.isArray(outputs?.unread) ? (outputs.unread as unknown[]).map(String) : [];
+  });
 }
 
 /** `azir release`: the re-enable, and who released the account and why. */
