@@ -47,3 +47,22 @@ export function openFindings(events: readonly TimelineEvent[]): OpenFinding[] {
   }
   return open;
 }
+
+/**
+ * What a hardening run did not read (its journal's events): gaps of its queries, optional steps that did not
+ * complete, steps that failed, and what its actions could not read (`outputs.unread`). Release treats them as open:
+ * an area not read is not an area shown clean.
+ */
+export function unreadAreas(events: readonly TimelineEvent[]): string[] {
+  const out: string[] = [];
+  for (const e of events) {
+    if (e.kind === "gap") out.push(`${e.step ?? "a query"}: ${String(e.data.code ?? "gap")}`);
+    else if (e.kind === "note" && /\(optional\) did not complete/.test(e.summary)) out.push(e.summary);
+    else if (e.kind === "error" && e.step && e.data.code !== "needs-decision" && !("action" in e.data)) out.push(e.summary);
+    else if (e.kind === "step.completed") {
+      const outputs = (e.data.outputs ?? {}) as Record<string, unknown>;
+      if (Array.isArray(outputs.unread)) for (const what of outputs.unread) out.push(`${e.step ?? ""}: not read: ${String(what)}`);
+    }
+  }
+  return [...new Set(out)];
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createPacer } from "../../src/azure/graph.js";
 import type { Effect, EffectDescription } from "../../src/core/effects.js";
 import { WriteGate } from "../../src/runbook/gate.js";
-import { openFindings } from "../../src/runbook/recovery.js";
+import { openFindings, unreadAreas } from "../../src/runbook/recovery.js";
 import { bodyHash, type TenantBaseline } from "../../src/steps/baseline.js";
 import { decidePrivilegedAssignments, removePrivilegedAssignmentsInput, type PrivilegedRolesObservation, type RoleMember } from "../../src/steps/entra-remove-privileged-assignments.js";
 import { decideConditionalAccess, reviewConditionalAccessInput } from "../../src/steps/entra-review-conditional-access.js";
@@ -139,6 +139,16 @@ describe("entra.reviewConditionalAccess decides", () => {
 
 describe("the open findings of a hardening run", () => {
   const event = (kind: string, data: Record<string, unknown>, summary = "x"): TimelineEvent => ({ kind, data, summary, seq: 0, recordedAt: now.toISOString(), mode: "tabletop", runId: "r", incidentId: "i", prev: "", hash: "" }) as unknown as TimelineEvent;
+
+  it("what the run did not read is open too: gaps, an optional step that did not complete, what an action could not read", () => {
+    const events = [
+      { ...event("gap", { query: "audit-for-user", code: "timeout" }), step: "audit" },
+      { ...event("note", {}, "office (optional) did not complete: table not found"), step: "office" },
+      { ...event("step.completed", { status: "completed", outputs: { unread: ["the named locations"] } }), step: "conditional-access" },
+      { ...event("step.completed", { status: "completed", outputs: { unread: [] } }), step: "consents" },
+    ] as TimelineEvent[];
+    expect(unreadAreas(events)).toEqual(["audit: timeout", "office (optional) did not complete: table not found", "conditional-access: not read: the named locations"]);
+  });
 
   it("a PIM removal closes the finding of the eligibility it names, not another one", () => {
     const fix = "POST /roleManagement/directory/roleEligibilityScheduleRequests";
