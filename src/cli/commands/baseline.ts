@@ -11,7 +11,7 @@ import { defineCommand, defineGroup, flag } from "../define-command.js";
  */
 export const captureCommand = defineCommand({
   name: "capture",
-  description: "record the tenant's normal state (methods, privileged roles, Conditional Access, apps, grants) to a versioned JSON file",
+  description: "record the tenant's normal state (methods, privileged roles, Conditional Access, apps, grants) to a versioned JSON file (--out <file>; default baseline-<UTC time>.json)",
   options: z.object({
     users: z.string().optional().describe("the users whose authentication methods to record, comma-separated").register(flag, { value: "upns" }),
     all: z.boolean().optional().describe("record every user's authentication methods (paged, paced within Graph's budget)"),
