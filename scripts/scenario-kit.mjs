@@ -499,4 +499,5 @@ export const responderAppPermissions = [
   "RoleManagement.ReadWrite.Directory",
   "DelegatedPermissionGrant.ReadWrite.All",
   "AppRoleAssignment.ReadWrite.All",
+  "GroupMember.ReadWrite.All",
 ];

@@ -26,6 +26,7 @@ export const graph = {
   auditLogRead: "AuditLog.Read.All",
   roleWrite: "RoleManagement.ReadWrite.Directory",
   roleEligibilityWrite: "RoleEligibilitySchedule.ReadWrite.Directory",
+  groupMemberWrite: "GroupMember.ReadWrite.All",
   grantsWrite: "DelegatedPermissionGrant.ReadWrite.All",
   // user-list-approleassignments: Directory.Read.All is the least privileged application permission; a delegated token
   // may hold AppRoleAssignment.ReadWrite.All instead (the table below).
@@ -45,6 +46,7 @@ const graphReads: ReadonlyArray<readonly [RegExp, string]> = [
   // only with GroupMember.Read.All and RoleManagement.Read.Directory (limited information otherwise).
   [/^\/users\/[^/]+\/transitiveMemberOf/i, graph.userRead],
   [/^\/users\/[^/]+\/appRoleAssignments/i, graph.appRoleAssignmentRead],
+  [/^\/groups\/[^/]+\/members/i, graph.groupMemberRead],
   [/^\/users(\/|$)/i, graph.userRead],
   [/^\/(applications|servicePrincipals)(\/|$|\()/i, graph.applicationRead],
   [/^\/oauth2PermissionGrants/i, graph.grantsRead],
@@ -70,6 +72,7 @@ const graphWrites: ReadonlyArray<readonly [string, RegExp, string]> = [
   ["DELETE", /^\/oauth2PermissionGrants\/[^/]+$/i, graph.grantsWrite],
   ["DELETE", /^\/roleManagement\/directory\/roleAssignments\/[^/]+$/i, graph.roleWrite],
   ["POST", /^\/roleManagement\/directory\/roleEligibilityScheduleRequests$/i, graph.roleEligibilityWrite],
+  ["DELETE", /^\/groups\/[^/]+\/members\/[^/]+\/\$ref$/i, graph.groupMemberWrite],
   ["DELETE", /^\/users\/[^/]+\/appRoleAssignments\/[^/]+$/i, graph.appRoleAssignmentWrite],
 ];
 
@@ -137,6 +140,8 @@ const higher: Record<GraphPermission, { application: readonly string[]; delegate
   [graph.roleWrite]: { application: [], delegated: [] },
   // rbacapplication-post-roleeligibilityschedulerequests
   [graph.roleEligibilityWrite]: { application: [graph.roleWrite], delegated: [graph.roleWrite] },
+  // group-delete-members (a role-assignable group also needs RoleManagement.ReadWrite.Directory)
+  [graph.groupMemberWrite]: { application: ["Group.ReadWrite.All", "Directory.ReadWrite.All"], delegated: ["Group.ReadWrite.All", "Directory.ReadWrite.All"] },
   // oauth2permissiongrant-delete
   [graph.grantsWrite]: { application: ["Directory.ReadWrite.All"], delegated: ["Directory.ReadWrite.All", "Directory.AccessAsUser.All"] },
   // user-list-approleassignments
@@ -246,7 +251,7 @@ export const actionPermissions = {
   },
   "entra.removePrivilegedAssignments": {
     write: graph.roleWrite,
-    needs: [graph.roleWrite, graph.roleEligibilityWrite, graph.roleEligibilityRead, graph.groupMemberRead, graph.userRead],
+    needs: [graph.roleWrite, graph.roleEligibilityWrite, graph.roleEligibilityRead, graph.groupMemberRead, graph.groupMemberWrite, graph.auditLogRead, graph.userRead],
     delegatedRoles: ["Privileged Role Administrator", "Global Administrator"],
   },
   "entra.revokeConsents": {

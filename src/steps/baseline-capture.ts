@@ -15,6 +15,7 @@ export const baselineCapturePermissions = [
   catalogue.policyRead,
   catalogue.applicationRead,
   catalogue.grantsRead,
+  catalogue.groupMemberRead,
 ] as const;
 
 export interface CaptureOptions {
@@ -125,7 +126,20 @@ export async function captureBaseline(graph: GraphReader, options: CaptureOption
           members.push({ id: e.id, kind: "eligible", principalId: e.principalId, principalType: "unknown", principalName: null, roleDefinitionId: role.templateId, roleName: role.name, directoryScopeId: e.directoryScopeId ?? "/" });
         }
       }
-      return members;
+      // A role held by a group reaches its members: record them, so that one added later shows.
+      const groups = [...new Set(members.filter((m) => m.principalType === "group").map((m) => m.principalId))];
+      const recorded = new Map<string, string[] | null>();
+      for (const id of groups) {
+        try {
+          const list = await graph.list<{ id?: string }>(`/groups/${encodeURIComponent(id)}/members`, { select: ["id"] });
+          recorded.set(id, list.map((m) => m.id).filter((m): m is string => typeof m === "string"));
+        } catch (error) {
+          if (isAzirError(error) && error.code === "interrupted") throw error;
+          gaps.push({ what: `privilegedRoles.groupMembers[${id}]`, reason: reason(error) });
+          recorded.set(id, null);
+        }
+      }
+      return members.map((m) => (m.principalType === "group" ? { ...m, groupMembers: recorded.get(m.principalId) ?? null } : m));
     },
     [],
   );

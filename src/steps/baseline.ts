@@ -42,6 +42,8 @@ export const baselineRoleMemberSchema = z
     roleDefinitionId: z.string().min(1),
     roleName: z.string(),
     directoryScopeId: z.string(),
+    /** A group principal's members (object ids), null when they could not be read; absent for other principals. */
+    groupMembers: z.array(z.string()).nullable().optional(),
   })
   .strict();
 

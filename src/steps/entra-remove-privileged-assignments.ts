@@ -39,7 +39,11 @@ export interface PrivilegedRolesObservation {
   /** Ids of the groups the user belongs to (directly or nested): a role held by one of them reaches the user. */
   userGroups: Array<{ id: string; displayName: string | null }>;
   gaps: ReadGap[];
-  baseline?: { ids: string[]; capturedAt: string; covers: boolean };
+  baseline?: { ids: string[]; capturedAt: string; covers: boolean; groupMembers?: Record<string, string[]> };
+  /** The members of each group that holds a privileged role (direct members: a role-assignable group cannot nest). */
+  groupMembers?: Record<string, Array<{ id: string; name: string | null }>>;
+  /** Members added to groups in the window, per the directory audit (whoever added them). */
+  additions?: Array<{ groupId: string; memberId: string; at: string; by: string; auditId: string }>;
 }
 
 interface AssignmentBody {
@@ -78,11 +82,46 @@ async function readMembers(input: RemovePrivilegedAssignmentsInput, ctx: ReadCon
   const groups = await readOrGap(`the groups of ${upn}`, gaps, () => ctx.graph.list<{ id?: string; displayName?: string | null }>(`/users/${encodeURIComponent(user.id)}/transitiveMemberOf/microsoft.graph.group`));
   const userGroups = (groups ?? []).filter((g): g is { id: string; displayName?: string | null } => typeof g.id === "string").map((g) => ({ id: g.id, displayName: g.displayName ?? null }));
   members.sort((a, b) => a.roleName.localeCompare(b.roleName) || a.kind.localeCompare(b.kind) || a.id.localeCompare(b.id));
-  const observed: PrivilegedRolesObservation = { user, upn, members, userGroups, gaps };
+  // A role held by a group reaches whoever is added to it: the members of those groups, and who was added in the window.
+  const groupIds = [...new Set(members.filter((m) => m.principalType === "group").map((m) => m.principalId))];
+  const groupMembers: Record<string, Array<{ id: string; name: string | null }>> = {};
+  await Promise.all(
+    groupIds.map(async (id) => {
+      const list = await readOrGap(`the members of group ${id}`, gaps, () => ctx.graph.list<{ id?: string; userPrincipalName?: string | null; displayName?: string | null }>(`/groups/${encodeURIComponent(id)}/members`, { select: ["id", "userPrincipalName", "displayName"] }));
+      if (list) groupMembers[id] = list.filter((m): m is { id: string } & typeof m => typeof m.id === "string").map((m) => ({ id: m.id, name: m.userPrincipalName ?? m.displayName ?? null }));
+    }),
+  );
+  let additions: PrivilegedRolesObservation["additions"];
+  if (groupIds.length > 0 && input.incidentStart !== null) {
+    const audits = await readOrGap("the group memberships added in the incident window (directory audit)", gaps, () =>
+      ctx.graph.list<GroupAudit>("/auditLogs/directoryAudits", { filter: `activityDateTime ge ${input.incidentStart} and activityDisplayName eq 'Add member to group'`, top: 999 }),
+    );
+    if (audits) additions = audits.flatMap((a) => groupAddition(a));
+  }
+  const observed: PrivilegedRolesObservation = { user, upn, members, userGroups, gaps, groupMembers, ...(additions ? { additions } : {}) };
   if (ctx.baseline) {
-    observed.baseline = { ids: ctx.baseline.privilegedRoles.map((m) => m.id), capturedAt: ctx.baseline.capturedAt, covers: !ctx.baseline.gaps.some((g) => g.what === "privilegedRoles") };
+    const recorded = Object.fromEntries(ctx.baseline.privilegedRoles.filter((m) => Array.isArray(m.groupMembers)).map((m) => [m.principalId, m.groupMembers!]));
+    observed.baseline = { ids: ctx.baseline.privilegedRoles.map((m) => m.id), capturedAt: ctx.baseline.capturedAt, covers: !ctx.baseline.gaps.some((g) => g.what === "privilegedRoles"), groupMembers: recorded };
   }
   return observed;
+}
+
+/** A directoryAudit of "Add member to group" (directoryaudit.md): the group and the member among its targets. */
+interface GroupAudit {
+  id?: string;
+  activityDateTime?: string;
+  result?: string;
+  initiatedBy?: { user?: { userPrincipalName?: string | null } | null; app?: { displayName?: string | null } | null } | null;
+  targetResources?: Array<{ id?: string; type?: string; userPrincipalName?: string | null }>;
+}
+
+function groupAddition(a: GroupAudit): NonNullable<PrivilegedRolesObservation["additions"]> {
+  if ((a.result ?? "").toLowerCase() === "failure") return [];
+  const targets = a.targetResources ?? [];
+  const group = targets.find((t) => (t.type ?? "").toLowerCase() === "group" && typeof t.id === "string");
+  const member = targets.find((t) => t !== group && typeof t.id === "string");
+  if (!group?.id || !member?.id) return [];
+  return [{ groupId: group.id, memberId: member.id, at: a.activityDateTime ?? "", by: a.initiatedBy?.user?.userPrincipalName ?? a.initiatedBy?.app?.displayName ?? "unknown", auditId: a.id ?? "" }];
 }
 
 /** Why a member is new: made in the window per the audit log, an eligibility starting in the window, or absent from the baseline. */
@@ -146,6 +185,43 @@ export function decidePrivilegedAssignments(input: RemovePrivilegedAssignmentsIn
         body: { ...removal, justification: "azir harden: an eligibility new in the incident window" },
         permission: catalogue.roleEligibilityWrite,
         summary: `remove the ${m.roleName} eligibility of ${m.principalType === "group" ? "group " : ""}${who}`,
+        target: who,
+      });
+    }
+  }
+  // Members added to a group that holds a privileged role (in the window, or since the baseline), unless the group's
+  // role itself is being removed.
+  const removedGroups = new Set(flagged.filter((f) => f.principalType === "group").map((f) => f.principalId.toLowerCase()));
+  for (const [groupId, list] of Object.entries(observed.groupMembers ?? {})) {
+    const roles = observed.members.filter((m) => m.principalId.toLowerCase() === groupId.toLowerCase() && !flagged.some((f) => f.id === m.id));
+    if (roles.length === 0 || removedGroups.has(groupId.toLowerCase())) continue;
+    const groupName = roles[0]!.principalName ?? groupId;
+    const recorded = observed.baseline?.covers ? observed.baseline.groupMembers?.[groupId] : undefined;
+    for (const member of list) {
+      const why: string[] = [];
+      const added = (observed.additions ?? []).filter((a) => a.groupId.toLowerCase() === groupId.toLowerCase() && a.memberId.toLowerCase() === member.id.toLowerCase());
+      for (const a of added) why.push(`Add member to group at ${a.at} by ${a.by}`);
+      if (recorded && !recorded.includes(member.id)) why.push(`not a member in the baseline of ${observed.baseline?.capturedAt}`);
+      if (why.length === 0) continue;
+      const who = member.name ?? member.id;
+      const fix = `DELETE /groups/${groupId}/members/${member.id}/$ref`;
+      findings.push({
+        code: "harden.new-privileged-assignment",
+        severity: "high",
+        occurredAt: added[0]?.at || ctx.now.toISOString(),
+        summary: `${who} added to group ${groupName}, which holds ${[...new Set(roles.map((r) => `${r.roleName} (${r.kind})`))].join(", ")}: ${why.join("; ")}`,
+        evidence: [{ groupId, memberId: member.id, ...(added[0] ? { auditId: added[0].auditId } : {}) }],
+        subject: upn,
+        data: { kind: "membership", groupId, memberId: member.id, roles: roles.map((r) => r.roleName), why, fix, ...(member.id.toLowerCase() === user.id.toLowerCase() ? { reachesUser: `through the group ${groupName}` } : {}) },
+      });
+      effects.push({
+        kind: "graph.request",
+        key: `membership:${groupId}:${member.id}`,
+        method: "DELETE",
+        path: `/groups/${encodeURIComponent(groupId)}/members/${encodeURIComponent(member.id)}/$ref`,
+        // group-delete-members: a role-assignable group also needs RoleManagement.ReadWrite.Directory
+        permission: `${catalogue.groupMemberWrite} + ${catalogue.roleWrite}`,
+        summary: `remove ${who} from group ${groupName} (${[...new Set(roles.map((r) => r.roleName))].join(", ")})`,
         target: who,
       });
     }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/core/clock.js";
+import type { Scenario } from "../../src/tabletop/scenario/schema.js";
 import { raw, startHarness, ids, type Harness } from "./fixture.js";
 
 // The Graph routes recovery uses, on the wire: what Microsoft's pages say they answer.
@@ -48,6 +49,22 @@ describe("emulated recovery routes", () => {
     expect(h.emulator.state().roleEligibilityScheduleInstances.map((e) => e.id)).not.toContain("e1");
     const again = await raw(h, "POST", "/v1.0/roleManagement/directory/roleEligibilityScheduleRequests", { body });
     expect(again.status).toBe(400);
+  });
+
+  it("a group's members are listed; removing one from a role-assignable group needs RoleManagement.ReadWrite.Directory too", async () => {
+    const group = "88888888-8888-4888-8888-888888888888";
+    const setup = (s: Scenario) => {
+      s.tenant.groups.push({ id: group, displayName: "Tier0", securityEnabled: true, mailEnabled: false, isAssignableToRole: true, members: [ids.kim, ids.admin] });
+    };
+    h = await startHarness(new ManualClock("2026-11-25T12:00:00Z"), { permissions: ["GroupMember.ReadWrite.All"], scenario: setup });
+    const members = (await raw(h, "GET", `/v1.0/groups/${group}/members`)).json as { value: Array<{ "@odata.type": string; id: string }> };
+    expect(members.value.map((m) => `${m["@odata.type"]} ${m.id}`)).toEqual([`#microsoft.graph.user ${ids.kim}`, `#microsoft.graph.user ${ids.admin}`]);
+    expect((await raw(h, "DELETE", `/v1.0/groups/${group}/members/${ids.kim}/$ref`)).status).toBe(403);
+    await h.close();
+    h = await startHarness(new ManualClock("2026-11-25T12:00:00Z"), { permissions: ["GroupMember.ReadWrite.All", "RoleManagement.ReadWrite.Directory"], scenario: setup });
+    expect((await raw(h, "DELETE", `/v1.0/groups/${group}/members/${ids.kim}/$ref`)).status).toBe(204);
+    expect(h.emulator.state().groups.find((g) => g.id === group)?.members).toEqual([ids.admin]);
+    expect((await raw(h, "DELETE", `/v1.0/groups/${group}/members/${ids.kim}/$ref`)).status).toBe(404);
   });
 
   it("deleting a grant needs DelegatedPermissionGrant.ReadWrite.All", async () => {

@@ -158,17 +158,35 @@ describe("azir harden against the simulated tenant", () => {
     expect(graphWrites(emulator)).toEqual([]);
   });
 
-  it("removes what the attacker planted beyond the user: a role through a group, a PIM eligibility, a backdated secret on an app reached through another app", async () => {
+  it("removes what the attacker planted beyond the user: a role through a group, a membership of a privileged group, a PIM eligibility, a backdated secret on an app reached through another app", async () => {
+    const tier0 = "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9";
     const payroll = "9c8b7a6f-5e4d-4c3b-a2a1-0f9e8d7c6b5a";
     const own = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
     const backdated = "6f5e4d3c-2b1a-4f0e-9d8c-7b6a5f4e3d2c";
     const groupId = "0aa1bb2c-3dd4-4ee5-8ff6-a7b8c9d0e1f2";
     const dir = variant((t, audit) => {
+      const template = audit.find((r) => r.OperationName === "Add member to role" && JSON.stringify(r.InitiatedBy).includes("Finance Reporting"))!;
       t.groups = [...(t.groups ?? []), { id: groupId, displayName: "Finance Elevated", isAssignableToRole: true, members: [alexId] }];
       t.roleAssignments = [...(t.roleAssignments ?? []), { id: "grp-pra-planted", principalId: groupId, roleDefinitionId: privilegedRoleAdmin, directoryScopeId: "/" }];
+      // a group that has held Global Administrator for years, which alex was added to in the window
+      t.groups = [...(t.groups ?? []), { id: tier0, displayName: "Tier0 Admins", isAssignableToRole: true, members: ["1e9d7c5b-3a2f-4e1d-8c6b-5a4f3e2d1c0b", alexId] }];
+      t.roleAssignments = [...(t.roleAssignments ?? []), { id: "tier0-ga", principalId: tier0, roleDefinitionId: "62e90394-69f5-4237-9190-012177145e10", directoryScopeId: "/" }];
+      audit.push({
+        ...template,
+        Id: "Directory_PLANTED_GROUP_MEMBER",
+        OperationName: "Add member to group",
+        ActivityDisplayName: "Add member to group",
+        Category: "GroupManagement",
+        TimeGenerated: "-3d1h28m",
+        ActivityDateTime: "-3d1h30m",
+        InitiatedBy: { user: { id: alexId, userPrincipalName: "alex@contoso.com", ipAddress: contosoExpected.attackerIps[0] } },
+        TargetResources: [
+          { id: alexId, displayName: null, type: "User", userPrincipalName: "alex@contoso.com", modifiedProperties: [] },
+          { id: tier0, displayName: "Tier0 Admins", type: "Group", modifiedProperties: [] },
+        ],
+      });
       // and a PIM eligibility for alex that starts in the window
       t.roleEligibilityScheduleInstances = [...(t.roleEligibilityScheduleInstances ?? []), { id: "elig-pra-planted", principalId: alexId, roleDefinitionId: privilegedRoleAdmin, directoryScopeId: "/", startDateTime: "-3d1h", memberType: "Direct" }];
-      const template = audit.find((r) => r.OperationName === "Add member to role" && JSON.stringify(r.InitiatedBy).includes("Finance Reporting"))!;
       audit.push({
         ...template,
         Id: "Directory_PLANTED_GROUP_ROLE",
@@ -223,11 +241,16 @@ describe("azir harden against the simulated tenant", () => {
     const emulator = await tenant({ scenarioDir: dir });
     const { code, io, journal } = await harden(emulator, ["--yes"]);
     expect(code, io.err()).toBe(0);
-    const flagged = (await findingsOf(journal)).filter((f) => f.code === "harden.new-privileged-assignment");
+    const flagged = (await findingsOf(journal)).filter((f) => f.code === "harden.new-privileged-assignment" && f.data.kind !== "membership");
     expect(flagged.map((f) => f.data.assignmentId).sort()).toEqual(["elig-pra-planted", "grp-pra-planted", "lAPpYvVpN0KRkAEhdxReEC6cH0-LPW5OmhrefW8sOhA"]);
     const throughGroup = flagged.find((f) => f.data.assignmentId === "grp-pra-planted")!;
     expect(throughGroup.data.reachesUser).toBe("through the group Finance Elevated");
     expect(emulator.state().roleAssignments.map((a) => a.id)).not.toContain("grp-pra-planted");
+    // alex's new membership of the group that holds Global Administrator: flagged and removed; the old member stays.
+    const membership = (await findingsOf(journal)).find((f) => f.data.kind === "membership");
+    expect(membership?.summary).toMatch(/^alex@contoso\.com added to group Tier0 Admins, which holds Global Administrator \(active\): Add member to group at /);
+    expect(emulator.state().groups.find((g) => g.id === tier0)?.members).toEqual(["1e9d7c5b-3a2f-4e1d-8c6b-5a4f3e2d1c0b"]);
+    expect(emulator.state().roleAssignments.map((a) => a.id)).toContain("tier0-ga");
     // The eligibility goes through a PIM adminRemove request.
     expect(emulator.state().roleEligibilityScheduleInstances.map((e) => e.id)).not.toContain("elig-pra-planted");
     // The app the attacker reached through Finance Reporting: rotated, its backdated secret known by the audit log.

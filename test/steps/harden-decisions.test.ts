@@ -81,6 +81,19 @@ describe("entra.removePrivilegedAssignments decides", () => {
     ]);
   });
 
+  it("a member added to a group that holds a privileged role is flagged and removed from the group, the group's old role stays", () => {
+    const input = removePrivilegedAssignmentsInput.parse({ upn: user.userPrincipalName, incidentStart: start, operations: [] });
+    const old = member({ id: "ra-g", principalId: groupId, principalType: "group", principalName: "Tier0" });
+    const seen = { ...observed([old]), groupMembers: { [groupId]: [{ id: "aaaaaaaa-0000-4000-8000-000000000001", name: "ops@fabrikam.example" }, { id: user.id, name: user.userPrincipalName }] } };
+    // by the directory audit of the window
+    const byAudit = decidePrivilegedAssignments(input, { ...seen, additions: [{ groupId, memberId: user.id, at: "2026-11-24T09:00:00Z", by: "kim@fabrikam.example", auditId: "a1" }] }, complete);
+    expect(byAudit.effects.map((e) => `${e.method} ${e.path}`)).toEqual([`DELETE /groups/${groupId}/members/${user.id}/$ref`]);
+    expect(byAudit.findings?.[0]?.data).toMatchObject({ kind: "membership", reachesUser: "through the group Tier0" });
+    // by the baseline's record of the group's members
+    const byBaseline = decidePrivilegedAssignments(input, { ...seen, baseline: { ids: ["ra-g"], capturedAt: "2026-10-01T00:00:00Z", covers: true, groupMembers: { [groupId]: ["aaaaaaaa-0000-4000-8000-000000000001"] } } }, complete);
+    expect(byBaseline.findings?.map((f) => f.summary)).toEqual([expect.stringMatching(/^kim@fabrikam\.example added to group Tier0, which holds Global Administrator \(active\): not a member in the baseline/)]);
+  });
+
   it("with neither the window nor a baseline, it cannot tell: needs a decision, never 'nothing new'", () => {
     const input = removePrivilegedAssignmentsInput.parse({ upn: user.userPrincipalName, incidentStart: null, operations: [] });
     const d = decidePrivilegedAssignments(input, observed([member({})]), complete);

@@ -32,6 +32,9 @@ function principalOf(ctx: GraphContext, id: string): Record<string, unknown> | n
   if (user) return { "@odata.type": "#microsoft.graph.user", ...userView(user, null) };
   const sp = ctx.state.servicePrincipals.find((s) => s.id === id);
   if (sp) return { "@odata.type": "#microsoft.graph.servicePrincipal", id: sp.id, appId: sp.appId, displayName: sp.displayName };
+  // A role-assignable group holds roles too (groups-concept.md); the principal is then the group.
+  const group = ctx.state.groups.find((g) => g.id === id);
+  if (group) return groupObject(group);
   return null;
 }
 

@@ -48,6 +48,10 @@ export const graphPermissions = {
   appRoleAssignmentsWrite: same(["AppRoleAssignment.ReadWrite.All", "Directory.ReadWrite.All"], ["Directory.AccessAsUser.All"]),
   // rbacapplication-post-roleeligibilityschedulerequests.md
   roleEligibilityWrite: same(["RoleEligibilitySchedule.ReadWrite.Directory", "RoleManagement.ReadWrite.Directory"]),
+  // group-list-members.md
+  groupMembersRead: same(["GroupMember.Read.All", "Group.Read.All", "GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"], ["Directory.AccessAsUser.All"]),
+  // group-delete-members.md
+  groupMemberWrite: same(["GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"]),
   // unifiedroleassignment-delete.md
   roleWrite: same(["RoleManagement.ReadWrite.Directory"]),
   // conditionalaccessroot-list-policies.md, conditionalaccessroot-list-namedlocations.md
