@@ -219,7 +219,7 @@ export function decidePrivilegedAssignments(input: RemovePrivilegedAssignmentsIn
         key: `membership:${groupId}:${member.id}`,
         method: "DELETE",
         path: `/groups/${encodeURIComponent(groupId)}/members/${encodeURIComponent(member.id)}/$ref`,
-        // group-delete-members: a role-assignable group also needs RoleManagement.ReadWrite.Directory
+        // group-delete-members: a role-assignable group also needs the role-management write permission
         permission: `${catalogue.groupMemberWrite} + ${catalogue.roleWrite}`,
         summary: `remove ${who} from group ${groupName} (${[...new Set(roles.map((r) => r.roleName))].join(", ")})`,
         target: who,
