@@ -160,7 +160,7 @@ export function decidePrivilegedAssignments(input: RemovePrivilegedAssignmentsIn
       code: "harden.new-privileged-assignment",
       severity: "high",
       occurredAt: input.operations?.find((o) => o.targetId.toLowerCase() === m.principalId.toLowerCase() && o.code === "audit.role-member-added")?.at ?? m.startDateTime ?? ctx.now.toISOString(),
-      summary: `${m.roleName} (${m.kind}) held by ${m.principalType === "group" ? "group " : ""}${who}${reach ? `, which reaches ${upn} ${reach}` : ""}: ${why.join("; ")}`,
+      summary: `${m.roleName} (${m.kind}) held by ${m.principalType === "group" ? "group " : ""}${who}${reach && reach !== "directly" ? `, which reaches ${upn} ${reach}` : ""}: ${why.join("; ")}`,
       evidence: [{ id: m.id, kind: m.kind, principalId: m.principalId, principalType: m.principalType, roleDefinitionId: m.roleDefinitionId, directoryScopeId: m.directoryScopeId }],
       subject: upn,
       data: { assignmentId: m.id, kind: m.kind, role: m.roleName, principalId: m.principalId, principalType: m.principalType, ...(reach ? { reachesUser: reach } : {}), why, fix, ...(m.kind === "eligible" ? { fixBody: removal } : {}) },

@@ -399,6 +399,13 @@ export function renderHardening(input: RunSummaryInput): void {
   const certificates = (outputsOf(input, "rotate-app-credentials")?.certificates ?? []) as Array<Record<string, unknown>>;
   for (const cert of certificates) lines.push(c.yellow(`  certificate ${str(cert.keyId)} of ${str(cert.app)} (expires ${when(str(cert.endDateTime))}): review it`));
   section("Privileged roles", "privileged-roles", ["harden.new-privileged-assignment"]);
+  // Every member, so the responder sees who holds what, flagged or not.
+  const holders = (outputsOf(input, "privileged-roles")?.members ?? []) as Array<{ role?: string; kind?: string; principal?: string; principalType?: string; flagged?: boolean }>;
+  for (const role of [...new Set(holders.map((m) => str(m.role)))]) {
+    const of = holders.filter((m) => m.role === role);
+    const name = (m: (typeof holders)[number]) => `${m.principalType === "group" ? "group " : ""}${str(m.principal)}${m.kind === "eligible" ? " (eligible)" : ""}${m.flagged ? c.red(" [flagged]") : ""}`;
+    lines.push(c.dim(`  ${role}: `) + of.map(name).join(", "));
+  }
   section("Consents", "consents", ["harden.consent-in-window"]);
   section("Conditional Access and named locations", "conditional-access", ["harden.ca-policy-changed", "harden.named-location-new"]);
   // The audit row's before and after, where it carries them: what changed, to revert.
