@@ -117,6 +117,75 @@ report("contain alex (tabletop, whole process)", timeCommand([bin, "contain", "a
   report("contain wall time / critical path (100 ms latency)", best.wall / best.chain, 1.2, undefined, "x", 2);
 }
 
+// 5. VM forensics. (a) With 100 ms injected per ARM request, the snapshot step of a VM with three disks against the
+//    same step of a VM with one disk: the disks proceed concurrently, so the one-disk step is the critical path.
+//    (b) The forensic copy of a 256 MiB generated disk (server-side copy, then the SHA-256 of the copy as stored)
+//    against a plain @azure/storage-blob upload of the same bytes into the same Azurite, in the same process.
+{
+  const { systemClock } = await dist("core/clock.js");
+  const { startTabletop } = await dist("tabletop/index.js");
+  const { main } = await dist("cli/main.js");
+  const { readJournal } = await dist("timeline/journal.js");
+  const { readdirSync, writeFileSync, readFileSync } = await import("node:fs");
+  const io = () => ({ stdout: { write: () => true }, stderr: { write: () => true, isTTY: false }, env: { NO_COLOR: "1" }, cwd: root, stdinIsTTY: false });
+  const journalOf = (dir) => {
+    const inc = readdirSync(dir)[0];
+    return join(dir, inc, readdirSync(join(dir, inc)).find((f) => f.endsWith(".jsonl")));
+  };
+  // only the snapshot step, from the shipped runbook
+  const shipped = readFileSync(join(root, "runbooks", "vm-forensics.yaml"), "utf8");
+  const snapshotOnly = join(mkdtempSync(join(tmpdir(), "azir-bench-rb-")), "snapshot-only.yaml");
+  writeFileSync(snapshotOnly, shipped.slice(0, shipped.indexOf("  - id: lock")));
+  const snapshotStep = async (vm, rg) => {
+    const emulator = await startTabletop({ clock: systemClock, faults: { latencyMs: 100, rules: [] } });
+    const dir = mkdtempSync(join(tmpdir(), "azir-bench-snap-"));
+    const forensics = emulator.state();
+    const t = performance.now();
+    const code = await main(["run", snapshotOnly, "--param", `vm=${vm}`, "--param", `resourceGroup=${rg}`, "--param", `subscription=${emulator.subscriptionId}`, "--param", `forensicsSubscription=${forensics.forensicsSubscriptionId}`, "--param", "forensicsResourceGroup=rg-forensics", "--param", "forensicsAccount=stcontosoforensics", "--tabletop", "--yes", "--out", dir], io(), { emulator });
+    const wall = performance.now() - t;
+    await emulator.close();
+    if (code !== 0) throw new Error(`the snapshot step of ${vm} exited ${code}`);
+    return wall;
+  };
+  const three = [], one = [];
+  for (let i = 0; i < 3; i++) {
+    one.push(await snapshotStep("vm-build-01", "rg-build"));
+    three.push(await snapshotStep("vm-web-01", "rg-web"));
+  }
+  console.log(`     snapshot step at 100 ms/ARM request: 3 disks ${median(three).toFixed(0)} ms, 1 disk ${median(one).toFixed(0)} ms`);
+  report("snapshot 3 disks / 1 disk (100 ms latency)", median(three) / median(one), 1.2, undefined, "x", 2);
+
+  const size = 256 * 1024 * 1024;
+  const emulator = await startTabletop({ clock: systemClock, storage: { start: "eager", diskImageBytes: size } });
+  const { BlobServiceClient, StorageSharedKeyCredential } = await import("@azure/storage-blob");
+  const { diskImageChunks } = await dist("tabletop/emulator/storage.js");
+  const storage = await emulator.storage();
+  const account = "stcontosoforensics";
+  const plain = new BlobServiceClient(storage.blobEndpoint(account), new StorageSharedKeyCredential(account, storage.accountKey(account)), { tlsOptions: { ca: emulator.caPem } }).getContainerClient("bench-plain");
+  await plain.createIfNotExists();
+  const diskId = emulator.state().arm.resources.find((r) => r.name === "vm-build-01-osdisk").id;
+  const bytes = Buffer.concat([...diskImageChunks(diskId, size)]);
+  const uploads = [];
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    await plain.getBlockBlobClient(`plain-${i}`).uploadData(bytes);
+    uploads.push(performance.now() - t);
+  }
+  const copies = [];
+  for (let i = 0; i < 3; i++) {
+    const dir = mkdtempSync(join(tmpdir(), "azir-bench-copy-"));
+    const code = await main(["snapshot", "vm-build-01", "--resource-group", "rg-build", "--incident", `bench-copy-${i}`, "--tabletop", "--yes", "--out", dir], io(), { emulator });
+    if (code !== 0) throw new Error(`azir snapshot vm-build-01 exited ${code}`);
+    const { events } = await readJournal(journalOf(dir));
+    const copy = events.find((e) => e.kind === "step.completed" && e.step === "export").data.outputs.copies[0];
+    copies.push(Date.parse(copy.finishedAt) - Date.parse(copy.copyStartedAt));
+  }
+  await emulator.close();
+  console.log(`     256 MiB: plain upload ${median(uploads).toFixed(0)} ms (${(size / 1048576 / (median(uploads) / 1000)).toFixed(0)} MiB/s), azir's copy + SHA-256 ${median(copies).toFixed(0)} ms`);
+  // at least 0.8x the upload's speed = at most 1.25x its time
+  report("forensic copy time / plain upload time (256 MiB)", median(copies) / median(uploads), 1.25, undefined, "x", 2);
+}
+
 // 4. The local KQL engine: the device-code hunt over 1,000,000 rows (its own script, yardstick inside).
 console.log("\nlocal KQL engine (npm run bench:kql):");
 const kql = spawnSync(process.execPath, [join(root, "scripts", "bench-kql.mjs")], { cwd: root, stdio: "inherit" });

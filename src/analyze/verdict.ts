@@ -75,7 +75,7 @@ const nextSteps: Record<string, string> = {
     "remove the forwarding in Exchange Online PowerShell (Graph cannot change another user's rules): azir harden prints the exact Remove-InboxRule or Set-Mailbox command",
   "office.hiding-rule": "remove the inbox rule that hides mail: Exchange Online PowerShell Get-InboxRule -Mailbox <upn>, then Remove-InboxRule",
   "office.mailbox-permission": "remove the mailbox permission granted in the window: Exchange Online PowerShell Remove-MailboxPermission",
-  "defender.alert": "the alert points at a resource: snapshot its disks before anyone stops it (azir snapshot <vm>), then investigate in Defender for Cloud",
+  "defender.alert": "the alert points at a resource: snapshot its disks before anyone stops it (azir snapshot <the VM's resource id>, printed under the alerts), then investigate in Defender for Cloud",
 };
 
 /**

@@ -29,6 +29,8 @@ export interface RunRequest {
   secrets?: SecretSink;
   /** The tenant baseline (`--baseline`), already validated. */
   baseline?: TenantBaseline;
+  /** Defaults that depend on the run's context (the config, the tabletop tenant): given params win over them. */
+  contextParams?: (context: RunContext) => Record<string, string>;
 }
 
 /** A finished run, for the command's renderer: the result, the timeline document, and where the journal is. */
@@ -61,7 +63,9 @@ function slug(text: string): string {
 function incidentIdFor(loaded: LoadedRunbook, params: Record<string, unknown>, now: Date, explicit?: string): string {
   if (explicit) return explicit;
   const subject = loaded.runbook.subject ? String(resolveTemplates(loaded.runbook.subject, { params, findings: {} })) : loaded.runbook.id;
-  return `${slug(subject)}-${now.toISOString().slice(0, 10).replace(/-/g, "")}`;
+  // A resource id names its incident by the resource's own name (vm-web-01), not by the whole path.
+  const name = subject.startsWith("/subscriptions/") ? (subject.split("/").filter(Boolean).at(-1) ?? subject) : subject;
+  return `${slug(name)}-${now.toISOString().slice(0, 10).replace(/-/g, "")}`;
 }
 
 /**
@@ -86,9 +90,9 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
   }
 
   const loaded = await loadCheckedRunbook(runbookFile);
-  const params = resolveParams(loaded.runbook, rawParams);
   const context = await createRunContext(ctx);
   try {
+    const params = resolveParams(loaded.runbook, { ...(request.contextParams?.(context) ?? {}), ...rawParams });
     const protectedHit = protectedCandidates(loaded.runbook, params).filter((upn) => context.protectedAccounts.includes(upn));
     if (protectedHit.length > 0 && !globals.forceProtected) {
       throw new AzirError("protected-account", `${protectedHit.join(", ")} is a protected account (break-glass); azir will not act on it`, {
@@ -152,6 +156,8 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
     // steps marked `confirm: true` in the runbook are asked for even with --yes
     const confirmStep = context.dryRun ? undefined : confirmer(ctx);
     const spinner = terminal.progress(`${loaded.runbook.title}`);
+    // A long effect (a disk copy) says how far it is on the same line.
+    context.progress.listener = (line) => spinner.update(line);
     const running = new Set<string>();
     let result: ExecutionResult;
     try {
@@ -168,6 +174,7 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
         workspaceId: context.workspaceId,
         registry,
         incident: { id: journal.incidentId, ...(subject ? { subject } : {}) },
+        operator: await operatorOf(context, loaded.runbook),
         loadQuery: queryLoader(),
         ...(request.secrets ? { secrets: request.secrets } : {}),
         ...(request.baseline ? { baseline: request.baseline } : {}),
@@ -184,6 +191,7 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
       });
     } finally {
       spinner.stop();
+      delete context.progress.listener;
       process.off("SIGINT", onSigint);
       journal.close();
     }
@@ -194,6 +202,34 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
   } finally {
     await context.close();
   }
+}
+
+/**
+ * The chain of custody's "who, from where, as whom": the operating-system account and host, and the identity the
+ * services see (read from the run's own token: app, user, tenant; never the token). A token that cannot be had is
+ * said, not guessed.
+ */
+async function operatorOf(context: RunContext, runbook: Runbook): Promise<Record<string, unknown>> {
+  const { hostname, userInfo } = await import("node:os");
+  const { tokenFacts } = await import("../azure/token.js");
+  let account = "unknown";
+  try {
+    account = userInfo().username;
+  } catch {
+    // no passwd entry (a container's arbitrary uid)
+  }
+  const scope = runbook.steps.some((s) => "action" in s && s.action.startsWith("arm.")) ? context.scopes.arm : context.scopes.graph;
+  let identity: Record<string, unknown>;
+  try {
+    const token = await context.credential.getToken(scope);
+    const facts = token ? tokenFacts(token.token) : undefined;
+    identity = facts
+      ? { kind: facts.kind, ...(facts.appId ? { appId: facts.appId } : {}), ...(facts.appName ? { appName: facts.appName } : {}), ...(facts.user ? { user: facts.user } : {}), ...(facts.tenantId ? { tenantId: facts.tenantId } : {}) }
+      : { kind: "unknown (the token is not a JWT)" };
+  } catch (error) {
+    identity = { error: `no token: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` };
+  }
+  return { account, host: hostname(), pid: process.pid, signIn: context.signIn.kind, identity };
 }
 
 /**

@@ -271,6 +271,36 @@ export const actionPermissions = {
   },
 } as const satisfies Record<string, ActionPermissions>;
 
+/**
+ * Azure RBAC for VM forensics: the action each call needs and a built-in role that holds it (Azure built-in roles:
+ * Reader; Disk Snapshot Contributor holds Microsoft.Compute/snapshots/* and disks/read; Owner and User Access
+ * Administrator hold Microsoft.Authorization/locks/*; Storage Blob Data Contributor the blob data actions).
+ */
+export const azure = {
+  vmRead: "Microsoft.Compute/virtualMachines/read and instanceView (Reader) on the VM",
+  diskRead: "Microsoft.Compute/disks/read (Reader, or Disk Snapshot Contributor) on the disks",
+  snapshotWrite: "Microsoft.Compute/snapshots/write (Disk Snapshot Contributor) on the forensics resource group (the VM's, for Ultra and Premium SSD v2 disks)",
+  snapshotAccess: "Microsoft.Compute/snapshots/beginGetAccess/action and endGetAccess/action (Disk Snapshot Contributor)",
+  lockWrite: "Microsoft.Authorization/locks/write (Owner or User Access Administrator) on the snapshots and the forensics storage account",
+  storageAccountRead: "Microsoft.Storage/storageAccounts/read (Reader) on the forensics storage account",
+  blobWrite: "Storage Blob Data Contributor on the forensics container",
+} as const;
+
+/** What one ARM action needs (Azure roles, which a token does not list: `azir doctor` names them, cannot check them). */
+export interface ArmActionPermissions {
+  write: string;
+  needs: readonly string[];
+}
+
+export const armActionPermissions = {
+  "arm.snapshotDisks": { write: azure.snapshotWrite, needs: [azure.vmRead, azure.diskRead, azure.snapshotWrite] },
+  "arm.lockEvidence": { write: azure.lockWrite, needs: [azure.lockWrite] },
+  "arm.exportSnapshots": {
+    write: `${azure.snapshotAccess} + ${azure.blobWrite}`,
+    needs: [azure.storageAccountRead, azure.snapshotAccess, azure.blobWrite],
+  },
+} as const satisfies Record<string, ArmActionPermissions>;
+
 /** Reading role assignments and naming directory roles (the admin-target check). */
 export const roleReadPermission = graph.roleRead;
 /** Naming the groups of a membership list (is a group role-assignable?). */

@@ -80,6 +80,7 @@ export class ActionRunner {
       clock: o.clock,
       graph: memoisedGraph(o.ports.graph),
       arm: o.ports.arm,
+      storage: o.ports.storage,
       logs: o.ports.logs,
       workspaceId: o.workspaceId,
       signal: o.signal,

@@ -92,6 +92,8 @@ export interface ExecuteOptions {
   maxConcurrentQueries?: number;
   /** Recorded on run.started: the incident folder and what it is about. */
   incident?: { id: string; subject?: string };
+  /** Recorded on run.started and run.resumed: who runs it, from where, as which identity (the chain of custody). */
+  operator?: Record<string, unknown>;
 }
 
 export interface ExecutionResult {
@@ -140,7 +142,14 @@ class Scheduler {
     this.plan = o.plan ?? planRunbook(this.runbook);
     this.planned = new Map(this.plan.steps.map((s) => [s.id, s]));
     this.steps = new Map(this.runbook.steps.map((s) => [s.id, s]));
-    this.gate = new WriteGate({ record: o.dryRun, performer: o.ports.effects, endpoints: o.endpoints, journal: o.journal, ...(o.secrets ? { secrets: o.secrets } : {}) });
+    this.gate = new WriteGate({
+      record: o.dryRun,
+      performer: o.ports.effects,
+      endpoints: o.endpoints,
+      journal: o.journal,
+      ...(o.secrets ? { secrets: o.secrets } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
     this.queries = new QueryRunner({
       logs: o.ports.logs,
       workspaceId: o.workspaceId,
@@ -173,7 +182,7 @@ class Scheduler {
       journal.append({
         kind: "run.resumed",
         summary: `resumed ${this.runbook.id}: ${this.o.completed?.size ?? 0} completed step(s) are not repeated`,
-        data: { runbook: this.runbook.id, params: this.o.params, resumedRunId: this.o.resumedRunId, completedSteps: [...(this.o.completed?.keys() ?? [])] },
+        data: { runbook: this.runbook.id, params: this.o.params, resumedRunId: this.o.resumedRunId, completedSteps: [...(this.o.completed?.keys() ?? [])], ...(this.o.operator ? { operator: this.o.operator } : {}) },
       });
     } else {
       journal.append({
@@ -186,6 +195,7 @@ class Scheduler {
           file: this.o.loaded.file,
           params: this.o.params,
           dryRun: this.o.dryRun,
+          ...(this.o.operator ? { operator: this.o.operator } : {}),
           endpoints: { ...this.o.endpoints } as Record<string, string>,
           stages: this.plan.stages,
         },
@@ -278,7 +288,7 @@ class Scheduler {
   }
 
   private scope(): TemplateScope {
-    return { params: this.o.params, findings: this.outputs };
+    return { params: this.o.params, findings: this.outputs, ...(this.o.incident ? { incident: { id: this.o.incident.id } } : {}) };
   }
 
   /** Waits for the given steps; returns the first one that did not succeed and is required (not in `notRequired`). */
@@ -296,7 +306,7 @@ class Scheduler {
   /** The template scope of a step: a tolerated step that did not complete reads as having found nothing (null). */
   private scopeFor(step: Step): TemplateScope {
     const missing = (step.tolerate ?? []).filter((id) => this.outputs[id] === undefined);
-    return missing.length === 0 ? this.scope() : { params: this.o.params, findings: { ...this.outputs, ...Object.fromEntries(missing.map((id) => [id, {}])) } };
+    return missing.length === 0 ? this.scope() : { ...this.scope(), findings: { ...this.outputs, ...Object.fromEntries(missing.map((id) => [id, {}])) } };
   }
 
   /** The steps a step's inputs come from: its `after`, and the steps whose findings its `with` and `when` use. */

@@ -22,6 +22,8 @@ export interface GateOptions {
   journal: JournalSink;
   /** Where secret answers go; without one they are dropped, never journaled. */
   secrets?: SecretSink;
+  /** The run's interrupt: it cancels effects marked `abortable` (a disk copy), never a short write or a clean-up. */
+  signal?: AbortSignal;
 }
 
 /** What became of the effects handed to the gate: recorded as planned (dry run), or performed with these outcomes. */
@@ -88,7 +90,7 @@ export class WriteGate {
   /**
    * Records or performs an action's effects, phase by phase (one phase concurrently). Every effect of every phase
    * is tried: the action's `interpret` judges the outcomes. Clean-up effects of the effects tried run afterwards,
-   * whatever happened.
+   * whatever happened, and their outcomes come last.
    */
   async apply(step: string, action: string, effects: readonly Effect[]): Promise<GateResult> {
     if (this.o.record) {
@@ -112,8 +114,9 @@ export class WriteGate {
         outcomes.push(...(await Promise.all(ready.map((e) => this.perform(step, action, e)))));
       }
     } finally {
-      // Clean-up (revoking a SAS, say) runs even when the action failed or the run was interrupted.
-      for (const cleanup of tried.flatMap((e) => e.cleanup ?? [])) await this.perform(step, action, cleanup);
+      // Clean-up (revoking a SAS, say) runs even when the action failed or the run was interrupted; its outcomes
+      // follow the others, so that the action can say a clean-up failed.
+      outcomes.push(...(await Promise.all(tried.flatMap((e) => e.cleanup ?? []).map((cleanup) => this.perform(step, action, cleanup)))));
     }
     return { recorded: false, outcomes };
   }
@@ -128,7 +131,7 @@ export class WriteGate {
   private async perform(step: string, action: string, effect: Effect): Promise<EffectOutcome> {
     const description = describeEffect(effect, this.o.endpoints);
     try {
-      const value = await this.o.performer.perform(effect);
+      const value = await this.o.performer.perform(effect, effect.abortable ? this.o.signal : undefined);
       this.counts.sent++;
       this.o.journal.append(events.actionPerformed(step, action, description));
       if (effect.secretResult) {

@@ -1,3 +1,6 @@
+import { exportSnapshots } from "./arm-export-snapshots.js";
+import { lockEvidence } from "./arm-lock-evidence.js";
+import { snapshotDisks } from "./arm-snapshot-disks.js";
 import { blockSignIn } from "./entra-block-sign-in.js";
 import { confirmCompromised } from "./entra-confirm-compromised.js";
 import { removeAuthMethods } from "./entra-remove-auth-methods.js";
@@ -18,17 +21,22 @@ export const actions: Readonly<Record<string, ActionDefinition<unknown, unknown>
   // No prototype: a runbook naming "toString" or "__proto__" finds nothing rather than an Object method.
   Object.assign(
     Object.create(null) as Record<string, ActionDefinition<unknown, unknown>>,
-    Object.fromEntries([
+    Object.fromEntries(
+      [
         widen(blockSignIn),
         widen(revokeSessions),
         widen(removeAuthMethods),
         widen(confirmCompromised),
+        widen(snapshotDisks),
+        widen(lockEvidence),
+        widen(exportSnapshots),
         widen(rotateAppCredentials),
         widen(removePrivilegedAssignments),
         widen(revokeConsents),
         widen(reviewConditionalAccess),
         widen(enableSignIn),
-      ].map((a) => [a.name, a])),
+      ].map((a) => [a.name, a]),
+    ),
   ),
 );
 

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { Clock } from "../core/clock.js";
 import type { AzirError } from "../core/errors.js";
 import type { Effect, EffectOutcome } from "../core/effects.js";
-import type { ArmReader, GraphReader, LogsPort } from "../core/ports.js";
+import type { ArmReader, GraphReader, LogsPort, StorageReader } from "../core/ports.js";
 import type { TenantBaseline } from "./baseline.js";
 
 /**
@@ -15,6 +15,7 @@ export interface ReadContext {
   baseline?: TenantBaseline;
   graph: GraphReader;
   arm: ArmReader;
+  storage: StorageReader;
   logs: LogsPort;
   workspaceId: string;
   signal: AbortSignal;

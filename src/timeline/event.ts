@@ -111,7 +111,7 @@ export const actionDataSchema = z.looseObject({
   status: z.enum(["succeeded", "failed"]),
   httpStatus: z.int().optional(),
   result: z.unknown().optional().describe("The service's answer (redacted)"),
-  service: z.enum(["graph", "arm"]).optional(),
+  service: z.enum(["graph", "arm", "storage"]).optional(),
   stepCompleted: z.boolean().optional().describe("Journals written before step.completed existed: true on the event that completed the step"),
 });
 
@@ -122,7 +122,7 @@ export const actionPlannedDataSchema = z.looseObject({
   url: z.string(),
   body: z.unknown().optional(),
   permission: z.string(),
-  service: z.enum(["graph", "arm"]).optional(),
+  service: z.enum(["graph", "arm", "storage"]).optional(),
   phase: z.int().optional(),
   stepCompleted: z.boolean().optional().describe("Journals written before step.completed existed: true on the event that completed the step"),
 });

@@ -57,6 +57,8 @@ describe("the command definitions", () => {
     expect(runCommand.options.parse({ param: ["upn=a@b.c"], plan: true })).toEqual({ param: ["upn=a@b.c"], plan: true });
     expect(serveCommand.options.parse({ port: "8443" })).toEqual({ scenario: "contoso", port: 8443 });
     expect(serveCommand.options.safeParse({ port: "99999" }).error?.issues[0]?.message).toBe("not a port number: 99999");
+    expect(serveCommand.options.parse({ diskImageMib: "256" })).toEqual({ scenario: "contoso", diskImageMib: 256 });
+    expect(serveCommand.options.safeParse({ diskImageMib: "0.5" }).error?.issues[0]?.message).toBe("not a size in MiB from 1 to 4096: 0.5");
     expect(exportCommand.options.safeParse({ format: "pdf" }).success).toBe(false);
     expect(kqlCommand.options.safeParse({}).success).toBe(false);
   });

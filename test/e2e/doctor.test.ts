@@ -67,6 +67,8 @@ describe("azir doctor", () => {
     expect(text).toMatch(/ok\s+graph\s+UserAuthenticationMethod\.ReadWrite\.All: held\s+\(contain-user\/remove-methods\)/);
     expect(text).toMatch(/ok\s+table\s+SigninLogs: latest record 20\d\d-/);
     expect(text).toMatch(/ok\s+subscription/);
+    // VM forensics reads the forensics subscription too
+    expect(text).toMatch(/ok\s+subscription\s+e7a9b2c4-1d3f-4e5a-8b6c-9d0e1f2a3b4c \(forensics\): reachable/);
     expect(text).toContain("nothing the runbooks need is missing");
 
     const machine = await doctor(["contain", "--tabletop", "--json"], emulator);

@@ -13,6 +13,10 @@ import type { EventInput } from "../../src/timeline/event.js";
 
 // The hardening decisions are pure: what was read in, effects, findings and notes out.
 
+type GraphEffect = Extract<Effect, { kind: "graph.request" }>;
+/** The decision's effects as the Graph requests they all are. */
+const graphEffects = (d: { effects: readonly Effect[] }): GraphEffect[] => d.effects.filter((e): e is GraphEffect => e.kind === "graph.request");
+
 const now = new Date("2026-11-25T12:00:00Z");
 const start = "2026-11-24T08:00:00Z";
 const user = { id: "11111111-1111-4111-8111-111111111111", userPrincipalName: "kim@fabrikam.example" };
@@ -38,7 +42,7 @@ describe("entra.rotateAppCredentials decides", () => {
 
   it("a new secret first (a secret answer), the attacker's secrets removed at once, the old ones only once the new one exists", () => {
     const d = decideRotation(input(), { user, upn: user.userPrincipalName, apps: apps(), editorRoles: [], gaps: [] }, complete);
-    const summary = d.effects.map((e) => `${e.phase ?? 0} ${e.method} ${e.path} ${JSON.stringify(e.body)}${e.secretResult ? " secret" : ""}${e.requires ? ` after ${e.requires.join(",")}` : ""}`);
+    const summary = graphEffects(d).map((e) => `${e.phase ?? 0} ${e.method} ${e.path} ${JSON.stringify(e.body)}${e.secretResult ? " secret" : ""}${e.requires ? ` after ${e.requires.join(",")}` : ""}`);
     expect(summary).toEqual([
       `0 POST /applications/${appId}/addPassword {"passwordCredential":{"displayName":"azir rotation 2026-11-25","endDateTime":"2027-05-24T12:00:00.000Z"}} secret`,
       `0 POST /applications/${appId}/removePassword {"keyId":"${planted}"}`,
@@ -52,7 +56,7 @@ describe("entra.rotateAppCredentials decides", () => {
     // Certificates are listed, not removed, unless the responder asks.
     expect(d.notes.map(String).join("\n")).toMatch(/1 certificate\(s\) .*removeKey/);
     const all = decideRotation(input({ removeCertificates: true }), { user, upn: user.userPrincipalName, apps: apps(), editorRoles: [], gaps: [] }, complete);
-    expect(all.effects.filter((e) => e.method === "PATCH").map((e) => [e.path, e.body])).toEqual([[`/applications/${appId}`, { keyCredentials: [] }]]);
+    expect(graphEffects(all).filter((e) => e.method === "PATCH").map((e) => [e.path, e.body])).toEqual([[`/applications/${appId}`, { keyCredentials: [] }]]);
   });
 
   it("without the audit log it says the window's apps are not known, and rotates the owned ones", () => {
@@ -75,7 +79,7 @@ describe("entra.removePrivilegedAssignments decides", () => {
     const input = removePrivilegedAssignmentsInput.parse({ upn: user.userPrincipalName, incidentStart: start, operations: [op({ code: "audit.role-member-added", targetId: groupId, targetType: "Group", roleTemplateId: "e8611ab8-c189-46e8-94e1-60213ab1f814" })] });
     const d = decidePrivilegedAssignments(input, observed([member({}), member({ id: "ra-2", principalId: groupId, principalType: "group", principalName: "Elevated", roleDefinitionId: "e8611ab8-c189-46e8-94e1-60213ab1f814", roleName: "Privileged Role Administrator" }), member({ id: "el-1", kind: "eligible", startDateTime: "2026-11-24T11:00:00Z" })]), complete);
     expect(d.findings?.map((f) => `${String(f.data?.assignmentId)} ${String(f.data?.reachesUser)}`)).toEqual(["ra-2 through the group Elevated", "el-1 directly"]);
-    expect(d.effects.map((e) => `${e.method} ${e.path} ${JSON.stringify(e.body ?? null)}`)).toEqual([
+    expect(graphEffects(d).map((e) => `${e.method} ${e.path} ${JSON.stringify(e.body ?? null)}`)).toEqual([
       "DELETE /roleManagement/directory/roleAssignments/ra-2 null",
       `POST /roleManagement/directory/roleEligibilityScheduleRequests {"action":"adminRemove","principalId":"${user.id}","roleDefinitionId":"62e90394-69f5-4237-9190-012177145e10","directoryScopeId":"/","justification":"azir harden: an eligibility new in the incident window"}`,
     ]);
@@ -87,7 +91,7 @@ describe("entra.removePrivilegedAssignments decides", () => {
     const seen = { ...observed([old]), groupMembers: { [groupId]: [{ id: "aaaaaaaa-0000-4000-8000-000000000001", name: "ops@fabrikam.example" }, { id: user.id, name: user.userPrincipalName }] } };
     // by the directory audit of the window
     const byAudit = decidePrivilegedAssignments(input, { ...seen, additions: [{ groupId, memberId: user.id, at: "2026-11-24T09:00:00Z", by: "kim@fabrikam.example", auditId: "a1" }] }, complete);
-    expect(byAudit.effects.map((e) => `${e.method} ${e.path}`)).toEqual([`DELETE /groups/${groupId}/members/${user.id}/$ref`]);
+    expect(graphEffects(byAudit).map((e) => `${e.method} ${e.path}`)).toEqual([`DELETE /groups/${groupId}/members/${user.id}/$ref`]);
     expect(byAudit.findings?.[0]?.data).toMatchObject({ kind: "membership", reachesUser: "through the group Tier0" });
     // by the baseline's record of the group's members
     const byBaseline = decidePrivilegedAssignments(input, { ...seen, baseline: { ids: ["ra-g"], capturedAt: "2026-10-01T00:00:00Z", covers: true, groupMembers: { [groupId]: ["aaaaaaaa-0000-4000-8000-000000000001"] } } }, complete);
@@ -116,7 +120,7 @@ describe("entra.revokeConsents decides", () => {
 
   it("revokes the grant of the app consented to in the window and keeps the others for review", () => {
     const d = decideConsents(revokeConsentsInput.parse({ upn: user.userPrincipalName, incidentStart: start, operations: [op({ code: "audit.consent-non-admin", targetId: client })] }), observed, complete);
-    expect(d.effects.map((e) => `${e.method} ${e.path}`)).toEqual(["DELETE /oauth2PermissionGrants/grant-phish"]);
+    expect(graphEffects(d).map((e) => `${e.method} ${e.path}`)).toEqual(["DELETE /oauth2PermissionGrants/grant-phish"]);
     expect(d.findings?.[0]?.summary).toMatch(/delegated consent to Mail Sync .*scopes Mail\.Read offline_access/);
     expect(d.notes.map(String).join("\n")).toMatch(/1 other delegated grant\(s\) .* kept for review/);
   });

@@ -10,6 +10,7 @@ import { releaseCommand } from "./release.js";
 import { runCommand } from "./run.js";
 import { runbooksCommand } from "./runbooks.js";
 import { schemaCommand } from "./schema.js";
+import { snapshotCommand } from "./snapshot.js";
 import { tabletopCommands } from "./tabletop.js";
 import { timelineCommands } from "./timeline.js";
 import { validateCommand } from "./validate.js";
@@ -23,6 +24,7 @@ export const commands: ReadonlyArray<RegisteredCommand | CommandGroup> = [
   investigateCommand,
   huntCommand,
   verifyCommand,
+  snapshotCommand,
   runCommand,
   runbooksCommand,
   validateCommand,

@@ -216,7 +216,10 @@ export function renderInvestigation(input: RunSummaryInput): void {
   const noAlerts = alertsRead === "read" ? "  none with Execution, Persistence or CredentialAccess" : c.red(`  ${alertsRead === "partial" ? "none in the part read" : "not read"}`);
   lines.push("", c.bold(`Defender for Cloud alerts (${alerts.length})`), ...(alerts.length ? findingLines(input, alerts) : [noAlerts]));
   const vms = (outputsOf(input, "alerts")?.vmResourceIds ?? []) as string[];
-  if (vms.length) lines.push(c.yellow(`  VM forensics advised before anyone stops: ${vms.join(", ")}`));
+  if (vms.length) {
+    lines.push(c.yellow.bold(`  VM forensics advised before anyone stops ${vms.length === 1 ? "it" : "them"} (the alerts point at ${vms.map((v) => v.split("/").at(-1)).join(", ")}):`));
+    for (const vm of vms) lines.push(`    azir snapshot ${vm}${sameTenant(input)}`);
+  }
   lines.push(...gapLines(input), ...failureLines(input));
   if (start && result.status === "completed") lines.push("", `next: azir contain ${str(params.upn)}${sameTenant(input)}`);
   terminal.line(lines.join("\n"));
@@ -329,6 +332,46 @@ export function renderVerify(input: RunSummaryInput): void {
   else lines.push("", c.yellow.bold(`not known yet: no sign-in of anyone has reached the workspace since ${when(str(params.since))} (${coveredUntil ? `newest: ${when(coveredUntil)}` : "none"}); Entra sign-in logs arrive minutes after the event:${again}`));
   lines.push(...findingLines(input, hits));
   lines.push(...gapLines(input), ...failureLines(input));
+  terminal.line(lines.join("\n"));
+}
+
+/** `azir snapshot`: the VM's state, each disk's snapshot, lock and hashed copy, then what is left. */
+export function renderSnapshot(input: RunSummaryInput): void {
+  const { terminal, result, params, document } = input;
+  const c = terminal.color;
+  const snap = outputsOf(input, "snapshot");
+  const lines = header(input, `VM forensics of ${str(snap?.vmName ?? params.vm)}`);
+  if (snap?.vmId) lines.push(`${c.dim("vm:")} ${str(snap.vmId)}`);
+  const power = snap ? snap.powerState : undefined;
+  if (typeof power === "string") lines.push(`${c.dim("power state:")} ${power === "running" ? c.green(power) : c.red.bold(`${power.toUpperCase()}: memory is lost; the disks are the evidence left`)}`);
+  else if (snap) lines.push(c.yellow("power state: not read"));
+  lines.push(c.dim("azir never stops, deallocates or deletes a VM or a disk."));
+  const snapshots = (snap?.snapshots ?? []) as Array<{ id: string; name: string; diskName: string; incremental: boolean; reused: boolean }>;
+  const copies = (outputsOf(input, "export")?.copies ?? []) as Array<{ snapshotId: string; sha256: string; bytes: number; blobUrl: string; method: string }>;
+  const locks = (outputsOf(input, "lock")?.locks ?? []) as Array<{ scope: string; state: string }>;
+  const isLocked = (l: { state: string } | undefined): boolean => l?.state === "set" || l?.state === "kept";
+  if (snapshots.length) {
+    lines.push("", c.bold("Evidence"));
+    for (const s of snapshots) {
+      const copy = copies.find((x) => x.snapshotId === s.id);
+      const lock = locks.find((l) => l.scope === s.id);
+      const locked = isLocked(lock) ? ", locked" : lock?.state === "planned" ? ", lock planned" : c.red(", NOT locked");
+      lines.push(`  ${c.bold(s.diskName)}  ${s.incremental ? "incremental" : "full"} snapshot${s.reused ? " (reused)" : ""}${locked}`);
+      lines.push(c.dim(`    ${s.id}`));
+      if (copy) lines.push(`    copy: ${copy.blobUrl} (${copy.bytes} bytes, ${copy.method})`, `    sha256: ${copy.sha256}`);
+      else lines.push(c.red(`    copy: not made${input.context.dryRun ? " (dry run)" : ""}`));
+    }
+    const account = locks.find((l) => !snapshots.some((s) => s.id === l.scope));
+    if (account) lines.push(`  storage account ${account.scope.split("/").at(-1)}: ${isLocked(account) ? `locked${account.state === "kept" ? " (lock kept)" : ""}` : account.state === "planned" ? "lock planned" : c.red("NOT locked")}`);
+  }
+  if (document.actions.some((e) => e.kind === "action.planned")) {
+    lines.push("", c.bold("Planned writes"));
+    for (const e of document.actions.filter((x) => x.kind === "action.planned")) lines.push(`  ${e.summary}`, c.dim(`    ${str(e.data.method)} ${str(e.data.url)}  [${str(e.data.permission)}]`));
+  }
+  const notes = document.response.filter((e) => e.kind === "note" && e.step && !("stepCompleted" in e.data) && !("resumed" in e.data) && !/^copied /.test(e.summary));
+  if (notes.length) lines.push("", c.bold("Notes"), ...notes.map((n) => (n.summary.startsWith("WARNING") ? c.red.bold(`  ${n.summary}`) : `  ${n.summary}`)));
+  lines.push(...decisionLines(input), ...failureLines(input));
+  if (result.status === "completed" && !input.context.dryRun) lines.push("", c.bold("Next"), "  hand the copies' SHA-256 and this timeline to the examiner; the timeline's chain of custody names who ran it, from where, as whom");
   terminal.line(lines.join("\n"));
 }
 

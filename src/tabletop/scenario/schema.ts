@@ -219,15 +219,30 @@ export const riskDetectionSchema = z.looseObject({
   requestId: z.string().nullable().optional(),
 });
 
-export const armResourceSchema = z.looseObject({
-  id: z.string().regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+(\/providers\/.+)?$/i, "expected an ARM resource id"),
-  name: z.string(),
-  type: z.string(),
-  location: z.string().optional(),
-  tags: z.record(z.string(), z.string()).default({}),
-  sku: z.looseObject({ name: z.string() }).optional(),
-  properties: z.record(z.string(), z.unknown()).default({}),
+/** A VM's instance view as VirtualMachines_InstanceView answers it: statuses such as `PowerState/running`. */
+const instanceViewSchema = z.looseObject({
+  statuses: z.array(z.looseObject({ code: z.string().regex(/^[A-Za-z]+\/[A-Za-z0-9_-]+$/, "expected a status code such as PowerState/running") })).default([]),
+  disks: z.array(z.looseObject({ name: z.string() })).optional(),
 });
+
+export const armResourceSchema = z
+  .looseObject({
+    id: z.string().regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+(\/providers\/.+)?$/i, "expected an ARM resource id"),
+    name: z.string(),
+    type: z.string(),
+    location: z.string().optional(),
+    tags: z.record(z.string(), z.string()).default({}),
+    sku: z.looseObject({ name: z.string() }).optional(),
+    properties: z.record(z.string(), z.unknown()).default({}),
+  })
+  .superRefine((resource, ctx) => {
+    if (resource.type.toLowerCase() !== "microsoft.compute/virtualmachines" || resource.properties.instanceView === undefined) return;
+    const view = instanceViewSchema.safeParse(resource.properties.instanceView);
+    if (!view.success) {
+      const issue = view.error.issues[0];
+      ctx.addIssue({ code: "custom", path: ["properties", "instanceView", ...(issue?.path ?? [])], message: issue?.message ?? "invalid instance view" });
+    }
+  });
 
 export const tenantStateSchema = z.looseObject({
   tenantId: guid,
