@@ -109,7 +109,8 @@ export function decideConsents(input: RevokeConsentsInput, observed: ConsentsObs
       code: "harden.consent-in-window",
       severity: "high",
       occurredAt: a.createdDateTime ?? ctx.now.toISOString(),
-      summary: `app role ${a.appRoleId} of ${a.resourceDisplayName ?? a.resourceId} assigned to ${upn}${a.createdDateTime ? ` at ${a.createdDateTime}` : ""}, in the incident window`,
+      // The all-zero id is the default access role of an app without app roles (approleassignment.md).
+      summary: `${/^0{8}-(0{4}-){3}0{12}$/.test(a.appRoleId) ? "default access" : `app role ${a.appRoleId}`} to ${a.resourceDisplayName ?? a.resourceId} assigned to ${upn}${a.createdDateTime ? ` at ${a.createdDateTime}` : ""}, in the incident window`,
       evidence: [{ ...a }],
       subject: upn,
       data: { appRoleAssignmentId: a.id, resourceId: a.resourceId, appRoleId: a.appRoleId, fix: `DELETE /users/${user.id}/appRoleAssignments/${a.id}` },
