@@ -229,7 +229,9 @@ export function decideRotation(input: RotateAppCredentialsInput, observed: AppCr
     for (const c of app.keyCredentials.filter(isAttackers)) findings.push(credentialFinding(app, c, true, added.get(c.keyId.toLowerCase()), input, upn));
     const addKey = `add:${app.id}`;
     // Only an object whose own secrets were in use gets a new one; credentials the attacker added are just removed.
-    const renew = others.length > 0;
+    // A secret azir issued earlier (a run interrupted between the new secret and the removals) is the replacement:
+    // no second one is issued, and the old secrets go at once.
+    const renew = others.length > 0 && ours.length === 0;
     if (renew) {
       effects.push({
         kind: "graph.request",
@@ -248,7 +250,7 @@ export function decideRotation(input: RotateAppCredentialsInput, observed: AppCr
       effects.push({ kind: "graph.request", key: `remove:${app.id}:${c.keyId}`, method: "POST", path: `${path}/removePassword`, body: { keyId: c.keyId }, permission: permissions.write, summary: `remove the client secret ${c.keyId} added in the window from ${label(app)}`, target: `${app.displayName ?? app.id} (${app.id})`, phase: 0 });
     }
     for (const c of others) {
-      effects.push({ kind: "graph.request", key: `remove:${app.id}:${c.keyId}`, method: "POST", path: `${path}/removePassword`, body: { keyId: c.keyId }, permission: permissions.write, summary: `remove the old client secret ${c.keyId}${c.displayName ? ` (${c.displayName})` : ""} from ${label(app)}`, target: `${app.displayName ?? app.id} (${app.id})`, phase: 1, requires: [addKey] });
+      effects.push({ kind: "graph.request", key: `remove:${app.id}:${c.keyId}`, method: "POST", path: `${path}/removePassword`, body: { keyId: c.keyId }, permission: permissions.write, summary: `remove the old client secret ${c.keyId}${c.displayName ? ` (${c.displayName})` : ""} from ${label(app)}`, target: `${app.displayName ?? app.id} (${app.id})`, ...(renew ? { phase: 1, requires: [addKey] } : { phase: 0 }) });
     }
     if (app.keyCredentials.length > 0) {
       for (const c of app.keyCredentials) certificates.push({ objectId: app.id, kind: app.kind, app: app.displayName ?? app.id, keyId: c.keyId, displayName: c.displayName ?? null, endDateTime: c.endDateTime ?? null, addedInWindow: isAttackers(c) });

@@ -59,6 +59,16 @@ describe("entra.rotateAppCredentials decides", () => {
     expect(graphEffects(all).filter((e) => e.method === "PATCH").map((e) => [e.path, e.body])).toEqual([[`/applications/${appId}`, { keyCredentials: [] }]]);
   });
 
+  it("after a run interrupted between the new secret and the removals, the secret azir issued is the replacement: no second one", () => {
+    const [app] = apps();
+    const issued = { keyId: "d0d0d0d0-0000-4000-8000-000000000009", displayName: "azir rotation 2026-11-25", startDateTime: "2026-11-25T11:00:00Z" };
+    const d = decideRotation(input(), { user, upn: user.userPrincipalName, apps: [{ ...app!, passwordCredentials: [...app!.passwordCredentials, issued] }], editorRoles: [], gaps: [] }, complete);
+    expect(graphEffects(d).map((e) => `${e.phase ?? 0} ${e.path} ${JSON.stringify(e.body)}${e.requires ? " after" : ""}`)).toEqual([
+      `0 /applications/${appId}/removePassword {"keyId":"${planted}"}`,
+      `0 /applications/${appId}/removePassword {"keyId":"${own}"}`,
+    ]);
+  });
+
   it("without the audit log it says the window's apps are not known, and rotates the owned ones", () => {
     const d = decideRotation(rotateAppCredentialsInput.parse({ upn: user.userPrincipalName, incidentStart: start, operations: null }), { user, upn: user.userPrincipalName, apps: apps().slice(0, 1), editorRoles: ["Application Administrator"], gaps: [{ what: "the apps kim owns", said: "403" }] }, complete);
     const notes = d.notes.map((n) => (typeof n === "string" ? n : n.summary));
