@@ -330,6 +330,10 @@ function tenant() {
       { id: mailSyncPro.grantId, clientId: mailSyncPro.spId, consentType: "Principal", principalId: alex.id, resourceId: graphSpId, scope: "Mail.Read offline_access User.Read" },
       { id: financeGrantId, clientId: financeReporting.spId, consentType: "AllPrincipals", principalId: null, resourceId: graphSpId, scope: "User.Read" },
     ],
+    // Consenting to Mail Sync Pro also assigned alex its default app role (the enterprise app's user assignment).
+    appRoleAssignments: [
+      { id: "Gq1yX3pZ8E2Qk7rT4uVw9Lm5Nb0Hc6Ya1Sd2Fe3Gh4I", principalId: alex.id, principalType: "User", principalDisplayName: alex.name, resourceId: mailSyncPro.spId, resourceDisplayName: "Mail Sync Pro", appRoleId: "00000000-0000-0000-0000-000000000000", createdDateTime: rel(T0 - 59 * M), deletedDateTime: null },
+    ],
     conditionalAccessPolicies: [
       {
         id: policies.requireMfa,

@@ -18,8 +18,10 @@ const commandRunbooks: Readonly<Record<string, string>> = {
   hunt: "hunt-device-code",
   verify: "verify-containment",
   snapshot: "vm-forensics",
+  harden: "harden-user",
+  release: "release-user",
 };
-const allShipped = ["contain-user", "investigate-user", "hunt-device-code", "verify-containment", "vm-forensics"];
+const allShipped = ["contain-user", "investigate-user", "hunt-device-code", "verify-containment", "vm-forensics", "harden-user", "release-user"];
 
 /** The runbook files a doctor target names: a command, a shipped runbook id, a file; none: every shipped runbook. */
 export function doctorTargets(target: string | undefined, exists: (file: string) => boolean): string[] {

@@ -18,12 +18,18 @@ import { createRunContext, type CommandContext, type RunContext } from "./contex
 import { incidentDocument } from "./report.js";
 import { renderWrites } from "./render/writes.js";
 import type { DoctorReport } from "../runbook/doctor.js";
+import type { SecretSink } from "../core/effects.js";
+import type { TenantBaseline } from "../steps/baseline.js";
 
 export interface RunRequest {
   runbookFile: string;
   params: Record<string, string>;
   /** Journal of an interrupted run to continue. */
   resume?: string;
+  /** Where secrets issued by the run's writes go (a new client secret): never the journal. */
+  secrets?: SecretSink;
+  /** The tenant baseline (`--baseline`), already validated. */
+  baseline?: TenantBaseline;
   /** Defaults that depend on the run's context (the config, the tabletop tenant): given params win over them. */
   contextParams?: (context: RunContext) => Record<string, string>;
 }
@@ -171,6 +177,8 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
         incident: { id: journal.incidentId, ...(subject ? { subject } : {}) },
         operator: await operatorOf(context, loaded.runbook),
         loadQuery: queryLoader(),
+        ...(request.secrets ? { secrets: request.secrets } : {}),
+        ...(request.baseline ? { baseline: request.baseline } : {}),
         unavailable: (action) => actionNotInCloud(context.cloud, action),
         ...(confirm ? { confirm: async (writes) => { spinner.stop(); return confirm(writes); } } : {}),
         ...(confirmStep ? { confirmStep: async (writes) => { spinner.stop(); return confirmStep(writes); } } : {}),

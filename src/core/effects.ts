@@ -20,6 +20,11 @@ interface EffectBase {
   permission: string;
   /** Order inside one action: effects of one phase run concurrently, phases in increasing order. Default 0. */
   phase?: number;
+  /**
+   * Keys of effects of an earlier phase of the same action that must have succeeded: otherwise this one is not sent
+   * (an app's old secret is removed only once its new one exists).
+   */
+  requires?: string[];
   /** The answer is a secret (a SAS URL, a new client secret): it goes to the secret sink, never to the journal. */
   secretResult?: boolean;
   /** Run when the action ends, whatever its outcome (success, failure, interruption), once this effect was tried. */

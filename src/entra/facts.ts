@@ -20,6 +20,18 @@ export const roleTemplateNames: Readonly<Record<string, string>> = {
 };
 
 /**
+ * The roles whose members hardening reviews (DESIGN.md 4b item 8): each can take over the tenant or its apps.
+ * Template ids: entra-docs role-based-access-control/permissions-reference.md.
+ */
+export const privilegedRoles: ReadonlyArray<{ templateId: string; name: string }> = [
+  { templateId: "62e90394-69f5-4237-9190-012177145e10", name: "Global Administrator" },
+  { templateId: "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3", name: "Application Administrator" },
+  { templateId: "158c047a-c907-4556-b7ef-446551a6b5f7", name: "Cloud Application Administrator" },
+  { templateId: "e8611ab8-c189-46e8-94e1-60213ab1f814", name: "Privileged Role Administrator" },
+  { templateId: "7be44c8a-adaf-4e2a-84d6-ab2649e08a13", name: "Privileged Authentication Administrator" },
+];
+
+/**
  * The roles that may disable, revoke and reset the methods of any administrator. Source: permissions-reference,
  * "Who can perform sensitive actions" (Privileged Authentication Administrator); azure-reference.md section 4.
  */

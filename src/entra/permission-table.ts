@@ -14,6 +14,11 @@ const actionTitles: Readonly<Record<string, string>> = {
   "arm.snapshotDisks": "snapshot every disk of the VM",
   "arm.lockEvidence": "lock the snapshots and the forensics storage account",
   "arm.exportSnapshots": "copy each snapshot to the forensics container, hashed",
+  "entra.rotateAppCredentials": "rotate app credentials (harden)",
+  "entra.removePrivilegedAssignments": "remove new privileged role assignments (harden)",
+  "entra.revokeConsents": "revoke consents made in the window (harden)",
+  "entra.reviewConditionalAccess": "review Conditional Access and named locations (harden)",
+  "entra.enableSignIn": "re-enable sign-in (release)",
 };
 
 const list = (names: readonly string[]): string => names.map((n) => `\`${n}\``).join(", ");

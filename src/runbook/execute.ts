@@ -4,6 +4,7 @@ import { AzirError, toAzirError } from "../core/errors.js";
 import type { Clock } from "../core/clock.js";
 import type { IdSource } from "../core/ids.js";
 import type { SecretSink } from "../core/effects.js";
+import type { TenantBaseline } from "../steps/baseline.js";
 import type { Endpoints, Ports } from "../core/ports.js";
 import type { AnalyzerDefinition, Finding } from "../analyze/types.js";
 import type { ActionDefinition, InputGap } from "../steps/types.js";
@@ -76,6 +77,8 @@ export interface ExecuteOptions {
   choose?: Chooser;
   /** Where secret answers of effects go (shown once, or written to a file the responder named). */
   secrets?: SecretSink;
+  /** The tenant baseline (`--baseline`), validated; actions compare the tenant with it. */
+  baseline?: TenantBaseline;
   /** Resume: outputs of the steps an earlier run completed; they are not run again. */
   completed?: ReadonlyMap<string, Record<string, unknown>>;
   /** Resume: the gaps the earlier run recorded for the steps it completed (their data stays incomplete). */
@@ -169,6 +172,8 @@ class Scheduler {
       signal: o.signal,
       journal: o.journal,
       gate: this.gate,
+      findings: this.findings,
+      ...(o.baseline ? { baseline: o.baseline } : {}),
       ...(o.choose ? { choose: o.choose } : {}),
     });
   }

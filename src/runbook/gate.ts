@@ -106,8 +106,12 @@ export class WriteGate {
       const phases = [...new Set(effects.map((e) => e.phase ?? 0))].sort((a, b) => a - b);
       for (const phase of phases) {
         const batch = effects.filter((e) => (e.phase ?? 0) === phase);
-        tried.push(...batch);
-        outcomes.push(...(await Promise.all(batch.map((e) => this.perform(step, action, e)))));
+        const failed = new Set(outcomes.filter((o) => !o.ok).map((o) => o.effect.key));
+        const blocked = batch.filter((e) => (e.requires ?? []).some((k) => failed.has(k)));
+        for (const e of blocked) outcomes.push(this.notSent(step, action, e, (e.requires ?? []).filter((k) => failed.has(k))));
+        const ready = batch.filter((e) => !blocked.includes(e));
+        tried.push(...ready);
+        outcomes.push(...(await Promise.all(ready.map((e) => this.perform(step, action, e)))));
       }
     } finally {
       // Clean-up (revoking a SAS, say) runs even when the action failed or the run was interrupted; its outcomes
@@ -115,6 +119,13 @@ export class WriteGate {
       outcomes.push(...(await Promise.all(tried.flatMap((e) => e.cleanup ?? []).map((cleanup) => this.perform(step, action, cleanup)))));
     }
     return { recorded: false, outcomes };
+  }
+
+  /** An effect whose prerequisite failed: journaled as not sent, never tried. */
+  private notSent(step: string, action: string, effect: Effect, failed: string[]): EffectOutcome {
+    const error = new AzirError("runbook-failed", `not sent: it waits on ${failed.join(", ")}, which failed`);
+    this.o.journal.append(events.actionFailed(step, action, describeEffect(effect, this.o.endpoints), error));
+    return { effect, ok: false, error };
   }
 
   private async perform(step: string, action: string, effect: Effect): Promise<EffectOutcome> {

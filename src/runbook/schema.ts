@@ -45,6 +45,12 @@ export const stepRoles = [
   "device-code-hunt",
   "signins-after-containment",
   "coverage",
+  "rotate-app-credentials",
+  "privileged-roles",
+  "consents",
+  "conditional-access",
+  "mailbox-rules",
+  "release",
 ] as const;
 export type StepRole = (typeof stepRoles)[number];
 

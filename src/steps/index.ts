@@ -5,6 +5,11 @@ import { blockSignIn } from "./entra-block-sign-in.js";
 import { confirmCompromised } from "./entra-confirm-compromised.js";
 import { removeAuthMethods } from "./entra-remove-auth-methods.js";
 import { revokeSessions } from "./entra-revoke-sessions.js";
+import { enableSignIn } from "./entra-enable-sign-in.js";
+import { removePrivilegedAssignments } from "./entra-remove-privileged-assignments.js";
+import { reviewConditionalAccess } from "./entra-review-conditional-access.js";
+import { revokeConsents } from "./entra-revoke-consents.js";
+import { rotateAppCredentials } from "./entra-rotate-app-credentials.js";
 import type { ActionDefinition } from "./types.js";
 
 /**
@@ -16,11 +21,26 @@ export const actions: Readonly<Record<string, ActionDefinition<unknown, unknown>
   // No prototype: a runbook naming "toString" or "__proto__" finds nothing rather than an Object method.
   Object.assign(
     Object.create(null) as Record<string, ActionDefinition<unknown, unknown>>,
-    Object.fromEntries([widen(blockSignIn), widen(revokeSessions), widen(removeAuthMethods), widen(confirmCompromised), widen(snapshotDisks), widen(lockEvidence), widen(exportSnapshots)].map((a) => [a.name, a])),
+    Object.fromEntries(
+      [
+        widen(blockSignIn),
+        widen(revokeSessions),
+        widen(removeAuthMethods),
+        widen(confirmCompromised),
+        widen(snapshotDisks),
+        widen(lockEvidence),
+        widen(exportSnapshots),
+        widen(rotateAppCredentials),
+        widen(removePrivilegedAssignments),
+        widen(revokeConsents),
+        widen(reviewConditionalAccess),
+        widen(enableSignIn),
+      ].map((a) => [a.name, a]),
+    ),
   ),
 );
 
-/** Registered action names, in containment order. */
+/** Registered action names, in containment order, then recovery. */
 export const actionNames: readonly string[] = Object.keys(actions);
 
 /** The action registered under `name`, if any. */

@@ -3,6 +3,7 @@ import type { Clock } from "../core/clock.js";
 import type { AzirError } from "../core/errors.js";
 import type { Effect, EffectOutcome } from "../core/effects.js";
 import type { ArmReader, GraphReader, LogsPort, StorageReader } from "../core/ports.js";
+import type { TenantBaseline } from "./baseline.js";
 
 /**
  * What an action's `read` may use: reads only. The Graph reader is memoised for the whole run by the action
@@ -10,6 +11,8 @@ import type { ArmReader, GraphReader, LogsPort, StorageReader } from "../core/po
  */
 export interface ReadContext {
   clock: Clock;
+  /** The tenant baseline the responder gave (`--baseline`), validated when it was read; absent without one. */
+  baseline?: TenantBaseline;
   graph: GraphReader;
   arm: ArmReader;
   storage: StorageReader;
@@ -21,6 +24,22 @@ export interface ReadContext {
 /** A line for the timeline; `data` is kept beside it. Said once per run however many actions say it. */
 export type Note = string | { summary: string; data?: Record<string, unknown> };
 
+/**
+ * Something an action found in the tenant (an app credential added in the window, a new privileged assignment): the
+ * timeline's finding, with the same shape as an analyzer's. `data.fix` names the write that removes it
+ * (`DELETE /oauth2PermissionGrants/{id}`), so that a later command can tell a finding that was dealt with from one
+ * still open.
+ */
+export interface ActionFinding {
+  code: string;
+  severity: "info" | "low" | "medium" | "high" | "critical";
+  occurredAt: string;
+  summary: string;
+  evidence: Array<Record<string, unknown>>;
+  subject?: string;
+  data?: Record<string, unknown>;
+}
+
 /** What an action decided from what it read: pure data. */
 export interface Decision {
   /** Set when the change is already in effect: nothing is done, and the step is recorded as skipped for this reason. */
@@ -31,6 +50,8 @@ export interface Decision {
   notes: Note[];
   /** Named outputs for later steps (`{{ findings.<step>.<key> }}`), known before any write. */
   outputs?: Record<string, unknown>;
+  /** Findings, journaled with the notes when the decision is made. */
+  findings?: ActionFinding[];
   /**
    * What azir cannot decide on its own (it cannot tell the attacker's methods from the user's own, say): the effects
    * it is sure of are still performed, the step ends `not done: needs a decision` listing these items, and the run

@@ -47,7 +47,7 @@ describe("the command definitions", () => {
   });
 
   it("option types are inferred from the schemas, and the schemas parse what the command line gives", () => {
-    expectTypeOf<z.output<typeof containCommand.options>>().toEqualTypeOf<{ lookback: string; methodsAfter?: string | undefined; removeMethod: string[]; changeDefaultMethod?: boolean | undefined }>();
+    expectTypeOf<z.output<typeof containCommand.options>>().toEqualTypeOf<{ lookback: string; methodsAfter?: string | undefined; removeMethod: string[]; baseline?: string | undefined; changeDefaultMethod?: boolean | undefined }>();
     expectTypeOf<z.output<typeof containCommand.args>>().toEqualTypeOf<{ upn: string }>();
     expectTypeOf<z.output<typeof runCommand.options>>().toEqualTypeOf<{ param: string[]; plan?: boolean | undefined; resume?: string | undefined }>();
     expectTypeOf<z.output<typeof serveCommand.options>["port"]>().toEqualTypeOf<number | undefined>();

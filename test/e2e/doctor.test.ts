@@ -84,6 +84,17 @@ describe("azir doctor", () => {
     expect(emulator.requests().filter((r) => r.method !== "GET" && r.service !== "logs" && r.service !== "authority")).toEqual([]);
   }, 30_000);
 
+  it("harden: what recovery needs, named with its steps", async () => {
+    const emulator = await tenant();
+    const machine = await doctor(["harden", "--tabletop", "--json"], emulator);
+    expect(machine.code, machine.io.err()).toBe(0);
+    const report = JSON.parse(machine.io.out()) as DoctorReport;
+    expect(report.runbooks).toEqual(["harden-user"]);
+    expect(report.checks.filter((c) => c.area === "graph").map((c) => c.subject)).toEqual(
+      expect.arrayContaining(["Application.ReadWrite.All", "RoleManagement.ReadWrite.Directory", "RoleEligibilitySchedule.ReadWrite.Directory", "DelegatedPermissionGrant.ReadWrite.All", "AppRoleAssignment.ReadWrite.All", "Policy.Read.All"]),
+    );
+  }, 30_000);
+
   it("a scenario whose app lacks a permission: named, with the step that needs it and how to grant it (exit 4); a missing required table too", async () => {
     const dir = scenarioCopy((t) => (t.operator.permissions = t.operator.permissions.filter((p) => p !== "UserAuthenticationMethod.ReadWrite.All")), ["AuditLogs", "AADNonInteractiveUserSignInLogs"]);
     const emulator = await tenant(dir);

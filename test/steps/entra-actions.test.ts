@@ -232,8 +232,21 @@ describe("entra.confirmCompromised", () => {
 });
 
 describe("registry", () => {
-  it("registers the containment actions in containment order, then the VM-forensics ones, with their permissions", () => {
-    expect(actionNames).toEqual(["entra.blockSignIn", "entra.revokeSessions", "entra.removeAuthMethods", "entra.confirmCompromised", "arm.snapshotDisks", "arm.lockEvidence", "arm.exportSnapshots"]);
+  it("registers the containment actions in order, then the VM-forensics ones, then the recovery ones, with their permissions", () => {
+    expect(actionNames).toEqual([
+      "entra.blockSignIn",
+      "entra.revokeSessions",
+      "entra.removeAuthMethods",
+      "entra.confirmCompromised",
+      "arm.snapshotDisks",
+      "arm.lockEvidence",
+      "arm.exportSnapshots",
+      "entra.rotateAppCredentials",
+      "entra.removePrivilegedAssignments",
+      "entra.revokeConsents",
+      "entra.reviewConditionalAccess",
+      "entra.enableSignIn",
+    ]);
     for (const name of actionNames) {
       const action = findAction(name)!;
       expect(action.name).toBe(name);
@@ -241,6 +254,8 @@ describe("registry", () => {
       expect(action.description).not.toBe("");
     }
     expect(actions["entra.removeAuthMethods"]!.permissions).toContain("UserAuthenticationMethod.ReadWrite.All");
+    expect(actions["entra.rotateAppCredentials"]!.permissions).toContain("Application.ReadWrite.All");
+    expect(actions["entra.removePrivilegedAssignments"]!.permissions).toContain("RoleManagement.ReadWrite.Directory");
     expect(findAction("toString")).toBeUndefined();
     expect(actions["constructor"]).toBeUndefined();
     expect(findAction("entra.deleteUser")).toBeUndefined();

@@ -1,9 +1,12 @@
 import type { CommandGroup, RegisteredCommand } from "../define-command.js";
+import { baselineCommands } from "./baseline.js";
 import { containCommand } from "./contain.js";
 import { doctorCommand } from "./doctor.js";
+import { hardenCommand } from "./harden.js";
 import { huntCommand } from "./hunt.js";
 import { investigateCommand } from "./investigate.js";
 import { kqlCommand } from "./kql.js";
+import { releaseCommand } from "./release.js";
 import { runCommand } from "./run.js";
 import { runbooksCommand } from "./runbooks.js";
 import { schemaCommand } from "./schema.js";
@@ -16,6 +19,8 @@ import { verifyCommand } from "./verify.js";
 /** Every command of azir, in the order `azir --help` lists them. */
 export const commands: ReadonlyArray<RegisteredCommand | CommandGroup> = [
   containCommand,
+  hardenCommand,
+  releaseCommand,
   investigateCommand,
   huntCommand,
   verifyCommand,
@@ -24,6 +29,7 @@ export const commands: ReadonlyArray<RegisteredCommand | CommandGroup> = [
   runbooksCommand,
   validateCommand,
   schemaCommand,
+  baselineCommands,
   timelineCommands,
   tabletopCommands,
   kqlCommand,

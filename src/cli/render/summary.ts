@@ -308,6 +308,7 @@ export function renderContainment(input: RunSummaryInput): void {
     lines.push(`  revocation takes minutes to propagate (up to ~15 min with continuous access evaluation; access tokens live 60-90 min)`);
     lines.push(`  then run: azir verify ${str(params.upn)} --since ${str(revoke?.revokedAt ?? input.context.clock.now().toISOString())}${sameTenant(input)}`);
     lines.push(`  reset the password; then work through Still open above`);
+    if (open.length > 0) lines.push(`  app credentials, roles, consents, Conditional Access and mailbox forwarding: azir harden ${str(params.upn)}${sameTenant(input)}`);
   } else if (input.context.dryRun) {
     lines.push(`  review the planned writes above; run again without --dry-run to send them`);
   }
@@ -405,5 +406,129 @@ export function renderSnapshot(input: RunSummaryInput): void {
   if (notes.length) lines.push("", c.bold("Notes"), ...notes.map((n) => (n.summary.startsWith("WARNING") ? c.red.bold(`  ${n.summary}`) : `  ${n.summary}`)));
   lines.push(...decisionLines(input), ...failureLines(input));
   if (result.status === "completed" && !input.context.dryRun) lines.push("", c.bold("Next"), "  hand the copies' SHA-256 and this timeline to the examiner; the timeline's chain of custody names who ran it, from where, as whom");
+  terminal.line(lines.join("\n"));
+}
+
+/** The Actions block of a command that writes: done, planned (with the exact request), skipped, not done. */
+function actionLines(input: RunSummaryInput): string[] {
+  const c = input.terminal.color;
+  const lines: string[] = [];
+  for (const e of input.document.actions) {
+    if (e.kind === "action.skipped" && typeof e.data.reason === "string" && e.data.reason.startsWith("not done: ")) {
+      lines.push(`  ${c.yellow.bold("not done")} ${e.data.reason.slice("not done: ".length)}`);
+      continue;
+    }
+    const mark = e.kind === "action" ? c.green("done    ") : e.kind === "action.planned" ? c.yellow("planned ") : c.dim("skipped ");
+    lines.push(`  ${mark} ${e.summary}`);
+    if (e.kind === "action.planned") lines.push(c.dim(`           ${e.data.method} ${e.data.url}${e.data.body === undefined ? "" : ` ${JSON.stringify(e.data.body)}`}  [${e.data.permission}]`));
+  }
+  for (const e of input.document.response) if (e.kind === "error" && e.step && e.data.code !== "needs-decision" && "action" in e.data) lines.push(`  ${c.red.bold("failed  ")} ${e.summary}`);
+  return lines;
+}
+
+/** The leaves that differ between two JSON values (arrays compared whole): `conditions.users.excludeUsers: [...] -> [...]`. */
+export function changedPaths(before: unknown, after: unknown, path = ""): Array<{ path: string; before: string; after: string }> {
+  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+  if (isObject(before) && isObject(after)) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+    return keys.flatMap((k) => changedPaths(before[k], after[k], path ? `${path}.${k}` : k));
+  }
+  const b = JSON.stringify(before ?? null);
+  const a = JSON.stringify(after ?? null);
+  return a === b ? [] : [{ path: path || "(value)", before: b, after: a }];
+}
+
+/** PowerShell single-quoted literal. */
+const ps = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+
+/** The Exchange Online command that removes one forwarding or hiding finding of the mailbox step. */
+export function exchangeCommand(upn: string, f: Pick<Finding, "code" | "data">): string {
+  const operation = str(f.data?.operation).toLowerCase();
+  const rule = str(f.data?.ruleName);
+  if (rule !== "" && /inboxrule/.test(operation)) return `Remove-InboxRule -Mailbox ${ps(upn)} -Identity ${ps(rule)} -Confirm:$false`;
+  if (/set-mailbox/.test(operation)) return `Set-Mailbox -Identity ${ps(upn)} -ForwardingSmtpAddress $null -ForwardingAddress $null -DeliverToMailboxAndForward $false`;
+  return `Get-InboxRule -Mailbox ${ps(upn)} | Format-List Name,Enabled,ForwardTo,RedirectTo,DeleteMessage,MoveToFolder; then Remove-InboxRule -Mailbox ${ps(upn)} -Identity <rule>`;
+}
+
+/** `azir harden`: what was rotated and removed, what is flagged, what a person must still do. */
+export function renderHardening(input: RunSummaryInput): void {
+  const { terminal, result, params } = input;
+  const c = terminal.color;
+  const upn = str(params.upn);
+  const lines = header(input, `Hardening after the compromise of ${upn}`);
+  const unreadByActions = hardeningUnread(input);
+  if (unreadByActions.length > 0) lines.push(c.red.bold(`INCOMPLETE: hardening could not read ${unreadByActions.length} thing(s) (listed below): do not read those areas as clean`));
+  const start = result.findings.find((f) => f.code === "incident.start");
+  lines.push(`${c.dim("incident start:")} ${start ? when(start.occurredAt) : c.yellow("not found in the logs: the window is not known")}`);
+  lines.push("", c.bold("Actions"), ...actionLines(input), ...decisionLines(input));
+  const section = (title: string, role: StepRole, codes: string[]): void => {
+    const found = result.findings.filter((f) => codes.includes(f.code)).sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
+    const outputs = outputsOf(input, role);
+    const unread = (outputs?.unread ?? []) as string[];
+    lines.push("", c.bold(`${title} (${found.length} flagged)`));
+    if (!outputs) lines.push(c.red("  not known: the step did not run"));
+    lines.push(...findingLines(input, found));
+    for (const what of unread) lines.push(c.red(`  not read: ${what}`));
+  };
+  section("App credentials", "rotate-app-credentials", ["harden.app-credential-added"]);
+  const apps = (outputsOf(input, "rotate-app-credentials")?.apps ?? []) as Array<Record<string, unknown>>;
+  for (const a of apps) lines.push(`  ${str(a.kind).padEnd(16)} ${str(a.displayName ?? a.objectId)}: ${a.newSecret ? "new secret, " : ""}${(a.removeKeyIds as string[] | undefined)?.length ?? 0} old secret(s) to remove  ${c.dim(((a.why as string[] | undefined) ?? []).join("; "))}`);
+  const certificates = (outputsOf(input, "rotate-app-credentials")?.certificates ?? []) as Array<Record<string, unknown>>;
+  for (const cert of certificates) lines.push(c.yellow(`  certificate ${str(cert.keyId)} of ${str(cert.app)} (expires ${when(str(cert.endDateTime))}): review it`));
+  section("Privileged roles", "privileged-roles", ["harden.new-privileged-assignment"]);
+  // Every member, so the responder sees who holds what, flagged or not.
+  const holders = (outputsOf(input, "privileged-roles")?.members ?? []) as Array<{ role?: string; kind?: string; principal?: string; principalType?: string; flagged?: boolean }>;
+  for (const role of [...new Set(holders.map((m) => str(m.role)))]) {
+    const of = holders.filter((m) => m.role === role);
+    const name = (m: (typeof holders)[number]) => `${m.principalType === "group" ? "group " : ""}${str(m.principal)}${m.kind === "eligible" ? " (eligible)" : ""}${m.flagged ? c.red(" [flagged]") : ""}`;
+    lines.push(c.dim(`  ${role}: `) + of.map(name).join(", "));
+  }
+  section("Consents", "consents", ["harden.consent-in-window"]);
+  section("Conditional Access and named locations", "conditional-access", ["harden.ca-policy-changed", "harden.named-location-new"]);
+  // The audit row's before and after, where it carries them: what changed, to revert.
+  for (const f of result.findings.filter((x) => x.code === "harden.ca-policy-changed")) {
+    for (const change of (f.data?.changes ?? []) as Array<{ at?: string; before?: unknown; after?: unknown }>) {
+      for (const d of changedPaths(change.before, change.after)) lines.push(c.dim(`    ${str(f.data?.policyId).slice(0, 8)}… ${d.path}: ${d.before} -> ${d.after}`));
+    }
+  }
+  const mail = findingsOf(input, "office.").filter((f) => f.code === "office.forwarding-rule" || f.code === "office.hiding-rule");
+  const officeRead = readState(input, "office");
+  lines.push("", c.bold(`Mailbox forwarding (${mail.length})`), c.dim("  Graph cannot change the inbox rules or forwarding of another user's mailbox: run these in Exchange Online PowerShell (Connect-ExchangeOnline)"));
+  if (officeRead !== "read") lines.push(c.red(`  not known: the mailbox rules were ${officeRead === "partial" ? "read only in part" : "not read"}`));
+  else if (mail.length === 0) lines.push("  no forwarding or hiding rule in the mailbox audit (OfficeActivity)");
+  for (const f of mail) lines.push(`  ${when(f.occurredAt)}  ${f.summary}`, `    ${c.bold(exchangeCommand(upn, f))}`);
+  const notes = input.document.response.filter((e) => e.kind === "note" && e.step && !("stepCompleted" in e.data) && !("resumed" in e.data));
+  if (notes.length) lines.push("", c.bold("Notes"), ...notes.map((n) => `  ${n.summary}`));
+  lines.push(...gapLines(input), ...failureLines(input));
+  lines.push("", c.bold("Next"));
+  if (input.context.dryRun) lines.push("  review the planned writes above; run again without --dry-run to send them");
+  else {
+    const manual = result.findings.some((f) => ["harden.ca-policy-changed", "harden.named-location-new", "office.forwarding-rule", "office.hiding-rule"].includes(f.code) || (f.code.startsWith("harden.") && f.data?.fix === undefined));
+    if (manual) lines.push("  revert what is flagged above that azir cannot write (Conditional Access, named locations, mailbox forwarding, certificates), then run azir harden again");
+    lines.push(`  reset the password; when nothing of high severity is open: azir release ${upn} --reason "<why>"${sameTenant(input)}`);
+  }
+  terminal.line(lines.join("\n"));
+}
+
+const hardeningRoles: readonly StepRole[] = ["rotate-app-credentials", "privileged-roles", "consents", "conditional-access"];
+
+/** What the hardening actions could not read (their `unread` outputs): never a clean area. */
+export function hardeningUnread(input: Pick<RunOutcome, "runbook" | "result">): string[] {
+  return hardeningRoles.flatMap((role) => {
+    const step = input.runbook.steps.find((s) => s.role === role);
+    const outputs = step ? input.result.outputs[step.id] : undefined;
+    return Array.isArray(outputs?.unread) ? (outputs.unread as unknown[]).map(String) : [];
+  });
+}
+
+/** `azir release`: the re-enable, and who released the account and why. */
+export function renderRelease(input: RunSummaryInput): void {
+  const { terminal, params } = input;
+  const c = terminal.color;
+  const lines = header(input, `Release of ${str(params.upn)}`);
+  lines.push("", c.bold("Actions"), ...actionLines(input));
+  const notes = input.document.response.filter((e) => e.kind === "note" && e.step && !("stepCompleted" in e.data));
+  if (notes.length) lines.push("", c.bold("Notes"), ...notes.map((n) => `  ${n.summary}`));
+  lines.push(...failureLines(input));
   terminal.line(lines.join("\n"));
 }

@@ -101,6 +101,22 @@ export const oauth2PermissionGrantSchema = z.looseObject({
   scope: z.string(),
 });
 
+/** An app role granted to a user, as `GET /users/{id}/appRoleAssignments` answers it (approleassignment.md). */
+export const appRoleAssignmentSchema = z.looseObject({
+  id: z.string().min(1),
+  /** The user the role is granted to. */
+  principalId: guid,
+  principalType: z.string().default("User"),
+  principalDisplayName: z.string().nullable().optional(),
+  /** Object id of the resource service principal that defines the role. */
+  resourceId: guid,
+  resourceDisplayName: z.string().nullable().optional(),
+  /** The role's id; all zeros for the default access role. */
+  appRoleId: guid,
+  createdDateTime: optionalTime,
+  deletedDateTime: optionalTime,
+});
+
 export const conditionalAccessPolicySchema = z.looseObject({
   id: guid,
   displayName: z.string(),
@@ -244,6 +260,8 @@ export const tenantStateSchema = z.looseObject({
   applications: z.array(applicationSchema).default([]),
   servicePrincipals: z.array(servicePrincipalSchema).default([]),
   oauth2PermissionGrants: z.array(oauth2PermissionGrantSchema).default([]),
+  /** App roles granted to users (consents to app roles, assignments to enterprise apps). */
+  appRoleAssignments: z.array(appRoleAssignmentSchema).default([]),
   conditionalAccessPolicies: z.array(conditionalAccessPolicySchema).default([]),
   namedLocations: z.array(namedLocationSchema).default([]),
   roleDefinitions: z.array(roleDefinitionSchema).default([]),
