@@ -19,6 +19,7 @@ afterAll(async () => {
 
 const commands: string[][] = [
   ["investigate", "alex@contoso.com"],
+  ["respond", "alex@contoso.com", "--yes"],
   ["contain", "alex@contoso.com", "--yes"],
   ["snapshot", "vm-web-01", "--yes"],
   ["contain", "alex@contoso.com", "--dry-run"],

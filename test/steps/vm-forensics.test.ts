@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Effect } from "../../src/core/effects.js";
 import { exportSnapshots, exportSnapshotsInput } from "../../src/steps/arm-export-snapshots.js";
 import { lockEvidence } from "../../src/steps/arm-lock-evidence.js";
-import { snapshotDisks, type SnapshotDisksObservation } from "../../src/steps/arm-snapshot-disks.js";
+import { snapshotDisks, type SnapshotDisksObservation, type VmObservation } from "../../src/steps/arm-snapshot-disks.js";
 import { snapshotName, type ArmDisk, type SnapshotRecord } from "../../src/steps/vm-forensics.js";
 import { noteText } from "../helpers/action-harness.js";
 
@@ -17,8 +17,8 @@ const input = { vm: "vm-app", resourceGroup: "rg-app", subscription: sub, incide
 
 const disk = (name: string, sku: string, extra: ArmDisk["properties"] = {}): ArmDisk => ({ id: diskId(name), name, location: "westeurope", sku: { name: sku }, properties: { diskSizeGB: 64, ...extra } });
 
-function observed(disks: ArmDisk[], more: Partial<SnapshotDisksObservation> = {}): SnapshotDisksObservation {
-  return { vm: { id: vmId, name: "vm-app" }, powerState: "running", disks, unmanaged: [], existing: {}, ...more };
+function observed(disks: ArmDisk[], more: Partial<VmObservation> = {}): SnapshotDisksObservation {
+  return { vms: [{ vm: { id: vmId, name: "vm-app" }, powerState: "running", disks, unmanaged: [], existing: {}, ...more }], forensics: { subscription: forensicsSub, resourceGroup: "rg-evidence" } };
 }
 
 const arm = (e: Effect) => {

@@ -7,6 +7,7 @@ import { huntCommand } from "./hunt.js";
 import { investigateCommand } from "./investigate.js";
 import { kqlCommand } from "./kql.js";
 import { releaseCommand } from "./release.js";
+import { respondCommand } from "./respond.js";
 import { runCommand } from "./run.js";
 import { runbooksCommand } from "./runbooks.js";
 import { schemaCommand } from "./schema.js";
@@ -18,6 +19,7 @@ import { verifyCommand } from "./verify.js";
 
 /** Every command of azir, in the order `azir --help` lists them. */
 export const commands: ReadonlyArray<RegisteredCommand | CommandGroup> = [
+  respondCommand,
   containCommand,
   hardenCommand,
   releaseCommand,

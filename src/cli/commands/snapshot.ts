@@ -9,7 +9,7 @@ import { shippedRunbook } from "../shipped-runbooks.js";
  * Where the evidence goes when the flags do not say: the config's `forensics:` block, else the tabletop tenant's
  * forensics subscription and storage account. A missing one is refused before any call.
  */
-function forensicsDefaults(context: RunContext): Record<string, string> {
+export function forensicsDefaults(context: RunContext): Record<string, string> {
   const config = context.config.forensics;
   const tabletop = context.tabletopForensics;
   const values = {

@@ -532,3 +532,68 @@ export function renderRelease(input: RunSummaryInput): void {
   lines.push(...failureLines(input));
   terminal.line(lines.join("\n"));
 }
+
+/** `azir respond`: the whole incident, verdict first, then what was done in each section and what is left. */
+export function renderResponse(input: RunSummaryInput): void {
+  const { terminal, result, params, document } = input;
+  const c = terminal.color;
+  const upn = str(params.upn);
+  const verdict = document.summary.verdict;
+  const paint = !verdict ? c.bold : verdict.kind === "no-evidence" ? c.green.bold : verdict.kind === "suspicious" ? c.yellow.bold : c.red.bold;
+  const lines = [paint(verdict?.line ?? "no verdict: the sign-ins were not read"), ...header(input, `Response to the compromise of ${upn}`)];
+  const start = result.findings.find((f) => f.code === "incident.start");
+  lines.push(`${c.dim("incident start:")} ${start ? when(start.occurredAt) : c.yellow("not found in the logs")}`);
+  const f = document.summary.findings;
+  lines.push(`${c.dim("findings:")} ${f.total} (${f.critical} critical, ${f.high} high, ${f.medium} medium)   ${c.dim("indicators:")} ${document.indicators.length}   ${c.dim("techniques:")} ${(document.summary.techniques ?? []).map((t) => t.id).join(" ") || "-"}`);
+  const sections: Array<[string, string]> = [
+    ["contain", "Containment"],
+    ["forensics", "VM forensics"],
+    ["harden", "Hardening"],
+  ];
+  for (const [prefix, title] of sections) {
+    const own = (step: string | undefined): boolean => (step ?? "").startsWith(`${prefix}-`);
+    const actions = document.actions.filter((e) => own(e.step));
+    const skippedAll = result.steps.filter((s) => own(s.id)).every((s) => s.status === "skipped");
+    lines.push("", c.bold(title));
+    if (prefix === "forensics" && skippedAll) {
+      lines.push(c.dim("  no VM: the Defender alerts point at none"));
+      continue;
+    }
+    for (const e of actions) {
+      const reason = e.kind === "action.skipped" && typeof e.data.reason === "string" && e.data.reason.startsWith("not done: ") ? e.data.reason.slice("not done: ".length) : undefined;
+      const mark = reason !== undefined ? c.yellow.bold("not done") : e.kind === "action" ? c.green("done    ") : e.kind === "action.planned" ? c.yellow("planned ") : c.dim("skipped ");
+      lines.push(`  ${mark} ${reason ?? e.summary}`);
+    }
+    for (const e of document.response) if (e.kind === "error" && own(e.step) && "action" in e.data && e.data.code !== "needs-decision") lines.push(`  ${c.red.bold("failed  ")} ${e.summary}`);
+    if (prefix === "forensics") {
+      const copies = (outputsOf(input, "export")?.copies ?? []) as Array<{ snapshotId: string; sha256: string }>;
+      for (const copy of copies) lines.push(`  ${c.dim("sha256")} ${copy.sha256}  ${copy.snapshotId.split("/").at(-1)}`);
+    }
+  }
+  lines.push(...decisionLines(input));
+  // What a later section of this same run took care of is not open any more: say which step did it.
+  const handledBy: Array<[RegExp, StepRole]> = [
+    [/^audit\.(sp-credentials-added|app-updated)$/, "rotate-app-credentials"],
+    [/^audit\.role-member-added$/, "privileged-roles"],
+    [/^audit\.consent-/, "consents"],
+    [/^defender\.alert$/, "export"],
+  ];
+  const completed = (role: StepRole): string | undefined => {
+    const step = input.runbook.steps.find((s) => s.role === role);
+    const outcome = step ? result.steps.find((s) => s.id === step.id) : undefined;
+    return outcome && outcome.status === "completed" && !outcome.error ? outcome.id : undefined;
+  };
+  const open = (document.summary.stillOpen ?? []).map((item) => ({ item, by: handledBy.map(([code, role]) => (code.test(item.code) ? completed(role) : undefined)).find(Boolean) }));
+  const left = open.filter((o) => !o.by);
+  lines.push("", c.bold(`Still open (${left.length})`));
+  for (const { item } of left) lines.push(`  ${when(item.occurredAt)}  ${item.summary}`, c.dim(`    next: ${item.next}`));
+  const done = open.filter((o) => o.by);
+  if (done.length) lines.push("", c.bold(`Taken care of by this run (${done.length})`), ...done.map(({ item, by }) => `  ${when(item.occurredAt)}  ${item.summary} ${c.dim(`(${by})`)}`));
+  lines.push(...gapLines(input), ...failureLines(input));
+  lines.push("", c.bold("Next"));
+  const revoke = outputsOf(input, "revoke");
+  if (!input.context.dryRun && typeof revoke?.revokedAt === "string") lines.push(`  after the revocation propagates: azir verify ${upn} --since ${str(revoke.revokedAt)}${sameTenant(input)}`);
+  lines.push(`  when what is open is closed: azir release ${upn} --reason "<why>"${sameTenant(input)}`);
+  lines.push(`  the report: azir timeline export ${input.journalPath} --format html --output report.html (md, csv, pdf too)`);
+  terminal.line(lines.join("\n"));
+}
