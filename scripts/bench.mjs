@@ -40,6 +40,40 @@ report("azir validate runbooks/*.yaml", timeCommand([bin, "validate", "runbooks/
 const out = mkdtempSync(join(tmpdir(), "azir-bench-"));
 report("investigate alex (tabletop, whole process)", timeCommand([bin, "investigate", "alex@contoso.com", "--tabletop", "--json", "--out", out], 3), 3000, nodeBaseline);
 report("contain alex (tabletop, whole process)", timeCommand([bin, "contain", "alex@contoso.com", "--tabletop", "--yes", "--json", "--out", out], 3), 3000, nodeBaseline);
+report("respond alex: the whole runbook (tabletop, whole process)", timeCommand([bin, "respond", "alex@contoso.com", "--tabletop", "--yes", "--json", "--out", out], 3), 3000, nodeBaseline);
+
+// 2b. The HTML report of a 10,000-event journal, against reading the same journal (its own baseline).
+{
+  const { openJournal, readJournal } = await dist("timeline/journal.js");
+  const { ManualClock } = await dist("core/clock.js");
+  const { incidentDocument } = await dist("cli/report.js");
+  const { exportTimeline } = await dist("timeline/export.js");
+  const dir = mkdtempSync(join(tmpdir(), "azir-bench-10k-"));
+  const clock = new ManualClock("2026-11-25T12:00:00Z");
+  const journal = await openJournal({ dir, incidentId: "bench-10k", runId: "00000000-0000-4000-8000-000000000001", mode: "tabletop", clock, secrets: new Set() });
+  journal.append({ kind: "run.started", summary: "started bench", data: { runbook: "bench", params: { upn: "alex@contoso.com" } } });
+  const severities = ["info", "low", "medium", "high"];
+  for (let i = 0; i < 9_998; i++) {
+    clock.advance(1000);
+    const at = new Date(Date.parse("2026-11-20T00:00:00Z") + i * 60_000).toISOString();
+    if (i % 3 === 0) journal.append({ kind: "finding", step: "signins", occurredAt: at, summary: `finding ${i}`, data: { code: "signin.new-asn-success", severity: severities[i % 4], occurredAt: at, evidence: [{ Id: `r-${i}`, IPAddress: `45.137.20.${i % 250}`, AutonomousSystemNumber: 9009, CreatedDateTime: at }] } });
+    else if (i % 3 === 1) journal.append({ kind: "action", step: "block", summary: `action ${i}`, data: { target: "alex@contoso.com", request: { method: "PATCH", url: "/users/x" }, permission: "User.EnableDisableAccount.All", status: "succeeded" } });
+    else journal.append({ kind: "note", step: "signins", summary: `note ${i}` });
+  }
+  journal.append({ kind: "run.finished", summary: "finished", data: { status: "succeeded" } });
+  journal.close();
+  const times = [];
+  const reads = [];
+  for (let i = 0; i < 3; i++) {
+    let t = performance.now();
+    const { events } = await readJournal(journal.path);
+    reads.push(performance.now() - t);
+    t = performance.now();
+    exportTimeline(incidentDocument(events, { incidentId: "bench-10k" }), "html");
+    times.push(performance.now() - t);
+  }
+  report("HTML report of a 10,000-event journal", median(times), 1000, median(reads));
+}
 
 // 3. contain against the emulator with 100 ms injected per request: wall time against its critical path.
 //    The critical path is the chain of dependent Graph round trips (block -> revoke -> remove -> confirm: the

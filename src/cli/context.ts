@@ -84,6 +84,8 @@ export interface RunContext {
   ports: Ports;
   /** Where the progress of long effects (a disk copy) goes: the run's spinner sets it. */
   progress: { listener?: (line: string) => void };
+  /** Tabletop only: start the simulated tenant's storage now (it takes most of a second), before a step needs it. */
+  warmStorage?: () => void;
   /** Tabletop only: the simulated tenant's forensics subscription, resource group and storage account. */
   tabletopForensics?: { subscription: string; resourceGroup: string; storageAccount: string };
   /** Stops the in-process emulator, if any. */
@@ -170,6 +172,7 @@ export async function createRunContext(command: CommandContext): Promise<RunCont
         tenantId: emulator.tenantId,
         ports,
         ...(forensics ? { tabletopForensics: forensics } : {}),
+        warmStorage: () => void emulator.storage().catch(() => undefined),
         close: stop,
       };
     } catch (error) {

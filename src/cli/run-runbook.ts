@@ -94,6 +94,8 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
   const context = await createRunContext(ctx);
   try {
     const params = resolveParams(loaded.runbook, { ...(request.contextParams?.(context) ?? {}), ...rawParams });
+    // The simulated storage starts beside the first steps when a step will copy evidence.
+    if (loaded.runbook.steps.some((s) => "action" in s && s.action === "arm.exportSnapshots")) context.warmStorage?.();
     const protectedHit = protectedCandidates(loaded.runbook, params).filter((upn) => context.protectedAccounts.includes(upn));
     if (protectedHit.length > 0 && !globals.forceProtected) {
       throw new AzirError("protected-account", `${protectedHit.join(", ")} is a protected account (break-glass); azir will not act on it`, {
