@@ -70,13 +70,28 @@ export function signInChart(doc: TimelineDocument): string {
     parts.push(`<line x1="${sx}" y1="20" x2="${sx}" y2="${height - 30}" class="start"/>`, `<text x="${sx}" y="16" text-anchor="middle" class="start-label">incident start ${escapeHtml(shortTime(doc.incident.start))}</text>`);
   }
   for (const s of signins) parts.push(signInMark(s, x(Date.parse(s.at)), (s.success ? rows.success : rows.failure) + jitter(s.requestId || s.at, 34)));
+  // Writes seconds apart would draw over each other: those within a few pixels are one mark with their count.
+  const clusters: Array<{ x: number; members: Array<{ n: number; a: (typeof actions)[number] }> }> = [];
   actions.forEach((a, i) => {
     const ax = x(Date.parse(a.recordedAt));
-    const colour = a.kind === "action.planned" ? "#4f8fd6" : a.kind === "action" && a.data.status === "failed" ? "#c4202b" : "#2f9e44";
-    parts.push(
-      `<g class="action" data-at="${escapeHtml(a.recordedAt)}"><path d="M ${ax.toFixed(1)} ${rows.actions - 7} l 7 7 l -7 7 l -7 -7 z" fill="${colour}"/><text x="${ax.toFixed(1)}" y="${rows.actions - 11 - (i % 3) * 10}" text-anchor="middle" class="action-label">${i + 1}</text><title>${escapeHtml(`${i + 1}. ${shortTime(a.recordedAt)} ${oneLine(a.summary)}`)}</title></g>`,
-    );
+    const last = clusters.at(-1);
+    if (last && ax - last.x < 14) last.members.push({ n: i + 1, a });
+    else clusters.push({ x: ax, members: [{ n: i + 1, a }] });
   });
+  for (const cluster of clusters) {
+    const failed = cluster.members.some(({ a }) => a.kind === "action" && a.data.status === "failed");
+    const planned = cluster.members.every(({ a }) => a.kind === "action.planned");
+    const colour = failed ? "#c4202b" : planned ? "#4f8fd6" : "#2f9e44";
+    const first = cluster.members[0]!.n;
+    const last = cluster.members.at(-1)!.n;
+    const label = first === last ? `${first}` : `${first}-${last}`;
+    const cx = cluster.x.toFixed(1);
+    const anchor = cluster.x > width - right - 40 ? "end" : "middle";
+    const title = cluster.members.map(({ n, a }) => `${n}. ${shortTime(a.recordedAt)} ${oneLine(a.summary)}`).join("\n");
+    parts.push(
+      `<g class="action-mark" data-count="${cluster.members.length}">${cluster.members.map(({ a }) => `<g class="action" data-at="${escapeHtml(a.recordedAt)}"></g>`).join("")}<path d="M ${cx} ${rows.actions - 7} l 7 7 l -7 7 l -7 -7 z" fill="${colour}"/><text x="${cx}" y="${rows.actions - 12}" text-anchor="${anchor}" class="action-label">${escapeHtml(label)}</text><title>${escapeHtml(title)}</title></g>`,
+    );
+  }
   parts.push("</svg>");
   return parts.join("\n");
 }
