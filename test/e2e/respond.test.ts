@@ -145,8 +145,10 @@ describe("azir respond on the built-in scenario", () => {
     expect(events.trimEnd().split("\r\n")).toHaveLength(doc.response.length + 1 + (events.includes("integrity") ? 0 : 0));
   });
 
-  it("--json piped: jq .summary gives the verdict first", () => {
+  it("--json piped: jq .summary gives the verdict first, and people still read the summary on stderr, as --help says", () => {
     const summary = (JSON.parse(stdout) as { summary: Record<string, unknown> }).summary;
     expect(Object.keys(summary)[0]).toBe("verdict");
+    expect(stderr).toContain("Response to the compromise of alex@contoso.com");
+    expect(stdout.trimStart().startsWith("{")).toBe(true);
   });
 });

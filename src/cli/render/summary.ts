@@ -13,14 +13,13 @@ type RunSummaryInput = RunOutcome & { terminal: Terminal };
 /** A runbook command's output: the timeline document with --json; else its summary, and where the journal is. */
 export function renderRunOutcome(outcome: RunOutcome, ctx: CommandContext, summarize: (input: RunSummaryInput) => void): number {
   const { terminal } = ctx;
+  // --json: the document on stdout, and the same summary as without it on stderr (as --help says).
   if (ctx.globals.json) terminal.out(JSON.stringify(outcome.document, null, 2));
-  else {
-    const input = { ...outcome, terminal };
-    // Nothing was read at all: an empty report would read as "none found"; the error is the whole answer.
-    if (readNothing(input)) terminal.line([...header(input, `${input.runbook.title}: nothing could be read`), ...failureLines(input)].join("\n"));
-    else summarize(input);
-    terminal.line(terminal.color.dim(`timeline: ${outcome.journalPath}`));
-  }
+  const input = { ...outcome, terminal };
+  // Nothing was read at all: an empty report would read as "none found"; the error is the whole answer.
+  if (readNothing(input)) terminal.line([...header(input, `${input.runbook.title}: nothing could be read`), ...failureLines(input)].join("\n"));
+  else summarize(input);
+  terminal.line(terminal.color.dim(`timeline: ${outcome.journalPath}`));
   return outcome.exitCode;
 }
 
