@@ -73,8 +73,11 @@ interface Scope {
 
 interface Env {
   scalars: Map<string, Expr>;
-  tables: Map<string, PlanColumn[]>;
+  /** Tabular names in scope: the let (or `as`) that holds the rows, and its columns. */
+  tables: Map<string, { let: string; columns: PlanColumn[] }>;
   params: Map<string, ScalarType>;
+  /** Functions declared with a body: their declaration (parameters and defaults). */
+  functions: Map<string, SyntaxNode>;
 }
 
 const binaryKinds = new Set([
@@ -123,8 +126,10 @@ const binaryKinds = new Set([
 const setKinds = new Set(["InExpression", "InCsExpression", "NotInExpression", "NotInCsExpression", "HasAnyExpression", "HasAllExpression"]);
 
 export class Lowerer {
-  private readonly env: Env = { scalars: new Map(), tables: new Map(), params: new Map() };
+  private env: Env = { scalars: new Map(), tables: new Map(), params: new Map(), functions: new Map() };
   private readonly lets: Array<{ name: string; plan: Tabular }> = [];
+  /** Non-zero while a function body is lowered: its tabular lets get names of their own, one per call. */
+  private expansions = 0;
 
   constructor(params: Array<{ name: string; type: ScalarType }>) {
     for (const p of params) this.env.params.set(p.name, p.type);
@@ -164,17 +169,84 @@ export class Lowerer {
     const value = parts(s).find((c) => c !== decl);
     if (!decl || !value) return unsupported("let");
     const name = nameOf(decl);
-    if (value.kind === "FunctionDeclaration") return unsupported("let with a function body");
-    if (value.columns) {
-      const plan = this.tabular(value);
-      this.lets.push({ name, plan });
-      this.env.tables.set(name, plan.columns);
+    if (value.kind === "FunctionDeclaration") {
+      this.env.functions.set(name, value);
       this.env.scalars.delete(name);
+      this.env.tables.delete(name);
+      return;
+    }
+    if (value.columns) {
+      this.bindTable(name, this.tabular(value));
       return;
     }
     const expr = this.expr(value, { columns: [] });
     this.env.scalars.set(name, expr);
     this.env.tables.delete(name);
+    this.env.functions.delete(name);
+  }
+
+  /** Names rows for later references: a tabular let, evaluated once. */
+  private bindTable(name: string, plan: Tabular): Tabular {
+    const internal = this.expansions > 0 ? `${name}\u0000${this.lets.length}` : name;
+    this.lets.push({ name: internal, plan });
+    this.env.tables.set(name, { let: internal, columns: plan.columns });
+    this.env.scalars.delete(name);
+    this.env.functions.delete(name);
+    return { op: "ref", name: internal, columns: plan.columns };
+  }
+
+  /**
+   * A call of a function declared with a body, lowered as Kusto.Language expands it for this call: the arguments
+   * (or the declared defaults) are bound to the parameter names while the body is lowered in the caller's scope.
+   */
+  private expand<T>(n: SyntaxNode, scope: Scope, lowerBody: (body: SyntaxNode, scope: Scope) => T): T {
+    const fname = nameOf(parts(n)[0]!);
+    const decl = this.env.functions.get(fname);
+    const body = n.expansion;
+    if (!decl || !body || body.kind !== "FunctionBody") return unsupported(`${fname}()`);
+    const declared: Array<{ name: string; fallback?: SyntaxNode; tabular: boolean }> = [];
+    for (const p of elements(lists(child(decl, "FunctionParameters")!)[0])) {
+      const nt = child(p, "NameAndTypeDeclaration");
+      const name = nameOf(child(nt ?? p, "NameDeclaration")!);
+      const fallback = child(p, "DefaultValueDeclaration");
+      const typeNode = nt ? parts(nt).find((c) => c.kind !== "NameDeclaration") : undefined;
+      declared.push({ name, tabular: typeNode?.kind === "SchemaTypeExpression", ...(fallback ? { fallback: parts(fallback)[0]! } : {}) });
+    }
+    const args = elements(lists(child(n, "ExpressionList")!)[0]);
+    if (args.length > declared.length) return unsupported(`${fname}() with more arguments than parameters`);
+    const bound: Array<[string, Expr | Tabular, boolean]> = declared.map((p, i) => {
+      const arg = args[i] ?? p.fallback;
+      if (!arg) return unsupported(`${fname}() without a value for ${p.name}`);
+      if (p.tabular || arg.columns) return [p.name, this.tabular(arg), true];
+      return [p.name, this.expr(arg, p.fallback === arg ? { columns: [] } : scope), false];
+    });
+    const saved = this.env;
+    this.env = { scalars: new Map(saved.scalars), tables: new Map(saved.tables), params: saved.params, functions: new Map(saved.functions) };
+    this.expansions++;
+    try {
+      for (const [name, value, tabular] of bound) {
+        if (tabular) this.bindTable(name, value as Tabular);
+        else {
+          this.env.scalars.set(name, value as Expr);
+          this.env.tables.delete(name);
+          this.env.functions.delete(name);
+        }
+      }
+      let result: SyntaxNode | undefined;
+      for (const c of body.children) {
+        if (c.kind === "List") {
+          for (const s of elements(c)) {
+            if (s.kind === "LetStatement") this.lowerLet(s);
+            else if (s.kind.endsWith("Statement")) return unsupported(`${s.kind.replace(/Statement$/, " statement").toLowerCase()} in a function body`);
+          }
+        } else if (!isToken(c)) result = c.kind === "ExpressionStatement" ? parts(c)[0] : c;
+      }
+      if (!result) return unsupported(`${fname}() (body)`);
+      return lowerBody(result, scope);
+    } finally {
+      this.expansions--;
+      this.env = saved;
+    }
   }
 
   tabular(n: SyntaxNode): Tabular {
@@ -190,8 +262,14 @@ export class Lowerer {
       case "NameReference": {
         const name = nameOf(n);
         if (n.symbol?.kind === "Table") return { op: "table", name, columns };
-        if (n.symbol?.kind === "Variable" && this.env.tables.has(name)) return { op: "ref", name, columns: this.env.tables.get(name)! };
+        const bound = n.symbol?.kind === "Variable" || n.symbol?.kind === "Parameter" ? this.env.tables.get(name) : undefined;
+        if (bound) return { op: "ref", name: bound.let, columns: bound.columns };
         return unsupported(`table reference ${name}`);
+      }
+      case "FunctionCallExpression": {
+        const plan = this.expand(n, { columns: [] }, (body) => this.tabular(body));
+        if (!sameSchema(plan.columns, columns)) return unsupported(`${nameOf(parts(n)[0]!)}() (output schema)`);
+        return plan;
       }
       case "PipeExpression": {
         const [left, op] = parts(n);
@@ -347,10 +425,7 @@ export class Lowerer {
       case "AsOperator": {
         if (elements(lists(op)[0]).length > 0) return unsupported("as with parameters");
         // `as` names the rows at this point for later references: a tabular let evaluated once.
-        const name = nameOf(child(op, "NameDeclaration")!);
-        this.lets.push({ name, plan: input });
-        this.env.tables.set(name, input.columns);
-        return { op: "ref", name, columns: input.columns };
+        return this.bindTable(nameOf(child(op, "NameDeclaration")!), input);
       }
       case "ParseOperator":
         return this.parse(op, input, columns);
@@ -802,6 +877,11 @@ export class Lowerer {
 
   private call(n: SyntaxNode, scope: Scope): Expr {
     const fname = nameOf(parts(n)[0]!);
+    if (this.env.functions.has(fname) && n.expansion) {
+      const e = this.expand(n, scope, (body, s) => this.expr(body, s));
+      if (e.type !== scalarType(n.type, `${fname}()`)) return unsupported(`${fname}() (result type)`);
+      return e;
+    }
     const argNodes = elements(lists(child(n, "ExpressionList")!)[0]);
     if (aggregateFunctions.has(fname) && !scalarFunctions.has(fname)) return unsupported(`${fname}() outside summarize`);
     if (!scalarFunctions.has(fname) && !windowFunctions.has(fname)) return unsupported(`${fname}()`);
