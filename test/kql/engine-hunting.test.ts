@@ -22,3 +22,25 @@ describe("user-defined functions (let with a body)", () => {
     expect(await column("let T = datatable(x:long)[1,2,3]; let above = (t:(x:long), m:long) { t | where x > m }; above(T, 1) | order by x asc")).toEqual([2, 3]);
   });
 });
+
+describe("functions and aliases real queries use", () => {
+  it("set functions compare with the element's type", async () => {
+    const r = await query('print a = dynamic([1,2,3]) | extend has2 = set_has_element(a, 2), hasS = set_has_element(a, "2"), i = set_intersect(a, dynamic([3,2,7])), d = set_difference(a, dynamic([1]))');
+    expect(r.rows[0]!.slice(1)).toEqual([true, false, [2, 3], [2, 3]]);
+    await expect(query("print set_has_element(dynamic(null), 1)")).rejects.toThrow(UnsupportedKqlError);
+  });
+
+  it("datetime_part, quoted datetime literals and replace() with its own argument order", async () => {
+    const r = await query("print h = datetime_part(\"Hour\", datetime(2026-01-02 13:45:10.1234567)), q = datetime_part(\"quarter\", datetime(2026-08-01)), ms = datetime_part(\"millisecond\", datetime(2026-01-02 13:45:10.1234567)), same = datetime('2019-01-18T10:36:07Z') == datetime(2019-01-18 10:36:07), r = replace(\"_\", \"@\", \"a_b_c\")");
+    expect(r.rows[0]).toEqual([13, 3, 123, true, "a@b@c"]);
+  });
+
+  it("makeset, makelist, make_set_if, make_list_if and parsejson", async () => {
+    const r = await query('datatable(x:string, y:long)["a",1,"a",2,"b",3] | summarize s = make_set_if(y, y > 1), l = makelist(y), m = makeset(x), k = make_list_if(y, y != 2, 1) by x | order by x asc');
+    expect(r.rows).toEqual([
+      ["a", [2], [1, 2], ["a"], [1]],
+      ["b", [3], [3], ["b"], [3]],
+    ]);
+    expect(await column('print parsejson("{\\"a\\":1}").a')).toEqual([1]);
+  });
+});

@@ -570,6 +570,15 @@ interface AggState {
 }
 
 function makeAggregate(a: Aggregate, ctx: RunContext, outTypes: ScalarType[]): () => AggState {
+  if (a.where) {
+    const { where, ...rest } = a;
+    const cond = compile(where, ctx).fn;
+    const inner = makeAggregate(rest, ctx, outTypes);
+    return () => {
+      const state = inner();
+      return { add: (r) => (cond(r) === true ? state.add(r) : undefined), result: () => state.result() };
+    };
+  }
   const args = a.args.map((x) => compile(x, ctx).fn);
   const argTypes = a.args.map((x) => x.type);
   const f0 = args[0];

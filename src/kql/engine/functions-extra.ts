@@ -517,6 +517,86 @@ export const extraFunctions: Array<[string, ScalarImpl]> = [
     },
   ],
   [
+    "set_intersect",
+    (args) => {
+      const arrays = args.map(asArray);
+      if (arrays.some((a) => a === null)) return null;
+      const others = arrays.slice(1).map((a) => new Set(a!.map((x) => JSON.stringify(x))));
+      const seen = new Set<string>();
+      const out: unknown[] = [];
+      for (const x of arrays[0]!) {
+        const k = JSON.stringify(x);
+        if (seen.has(k) || !others.every((o) => o.has(k))) continue;
+        seen.add(k);
+        out.push(x);
+      }
+      return out;
+    },
+  ],
+  [
+    "set_difference",
+    (args) => {
+      const arrays = args.map(asArray);
+      if (arrays.some((a) => a === null)) return null;
+      const others = arrays.slice(1).map((a) => new Set(a!.map((x) => JSON.stringify(x))));
+      const seen = new Set<string>();
+      const out: unknown[] = [];
+      for (const x of arrays[0]!) {
+        const k = JSON.stringify(x);
+        if (seen.has(k) || others.some((o) => o.has(k))) continue;
+        seen.add(k);
+        out.push(x);
+      }
+      return out;
+    },
+  ],
+  [
+    "set_has_element",
+    (args, types) => {
+      // Kusto compares with the element's type: set_has_element(dynamic([2]), "2") is false.
+      if (!Array.isArray(args[0])) return unsupported("set_has_element() of a value that is not an array");
+      if (types[1] === "real" || types[1] === "dynamic") return unsupported(`set_has_element() of a ${types[1]} value`);
+      const k = JSON.stringify(toDynamicValue(args[1], types[1]!));
+      return (args[0] as unknown[]).some((x) => JSON.stringify(x) === k);
+    },
+  ],
+  [
+    "datetime_part",
+    (args) => {
+      if (args[1] === null || args[0] === null) return null;
+      const t = dt(args[1]);
+      const p = dateParts(t);
+      switch (String(args[0]).toLowerCase()) {
+        case "year":
+          return p.y;
+        case "quarter":
+          return Math.floor((p.mo - 1) / 3) + 1;
+        case "month":
+          return p.mo;
+        case "week_of_year":
+          return isoWeek(t);
+        case "day":
+          return p.d;
+        case "dayofyear":
+          return Number((t - BigInt(utcMs(p.y, 1, 1)) * TICKS_PER_MS) / TICKS_PER_DAY) + 1;
+        case "hour":
+          return p.h;
+        case "minute":
+          return p.mi;
+        case "second":
+          return p.s;
+        case "millisecond":
+          return Number(p.frac / 10_000n);
+        case "microsecond":
+          return Number(p.frac / 10n);
+        case "nanosecond":
+          return Number(p.frac * 100n);
+        default:
+          return unsupported(`datetime_part("${String(args[0])}")`);
+      }
+    },
+  ],
+  [
     "pack",
     (args, types) => {
       const out: Record<string, unknown> = {};

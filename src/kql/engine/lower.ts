@@ -123,6 +123,17 @@ const binaryKinds = new Set([
   "MatchesRegexExpression",
 ]);
 
+/** Deprecated names Kusto still accepts, as real queries write them. */
+const aggregateAliases: Record<string, string> = { makeset: "make_set", makelist: "make_list" };
+const scalarAliases: Record<string, string> = {
+  parsejson: "parse_json",
+  extractjson: "extract_json",
+  columnifexists: "column_ifexists",
+  toobject: "parse_json",
+  datepart: "datetime_part",
+  replace: "replace_regex",
+};
+
 const setKinds = new Set(["InExpression", "InCsExpression", "NotInExpression", "NotInCsExpression", "HasAnyExpression", "HasAllExpression"]);
 
 export class Lowerer {
@@ -511,9 +522,17 @@ export class Lowerer {
       if (item.kind === "CompoundNamedExpression") return unsupported("summarize (a, b) = ...");
       const call = valueOf(item);
       if (call.kind !== "FunctionCallExpression") return unsupported("summarize with a non-aggregate expression");
-      const fname = nameOf(parts(call)[0]!);
-      if (!aggregateFunctions.has(fname)) return unsupported(`${fname}()`);
-      const argNodes = elements(lists(child(call, "ExpressionList")!)[0]);
+      const written = nameOf(parts(call)[0]!);
+      const conditional = written === "make_set_if" || written === "make_list_if";
+      const fname = aggregateAliases[written] ?? (conditional ? written.slice(0, -3) : written);
+      if (!aggregateFunctions.has(fname)) return unsupported(`${written}()`);
+      let argNodes = elements(lists(child(call, "ExpressionList")!)[0]);
+      let where: Expr | undefined;
+      if (conditional) {
+        if (argNodes.length < 2) return unsupported(`${written}()`);
+        where = this.expr(argNodes[1]!, scope);
+        argNodes = [argNodes[0]!, ...argNodes.slice(2)];
+      }
       if (fname === "arg_max" || fname === "arg_min") {
         const [first, ...rest] = argNodes;
         if (!first) return unsupported(`${fname}()`);
@@ -538,6 +557,7 @@ export class Lowerer {
         return unsupported(`unnamed ${fname}() of an expression`);
       }
       const agg: Aggregate = { fn: fname, args };
+      if (where) agg.where = where;
       if ((fname === "make_list" || fname === "make_set") && args.length === 2) {
         const lim = args[1]!;
         if (lim.op !== "lit" || typeof lim.value !== "number") return unsupported(`${fname}() with a computed limit`);
@@ -882,13 +902,16 @@ export class Lowerer {
       if (e.type !== scalarType(n.type, `${fname}()`)) return unsupported(`${fname}() (result type)`);
       return e;
     }
-    const argNodes = elements(lists(child(n, "ExpressionList")!)[0]);
+    let argNodes = elements(lists(child(n, "ExpressionList")!)[0]);
     if (aggregateFunctions.has(fname) && !scalarFunctions.has(fname)) return unsupported(`${fname}() outside summarize`);
-    if (!scalarFunctions.has(fname) && !windowFunctions.has(fname)) return unsupported(`${fname}()`);
+    // replace() is replace_regex() with its arguments in another order: (regex, rewrite, text).
+    if (fname === "replace" && argNodes.length === 3) argNodes = [argNodes[2]!, argNodes[0]!, argNodes[1]!];
+    const name = scalarAliases[fname] ?? fname;
+    if (!scalarFunctions.has(name) && !windowFunctions.has(name)) return unsupported(`${fname}()`);
     if (n.symbol && n.symbol.kind !== "Function") return unsupported(`${fname}()`);
     const args = argNodes.map((a) => this.expr(a, scope));
     const type = scalarType(n.type, `${fname}()`);
-    return { op: "call", name: fname, args, type };
+    return { op: "call", name, args, type };
   }
 }
 
@@ -958,7 +981,8 @@ function literal(n: SyntaxNode): Expr {
       return unsupported(`timespan literal ${text}`);
     }
     case "DateTimeLiteralExpression": {
-      const inner = text.replace(/^(datetime|date)\s*\(\s*|\s*\)$/gi, "");
+      const written = text.replace(/^(datetime|date)\s*\(\s*|\s*\)$/gi, "");
+      const inner = /^(['"])(.*)\1$/.exec(written)?.[2] ?? written;
       const t = parseDateTime(inner);
       if (t === undefined) return unsupported(`datetime literal ${text}`);
       return { op: "lit", type, value: String(t) };

@@ -56,6 +56,8 @@ export interface Aggregate {
   extra?: Expr[];
   /** Maximum list/set size for make_list/make_set. */
   limit?: number;
+  /** Only rows where this is true are aggregated (make_set_if, make_list_if). */
+  where?: Expr;
 }
 
 export interface SortKey {
