@@ -1,12 +1,15 @@
-await import("@kusto/language-service-next/bridge.js");
-await import("@kusto/language-service-next/Kusto.Language.Bridge.js");
-const L = Kusto.Language;
-const q = `let f = (a:string, n:long = 3) { let k = strcat(a, "!"); let T = datatable(v:string)["z"]; T | extend w = strcat(k, v, tostring(n)) };
-f("x")`;
-const code = L.KustoCode.ParseAndAnalyze(q, L.GlobalState.Default);
-const diags = code.GetDiagnostics(); for (let i=0;i<diags.Count;i++) console.log(diags.getItem(i).Message);
-const kindName = (n) => System.Enum.toString(L.Syntax.SyntaxKind, n.Kind);
-function dump(n, d=0) { if (!n) return; if (n.IsToken) return; const rs = n.ReferencedSymbol; console.log(" ".repeat(d)+kindName(n)+" "+(rs? System.Enum.toString(L.Symbols.SymbolKind, rs.Kind)+":"+rs.Name:"")+ " ["+n.toString().slice(0,40).replace(/\n/g," ")+"]");
-  if (kindName(n)==="FunctionCallExpression" && n.GetExpansion) { const e = n.GetExpansion(); console.log(" ".repeat(d)+"  EXPANSION:", e && kindName(e)); if (e) dump(e, d+4); }
-  for (let i=0;i<n.ChildCount;i++) dump(n.GetChild(i), d+1); }
-dump(code.Syntax);
+const { analyzeKqlTree } = await import("../dist/kql/engine/kusto-language.js");
+import { readFileSync } from "node:fs";
+const lines = readFileSync("/work/shared/kql-conformance/kusto-results.jsonl","utf8").trim().split("\n");
+const ops = /^(Has|NotHas|Contains|NotContains|StartsWith|EndsWith|EqualTilde|BangTilde|HasAny|HasAll|InCs|In|NotIn|NotInCs|MatchesRegex|HasPrefix|HasSuffix|Equal|NotEqual|LessThan|GreaterThan)[A-Za-z]*Expression$/;
+const num = /^(long|int|real)$/;
+for (const l of lines) {
+  const c = JSON.parse(l);
+  let t; try { t = await analyzeKqlTree(c.kql, {}); } catch { continue; }
+  const hits = [];
+  const walk = (n) => { if (ops.test(n.kind)) { const ps = n.children.filter(x=>x.text===undefined && x.kind!=="List"); const lt = ps[0]?.type; let rt = ps[1]?.type; if (ps[1] && ps[1].kind==="ExpressionList") { const items=[]; const w2=(m)=>{ if(m.type && m.kind!=="ExpressionList") items.push(m.type); else m.children.forEach(w2)}; w2(ps[1]); rt = items.join("/"); }
+      if (lt === "dynamic" || (lt==="string" && num.test(rt ?? "")) || (num.test(lt??"") && rt==="string") || (lt==="string" && /long|int|real/.test(rt??"") && n.kind.includes("In"))) hits.push(`${n.kind}(${lt},${rt})`); }
+    for (const ch of n.children) walk(ch); };
+  walk(t.tree);
+  if (hits.length) console.log(c.id, hits.join(" "), "|", c.kql.slice(0,160).replace(/\n/g," "), "=>", c.rows.slice(0,2).join(" ").slice(0,120));
+}

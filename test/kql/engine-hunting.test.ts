@@ -44,3 +44,22 @@ describe("functions and aliases real queries use", () => {
     expect(await column('print parsejson("{\\"a\\":1}").a')).toEqual([1]);
   });
 });
+
+describe("string operators on dynamic values, and strings compared with numbers", () => {
+  it("read a dynamic operand as its JSON text, as tostring() gives it", async () => {
+    const r = await query('print d = dynamic(null), a = dynamic(["Global Admin","x"]), o = dynamic([{"type":"User","id":"1"}]) | project n1 = d has "x", n2 = d !contains "x", c = a contains "admin", h = o has_any ("user"), e = o[0].type =~ "user", i = o[0].type in~ ("USER"), s = o[0].type startswith "Us"');
+    expect(r.rows).toEqual([[false, true, true, true, true, true, true]]);
+  });
+
+  it("refuse a string compared with a number by name, with a hint to quote the literal", async () => {
+    const t = 'datatable(ResultType:string)["0","50126"]';
+    for (const q of [`${t} | where ResultType == 0`, `${t} | where ResultType in (0, 50126)`, `${t} | where ResultType != 0`, `${t} | where 50126 == ResultType`]) {
+      const error = await query(q).catch((e: unknown) => e);
+      expect(error, q).toBeInstanceOf(UnsupportedKqlError);
+      expect((error as UnsupportedKqlError).message).toMatch(/not supported by the local engine: comparison of a string with a number \(/);
+      expect((error as UnsupportedKqlError).hint).toMatch(/Quote the number/);
+    }
+    expect(await column(`${t} | where ResultType in ("0")`)).toEqual(["0"]);
+    expect(await column(`${t} | where toint(ResultType) == 50126`)).toEqual(["50126"]);
+  });
+});

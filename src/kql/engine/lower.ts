@@ -51,6 +51,23 @@ function lists(n: SyntaxNode): SyntaxNode[] {
   return n.children.filter((c) => c.kind === "List");
 }
 
+/** The text of a node as written, with a single space wherever the source had any. */
+function writtenText(n: SyntaxNode): string {
+  const tokens: SyntaxNode[] = [];
+  const walk = (x: SyntaxNode): void => {
+    if (isToken(x)) tokens.push(x);
+    else x.children.forEach(walk);
+  };
+  walk(n);
+  let out = "";
+  tokens.forEach((t, i) => {
+    const prev = tokens[i - 1];
+    if (prev && t.start > prev.end && t.text) out += " ";
+    out += t.text ?? "";
+  });
+  return out.trim();
+}
+
 function tokenText(n: SyntaxNode): string {
   if (n.text !== undefined) return n.text;
   return n.children.map(tokenText).join("");
@@ -880,7 +897,11 @@ export class Lowerer {
       const left = this.expr(l!, scope);
       const right = this.expr(r!, scope);
       const type = scalarType(n.type, n.kind);
-      checkBinary(n.kind, left.type, right.type);
+      checkBinary(n.kind, left.type, right.type, writtenText(n));
+      // A string operator reads a dynamic operand as its JSON text, as tostring() gives it.
+      if (stringOperatorKinds.has(n.kind) && left.type === "dynamic" && right.type !== "dynamic") {
+        return { op: "binary", kind: n.kind, left: asText(left), right, type };
+      }
       return { op: "binary", kind: n.kind, left, right, type };
     }
     if (setKinds.has(n.kind)) {
@@ -889,7 +910,13 @@ export class Lowerer {
       const itemNodes = elements(lists(list!)[0]);
       if (itemNodes.some((x) => x.columns !== undefined)) return unsupported(`${n.kind.replace(/Expression$/, "")} with a subquery`);
       const items = itemNodes.map((x) => this.expr(x, scope));
-      if (left.type === "dynamic") return unsupported(`${n.kind.replace(/Expression$/, "")} on a dynamic value`);
+      if (left.type === "dynamic") {
+        if (n.kind === "InExpression" || n.kind === "NotInExpression") return unsupported(`${n.kind.replace(/Expression$/, "")} on a dynamic value`);
+        return { op: "set", kind: n.kind, left: asText(left), items, type: "bool" };
+      }
+      if (n.kind !== "HasAnyExpression" && n.kind !== "HasAllExpression") {
+        for (const item of items) checkBinary("EqualExpression", left.type, item.type, writtenText(n));
+      }
       return { op: "set", kind: n.kind, left, items, type: "bool" };
     }
     return unsupported(n.kind.replace(/Expression$/, " expression"));
@@ -919,9 +946,25 @@ function isNumeric(t: ScalarType): boolean {
   return t === "long" || t === "int" || t === "real";
 }
 
-function checkBinary(kind: string, l: ScalarType, r: ScalarType): void {
+const comparisonKinds = new Set(["EqualExpression", "NotEqualExpression", "LessThanExpression", "LessThanOrEqualExpression", "GreaterThanExpression", "GreaterThanOrEqualExpression"]);
+const stringOperatorKinds = new Set([...binaryKinds].filter((k) => !comparisonKinds.has(k) && !/^(Add|Subtract|Multiply|Divide|Modulo|And|Or)Expression$/.test(k)));
+
+function asText(e: Expr): Expr {
+  return { op: "call", name: "tostring", args: [e], type: "string" };
+}
+
+function checkBinary(kind: string, l: ScalarType, r: ScalarType, written = ""): void {
+  // Kusto.Language accepts `ResultType == 0` on a string column; what the real engine answers is not established.
+  if (comparisonKinds.has(kind) && ((l === "string" && isNumeric(r)) || (isNumeric(l) && r === "string"))) {
+    const shown = written.length > 60 ? `${written.slice(0, 57)}...` : written;
+    unsupported(
+      `comparison of a string with a number${shown ? ` (${shown})` : ""}`,
+      'Quote the number to compare text with text (ResultType == "0", ResultType in ("50126", "50053")), or convert the column (toint(ResultType) == 0).',
+    );
+  }
   if ((l === "dynamic" || r === "dynamic") && kind !== "AndExpression" && kind !== "OrExpression") {
     const other = l === "dynamic" ? r : l;
+    if (stringOperatorKinds.has(kind) && l === "dynamic" && r === "string") return;
     if (!["EqualExpression", "NotEqualExpression"].includes(kind) || other === "dynamic") unsupported(`${kind.replace(/Expression$/, "")} on dynamic values`);
   }
 }
