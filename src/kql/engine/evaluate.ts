@@ -96,6 +96,8 @@ function compileRaw(e: Expr, ctx: RunContext): Compiled {
         constant: v.constant && lo.constant && hi.constant,
       };
     }
+    case "rows":
+      return constantOf(evaluate(e.plan, ctx).map((r) => r[0] ?? null));
     case "toscalar": {
       const rows = evaluate(e.plan, ctx);
       const v = rows[0]?.[0];
@@ -463,14 +465,15 @@ function checkInt(v: number, type: ScalarType): number {
 
 function compileSet(e: Extract<Expr, { op: "set" }>, ctx: RunContext): Compiled {
   const l = compile(e.left, ctx);
-  const items = e.items.map((i) => ({ c: compile(i, ctx), type: i.type }));
+  const items = e.items.map((i) => ({ c: compile(i, ctx), type: i.type, rows: i.op === "rows" }));
   const neg = e.kind === "NotInExpression" || e.kind === "NotInCsExpression";
   const lt = e.left.type;
   const expand = (row: Row): unknown[] => {
     const out: unknown[] = [];
     for (const it of items) {
       const v = it.c.fn(row);
-      if (it.type === "dynamic" && Array.isArray(v)) out.push(...v);
+      if (it.rows) out.push(...(v as unknown[]));
+      else if (it.type === "dynamic" && Array.isArray(v)) out.push(...v);
       else if (it.type === "dynamic") out.push(v);
       else out.push(v);
     }

@@ -908,8 +908,15 @@ export class Lowerer {
       const [l, list] = parts(n);
       const left = this.expr(l!, scope);
       const itemNodes = elements(lists(list!)[0]);
-      if (itemNodes.some((x) => x.columns !== undefined)) return unsupported(`${n.kind.replace(/Expression$/, "")} with a subquery`);
-      const items = itemNodes.map((x) => this.expr(x, scope));
+      if (itemNodes.some((x) => x.columns !== undefined) && itemNodes.length > 1) return unsupported(`${n.kind.replace(/Expression$/, "")} with a subquery among values`);
+      // A tabular expression stands for the values of its first column.
+      const items = itemNodes.map((x): Expr => {
+        if (x.columns === undefined) return this.expr(x, scope);
+        const plan = this.tabular(x);
+        const first = plan.columns[0];
+        if (!first) return unsupported(`${n.kind.replace(/Expression$/, "")} with a subquery without columns`);
+        return { op: "rows", plan, type: first.type };
+      });
       if (left.type === "dynamic") {
         if (n.kind === "InExpression" || n.kind === "NotInExpression") return unsupported(`${n.kind.replace(/Expression$/, "")} on a dynamic value`);
         return { op: "set", kind: n.kind, left: asText(left), items, type: "bool" };

@@ -45,6 +45,8 @@ export type Expr =
   | { op: "call"; name: string; args: Expr[]; type: ScalarType }
   /** `toscalar(<tabular>)`: the first column of the first row, evaluated once per run (null when there is no row). */
   | { op: "toscalar"; plan: Tabular; type: ScalarType }
+  /** The values of the first column of a tabular expression, evaluated once per run: `x in (T | project y)`. */
+  | { op: "rows"; plan: Tabular; type: ScalarType }
   /** Dynamic member access `d.key` / `d["key"]` / `d[i]`. */
   | { op: "member"; target: Expr; key: Expr; type: ScalarType };
 
