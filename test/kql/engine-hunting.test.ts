@@ -76,3 +76,19 @@ describe("in with a subquery", () => {
     await expect(query('datatable(k:string)["1"] | where k in (datatable(a:long)[1,2])')).rejects.toThrow(/comparison of a string with a number/);
   });
 });
+
+describe("table() and union isfuzzy=true", () => {
+  it("table() of a name known when the query is compiled, through a function parameter, in a fuzzy union", async () => {
+    const { tableFromObjects } = await import("../../src/kql/engine/index.js");
+    const tables = {
+      SigninLogs: tableFromObjects("SigninLogs", [{ TimeGenerated: "2026-11-24T08:00:00Z", UserPrincipalName: "a@contoso.com", ResultType: "0" }]),
+      AADNonInteractiveUserSignInLogs: tableFromObjects("AADNonInteractiveUserSignInLogs", [
+        { TimeGenerated: "2026-11-24T09:00:00Z", UserPrincipalName: "b@contoso.com", ResultType: "0" },
+        { TimeGenerated: "2026-11-24T09:00:00Z", UserPrincipalName: "c@contoso.com", ResultType: "50126" },
+      ]),
+    };
+    const q = 'let f = (t:string) { table(t) | where ResultType == "0" | project UserPrincipalName }; union isfuzzy=true f("SigninLogs"), f("AADNonInteractiveUserSignInLogs") | order by UserPrincipalName asc';
+    expect(await column(q, tables)).toEqual(["a@contoso.com", "b@contoso.com"]);
+    await expect(query('datatable(t:string)["SigninLogs"] | extend n = toscalar(table(t) | count)', tables)).rejects.toThrow();
+  });
+});

@@ -295,6 +295,14 @@ export class Lowerer {
         return unsupported(`table reference ${name}`);
       }
       case "FunctionCallExpression": {
+        const fname = nameOf(parts(n)[0]!);
+        if (fname === "table" && !this.env.functions.has(fname)) {
+          const args = elements(lists(child(n, "ExpressionList")!)[0]);
+          const arg = args.length === 1 ? this.expr(args[0]!, { columns: [] }) : undefined;
+          if (!arg || arg.op !== "lit" || typeof arg.value !== "string") return unsupported("table() of a name computed at run time");
+          if (n.symbol?.kind === "Table" || columns.length > 0) return { op: "table", name: arg.value, columns };
+          return unsupported(`table("${arg.value}")`);
+        }
         const plan = this.expand(n, { columns: [] }, (body) => this.tabular(body));
         if (!sameSchema(plan.columns, columns)) return unsupported(`${nameOf(parts(n)[0]!)}() (output schema)`);
         return plan;
@@ -351,6 +359,8 @@ export class Lowerer {
       const v = parts(p).at(-1);
       const value = v ? tokenText(v).trim() : "";
       if (pname === "kind" && value === "outer") continue;
+      // Every leg has been resolved against the known tables before it runs here, so a fuzzy union is a plain one.
+      if (pname === "isfuzzy" && (value === "true" || value === "false")) continue;
       if (pname === "withsource" && v) {
         source = nameOf(v);
         continue;
