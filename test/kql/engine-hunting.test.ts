@@ -92,3 +92,28 @@ describe("table() and union isfuzzy=true", () => {
     await expect(query('datatable(t:string)["SigninLogs"] | extend n = toscalar(table(t) | count)', tables)).rejects.toThrow();
   });
 });
+
+describe("mv-apply and mv-expand of an expression", () => {
+  const audit = 'datatable(Id:string, TargetResources:dynamic)["1", dynamic([{"type":"User","userPrincipalName":"a@contoso.com"},{"type":"Group","displayName":"admins"}]), "2", dynamic([{"type":"Group","displayName":"x"}]), "3", dynamic([])]';
+
+  it("filters each row's array with a subquery that reads the row's other columns", async () => {
+    const r = await query(`${audit} | mv-apply TargetResource = TargetResources on (where TargetResource.type =~ "user" and Id != "") | project Id, upn = tostring(TargetResource.userPrincipalName)`);
+    expect(r.rows).toEqual([["1", "a@contoso.com"]]);
+  });
+
+  it("aggregates each row's array, with to typeof() and with_itemindex", async () => {
+    const r = await query('datatable(k:string, d:dynamic)["a", dynamic([3,1,2]), "b", dynamic([5])] | mv-apply with_itemindex=i v = d to typeof(long) on (summarize top = max(v), lastIndex = max(i)) | order by k asc');
+    expect(r.rows).toEqual([
+      ["a", [3, 1, 2], 3, 2],
+      ["b", [5], 5, 0],
+    ]);
+  });
+
+  it("mv-expand of a function of one column names the result after it", async () => {
+    const r = await query('datatable(n:long, s:string)[1, "[\\"x\\",\\"y\\"]"] | mv-expand parse_json(s) | project n, v = tostring(s)');
+    expect(r.rows).toEqual([
+      [1, "x"],
+      [1, "y"],
+    ]);
+  });
+});

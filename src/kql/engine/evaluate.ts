@@ -1139,6 +1139,15 @@ function evaluate(t: Tabular, ctx: RunContext): Row[] {
     }
     case "mvexpand":
       return mvexpand(t, ctx);
+    case "mvapply": {
+      const out: Row[] = [];
+      for (const row of evaluate(t.input, ctx)) {
+        ctx.lets.set(t.row, [row]);
+        for (const r of evaluate(t.plan, ctx)) out.push(t.mapping.map((m) => (m >= 0 ? r[m] : row[-1 - m])));
+      }
+      ctx.lets.delete(t.row);
+      return out;
+    }
     case "parse": {
       const rows = evaluate(t.input, ctx);
       const source = compile(t.source, ctx).fn;

@@ -158,6 +158,7 @@ export class Lowerer {
   private readonly lets: Array<{ name: string; plan: Tabular }> = [];
   /** Non-zero while a function body is lowered: its tabular lets get names of their own, one per call. */
   private expansions = 0;
+  private applies = 0;
 
   constructor(params: Array<{ name: string; type: ScalarType }>) {
     for (const p of params) this.env.params.set(p.name, p.type);
@@ -453,6 +454,8 @@ export class Lowerer {
       }
       case "MvExpandOperator":
         return this.mvExpand(op, input, columns);
+      case "MvApplyOperator":
+        return this.mvApply(op, input, columns);
       case "SerializeOperator": {
         const serialized: Tabular = { op: "sort", input, keys: [], columns: input.columns };
         if (elements(lists(op).at(-1)).length === 0) return serialized;
@@ -756,7 +759,68 @@ export class Lowerer {
     return { op: "join", kind: kind as "inner", left, right, leftKeys, rightKeys, output, columns };
   }
 
-  private mvExpand(op: SyntaxNode, input: Tabular, columns: PlanColumn[]): Tabular {
+  /**
+   * `mv-apply [with_itemindex=i] e = d [to typeof(t)], ... [limit n] on (subquery)`: for each row, the subquery runs
+   * over the rows mv-expand makes of it (every column of the row, the expanded values and the index); its output
+   * columns take their values from the subquery, the others from the row.
+   */
+  private mvApply(op: SyntaxNode, input: Tabular, columns: PlanColumn[]): Tabular {
+    const ls = lists(op);
+    const sub: PlanColumn[] = input.columns.map((c) => ({ ...c }));
+    for (const item of elements(ls[1])) {
+      if (item.kind !== "MvApplyExpression") return unsupported("mv-apply");
+      const [target] = parts(item);
+      const typeClause = child(item, "ToTypeOfClause");
+      const declared = typeClause ? scalarType(/typeof\s*\(\s*(\w+)/.exec(tokenText(typeClause))?.[1], "mv-apply to typeof()") : "dynamic";
+      let name: string;
+      if (target?.kind === "SimpleNamedExpression") name = nameOf(child(target, "NameDeclaration")!);
+      else if (target?.kind === "NameReference" && target.symbol?.kind === "Column") name = nameOf(target);
+      else return unsupported("mv-apply of an unnamed expression");
+      const at = sub.findIndex((c) => c.name === name);
+      if (at >= 0) sub[at] = { name, type: declared };
+      else sub.push({ name, type: declared });
+    }
+    for (const p of elements(ls[0])) {
+      const pname = nameOf(child(p, "NameDeclaration") ?? p);
+      const v = parts(p).at(-1);
+      if (pname === "with_itemindex" && v) sub.push({ name: nameOf(v), type: "long" });
+    }
+    const rowName = `\u0000row${++this.applies}`;
+    const expanded = this.mvExpand(op, { op: "ref", name: rowName, columns: input.columns }, sub, { item: "MvApplyExpression", limit: "MvApplyRowLimitClause", what: "mv-apply" });
+    const subquery = child(op, "MvApplySubqueryExpression");
+    const body = subquery ? parts(subquery)[0] : undefined;
+    if (!body) return unsupported("mv-apply without a subquery");
+    const plan = this.chain(body, expanded);
+    const mapping = columns.map((c) => {
+      const fromSub = plan.columns.findIndex((x) => x.name === c.name);
+      if (fromSub >= 0) return plan.columns[fromSub]!.type === c.type ? fromSub : unsupported("mv-apply (output schema)");
+      const fromRow = input.columns.findIndex((x) => x.name === c.name);
+      if (fromRow >= 0 && input.columns[fromRow]!.type === c.type) return -1 - fromRow;
+      return unsupported("mv-apply (output schema)");
+    });
+    return { op: "mvapply", input, row: rowName, plan, mapping, columns };
+  }
+
+  /** Operators piped onto a given input: a subquery that starts with an operator (mv-apply, and the like). */
+  private chain(n: SyntaxNode, input: Tabular): Tabular {
+    if (n.kind === "ParenthesizedExpression") return this.chain(parts(n)[0]!, input);
+    if (n.kind === "PipeExpression") {
+      const [left, op] = parts(n);
+      if (!left || !op) return unsupported("pipe");
+      const out = this.operator(op, this.chain(left, input));
+      if (op.columns && !sameSchema(out.columns, columnsOf(op, op.kind))) return unsupported(`${operatorName(op)} (output schema)`);
+      return out;
+    }
+    if (n.kind.endsWith("Operator")) return this.operator(n, input);
+    return unsupported(`a subquery that starts with ${n.kind}`);
+  }
+
+  private mvExpand(
+    op: SyntaxNode,
+    input: Tabular,
+    columns: PlanColumn[],
+    kinds = { item: "MvExpandExpression", limit: "MvExpandRowLimitClause", what: "mv-expand" },
+  ): Extract<Tabular, { op: "mvexpand" }> {
     const ls = lists(op);
     let itemIndexName: string | undefined;
     let bagAsArray = false;
@@ -766,22 +830,22 @@ export class Lowerer {
       const value = v ? nameOf(v) : "";
       if (pname === "with_itemindex" && v) itemIndexName = value;
       else if ((pname === "kind" || pname === "bagexpansion") && (value === "array" || value === "bag")) bagAsArray = value === "array";
-      else return unsupported(`mv-expand ${pname}=${value}`);
+      else return unsupported(`${kinds.what} ${pname}=${value}`);
     }
     let limit: number | undefined;
-    const limitClause = child(op, "MvExpandRowLimitClause");
+    const limitClause = child(op, kinds.limit);
     if (limitClause) {
       const lit = this.expr(parts(limitClause)[0]!, { columns: [] });
-      if (lit.op !== "lit" || typeof lit.value !== "number") return unsupported("mv-expand with a computed limit");
+      if (lit.op !== "lit" || typeof lit.value !== "number") return unsupported(`${kinds.what} with a computed limit`);
       limit = lit.value;
     }
     const scope: Scope = { columns: input.columns };
     const targets: Array<{ expr: Expr; type: ScalarType }> = [];
     const outputIndexes: number[] = [];
     for (const item of elements(ls[1])) {
-      if (item.kind !== "MvExpandExpression") return unsupported("mv-expand");
+      if (item.kind !== kinds.item) return unsupported(kinds.what);
       const [target] = parts(item);
-      if (!target) return unsupported("mv-expand");
+      if (!target) return unsupported(kinds.what);
       let name: string;
       let value: SyntaxNode;
       if (target.kind === "SimpleNamedExpression") {
@@ -790,11 +854,22 @@ export class Lowerer {
       } else if (target.kind === "NameReference" && target.symbol?.kind === "Column") {
         name = nameOf(target);
         value = target;
-      } else return unsupported("mv-expand of an unnamed expression");
+      } else if (kinds.what === "mv-expand" && target.kind === "FunctionCallExpression") {
+        // mv-expand parse_json(s): Kusto names the result after the one column the call reads, in that column's place.
+        const read = new Set<string>();
+        const walk = (x: SyntaxNode): void => {
+          if (x.kind === "NameReference" && x.symbol?.kind === "Column") read.add(nameOf(x));
+          x.children.forEach(walk);
+        };
+        walk(target);
+        if (read.size !== 1) return unsupported("mv-expand of an unnamed expression");
+        name = [...read][0]!;
+        value = target;
+      } else return unsupported(`${kinds.what} of an unnamed expression`);
       const idx = columns.findIndex((c) => c.name === name);
-      if (idx < 0) return unsupported("mv-expand (column name)");
+      if (idx < 0) return unsupported(`${kinds.what} (column name)`);
       const expr = this.expr(value, scope);
-      if (expr.type !== "dynamic") return unsupported("mv-expand of a non-dynamic value");
+      if (expr.type !== "dynamic") return unsupported(`${kinds.what} of a non-dynamic value`);
       targets.push({ expr, type: columns[idx]!.type });
       outputIndexes.push(idx);
     }

@@ -95,6 +95,11 @@ export type Tabular = { columns: PlanColumn[] } & (
     }
   /** Output column i of input j: index into that input's columns, -1 for a null, <= -2 for the source name. */
   | { op: "union"; inputs: Tabular[]; mapping: number[][]; sourceNames?: string[] }
+  /**
+   * mv-apply: for each input row, `plan` runs with the row alone bound to the let `row`; each of its output rows gives
+   * one row, each column from the subquery's column `mapping[i]` (>= 0) or the input row's column `-1 - mapping[i]`.
+   */
+  | { op: "mvapply"; input: Tabular; row: string; plan: Tabular; mapping: number[] }
   | {
       op: "mvexpand";
       input: Tabular;
