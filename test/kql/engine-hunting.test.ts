@@ -117,3 +117,24 @@ describe("mv-apply and mv-expand of an expression", () => {
     ]);
   });
 });
+
+describe("more aggregates and range()", () => {
+  it("argmin / argmax (old names of arg_min / arg_max) and take_anyif", async () => {
+    const r = await query('datatable(k:string, v:long, w:string)["a",1,"x","a",0,"y","b",5,"z"] | summarize argmin(v, w), t = take_anyif(w, v > 0) by k | order by k asc');
+    expect(r.columns.map((c) => c.name)).toEqual(["k", "min_v", "min_v_w", "t"]);
+    expect(r.rows).toEqual([
+      ["a", 0, "y", "x"],
+      ["b", 5, "z", "z"],
+    ]);
+  });
+
+  it("range() of numbers and of datetimes, ascending; other cases refused", async () => {
+    const r = await query("print r = range(1, 8, 3), d = range(datetime(2026-01-01), datetime(2026-01-01 02:00), 1h) | mv-expand d to typeof(datetime) | project r, d = format_datetime(d, 'HH:mm')");
+    expect(r.rows).toEqual([
+      [[1, 4, 7], "00:00"],
+      [[1, 4, 7], "01:00"],
+      [[1, 4, 7], "02:00"],
+    ]);
+    await expect(query("print range(5, 1, -1)")).rejects.toThrow(UnsupportedKqlError);
+  });
+});

@@ -517,6 +517,26 @@ export const extraFunctions: Array<[string, ScalarImpl]> = [
     },
   ],
   [
+    "range",
+    (args, types) => {
+      if (nullIfAny(args)) return null;
+      const [start, stop] = args;
+      const numeric = types[0] === "long" || types[0] === "int";
+      if (!numeric && types[0] !== "datetime" && types[0] !== "timespan") return unsupported(`range() of ${types[0]}`);
+      const step = args.length > 2 ? args[2] : numeric ? 1 : unsupported("range() without a step");
+      if (numeric !== (typeof step === "number") || (typeof start === "number") !== (typeof stop === "number")) return unsupported("range() of mixed types");
+      // Only the ordinary case: ascending, with a positive step.
+      const s = BigInt(start as number | bigint);
+      const e = BigInt(stop as number | bigint);
+      const d = BigInt(step as number | bigint);
+      if (d <= 0n || s > e) return unsupported("range() that is not ascending with a positive step");
+      if ((e - s) / d >= 1_048_576n) return unsupported("range() of more than 1,048,576 values");
+      const out: unknown[] = [];
+      for (let v = s; v <= e; v += d) out.push(numeric ? Number(v) : toDynamicValue(v, types[0]!));
+      return out;
+    },
+  ],
+  [
     "set_intersect",
     (args) => {
       const arrays = args.map(asArray);

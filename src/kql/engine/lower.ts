@@ -141,7 +141,9 @@ const binaryKinds = new Set([
 ]);
 
 /** Deprecated names Kusto still accepts, as real queries write them. */
-const aggregateAliases: Record<string, string> = { makeset: "make_set", makelist: "make_list" };
+const aggregateAliases: Record<string, string> = { makeset: "make_set", makelist: "make_list", argmin: "arg_min", argmax: "arg_max" };
+/** Aggregates with a predicate: the aggregate of the rows where it holds. */
+const conditionalAggregates: Record<string, string> = { make_set_if: "make_set", make_list_if: "make_list", take_anyif: "take_any" };
 const scalarAliases: Record<string, string> = {
   parsejson: "parse_json",
   extractjson: "extract_json",
@@ -553,8 +555,8 @@ export class Lowerer {
       const call = valueOf(item);
       if (call.kind !== "FunctionCallExpression") return unsupported("summarize with a non-aggregate expression");
       const written = nameOf(parts(call)[0]!);
-      const conditional = written === "make_set_if" || written === "make_list_if";
-      const fname = aggregateAliases[written] ?? (conditional ? written.slice(0, -3) : written);
+      const conditional = written in conditionalAggregates;
+      const fname = aggregateAliases[written] ?? conditionalAggregates[written] ?? written;
       if (!aggregateFunctions.has(fname)) return unsupported(`${written}()`);
       let argNodes = elements(lists(child(call, "ExpressionList")!)[0]);
       let where: Expr | undefined;
