@@ -7,6 +7,7 @@ import type { LogsColumn } from "../../core/ports.js";
 import { loadTableFolder, tableFromJson, type JsonTable } from "../table-files.js";
 import { type TableSchema, tableSchemas } from "../tables.js";
 import { UnsupportedKqlError } from "./errors.js";
+import { didYouMean, explainDiagnostic } from "./explain.js";
 import { runPlan } from "./evaluate.js";
 import type { KqlDiagnostic } from "./kusto-language.js";
 import { Lowerer } from "./lower.js";
@@ -99,15 +100,24 @@ export function schemasOf(tables: Record<string, KqlTable>): Record<string, Tabl
 
 /** Compiles against the loaded tables' schemas and runs; errors are AzirErrors with the diagnostics as details. */
 export async function runQuery(query: string, tables: Record<string, KqlTable>, options: { now: Date }): Promise<KqlResult> {
-  const compiled = await compile(query, { ...tableSchemas, ...schemasOf(tables) });
-  if (!compiled.ok) {
-    const first = compiled.diagnostics[0]!;
-    throw new AzirError("validation", `the query does not compile: ${first.message} (line ${first.line}, column ${first.column})`, {
-      hint: "Fix the query; the details list every problem Kusto.Language found.",
-      details: compiled.diagnostics.map((d) => `${d.line}:${d.column} ${d.code} ${d.message}`),
-    });
-  }
+  const schemas = { ...tableSchemas, ...schemasOf(tables) };
+  const compiled = await compile(query, schemas);
+  if (!compiled.ok) throw compileError(query, compiled.diagnostics, schemas);
   return run(compiled.plan, tables, options);
+}
+
+/**
+ * The error for a query Kusto.Language rejects: the first problem in the message, every problem in the details with
+ * its position, the line and a caret, and for an unknown name the closest column names (did you mean ...?).
+ */
+export function compileError(query: string, diagnostics: KqlDiagnostic[], schemas: Record<string, TableSchema>): AzirError {
+  const first = diagnostics[0]!;
+  const close = /^The name '([^']+)' does not refer to any known column/.exec(first.message);
+  const suggestion = close ? didYouMean(close[1]!, query, schemas) : [];
+  return new AzirError("validation", `the query does not compile: ${first.message} (line ${first.line}, column ${first.column})`, {
+    hint: suggestion.length > 0 ? `Did you mean ${suggestion.join(", ")}? The details list every problem Kusto.Language found.` : "Fix the query; the details list every problem Kusto.Language found.",
+    details: diagnostics.flatMap((d) => explainDiagnostic(d, query, schemas)),
+  });
 }
 
 /** Engine tables from the one loader of table files (see ../table-files.ts). */
