@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { parseDuration } from "../core/duration.js";
 import { AzirError } from "../core/errors.js";
 import type { KustoType, LogsColumn } from "../core/ports.js";
+import { rowsFromCsv } from "./csv-export.js";
 import { findJsonSyntaxProblem } from "./json-position.js";
 import { tableSchemas } from "./tables.js";
 
@@ -84,18 +85,51 @@ export async function readJsonFile(file: string, limit?: FileSizeLimit): Promise
  * are not tables and are skipped; any other `.json` file must be named after its table.
  */
 export async function loadTableFolder(dir: string, options: TableFileOptions = {}): Promise<Record<string, JsonTable>> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith(".json") && !/^[a-z]/.test(f)).sort();
+  const all = (await readdir(dir)).filter((f) => !f.startsWith(".") && !/^[a-z]/.test(f)).sort();
+  const files = all.filter((f) => /\.(json|csv)$/i.test(f));
+  // A file named like a table that azir cannot read is an error, never skipped: the table would seem empty.
+  const unreadable = all.find((f) => {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z0-9.]+)$/.exec(f);
+    if (!m || /^(json|csv)$/i.test(m[2]!)) return false;
+    return m[1]! in tableSchemas || /^(tsv|txt|xlsx?|jsonl|ndjson|parquet|zip|gz|json\.gz|csv\.gz)$/i.test(m[2]!);
+  });
+  if (unreadable) {
+    throw new AzirError("validation", `${join(dir, unreadable)}: azir reads table exports as <Table>.json or <Table>.csv, not this file`, {
+      hint: 'save the table with "Export to CSV (all columns)" or as JSON, or move the file out of the folder',
+    });
+  }
+  const byName = new Map<string, string>();
+  for (const f of files) {
+    const name = f.replace(/\.(json|csv)$/i, "");
+    const other = byName.get(name);
+    if (other) throw new AzirError("validation", `${join(dir, other)} and ${join(dir, f)}: two files for table ${name}`, { hint: "keep one export per table" });
+    byName.set(name, f);
+  }
   const tables = await Promise.all(
     files.map(async (f) => {
-      const name = f.slice(0, -".json".length);
+      const name = f.replace(/\.(json|csv)$/i, "");
       const file = join(dir, f);
       if (!tableNamePattern.test(name)) {
         throw new AzirError("validation", `${file}: "${name}" is not a Log Analytics table name`, { hint: "name table files after the table, e.g. SigninLogs.json" });
       }
-      return [name, tableFromJson(name, await readJsonFile(file, options.limit), { file, ...(options.now ? { now: options.now } : {}) })] as const;
+      const at = options.now ? { now: options.now } : {};
+      if (/\.csv$/i.test(f)) return [name, tableFromJson(name, await readCsvFile(file, name, options.limit), { file, ...at })] as const;
+      return [name, tableFromJson(name, await readJsonFile(file, options.limit), { file, ...at })] as const;
     }),
   );
   return Object.fromEntries(tables);
+}
+
+/** Reads a portal CSV export of `table` as row objects (see csv-export.ts). */
+async function readCsvFile(file: string, table: string, limit?: FileSizeLimit): Promise<Array<Record<string, unknown>>> {
+  if (limit) {
+    const info = await stat(file);
+    if (info.size > limit.bytes) {
+      throw new AzirError("validation", `${file}: ${info.size} bytes is more than the ${limit.bytes} bytes ${limit.what} may have`, { hint: limit.hint });
+    }
+  }
+  const declared = new Map<string, KustoType>((tableSchemas[table] ?? []).map(([n, t]) => [n, t]));
+  return rowsFromCsv(await readFile(file, "utf8"), file, declared);
 }
 
 interface ResponseShape {
