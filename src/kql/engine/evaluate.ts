@@ -22,6 +22,8 @@ interface RunContext extends CallContext {
   params: Record<string, unknown>;
   tables: Record<string, KqlTable>;
   lets: Map<string, Row[]>;
+  /** Tables widened to the columns a plan reads, by table and column list (see the `table` case). */
+  widened: Map<string, Row[]>;
 }
 
 const constantOf = (v: unknown): Compiled => ({ fn: () => v, constant: true });
@@ -1040,7 +1042,19 @@ function evaluate(t: Tabular, ctx: RunContext): Row[] {
       if (!table) throw new AzirError("not-found", `table ${t.name} has no data`, { hint: `Provide rows for ${t.name}.`, details: ["table-not-found"] });
       const idx = t.columns.map((c) => table.columns.findIndex((x) => x.name === c.name));
       if (idx.every((v, i) => v === i) && table.columns.length === t.columns.length) return table.rows;
-      return table.rows.map((r) => idx.map((i, j) => (i < 0 ? nullFor(t.columns[j]!.type) : r[i])));
+      // Columns the rows lack (a file without them) read as null, or empty for strings: one widened copy per run.
+      const key = `${t.name}\u0000${t.columns.map((c) => c.name).join("\u0000")}`;
+      const cached = ctx.widened.get(key);
+      if (cached) return cached;
+      const blank = t.columns.map((c) => nullFor(c.type));
+      const moves = idx.flatMap((from, to) => (from >= 0 ? [[to, from] as const] : []));
+      const rows = table.rows.map((r) => {
+        const out = blank.slice();
+        for (const [to, from] of moves) out[to] = r[from];
+        return out;
+      });
+      ctx.widened.set(key, rows);
+      return rows;
     }
     case "ref": {
       const rows = ctx.lets.get(t.name);
@@ -1174,7 +1188,7 @@ function evaluate(t: Tabular, ctx: RunContext): Row[] {
 
 /** Runs a plan over the given tables, with query parameters already decoded to cells. */
 export function runPlan(plan: KqlPlan, tables: Record<string, KqlTable>, params: Record<string, unknown>, now: Date): KqlResult {
-  const ctx: RunContext = { nowTicks: BigInt(now.getTime()) * TICKS_PER_MS, window: { rows: [], index: 0 }, params, tables, lets: new Map() };
+  const ctx: RunContext = { nowTicks: BigInt(now.getTime()) * TICKS_PER_MS, window: { rows: [], index: 0 }, params, tables, lets: new Map(), widened: new Map() };
   for (const l of plan.lets) ctx.lets.set(l.name, evaluate(l.plan, ctx));
   const rows = evaluate(plan.query, ctx);
   return { columns: plan.query.columns.map((c) => ({ name: c.name, type: c.type })), rows: rows === ctx.tables[(plan.query as { name?: string }).name ?? ""]?.rows ? rows.slice() : rows };
