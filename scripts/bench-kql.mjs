@@ -138,7 +138,7 @@ const engineTimes = [];
 const yardTimes = [];
 let engineResult;
 let yardResult;
-for (let i = 0; i < 4; i++) {
+for (let i = 0; i < 8; i++) {
   const [e, er] = time(() => run(compiled.plan, tables, { now }));
   const [y, yr] = time(() => yardstick(rows));
   if (i > 0) {
@@ -169,10 +169,12 @@ const report = {
   engineMs: Math.round(engineMs),
   yardstickMs: Math.round(yardMs),
   ratio: Number((engineMs / yardMs).toFixed(2)),
+  // the fastest runs of each: less sensitive to other work on a shared machine
+  bestRatio: Number((Math.min(...engineTimes) / Math.min(...yardTimes)).toFixed(2)),
   resultRows: engineResult.rows.length,
   sameAnswer,
   peakRssMb: Math.round(peakRssMb),
-  budget: { engineMsUnder: 2000, peakRssMbUnder: 1536, ratioGoal: 3 },
+  budget: { engineMsUnder: 2000, peakRssMbUnder: 1536, ratioGoal: 1.5, loadMsGoal: 1000 },
 };
 if (asJson) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 else {
@@ -180,9 +182,9 @@ else {
   console.log(`build rows in memory     ${report.buildRowsMs} ms`);
   console.log(`load JSON export         ${report.jsonLoadSampleMs} ms for ${sampleSize.toLocaleString("en-US")} rows -> ~${report.jsonLoadExtrapolatedMs} ms for ${ROWS.toLocaleString("en-US")} (extrapolated)`);
   console.log(`compile (cold analyser)  ${report.compileMs} ms`);
-  console.log(`engine                   ${report.engineMs} ms (median of 3 warm runs)`);
-  console.log(`hand-written JS loop     ${report.yardstickMs} ms (median of 3 warm runs)`);
-  console.log(`ratio                    ${report.ratio}x (goal <= 3x)`);
+  console.log(`engine                   ${report.engineMs} ms (median of 7 warm runs)`);
+  console.log(`hand-written JS loop     ${report.yardstickMs} ms (median of 7 warm runs)`);
+  console.log(`ratio                    ${report.ratio}x of the medians, ${report.bestRatio}x of the fastest runs (goal <= 1.5x)`);
   console.log(`same answer              ${sameAnswer} (${report.resultRows} users)`);
   console.log(`peak RSS                 ${report.peakRssMb} MB (budget 1536 MB)`);
 }

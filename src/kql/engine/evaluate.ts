@@ -309,6 +309,11 @@ function compileBinary(e: Extract<Expr, { op: "binary" }>, ctx: RunContext): Com
       if (lt === "string" && rt === "string") {
         if (r.constant) {
           const b = rf([]);
+          // a column against a constant reads the cell directly: the commonest filter of a hunt
+          if (e.left.op === "col") {
+            const i = e.left.index;
+            return { fn: neg ? (row) => row[i] !== b : (row) => row[i] === b, constant };
+          }
           return { fn: neg ? (row) => lf(row) !== b : (row) => lf(row) === b, constant };
         }
         return { fn: (row) => (lf(row) === rf(row)) !== neg, constant };
@@ -324,6 +329,31 @@ function compileBinary(e: Extract<Expr, { op: "binary" }>, ctx: RunContext): Com
         constant,
       };
     }
+    case "LessThanExpression":
+    case "LessThanOrEqualExpression":
+    case "GreaterThanExpression":
+    case "GreaterThanOrEqualExpression":
+      if (e.left.op === "col" && r.constant && !l.constant && (isNum(lt) || isTicks(lt)) && (lt === rt || (isNum(lt) && isNum(rt)))) {
+        // a column against a constant (TimeGenerated > ago(30d)): the same test, without the calls
+        const i = e.left.index;
+        const b = rf([]) as number;
+        if (b === null) return constantOf(null);
+        switch (e.kind) {
+          case "LessThanExpression":
+            return { fn: (row) => (row[i] === null ? null : (row[i] as number) < b), constant: false };
+          case "GreaterThanExpression":
+            return { fn: (row) => (row[i] === null ? null : (row[i] as number) > b), constant: false };
+          case "LessThanOrEqualExpression":
+            return { fn: (row) => (row[i] === null ? null : !((row[i] as number) > b)), constant: false };
+          default:
+            return { fn: (row) => (row[i] === null ? null : !((row[i] as number) < b)), constant: false };
+        }
+      }
+      break;
+    default:
+      break;
+  }
+  switch (e.kind) {
     case "LessThanExpression":
       return compare(lt, rt, lf, rf, constant, (c) => c < 0);
     case "LessThanOrEqualExpression":
@@ -604,13 +634,26 @@ function makeAggregate(a: Aggregate, ctx: RunContext, outTypes: ScalarType[]): (
     case "dcountif": {
       const cond = a.fn === "dcountif" ? args[1] : undefined;
       if (t0 === "dynamic") return unsupported("dcount() of dynamic");
+      const f = f0!;
+      const col = a.args[0]?.op === "col" ? a.args[0].index : -1;
+      const text = t0 === "string";
       return () => {
         const seen = new Set<unknown>();
+        if (!cond && col >= 0) {
+          // dcount(Column): the cell read directly
+          return {
+            add: (r) => {
+              const v = r[col];
+              if (v !== null && v !== undefined && !(text && v === "")) seen.add(v);
+            },
+            result: () => [seen.size],
+          };
+        }
         return {
           add: (r) => {
             if (cond && cond(r) !== true) return;
-            const v = f0!(r);
-            if (!isNull(v) && !(t0 === "string" && v === "")) seen.add(v);
+            const v = f(r);
+            if (!isNull(v) && !(text && v === "")) seen.add(v);
           },
           result: () => [seen.size],
         };
@@ -862,20 +905,25 @@ function summarize(t: Extract<Tabular, { op: "summarize" }>, ctx: RunContext): R
   });
   const groups = new Map<unknown, { keys: unknown[]; states: AggState[] }>();
   const single = by.length === 1 ? by[0]! : undefined;
-  for (const row of rows) {
-    let keys: unknown[];
-    let k: unknown;
-    if (single) {
+  const n = factories.length;
+  if (single) {
+    // one key: groups keyed by the value itself, no key strings built
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
       const v = single(row);
-      k = typeof v === "object" && v !== null ? keyOf([v]) : v === undefined ? null : v;
+      const k = typeof v === "object" && v !== null ? keyOf([v]) : v === undefined ? null : v;
       let g = groups.get(k);
       if (!g) {
         g = { keys: [v === undefined ? null : v], states: factories.map((f) => f()) };
         groups.set(k, g);
       }
-      for (const s of g.states) s.add(row);
-      continue;
+      const states = g.states;
+      for (let j = 0; j < n; j++) states[j]!.add(row);
     }
+  }
+  for (const row of single ? [] : rows) {
+    let keys: unknown[];
+    let k: unknown;
     keys = by.map((f) => {
       const v = f(row);
       return v === undefined ? null : v;
