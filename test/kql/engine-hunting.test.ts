@@ -138,3 +138,23 @@ describe("more aggregates and range()", () => {
     await expect(query("print range(5, 1, -1)")).rejects.toThrow(UnsupportedKqlError);
   });
 });
+
+describe("make-series", () => {
+  it("one array per aggregate over [from, to), the default in empty bins, the bins' starts, per group", async () => {
+    const r = await query(
+      'datatable(t:datetime, v:long, g:string)[datetime(2026-01-01),10,"a", datetime(2026-01-02),20,"b", datetime(2026-01-03 05:00),30,"a", datetime(2026-01-03),5,"b", datetime(2026-01-09),1,"a"] | make-series s = sum(v) default = -1, n = count() on t from datetime(2026-01-01) to datetime(2026-01-04) step 1d by g | order by g asc',
+    );
+    expect(r.columns.map((c) => `${c.name}:${c.type}`)).toEqual(["g:string", "s:dynamic", "n:dynamic", "t:dynamic"]);
+    const days = ["2026-01-01T00:00:00.0000000Z", "2026-01-02T00:00:00.0000000Z", "2026-01-03T00:00:00.0000000Z"];
+    expect(r.rows).toEqual([
+      ["a", [10, -1, 30], [1, 0, 1], days],
+      ["b", [-1, 20, 5], [0, 1, 1], days],
+    ]);
+  });
+
+  it("without from/to: the data's first and last bins when the first value is on a bin boundary; otherwise refused", async () => {
+    expect((await query("datatable(x:long)[2, 4, 9] | make-series c = count() on x step 2")).rows).toEqual([[[1, 1, 0, 1], [2, 4, 6, 8]]]);
+    await expect(query("datatable(x:long)[3, 4] | make-series c = count() on x step 2")).rejects.toThrow(/not on a bin boundary/);
+    await expect(query("datatable(x:long, g:string)[2, 'a'] | make-series c = count() on x step 2 by g")).rejects.toThrow(UnsupportedKqlError);
+  });
+});

@@ -946,6 +946,103 @@ function summarize(t: Extract<Tabular, { op: "summarize" }>, ctx: RunContext): R
   return out;
 }
 
+function makeSeries(t: Extract<Tabular, { op: "makeseries" }>, ctx: RunContext): Row[] {
+  const rows = evaluate(t.input, ctx);
+  const axis = compile(t.axis, ctx).fn;
+  const by = t.by.map((b) => compile(b, ctx).fn);
+  const ticks = t.axis.type === "datetime" || t.axis.type === "timespan";
+  const num = (v: unknown): bigint => (typeof v === "bigint" ? v : BigInt(v as number));
+  const step = compile(t.step, ctx).fn([]);
+  if (step === null || num(step) <= 0n) return unsupported("make-series with a step that is not positive");
+  const width = num(step);
+  const values = rows.map((r) => axis(r)).filter((v) => v !== null && v !== undefined).map(num);
+  if (values.length === 0) return unsupported("make-series over no rows");
+  let start: bigint;
+  if (t.from) {
+    const v = compile(t.from, ctx).fn([]);
+    if (v === null) return unsupported("make-series from null");
+    start = num(v);
+  } else {
+    // The first bin with data: where that bin starts is only certain when the first value is on a bin boundary.
+    if (t.by.length > 0) return unsupported("make-series without from, by groups");
+    start = values.reduce((a, b) => (b < a ? b : a));
+    const aligned = ticks ? (start - MIN_DATETIME_TICKS) % width === 0n : start % width === 0n;
+    if (!aligned) return unsupported("make-series without from, where the first value is not on a bin boundary");
+  }
+  let count: bigint;
+  if (t.to) {
+    const v = compile(t.to, ctx).fn([]);
+    if (v === null) return unsupported("make-series to null");
+    const end = num(v);
+    count = end > start ? (end - start + width - 1n) / width : 0n;
+  } else {
+    const last = values.reduce((a, b) => (b > a ? b : a));
+    count = last >= start ? (last - start) / width + 1n : 0n;
+  }
+  if (count <= 0n) return unsupported("make-series with an empty range");
+  if (count > 100_000n) return unsupported("make-series of more than 100,000 bins");
+  const bins = Number(count);
+  const factories = t.series.map((s) => makeAggregate(s.aggregate, ctx, [s.type]));
+  const groups = new Map<string, { keys: unknown[]; states: Array<Array<AggState | undefined>>; inRange: boolean }>();
+  for (const r of rows) {
+    const keys = by.map((f) => {
+      const v = f(r);
+      return v === undefined ? null : v;
+    });
+    const k = keyOf(keys);
+    let g = groups.get(k);
+    if (!g) {
+      g = { keys, states: factories.map(() => new Array<AggState | undefined>(bins)), inRange: false };
+      groups.set(k, g);
+    }
+    const a = axis(r);
+    if (a === null || a === undefined) continue;
+    const offset = num(a) - start;
+    if (offset < 0n) continue;
+    const bin = offset / width;
+    if (bin >= count) continue;
+    g.inRange = true;
+    const i = Number(bin);
+    factories.forEach((f, j) => {
+      const states = g!.states[j]!;
+      const state = (states[i] ??= f());
+      state.add(r);
+    });
+  }
+  const fallbacks = t.series.map((s) => toDynamicValue(compile(s.fallback, ctx).fn([]), s.type));
+  const axisValues = Array.from({ length: bins }, (_, i) => {
+    const v = start + BigInt(i) * width;
+    return ticks ? toDynamicValue(v, t.axis.type) : Number(v);
+  });
+  const out: Row[] = [];
+  for (const g of groups.values()) {
+    // what the real engine does with a group whose rows all fall outside the range is not established
+    if (!g.inRange) return unsupported("make-series of a group without rows in the range");
+    const row: Row = [...g.keys];
+    t.series.forEach((s, j) => {
+      const states = g.states[j]!;
+      const values: unknown[] = new Array<unknown>(bins);
+      for (let i = 0; i < bins; i++) {
+        const state = states[i];
+        // a bin no row reached holds the default
+        if (!state) {
+          values[i] = fallbacks[j];
+          continue;
+        }
+        const v = state.result()[0];
+        if (typeof v === "number" && !Number.isFinite(v)) return unsupported("make-series of a value that is not finite");
+        values[i] = toDynamicValue(v, s.type);
+      }
+      row.push(values);
+    });
+    row.push(axisValues);
+    out.push(row);
+  }
+  return out;
+}
+
+const MIN_DATETIME_TICKS = -621_355_968_000_000_000n;
+
 function join(t: Extract<Tabular, { op: "join" }>, ctx: RunContext): Row[] {
   let left = evaluate(t.left, ctx);
   let right = evaluate(t.right, ctx);
@@ -1201,6 +1298,8 @@ function evaluate(t: Tabular, ctx: RunContext): Row[] {
     }
     case "mvexpand":
       return mvexpand(t, ctx);
+    case "makeseries":
+      return makeSeries(t, ctx);
     case "mvapply": {
       const out: Row[] = [];
       for (const row of evaluate(t.input, ctx)) {

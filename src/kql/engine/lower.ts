@@ -458,6 +458,8 @@ export class Lowerer {
         return this.mvExpand(op, input, columns);
       case "MvApplyOperator":
         return this.mvApply(op, input, columns);
+      case "MakeSeriesOperator":
+        return this.makeSeries(op, input, columns);
       case "SerializeOperator": {
         const serialized: Tabular = { op: "sort", input, keys: [], columns: input.columns };
         if (elements(lists(op).at(-1)).length === 0) return serialized;
@@ -801,6 +803,53 @@ export class Lowerer {
       return unsupported("mv-apply (output schema)");
     });
     return { op: "mvapply", input, row: rowName, plan, mapping, columns };
+  }
+
+  /** `make-series agg() [default = v], ... on Axis [from a] [to b] step s [by g, ...]`. */
+  private makeSeries(op: SyntaxNode, input: Tabular, columns: PlanColumn[]): Tabular {
+    const ls = lists(op);
+    if (elements(ls[0]).length > 0) return unsupported("make-series with parameters");
+    const scope: Scope = { columns: input.columns };
+    const series: Array<{ aggregate: Aggregate; type: ScalarType; fallback: Expr }> = [];
+    for (const item of elements(ls[1])) {
+      if (item.kind !== "MakeSeriesExpression") return unsupported("make-series");
+      const named = parts(item).find((c) => c.kind !== "DefaultExpressionClause")!;
+      const call = valueOf(named);
+      if (call.kind !== "FunctionCallExpression") return unsupported("make-series of a non-aggregate expression");
+      const fname = nameOf(parts(call)[0]!);
+      if (!["count", "countif", "sum", "sumif", "avg", "avgif", "min", "max", "minif", "maxif", "dcount", "dcountif"].includes(fname)) return unsupported(`make-series ${fname}()`);
+      const args = elements(lists(child(call, "ExpressionList")!)[0]).map((a) => this.expr(a, scope));
+      const type = scalarType(item.type, `make-series ${fname}()`);
+      const clause = child(item, "DefaultExpressionClause");
+      let fallback: Expr = { op: "lit", type, value: 0 };
+      if (clause) {
+        fallback = coerce(this.expr(parts(clause)[0]!, { columns: [] }), type);
+        if (fallback.op === "lit" && fallback.value === null) return unsupported("make-series with a null default");
+      }
+      series.push({ aggregate: { fn: fname, args }, type, fallback });
+    }
+    const on = child(op, "MakeSeriesOnClause");
+    const axisNode = on ? parts(on)[0] : undefined;
+    if (!axisNode || axisNode.kind !== "NameReference") return unsupported("make-series on an expression");
+    const axis = this.expr(axisNode, scope);
+    if (axis.type !== "datetime" && axis.type !== "long" && axis.type !== "int" && axis.type !== "timespan") return unsupported(`make-series on a ${axis.type} axis`);
+    const range = child(op, "MakeSeriesFromToStepClause");
+    if (!range) return unsupported("make-series in range()");
+    const value = (kind: string): Expr | undefined => {
+      const c = child(range, kind);
+      return c ? this.expr(parts(c)[0]!, { columns: [] }) : undefined;
+    };
+    const from = value("MakeSeriesFromClause");
+    const to = value("MakeSeriesToClause");
+    const step = value("MakeSeriesStepClause");
+    if (!step) return unsupported("make-series without step");
+    const byClause = child(op, "MakeSeriesByClause");
+    const by = byClause ? elements(lists(byClause)[0]).map((e, i) => coerce(this.expr(valueOf(e), scope), columns[i]?.type ?? "dynamic")) : [];
+    if (columns.length !== by.length + series.length + 1 || columns.at(-1)?.name !== nameOf(axisNode)) return unsupported("make-series (output schema)");
+    const node: Tabular = { op: "makeseries", input, by, series, axis, step, columns };
+    if (from) node.from = from;
+    if (to) node.to = to;
+    return node;
   }
 
   /** Operators piped onto a given input: a subquery that starts with an operator (mv-apply, and the like). */

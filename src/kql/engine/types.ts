@@ -100,6 +100,20 @@ export type Tabular = { columns: PlanColumn[] } & (
    * one row, each column from the subquery's column `mapping[i]` (>= 0) or the input row's column `-1 - mapping[i]`.
    */
   | { op: "mvapply"; input: Tabular; row: string; plan: Tabular; mapping: number[] }
+  /**
+   * make-series: per group of `by`, one array per aggregate over the bins [from, to) of width `step` on `axis`
+   * (a missing bin holds `default`), and the bins' start values; without `from`/`to`, the data's first and last bins.
+   */
+  | {
+      op: "makeseries";
+      input: Tabular;
+      by: Expr[];
+      series: Array<{ aggregate: Aggregate; type: ScalarType; fallback: Expr }>;
+      axis: Expr;
+      from?: Expr;
+      to?: Expr;
+      step: Expr;
+    }
   | {
       op: "mvexpand";
       input: Tabular;
