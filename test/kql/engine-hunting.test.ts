@@ -158,3 +158,22 @@ describe("make-series", () => {
     await expect(query("datatable(x:long, g:string)[2, 'a'] | make-series c = count() on x step 2 by g")).rejects.toThrow(UnsupportedKqlError);
   });
 });
+
+describe("top-nested", () => {
+  const t = 'datatable(cat:string, sub:string, v:long)["a","x",10, "a","y",20, "b","x",30, "b","z",5, "c","w",1]';
+
+  it("the top values of each level within the level above, by an aggregate, desc unless asc", async () => {
+    const r = await query(`${t} | top-nested 2 of cat by Tot = sum(v), top-nested 1 of sub by max(v) | order by cat asc`);
+    expect(r.columns.map((c) => c.name)).toEqual(["cat", "Tot", "sub", "aggregated_sub"]);
+    expect(r.rows).toEqual([
+      ["a", 30, "y", 20],
+      ["b", 35, "x", 30],
+    ]);
+    expect(await column(`${t} | top-nested 1 of cat by sum(v) asc`)).toEqual(["c"]);
+  });
+
+  it("refuses a tie at the cut and with others", async () => {
+    await expect(query('datatable(k:string, v:long)["a",1,"b",1] | top-nested 1 of k by sum(v)')).rejects.toThrow(/tie at the cut/);
+    await expect(query(`${t} | top-nested 1 of cat with others = "rest" by sum(v)`)).rejects.toThrow(/with others/);
+  });
+});

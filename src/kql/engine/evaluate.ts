@@ -1043,6 +1043,45 @@ function makeSeries(t: Extract<Tabular, { op: "makeseries" }>, ctx: RunContext):
 
 const MIN_DATETIME_TICKS = -621_355_968_000_000_000n;
 
+function topNested(t: Extract<Tabular, { op: "topnested" }>, ctx: RunContext): Row[] {
+  const levels = t.levels.map((l, i) => ({
+    ...l,
+    key: compile(l.key, ctx).fn,
+    keyType: l.key.type,
+    factory: makeAggregate(l.aggregate, ctx, [t.columns[i * 2 + 1]!.type]),
+  }));
+  const out: Row[] = [];
+  const descend = (rows: Row[], depth: number, prefix: unknown[]): void => {
+    const level = levels[depth];
+    if (!level) {
+      out.push(prefix);
+      return;
+    }
+    const groups = new Map<unknown, { key: unknown; rows: Row[]; state: AggState }>();
+    for (const r of rows) {
+      const key = level.key(r);
+      if (key === null || key === undefined) return unsupported("top-nested of a null value");
+      const k = typeof key === "object" ? keyOf([key]) : key;
+      let g = groups.get(k);
+      if (!g) {
+        g = { key, rows: [], state: level.factory() };
+        groups.set(k, g);
+      }
+      g.rows.push(r);
+      g.state.add(r);
+    }
+    const ranked = [...groups.values()].map((g) => ({ ...g, value: g.state.result()[0] }));
+    for (const g of ranked) if (g.value === null || g.value === undefined || (typeof g.value === "number" && Number.isNaN(g.value))) return unsupported("top-nested by a null aggregate");
+    ranked.sort((a, b) => (level.desc ? -compareCells(a.value, b.value) : compareCells(a.value, b.value)));
+    const n = level.n ?? ranked.length;
+    // which of several equal values Kusto keeps at the cut is not established: refuse rather than pick one
+    if (n > 0 && ranked.length > n && compareCells(ranked[n - 1]!.value, ranked[n]!.value) === 0) return unsupported("top-nested with a tie at the cut");
+    for (const g of ranked.slice(0, n)) descend(g.rows, depth + 1, [...prefix, g.key, g.value]);
+  };
+  descend(evaluate(t.input, ctx), 0, []);
+  return out;
+}
+
 function join(t: Extract<Tabular, { op: "join" }>, ctx: RunContext): Row[] {
   let left = evaluate(t.left, ctx);
   let right = evaluate(t.right, ctx);
@@ -1300,6 +1339,8 @@ function evaluate(t: Tabular, ctx: RunContext): Row[] {
       return mvexpand(t, ctx);
     case "makeseries":
       return makeSeries(t, ctx);
+    case "topnested":
+      return topNested(t, ctx);
     case "mvapply": {
       const out: Row[] = [];
       for (const row of evaluate(t.input, ctx)) {

@@ -460,6 +460,8 @@ export class Lowerer {
         return this.mvApply(op, input, columns);
       case "MakeSeriesOperator":
         return this.makeSeries(op, input, columns);
+      case "TopNestedOperator":
+        return this.topNested(op, input, columns);
       case "SerializeOperator": {
         const serialized: Tabular = { op: "sort", input, keys: [], columns: input.columns };
         if (elements(lists(op).at(-1)).length === 0) return serialized;
@@ -803,6 +805,45 @@ export class Lowerer {
       return unsupported("mv-apply (output schema)");
     });
     return { op: "mvapply", input, row: rowName, plan, mapping, columns };
+  }
+
+  /** `top-nested [n] of Expr by Aggregate [asc|desc], ...` (without `with others`). */
+  private topNested(op: SyntaxNode, input: Tabular, columns: PlanColumn[]): Tabular {
+    const scope: Scope = { columns: input.columns };
+    const levels: Array<{ n?: number; key: Expr; aggregate: Aggregate; desc: boolean }> = [];
+    const clauses = elements(lists(op)[0]).filter((c) => c.kind === "TopNestedClause");
+    for (const clause of clauses) {
+      if (child(clause, "TopNestedWithOthersClause")) return unsupported("top-nested with others");
+      let ps = parts(clause);
+      let n: number | undefined;
+      if (ps.length === 3) {
+        const count = this.expr(ps[0]!, { columns: [] });
+        if (count.op !== "lit" || typeof count.value !== "number" || count.value < 0) return unsupported("top-nested with a computed count");
+        n = count.value;
+        ps = ps.slice(1);
+      }
+      const [of, by] = ps;
+      if (!of || !by) return unsupported("top-nested");
+      let desc = true;
+      let aggregateNode = by;
+      if (by.kind === "OrderedExpression") {
+        aggregateNode = parts(by)[0]!;
+        const ordering = child(by, "OrderingClause");
+        if (ordering && /\basc\b/.test(tokenText(ordering))) desc = false;
+        if (ordering && /nulls/.test(tokenText(ordering))) return unsupported("top-nested with nulls first/last");
+      }
+      const call = valueOf(aggregateNode);
+      if (call.kind !== "FunctionCallExpression") return unsupported("top-nested by a non-aggregate expression");
+      const fname = nameOf(parts(call)[0]!);
+      if (!["count", "countif", "sum", "sumif", "avg", "avgif", "min", "max", "minif", "maxif", "dcount", "dcountif"].includes(fname)) return unsupported(`top-nested by ${fname}()`);
+      const args = elements(lists(child(call, "ExpressionList")!)[0]).map((a) => this.expr(a, scope));
+      levels.push({ ...(n !== undefined ? { n } : {}), key: this.expr(valueOf(of), scope), aggregate: { fn: fname, args }, desc });
+    }
+    if (levels.length === 0 || columns.length !== levels.length * 2) return unsupported("top-nested (output schema)");
+    levels.forEach((l, i) => {
+      if (l.key.type !== columns[i * 2]!.type) unsupported("top-nested (output schema)");
+    });
+    return { op: "topnested", input, levels, columns };
   }
 
   /** `make-series agg() [default = v], ... on Axis [from a] [to b] step s [by g, ...]`. */

@@ -100,6 +100,8 @@ export type Tabular = { columns: PlanColumn[] } & (
    * one row, each column from the subquery's column `mapping[i]` (>= 0) or the input row's column `-1 - mapping[i]`.
    */
   | { op: "mvapply"; input: Tabular; row: string; plan: Tabular; mapping: number[] }
+  /** top-nested: per level, the `n` values of `key` with the largest (or smallest) `aggregate`, within each of the level above. */
+  | { op: "topnested"; input: Tabular; levels: Array<{ n?: number; key: Expr; aggregate: Aggregate; desc: boolean }> }
   /**
    * make-series: per group of `by`, one array per aggregate over the bins [from, to) of width `step` on `axis`
    * (a missing bin holds `default`), and the bins' start values; without `from`/`to`, the data's first and last bins.
