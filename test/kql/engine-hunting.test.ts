@@ -177,3 +177,24 @@ describe("top-nested", () => {
     await expect(query(`${t} | top-nested 1 of cat with others = "rest" by sum(v)`)).rejects.toThrow(/with others/);
   });
 });
+
+describe("search", () => {
+  const t = 'datatable(s:string, n:long, d:dynamic)["Disk error on web01",1,dynamic({"k":"alpha"}), "ok",100,dynamic(null), "web03 fine",2,dynamic(["Beta"])]';
+
+  it("a term in any column (whole term, prefix, suffix, substring), Column:term, and ordinary predicates", async () => {
+    expect(await column(`${t} | search "ERROR" | project n`)).toEqual([1]);
+    expect(await column(`${t} | search "web*" | project n`)).toEqual([1, 2]);
+    expect(await column(`${t} | search "*rror" or "fine" | project n`)).toEqual([1, 2]);
+    expect(await column(`${t} | search s:"fine" and n > 1 | project n`)).toEqual([2]);
+    expect(await column(`${t} | search "1" | project n`)).toEqual([1]);
+    expect(await column(`${t} | search kind=case_sensitive "beta" or n > 50 | project n`)).toEqual([100]);
+    const r = await query(`${t} | search "ok"`);
+    expect(r.columns.map((c) => c.name)).toEqual(["$table", "s", "n", "d"]);
+    expect(r.rows).toEqual([["search_arg0", "ok", 100, null]]);
+  });
+
+  it("refuses what it cannot search exactly", async () => {
+    await expect(query('datatable(b:bool, s:string)[true, "x"] | search "true"')).rejects.toThrow(/search for "true" over a bool column/);
+    await expect(query('datatable(s:string)["ab"] | search "a*b"')).rejects.toThrow(UnsupportedKqlError);
+  });
+});

@@ -462,6 +462,8 @@ export class Lowerer {
         return this.makeSeries(op, input, columns);
       case "TopNestedOperator":
         return this.topNested(op, input, columns);
+      case "SearchOperator":
+        return this.search(op, input, columns);
       case "SerializeOperator": {
         const serialized: Tabular = { op: "sort", input, keys: [], columns: input.columns };
         if (elements(lists(op).at(-1)).length === 0) return serialized;
@@ -805,6 +807,97 @@ export class Lowerer {
       return unsupported("mv-apply (output schema)");
     });
     return { op: "mvapply", input, row: rowName, plan, mapping, columns };
+  }
+
+  /**
+   * `T | search [kind=case_sensitive] <predicate>`: a bare "term" matches a row when any column has it ("a*" a prefix,
+   * "*a" a suffix, "*a*" a substring), `Col:"term"` when that column has it; the rest of the predicate is ordinary.
+   * Columns other than strings and dynamic values are searched only where their text cannot hold the term.
+   */
+  private search(op: SyntaxNode, input: Tabular, columns: PlanColumn[]): Tabular {
+    let cs = false;
+    for (const p of elements(lists(op)[0])) {
+      const pname = nameOf(child(p, "NameDeclaration") ?? p);
+      const value = tokenText(parts(p).at(-1) ?? p).trim();
+      if (pname === "kind" && (value === "case_sensitive" || value === "case_insensitive" || value === "default")) cs = value === "case_sensitive";
+      else return unsupported(`search ${pname}=${value}`);
+    }
+    if (child(op, "DataScopeClause") || child(op, "SearchInClause") || /\bin\s*\(/.test(tokenText(op).slice(0, 40))) return unsupported("search in (tables)");
+    const predicateNode = parts(op).find((c) => c.type === "bool" || c.kind.endsWith("Expression"));
+    if (!predicateNode) return unsupported("search");
+    const scope: Scope = { columns: input.columns };
+    const termTest = (column: Expr, term: string): Expr => {
+      const starts = term.startsWith("*");
+      const ends = term.length > 1 && term.endsWith("*");
+      const core = term.slice(starts ? 1 : 0, ends ? -1 : undefined);
+      if (core.includes("*") || core === "") return unsupported(`search for "${term}"`);
+      const kind = starts && ends ? "Contains" : ends ? "HasPrefix" : starts ? "HasSuffix" : "Has";
+      return { op: "binary", kind: `${kind}${cs ? "Cs" : ""}Expression`, left: column, right: { op: "lit", type: "string", value: core }, type: "bool" };
+    };
+    const anyColumn = (term: string): Expr => {
+      const core = term.replace(/^\*|\*$/g, "");
+      const mode = term.startsWith("*") ? "suffix-or-substring" : "term-or-prefix";
+      const tests: Expr[] = [];
+      input.columns.forEach((c, index) => {
+        const cell: Expr = { op: "col", index, type: c.type };
+        if (c.type === "string") tests.push(termTest(cell, term));
+        else if (c.type === "dynamic") tests.push(termTest(asText(cell), term));
+        else if (/^[A-Za-z]+$/.test(core) && (c.type === "long" || c.type === "int")) {
+          // the text of a whole number is digits: a word is never in it
+        } else if (mode === "term-or-prefix" && /^[A-Za-z]+$/.test(core) && (isNumeric(c.type) || c.type === "datetime" || c.type === "timespan")) {
+          // the text of a number or a time starts every term with a digit, or is NaN/Infinity: a word can only match those
+          if (/^(n|na|nan|i|in|inf|infi|infin|infini|infinit|infinity)$/i.test(core) && c.type === "real") unsupported(`search for "${term}" over a real column`);
+        } else if (mode === "term-or-prefix" && /^\d+$/.test(core) && (c.type === "long" || c.type === "int")) {
+          tests.push(termTest({ op: "call", name: "tostring", args: [cell], type: "string" }, term));
+        } else unsupported(`search for "${term}" over a ${c.type} column`);
+      });
+      if (tests.length === 0) return { op: "lit", type: "bool", value: false };
+      return tests.reduce((a, b) => ({ op: "binary", kind: "OrExpression", left: a, right: b, type: "bool" }));
+    };
+    const lowerPredicate = (n: SyntaxNode): Expr => {
+      switch (n.kind) {
+        case "ParenthesizedExpression":
+          return lowerPredicate(parts(n)[0]!);
+        case "AndExpression":
+        case "OrExpression": {
+          const [l, r] = parts(n);
+          return { op: "binary", kind: n.kind, left: lowerPredicate(l!), right: lowerPredicate(r!), type: "bool" };
+        }
+        case "StringLiteralExpression":
+          return anyColumn(n.value ?? "");
+        case "SearchExpression": {
+          const [target, term] = parts(n);
+          if (!target || target.kind !== "NameReference" || term?.kind !== "StringLiteralExpression") return unsupported("search Column:term");
+          const column = this.expr(target, scope);
+          if (column.type !== "string" && column.type !== "dynamic") return unsupported(`search ${column.type}:term`);
+          return termTest(column.type === "dynamic" ? asText(column) : column, term.value ?? "");
+        }
+        case "FunctionCallExpression": {
+          const args = elements(lists(child(n, "ExpressionList")!)[0]);
+          if (nameOf(parts(n)[0]!) === "not" && args.length === 1 && args[0]!.kind === "StringLiteralExpression") {
+            return { op: "call", name: "not", args: [lowerPredicate(args[0]!)], type: "bool" };
+          }
+          break;
+        }
+        default:
+          break;
+      }
+      if (n.type !== "bool") return unsupported(`search for a ${n.type ?? "non-text"} value`);
+      return this.expr(n, scope);
+    };
+    const predicate = lowerPredicate(predicateNode);
+    const filtered: Tabular = { op: "where", input, predicate, columns: input.columns };
+    if (sameSchema(columns, input.columns)) return filtered;
+    // `$table` names the source; for rows of a datatable Kusto calls it search_arg0. For other sources it is not established.
+    let source: Tabular = input;
+    while ("input" in source) source = source.input;
+    if (columns[0]?.name !== "$table" || !sameSchema(columns.slice(1), input.columns) || source.op !== "rows") return unsupported("search (the $table column)");
+    return {
+      op: "project",
+      input: filtered,
+      exprs: [{ op: "lit", type: "string", value: "search_arg0" }, ...input.columns.map((c, index): Expr => ({ op: "col", index, type: c.type }))],
+      columns,
+    };
   }
 
   /** `top-nested [n] of Expr by Aggregate [asc|desc], ...` (without `with others`). */
