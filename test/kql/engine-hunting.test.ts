@@ -198,3 +198,17 @@ describe("search", () => {
     await expect(query('datatable(s:string)["ab"] | search "a*b"')).rejects.toThrow(UnsupportedKqlError);
   });
 });
+
+describe("parse-kv", () => {
+  it("splits pairs, keeps the first of a repeated key, trims, unquotes, types; a missing key is empty or null", async () => {
+    const r = await query(
+      "datatable(s:string)[\"user=alice; role = admin;user=bob;n=5;r=1.5e3\", \"n=x\", \"note='a; b';user=carol\"] | parse-kv s as (user:string, role:string, n:long, r:real, note:string) with (pair_delimiter=';', kv_delimiter='=', quote=\"'\") | project user, role, n, r, note",
+    ).catch((e: unknown) => e);
+    expect(r).toBeInstanceOf(UnsupportedKqlError);
+    const ok = await query("datatable(s:string)[\"user=alice; role = admin;user=bob;n=5;r=1.5e3\", \"note='a; b';user=carol\"] | parse-kv s as (user:string, role:string, n:long, r:real, note:string) with (pair_delimiter=';', kv_delimiter='=', quote=\"'\") | project user, role, n, r, note");
+    expect(ok.rows).toEqual([
+      ["alice", "admin", 5, 1500, ""],
+      ["carol", "", null, null, "a; b"],
+    ]);
+  });
+});

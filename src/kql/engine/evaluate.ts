@@ -1043,6 +1043,74 @@ function makeSeries(t: Extract<Tabular, { op: "makeseries" }>, ctx: RunContext):
 
 const MIN_DATETIME_TICKS = -621_355_968_000_000_000n;
 
+/** Splits on `delimiter` outside `quote`d runs. */
+function splitOutside(text: string, delimiter: string, quote: string | undefined): string[] {
+  if (!quote) return text.split(delimiter);
+  const out: string[] = [];
+  let start = 0;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === quote) quoted = !quoted;
+    else if (!quoted && text.startsWith(delimiter, i)) {
+      out.push(text.slice(start, i));
+      i += delimiter.length - 1;
+      start = i + 1;
+    }
+  }
+  out.push(text.slice(start));
+  return out;
+}
+
+/**
+ * parse-kv as the corpus of real answers shows it: the text is split on the pair delimiter (outside quotes), each piece
+ * at its first key-value delimiter, key and value trimmed of spaces, quotes around a value removed, the first
+ * occurrence of a key kept, a missing key empty (null for other types). Where the real engine's rule is not known
+ * (spaces around the delimiter when pairs are split on spaces, keys differing only in case, escapes inside quotes,
+ * values that are not plain numbers) the row is refused.
+ */
+function parseKv(t: Extract<Tabular, { op: "parsekv" }>, ctx: RunContext): Row[] {
+  const source = compile(t.source, ctx).fn;
+  const spaced = /^\s+$/.test(t.pair);
+  const wanted = new Set(t.keys.map((k) => k.name));
+  const lowered = new Map(t.keys.map((k) => [k.name.toLowerCase(), k.name]));
+  return evaluate(t.input, ctx).map((row) => {
+    const text = (source(row) as string | null) ?? "";
+    if (spaced && (text.includes(` ${t.kv}`) || text.includes(`${t.kv} `))) return unsupported("parse-kv with spaces around the key-value delimiter when pairs are split on spaces");
+    if (/[\t\r\n]/.test(text)) return unsupported("parse-kv of text with tabs or line breaks");
+    const found = new Map<string, string>();
+    for (const piece of splitOutside(text, t.pair, t.quote)) {
+      const at = piece.indexOf(t.kv);
+      if (at < 0) continue;
+      const key = piece.slice(0, at).trim();
+      let value = piece.slice(at + t.kv.length).trim();
+      if (t.quote) {
+        if (key.includes(t.quote)) return unsupported("parse-kv of a quoted key");
+        if (value.length >= 2 && value.startsWith(t.quote) && value.endsWith(t.quote)) value = value.slice(1, -1);
+        if (value.includes(t.quote) || value.includes("\\")) return unsupported("parse-kv of a value with quotes or escapes inside");
+      }
+      if (!wanted.has(key) && lowered.has(key.toLowerCase())) return unsupported("parse-kv of keys that differ only in case");
+      if (!found.has(key)) found.set(key, value);
+    }
+    const out = row.slice();
+    for (const k of t.keys) {
+      const v = found.get(k.name);
+      if (k.type === "string") out.push(v ?? "");
+      else if (v === undefined || v === "") out.push(null);
+      else if (k.type === "bool") out.push(/^true$/i.test(v) ? true : /^false$/i.test(v) ? false : unsupported("parse-kv of a bool that is not true or false"));
+      else if (k.type === "real") {
+        if (v === "NaN") out.push(NaN);
+        else if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v)) out.push(Number(v));
+        else out.push(unsupported(`parse-kv of ${JSON.stringify(v)} into a real column`));
+      } else {
+        const n = /^[-+]?\d+$/.test(v) ? Number(v) : NaN;
+        if (!Number.isSafeInteger(n) || (k.type === "int" && (n > 2147483647 || n < -2147483648))) return unsupported(`parse-kv of ${JSON.stringify(v)} into a ${k.type} column`);
+        out.push(n);
+      }
+    }
+    return out;
+  });
+}
+
 function topNested(t: Extract<Tabular, { op: "topnested" }>, ctx: RunContext): Row[] {
   const levels = t.levels.map((l, i) => ({
     ...l,
@@ -1341,6 +1409,8 @@ function evaluate(t: Tabular, ctx: RunContext): Row[] {
       return makeSeries(t, ctx);
     case "topnested":
       return topNested(t, ctx);
+    case "parsekv":
+      return parseKv(t, ctx);
     case "mvapply": {
       const out: Row[] = [];
       for (const row of evaluate(t.input, ctx)) {

@@ -464,6 +464,8 @@ export class Lowerer {
         return this.topNested(op, input, columns);
       case "SearchOperator":
         return this.search(op, input, columns);
+      case "ParseKvOperator":
+        return this.parseKv(op, input, columns);
       case "SerializeOperator": {
         const serialized: Tabular = { op: "sort", input, keys: [], columns: input.columns };
         if (elements(lists(op).at(-1)).length === 0) return serialized;
@@ -807,6 +809,35 @@ export class Lowerer {
       return unsupported("mv-apply (output schema)");
     });
     return { op: "mvapply", input, row: rowName, plan, mapping, columns };
+  }
+
+  /** `parse-kv Source as (k:type, ...) with (pair_delimiter=..., kv_delimiter=... [, quote=...])`. */
+  private parseKv(op: SyntaxNode, input: Tabular, columns: PlanColumn[]): Tabular {
+    const sourceNode = parts(op).find((c) => c.kind !== "RowSchema" && c.kind !== "ParseKvWithClause");
+    if (!sourceNode) return unsupported("parse-kv");
+    const source = this.expr(sourceNode, { columns: input.columns });
+    if (source.type !== "string") return unsupported(`parse-kv of a ${source.type} value`);
+    const keys: Array<{ name: string; type: ScalarType }> = [];
+    for (const d of elements(lists(child(op, "RowSchema")!)[0])) {
+      const name = nameOf(child(d, "NameDeclaration")!);
+      const type = scalarType(tokenText(parts(d).at(-1)!).trim(), `parse-kv into ${name}`);
+      if (!["string", "long", "int", "real", "bool"].includes(type)) return unsupported(`parse-kv into a ${type} column`);
+      if (input.columns.some((c) => c.name === name)) return unsupported(`parse-kv into the existing column ${name}`);
+      keys.push({ name, type });
+    }
+    const options: Record<string, string> = {};
+    for (const p of elements(lists(child(op, "ParseKvWithClause") ?? op).at(-1))) {
+      if (p.kind !== "NamedParameter") continue;
+      const v = this.expr(parts(p).at(-1)!, { columns: [] });
+      if (v.op !== "lit" || typeof v.value !== "string") return unsupported("parse-kv with a computed option");
+      options[nameOf(child(p, "NameDeclaration")!)] = v.value;
+    }
+    const { pair_delimiter: pair, kv_delimiter: kv, quote, ...rest } = options;
+    if (Object.keys(rest).length > 0) return unsupported(`parse-kv with ${Object.keys(rest).join(", ")}`);
+    if (!pair || !kv) return unsupported("parse-kv without pair_delimiter and kv_delimiter");
+    if (quote !== undefined && quote.length !== 1) return unsupported("parse-kv with several quote characters");
+    if (!sameSchema(columns, [...input.columns, ...keys])) return unsupported("parse-kv (output schema)");
+    return { op: "parsekv", input, source, keys, pair, kv, ...(quote !== undefined ? { quote } : {}), columns };
   }
 
   /**
@@ -1342,6 +1373,7 @@ export function isOrdered(t: Tabular): boolean {
     case "take":
     case "mvexpand":
     case "parse":
+    case "parsekv":
       return isOrdered(t.input);
     case "range":
       return true;

@@ -100,6 +100,8 @@ export type Tabular = { columns: PlanColumn[] } & (
    * one row, each column from the subquery's column `mapping[i]` (>= 0) or the input row's column `-1 - mapping[i]`.
    */
   | { op: "mvapply"; input: Tabular; row: string; plan: Tabular; mapping: number[] }
+  /** parse-kv: key=value pairs of `source` into typed columns appended to the input's (see lower.ts). */
+  | { op: "parsekv"; input: Tabular; source: Expr; keys: Array<{ name: string; type: ScalarType }>; pair: string; kv: string; quote?: string }
   /** top-nested: per level, the `n` values of `key` with the largest (or smallest) `aggregate`, within each of the level above. */
   | { op: "topnested"; input: Tabular; levels: Array<{ n?: number; key: Expr; aggregate: Aggregate; desc: boolean }> }
   /**
