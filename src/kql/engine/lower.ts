@@ -873,9 +873,9 @@ export class Lowerer {
         const cell: Expr = { op: "col", index, type: c.type };
         if (c.type === "string") tests.push(termTest(cell, term));
         else if (c.type === "dynamic") tests.push(termTest(asText(cell), term));
-        else if (/^[A-Za-z]+$/.test(core) && (c.type === "long" || c.type === "int")) {
+        else if (/^\p{L}+$/u.test(core) && (c.type === "long" || c.type === "int")) {
           // the text of a whole number is digits: a word is never in it
-        } else if (mode === "term-or-prefix" && /^[A-Za-z]+$/.test(core) && (isNumeric(c.type) || c.type === "datetime" || c.type === "timespan")) {
+        } else if (mode === "term-or-prefix" && /^\p{L}+$/u.test(core) && (isNumeric(c.type) || c.type === "datetime" || c.type === "timespan")) {
           // the text of a number or a time starts every term with a digit, or is NaN/Infinity: a word can only match those
           if (/^(n|na|nan|i|in|inf|infi|infin|infini|infinit|infinity)$/i.test(core) && c.type === "real") unsupported(`search for "${term}" over a real column`);
         } else if (mode === "term-or-prefix" && /^\d+$/.test(core) && (c.type === "long" || c.type === "int")) {
