@@ -155,6 +155,6 @@ describe("tabular operators", () => {
     const attempt = compile("print x = 1 | search \"a\"", {});
     await expect(attempt).rejects.toBeInstanceOf(UnsupportedKqlError);
     await expect(compile("print s = series_fir(dynamic([1]), dynamic([1]))", {})).rejects.toThrow("not supported by the local engine: series_fir()");
-    await expect(compile("print x = 1 | top-nested 2 of x by count()", {})).rejects.toThrow(/^not supported by the local engine: /);
+    await expect(compile("print x = 1 | top-hitters 2 of x", {})).rejects.toThrow(/^not supported by the local engine: /);
   });
 });
