@@ -212,3 +212,12 @@ describe("parse-kv", () => {
     ]);
   });
 });
+
+describe("extend that reassigns a column and reads it again", () => {
+  it("reads the input row's value, as Kusto does (extend a = c, c = a swaps)", async () => {
+    expect((await query("datatable(a:long, b:long, c:long)[1,2,3] | extend a = c, c = a, d = a + c, e = b")).rows).toEqual([[3, 2, 1, 4, 2]]);
+    const r = await query('print d = dynamic({"u":"x"}) | extend d = tostring(d.u), e = tostring(d.u), f = 1');
+    expect(r.columns.map((c) => `${c.name}:${c.type}`)).toEqual(["d:string", "e:string", "f:long"]);
+    expect(r.rows).toEqual([["x", "x", 1]]);
+  });
+});

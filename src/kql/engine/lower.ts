@@ -497,9 +497,12 @@ export class Lowerer {
 
   private extend(list: SyntaxNode | undefined, input: Tabular, columns: PlanColumn[]): Tabular {
     let current = input;
-    // Kusto evaluates a reassigned input column's later references against the input row; refuse that case.
+    // Kusto reads a reassigned input column's later references in the same extend from the input row
+    // (`extend a = c, c = a` swaps them): such columns keep a hidden copy of their input value.
     const reassigned = new Set<string>();
     const original = new Set(input.columns.map((c) => c.name));
+    const readAfter = new Map<SyntaxNode, Set<string>>();
+    const kept = new Set<string>();
     for (const e of elements(list)) {
       const refs = new Set<string>();
       const walk = (x: SyntaxNode): void => {
@@ -507,14 +510,34 @@ export class Lowerer {
         x.children.forEach(walk);
       };
       walk(e.kind === "SimpleNamedExpression" ? parts(e).at(-1)! : e);
-      for (const r of refs) if (reassigned.has(r)) unsupported("extend that reads a column it reassigns");
+      const stale = new Set([...refs].filter((r) => reassigned.has(r)));
+      if (stale.size > 0) {
+        readAfter.set(e, stale);
+        for (const r of stale) kept.add(r);
+      }
       if (e.kind === "SimpleNamedExpression") {
         const n = nameOf(child(e, "NameDeclaration")!);
         if (original.has(n)) reassigned.add(n);
       }
     }
+    const hidden = (name: string): string => `\u0000input:${name}`;
+    if (kept.size > 0) {
+      const copies = input.columns.flatMap((c, i) => (kept.has(c.name) ? [{ expr: { op: "col", index: i, type: c.type } as Expr, column: { name: hidden(c.name), type: c.type } }] : []));
+      current = {
+        op: "project",
+        input,
+        exprs: [...input.columns.map((c, i): Expr => ({ op: "col", index: i, type: c.type })), ...copies.map((c) => c.expr)],
+        columns: [...input.columns, ...copies.map((c) => c.column)],
+      };
+    }
     for (const e of elements(list)) {
-      const scope: Scope = { columns: current.columns };
+      const stale = readAfter.get(e);
+      // names read from the input row resolve to their hidden copies
+      const scope: Scope = {
+        columns: stale
+          ? current.columns.map((c) => (stale.has(c.name) ? { ...c, name: "\u0000reassigned" } : c.name.startsWith("\u0000input:") && stale.has(c.name.slice(7)) ? { ...c, name: c.name.slice(7) } : c))
+          : current.columns,
+      };
       let name: string;
       let value: SyntaxNode;
       if (e.kind === "SimpleNamedExpression") {
@@ -526,7 +549,7 @@ export class Lowerer {
         value = e;
         if (e.kind === "NameReference" && e.symbol?.kind === "Column") name = nameOf(e);
         else {
-          const next = columns[current.columns.length];
+          const next = columns[current.columns.filter((c) => !c.name.startsWith("\u0000input:")).length];
           if (!next) return unsupported("extend (column name)");
           name = next.name;
         }
@@ -544,6 +567,10 @@ export class Lowerer {
         cols.push({ name, type });
       }
       current = { op: "project", input: current, exprs, columns: cols };
+    }
+    if (kept.size > 0) {
+      const visible = current.columns.flatMap((c, i) => (c.name.startsWith("\u0000input:") ? [] : [{ c, i }]));
+      current = { op: "project", input: current, exprs: visible.map(({ c, i }): Expr => ({ op: "col", index: i, type: c.type })), columns: visible.map(({ c }) => c) };
     }
     if (!sameSchema(current.columns, columns)) return unsupported("extend (output schema)");
     return current;
