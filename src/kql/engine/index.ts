@@ -190,12 +190,14 @@ export function engineTable(name: string, raw: unknown, options: { file: string;
   const readers = columns.map((c) => cellReader(c, name, options.file, options.now));
   const names = columns.map((c) => c.name);
   const width = columns.length;
-  const rows: unknown[][] = new Array<unknown[]>(objects.length);
-  for (let i = 0; i < objects.length; i++) {
-    const o = objects[i]!;
-    const r = new Array<unknown>(width);
-    for (let j = 0; j < width; j++) r[j] = readers[j]!(o[names[j]!], i);
-    rows[i] = r;
+  const n = objects.length;
+  const rows: unknown[][] = new Array<unknown[]>(n);
+  for (let i = 0; i < n; i++) rows[i] = new Array<unknown>(width);
+  // column by column: one reader and one key per loop keep the calls and property reads monomorphic
+  for (let j = 0; j < width; j++) {
+    const read = readers[j]!;
+    const key = names[j]!;
+    for (let i = 0; i < n; i++) rows[i]![j] = read(objects[i]![key], i);
   }
   return { columns, rows };
 }
