@@ -65,8 +65,8 @@ describe("string operators on dynamic values, and strings compared with numbers"
 });
 
 describe("in with a subquery", () => {
-  it("stands for the values of the subquery's first column (in, !in, in~, has_any)", async () => {
-    const r = await query('let T = datatable(a:string, b:long)["x",1,"y",2]; datatable(k:string)["x","z","Y"] | extend i = k in (T | project a), ni = k !in (T), ci = k in~ (T | where b > 1 | project a), h = k has_any (T)');
+  it("stands for the values of a one-column subquery (in, !in, in~, has_any); several columns are refused", async () => {
+    const r = await query('let T = datatable(a:string, b:long)["x",1,"y",2]; datatable(k:string)["x","z","Y"] | extend i = k in (T | project a), ni = k !in (T | project a), ci = k in~ (T | where b > 1 | project a), h = k has_any (T | project a)');
     expect(r.rows).toEqual([
       ["x", true, false, false, true],
       ["z", false, true, false, false],
@@ -74,6 +74,7 @@ describe("in with a subquery", () => {
     ]);
     expect(await column("datatable(k:long)[1,3] | where k in (datatable(a:long)[1,2])")).toEqual([1]);
     await expect(query('datatable(k:string)["1"] | where k in (datatable(a:long)[1,2])')).rejects.toThrow(/comparison of a string with a number/);
+    await expect(query('datatable(k:string)["1"] | where k in (datatable(a:string, b:long)["1",2])')).rejects.toThrow(/subquery of several columns/);
   });
 });
 

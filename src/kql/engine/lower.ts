@@ -1237,12 +1237,14 @@ export class Lowerer {
       const left = this.expr(l!, scope);
       const itemNodes = elements(lists(list!)[0]);
       if (itemNodes.some((x) => x.columns !== undefined) && itemNodes.length > 1) return unsupported(`${n.kind.replace(/Expression$/, "")} with a subquery among values`);
-      // A tabular expression stands for the values of its first column.
+      // A tabular expression of one column stands for its values.
       const items = itemNodes.map((x): Expr => {
         if (x.columns === undefined) return this.expr(x, scope);
         const plan = this.tabular(x);
         const first = plan.columns[0];
         if (!first) return unsupported(`${n.kind.replace(/Expression$/, "")} with a subquery without columns`);
+        // which column a subquery of several columns stands for is not established here
+        if (plan.columns.length > 1) return unsupported(`${n.kind.replace(/Expression$/, "")} with a subquery of several columns`);
         return { op: "rows", plan, type: first.type };
       });
       if (left.type === "dynamic") {
