@@ -1031,6 +1031,8 @@ function makeSeries(t: Extract<Tabular, { op: "makeseries" }>, ctx: RunContext):
         }
         const v = state.result()[0];
         if (typeof v === "number" && !Number.isFinite(v)) return unsupported("make-series of a value that is not finite");
+        // a bin whose rows hold only nulls: whether Kusto gives null or the default is not established
+        if (v === null || v === undefined) return unsupported("make-series of a bin with only null values");
         values[i] = toDynamicValue(v, s.type);
       }
       row.push(values);
