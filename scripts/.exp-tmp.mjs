@@ -1,6 +1,3 @@
-const { compile, UnsupportedKqlError } = await import("../dist/kql/engine/index.js");
-import { readFileSync } from "node:fs";
-for (const l of readFileSync("/work/shared/kql-conformance/kusto-results.jsonl","utf8").trim().split("\n")) {
-  const c = JSON.parse(l);
-  try { await compile(c.kql, {}); } catch (e) { if (e instanceof UnsupportedKqlError && /reassigns/.test(e.message)) console.log(c.id, c.kql.slice(0, 250), "=>", c.columns.join(","), c.rows.slice(0,3).join(" ")); }
-}
+const { analyzeKqlTree } = await import("../dist/kql/engine/kusto-language.js");
+const dump = (n, d=0) => { if (n.text!==undefined) return; console.log(" ".repeat(d)+n.kind+(n.columns?" ["+n.columns.map(c=>c.name+":"+c.type).join(",")+"]":"")+(n.type?" :"+n.type:"")+(n.symbol?" sym="+n.symbol.kind+":"+n.symbol.name:"")); n.children.forEach(c=>dump(c,d+1)); };
+dump((await analyzeKqlTree(process.argv[2], {})).tree);

@@ -222,3 +222,14 @@ describe("extend that reassigns a column and reads it again", () => {
     expect(r.rows).toEqual([["x", "x", 1]]);
   });
 });
+
+describe("iff, case and coalesce of a dynamic value where the result is a string", () => {
+  it("give the dynamic string itself, and refuse any other dynamic value they pick rather than a cell of the wrong kind", async () => {
+    const t = 'datatable(d:dynamic, n:long)[dynamic({"u":"alex"}), 3, dynamic({"u":["a"]}), 20, dynamic({}), 30]';
+    expect(await column(`${t} | where n < 10 | project iff(n < 10, d.u, "many")`)).toEqual(["alex"]);
+    expect(await column(`${t} | where n > 10 | project iff(n < 10, d.u, "many")`)).toEqual(["many", "many"]);
+    await expect(query(`${t} | project iff(n < 25, d.u, "many")`)).rejects.toThrow(/a dynamic array where a string is expected/);
+    await expect(query(`${t} | where n == 30 | project iff(true, d.u, "x")`)).rejects.toThrow(/a dynamic null where a string is expected/);
+    expect(await column("print case(false, 1, 2.5)")).toEqual([2.5]);
+  });
+});

@@ -537,6 +537,12 @@ export const extraFunctions: Array<[string, ScalarImpl]> = [
     },
   ],
   [
+    // internal: a dynamic value taken where Kusto.Language types the result as string (iff(c, d.x, "")); only a
+    // dynamic string has a certain answer there
+    "dynamic_string",
+    (args) => (typeof args[0] === "string" ? args[0] : unsupported(`a dynamic ${args[0] === null ? "null" : Array.isArray(args[0]) ? "array" : typeof args[0]} where a string is expected`)),
+  ],
+  [
     "set_intersect",
     (args) => {
       const arrays = args.map(asArray);

@@ -1275,6 +1275,18 @@ export class Lowerer {
     if (n.symbol && n.symbol.kind !== "Function") return unsupported(`${fname}()`);
     const args = argNodes.map((a) => this.expr(a, scope));
     const type = scalarType(n.type, `${fname}()`);
+    // These return one of their arguments as it is: one of another type than the result (a dynamic value where
+    // Kusto.Language types the result as string) would be a cell of the wrong kind.
+    const picks = (i: number): boolean =>
+      name === "iff" || name === "iif" ? i > 0 : name === "case" ? i % 2 === 1 || i === args.length - 1 : name === "coalesce";
+    let dynamicPick = false;
+    args.forEach((a, i) => {
+      if (!picks(i) || a.type === type || (isNumeric(a.type) && isNumeric(type))) return;
+      if (a.type === "dynamic" && type === "string") dynamicPick = true;
+      else unsupported(`${fname}() of a ${a.type} value where the result is ${type}`);
+    });
+    // a dynamic string picked where the result is a string is that string; any other dynamic value is refused when met
+    if (dynamicPick) return { op: "call", name: "dynamic_string", args: [{ op: "call", name, args, type: "dynamic" }], type: "string" };
     return { op: "call", name, args, type };
   }
 }
