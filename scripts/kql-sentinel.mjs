@@ -36,6 +36,7 @@ if (files.length === 0) {
 const workerSource = `
 import { parentPort, workerData } from "node:worker_threads";
 const { runQuery, loadTablesFromFolder, UnsupportedKqlError } = await import(workerData.engine);
+const { cellOfWrongKind = () => undefined } = await import(workerData.engine.replace(/index\.js$/, "conformance.js"));
 const now = new Date(workerData.now);
 const tables = await loadTablesFromFolder(workerData.scenario, { now });
 parentPort.postMessage({ ready: true });
@@ -43,6 +44,9 @@ parentPort.on("message", async ({ file, text }) => {
   const started = performance.now();
   try {
     const result = await runQuery(text, tables, { now });
+    // an answer with a cell of the wrong kind (an array in a string column) is an engine fault, not an answer
+    const misfit = cellOfWrongKind(result);
+    if (misfit) return parentPort.postMessage({ file, outcome: "crash", cause: "a cell of the wrong kind: " + misfit, ms: performance.now() - started });
     parentPort.postMessage({ file, outcome: "answered", rows: result.rows.length, ms: performance.now() - started });
   } catch (error) {
     const ms = performance.now() - started;

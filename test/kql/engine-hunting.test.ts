@@ -233,3 +233,17 @@ describe("iff, case and coalesce of a dynamic value where the result is a string
     expect(await column("print case(false, 1, 2.5)")).toEqual([2.5]);
   });
 });
+
+describe("the check that every answered cell is of its column's kind", () => {
+  it("flags an array in a string column, a string in a long column, a missing cell; accepts nulls where allowed", async () => {
+    const { cellOfWrongKind } = await import("../../src/kql/engine/conformance.js");
+    const cols = [
+      { name: "s", type: "string" as const },
+      { name: "n", type: "long" as const },
+    ];
+    expect(cellOfWrongKind({ columns: cols, rows: [["a", null]] })).toBeUndefined();
+    expect(cellOfWrongKind({ columns: cols, rows: [[["a"], 1]] })).toBe("column s (string) holds an array");
+    expect(cellOfWrongKind({ columns: cols, rows: [["a", "1"]] })).toBe("column n (long) holds a string");
+    expect(cellOfWrongKind({ columns: cols, rows: [[null, 1]] })).toBe("column s (string) holds null");
+  });
+});
