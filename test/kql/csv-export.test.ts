@@ -76,3 +76,12 @@ describe("portal CSV exports", () => {
     expect(JSON.parse(io.out()).tables[0].rows).toEqual([["alex@contoso.com"]]);
   });
 });
+
+describe("PowerShell's all-strings JSON", () => {
+  it("reads every cell as text typed by the declared column", async () => {
+    const rows = [{ TimeGenerated: "2026-11-24T07:00:00Z", UserPrincipalName: "sam@contoso.com", IsInteractive: "True", DurationMs: "120", DeviceDetail: '{"operatingSystem":"iOS"}' }];
+    const tables = await loadTablesFromFolder(folder({ "SigninLogs.json": JSON.stringify(rows) }), { now });
+    const r = await runQuery("SigninLogs | project IsInteractive, DurationMs, os = tostring(DeviceDetail.operatingSystem)", tables, { now });
+    expect(r.rows).toEqual([[true, 120, "iOS"]]);
+  });
+});
