@@ -40,6 +40,40 @@ report("azir validate runbooks/*.yaml", timeCommand([bin, "validate", "runbooks/
 const out = mkdtempSync(join(tmpdir(), "azir-bench-"));
 report("investigate alex (tabletop, whole process)", timeCommand([bin, "investigate", "alex@contoso.com", "--tabletop", "--json", "--out", out], 3), 3000, nodeBaseline);
 report("contain alex (tabletop, whole process)", timeCommand([bin, "contain", "alex@contoso.com", "--tabletop", "--yes", "--json", "--out", out], 3), 3000, nodeBaseline);
+report("respond alex: the whole runbook (tabletop, whole process)", timeCommand([bin, "respond", "alex@contoso.com", "--tabletop", "--yes", "--json", "--out", out], 3), 3000, nodeBaseline);
+
+// 2b. The HTML report of a 10,000-event journal, against reading the same journal (its own baseline).
+{
+  const { openJournal, readJournal } = await dist("timeline/journal.js");
+  const { ManualClock } = await dist("core/clock.js");
+  const { incidentDocument } = await dist("cli/report.js");
+  const { exportTimeline } = await dist("timeline/export.js");
+  const dir = mkdtempSync(join(tmpdir(), "azir-bench-10k-"));
+  const clock = new ManualClock("2026-11-25T12:00:00Z");
+  const journal = await openJournal({ dir, incidentId: "bench-10k", runId: "00000000-0000-4000-8000-000000000001", mode: "tabletop", clock, secrets: new Set() });
+  journal.append({ kind: "run.started", summary: "started bench", data: { runbook: "bench", params: { upn: "alex@contoso.com" } } });
+  const severities = ["info", "low", "medium", "high"];
+  for (let i = 0; i < 9_998; i++) {
+    clock.advance(1000);
+    const at = new Date(Date.parse("2026-11-20T00:00:00Z") + i * 60_000).toISOString();
+    if (i % 3 === 0) journal.append({ kind: "finding", step: "signins", occurredAt: at, summary: `finding ${i}`, data: { code: "signin.new-asn-success", severity: severities[i % 4], occurredAt: at, evidence: [{ Id: `r-${i}`, IPAddress: `45.137.20.${i % 250}`, AutonomousSystemNumber: 9009, CreatedDateTime: at }] } });
+    else if (i % 3 === 1) journal.append({ kind: "action", step: "block", summary: `action ${i}`, data: { target: "alex@contoso.com", request: { method: "PATCH", url: "/users/x" }, permission: "User.EnableDisableAccount.All", status: "succeeded" } });
+    else journal.append({ kind: "note", step: "signins", summary: `note ${i}` });
+  }
+  journal.append({ kind: "run.finished", summary: "finished", data: { status: "succeeded" } });
+  journal.close();
+  const times = [];
+  const reads = [];
+  for (let i = 0; i < 3; i++) {
+    let t = performance.now();
+    const { events } = await readJournal(journal.path);
+    reads.push(performance.now() - t);
+    t = performance.now();
+    exportTimeline(incidentDocument(events, { incidentId: "bench-10k" }), "html");
+    times.push(performance.now() - t);
+  }
+  report("HTML report of a 10,000-event journal", median(times), 1000, median(reads));
+}
 
 // 3. contain against the emulator with 100 ms injected per request: wall time against its critical path.
 //    The critical path is the chain of dependent Graph round trips (block -> revoke -> remove -> confirm: the
@@ -115,6 +149,75 @@ report("contain alex (tabletop, whole process)", timeCommand([bin, "contain", "a
   // methods, delete the default, confirm), at the injected latency.
   console.log(`     the least possible: 6 dependent round trips = ${6 * latencyMs} ms; azir: ${(best.wall / (6 * latencyMs)).toFixed(2)}x that`);
   report("contain wall time / critical path (100 ms latency)", best.wall / best.chain, 1.2, undefined, "x", 2);
+}
+
+// 5. VM forensics. (a) With 100 ms injected per ARM request, the snapshot step of a VM with three disks against the
+//    same step of a VM with one disk: the disks proceed concurrently, so the one-disk step is the critical path.
+//    (b) The forensic copy of a 256 MiB generated disk (server-side copy, then the SHA-256 of the copy as stored)
+//    against a plain @azure/storage-blob upload of the same bytes into the same Azurite, in the same process.
+{
+  const { systemClock } = await dist("core/clock.js");
+  const { startTabletop } = await dist("tabletop/index.js");
+  const { main } = await dist("cli/main.js");
+  const { readJournal } = await dist("timeline/journal.js");
+  const { readdirSync, writeFileSync, readFileSync } = await import("node:fs");
+  const io = () => ({ stdout: { write: () => true }, stderr: { write: () => true, isTTY: false }, env: { NO_COLOR: "1" }, cwd: root, stdinIsTTY: false });
+  const journalOf = (dir) => {
+    const inc = readdirSync(dir)[0];
+    return join(dir, inc, readdirSync(join(dir, inc)).find((f) => f.endsWith(".jsonl")));
+  };
+  // only the snapshot step, from the shipped runbook
+  const shipped = readFileSync(join(root, "runbooks", "vm-forensics.yaml"), "utf8");
+  const snapshotOnly = join(mkdtempSync(join(tmpdir(), "azir-bench-rb-")), "snapshot-only.yaml");
+  writeFileSync(snapshotOnly, shipped.slice(0, shipped.indexOf("  - id: lock")));
+  const snapshotStep = async (vm, rg) => {
+    const emulator = await startTabletop({ clock: systemClock, faults: { latencyMs: 100, rules: [] } });
+    const dir = mkdtempSync(join(tmpdir(), "azir-bench-snap-"));
+    const forensics = emulator.state();
+    const t = performance.now();
+    const code = await main(["run", snapshotOnly, "--param", `vm=${vm}`, "--param", `resourceGroup=${rg}`, "--param", `subscription=${emulator.subscriptionId}`, "--param", `forensicsSubscription=${forensics.forensicsSubscriptionId}`, "--param", "forensicsResourceGroup=rg-forensics", "--param", "forensicsAccount=stcontosoforensics", "--tabletop", "--yes", "--out", dir], io(), { emulator });
+    const wall = performance.now() - t;
+    await emulator.close();
+    if (code !== 0) throw new Error(`the snapshot step of ${vm} exited ${code}`);
+    return wall;
+  };
+  const three = [], one = [];
+  for (let i = 0; i < 3; i++) {
+    one.push(await snapshotStep("vm-build-01", "rg-build"));
+    three.push(await snapshotStep("vm-web-01", "rg-web"));
+  }
+  console.log(`     snapshot step at 100 ms/ARM request: 3 disks ${median(three).toFixed(0)} ms, 1 disk ${median(one).toFixed(0)} ms`);
+  report("snapshot 3 disks / 1 disk (100 ms latency)", median(three) / median(one), 1.2, undefined, "x", 2);
+
+  const size = 256 * 1024 * 1024;
+  const emulator = await startTabletop({ clock: systemClock, storage: { start: "eager", diskImageBytes: size } });
+  const { BlobServiceClient, StorageSharedKeyCredential } = await import("@azure/storage-blob");
+  const { diskImageChunks } = await dist("tabletop/emulator/storage.js");
+  const storage = await emulator.storage();
+  const account = "stcontosoforensics";
+  const plain = new BlobServiceClient(storage.blobEndpoint(account), new StorageSharedKeyCredential(account, storage.accountKey(account)), { tlsOptions: { ca: emulator.caPem } }).getContainerClient("bench-plain");
+  await plain.createIfNotExists();
+  const diskId = emulator.state().arm.resources.find((r) => r.name === "vm-build-01-osdisk").id;
+  const bytes = Buffer.concat([...diskImageChunks(diskId, size)]);
+  const uploads = [];
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    await plain.getBlockBlobClient(`plain-${i}`).uploadData(bytes);
+    uploads.push(performance.now() - t);
+  }
+  const copies = [];
+  for (let i = 0; i < 3; i++) {
+    const dir = mkdtempSync(join(tmpdir(), "azir-bench-copy-"));
+    const code = await main(["snapshot", "vm-build-01", "--resource-group", "rg-build", "--incident", `bench-copy-${i}`, "--tabletop", "--yes", "--out", dir], io(), { emulator });
+    if (code !== 0) throw new Error(`azir snapshot vm-build-01 exited ${code}`);
+    const { events } = await readJournal(journalOf(dir));
+    const copy = events.find((e) => e.kind === "step.completed" && e.step === "export").data.outputs.copies[0];
+    copies.push(Date.parse(copy.finishedAt) - Date.parse(copy.copyStartedAt));
+  }
+  await emulator.close();
+  console.log(`     256 MiB: plain upload ${median(uploads).toFixed(0)} ms (${(size / 1048576 / (median(uploads) / 1000)).toFixed(0)} MiB/s), azir's copy + SHA-256 ${median(copies).toFixed(0)} ms`);
+  // at least 0.8x the upload's speed = at most 1.25x its time
+  report("forensic copy time / plain upload time (256 MiB)", median(copies) / median(uploads), 1.25, undefined, "x", 2);
 }
 
 // 4. The local KQL engine: the device-code hunt over 1,000,000 rows (its own script, yardstick inside).

@@ -4,6 +4,7 @@
 // its shape whenever it is replayed. The output is committed (a test checks that it matches this script); rerun
 // `node scripts/generate-contoso.mjs` after changing the story, and update docs/scenarios.md with it.
 // `--out <dir>` writes elsewhere.
+import { createHash } from "node:crypto";
 import {
   D,
   H,
@@ -217,6 +218,11 @@ function tenant() {
   const vm = `${armBase}/Microsoft.Compute/virtualMachines/vm-web-01`;
   const disk = (name) => `${armBase}/Microsoft.Compute/disks/${name}`;
   const buildBase = `/subscriptions/${subscriptionId}/resourceGroups/rg-build/providers`;
+  const dataBase = `/subscriptions/${subscriptionId}/resourceGroups/rg-data/providers`;
+  const dbVm = `${dataBase}/Microsoft.Compute/virtualMachines/vm-db-01`;
+  const finVm = `${dataBase}/Microsoft.Compute/virtualMachines/vm-fin-01`;
+  const dataDisk = (name) => `${dataBase}/Microsoft.Compute/disks/${name}`;
+  const vault = `${dataBase}/Microsoft.KeyVault/vaults/kv-contoso-ade`;
   const forensicsRg = `/subscriptions/${forensicsSubscriptionId}/resourceGroups/rg-forensics`;
   return {
     tenantId,
@@ -323,6 +329,10 @@ function tenant() {
     oauth2PermissionGrants: [
       { id: mailSyncPro.grantId, clientId: mailSyncPro.spId, consentType: "Principal", principalId: alex.id, resourceId: graphSpId, scope: "Mail.Read offline_access User.Read" },
       { id: financeGrantId, clientId: financeReporting.spId, consentType: "AllPrincipals", principalId: null, resourceId: graphSpId, scope: "User.Read" },
+    ],
+    // Consenting to Mail Sync Pro also assigned alex its default app role (the enterprise app's user assignment).
+    appRoleAssignments: [
+      { id: "Gq1yX3pZ8E2Qk7rT4uVw9Lm5Nb0Hc6Ya1Sd2Fe3Gh4I", principalId: alex.id, principalType: "User", principalDisplayName: alex.name, resourceId: mailSyncPro.spId, resourceDisplayName: "Mail Sync Pro", appRoleId: "00000000-0000-0000-0000-000000000000", createdDateTime: rel(T0 - 59 * M), deletedDateTime: null },
     ],
     conditionalAccessPolicies: [
       {
@@ -447,6 +457,7 @@ function tenant() {
             networkProfile: { networkInterfaces: [{ id: `${armBase}/Microsoft.Network/networkInterfaces/vm-web-01-nic` }] },
             provisioningState: "Succeeded",
             timeCreated: rel(210 * D),
+            instanceView: instanceView("vm-web-01", ["vm-web-01-osdisk", "vm-web-01-data-00", "vm-web-01-data-01"], "running", 12 * D),
           },
         },
         diskResource(disk("vm-web-01-osdisk"), "vm-web-01-osdisk", "Premium_LRS", 64, "Linux", vm),
@@ -468,9 +479,96 @@ function tenant() {
             },
             provisioningState: "Succeeded",
             timeCreated: rel(400 * D),
+            instanceView: instanceView("vm-build-01", ["vm-build-01-osdisk"], "deallocated", 3 * D),
           },
         },
-        diskResource(`${buildBase}/Microsoft.Compute/disks/vm-build-01-osdisk`, "vm-build-01-osdisk", "StandardSSD_LRS", 128, "Linux", `${buildBase}/Microsoft.Compute/virtualMachines/vm-build-01`, 400 * D),
+        // A deallocated VM's disks are Reserved (DiskRP DiskState: "attached to a stopped-deallocated VM").
+        diskResource(`${buildBase}/Microsoft.Compute/disks/vm-build-01-osdisk`, "vm-build-01-osdisk", "StandardSSD_LRS", 128, "Linux", `${buildBase}/Microsoft.Compute/virtualMachines/vm-build-01`, 400 * D, { diskState: "Reserved" }),
+        { id: `/subscriptions/${subscriptionId}/resourceGroups/rg-data`, name: "rg-data", type: "Microsoft.Resources/resourceGroups", location: "westeurope", tags: { workload: "finance" }, properties: { provisioningState: "Succeeded" } },
+        {
+          id: vault,
+          name: "kv-contoso-ade",
+          type: "Microsoft.KeyVault/vaults",
+          location: "westeurope",
+          tags: { workload: "finance" },
+          properties: { tenantId, sku: { family: "A", name: "standard" }, enabledForDiskEncryption: true, vaultUri: "https://kv-contoso-ade.vault.azure.net/", provisioningState: "Succeeded" },
+        },
+        // Ultra Disks and Premium SSD v2 need a zonal VM and cannot hold the OS; Azure Disk Encryption is not supported
+        // on a VM with either (azure-compute-docs disks-enable-ultra-ssd.md, disks-deploy-premium-v2.md): the database VM
+        // has them, the finance VM has the ADE-encrypted OS disk.
+        {
+          id: dbVm,
+          name: "vm-db-01",
+          type: "Microsoft.Compute/virtualMachines",
+          location: "westeurope",
+          zones: ["1"],
+          tags: { workload: "finance", owner: "morgan@contoso.com" },
+          properties: {
+            vmId: "5c2e8a4f-7b1d-4e3a-9c6f-2d8b4a1e7f53",
+            hardwareProfile: { vmSize: "Standard_E8s_v5" },
+            additionalCapabilities: { ultraSSDEnabled: true },
+            storageProfile: {
+              imageReference: { publisher: "Canonical", offer: "ubuntu-24_04-lts", sku: "server", version: "latest" },
+              osDisk: { osType: "Linux", name: "vm-db-01-osdisk", createOption: "FromImage", caching: "ReadWrite", managedDisk: { id: dataDisk("vm-db-01-osdisk"), storageAccountType: "Premium_LRS" }, diskSizeGB: 64 },
+              dataDisks: [
+                { lun: 0, name: "vm-db-01-data-ultra", createOption: "Empty", caching: "None", managedDisk: { id: dataDisk("vm-db-01-data-ultra"), storageAccountType: "UltraSSD_LRS" }, diskSizeGB: 1024 },
+                { lun: 1, name: "vm-db-01-data-pv2", createOption: "Empty", caching: "None", managedDisk: { id: dataDisk("vm-db-01-data-pv2"), storageAccountType: "PremiumV2_LRS" }, diskSizeGB: 512 },
+              ],
+            },
+            osProfile: { computerName: "vm-db-01", adminUsername: "azureuser", linuxConfiguration: { disablePasswordAuthentication: true } },
+            networkProfile: { networkInterfaces: [{ id: `${dataBase}/Microsoft.Network/networkInterfaces/vm-db-01-nic` }] },
+            provisioningState: "Succeeded",
+            timeCreated: rel(150 * D),
+            instanceView: instanceView("vm-db-01", ["vm-db-01-osdisk", "vm-db-01-data-ultra", "vm-db-01-data-pv2"], "running", 20 * D),
+          },
+        },
+        diskResource(dataDisk("vm-db-01-osdisk"), "vm-db-01-osdisk", "Premium_LRS", 64, "Linux", dbVm, 150 * D, { zones: ["1"] }),
+        diskResource(dataDisk("vm-db-01-data-ultra"), "vm-db-01-data-ultra", "UltraSSD_LRS", 1024, undefined, dbVm, 150 * D, {
+          zones: ["1"],
+          properties: { diskIOPSReadWrite: 20000, diskMBpsReadWrite: 800, logicalSectorSize: 4096 },
+        }),
+        diskResource(dataDisk("vm-db-01-data-pv2"), "vm-db-01-data-pv2", "PremiumV2_LRS", 512, undefined, dbVm, 150 * D, {
+          zones: ["1"],
+          properties: { diskIOPSReadWrite: 5000, diskMBpsReadWrite: 200, logicalSectorSize: 4096, dataAccessAuthMode: "AzureActiveDirectory" },
+        }),
+        {
+          id: finVm,
+          name: "vm-fin-01",
+          type: "Microsoft.Compute/virtualMachines",
+          location: "westeurope",
+          tags: { workload: "finance" },
+          properties: {
+            vmId: "9e4b1c7a-3f5d-4a2e-8b6c-1d7f3a9e5c24",
+            hardwareProfile: { vmSize: "Standard_D4s_v5" },
+            storageProfile: {
+              imageReference: { publisher: "MicrosoftWindowsServer", offer: "WindowsServer", sku: "2022-datacenter-azure-edition", version: "latest" },
+              osDisk: { osType: "Windows", name: "vm-fin-01-osdisk", createOption: "FromImage", caching: "ReadWrite", managedDisk: { id: dataDisk("vm-fin-01-osdisk"), storageAccountType: "Premium_LRS" }, diskSizeGB: 128 },
+              dataDisks: [],
+            },
+            osProfile: { computerName: "vm-fin-01", adminUsername: "finadmin", windowsConfiguration: { provisionVMAgent: true, enableAutomaticUpdates: true } },
+            networkProfile: { networkInterfaces: [{ id: `${dataBase}/Microsoft.Network/networkInterfaces/vm-fin-01-nic` }] },
+            provisioningState: "Succeeded",
+            timeCreated: rel(300 * D),
+            instanceView: instanceView("vm-fin-01", ["vm-fin-01-osdisk"], "stopped", 1 * D),
+          },
+        },
+        // Azure Disk Encryption (BitLocker) with a key encryption key: the disk's encryptionSettingsCollection, as in
+        // DiskRP 2025-01-02 examples/snapshotExamples/Snapshot_GetIncrementalSnapshot.json.
+        diskResource(dataDisk("vm-fin-01-osdisk"), "vm-fin-01-osdisk", "Premium_LRS", 128, "Windows", finVm, 300 * D, {
+          diskState: "Reserved",
+          properties: {
+            encryptionSettingsCollection: {
+              enabled: true,
+              encryptionSettings: [
+                {
+                  diskEncryptionKey: { sourceVault: { id: vault }, secretUrl: "https://kv-contoso-ade.vault.azure.net/secrets/vm-fin-01-osdisk-bek/6f0c9a2b4d8e4c1f9a3b5d7e2c4f6a8b" },
+                  keyEncryptionKey: { sourceVault: { id: vault }, keyUrl: "https://kv-contoso-ade.vault.azure.net/keys/ade-kek/2b7d4f9a1c3e4a6b8d0f2a4c6e8b1d3f" },
+                },
+              ],
+              encryptionSettingsVersion: "1.1",
+            },
+          },
+        }),
         { id: forensicsRg, name: "rg-forensics", type: "Microsoft.Resources/resourceGroups", location: "westeurope", tags: { purpose: "incident-response" }, properties: { provisioningState: "Succeeded" } },
         {
           id: `${forensicsRg}/providers/Microsoft.Storage/storageAccounts/stcontosoforensics`,
@@ -493,23 +591,52 @@ function tenant() {
   };
 }
 
-function diskResource(id, name, sku, sizeGb, osType, managedBy, created = 210 * D) {
+function diskResource(id, name, sku, sizeGb, osType, managedBy, created = 210 * D, extra = {}) {
   return {
     id,
     name,
     type: "Microsoft.Compute/disks",
     location: "westeurope",
+    ...(extra.zones ? { zones: extra.zones } : {}),
     managedBy,
     sku: { name: sku },
     tags: {},
     properties: {
       ...(osType ? { osType } : {}),
       diskSizeGB: sizeGb,
-      diskState: "Attached",
+      diskSizeBytes: sizeGb * 1024 ** 3,
+      uniqueId: uuidFrom(`disk ${id}`),
+      // Every managed disk is encrypted at rest (DiskRP Encryption.type; platform-managed keys by default).
+      encryption: { type: "EncryptionAtRestWithPlatformKey" },
+      diskState: extra.diskState ?? "Attached",
       creationData: { createOption: osType ? "FromImage" : "Empty" },
       timeCreated: rel(created),
       provisioningState: "Succeeded",
+      ...(extra.properties ?? {}),
     },
+  };
+}
+
+/** A stable id for a resource that has one of its own (uniqueId), derived from a text: no draw from the PRNG. */
+function uuidFrom(text) {
+  const h = createHash("sha256").update(text).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${"89ab"[parseInt(h[16], 16) % 4]}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * A VM's instance view (ComputeRP examples/virtualMachineExamples/VirtualMachine_Get_InstanceView.json): provisioning
+ * and power state (PowerState/running, /stopped, /deallocated with their display statuses), and its disks.
+ */
+function instanceView(computerName, disks, power, since) {
+  const display = { running: "VM running", stopped: "VM stopped", deallocated: "VM deallocated" }[power];
+  const at = rel(since);
+  return {
+    ...(power === "deallocated" ? {} : { computerName }),
+    disks: disks.map((name) => ({ name, statuses: [{ code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Provisioning succeeded", time: at }] })),
+    statuses: [
+      { code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Provisioning succeeded", time: at },
+      { code: `PowerState/${power}`, level: "Info", displayStatus: display },
+    ],
   };
 }
 

@@ -494,4 +494,10 @@ export const responderAppPermissions = [
   "RoleManagement.Read.Directory",
   "Application.Read.All",
   "Directory.Read.All",
+  // recovery (azir harden): rotate app secrets, remove role assignments and consents
+  "Application.ReadWrite.All",
+  "RoleManagement.ReadWrite.Directory",
+  "DelegatedPermissionGrant.ReadWrite.All",
+  "AppRoleAssignment.ReadWrite.All",
+  "GroupMember.ReadWrite.All",
 ];

@@ -74,7 +74,9 @@ describe("architecture", () => {
 
   it("only src/azure imports the Azure and Microsoft SDKs, and only the adapter imports Kusto.Language", () => {
     const sdk = sources.filter((s) => s.packages.some((i) => /^@azure\/|^@microsoft\//.test(i)));
-    expect(sdk.map((s) => s.file).filter((f) => !f.startsWith("src/azure/"))).toEqual([]);
+    // The one exception: the emulator plays Azure Storage with Azurite, and seeds it and signs its SAS with the storage SDK.
+    const sdkExceptions = ["src/tabletop/emulator/storage.ts"];
+    expect(sdk.map((s) => s.file).filter((f) => !f.startsWith("src/azure/") && !sdkExceptions.includes(f))).toEqual([]);
     const kusto = sources.filter((s) => s.packages.some((i) => i.startsWith("@kusto/")));
     expect(kusto.map((s) => s.file)).toEqual(["src/kql/engine/kusto-language.ts"]);
   });

@@ -74,6 +74,16 @@ export interface AuditOperation {
   afterIncidentStart: boolean;
   id: string;
   correlationId: string;
+  /** Object id and type of the first target that is not the user (an app, a service principal, a policy, a group), or the user's. */
+  targetId: string;
+  targetType: string;
+  /** Role operations: the role's template id, when the row names it. */
+  roleTemplateId?: string;
+  /** Credential operations: key ids the change added (in the new value, not in the old one). */
+  keyIds?: string[];
+  /** Conditional Access operations: the policy as the row shows it before and after the change, when it carries them. */
+  before?: unknown;
+  after?: unknown;
 }
 
 /** Severity in the attacker's window, and before it (routine admin work must not raise alarms). */
@@ -147,6 +157,41 @@ function modifiedProperty(targets: unknown[], name: string): string {
     }
   }
   return "";
+}
+
+/** A modified property's old and new values, parsed where they are JSON. */
+function modifiedValues(targets: unknown[], name: string): { before: unknown; after: unknown } | undefined {
+  for (const t of targets) {
+    for (const m of asArray(isRecord(t) ? t["modifiedProperties"] : undefined)) {
+      if (isRecord(m) && String(m["displayName"] ?? "").toLowerCase() === name.toLowerCase()) return { before: parseMaybeJson(m["oldValue"]), after: parseMaybeJson(m["newValue"]) };
+    }
+  }
+  return undefined;
+}
+
+const keyIdentifier = /KeyIdentifier=([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})/g;
+
+/** Key ids a credential change added: named in KeyDescription's new value and not in its old one. */
+function addedKeyIds(targets: unknown[]): string[] {
+  const values = modifiedValues(targets, "KeyDescription");
+  if (!values) return [];
+  const ids = (v: unknown): Set<string> => new Set([...JSON.stringify(v ?? "").matchAll(keyIdentifier)].map((m) => m[1]!.toLowerCase()));
+  const before = ids(values.before);
+  return [...ids(values.after)].filter((k) => !before.has(k));
+}
+
+/** The first target that is not the user, else the first: what an app, policy or role operation acted on. */
+function mainTarget(targets: unknown[], upn: string): { id: string; type: string } {
+  const records = targets.filter(isRecord);
+  const other = records.find((t) => String(t["userPrincipalName"] ?? "").toLowerCase() !== upn.toLowerCase()) ?? records[0];
+  return { id: String(other?.["id"] ?? ""), type: String(other?.["type"] ?? "") };
+}
+
+/** A role operation's member: the user or group added to (or removed from) the role, not the role itself. */
+function roleTarget(targets: unknown[], upn: string): { id: string; type: string } {
+  const records = targets.filter(isRecord).filter((t) => String(t["type"] ?? "").toLowerCase() !== "role");
+  const member = records.find((t) => String(t["userPrincipalName"] ?? "").toLowerCase() === upn.toLowerCase()) ?? records[0];
+  return { id: String(member?.["id"] ?? ""), type: String(member?.["type"] ?? "") };
 }
 
 function roleName(targets: unknown[]): string {
@@ -335,6 +380,10 @@ export function analyzeAudit(input: AnalyzerInput): AnalysisResult {
     let severity: Severity = after ? rule.after : rule.before;
     // A failed operation changed nothing: record it, but never above low.
     if (op.result.toLowerCase() === "failure") severity = minSeverity(severity, "low");
+    const main = code === "audit.role-member-added" || code === "audit.role-member-removed" ? roleTarget(op.targets, upn) : mainTarget(op.targets, upn);
+    const roleTemplateId = modifiedProperty(op.targets, "Role.TemplateId");
+    const keyIds = code === "audit.app-updated" || code === "audit.sp-credentials-added" ? addedKeyIds(op.targets) : [];
+    const policy = code === "audit.ca-policy-updated" ? modifiedValues(op.targets, "ConditionalAccessPolicy") : undefined;
     operations.push({
       code,
       at: op.at,
@@ -346,6 +395,11 @@ export function analyzeAudit(input: AnalyzerInput): AnalysisResult {
       afterIncidentStart: after,
       id: text(op.row, "Id"),
       correlationId: text(op.row, "CorrelationId"),
+      targetId: main.id,
+      targetType: main.type,
+      ...(roleTemplateId ? { roleTemplateId } : {}),
+      ...(keyIds.length ? { keyIds } : {}),
+      ...(policy ? { before: policy.before, after: policy.after } : {}),
     });
     findings.push({
       code,

@@ -14,7 +14,7 @@ import { AzirError } from "../core/errors.js";
 import { parseDuration } from "../core/duration.js";
 import { evaluatedRiskLevels, guessingFailureResultTypes, hiddenRiskLevel, multiFactorRequirement, riskyAuthenticationProtocols } from "../entra/facts.js";
 import type { AnalysisResult, AnalyzerDefinition, AnalyzerInput, Finding, Row, Severity } from "./types.js";
-import { distinct, isoOrNull, maxEvidenceRows, maxSeverity, ms, parseWith, utc } from "./rows.js";
+import { distinct, isoOrNull, maxEvidenceRows, maxSeverity, ms, parseWith, text, utc } from "./rows.js";
 import { normaliseSignIns, signInEvidence, type SignIn } from "./signin-rows.js";
 
 const durationSchema = z.union([z.string(), z.number()]).optional();
@@ -187,6 +187,32 @@ const ruleWords: Record<IncidentStartRule, string> = {
   "first-high-risk-success": "first successful sign-in with high sign-in risk",
   "new-network-with-signals": "first successful sign-in from a new network that other signals corroborate",
 };
+
+/** One sign-in of the window as the report charts and tabulates it. */
+export interface SignInPoint {
+  at: string;
+  requestId: string;
+  success: boolean;
+  resultType: string;
+  risk: string;
+  ip: string;
+  asn: string;
+  country: string;
+  app: string;
+  clientApp: string;
+  protocol: string;
+  caStatus: string;
+  deviceId: string;
+  userAgent: string;
+  /** Evidence of a finding. */
+  flagged: boolean;
+  /** From an ASN or country the baseline never saw (false without a sufficient baseline). */
+  newAsn: boolean;
+  newCountry: boolean;
+}
+
+/** At most this many sign-ins of the window go into the journal (the newest); the rest are counted. */
+const maxSeriesSignins = 5000;
 
 export function analyzeSignins(input: AnalyzerInput): AnalysisResult {
   const w = parseWith("signins", withSchema, input.with);
@@ -474,6 +500,28 @@ export function analyzeSignins(input: AnalyzerInput): AnalysisResult {
 
   const incidentStart = start?.at ?? null;
   const flaggedSignins = inWindow.filter((s) => flagged.has(s)).map((s) => signInEvidence(s));
+  // Every sign-in of the window, compact, for the report's chart and the sign-in table (the newest kept when there are more).
+  const series = inWindow.slice(-maxSeriesSignins).map((s): SignInPoint => {
+    const network = sufficient ? { newAsn: s.asn !== "" && !knownAsns.has(s.asn), newCountry: s.country !== "" && !knownCountries.has(s.country.toUpperCase()) } : { newAsn: false, newCountry: false };
+    return {
+      at: s.at,
+      requestId: s.requestId,
+      success: s.success,
+      resultType: s.resultType,
+      risk: s.risk,
+      ip: s.ip,
+      asn: s.asn,
+      country: s.country,
+      app: s.app,
+      clientApp: s.clientApp,
+      protocol: s.protocol,
+      caStatus: text(s.row, "ConditionalAccessStatus"),
+      deviceId: s.device.deviceId,
+      userAgent: text(s.row, "UserAgent"),
+      flagged: flagged.has(s),
+      ...network,
+    };
+  });
 
   return {
     findings,
@@ -493,6 +541,8 @@ export function analyzeSignins(input: AnalyzerInput): AnalysisResult {
       attackerIps,
       flaggedSignins,
       signinCount: inWindow.length,
+      signins: series,
+      signinsOmitted: inWindow.length - series.length,
       baselineSigninCount: baseline.length,
       duplicateRows: duplicates,
       rowsWithoutTime: dropped,
@@ -520,6 +570,8 @@ export const signinsAnalyzer: AnalyzerDefinition = {
     "attackerIps",
     "flaggedSignins",
     "signinCount",
+    "signins",
+    "signinsOmitted",
   ],
   analyze: analyzeSignins,
 };

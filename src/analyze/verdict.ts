@@ -59,23 +59,23 @@ export interface OpenItem {
  */
 const nextSteps: Record<string, string> = {
   "audit.sp-credentials-added":
-    "remove the credential the attacker added and rotate the app's secrets: Entra admin center > App registrations > the app > Certificates & secrets (Graph POST /applications/{id}/removePassword); azir harden will do it",
+    "azir harden removes the credential the attacker added and rotates the app's secrets (by hand: Entra admin center > App registrations > the app > Certificates & secrets)",
   "audit.app-updated":
-    "review the app registration change (secrets, redirect URIs, owners): Entra admin center > App registrations > the app > Audit logs; azir harden will rotate its secrets",
+    "azir harden rotates the app's secrets and flags a credential added in the window; review the rest of the change (redirect URIs, owners): Entra admin center > App registrations > the app > Audit logs",
   "audit.role-member-added":
-    "remove the role assignment made in the window: Entra admin center > Roles and administrators > the role > Assignments (Graph DELETE /roleManagement/directory/roleAssignments/{id})",
+    "azir harden flags and removes the role assignment made in the window, active or eligible, direct or through a group (by hand: Entra admin center > Roles and administrators > the role > Assignments)",
   "audit.consent-non-admin":
-    "revoke the consent: Entra admin center > Enterprise applications > the app > Permissions, or delete the grant (Graph DELETE /oauth2PermissionGrants/{id}); consider removing the service principal",
-  "audit.consent-admin": "review the admin consent granted in the window: Entra admin center > Enterprise applications > the app > Permissions",
+    "azir harden revokes the consent given in the window (the grant and its app role assignments); consider removing the service principal: Entra admin center > Enterprise applications > the app",
+  "audit.consent-admin": "azir harden revokes the consent given in the window; review the app's other permissions: Entra admin center > Enterprise applications > the app > Permissions",
   "audit.ca-policy-updated":
-    "revert the Conditional Access change: Entra admin center > Protection > Conditional Access > Policies > the policy (the finding holds the before and after)",
+    "revert the Conditional Access change: Entra admin center > Protection > Conditional Access > Policies > the policy (the finding holds the before and after); azir harden flags every policy and named location changed in the window",
   "audit.user-updated": "review the changed user properties (phone numbers, other mail addresses) and revert what the attacker set: Entra admin center > Users > the user > Properties",
   "audit.device-registered": "delete the device the attacker registered: Entra admin center > Devices > All devices > the device > Delete",
   "office.forwarding-rule":
-    "remove the forwarding: Exchange Online PowerShell Remove-InboxRule -Mailbox <upn> -Identity <rule>, and Set-Mailbox <upn> -ForwardingSmtpAddress $null (Graph cannot change another user's rules)",
+    "remove the forwarding in Exchange Online PowerShell (Graph cannot change another user's rules): azir harden prints the exact Remove-InboxRule or Set-Mailbox command",
   "office.hiding-rule": "remove the inbox rule that hides mail: Exchange Online PowerShell Get-InboxRule -Mailbox <upn>, then Remove-InboxRule",
   "office.mailbox-permission": "remove the mailbox permission granted in the window: Exchange Online PowerShell Remove-MailboxPermission",
-  "defender.alert": "the alert points at a resource: snapshot its disks before anyone stops it (azir snapshot <vm>), then investigate in Defender for Cloud",
+  "defender.alert": "the alert points at a resource: snapshot its disks before anyone stops it (azir snapshot <the VM's resource id>, printed under the alerts), then investigate in Defender for Cloud",
 };
 
 /**

@@ -4,6 +4,7 @@ import type { ManagementLockClient } from "@azure/arm-locks";
 import { AzirError } from "../core/errors.js";
 import type { ArmReader, HttpWrite } from "../core/ports.js";
 import { parseResourceId } from "../core/validate.js";
+import { armApiVersions } from "../entra/facts.js";
 import { armPermissionFor } from "../entra/permissions.js";
 import { AzureServiceError, codeForStatus, pathOnly, rawServiceError, redact, safeCause } from "./errors.js";
 import type { RetrySettings } from "./logs.js";
@@ -20,12 +21,19 @@ export interface ArmAdapterOptions {
   retry?: RetrySettings;
   /** Polling interval of long-running operations when the service gives no Retry-After. */
   lroPollMs?: number;
+  /** How long a long-running operation (a snapshot, a grant) may take before azir stops waiting (default 30 min). */
+  lroTimeoutMs?: number;
 }
 
 /** ARM reads and writes. Results are in ARM's own JSON shape (`properties` nested), whatever the SDK model looks like. */
 export interface ArmAdapter extends ArmReader {
   /** Sends one write and waits for its long-running operation; only the effect performer calls it. */
   send(request: HttpWrite, signal?: AbortSignal): Promise<unknown>;
+  /**
+   * Grants a read SAS on a snapshot (beginGetAccess, a long-running operation) and returns it. Only the snapshot
+   * exporter calls it, and the SAS never leaves it.
+   */
+  grantSnapshotRead(snapshotId: string, seconds: number, signal?: AbortSignal): Promise<string>;
 }
 
 // Top-level members of an ARM resource envelope; everything else the SDKs flatten belongs under `properties`.
@@ -53,12 +61,15 @@ export function fromArmShape(body: unknown): Record<string, unknown> {
 }
 
 const lockPath = /^(\/subscriptions\/.+)\/providers\/Microsoft\.Authorization\/locks\/([^/]+)$/i;
+const instanceViewPath = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachines\/([^/]+)\/instanceView$/i;
+const storageAccountPath = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Storage\/storageAccounts\/[^/]+$/i;
 const snapshotPath = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/snapshots\/([^/]+)(?:\/(beginGetAccess|endGetAccess))?$/i;
 
 export async function createArmAdapter(options: ArmAdapterOptions): Promise<ArmAdapter> {
-  const [{ ComputeManagementClient: Compute }, { ManagementLockClient: Locks }] = await Promise.all([
+  const [{ ComputeManagementClient: Compute }, { ManagementLockClient: Locks }, { createPipelineRequest, RestError }] = await Promise.all([
     import("@azure/arm-compute"),
     import("@azure/arm-locks"),
+    import("@azure/core-rest-pipeline"),
   ]);
   const endpoint = options.endpoint.replace(/\/+$/, "");
   const retryOptions = {
@@ -86,16 +97,53 @@ export async function createArmAdapter(options: ArmAdapterOptions): Promise<ArmA
     return c;
   };
   const poll = options.lroPollMs !== undefined ? { updateIntervalInMs: options.lroPollMs } : {};
+  const lroTimeoutMs = options.lroTimeoutMs ?? 30 * 60_000;
+  /** The run's signal, and a deadline for one long-running operation: a bounded wait, never a hang. */
+  const bounded = (signal: AbortSignal | undefined): AbortSignal => (signal ? AbortSignal.any([signal, AbortSignal.timeout(lroTimeoutMs)]) : AbortSignal.timeout(lroTimeoutMs));
+  /** The deadline ran out (not the responder's interrupt): a clear, resumable error. */
+  const timedOut = (deadline: AbortSignal, signal: AbortSignal | undefined, what: string): AzirError | undefined =>
+    deadline.aborted && !signal?.aborted
+      ? new AzirError("service", `${what} did not finish within ${lroTimeoutMs >= 60_000 ? `${Math.round(lroTimeoutMs / 60_000)} min` : `${Math.ceil(lroTimeoutMs / 1000)} s`}`, {
+          hint: "look at the operation in the portal; azir sent it once, and azir run --resume <journal> waits for it again",
+        })
+      : undefined;
+
+  /**
+   * One request through the client pipeline (token, retries, TLS), with the resource path sent as written: lock
+   * scopes keep their literal slashes (azure-reference section 9; arm-locks' `*ByScope` would send them as %2F).
+   */
+  const direct = async (method: "GET" | "PUT" | "DELETE", path: string, apiVersion: string, body?: unknown, signal?: AbortSignal): Promise<unknown> => {
+    const request = createPipelineRequest({
+      url: `${endpoint}${path}?api-version=${apiVersion}`,
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(signal ? { abortSignal: signal } : {}),
+    });
+    request.headers.set("Accept", "application/json");
+    if (body !== undefined) request.headers.set("Content-Type", "application/json");
+    const response = await locks(options.subscriptionId ?? "00000000-0000-0000-0000-000000000000").sendRequest(request);
+    let parsed: unknown;
+    try {
+      parsed = response.bodyAsText ? JSON.parse(response.bodyAsText) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (response.status >= 400) {
+      const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+      const restError = new RestError(error?.message ?? `ARM answered ${response.status}`, { statusCode: response.status, ...(error?.code ? { code: error.code } : {}) });
+      restError.details = parsed;
+      throw restError;
+    }
+    return parsed;
+  };
 
   const getResource = async <T>(resourceId: string): Promise<T> => {
     const path = pathOnly(resourceId).replace(/\/resourcegroups\//i, "/resourceGroups/");
     try {
-      const lock = lockPath.exec(path);
-      if (lock) {
-        const scope = lock[1]!.replace(/^\/+/, "");
-        const sub = /^subscriptions\/([^/]+)/i.exec(scope)?.[1] ?? options.subscriptionId ?? "";
-        return toArmShape(await locks(sub).managementLocks.getByScope(scope, decodeURIComponent(lock[2]!))) as T;
-      }
+      if (lockPath.test(path)) return (await direct("GET", path, armApiVersions.locks)) as T;
+      if (storageAccountPath.test(path)) return (await direct("GET", path, armApiVersions.storage)) as T;
+      const view = instanceViewPath.exec(path);
+      if (view) return (await compute(view[1]!).virtualMachines.instanceView(view[2]!, view[3]!)) as T;
       const parsed = parseResourceId(path);
       if (!parsed || parsed.types.length !== 1) throw unsupported("GET", path);
       const c = compute(parsed.subscriptionId);
@@ -124,6 +172,29 @@ export async function createArmAdapter(options: ArmAdapterOptions): Promise<ArmA
         throw error;
       }
     },
+    async listVirtualMachines(subscriptionId: string): Promise<Array<{ id: string; name: string }>> {
+      const path = `/subscriptions/${subscriptionId}/providers/Microsoft.Compute/virtualMachines`;
+      try {
+        const vms: Array<{ id: string; name: string }> = [];
+        for await (const vm of compute(subscriptionId).virtualMachines.listAll()) if (vm.id && vm.name) vms.push({ id: vm.id, name: vm.name });
+        return vms;
+      } catch (error) {
+        throw translateArmError(error, "GET", path);
+      }
+    },
+    async grantSnapshotRead(snapshotId: string, seconds: number, signal?: AbortSignal): Promise<string> {
+      const path = `${pathOnly(snapshotId)}/beginGetAccess`;
+      const parsed = parseResourceId(pathOnly(snapshotId));
+      if (!parsed || parsed.type.toLowerCase() !== "microsoft.compute/snapshots") throw new AzirError("validation", `not a snapshot id: ${snapshotId}`);
+      const deadline = bounded(signal);
+      try {
+        const access = await compute(parsed.subscriptionId).snapshots.grantAccess(parsed.resourceGroup, parsed.name, { access: "Read", durationInSeconds: seconds }, { ...poll, abortSignal: deadline });
+        if (!access.accessSAS) throw new AzirError("service", `ARM granted access to ${parsed.name} without a SAS`, { hint: "run the step again; the grant is revoked in any case" });
+        return access.accessSAS;
+      } catch (error) {
+        throw timedOut(deadline, signal, `the read SAS of ${parsed.name} (POST ${path})`) ?? translateArmError(error, "POST", path);
+      }
+    },
     async checkSubscription(subscriptionId: string): Promise<{ locks: number }> {
       const path = `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/locks`;
       try {
@@ -139,25 +210,15 @@ export async function createArmAdapter(options: ArmAdapterOptions): Promise<ArmA
     },
     async send(request: HttpWrite, signal?: AbortSignal): Promise<unknown> {
       const path = pathOnly(request.path).replace(/\/resourcegroups\//i, "/resourceGroups/");
-      const abort = signal ? { abortSignal: signal } : {};
+      const deadline = bounded(signal);
+      const abort = { abortSignal: deadline };
       try {
-        const lock = lockPath.exec(path);
-        if (lock) {
-          const scope = lock[1]!.replace(/^\/+/, "");
-          const name = decodeURIComponent(lock[2]!);
-          const sub = /^subscriptions\/([^/]+)/i.exec(scope)?.[1] ?? options.subscriptionId ?? "";
+        if (lockPath.test(path) && (request.method === "PUT" || request.method === "DELETE")) {
           if (request.method === "PUT") {
-            const body = fromArmShape(request.body) as { level?: "CanNotDelete" | "ReadOnly"; notes?: string };
-            if (body.level !== "CanNotDelete" && body.level !== "ReadOnly") {
-              throw new AzirError("validation", `A lock needs level CanNotDelete or ReadOnly (PUT ${path}).`);
-            }
-            const result = await locks(sub).managementLocks.createOrUpdateByScope(scope, name, { level: body.level, ...(body.notes ? { notes: body.notes } : {}) }, abort);
-            return toArmShape(result);
+            const level = (fromArmShape(request.body) as { level?: unknown }).level;
+            if (level !== "CanNotDelete" && level !== "ReadOnly") throw new AzirError("validation", `A lock needs level CanNotDelete or ReadOnly (PUT ${path}).`);
           }
-          if (request.method === "DELETE") {
-            await locks(sub).managementLocks.deleteByScope(scope, name, abort);
-            return undefined;
-          }
+          return await direct(request.method, path, armApiVersions.locks, request.method === "PUT" ? request.body : undefined, signal);
         }
         const snap = snapshotPath.exec(path);
         if (snap) {
@@ -180,7 +241,7 @@ export async function createArmAdapter(options: ArmAdapterOptions): Promise<ArmA
         }
         throw unsupported(request.method, path);
       } catch (error) {
-        throw translateArmError(error, request.method, path, request.permission);
+        throw timedOut(deadline, signal, `ARM ${request.method} ${path}`) ?? translateArmError(error, request.method, path, request.permission);
       }
     },
   };
@@ -188,7 +249,7 @@ export async function createArmAdapter(options: ArmAdapterOptions): Promise<ArmA
 
 function unsupported(method: string, path: string): AzirError {
   return new AzirError("unsupported", `azir's ARM adapter does not handle ${method} ${path}.`, {
-    hint: "Supported: virtual machines, disks and snapshots (GET), snapshot PUT / beginGetAccess / endGetAccess, management locks.",
+    hint: "Supported: virtual machines (and their instance view), disks, snapshots and storage accounts (GET), snapshot PUT / beginGetAccess / endGetAccess, management locks.",
   });
 }
 

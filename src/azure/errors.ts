@@ -1,7 +1,7 @@
 import { AzirError, type ErrorCode } from "../core/errors.js";
 
 /** Which Azure service an error came from, as people name it. */
-export type AzureServiceName = "Graph" | "Log Analytics" | "ARM";
+export type AzureServiceName = "Graph" | "Log Analytics" | "ARM" | "Storage";
 
 /**
  * An AzirError raised by an Azure adapter: keeps the HTTP status and the service's own error code so that

@@ -17,6 +17,45 @@ export interface GraphAdapterOptions {
   retry?: RetrySettings;
   /** Per-request deadline, retries included (default 60 s). */
   timeoutMs?: number;
+  /** Pacing of the Conditional Access reads (default 1 request per second, on the process's monotonic clock). */
+  pacing?: PacingOptions;
+}
+
+export interface PacingOptions {
+  /** Least time between two paced requests (default 1000 ms). */
+  intervalMs?: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Conditional Access (policies, named locations) answers 1 request per second per tenant, all apps combined, and its
+ * 429 carries no Retry-After (azure-reference.md sections 7 and 9): azir sends its own such reads one at a time, a
+ * second apart, so that it does not spend the tenant's budget on refusals. graph-client's retry handler still backs off
+ * (exponentially, a bounded number of times) from a 429 another app caused.
+ */
+const pacedPath = /^\/identity\/conditionalAccess(\/|$)/i;
+
+export function createPacer(options: PacingOptions = {}): <T>(path: string, run: () => Promise<T>) => Promise<T> {
+  const interval = options.intervalMs ?? 1000;
+  const now = options.now ?? (() => performance.now());
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  let queue: Promise<unknown> = Promise.resolve();
+  let last: number | undefined;
+  return <T>(path: string, run: () => Promise<T>): Promise<T> => {
+    if (!pacedPath.test(path)) return run();
+    const turn = queue.then(async () => {
+      const wait = last === undefined ? 0 : last + interval - now();
+      if (wait > 0) await sleep(wait);
+      try {
+        return await run();
+      } finally {
+        last = now();
+      }
+    });
+    queue = turn.catch(() => undefined);
+    return turn;
+  };
 }
 
 /** Graph reads and writes over one graph-client instance. */
@@ -98,7 +137,8 @@ export async function createGraphAdapter(options: GraphAdapterOptions): Promise<
     }
   };
 
-  const get = <T>(path: string, query?: GraphQueryOptions): Promise<T> => timed("GET", path, undefined, async (signal) => (await build(path, query, signal).get()) as T);
+  const pace = createPacer(options.pacing);
+  const get = <T>(path: string, query?: GraphQueryOptions): Promise<T> => pace(path, () => timed("GET", path, undefined, async (signal) => (await build(path, query, signal).get()) as T));
 
   return {
     get,
@@ -128,7 +168,7 @@ export async function createGraphAdapter(options: GraphAdapterOptions): Promise<
           });
         }
         if (n >= maxPages) throw new AzirError("service", `Graph paging for GET ${pathOnly(path)} exceeded ${maxPages} pages.`);
-        page = await timed("GET", path, undefined, async (signal) => (await client.api(next).headers(query?.headers ?? {}).option("signal", signal).get()) as unknown);
+        page = await pace(path, () => timed("GET", path, undefined, async (signal) => (await client.api(next).headers(query?.headers ?? {}).option("signal", signal).get()) as unknown));
       }
     },
     send(request: HttpWrite, signal?: AbortSignal): Promise<unknown> {

@@ -1,10 +1,12 @@
 import type { Effect, EffectKind, EffectPerformer } from "../core/effects.js";
 import type { HttpWrite } from "../core/ports.js";
+import type { StorageAdapter } from "./storage.js";
 
 /** The adapters an effect may be performed by. */
 export interface EffectAdapters {
   graph: { send(request: HttpWrite, signal?: AbortSignal): Promise<unknown> };
   arm: { send(request: HttpWrite, signal?: AbortSignal): Promise<unknown> };
+  storage: Pick<StorageAdapter, "exportSnapshot">;
 }
 
 type Performers = { [K in EffectKind]: (effect: Extract<Effect, { kind: K }>, signal?: AbortSignal) => Promise<unknown> };
@@ -22,6 +24,7 @@ export function createEffectPerformer(adapters: EffectAdapters): EffectPerformer
   const performers: Performers = {
     "graph.request": (e, signal) => adapters.graph.send(http(e), signal),
     "arm.request": (e, signal) => adapters.arm.send(http(e), signal),
+    "snapshot.export": (e, signal) => adapters.storage.exportSnapshot(e, signal),
   };
   return {
     perform(effect, signal) {

@@ -31,9 +31,10 @@ export const configSchema = z
       .optional()
       .describe("Break-glass and other accounts azir refuses to act on unless --force-protected."),
     forensics: z
-      .object({ subscription: guid, resourceGroup: z.string(), storageAccount: z.string().optional() })
+      .object({ subscription: guid, resourceGroup: z.string(), storageAccount: z.string().optional(), container: z.string().optional() })
       .strict()
-      .optional(),
+      .optional()
+      .describe("Where `azir snapshot` puts evidence: a separate subscription with its own RBAC, the resource group of its snapshots and storage account, the account and the container."),
     out: z.string().optional().describe("Folder for incident timelines (default ./incidents)."),
   })
   .strict();

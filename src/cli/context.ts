@@ -79,9 +79,15 @@ export interface RunContext {
   tenantId?: string;
   /** Protected (break-glass) accounts, lower-case. */
   protectedAccounts: string[];
-  /** The tokens issued in this run, which the journal never writes. */
+  /** The tokens and SAS URLs issued in this run, which the journal never writes. */
   issuedTokens: ReadonlySet<string>;
   ports: Ports;
+  /** Where the progress of long effects (a disk copy) goes: the run's spinner sets it. */
+  progress: { listener?: (line: string) => void };
+  /** Tabletop only: start the simulated tenant's storage now (it takes most of a second), before a step needs it. */
+  warmStorage?: () => void;
+  /** Tabletop only: the simulated tenant's forensics subscription, resource group and storage account. */
+  tabletopForensics?: { subscription: string; resourceGroup: string; storageAccount: string };
   /** Stops the in-process emulator, if any. */
   close(): Promise<void>;
 }
@@ -121,7 +127,9 @@ export async function createRunContext(command: CommandContext): Promise<RunCont
   const protectedAccounts = (config.protectedAccounts ?? []).map((a) => a.toLowerCase());
   // Every token issued in this run: the journal masks these exact strings wherever a service echoes one.
   const issuedTokens = new Set<string>();
-  const common = { clock, ids, io, terminal, globals, config, dryRun, out, protectedAccounts, issuedTokens };
+  const progress: RunContext["progress"] = {};
+  const onProgress = (line: string): void => progress.listener?.(line);
+  const common = { clock, ids, io, terminal, globals, config, dryRun, out, protectedAccounts, issuedTokens, progress };
 
   const cloud = globals.cloud ?? config.cloud ?? "AzureCloud";
   if (globals.tabletop) {
@@ -145,7 +153,12 @@ export async function createRunContext(command: CommandContext): Promise<RunCont
         subscriptionId: emulator.subscriptionId,
         retry: { maxRetries: 3, retryDelayMs: 200 },
         lroPollMs: 50,
+        clock,
+        secrets: issuedTokens,
+        onProgress,
+        loopbackOnly: true,
       });
+      const forensics = tabletopForensicsOf(emulator);
       return {
         ...common,
         mode: dryRun ? "tabletop-dry-run" : "tabletop",
@@ -158,6 +171,8 @@ export async function createRunContext(command: CommandContext): Promise<RunCont
         subscriptionId: emulator.subscriptionId,
         tenantId: emulator.tenantId,
         ports,
+        ...(forensics ? { tabletopForensics: forensics } : {}),
+        warmStorage: () => void emulator.storage().catch(() => undefined),
         close: stop,
       };
     } catch (error) {
@@ -199,6 +214,9 @@ export async function createRunContext(command: CommandContext): Promise<RunCont
     credential,
     scopes: resolved.scopes,
     ...(subscriptionId ? { subscriptionId } : {}),
+    clock,
+    secrets: issuedTokens,
+    onProgress,
   });
   return {
     ...common,
@@ -214,6 +232,16 @@ export async function createRunContext(command: CommandContext): Promise<RunCont
     ports,
     close: async () => undefined,
   };
+}
+
+/** The scenario's forensics storage account: the first in its forensics subscription. */
+function tabletopForensicsOf(emulator: Emulator): RunContext["tabletopForensics"] {
+  const state = emulator.state();
+  const prefix = `/subscriptions/${state.forensicsSubscriptionId}/resourcegroups/`.toLowerCase();
+  const account = state.arm.resources.find((r) => r.type.toLowerCase() === "microsoft.storage/storageaccounts" && r.id.toLowerCase().startsWith(prefix));
+  if (!account) return undefined;
+  const resourceGroup = account.id.split("/")[4] ?? "";
+  return { subscription: state.forensicsSubscriptionId, resourceGroup, storageAccount: account.name };
 }
 
 /** How a live run signs in: the flags (one way at most), the client id from the flag, AZIR_CLIENT_ID or the config. */

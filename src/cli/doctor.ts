@@ -17,8 +17,11 @@ const commandRunbooks: Readonly<Record<string, string>> = {
   investigate: "investigate-user",
   hunt: "hunt-device-code",
   verify: "verify-containment",
+  snapshot: "vm-forensics",
+  harden: "harden-user",
+  release: "release-user",
 };
-const allShipped = ["contain-user", "investigate-user", "hunt-device-code", "verify-containment"];
+const allShipped = ["contain-user", "investigate-user", "hunt-device-code", "verify-containment", "vm-forensics", "harden-user", "release-user"];
 
 /** The runbook files a doctor target names: a command, a shipped runbook id, a file; none: every shipped runbook. */
 export function doctorTargets(target: string | undefined, exists: (file: string) => boolean): string[] {
@@ -41,14 +44,16 @@ export async function checkRunbooks(context: RunContext, runbooks: readonly Load
     token: await graphTokenFacts(context),
   };
   if (needs.logs && context.workspaceId) facts.workspace = await workspaceFacts(context, needs.tables.map((t) => t.table));
-  if (context.subscriptionId) {
-    const id = context.subscriptionId;
+  const reach = async (id: string): Promise<NonNullable<DoctorFacts["subscription"]>> => {
     try {
-      facts.subscription = { id, ...(await context.ports.arm.checkSubscription(id)) };
+      return { id, ...(await context.ports.arm.checkSubscription(id)) };
     } catch (error) {
-      facts.subscription = { id, error: isAzirError(error) ? error.message : String(error) };
+      return { id, error: isAzirError(error) ? error.message : String(error) };
     }
-  }
+  };
+  if (context.subscriptionId) facts.subscription = await reach(context.subscriptionId);
+  const forensics = context.config.forensics?.subscription ?? context.tabletopForensics?.subscription;
+  if (needs.arm && forensics) facts.forensicsSubscription = await reach(forensics);
   return doctorReport(needs, facts);
 }
 

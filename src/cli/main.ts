@@ -1,18 +1,10 @@
-import { readFileSync } from "node:fs";
 import { CommanderError } from "commander";
 import { AzirError, ExitCode } from "../core/errors.js";
-import { packageRoot } from "../core/paths.js";
+import { packageVersion } from "../core/paths.js";
 import { processIo, type Io } from "./io.js";
 import { buildProgram } from "./program.js";
 import type { RunDeps } from "./context.js";
 
-function version(): string {
-  try {
-    return (JSON.parse(readFileSync(`${packageRoot()}/package.json`, "utf8")) as { version: string }).version;
-  } catch {
-    return "0.0.0";
-  }
-}
 
 /** Writes an error the way a responder can act on it: what, details, how to fix. Secrets are masked. */
 async function reportError(io: Io, error: unknown): Promise<number> {
@@ -34,7 +26,7 @@ async function reportError(io: Io, error: unknown): Promise<number> {
  */
 export async function main(argv: string[], io: Io = processIo(), deps: RunDeps = {}): Promise<number> {
   let code: number = ExitCode.ok;
-  const program = buildProgram(io, deps, version(), (c) => (code = c));
+  const program = buildProgram(io, deps, packageVersion(), (c) => (code = c));
   try {
     await program.parseAsync(argv, { from: "user" });
     return code;

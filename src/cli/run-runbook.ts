@@ -12,17 +12,26 @@ import { completedStepGaps, completedStepOutputs } from "../runbook/resume.js";
 import type { Runbook } from "../runbook/schema.js";
 import { resolveTemplates } from "../runbook/template.js";
 import { resolveUser } from "../steps/user-target.js";
-import { buildDocument, type TimelineDocument } from "../timeline/document.js";
+import type { TimelineDocument } from "../timeline/document.js";
 import { openJournal, readJournal } from "../timeline/journal.js";
 import { createRunContext, type CommandContext, type RunContext } from "./context.js";
+import { incidentDocument } from "./report.js";
 import { renderWrites } from "./render/writes.js";
 import type { DoctorReport } from "../runbook/doctor.js";
+import type { SecretSink } from "../core/effects.js";
+import type { TenantBaseline } from "../steps/baseline.js";
 
 export interface RunRequest {
   runbookFile: string;
   params: Record<string, string>;
   /** Journal of an interrupted run to continue. */
   resume?: string;
+  /** Where secrets issued by the run's writes go (a new client secret): never the journal. */
+  secrets?: SecretSink;
+  /** The tenant baseline (`--baseline`), already validated. */
+  baseline?: TenantBaseline;
+  /** Defaults that depend on the run's context (the config, the tabletop tenant): given params win over them. */
+  contextParams?: (context: RunContext) => Record<string, string>;
 }
 
 /** A finished run, for the command's renderer: the result, the timeline document, and where the journal is. */
@@ -55,7 +64,9 @@ function slug(text: string): string {
 function incidentIdFor(loaded: LoadedRunbook, params: Record<string, unknown>, now: Date, explicit?: string): string {
   if (explicit) return explicit;
   const subject = loaded.runbook.subject ? String(resolveTemplates(loaded.runbook.subject, { params, findings: {} })) : loaded.runbook.id;
-  return `${slug(subject)}-${now.toISOString().slice(0, 10).replace(/-/g, "")}`;
+  // A resource id names its incident by the resource's own name (vm-web-01), not by the whole path.
+  const name = subject.startsWith("/subscriptions/") ? (subject.split("/").filter(Boolean).at(-1) ?? subject) : subject;
+  return `${slug(name)}-${now.toISOString().slice(0, 10).replace(/-/g, "")}`;
 }
 
 /**
@@ -80,9 +91,11 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
   }
 
   const loaded = await loadCheckedRunbook(runbookFile);
-  const params = resolveParams(loaded.runbook, rawParams);
   const context = await createRunContext(ctx);
   try {
+    const params = resolveParams(loaded.runbook, { ...(request.contextParams?.(context) ?? {}), ...rawParams });
+    // The simulated storage starts beside the first steps when a step will copy evidence.
+    if (loaded.runbook.steps.some((s) => "action" in s && s.action === "arm.exportSnapshots")) context.warmStorage?.();
     const protectedHit = protectedCandidates(loaded.runbook, params).filter((upn) => context.protectedAccounts.includes(upn));
     if (protectedHit.length > 0 && !globals.forceProtected) {
       throw new AzirError("protected-account", `${protectedHit.join(", ")} is a protected account (break-glass); azir will not act on it`, {
@@ -146,6 +159,8 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
     // steps marked `confirm: true` in the runbook are asked for even with --yes
     const confirmStep = context.dryRun ? undefined : confirmer(ctx);
     const spinner = terminal.progress(`${loaded.runbook.title}`);
+    // A long effect (a disk copy) says how far it is on the same line.
+    context.progress.listener = (line) => spinner.update(line);
     const running = new Set<string>();
     let result: ExecutionResult;
     try {
@@ -162,7 +177,10 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
         workspaceId: context.workspaceId,
         registry,
         incident: { id: journal.incidentId, ...(subject ? { subject } : {}) },
+        operator: await operatorOf(context, loaded.runbook),
         loadQuery: queryLoader(),
+        ...(request.secrets ? { secrets: request.secrets } : {}),
+        ...(request.baseline ? { baseline: request.baseline } : {}),
         unavailable: (action) => actionNotInCloud(context.cloud, action),
         ...(confirm ? { confirm: async (writes) => { spinner.stop(); return confirm(writes); } } : {}),
         ...(confirmStep ? { confirmStep: async (writes) => { spinner.stop(); return confirmStep(writes); } } : {}),
@@ -176,16 +194,45 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
       });
     } finally {
       spinner.stop();
+      delete context.progress.listener;
       process.off("SIGINT", onSigint);
       journal.close();
     }
-    const document = buildDocument(journal.events, { incidentId: journal.incidentId });
+    const document = incidentDocument(journal.events, { incidentId: journal.incidentId });
     // Something the real run needs is missing: the dry run says so in its exit code too (4), unless it failed itself.
     const exitCode = exitCodeOf(result) === ExitCode.ok && doctor && !doctor.ok ? ExitCode.auth : exitCodeOf(result);
     return { exitCode, runbook: loaded.runbook, result, document, journalPath: journal.path, context, params, ...(doctor ? { doctor } : {}) };
   } finally {
     await context.close();
   }
+}
+
+/**
+ * The chain of custody's "who, from where, as whom": the operating-system account and host, and the identity the
+ * services see (read from the run's own token: app, user, tenant; never the token). A token that cannot be had is
+ * said, not guessed.
+ */
+async function operatorOf(context: RunContext, runbook: Runbook): Promise<Record<string, unknown>> {
+  const { hostname, userInfo } = await import("node:os");
+  const { tokenFacts } = await import("../azure/token.js");
+  let account = "unknown";
+  try {
+    account = userInfo().username;
+  } catch {
+    // no passwd entry (a container's arbitrary uid)
+  }
+  const scope = runbook.steps.some((s) => "action" in s && s.action.startsWith("arm.")) ? context.scopes.arm : context.scopes.graph;
+  let identity: Record<string, unknown>;
+  try {
+    const token = await context.credential.getToken(scope);
+    const facts = token ? tokenFacts(token.token) : undefined;
+    identity = facts
+      ? { kind: facts.kind, ...(facts.appId ? { appId: facts.appId } : {}), ...(facts.appName ? { appName: facts.appName } : {}), ...(facts.user ? { user: facts.user } : {}), ...(facts.tenantId ? { tenantId: facts.tenantId } : {}) }
+      : { kind: "unknown (the token is not a JWT)" };
+  } catch (error) {
+    identity = { error: `no token: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` };
+  }
+  return { account, host: hostname(), pid: process.pid, signIn: context.signIn.kind, identity };
 }
 
 /**

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { packageRoot } from "../core/paths.js";
 import type { CommandContext } from "./context.js";
 import { flag } from "./define-command.js";
-import type { RunOutcome } from "./run-runbook.js";
+import type { RunOutcome, RunRequest } from "./run-runbook.js";
 
 /** A shipped runbook by id (`contain-user` -> runbooks/contain-user.yaml). */
 export function shippedRunbook(id: string): string {
@@ -11,9 +11,9 @@ export function shippedRunbook(id: string): string {
 }
 
 /** Runs a shipped runbook; the executor is loaded only now, when a command needs it. */
-export async function runShippedRunbook(ctx: CommandContext, id: string, params: Record<string, string>): Promise<RunOutcome> {
+export async function runShippedRunbook(ctx: CommandContext, id: string, params: Record<string, string>, extra: Omit<RunRequest, "runbookFile" | "params"> = {}): Promise<RunOutcome> {
   const { runRunbook } = await import("./run-runbook.js");
-  return runRunbook(ctx, { runbookFile: shippedRunbook(id), params });
+  return runRunbook(ctx, { runbookFile: shippedRunbook(id), params, ...extra });
 }
 
 /** `--lookback <duration>` of the runbook commands (`--since` wins over it). */

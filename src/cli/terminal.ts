@@ -1,6 +1,7 @@
 import { Chalk, type ChalkInstance } from "chalk";
 import type { Ora } from "ora";
 import type { Io } from "./io.js";
+import { fitText } from "./render/layout.js";
 
 /**
  * The only place azir writes to the terminal. Human output goes to stderr (with colour when it is a TTY);
@@ -10,6 +11,8 @@ import type { Io } from "./io.js";
 export interface Terminal {
   readonly color: ChalkInstance;
   readonly json: boolean;
+  /** Columns human output is fitted to: the terminal's; unbounded when there is none (a pipe, a file). */
+  readonly width: number;
   /** A line for people, on stderr. */
   line(text?: string): void;
   warn(text: string): void;
@@ -40,14 +43,17 @@ export function createTerminal(io: Io, options: { json: boolean; ora?: OraFactor
     if (active) spinner!.render();
     return result;
   };
+  const columns = io.stderr.columns ?? 0;
+  const width = columns > 0 ? columns : Number.POSITIVE_INFINITY;
   return {
     color,
     json: options.json,
+    width,
     line(text = "") {
-      paused(() => io.stderr.write(`${text}\n`));
+      paused(() => io.stderr.write(`${fitText(text, width)}\n`));
     },
     warn(text) {
-      paused(() => io.stderr.write(`${color.yellow("!")} ${text}\n`));
+      paused(() => io.stderr.write(`${fitText(`${color.yellow("!")} ${text}`, width)}\n`));
     },
     out(text) {
       io.stdout.write(text.endsWith("\n") ? text : `${text}\n`);

@@ -20,10 +20,20 @@ interface EffectBase {
   permission: string;
   /** Order inside one action: effects of one phase run concurrently, phases in increasing order. Default 0. */
   phase?: number;
+  /**
+   * Keys of effects of an earlier phase of the same action that must have succeeded: otherwise this one is not sent
+   * (an app's old secret is removed only once its new one exists).
+   */
+  requires?: string[];
   /** The answer is a secret (a SAS URL, a new client secret): it goes to the secret sink, never to the journal. */
   secretResult?: boolean;
   /** Run when the action ends, whatever its outcome (success, failure, interruption), once this effect was tried. */
   cleanup?: Effect[];
+  /**
+   * A long effect (a disk copy) that an interrupt cancels rather than waits for; its clean-up still runs. Short
+   * writes are never cut off: an interrupt lets them finish.
+   */
+  abortable?: boolean;
 }
 
 /** One request to Microsoft Graph. `path` is below the version root: `/users/{id}`. */
@@ -47,12 +57,46 @@ export interface ArmRequestEffect extends EffectBase {
   body?: unknown;
 }
 
-export type Effect = GraphRequestEffect | ArmRequestEffect;
+/**
+ * The forensic copy of one managed-disk snapshot: wait for the snapshot's background copy where the disk type has one,
+ * grant a short-lived read SAS (beginGetAccess), copy the bytes into the forensics container (server-side copy from
+ * the SAS, streamed when the service refuses that), hash the copy as stored (SHA-256) and write the hash on it. The
+ * SAS stays inside the performer: it never reaches the action, the journal or an error. Revoking it is the clean-up
+ * effect (endGetAccess) the action declares, which the gate runs in every outcome.
+ */
+export interface SnapshotExportEffect extends EffectBase {
+  kind: "snapshot.export";
+  /** ARM id of the snapshot. */
+  snapshotId: string;
+  /** Lifetime of the read SAS, in seconds. */
+  sasSeconds: number;
+  /** Wait until the snapshot's `completionPercent` is 100 before asking for a SAS (Ultra Disk, Premium SSD v2). */
+  waitForBackgroundCopy: boolean;
+  /** The copy: `${blobEndpoint}${container}/${blob}`. */
+  destination: { blobEndpoint: string; container: string; blob: string };
+  /** Written on the copy with its hash (chain of custody). */
+  metadata: Record<string, string>;
+}
+
+/** What a snapshot export answers: never the SAS. */
+export interface SnapshotExportResult {
+  blobUrl: string;
+  bytes: number;
+  sha256: string;
+  /** `server-side`: Copy Blob from the SAS; `streamed`: read and written by azir. */
+  method: "server-side" | "streamed";
+  startedAt: string;
+  /** When the SAS was in hand and the copy began (after any background copy and the grant). */
+  copyStartedAt: string;
+  finishedAt: string;
+}
+
+export type Effect = GraphRequestEffect | ArmRequestEffect | SnapshotExportEffect;
 export type EffectKind = Effect["kind"];
 
 /** How an effect shows itself in the confirmation prompt, in dry-run and in the journal. */
 export interface EffectDescription {
-  service: "graph" | "arm";
+  service: "graph" | "arm" | "storage";
   method: WriteMethod;
   url: string;
   body?: unknown;
@@ -63,6 +107,18 @@ export interface EffectDescription {
 
 /** The exact request an effect stands for, with the endpoints of this run. */
 export function describeEffect(effect: Effect, endpoints: Pick<Endpoints, "graph" | "arm">): EffectDescription {
+  if (effect.kind === "snapshot.export") {
+    const { blobEndpoint, container, blob } = effect.destination;
+    return {
+      service: "storage",
+      method: "PUT",
+      url: `${blobEndpoint.replace(/\/?$/, "/")}${container}/${blob}`,
+      body: { copySource: `${endpoints.arm.replace(/\/$/, "")}${effect.snapshotId}/beginGetAccess (read SAS, ${effect.sasSeconds} s)`, metadata: effect.metadata },
+      permission: effect.permission,
+      summary: effect.summary,
+      target: effect.target,
+    };
+  }
   const common = { permission: effect.permission, summary: effect.summary, target: effect.target, ...(effect.body === undefined ? {} : { body: effect.body }) };
   switch (effect.kind) {
     case "graph.request":

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -13,4 +13,13 @@ export function packageRoot(): string {
     dir = resolve(dir, "..");
   }
   throw new Error("azir: cannot find the package root (package.json beside runbooks/)");
+}
+
+/** azir's version, from its package.json ("0.0.0" when it cannot be read). */
+export function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string }).version;
+  } catch {
+    return "0.0.0";
+  }
 }

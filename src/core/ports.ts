@@ -86,12 +86,36 @@ export interface ArmReader {
    * number of locks; throws AzirError (`not-found` for an unknown subscription, `permission`/`auth`) otherwise.
    */
   checkSubscription(subscriptionId: string): Promise<{ locks: number }>;
+  /** The virtual machines of a subscription (id and name), to find one by name. */
+  listVirtualMachines(subscriptionId: string): Promise<Array<{ id: string; name: string }>>;
+}
+
+/** A blob as the storage service describes it (no content). */
+export interface BlobFacts {
+  bytes: number;
+  metadata: Record<string, string>;
+  lastModified?: string;
+}
+
+/** A container's evidence-relevant facts. */
+export interface ContainerFacts {
+  hasImmutabilityPolicy: boolean;
+  hasLegalHold: boolean;
+}
+
+/** Read side of Azure Blob Storage, signed in with Entra ID (the identity needs a Storage Blob Data role). */
+export interface StorageReader {
+  /** The blob's size and metadata, or undefined when it does not exist. */
+  findBlob(blobEndpoint: string, container: string, blob: string): Promise<BlobFacts | undefined>;
+  /** The container's facts, or undefined when it does not exist. */
+  findContainer(blobEndpoint: string, container: string): Promise<ContainerFacts | undefined>;
 }
 
 export interface Ports {
   logs: LogsPort;
   graph: GraphReader;
   arm: ArmReader;
+  storage: StorageReader;
   /** Performs the effects the write gate lets through. */
   effects: EffectPerformer;
 }

@@ -20,6 +20,18 @@ export const roleTemplateNames: Readonly<Record<string, string>> = {
 };
 
 /**
+ * The roles whose members hardening reviews (DESIGN.md 4b item 8): each can take over the tenant or its apps.
+ * Template ids: entra-docs role-based-access-control/permissions-reference.md.
+ */
+export const privilegedRoles: ReadonlyArray<{ templateId: string; name: string }> = [
+  { templateId: "62e90394-69f5-4237-9190-012177145e10", name: "Global Administrator" },
+  { templateId: "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3", name: "Application Administrator" },
+  { templateId: "158c047a-c907-4556-b7ef-446551a6b5f7", name: "Cloud Application Administrator" },
+  { templateId: "e8611ab8-c189-46e8-94e1-60213ab1f814", name: "Privileged Role Administrator" },
+  { templateId: "7be44c8a-adaf-4e2a-84d6-ab2649e08a13", name: "Privileged Authentication Administrator" },
+];
+
+/**
  * The roles that may disable, revoke and reset the methods of any administrator. Source: permissions-reference,
  * "Who can perform sensitive actions" (Privileged Authentication Administrator); azure-reference.md section 4.
  */
@@ -391,3 +403,22 @@ export const actionsNotInCloud: Readonly<Record<string, Readonly<Record<string, 
 export function actionNotInCloud(cloud: string, action: string): string | undefined {
   return actionsNotInCloud[cloud]?.[action];
 }
+
+/**
+ * Disk types whose (incremental) snapshots are filled by a background copy: a SAS for the snapshot can be
+ * generated only once its `completionPercent` is 100, and an incremental snapshot cannot be created outside the
+ * disk's subscription. Source: MicrosoftDocs/azure-compute-docs articles/virtual-machines/disks-incremental-snapshots.md
+ * ("Check snapshot status": "must be 100 before you can ... generate a SAS URI") and
+ * includes/virtual-machines-disks-incremental-snapshots-restrictions.md. Other disk types take a full snapshot,
+ * which may be created in another subscription of the tenant (azure-reference.md section 5.1).
+ */
+export const backgroundCopyDiskSkus: readonly string[] = ["UltraSSD_LRS", "PremiumV2_LRS"];
+
+/** Compute resource names (snapshots): 1-80 letters, digits, underscores, periods and hyphens (Azure resource name rules, Microsoft.Compute). */
+export const snapshotNameMaxLength = 80;
+
+/** api-versions azir sends itself: management locks (arm-locks 2.1.0's) and Microsoft.Storage (a stable version of its spec). */
+export const armApiVersions = { locks: "2020-05-01", storage: "2023-05-01" } as const;
+
+/** api-version azir writes snapshots with: the one @azure/arm-compute 24.1.0 uses for disks and snapshots (azure-reference.md 5.1). */
+export const computeDiskApiVersion = "2025-01-02";

@@ -1,4 +1,4 @@
-import { acceptedPermissions, actionPermissions, graph, logAnalyticsPermission, type ActionPermissions } from "./permissions.js";
+import { acceptedPermissions, actionPermissions, armActionPermissions, graph, logAnalyticsPermission, type ActionPermissions } from "./permissions.js";
 
 /**
  * The permission catalogue as the Markdown tables of docs/permissions.md and README.md, generated here so that the
@@ -11,6 +11,14 @@ const actionTitles: Readonly<Record<string, string>> = {
   "entra.revokeSessions": "revoke sessions",
   "entra.removeAuthMethods": "remove the attacker's authentication methods",
   "entra.confirmCompromised": "confirm the user compromised",
+  "arm.snapshotDisks": "snapshot every disk of the VM",
+  "arm.lockEvidence": "lock the snapshots and the forensics storage account",
+  "arm.exportSnapshots": "copy each snapshot to the forensics container, hashed",
+  "entra.rotateAppCredentials": "rotate app credentials (harden)",
+  "entra.removePrivilegedAssignments": "remove new privileged role assignments (harden)",
+  "entra.revokeConsents": "revoke consents made in the window (harden)",
+  "entra.reviewConditionalAccess": "review Conditional Access and named locations (harden)",
+  "entra.enableSignIn": "re-enable sign-in (release)",
 };
 
 const list = (names: readonly string[]): string => names.map((n) => `\`${n}\``).join(", ");
@@ -40,6 +48,11 @@ export function permissionsMarkdown(): string {
       return `| \`${n}\` | ${app.length ? list(app) : "-"} | ${delegated.length ? list(delegated) : "-"} |`;
     }),
   ];
+  const arm = [
+    "| step | Azure RBAC (action, and a built-in role that holds it) |",
+    "|---|---|",
+    ...Object.entries(armActionPermissions).map(([name, p]) => `| ${actionTitles[name] ?? name} (\`${name}\`) | ${p.needs.join("; ")} |`),
+  ];
   return [
     "All Graph permissions to grant (admin consent), as application permissions for an application identity or as delegated permissions for the app a responder signs in with:",
     "",
@@ -50,5 +63,9 @@ export function permissionsMarkdown(): string {
     "Higher permissions Graph also accepts in place of each (what `azir doctor` counts as held):",
     "",
     ...higher,
+    "",
+    "VM forensics (`azir snapshot`) needs Azure roles in two subscriptions, the VM's and the forensics one (a token does not list them; `azir doctor` checks that each subscription can be read):",
+    "",
+    ...arm,
   ].join("\n");
 }

@@ -24,6 +24,14 @@ export const graph = {
   riskyUserWrite: "IdentityRiskyUser.ReadWrite.All",
   riskEventRead: "IdentityRiskEvent.Read.All",
   auditLogRead: "AuditLog.Read.All",
+  roleWrite: "RoleManagement.ReadWrite.Directory",
+  roleEligibilityWrite: "RoleEligibilitySchedule.ReadWrite.Directory",
+  groupMemberWrite: "GroupMember.ReadWrite.All",
+  grantsWrite: "DelegatedPermissionGrant.ReadWrite.All",
+  // user-list-approleassignments: Directory.Read.All is the least privileged application permission; a delegated token
+  // may hold AppRoleAssignment.ReadWrite.All instead (the table below).
+  appRoleAssignmentRead: "Directory.Read.All",
+  appRoleAssignmentWrite: "AppRoleAssignment.ReadWrite.All",
 } as const;
 
 /** Log Analytics: the right to run queries on the workspace (azure-reference.md section 1). */
@@ -37,6 +45,8 @@ const graphReads: ReadonlyArray<readonly [RegExp, string]> = [
   // user-list-transitivememberof: User.Read.All is the least privileged; the groups and roles in the answer are named
   // only with GroupMember.Read.All and RoleManagement.Read.Directory (limited information otherwise).
   [/^\/users\/[^/]+\/transitiveMemberOf/i, graph.userRead],
+  [/^\/users\/[^/]+\/appRoleAssignments/i, graph.appRoleAssignmentRead],
+  [/^\/groups\/[^/]+\/members/i, graph.groupMemberRead],
   [/^\/users(\/|$)/i, graph.userRead],
   [/^\/(applications|servicePrincipals)(\/|$|\()/i, graph.applicationRead],
   [/^\/oauth2PermissionGrants/i, graph.grantsRead],
@@ -59,6 +69,11 @@ const graphWrites: ReadonlyArray<readonly [string, RegExp, string]> = [
   ["PATCH", /^\/(applications|servicePrincipals)\/[^/]+$/i, graph.applicationWrite],
   ["POST", /^\/identityProtection\/riskyUsers\/(confirmCompromised|dismiss)$/i, graph.riskyUserWrite],
   ["PATCH", /^\/identity\/conditionalAccess\//i, graph.policyWriteConditionalAccess],
+  ["DELETE", /^\/oauth2PermissionGrants\/[^/]+$/i, graph.grantsWrite],
+  ["DELETE", /^\/roleManagement\/directory\/roleAssignments\/[^/]+$/i, graph.roleWrite],
+  ["POST", /^\/roleManagement\/directory\/roleEligibilityScheduleRequests$/i, graph.roleEligibilityWrite],
+  ["DELETE", /^\/groups\/[^/]+\/members\/[^/]+\/\$ref$/i, graph.groupMemberWrite],
+  ["DELETE", /^\/users\/[^/]+\/appRoleAssignments\/[^/]+$/i, graph.appRoleAssignmentWrite],
 ];
 
 /** The path of a Graph or ARM request, without scheme, host, version root or query string. */
@@ -121,6 +136,18 @@ const higher: Record<GraphPermission, { application: readonly string[]; delegate
   [graph.riskyUserWrite]: { application: [], delegated: [] },
   [graph.riskEventRead]: { application: ["IdentityRiskEvent.ReadWrite.All"], delegated: ["IdentityRiskEvent.ReadWrite.All"] },
   [graph.auditLogRead]: { application: [], delegated: [] },
+  // unifiedroleassignment-delete
+  [graph.roleWrite]: { application: [], delegated: [] },
+  // rbacapplication-post-roleeligibilityschedulerequests
+  [graph.roleEligibilityWrite]: { application: [graph.roleWrite], delegated: [graph.roleWrite] },
+  // group-delete-members (a role-assignable group also needs RoleManagement.ReadWrite.Directory)
+  [graph.groupMemberWrite]: { application: ["Group.ReadWrite.All", "Directory.ReadWrite.All"], delegated: ["Group.ReadWrite.All", "Directory.ReadWrite.All"] },
+  // oauth2permissiongrant-delete
+  [graph.grantsWrite]: { application: ["Directory.ReadWrite.All"], delegated: ["Directory.ReadWrite.All", "Directory.AccessAsUser.All"] },
+  // user-list-approleassignments
+  [graph.appRoleAssignmentRead]: { application: [graph.appRoleAssignmentWrite, "Directory.ReadWrite.All"], delegated: [graph.appRoleAssignmentWrite, "Directory.ReadWrite.All", "Directory.AccessAsUser.All"] },
+  // user-delete-approleassignments
+  [graph.appRoleAssignmentWrite]: { application: ["Directory.ReadWrite.All"], delegated: ["Directory.ReadWrite.All", "Directory.AccessAsUser.All"] },
   // rbacapplication-list-roleeligibilityscheduleinstances
   [graph.roleEligibilityRead]: {
     application: ["RoleEligibilitySchedule.ReadWrite.Directory", "RoleManagement.Read.All", "RoleManagement.Read.Directory", "RoleManagement.ReadWrite.Directory"],
@@ -215,7 +242,64 @@ export const actionPermissions = {
     needs: [graph.riskyUserWrite, graph.userRead],
     delegatedRoles: ["Security Administrator", "Global Administrator"],
   },
+  // application-addpassword, application-removepassword, application-update (keyCredentials), the service principal
+  // pages alike; the user's directory roles say whether it could edit every app
+  "entra.rotateAppCredentials": {
+    write: graph.applicationWrite,
+    needs: [graph.applicationWrite, graph.userRead, graph.roleRead, graph.auditLogRead],
+    delegatedRoles: ["Application Administrator", "Cloud Application Administrator", "Global Administrator"],
+  },
+  "entra.removePrivilegedAssignments": {
+    write: graph.roleWrite,
+    needs: [graph.roleWrite, graph.roleEligibilityWrite, graph.roleEligibilityRead, graph.groupMemberRead, graph.groupMemberWrite, graph.auditLogRead, graph.userRead],
+    delegatedRoles: ["Privileged Role Administrator", "Global Administrator"],
+  },
+  "entra.revokeConsents": {
+    write: graph.grantsWrite,
+    needs: [graph.grantsWrite, graph.appRoleAssignmentWrite, graph.appRoleAssignmentRead, graph.applicationRead, graph.userRead],
+    delegatedRoles: ["Cloud Application Administrator", "Application Administrator", "Privileged Role Administrator", "Global Administrator"],
+  },
+  "entra.reviewConditionalAccess": {
+    write: "none (reads only)",
+    needs: [graph.policyRead],
+    delegatedRoles: ["Security Reader", "Conditional Access Administrator", "Global Reader"],
+  },
+  "entra.enableSignIn": {
+    write: `${graph.userEnableDisable} + ${graph.userRead}`,
+    needs: [graph.userEnableDisable, graph.userRead],
+    delegatedRoles: ["User Administrator", "Privileged Authentication Administrator", "Global Administrator"],
+  },
 } as const satisfies Record<string, ActionPermissions>;
+
+/**
+ * Azure RBAC for VM forensics: the action each call needs and a built-in role that holds it (Azure built-in roles:
+ * Reader; Disk Snapshot Contributor holds Microsoft.Compute/snapshots/* and disks/read; Owner and User Access
+ * Administrator hold Microsoft.Authorization/locks/*; Storage Blob Data Contributor the blob data actions).
+ */
+export const azure = {
+  vmRead: "Microsoft.Compute/virtualMachines/read and instanceView (Reader) on the VM",
+  diskRead: "Microsoft.Compute/disks/read (Reader, or Disk Snapshot Contributor) on the disks",
+  snapshotWrite: "Microsoft.Compute/snapshots/write (Disk Snapshot Contributor) on the forensics resource group (the VM's, for Ultra and Premium SSD v2 disks)",
+  snapshotAccess: "Microsoft.Compute/snapshots/beginGetAccess/action and endGetAccess/action (Disk Snapshot Contributor)",
+  lockWrite: "Microsoft.Authorization/locks/write (Owner or User Access Administrator) on the snapshots and the forensics storage account",
+  storageAccountRead: "Microsoft.Storage/storageAccounts/read (Reader) on the forensics storage account",
+  blobWrite: "Storage Blob Data Contributor on the forensics container",
+} as const;
+
+/** What one ARM action needs (Azure roles, which a token does not list: `azir doctor` names them, cannot check them). */
+export interface ArmActionPermissions {
+  write: string;
+  needs: readonly string[];
+}
+
+export const armActionPermissions = {
+  "arm.snapshotDisks": { write: azure.snapshotWrite, needs: [azure.vmRead, azure.diskRead, azure.snapshotWrite] },
+  "arm.lockEvidence": { write: azure.lockWrite, needs: [azure.lockWrite] },
+  "arm.exportSnapshots": {
+    write: `${azure.snapshotAccess} + ${azure.blobWrite}`,
+    needs: [azure.storageAccountRead, azure.snapshotAccess, azure.blobWrite],
+  },
+} as const satisfies Record<string, ArmActionPermissions>;
 
 /** Reading role assignments and naming directory roles (the admin-target check). */
 export const roleReadPermission = graph.roleRead;

@@ -7,6 +7,8 @@ import { events } from "./events.js";
 import type { JournalSink } from "./execute.js";
 import type { Confirmer, WriteGate } from "./gate.js";
 import type { ActionStep } from "./schema.js";
+import type { Finding } from "../analyze/types.js";
+import type { TenantBaseline } from "../steps/baseline.js";
 
 /** An action read and decided, waiting for its turn to write. */
 export interface PreparedAction {
@@ -36,6 +38,10 @@ export interface ActionRunnerOptions {
   gate: WriteGate;
   /** Asks the responder to settle an undecided step on a terminal; absent when nobody can be asked. */
   choose?: Chooser;
+  /** Where the findings of actions join those of the analyzers. */
+  findings?: Array<Finding & { step: string }>;
+  /** The tenant baseline given for the run, if any. */
+  baseline?: TenantBaseline;
 }
 
 /** How many times an action's `interpret` may ask for more effects (a refused default method retried last). */
@@ -74,9 +80,11 @@ export class ActionRunner {
       clock: o.clock,
       graph: memoisedGraph(o.ports.graph),
       arm: o.ports.arm,
+      storage: o.ports.storage,
       logs: o.ports.logs,
       workspaceId: o.workspaceId,
       signal: o.signal,
+      ...(o.baseline ? { baseline: o.baseline } : {}),
     };
   }
 
@@ -106,6 +114,10 @@ export class ActionRunner {
     const observed = await action.read(parsed.data, this.reads);
     const decision = action.decide(parsed.data, observed, { now: this.o.clock.now(), incomplete });
     for (const note of decision.notes) this.note(step.id, note);
+    for (const finding of decision.findings ?? []) {
+      this.o.journal.append(events.finding(step.id, finding));
+      this.o.findings?.push({ ...finding, step: step.id });
+    }
     return { action, input: parsed.data, observed, decision, incomplete };
   }
 

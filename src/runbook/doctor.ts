@@ -47,7 +47,11 @@ export function runbookNeeds(runbooks: readonly LoadedRunbook[], queryText: (que
           needs.notInCloud.push({ step: label(step.id), action: step.action, why });
           continue;
         }
-        if (step.action.startsWith("arm.")) needs.arm = true;
+        if (step.action.startsWith("arm.")) {
+          // Azure roles are not in a token: the ARM check below reads the subscription, the rest is documented.
+          needs.arm = true;
+          continue;
+        }
         const catalogue = (actionPermissions as Record<string, ActionPermissions>)[step.action];
         for (const p of catalogue?.needs ?? registry.actions[step.action]?.permissions ?? []) addGraph(p, label(step.id));
         if (catalogue) needs.delegatedRoles.push({ step: label(step.id), anyOf: catalogue.delegatedRoles });
@@ -77,6 +81,8 @@ export interface DoctorFacts {
   token: { kind: TokenKind; appId?: string; appName?: string; tenantId?: string; user?: string; permissions: string[]; roles: string[]; azureCliApp: boolean } | { error: string; hint?: string };
   workspace?: { id: string; tables: Array<{ table: string; present: boolean; latest?: string | null }> } | { id: string; error: string };
   subscription?: { id: string; locks: number } | { id: string; error: string };
+  /** VM forensics: the subscription the evidence goes to (from the config or the simulated tenant). */
+  forensicsSubscription?: { id: string; locks: number } | { id: string; error: string };
 }
 
 export type CheckStatus = "ok" | "missing" | "warning" | "skipped";
@@ -171,6 +177,11 @@ export function doctorReport(needs: RunbookNeeds, facts: DoctorFacts): DoctorRep
     if (!sub || !sub.id) checks.push({ area: "subscription", status: status(true), subject: "subscription", detail: "no subscription configured", fix: "pass --subscription <guid> or add subscription: to the config file" });
     else if ("error" in sub) checks.push({ area: "subscription", status: status(true), subject: sub.id, detail: sub.error, fix: "grant Reader on the subscription" });
     else checks.push({ area: "subscription", status: "ok", subject: sub.id, detail: `reachable (${sub.locks} management lock(s) readable)${needs.arm ? "" : "; no step of these runbooks acts on ARM"}` });
+  }
+  const forensics = facts.forensicsSubscription;
+  if (needs.arm && forensics) {
+    if ("error" in forensics) checks.push({ area: "subscription", status: "missing", subject: `${forensics.id} (forensics)`, detail: forensics.error, fix: "grant Reader (and the roles in docs/forensics.md) on the forensics subscription" });
+    else checks.push({ area: "subscription", status: "ok", subject: `${forensics.id} (forensics)`, detail: `reachable (${forensics.locks} management lock(s) readable)` });
   }
   return { runbooks: needs.runbooks, signIn: facts.signIn, token, checks, ok: checks.every((c) => c.status !== "missing") };
 }

@@ -1,7 +1,10 @@
+import { createHash } from "node:crypto";
+import { packageVersion } from "../core/paths.js";
 import { AzirError, toAzirError } from "../core/errors.js";
 import type { Clock } from "../core/clock.js";
 import type { IdSource } from "../core/ids.js";
 import type { SecretSink } from "../core/effects.js";
+import type { TenantBaseline } from "../steps/baseline.js";
 import type { Endpoints, Ports } from "../core/ports.js";
 import type { AnalyzerDefinition, Finding } from "../analyze/types.js";
 import type { ActionDefinition, InputGap } from "../steps/types.js";
@@ -74,6 +77,8 @@ export interface ExecuteOptions {
   choose?: Chooser;
   /** Where secret answers of effects go (shown once, or written to a file the responder named). */
   secrets?: SecretSink;
+  /** The tenant baseline (`--baseline`), validated; actions compare the tenant with it. */
+  baseline?: TenantBaseline;
   /** Resume: outputs of the steps an earlier run completed; they are not run again. */
   completed?: ReadonlyMap<string, Record<string, unknown>>;
   /** Resume: the gaps the earlier run recorded for the steps it completed (their data stays incomplete). */
@@ -89,6 +94,8 @@ export interface ExecuteOptions {
   maxConcurrentQueries?: number;
   /** Recorded on run.started: the incident folder and what it is about. */
   incident?: { id: string; subject?: string };
+  /** Recorded on run.started and run.resumed: who runs it, from where, as which identity (the chain of custody). */
+  operator?: Record<string, unknown>;
 }
 
 export interface ExecutionResult {
@@ -137,7 +144,14 @@ class Scheduler {
     this.plan = o.plan ?? planRunbook(this.runbook);
     this.planned = new Map(this.plan.steps.map((s) => [s.id, s]));
     this.steps = new Map(this.runbook.steps.map((s) => [s.id, s]));
-    this.gate = new WriteGate({ record: o.dryRun, performer: o.ports.effects, endpoints: o.endpoints, journal: o.journal, ...(o.secrets ? { secrets: o.secrets } : {}) });
+    this.gate = new WriteGate({
+      record: o.dryRun,
+      performer: o.ports.effects,
+      endpoints: o.endpoints,
+      journal: o.journal,
+      ...(o.secrets ? { secrets: o.secrets } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
     this.queries = new QueryRunner({
       logs: o.ports.logs,
       workspaceId: o.workspaceId,
@@ -158,6 +172,8 @@ class Scheduler {
       signal: o.signal,
       journal: o.journal,
       gate: this.gate,
+      findings: this.findings,
+      ...(o.baseline ? { baseline: o.baseline } : {}),
       ...(o.choose ? { choose: o.choose } : {}),
     });
   }
@@ -168,7 +184,7 @@ class Scheduler {
       journal.append({
         kind: "run.resumed",
         summary: `resumed ${this.runbook.id}: ${this.o.completed?.size ?? 0} completed step(s) are not repeated`,
-        data: { runbook: this.runbook.id, params: this.o.params, resumedRunId: this.o.resumedRunId, completedSteps: [...(this.o.completed?.keys() ?? [])] },
+        data: { runbook: this.runbook.id, params: this.o.params, resumedRunId: this.o.resumedRunId, completedSteps: [...(this.o.completed?.keys() ?? [])], ...(this.o.operator ? { operator: this.o.operator } : {}) },
       });
     } else {
       journal.append({
@@ -179,8 +195,11 @@ class Scheduler {
           title: this.runbook.title,
           ...(this.o.incident ? { incidentId: this.o.incident.id, ...(this.o.incident.subject ? { subject: this.o.incident.subject } : {}) } : {}),
           file: this.o.loaded.file,
+          runbookSha256: createHash("sha256").update(this.o.loaded.source).digest("hex"),
+          version: packageVersion(),
           params: this.o.params,
           dryRun: this.o.dryRun,
+          ...(this.o.operator ? { operator: this.o.operator } : {}),
           endpoints: { ...this.o.endpoints } as Record<string, string>,
           stages: this.plan.stages,
         },
@@ -273,7 +292,7 @@ class Scheduler {
   }
 
   private scope(): TemplateScope {
-    return { params: this.o.params, findings: this.outputs };
+    return { params: this.o.params, findings: this.outputs, ...(this.o.incident ? { incident: { id: this.o.incident.id } } : {}) };
   }
 
   /** Waits for the given steps; returns the first one that did not succeed and is required (not in `notRequired`). */
@@ -291,7 +310,7 @@ class Scheduler {
   /** The template scope of a step: a tolerated step that did not complete reads as having found nothing (null). */
   private scopeFor(step: Step): TemplateScope {
     const missing = (step.tolerate ?? []).filter((id) => this.outputs[id] === undefined);
-    return missing.length === 0 ? this.scope() : { params: this.o.params, findings: { ...this.outputs, ...Object.fromEntries(missing.map((id) => [id, {}])) } };
+    return missing.length === 0 ? this.scope() : { ...this.scope(), findings: { ...this.outputs, ...Object.fromEntries(missing.map((id) => [id, {}])) } };
   }
 
   /** The steps a step's inputs come from: its `after`, and the steps whose findings its `with` and `when` use. */

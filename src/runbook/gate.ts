@@ -22,6 +22,8 @@ export interface GateOptions {
   journal: JournalSink;
   /** Where secret answers go; without one they are dropped, never journaled. */
   secrets?: SecretSink;
+  /** The run's interrupt: it cancels effects marked `abortable` (a disk copy), never a short write or a clean-up. */
+  signal?: AbortSignal;
 }
 
 /** What became of the effects handed to the gate: recorded as planned (dry run), or performed with these outcomes. */
@@ -88,7 +90,7 @@ export class WriteGate {
   /**
    * Records or performs an action's effects, phase by phase (one phase concurrently). Every effect of every phase
    * is tried: the action's `interpret` judges the outcomes. Clean-up effects of the effects tried run afterwards,
-   * whatever happened.
+   * whatever happened, and their outcomes come last.
    */
   async apply(step: string, action: string, effects: readonly Effect[]): Promise<GateResult> {
     if (this.o.record) {
@@ -104,20 +106,32 @@ export class WriteGate {
       const phases = [...new Set(effects.map((e) => e.phase ?? 0))].sort((a, b) => a - b);
       for (const phase of phases) {
         const batch = effects.filter((e) => (e.phase ?? 0) === phase);
-        tried.push(...batch);
-        outcomes.push(...(await Promise.all(batch.map((e) => this.perform(step, action, e)))));
+        const failed = new Set(outcomes.filter((o) => !o.ok).map((o) => o.effect.key));
+        const blocked = batch.filter((e) => (e.requires ?? []).some((k) => failed.has(k)));
+        for (const e of blocked) outcomes.push(this.notSent(step, action, e, (e.requires ?? []).filter((k) => failed.has(k))));
+        const ready = batch.filter((e) => !blocked.includes(e));
+        tried.push(...ready);
+        outcomes.push(...(await Promise.all(ready.map((e) => this.perform(step, action, e)))));
       }
     } finally {
-      // Clean-up (revoking a SAS, say) runs even when the action failed or the run was interrupted.
-      for (const cleanup of tried.flatMap((e) => e.cleanup ?? [])) await this.perform(step, action, cleanup);
+      // Clean-up (revoking a SAS, say) runs even when the action failed or the run was interrupted; its outcomes
+      // follow the others, so that the action can say a clean-up failed.
+      outcomes.push(...(await Promise.all(tried.flatMap((e) => e.cleanup ?? []).map((cleanup) => this.perform(step, action, cleanup)))));
     }
     return { recorded: false, outcomes };
+  }
+
+  /** An effect whose prerequisite failed: journaled as not sent, never tried. */
+  private notSent(step: string, action: string, effect: Effect, failed: string[]): EffectOutcome {
+    const error = new AzirError("runbook-failed", `not sent: it waits on ${failed.join(", ")}, which failed`);
+    this.o.journal.append(events.actionFailed(step, action, describeEffect(effect, this.o.endpoints), error));
+    return { effect, ok: false, error };
   }
 
   private async perform(step: string, action: string, effect: Effect): Promise<EffectOutcome> {
     const description = describeEffect(effect, this.o.endpoints);
     try {
-      const value = await this.o.performer.perform(effect);
+      const value = await this.o.performer.perform(effect, effect.abortable ? this.o.signal : undefined);
       this.counts.sent++;
       this.o.journal.append(events.actionPerformed(step, action, description));
       if (effect.secretResult) {

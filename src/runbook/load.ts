@@ -2,6 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import { LineCounter, isMap, isSeq, parseDocument, type Document, type Node as YamlNode } from "yaml";
 import type { z } from "zod";
 import type { Diagnostic } from "../core/errors.js";
+import { composeRunbook } from "./compose.js";
 import { runbookSchema, stepKinds, type Runbook } from "./schema.js";
 
 /** A runbook as loaded: the data, where it came from, and a way back from a path to a line. */
@@ -85,6 +86,17 @@ export function parseRunbook(source: string, file: string): LoadResult {
   }
   const raw: unknown = doc.toJS({ maxAliasCount: 50 });
   const locate = locator(doc, lines);
+  const steps = (raw as { steps?: unknown } | null)?.steps;
+  if (Array.isArray(steps) && steps.some((s) => s !== null && typeof s === "object" && "include" in s)) {
+    const composed = composeRunbook(raw, file);
+    if (!composed.ok) {
+      return {
+        ok: false,
+        diagnostics: composed.diagnostics.map((d) => ({ severity: "error" as const, file, ...(d.path ? locate(d.path) : {}), ...(d.path ? { path: formatPath(d.path) } : {}), message: d.message, ...(d.hint ? { hint: d.hint } : {}) })),
+      };
+    }
+    return { ok: true, loaded: { runbook: composed.runbook, file, source, locate } };
+  }
   const parsed = runbookSchema.safeParse(raw);
   if (!parsed.success) {
     return {

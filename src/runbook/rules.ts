@@ -117,6 +117,7 @@ export function checkRunbook(loaded: LoadedRunbook, context: RuleContext): Diagn
         throw error;
       }
       for (const ref of refs) {
+        if (ref.kind === "incident") continue;
         if (ref.kind === "params") {
           if (!Object.hasOwn(runbook.params, ref.name)) report(["steps", i, field], `{{ ${ref.text} }}: the runbook declares no parameter "${ref.name}"`, `declared: ${Object.keys(runbook.params).join(", ") || "none"}`);
           continue;

@@ -38,10 +38,19 @@ export const stepRoles = [
   "revoke",
   "remove-methods",
   "confirm-compromised",
+  "snapshot",
+  "lock",
+  "export",
   "verification-plan",
   "device-code-hunt",
   "signins-after-containment",
   "coverage",
+  "rotate-app-credentials",
+  "privileged-roles",
+  "consents",
+  "conditional-access",
+  "mailbox-rules",
+  "release",
 ] as const;
 export type StepRole = (typeof stepRoles)[number];
 

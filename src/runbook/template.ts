@@ -1,12 +1,13 @@
 /**
- * Runbook templates: `{{ params.<name> }}` and `{{ findings.<step>.<key> }}`. A string that is exactly one
+ * Runbook templates: `{{ params.<name> }}`, `{{ findings.<step>.<key> }}` and `{{ incident.id }}`. A string that is exactly one
  * template takes the referenced value with its type (an array stays an array); templates inside longer text
  * are rendered as text. Nothing else is evaluated: templates are references, not code.
  */
 
 export type TemplateRef =
   | { kind: "params"; name: string; text: string }
-  | { kind: "findings"; step: string; key: string; text: string };
+  | { kind: "findings"; step: string; key: string; text: string }
+  | { kind: "incident"; key: "id"; text: string };
 
 const templatePattern = /\{\{\s*([^{}]*?)\s*\}\}/g;
 const wholePattern = /^\{\{\s*([^{}]*?)\s*\}\}$/;
@@ -21,7 +22,8 @@ function parseRef(expression: string): TemplateRef {
   if (parts[0] === "findings" && parts.length === 3 && /^[a-z][a-z0-9-]*$/.test(parts[1] ?? "") && /^[a-zA-Z][a-zA-Z0-9_]*$/.test(parts[2] ?? "")) {
     return { kind: "findings", step: parts[1]!, key: parts[2]!, text: expression };
   }
-  throw new TemplateError(`"{{ ${expression} }}" is not a template azir knows: use {{ params.<name> }} or {{ findings.<step>.<key> }}`);
+  if (expression === "incident.id") return { kind: "incident", key: "id", text: expression };
+  throw new TemplateError(`"{{ ${expression} }}" is not a template azir knows: use {{ params.<name> }}, {{ findings.<step>.<key> }} or {{ incident.id }}`);
 }
 
 /** Every template reference in a value (strings, arrays and objects, deeply). Throws TemplateError on a malformed one. */
@@ -44,9 +46,15 @@ export interface TemplateScope {
   params: Record<string, unknown>;
   /** Outputs of completed steps, by step id. */
   findings: Record<string, Record<string, unknown>>;
+  /** The incident the run belongs to (names and tags evidence with its id). */
+  incident?: { id: string };
 }
 
 function lookup(ref: TemplateRef, scope: TemplateScope): unknown {
+  if (ref.kind === "incident") {
+    if (!scope.incident) throw new TemplateError(`{{ ${ref.text} }}: no incident in this context`);
+    return scope.incident.id;
+  }
   if (ref.kind === "params") {
     if (!Object.hasOwn(scope.params, ref.name)) throw new TemplateError(`{{ ${ref.text} }}: no parameter "${ref.name}"`);
     return scope.params[ref.name];

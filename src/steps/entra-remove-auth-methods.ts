@@ -66,6 +66,8 @@ interface Observed extends UserObservation {
   methods: AuthMethod[];
   /** The default second factor from the registration report, or why it could not be read. */
   preferred: { type: DefaultMethodType } | { unreadable: string };
+  /** The user's methods in the tenant baseline given for the run (`--baseline`), when it recorded them. */
+  baselineMethodIds?: string[];
 }
 
 interface RegistrationDetails {
@@ -77,13 +79,13 @@ function brief(m: ClassifiedMethod): Record<string, unknown> {
 }
 
 /** The classification of what was read: pure. */
-function classify(input: RemoveAuthMethodsInput, methods: AuthMethod[], incomplete: readonly InputGap[]): Classification {
+function classify(input: RemoveAuthMethodsInput, methods: AuthMethod[], incomplete: readonly InputGap[], baselineMethodIds?: string[]): Classification {
   const usable = methods.filter((m) => typeof m?.id === "string" && methodIdPattern.test(m.id));
   const classification = classifyAuthMethods({
     methods: usable,
     incidentStart: input.incidentStart,
     registrations: input.registrations,
-    baseline: input.baseline ?? null,
+    baseline: input.baseline ?? (baselineMethodIds ? { methodIds: baselineMethodIds } : null),
     methodsAfter: input.methodsAfter ?? null,
     methodIds: input.methodIds ?? null,
     incomplete: incomplete.map((g) => g.reason),
@@ -192,12 +194,14 @@ export const removeAuthMethods: ActionDefinition<RemoveAuthMethodsInput, Observe
     const observed = await observeUser(ctx, input.upn);
     const id = encodeURIComponent(observed.user.id);
     const [methods, preferred] = await Promise.all([ctx.graph.list<AuthMethod>(`/users/${id}/authentication/methods`), readPreferred(ctx, id)]);
-    return { ...observed, methods, preferred };
+    // A baseline captured before the incident tells the user's own methods from the attacker's by id.
+    const recorded = ctx.baseline?.users.find((u) => u.id.toLowerCase() === observed.user.id.toLowerCase())?.authenticationMethods;
+    return { ...observed, methods, preferred, ...(recorded ? { baselineMethodIds: recorded.map((m) => m.id) } : {}) };
   },
 
   decide(input, observed, { incomplete }): Decision {
     const { user, upn, admin } = observed;
-    const { remove, keep, undecided, unknown, notes } = classify(input, observed.methods, incomplete);
+    const { remove, keep, undecided, unknown, notes } = classify(input, observed.methods, incomplete, observed.baselineMethodIds);
     const plan = planDefault(input, observed, remove, keep);
     const sent = remove.filter((m) => !plan.blocked.includes(m));
     const effects = [...(plan.change ? [plan.change] : []), ...sent.map((m) => deletion(user.id, upn, m, sent, plan.change ? 1 : 0))];

@@ -2,7 +2,8 @@ import type { z } from "zod";
 import type { Clock } from "../core/clock.js";
 import type { AzirError } from "../core/errors.js";
 import type { Effect, EffectOutcome } from "../core/effects.js";
-import type { ArmReader, GraphReader, LogsPort } from "../core/ports.js";
+import type { ArmReader, GraphReader, LogsPort, StorageReader } from "../core/ports.js";
+import type { TenantBaseline } from "./baseline.js";
 
 /**
  * What an action's `read` may use: reads only. The Graph reader is memoised for the whole run by the action
@@ -10,8 +11,11 @@ import type { ArmReader, GraphReader, LogsPort } from "../core/ports.js";
  */
 export interface ReadContext {
   clock: Clock;
+  /** The tenant baseline the responder gave (`--baseline`), validated when it was read; absent without one. */
+  baseline?: TenantBaseline;
   graph: GraphReader;
   arm: ArmReader;
+  storage: StorageReader;
   logs: LogsPort;
   workspaceId: string;
   signal: AbortSignal;
@@ -19,6 +23,22 @@ export interface ReadContext {
 
 /** A line for the timeline; `data` is kept beside it. Said once per run however many actions say it. */
 export type Note = string | { summary: string; data?: Record<string, unknown> };
+
+/**
+ * Something an action found in the tenant (an app credential added in the window, a new privileged assignment): the
+ * timeline's finding, with the same shape as an analyzer's. `data.fix` names the write that removes it
+ * (`DELETE /oauth2PermissionGrants/{id}`), so that a later command can tell a finding that was dealt with from one
+ * still open.
+ */
+export interface ActionFinding {
+  code: string;
+  severity: "info" | "low" | "medium" | "high" | "critical";
+  occurredAt: string;
+  summary: string;
+  evidence: Array<Record<string, unknown>>;
+  subject?: string;
+  data?: Record<string, unknown>;
+}
 
 /** What an action decided from what it read: pure data. */
 export interface Decision {
@@ -30,6 +50,8 @@ export interface Decision {
   notes: Note[];
   /** Named outputs for later steps (`{{ findings.<step>.<key> }}`), known before any write. */
   outputs?: Record<string, unknown>;
+  /** Findings, journaled with the notes when the decision is made. */
+  findings?: ActionFinding[];
   /**
    * What azir cannot decide on its own (it cannot tell the attacker's methods from the user's own, say): the effects
    * it is sure of are still performed, the step ends `not done: needs a decision` listing these items, and the run

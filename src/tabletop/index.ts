@@ -1,20 +1,22 @@
 import type { Clock } from "../core/clock.js";
-import { emulatorEnv, startEmulator } from "./emulator/server.js";
+import { emulatorEnv, startEmulator, type StorageSettings } from "./emulator/server.js";
 import type { Emulator, FaultConfig } from "./emulator/types.js";
 import { builtInScenarioDir, loadScenario } from "./scenario/load.js";
 
 export { emulatorEnv, startEmulator } from "./emulator/server.js";
 export { faultConfigSchema } from "./emulator/faults.js";
 export type { Emulator, FaultConfig, RequestLogEntry } from "./emulator/types.js";
+export type { StorageSettings } from "./emulator/server.js";
 
 /** Loads a scenario (default: the built-in Contoso tenant), pinning relative times at `clock.now()`, and serves it. */
-export async function startTabletop(options: { scenarioDir?: string; clock: Clock; faults?: FaultConfig; port?: number }): Promise<Emulator> {
+export async function startTabletop(options: { scenarioDir?: string; clock: Clock; faults?: FaultConfig; port?: number; storage?: StorageSettings }): Promise<Emulator> {
   const scenario = await loadScenario(options.scenarioDir ?? builtInScenarioDir(), options.clock.now());
   return startEmulator({
     scenario,
     clock: options.clock,
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.storage ? { storage: options.storage } : {}),
   });
 }
 

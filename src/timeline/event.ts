@@ -51,6 +51,16 @@ export const runStartedDataSchema = z.looseObject({
   subject: z.string().optional().describe("The user, app or resource the incident is about"),
   endpoints: z.record(z.string(), z.string()).optional().describe("Service base URLs used by the run"),
   version: z.string().optional().describe("azir version"),
+  runbookSha256: z.string().optional().describe("SHA-256 of the runbook file as run: its version"),
+  operator: z
+    .looseObject({
+      account: z.string().optional().describe("The operating-system account that ran azir"),
+      host: z.string().optional(),
+      signIn: z.string().optional().describe("How azir signed in (default, device-code, browser, certificate, tabletop)"),
+      identity: z.record(z.string(), z.unknown()).optional().describe("What the services see: the token's kind, app, user and tenant (never the token)"),
+    })
+    .optional()
+    .describe("Who ran it, from where, as whom: the chain of custody"),
 });
 
 export const runResumedDataSchema = runStartedDataSchema.extend({
@@ -111,7 +121,7 @@ export const actionDataSchema = z.looseObject({
   status: z.enum(["succeeded", "failed"]),
   httpStatus: z.int().optional(),
   result: z.unknown().optional().describe("The service's answer (redacted)"),
-  service: z.enum(["graph", "arm"]).optional(),
+  service: z.enum(["graph", "arm", "storage"]).optional(),
   stepCompleted: z.boolean().optional().describe("Journals written before step.completed existed: true on the event that completed the step"),
 });
 
@@ -122,7 +132,7 @@ export const actionPlannedDataSchema = z.looseObject({
   url: z.string(),
   body: z.unknown().optional(),
   permission: z.string(),
-  service: z.enum(["graph", "arm"]).optional(),
+  service: z.enum(["graph", "arm", "storage"]).optional(),
   phase: z.int().optional(),
   stepCompleted: z.boolean().optional().describe("Journals written before step.completed existed: true on the event that completed the step"),
 });

@@ -32,8 +32,8 @@ describe("what containment leaves open", () => {
       finding("audit.app-updated", "info"),
     ]);
     expect(open.map((o) => o.code)).toEqual(["office.forwarding-rule", "audit.role-member-added"]);
-    expect(open[0]!.next).toContain("Set-Mailbox");
-    expect(open[1]!.next).toContain("roleAssignments");
+    expect(open[0]!.next).toContain("azir harden prints the exact Remove-InboxRule or Set-Mailbox command");
+    expect(open[1]!.next).toContain("azir harden flags and removes the role assignment");
   });
 
   it("lists every persistence finding of the lookback when the incident start is not known", () => {

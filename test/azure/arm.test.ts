@@ -4,6 +4,8 @@ import { AzureServiceError } from "../../src/azure/errors.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { AzirError } from "../../src/core/errors.js";
 import type { Effect } from "../../src/core/effects.js";
+import { createArmAdapter } from "../../src/azure/arm.js";
+import { scriptedHttps } from "../helpers/scripted-https.js";
 import { diskId, ids, raw, startHarness, vmId, type Harness } from "./fixture.js";
 
 let h: Harness | undefined;
@@ -50,8 +52,8 @@ describe("ARM adapter against the emulator", () => {
     expect(created.properties.provisioningState).toBe("Succeeded");
     expect(created.properties.creationData.sourceResourceId).toBe(diskId);
     expect(created.tags).toEqual({ incident: "IR-1" });
-    const ops = h.emulator.requests().filter((e) => e.path.includes("/operations/"));
-    expect(ops.length).toBeGreaterThanOrEqual(2);
+    // The spec example answers 202 with provisioningState Updating and no headers: the SDK polls the snapshot itself.
+    expect(h.emulator.requests().filter((e) => e.method === "GET" && e.path === snapshotId).length).toBeGreaterThanOrEqual(1);
     const stored = await h.ports.arm.getResource<{ properties: { provisioningState: string } }>(snapshotId);
     expect(stored.properties.provisioningState).toBe("Succeeded");
   });
@@ -63,20 +65,22 @@ describe("ARM adapter against the emulator", () => {
     expect((error as AzirError).message).toContain(`ARM operation PUT ${snapshotId} ended Failed`);
   });
 
-  it("grants and revokes snapshot access; the SAS is an https URL on the emulator and never logged", async () => {
+  it("grants and revokes snapshot access; the SAS is a real storage SAS, never logged, and stops working once revoked", async () => {
     h = await startHarness(new ManualClock());
     await h.ports.effects.perform(putSnapshot);
     const access = (await h.ports.effects.perform({ ...putSnapshot, method: "POST", path: `${snapshotId}/beginGetAccess?api-version=2025-01-02`, body: { access: "Read", durationInSeconds: 3600 } })) as { accessSAS: string };
-    expect(access.accessSAS.startsWith(`${h.emulator.endpoints.arm}/`)).toBe(true);
+    expect(access.accessSAS.startsWith(`${(await h.emulator.storage()).blobEndpoint("mdexports")}/`)).toBe(true);
+    expect(h.emulator.issuedSas()).toEqual([access.accessSAS]);
     expect(JSON.stringify(h.emulator.requests())).not.toContain("sig=");
     const blob = await fetch(access.accessSAS, { dispatcher: h.agent });
     expect(blob.status).toBe(200);
-    expect((await blob.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+    expect((await blob.arrayBuffer()).byteLength).toBe(4 * 1024 * 1024);
     const snap = await h.ports.arm.getResource<{ properties: { diskState: string } }>(snapshotId);
     expect(snap.properties.diskState).toBe("ActiveSAS");
     await h.ports.effects.perform({ ...putSnapshot, method: "POST", path: `${snapshotId}/endGetAccess?api-version=2025-01-02`, body: undefined });
     const after = await h.ports.arm.getResource<{ properties: { diskState: string } }>(snapshotId);
     expect(after.properties.diskState).toBe("Unattached");
+    expect((await fetch(access.accessSAS, { dispatcher: h.agent })).status).toBe(404);
   });
 
   it("puts, reads and deletes a CanNotDelete lock by scope", async () => {
@@ -121,5 +125,22 @@ describe("ARM adapter against the emulator", () => {
     const error = await h.ports.arm.getResource(diskId).catch((e: unknown) => e);
     expect((error as AzirError).code).toBe("service");
     expect((error as AzirError).message).toContain(`ARM answered 500 on GET ${diskId}`);
+  });
+
+  it("a long-running operation that never ends stops at its deadline with a clear, resumable error", async () => {
+    // The spec example's answer (202, provisioningState Updating), then the snapshot stays Updating for ever.
+    const updating = { id: snapshotId, name: "s", properties: { provisioningState: "Updating" } };
+    const server = await scriptedHttps([{ status: 202, body: updating }, { status: 200, body: updating }]);
+    try {
+      const arm = await createArmAdapter({ credential: { getToken: async () => ({ token: "t", expiresOnTimestamp: Date.now() + 3600_000 }) }, endpoint: server.url, scope: "https://management.azure.com/.default", ca: server.ca, lroPollMs: 20, lroTimeoutMs: 300 });
+      const started = Date.now();
+      const error = await arm.send({ method: "PUT", path: `${snapshotId}?api-version=2025-01-02`, body: putSnapshot.kind === "arm.request" ? putSnapshot.body : undefined }).catch((e: unknown) => e);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(error).toBeInstanceOf(AzirError);
+      expect((error as AzirError).message).toBe(`ARM PUT ${snapshotId} did not finish within 1 s`);
+      expect((error as AzirError).hint).toContain("--resume");
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -43,21 +43,23 @@ describe("the command definitions", () => {
     }
     const io = memoryIo();
     expect(await main(["timeline", "export", "--help"], io)).toBe(0);
-    expect(io.out().replace(/\s+/g, " ")).toContain('--format <format> output format (choices: "json", "md", "csv", "html", default: "json")');
+    expect(io.out().replace(/\s+/g, " ")).toContain('--format <format> output format (choices: "json", "md", "csv", "html", "pdf", default: "json")');
   });
 
   it("option types are inferred from the schemas, and the schemas parse what the command line gives", () => {
-    expectTypeOf<z.output<typeof containCommand.options>>().toEqualTypeOf<{ lookback: string; methodsAfter?: string | undefined; removeMethod: string[]; changeDefaultMethod?: boolean | undefined }>();
+    expectTypeOf<z.output<typeof containCommand.options>>().toEqualTypeOf<{ lookback: string; methodsAfter?: string | undefined; removeMethod: string[]; baseline?: string | undefined; changeDefaultMethod?: boolean | undefined }>();
     expectTypeOf<z.output<typeof containCommand.args>>().toEqualTypeOf<{ upn: string }>();
     expectTypeOf<z.output<typeof runCommand.options>>().toEqualTypeOf<{ param: string[]; plan?: boolean | undefined; resume?: string | undefined }>();
     expectTypeOf<z.output<typeof serveCommand.options>["port"]>().toEqualTypeOf<number | undefined>();
-    expectTypeOf<z.output<typeof exportCommand.options>["format"]>().toEqualTypeOf<"json" | "md" | "csv" | "html">();
+    expectTypeOf<z.output<typeof exportCommand.options>["format"]>().toEqualTypeOf<"json" | "md" | "csv" | "html" | "pdf">();
 
     expect(containCommand.options.parse({})).toEqual({ lookback: "14d", removeMethod: [] });
     expect(runCommand.options.parse({ param: ["upn=a@b.c"], plan: true })).toEqual({ param: ["upn=a@b.c"], plan: true });
     expect(serveCommand.options.parse({ port: "8443" })).toEqual({ scenario: "contoso", port: 8443 });
     expect(serveCommand.options.safeParse({ port: "99999" }).error?.issues[0]?.message).toBe("not a port number: 99999");
-    expect(exportCommand.options.safeParse({ format: "pdf" }).success).toBe(false);
+    expect(serveCommand.options.parse({ diskImageMib: "256" })).toEqual({ scenario: "contoso", diskImageMib: 256 });
+    expect(serveCommand.options.safeParse({ diskImageMib: "0.5" }).error?.issues[0]?.message).toBe("not a size in MiB from 1 to 4096: 0.5");
+    expect(exportCommand.options.safeParse({ format: "docx" }).success).toBe(false);
     expect(kqlCommand.options.safeParse({ format: "xml" }).success).toBe(false);
   });
 

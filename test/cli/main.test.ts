@@ -78,6 +78,13 @@ describe("azir CLI against the simulated tenant", () => {
     expect(await main(["contain", "kim@fabrikam.example", "--tabletop=minimal", "--yes", "--config", cfg, "--out", tmp], io)).toBe(3);
     expect(io.err()).toContain("protected account");
     expect(io.err()).toContain("--force-protected");
+    // recovery too: harden writes to the account's apps, roles and consents; release re-enables it
+    const harden = memoryIo();
+    expect(await main(["harden", "kim@fabrikam.example", "--tabletop=minimal", "--yes", "--config", cfg, "--out", tmp], harden)).toBe(3);
+    expect(harden.err()).toContain("protected account");
+    const release = memoryIo();
+    expect(await main(["release", "kim@fabrikam.example", "--tabletop=minimal", "--yes", "--force", "--reason", "recovered", "--config", cfg, "--out", tmp], release)).toBe(3);
+    expect(release.err()).toContain("protected account");
   });
 
   it("refuses live writes without a terminal and without --yes (exit 3), sending nothing", async () => {
@@ -91,7 +98,7 @@ describe("azir CLI against the simulated tenant", () => {
     const io = memoryIo();
     await main(["investigate", "kim@fabrikam.example", "--tabletop=minimal", "--json", "--out", tmp], io);
     const doc = JSON.parse(io.out());
-    expect(doc.schema).toBe("azir.timeline/v1");
+    expect(doc.schema).toBe("azir.timeline/v2");
     expect(doc.incident.id).toMatch(/^kim-fabrikam-example-\d{8}$/);
     // the minimal tenant streams no non-interactive sign-ins: the sign-in pull still answers, and says what it missed
     expect(doc.complete).toBe(false);

@@ -25,8 +25,30 @@ describe("azir timeline", () => {
     expect(io.out()).toContain("block sign-in for alex@contoso.com");
   });
 
-  it("verify accepts the intact chain and names the first edited line (exit 1)", async () => {
-    expect(await main(["timeline", "verify", journal], memoryIo())).toBe(0);
+  it("show filters by kind, step, time and severity, and --json gives one JSON array on stdout", async () => {
+    const actions = memoryIo();
+    expect(await main(["timeline", "show", journal, "--kind", "action"], actions)).toBe(0);
+    const lines = actions.out().trim().split("\n");
+    expect(lines.length).toBeGreaterThan(2);
+    expect(lines.every((l) => /^\S+ \S+\s+action\s/.test(l))).toBe(true);
+    expect(actions.err()).toMatch(/\d+ of \d+ events shown/);
+    const block = memoryIo();
+    expect(await main(["timeline", "show", journal, "--step", "block", "--kind", "action", "--json"], block)).toBe(0);
+    const parsed = JSON.parse(block.out()) as Array<{ kind: string; step: string }>;
+    expect(parsed.map((e) => [e.kind, e.step])).toEqual([["action", "block"]]);
+    const high = memoryIo();
+    expect(await main(["timeline", "show", journal, "--severity", "high"], high)).toBe(0);
+    expect(high.out().trim().split("\n").every((l) => /\sfinding\s/.test(l))).toBe(true);
+    const future = memoryIo();
+    expect(await main(["timeline", "show", journal, "--since", "2999-01-01T00:00:00Z"], future)).toBe(0);
+    expect(future.out().trim()).toBe("");
+    expect(await main(["timeline", "show", journal, "--since", "yesterday"], memoryIo())).toBe(2);
+  });
+
+  it("verify accepts the intact chain, prints its head hash, and names the first edited line (exit 1)", async () => {
+    const ok = memoryIo();
+    expect(await main(["timeline", "verify", journal], ok)).toBe(0);
+    expect(ok.err()).toMatch(/hash chain intact; head [0-9a-f]{64}/);
     const lines = readFileSync(journal, "utf8").split("\n");
     const tampered = join(mkdtempSync(join(tmpdir(), "azir-tl-")), "timeline.jsonl");
     lines[4] = lines[4]!.replace('"summary":"', '"summary":"nothing happened here; ');

@@ -105,7 +105,9 @@ describe("azir contain against the simulated tenant", () => {
     // what containment does not address is listed with the next step: the role the attacker's app granted, say
     expect(io.err()).toMatch(/Still open \(\d+\)/);
     expect(io.err()).toContain("added alex@contoso.com to role Global Administrator");
-    expect(io.err()).toContain("next: remove the role assignment");
+    expect(io.err()).toContain("next: azir harden flags and removes the role assignment made in the window");
+    // and the persistence Still open lists is what azir harden covers
+    expect(io.err()).toContain("app credentials, roles, consents, Conditional Access and mailbox forwarding: azir harden alex@contoso.com --tabletop");
 
     // reads are shared by the actions of the run: no Graph GET is sent twice (same path and query)
     const gets = emulator.requests().filter((r) => r.service === "graph" && r.method === "GET").map((r) => r.path);

@@ -67,6 +67,8 @@ describe("azir doctor", () => {
     expect(text).toMatch(/ok\s+graph\s+UserAuthenticationMethod\.ReadWrite\.All: held\s+\(contain-user\/remove-methods\)/);
     expect(text).toMatch(/ok\s+table\s+SigninLogs: latest record 20\d\d-/);
     expect(text).toMatch(/ok\s+subscription/);
+    // VM forensics reads the forensics subscription too
+    expect(text).toMatch(/ok\s+subscription\s+e7a9b2c4-1d3f-4e5a-8b6c-9d0e1f2a3b4c \(forensics\): reachable/);
     expect(text).toContain("nothing the runbooks need is missing");
 
     const machine = await doctor(["contain", "--tabletop", "--json"], emulator);
@@ -80,6 +82,17 @@ describe("azir doctor", () => {
     expect(machine.io.out()).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/);
     // the doctor reads; it writes nothing
     expect(emulator.requests().filter((r) => r.method !== "GET" && r.service !== "logs" && r.service !== "authority")).toEqual([]);
+  }, 30_000);
+
+  it("harden: what recovery needs, named with its steps", async () => {
+    const emulator = await tenant();
+    const machine = await doctor(["harden", "--tabletop", "--json"], emulator);
+    expect(machine.code, machine.io.err()).toBe(0);
+    const report = JSON.parse(machine.io.out()) as DoctorReport;
+    expect(report.runbooks).toEqual(["harden-user"]);
+    expect(report.checks.filter((c) => c.area === "graph").map((c) => c.subject)).toEqual(
+      expect.arrayContaining(["Application.ReadWrite.All", "RoleManagement.ReadWrite.Directory", "RoleEligibilitySchedule.ReadWrite.Directory", "DelegatedPermissionGrant.ReadWrite.All", "AppRoleAssignment.ReadWrite.All", "Policy.Read.All"]),
+    );
   }, 30_000);
 
   it("a scenario whose app lacks a permission: named, with the step that needs it and how to grant it (exit 4); a missing required table too", async () => {

@@ -21,8 +21,8 @@ const unused = (): never => {
 /** A ReadContext over `graph`; logs and ARM throw if touched. */
 export function readContext(graph: GraphReader, clock = new ManualClock(harnessNow)): ReadContext {
   const logs: LogsPort = { query: unused };
-  const arm: ArmReader = { getResource: unused, findResource: unused, checkSubscription: unused };
-  return { clock, graph, arm, logs, workspaceId: "00000000-0000-4000-8000-0000000000aa", signal: new AbortController().signal };
+  const arm: ArmReader = { getResource: unused, findResource: unused, checkSubscription: unused, listVirtualMachines: unused };
+  return { clock, graph, arm, storage: { findBlob: unused, findContainer: unused }, logs, workspaceId: "00000000-0000-4000-8000-0000000000aa", signal: new AbortController().signal };
 }
 
 /** The text of a note, whichever form it has. */
@@ -79,7 +79,7 @@ export function actionHarness<I, O>(action: ActionDefinition<I, O>, graph: Graph
   const widened: ActionDefinition<unknown, unknown> = action as ActionDefinition<unknown, unknown>;
   const runner = new ActionRunner({
     actions: { [action.name]: widened },
-    ports: { graph, logs: ctx.logs, arm: ctx.arm, effects: { perform: unused } },
+    ports: { graph, logs: ctx.logs, arm: ctx.arm, storage: ctx.storage, effects: { perform: unused } },
     clock,
     workspaceId: ctx.workspaceId,
     signal: ctx.signal,

@@ -14,6 +14,9 @@ import { parseRunbook } from "../../src/runbook/load.js";
 import type { ActionDefinition } from "../../src/steps/types.js";
 import type { EventInput } from "../../src/timeline/event.js";
 
+/** The path an effect addresses (a snapshot export names its snapshot). */
+const pathOf = (e: Effect): string => ("path" in e ? e.path : e.snapshotId);
+
 // A fake port stands in for the Azure adapters here: the executor's logic is under test, not the SDKs
 // (those are exercised against the emulator in test/azure and test/e2e).
 
@@ -95,15 +98,16 @@ function harness(
   const ports: Ports = {
     logs,
     graph: { get: async () => ({}) as never, find: async () => undefined, list: async () => [] },
-    arm: { getResource: async () => ({}) as never, findResource: async () => undefined, checkSubscription: async () => ({ locks: 0 }) },
+    arm: { getResource: async () => ({}) as never, findResource: async () => undefined, checkSubscription: async () => ({ locks: 0 }), listVirtualMachines: async () => [] },
+    storage: { findBlob: async () => undefined, findContainer: async () => undefined },
     effects: {
       async perform(w) {
         // A failing action's write is refused by the service, as a 403 would be.
-        if ([...state.failing].some((name) => w.path.startsWith(`/${name}/`))) throw new AzirError("permission", `${w.path}: 403`);
-        h.log.push(`send ${w.path}`);
+        if ([...state.failing].some((name) => pathOf(w).startsWith(`/${name}/`))) throw new AzirError("permission", `${pathOf(w)}: 403`);
+        h.log.push(`send ${pathOf(w)}`);
         await new Promise((r) => setTimeout(r, options.writeDelayMs ?? 0));
         h.sent.push(w);
-        h.log.push(`sent ${w.path}`);
+        h.log.push(`sent ${pathOf(w)}`);
         return {};
       },
     },
@@ -154,7 +158,7 @@ describe("executeRunbook", () => {
     const result = await run();
     expect(result.status).toBe("completed");
     expect(h.maxInFlight).toBe(2);
-    expect(h.sent.map((w) => w.path)).toEqual(["/t.first/alex", "/t.second/alex@contoso.com"]);
+    expect(h.sent.map((w) => pathOf(w))).toEqual(["/t.first/alex", "/t.second/alex@contoso.com"]);
     const kinds = h.events.map((e) => e.kind);
     expect(kinds[0]).toBe("run.started");
     expect(kinds.at(-1)).toBe("run.finished");
@@ -179,7 +183,7 @@ describe("executeRunbook", () => {
   it("skips an action already in effect and sends nothing for it", async () => {
     const { h, run } = harness(rb, { done: ["t.second:alex@contoso.com"] });
     await run();
-    expect(h.sent.map((w) => w.path)).toEqual(["/t.first/alex"]);
+    expect(h.sent.map((w) => pathOf(w))).toEqual(["/t.first/alex"]);
     expect(h.events.find((e) => e.kind === "action.skipped")).toMatchObject({ step: "second", data: { reason: "already in effect" } });
   });
 
@@ -292,7 +296,7 @@ describe("executeRunbook", () => {
     const { h, run } = harness(rb, { completed: new Map([["q1", { first: "restored", count: 1 }], ["first", { target: "restored" }]]), resumedRunId: "00000000-0000-4000-8000-000000000009" });
     const result = await run();
     expect(result.status).toBe("completed");
-    expect(h.sent.map((w) => w.path)).toEqual(["/t.second/alex@contoso.com"]);
+    expect(h.sent.map((w) => pathOf(w))).toEqual(["/t.second/alex@contoso.com"]);
     expect(h.queries).toHaveLength(1); // only q2
     expect(h.events[0]!.kind).toBe("run.resumed");
   });
@@ -317,7 +321,7 @@ describe("executeRunbook", () => {
     expect(yes.h.sent).toHaveLength(2);
     const nobody = harness(gated);
     const result = await nobody.run();
-    expect(nobody.h.sent.map((w) => w.path)).toEqual(["/t.first/alex"]);
+    expect(nobody.h.sent.map((w) => pathOf(w))).toEqual(["/t.first/alex"]);
     expect(result.status).toBe("refused");
   });
 
@@ -332,7 +336,7 @@ describe("executeRunbook", () => {
   it("a failed action does not stop the later ones (containment goes as far as it can); the run still fails", async () => {
     const { h, run } = harness(rb, { failing: ["t.first"] });
     const result = await run();
-    expect(h.sent.map((w) => w.path)).toEqual(["/t.second/alex@contoso.com"]);
+    expect(h.sent.map((w) => pathOf(w))).toEqual(["/t.second/alex@contoso.com"]);
     expect(result.status).toBe("failed");
     expect(result.error?.exitCode).toBe(4);
     expect(result.steps.find((s) => s.id === "second")?.status).toBe("completed");
@@ -353,7 +357,8 @@ describe("the write gate and the action lifecycle", () => {
     const ports: Ports = {
       logs: { query: async () => ({ complete: true, tables: [] }) },
       graph: { get: async () => ({}) as never, find: async () => undefined, list: async () => [] },
-      arm: { getResource: async () => ({}) as never, findResource: async () => undefined, checkSubscription: async () => ({ locks: 0 }) },
+      arm: { getResource: async () => ({}) as never, findResource: async () => undefined, checkSubscription: async () => ({ locks: 0 }), listVirtualMachines: async () => [] },
+    storage: { findBlob: async () => undefined, findContainer: async () => undefined },
       effects: {
         async perform(e) {
           performed.push(e.key);

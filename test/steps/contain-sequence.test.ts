@@ -83,6 +83,7 @@ function tenant(own: unknown[] = []) {
     }
   }
   function applyWrite(w: Effect): unknown {
+    if (w.kind === "snapshot.export") throw new Error("no snapshot export in containment");
     if (w.method === "PATCH" && w.path === `/users/${alexId}`) {
       Object.assign(u, w.body);
     } else if (w.method === "POST" && w.path.endsWith("/revokeSignInSessions")) {
@@ -120,7 +121,7 @@ async function run(t: ReturnType<typeof tenant>, dryRun: boolean, changeDefault 
   const loaded = parseRunbook(runbook, "contain-test.yaml");
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.diagnostics));
   const events: EventInput[] = [];
-  const ports: Ports = { logs: t.ctx.logs, graph: t.graph, arm: t.ctx.arm, effects: t.effects };
+  const ports: Ports = { logs: t.ctx.logs, graph: t.graph, arm: t.ctx.arm, storage: t.ctx.storage, effects: t.effects };
   const result = await executeRunbook({
     loaded: loaded.loaded,
     params: { upn: alexUpn, changeDefault },

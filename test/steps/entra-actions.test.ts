@@ -1,3 +1,4 @@
+import type { Effect } from "../../src/core/effects.js";
 import { describe, expect, it } from "vitest";
 import { AzirError, ExitCode } from "../../src/core/errors.js";
 import { adminTargetNote, explainForbidden } from "../../src/steps/admin-target.js";
@@ -6,7 +7,7 @@ import { confirmCompromised } from "../../src/steps/entra-confirm-compromised.js
 import { revokeSessions } from "../../src/steps/entra-revoke-sessions.js";
 import { actionNames, actions, findAction } from "../../src/steps/index.js";
 import { actionHarness, decideWith, noteText, runWith } from "../helpers/action-harness.js";
-import { FakeGraph, alexId, alexUpn, globalAdminTemplate, roleAssignmentsKey, userResources } from "./fake-graph.js";
+import { FakeGraph, alexId, alexUpn, globalAdminTemplate, http, roleAssignmentsKey, userResources } from "./fake-graph.js";
 
 // As the Graph adapter raises it: the service's words kept in the details.
 function forbidden(path: string): AzirError {
@@ -126,8 +127,8 @@ describe("admin targets", () => {
   });
 
   it("a 403 from the write gate for an administrator is translated", async () => {
-    const perform = async (e: { path: string }): Promise<unknown> => {
-      throw forbidden(e.path);
+    const perform = async (e: Effect): Promise<unknown> => {
+      throw forbidden(http(e).path);
     };
     await expect(runWith(blockSignIn, { upn: alexUpn }, adminGraph(), perform)).rejects.toMatchObject({
       code: "permission",
@@ -231,8 +232,21 @@ describe("entra.confirmCompromised", () => {
 });
 
 describe("registry", () => {
-  it("registers the four actions in containment order with their permissions", () => {
-    expect(actionNames).toEqual(["entra.blockSignIn", "entra.revokeSessions", "entra.removeAuthMethods", "entra.confirmCompromised"]);
+  it("registers the containment actions in order, then the VM-forensics ones, then the recovery ones, with their permissions", () => {
+    expect(actionNames).toEqual([
+      "entra.blockSignIn",
+      "entra.revokeSessions",
+      "entra.removeAuthMethods",
+      "entra.confirmCompromised",
+      "arm.snapshotDisks",
+      "arm.lockEvidence",
+      "arm.exportSnapshots",
+      "entra.rotateAppCredentials",
+      "entra.removePrivilegedAssignments",
+      "entra.revokeConsents",
+      "entra.reviewConditionalAccess",
+      "entra.enableSignIn",
+    ]);
     for (const name of actionNames) {
       const action = findAction(name)!;
       expect(action.name).toBe(name);
@@ -240,6 +254,8 @@ describe("registry", () => {
       expect(action.description).not.toBe("");
     }
     expect(actions["entra.removeAuthMethods"]!.permissions).toContain("UserAuthenticationMethod.ReadWrite.All");
+    expect(actions["entra.rotateAppCredentials"]!.permissions).toContain("Application.ReadWrite.All");
+    expect(actions["entra.removePrivilegedAssignments"]!.permissions).toContain("RoleManagement.ReadWrite.Directory");
     expect(findAction("toString")).toBeUndefined();
     expect(actions["constructor"]).toBeUndefined();
     expect(findAction("entra.deleteUser")).toBeUndefined();

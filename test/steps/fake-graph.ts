@@ -1,3 +1,4 @@
+import type { ArmRequestEffect, Effect, GraphRequestEffect } from "../../src/core/effects.js";
 import { AzirError } from "../../src/core/errors.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { sequentialIds, type IdSource } from "../../src/core/ids.js";
@@ -62,11 +63,12 @@ export interface TestContext extends ReadContext {
 
 export function makeContext(graph: GraphReader, now = "2026-11-25T09:00:00Z"): TestContext {
   const logs: LogsPort = { query: unused };
-  const arm: ArmReader = { getResource: unused, findResource: unused, checkSubscription: unused };
+  const arm: ArmReader = { getResource: unused, findResource: unused, checkSubscription: unused, listVirtualMachines: unused };
   return {
     clock: new ManualClock(now),
     ids: sequentialIds(),
     logs,
+    storage: { findBlob: unused, findContainer: unused },
     graph,
     arm,
     workspaceId: "00000000-0000-4000-8000-0000000000aa",
@@ -97,3 +99,9 @@ export function userResources(overrides: Record<string, unknown> = {}): Record<s
 }
 
 export const roleAssignmentsKey = `/roleManagement/directory/roleAssignments?$filter=principalId eq '${alexId}'`;
+
+/** The HTTP write an effect stands for (the actions under test send Graph and ARM requests only). */
+export function http(e: Effect): GraphRequestEffect | ArmRequestEffect {
+  if (e.kind === "snapshot.export") throw new Error(`not an HTTP write: ${e.kind}`);
+  return e;
+}

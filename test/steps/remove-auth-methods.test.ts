@@ -4,7 +4,7 @@ import type { Effect } from "../../src/core/effects.js";
 import { phoneMethodIds } from "../../src/entra/facts.js";
 import { removeAuthMethods } from "../../src/steps/entra-remove-auth-methods.js";
 import { decideWith, noteText, runWith } from "../helpers/action-harness.js";
-import { FakeGraph, alexId, alexUpn, globalAdminTemplate, roleAssignmentsKey, userResources } from "./fake-graph.js";
+import { FakeGraph, alexId, alexUpn, globalAdminTemplate, http, roleAssignmentsKey, userResources } from "./fake-graph.js";
 
 const start = "2026-11-20T08:00:00Z";
 const methodsPath = `/users/${alexId}/authentication/methods`;
@@ -41,7 +41,7 @@ describe("entra.removeAuthMethods decide", () => {
     const { decide, graph } = setup([password, ownApp, evilApp, mobile, alternate, evilFido, platform]);
     const plan = await decide();
     expect(plan.done).toBeUndefined();
-    expect(plan.effects.map((w) => [w.method, w.path, w.phase ?? 0, w.permission, w.body])).toEqual([
+    expect(plan.effects.map((w) => [http(w).method, http(w).path, w.phase ?? 0, w.permission, http(w).body])).toEqual([
       ["DELETE", deletePath("phoneMethods", alternate.id), 0, "UserAuthenticationMethod.ReadWrite.All", undefined],
       ["DELETE", deletePath("microsoftAuthenticatorMethods", evilApp.id), 0, "UserAuthenticationMethod.ReadWrite.All", undefined],
       ["DELETE", deletePath("fido2Methods", evilFido.id), 0, "UserAuthenticationMethod.ReadWrite.All", undefined],
@@ -74,7 +74,7 @@ describe("entra.removeAuthMethods decide", () => {
 
   it("uses the baseline when one is given", async () => {
     const plan = await setup([password, ownApp, mobile], { input: { incidentStart: null, registrations: [], baseline: { methodIds: [password.id, mobile.id] } } }).decide();
-    expect(plan.effects.map((w) => w.path)).toEqual([deletePath("microsoftAuthenticatorMethods", ownApp.id)]);
+    expect(plan.effects.map((w) => http(w).path)).toEqual([deletePath("microsoftAuthenticatorMethods", ownApp.id)]);
   });
 
   it("carries the admin note and roles", async () => {
@@ -117,11 +117,11 @@ describe("entra.removeAuthMethods run", () => {
     const log: string[] = [];
     const send = async (w: Effect): Promise<unknown> => {
       // Graph's rule: the default method cannot go while any other method (the password included) remains.
-      if (w.path === defaultPath) {
-        log.push(`refused ${w.path}`);
-        throw defaultRefusal(w.path);
+      if (http(w).path === defaultPath) {
+        log.push(`refused ${http(w).path}`);
+        throw defaultRefusal(http(w).path);
       }
-      log.push(`deleted ${w.path}`);
+      log.push(`deleted ${http(w).path}`);
       return undefined;
     };
     const error = await run(send).then(
@@ -144,7 +144,7 @@ describe("entra.removeAuthMethods run", () => {
       peak = Math.max(peak, inFlight);
       await new Promise((r) => setTimeout(r, 10));
       inFlight--;
-      order.push(w.path);
+      order.push(http(w).path);
       return undefined;
     };
     await run(send);
@@ -158,8 +158,8 @@ describe("entra.removeAuthMethods run", () => {
     const defaultPath = deletePath("fido2Methods", evilFido.id);
     const deleted: string[] = [];
     const send = async (w: Effect): Promise<unknown> => {
-      if (w.path === defaultPath) throw defaultRefusal(w.path);
-      deleted.push(w.path);
+      if (http(w).path === defaultPath) throw defaultRefusal(http(w).path);
+      deleted.push(http(w).path);
       return undefined;
     };
     const error = await run(send).then(
@@ -205,12 +205,12 @@ describe("entra.removeAuthMethods run, mobile and alternate mobile", () => {
     const mobileReg = { at: "2026-11-20T08:20:00Z", methodType: "phone", phoneType: "mobile", detail: "x", initiatedBy: "alex@contoso.com", afterIncidentStart: true };
     const { decide, run } = setup([mobile, alternate], { input: { registrations: [mobileReg] } });
     const plan = await decide();
-    expect(plan.effects.map((w) => w.path)).toEqual([deletePath("phoneMethods", mobile.id)]);
+    expect(plan.effects.map((w) => http(w).path)).toEqual([deletePath("phoneMethods", mobile.id)]);
     let calls = 0;
     const error = await run(async (w) => {
       calls++;
       throw Object.assign(
-        new AzirError("service", `Graph answered 400 on DELETE ${w.path}: Cannot delete the mobile phone method while an alternate mobile phone method exists.`, {
+        new AzirError("service", `Graph answered 400 on DELETE ${http(w).path}: Cannot delete the mobile phone method while an alternate mobile phone method exists.`, {
           details: ["status: 400"],
         }),
         { status: 400 },

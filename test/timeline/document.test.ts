@@ -44,7 +44,7 @@ describe("buildDocument", () => {
   it("fills incident, runs, findings, actions and the complete flag", async () => {
     const events = await sampleEvents();
     const doc = buildDocument(events);
-    expect(doc.schema).toBe("azir.timeline/v1");
+    expect(doc.schema).toBe("azir.timeline/v2");
     expect(doc.incident).toEqual({ id: "INC-1", subject: "alex@contoso.com", start: "2026-11-20T07:55:00.000Z" });
     expect(doc.runs).toEqual([
       {

@@ -76,30 +76,48 @@ describe("exportTimeline", () => {
     expect(timelineDocumentSchema.safeParse(parsed).success).toBe(true);
   });
 
-  it("csv: a header and one row per event, quoted per RFC 4180", async () => {
+  it("csv: UTF-8 with a BOM, a header and one row per event, flat columns, quoted per RFC 4180", async () => {
     const doc = await sampleDoc();
-    const rows = parseCsv(exportTimeline(doc, "csv"));
+    const text = exportTimeline(doc, "csv");
+    expect(text.startsWith("\ufeff")).toBe(true);
+    const rows = parseCsv(text.slice(1));
     expect(rows).toHaveLength(doc.response.length + 1);
-    expect(rows[0]).toEqual(["seq", "recordedAt", "occurredAt", "runId", "mode", "kind", "step", "summary", "data", "prev", "hash"]);
-    expect(rows.every((r) => r.length === 11)).toBe(true);
+    expect(rows[0]).toEqual(["seq", "recordedAt", "occurredAt", "runId", "mode", "kind", "step", "severity", "code", "summary", "target", "method", "url", "permission", "status", "data", "prev", "hash"]);
+    expect(rows.every((r) => r.length === 18)).toBe(true);
     const finding = rows.find((r) => r[6] === "audit")!;
-    expect(finding[7]).toBe(`app consent by user: ${hostile}`);
-    expect(JSON.parse(finding[8]!)).toMatchObject({ code: "audit.consent" });
-    expect(rows.find((r) => r[5] === "error")![7]).toBe("multi\nline\u001b[31m error");
+    expect(finding[9]).toBe(`app consent by user: ${hostile}`);
+    expect(finding.slice(7, 9)).toEqual(["medium", "audit.consent"]);
+    expect(JSON.parse(finding[15]!)).toMatchObject({ code: "audit.consent" });
+    expect(rows.find((r) => r[5] === "error")![9]).toBe("multi\nline\u001b[31m error");
+    const planned = rows.find((r) => r[5] === "action.planned")!;
+    expect(planned.slice(11, 14)).toEqual(["POST", "/identityProtection/riskyUsers/confirmCompromised", "IdentityRiskyUser.ReadWrite.All"]);
     expect(rows.slice(1).map((r) => Number(r[0]))).toEqual(doc.response.map((e) => e.seq));
+  });
+
+  it("csv --table findings|actions|indicators|signins: the document's other tables", async () => {
+    const doc = await sampleDoc();
+    const findings = parseCsv(exportTimeline(doc, "csv", { table: "findings" }).slice(1));
+    expect(findings[0]).toEqual(["occurredAt", "severity", "code", "summary", "subject", "evidenceRows", "step", "seq"]);
+    expect(findings).toHaveLength(doc.findings.length + 1);
+    const actions = parseCsv(exportTimeline(doc, "csv", { table: "actions" }).slice(1));
+    expect(actions).toHaveLength(doc.actions.length + 1);
+    const indicators = parseCsv(exportTimeline(doc, "csv", { table: "indicators" }).slice(1));
+    expect(indicators[0]).toEqual(["type", "value", "firstSeen", "lastSeen", "sightings", "findings"]);
+    expect(indicators.slice(1).map((r) => [r[0], r[1]])).toContainEqual(["app", `'${hostile}`.replace(/^'/, "")]);
+    expect(parseCsv(exportTimeline(doc, "csv", { table: "signins" }).slice(1))).toHaveLength(1);
   });
 
   it("csv: defuses cells a spreadsheet would run as formulas", async () => {
     const { journal } = await newJournal(dir);
     journal.append({ kind: "note", step: "-x", summary: "=cmd|' /C calc'!A0" });
     journal.close();
-    const rows = parseCsv(exportTimeline(buildDocument(journal.events), "csv"));
-    expect(rows[1]![7]).toBe("'=cmd|' /C calc'!A0");
+    const rows = parseCsv(exportTimeline(buildDocument(journal.events), "csv").slice(1));
+    expect(rows[1]![9]).toBe("'=cmd|' /C calc'!A0");
     expect(rows[1]![6]).toBe("'-x");
     expect(rows[1]![0]).toBe("1");
   });
 
-  it("html: self-contained, with a chart, and no markup from event text", async () => {
+  it("html: self-contained, verdict first, a chart, and no markup from event text", async () => {
     const doc = await sampleDoc();
     const html = exportTimeline(doc, "html");
     expect(html.startsWith("<!DOCTYPE html>")).toBe(true);
@@ -107,32 +125,31 @@ describe("exportTimeline", () => {
     expect(html).not.toMatch(/(src|href)=/i);
     expect(html).toContain(escapeHtml(`app consent by user: ${hostile}`));
     expect(html).toContain("<svg");
-    // One circle per story event, plus one per response event that is not a start or a note.
-    const circles = html.match(/<circle /g) ?? [];
-    const responsePoints = doc.response.filter((e) => !["run.started", "run.resumed", "note"].includes(e.kind)).length;
-    expect(circles).toHaveLength(doc.story.length + responsePoints);
-    expect(html).toContain("incomplete: 1 gap(s)");
+    expect(html.indexOf('class="verdict')).toBeLessThan(html.indexOf("<svg"));
+    expect(html).toContain("EXERCISE");
+    expect(html).toContain("INCOMPLETE: 1 gap(s)");
     expect(html).toContain("/identityProtection/riskyUsers/confirmCompromised");
+    // one numbered diamond per write sent or planned
+    expect(html.match(/<g class="action"/g)).toHaveLength(doc.actions.filter((a) => a.kind !== "action.skipped").length);
   });
 
-  it("md: a ticket body with findings, actions, gaps and next steps", async () => {
+  it("md: a ticket body: verdict, start, key events in order, actions, still open, indicators, next checks", async () => {
     const doc = await sampleDoc();
     const md = exportTimeline(doc, "md");
-    expect(md).toMatch(/^# Incident INC-1: alex@contoso\.com\n/);
+    expect(md).toMatch(/^# EXERCISE: Incident INC-1: alex@contoso\.com\n/);
+    expect(md).toContain("**Verdict:**");
     expect(md).toContain("**Incident start:** 2026-11-20 07:55:00Z");
-    expect(md).toContain("## Findings (2)");
-    expect(md).toContain("| 2026-11-20 07:55:00Z | high | signin.incident-start |");
-    expect(md).toContain("## Actions taken (1)");
+    expect(md).toContain("## Key events (UTC, in order)");
     expect(md).toContain("PATCH /users/alex@contoso.com");
-    expect(md).toContain("## Actions planned (not sent) (1)");
-    expect(md).toContain("## Actions skipped (1)");
-    expect(md).toContain("## Gaps (1)");
+    expect(md).toContain("## Indicators");
     expect(md).toContain("**Data: INCOMPLETE**");
     expect(md).toContain("- [ ] Run azir verify alex@contoso.com after 12:20Z");
-    // Hostile text cannot open HTML, break the table or add emphasis.
+    // Hostile text cannot open HTML, break a table or add emphasis.
     expect(md).not.toContain("<script>");
-    const consentRow = md.split("\n").find((l) => l.includes("audit.consent"))!;
-    expect(consentRow.split(/(?<!\\)\|/)).toHaveLength(7);
+    const consentRow = md.split("\n").find((l) => l.includes("app consent by user"))!;
+    expect(consentRow.split(/(?<!\\)\|/)).toHaveLength(6);
+    const keyRows = md.slice(md.indexOf("## Key events")).split("\n").filter((l) => /^\| 20/.test(l)).map((l) => l.slice(2, 22));
+    expect(keyRows).toEqual([...keyRows].sort());
   });
 
   it("rejects an unknown format with a usage error", async () => {

@@ -16,7 +16,7 @@ describe("published JSON Schemas", () => {
   it("declares the draft and the document's version tag", () => {
     const schema = timelineJsonSchema() as { $schema: string; $defs: Record<string, { properties?: Record<string, unknown> }> };
     expect(schema.$schema).toBe("https://json-schema.org/draft/2020-12/schema");
-    expect(schema.$defs.TimelineDocument?.properties?.schema).toMatchObject({ const: "azir.timeline/v1" });
+    expect(schema.$defs.TimelineDocument?.properties?.schema).toMatchObject({ const: "azir.timeline/v2" });
     expect(Object.keys(schema.$defs)).toEqual(expect.arrayContaining(["TimelineEvent", "FindingEvent", "ActionEvent", "GapEvent", "RunSummary"]));
   });
 });

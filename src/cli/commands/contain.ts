@@ -17,19 +17,27 @@ export const containCommand = defineCommand({
       .describe("your decision: authentication methods created or registered since this time are the attacker's")
       .register(flag, { value: "time" }),
     removeMethod: z.array(z.string()).default([]).describe("your decision: this method id is the attacker's (repeatable)").register(flag, { value: "id" }),
+    baseline: z.string().optional().describe("a tenant baseline captured before the incident (azir baseline capture): methods it does not hold are the attacker's").register(flag, { value: "file" }),
     changeDefaultMethod: z
       .boolean()
       .optional()
       .describe("allow moving the default sign-in method to one of the user's own (Graph beta) when the attacker's method is the default"),
   }),
   progress: true,
-  handler: ({ args, options }, ctx) =>
-    runShippedRunbook(ctx, "contain-user", {
-      upn: args.upn,
-      lookback: lookbackOf(options.lookback, ctx.globals.since, ctx.clock.now()),
-      ...(options.methodsAfter ? { methodsAfter: options.methodsAfter } : {}),
-      ...(options.removeMethod.length > 0 ? { removeMethods: options.removeMethod.join(",") } : {}),
-      ...(options.changeDefaultMethod ? { changeDefault: "true" } : {}),
-    }),
+  handler: async ({ args, options }, ctx) => {
+    const baseline = options.baseline ? await (await import("../baseline-file.js")).readBaselineFile(options.baseline, ctx.io.cwd) : undefined;
+    return runShippedRunbook(
+      ctx,
+      "contain-user",
+      {
+        upn: args.upn,
+        lookback: lookbackOf(options.lookback, ctx.globals.since, ctx.clock.now()),
+        ...(options.methodsAfter ? { methodsAfter: options.methodsAfter } : {}),
+        ...(options.removeMethod.length > 0 ? { removeMethods: options.removeMethod.join(",") } : {}),
+        ...(options.changeDefaultMethod ? { changeDefault: "true" } : {}),
+      },
+      baseline ? { baseline } : {},
+    );
+  },
   render: (outcome, ctx) => renderRunOutcome(outcome, ctx, renderContainment),
 });

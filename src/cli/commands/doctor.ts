@@ -11,7 +11,7 @@ import { renderDoctor } from "../render/doctor.js";
 export const doctorCommand = defineCommand({
   name: "doctor",
   description: "check sign-in, permissions, workspace tables and subscription against what a command or runbook needs",
-  args: z.object({ target: z.string().optional().describe("contain, investigate, hunt, verify, a runbook id or file (default: every shipped runbook)") }),
+  args: z.object({ target: z.string().optional().describe("contain, investigate, hunt, verify, harden, release, a runbook id or file (default: every shipped runbook)") }),
   progress: true,
   handler: async ({ args }, ctx) => {
     const { runDoctor } = await import("../doctor.js");

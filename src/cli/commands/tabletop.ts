@@ -12,6 +12,13 @@ const port = z.string().transform((text, issue) => {
   return z.NEVER;
 });
 
+const diskImageMib = z.string().transform((text, issue) => {
+  const n = Number(text);
+  if (Number.isInteger(n) && n >= 1 && n <= 4096) return n;
+  issue.addIssue({ code: "custom", message: `not a size in MiB from 1 to 4096: ${text}` });
+  return z.NEVER;
+});
+
 async function readFaults(file: string): Promise<FaultConfig> {
   const { faultConfigSchema } = await import("../../tabletop/index.js");
   let raw: unknown;
@@ -51,12 +58,19 @@ export const serveCommand = defineCommand({
     scenario: z.string().default("contoso").describe("scenario folder or built-in name").register(flag, { value: "dir" }),
     port: port.optional().describe("port (default: random)").register(flag, { value: "n" }),
     faults: z.string().optional().describe("fault injection config (JSON)").register(flag, { value: "file" }),
+    diskImageMib: diskImageMib.optional().describe("size of the disk image behind each snapshot export (default 4)").register(flag, { value: "MiB" }),
   }),
   handler: async ({ options }, ctx) => {
     const [{ startTabletop, serveInfo }, { tabletopScenarioDir }] = await Promise.all([import("../../tabletop/index.js"), import("../context.js")]);
     const faults = options.faults ? await readFaults(options.faults) : undefined;
     const scenarioDir = await tabletopScenarioDir(options.scenario, ctx.io.cwd);
-    const emulator = await startTabletop({ scenarioDir, clock: ctx.clock, ...(options.port !== undefined ? { port: options.port } : {}), ...(faults ? { faults } : {}) });
+    const emulator = await startTabletop({
+      scenarioDir,
+      clock: ctx.clock,
+      ...(options.port !== undefined ? { port: options.port } : {}),
+      ...(faults ? { faults } : {}),
+      ...(options.diskImageMib !== undefined ? { storage: { diskImageBytes: options.diskImageMib * 1024 * 1024 } } : {}),
+    });
     announce(serveInfo(emulator), scenarioDir, ctx);
     await new Promise<void>((resolve) => {
       const stop = (): void => {

@@ -1,7 +1,9 @@
+import { resolve } from "node:path";
 import { z } from "zod";
 import { AzirError, ExitCode } from "../../core/errors.js";
-import { exportFormats } from "../../timeline/export.js";
-import { defineCommand, defineGroup } from "../define-command.js";
+import { csvTables, exportFormats } from "../../timeline/export.js";
+import { defineCommand, defineGroup, flag } from "../define-command.js";
+import { parseSince } from "../../core/duration.js";
 
 const journalFile = z.object({ file: z.string().describe("timeline journal (.jsonl)") });
 
@@ -23,18 +25,39 @@ function sayIntegrity(integrity: Awaited<ReturnType<typeof integrityOf>>, termin
   else terminal.warn(`integrity: BROKEN at line ${integrity.brokenAt!.line}: ${integrity.brokenAt!.reason}; this journal is not evidence as it stands`);
 }
 
-/** `azir timeline show <file>`. */
+const severities = ["info", "low", "medium", "high", "critical"] as const;
+
+/** `azir timeline show <file> [--kind k] [--step s] [--since t] [--severity s]`. */
 export const showCommand = defineCommand({
   name: "show",
-  description: "print the events",
+  description: "print the events (filtered by --kind, --step, --severity and the global --since); with --json, one JSON array of them on stdout",
   args: journalFile,
-  globals: false,
-  handler: async ({ args }) => {
+  options: z.object({
+    kind: z.array(z.string()).default([]).describe("only events of this kind (repeatable): finding, action, query, gap, error, note, ...").register(flag, { value: "kind" }),
+    step: z.array(z.string()).default([]).describe("only events of this step (repeatable)").register(flag, { value: "step" }),
+    severity: z.enum(severities).optional().describe("only findings of this severity or higher (with --kind, the other kinds named too)"),
+  }),
+  handler: async ({ args, options }, ctx) => {
+    // The global --since (a date-time, or a duration back from now): events that happened (or were recorded) since.
+    const given = ctx.globals.since;
+    const since = given === undefined ? undefined : parseSince(given, ctx.clock.now())?.getTime();
+    if (given !== undefined && since === undefined) throw new AzirError("usage", `--since: not a date-time or a duration: ${JSON.stringify(given)}`, { hint: "e.g. --since 2026-11-28T12:00:00Z or --since 2h" });
     const [{ events, torn }, { renderEventLine }, integrity] = await Promise.all([read(args.file), import("../../timeline/render.js"), integrityOf(args.file)]);
-    return { lines: events.map(renderEventLine), torn, integrity };
+    const floor = options.severity ? severities.indexOf(options.severity) : 0;
+    const shown = events.filter((e) => {
+      if (options.kind.length && !options.kind.includes(e.kind)) return false;
+      if (options.step.length && !options.step.includes(e.step ?? "")) return false;
+      if (since !== undefined && Date.parse(e.occurredAt ?? e.recordedAt) < since) return false;
+      if (e.kind === "finding" && severities.indexOf(e.data.severity) < floor) return false;
+      if (options.severity && e.kind !== "finding" && options.kind.length === 0) return false;
+      return true;
+    });
+    return { shown, lines: shown.map(renderEventLine), torn, integrity, total: events.length };
   },
-  render: ({ lines, torn, integrity }, { terminal }) => {
-    for (const line of lines) terminal.out(line);
+  render: ({ shown, lines, torn, integrity, total }, { terminal, globals }) => {
+    if (globals.json) terminal.out(JSON.stringify(shown, null, 2));
+    else for (const line of lines) terminal.out(line);
+    if (shown.length < total) terminal.line(terminal.color.dim(`${shown.length} of ${total} events shown`));
     if (torn) terminal.warn("the last line is incomplete (a crash while writing); it was left out");
     sayIntegrity(integrity, terminal);
     return ExitCode.ok;
@@ -49,32 +72,48 @@ export const verifyJournalCommand = defineCommand({
   handler: async ({ args }) => ({ file: args.file, result: await (await import("../../timeline/journal.js")).verifyJournal(args.file) }),
   render: ({ file, result }, { terminal, globals }) => {
     if (globals.json) terminal.out(JSON.stringify(result));
-    else if (result.ok) terminal.line(`${terminal.color.green("ok")}  ${file}: ${result.events} events, hash chain intact`);
+    else if (result.ok) terminal.line(`${terminal.color.green("ok")}  ${file}: ${result.events} events, hash chain intact; head ${result.lastHash}`);
     else terminal.line(terminal.color.red(`${file}:${result.line}: ${result.reason}`));
     return result.ok ? ExitCode.ok : ExitCode.failed;
   },
 });
 
-/** `azir timeline export <file> --format json|md|csv|html`. */
+/** `azir timeline export <file> --format json|md|csv|html|pdf [--table t] [--output file]`. */
 export const exportCommand = defineCommand({
   name: "export",
-  description: "convert to one document",
+  description: "convert to one document: json, a Markdown ticket body, CSV, a self-contained HTML report, or PDF",
   args: journalFile,
-  options: z.object({ format: z.enum(exportFormats).default("json").describe("output format") }),
+  options: z.object({
+    format: z.enum(exportFormats).default("json").describe("output format"),
+    table: z.enum(csvTables).optional().describe("with --format csv: which table (default: one row per event)"),
+    output: z.string().optional().describe("write to this file instead of stdout (required for pdf)"),
+  }),
   globals: false,
-  handler: async ({ args, options }) => {
-    const [{ events }, { buildDocument }, { exportTimeline: render }, { journalIncidentId }, integrity] = await Promise.all([
+  handler: async ({ args, options }, ctx) => {
+    if (options.table && options.format !== "csv") throw new AzirError("usage", "--table goes with --format csv");
+    if (options.format === "pdf" && !options.output) throw new AzirError("usage", "--format pdf writes a file: name it with --output <file>.pdf");
+    const [{ events }, { incidentDocument }, { exportTimeline: render }, { journalIncidentId }, integrity] = await Promise.all([
       read(args.file),
-      import("../../timeline/document.js"),
+      import("../report.js"),
       import("../../timeline/export.js"),
       import("../../timeline/journal.js"),
       integrityOf(args.file),
     ]);
-    return { text: render({ ...buildDocument(events, { incidentId: journalIncidentId(args.file) }), integrity }, options.format), integrity };
+    const doc = { ...incidentDocument(events, { incidentId: journalIncidentId(args.file) }), integrity };
+    const content: string | Buffer =
+      options.format === "pdf" ? await (await import("../pdf.js")).htmlToPdf(render(doc, "html"), ctx.io.env) : render(doc, options.format, options.table ? { table: options.table } : {});
+    if (options.output) {
+      const { writeFile } = await import("node:fs/promises");
+      const target = resolve(ctx.io.cwd, options.output);
+      await writeFile(target, content);
+      return { written: target, integrity };
+    }
+    return { text: content.toString(), integrity };
   },
-  render: ({ text, integrity }, { terminal }) => {
-    terminal.out(text);
-    sayIntegrity(integrity, terminal);
+  render: (result, { terminal }) => {
+    if ("written" in result) terminal.line(`written: ${result.written}`);
+    else terminal.out(result.text);
+    sayIntegrity(result.integrity, terminal);
     return ExitCode.ok;
   },
 });

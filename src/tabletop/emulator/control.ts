@@ -40,12 +40,6 @@ const routes: Array<Route<ControlContext, ControlRequest, Reply>> = [
       }
     },
   },
-  {
-    method: "GET",
-    pattern: "/_tabletop/blob/{name+}",
-    source: "the target of the SAS URL beginGetAccess returns (a few KB of deterministic bytes)",
-    handle: (_ctx, req) => ({ status: 200, headers: { "Content-Type": "application/octet-stream" }, bytes: Buffer.from(`tabletop disk image ${req.path}\n`.repeat(64)) }),
-  },
 ];
 
 const noRoute = (req: ControlRequest): Reply => ({ status: 404, body: { error: { code: "NotFound", message: `No route for ${req.method} ${req.path}` } } });

@@ -18,8 +18,9 @@ export const faultRuleSchema = z
     partial: z.boolean().optional().describe("Log Analytics: answer with a PartialError and the first rows only"),
     partialRows: z.number().int().min(0).optional().describe("Rows kept by `partial` (default: half)"),
     lroFail: z.boolean().optional().describe("ARM: the long-running operation started by the request ends Failed"),
+    badSas: z.boolean().optional().describe("ARM: the snapshot export (beginGetAccess) this request starts answers a SAS whose signature the storage service refuses (403)"),
   })
-  .refine((r) => r.status !== undefined || r.drop || r.partial || r.lroFail, { message: "a fault rule needs status, drop, partial or lroFail" })
+  .refine((r) => r.status !== undefined || r.drop || r.partial || r.lroFail || r.badSas, { message: "a fault rule needs status, drop, partial, lroFail or badSas" })
   .superRefine((r, ctx) => {
     try {
       new RegExp(r.match.path);
@@ -103,6 +104,11 @@ export class FaultInjector {
   /** Whether the ARM long-running operation this request starts is to fail. */
   takeLroFail(method: string, path: string): boolean {
     return this.take("arm", method, path, (r) => r.lroFail === true) !== undefined;
+  }
+
+  /** Whether the snapshot export this request starts is to answer a SAS the storage service refuses. */
+  takeBadSas(method: string, path: string): boolean {
+    return this.take("arm", method, path, (r) => r.badSas === true) !== undefined;
   }
 
   /** Finds the first rule matching the request that still has budget, and spends one. */

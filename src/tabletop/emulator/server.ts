@@ -6,7 +6,7 @@ import type { Clock } from "../../core/clock.js";
 import { AzirError } from "../../core/errors.js";
 import { randomIds, type IdSource } from "../../core/ids.js";
 import type { Scenario, TenantState } from "../scenario/schema.js";
-import { ArmFault, handleArm, type ArmOperation } from "./arm.js";
+import { ArmFault, handleArm, type ArmOperation, type ArmStorage, type SnapshotRuntime } from "./arm.js";
 import { authorityRoutes } from "./authority.js";
 import { createEmulatorCertificate } from "./certificate.js";
 import { handleControl, publicState, type ControlContext } from "./control.js";
@@ -16,6 +16,7 @@ import { LogsService, type KqlEngine } from "./logs.js";
 import { handleLogs } from "./logs-routes.js";
 import { RequestLog } from "./request-log.js";
 import { serviceErrorFor } from "./service-errors.js";
+import { AzuriteStorage } from "./storage.js";
 import { graphCaller, issueAccessToken } from "./tokens.js";
 import type { ApiRequest, EmulatedService, Emulator, Reply } from "./types.js";
 
@@ -29,7 +30,18 @@ export interface EmulatorOptions {
   ids?: IdSource;
   /** The local KQL engine; default: src/kql/engine, loaded on the first query. */
   loadEngine?: () => Promise<KqlEngine>;
+  /** The emulated storage service (Azurite): when it starts, and the size of the disk images exports serve. */
+  storage?: StorageSettings;
 }
+
+export interface StorageSettings {
+  /** "lazy" (default): Azurite starts with the first request that needs it; "eager": with the emulator. */
+  start?: "lazy" | "eager";
+  /** Bytes of the generated disk image behind every snapshot export; a multiple of 512. Default 4 MiB. */
+  diskImageBytes?: number;
+}
+
+const defaultDiskImageBytes = 4 * 1024 * 1024;
 
 const dummyClientId = "00000000-0000-4000-8000-00000000a21e";
 const dummyClientSecret = "tabletop-client-secret";
@@ -62,6 +74,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const state: TenantState = structuredClone(options.scenario.tenant);
   const tables = options.scenario.tables;
   const operations = new Map<string, ArmOperation>();
+  const snapshots = new Map<string, SnapshotRuntime>();
+  const issuedSas: string[] = [];
   const log = new RequestLog(clock);
   const faults = new FaultInjector(options.faults ?? {});
   const serviceError = serviceErrorFor(clock);
@@ -70,6 +84,28 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const graph = new GraphService({ state, tables, clock, ids, faults, log });
   const control: ControlContext = { requests: () => log.list(), state: () => publicState(state), setFaults: (input) => faults.set(input) };
   const cert = await createEmulatorCertificate();
+  const diskImageBytes = options.storage?.diskImageBytes ?? defaultDiskImageBytes;
+  if (!Number.isInteger(diskImageBytes) || diskImageBytes <= 0 || diskImageBytes % 512 !== 0) {
+    throw new AzirError("usage", `The disk image size must be a positive multiple of 512 bytes (got ${diskImageBytes}).`);
+  }
+  // Every scenario storage account exists in Azurite under its own name; containers the scenario lists exist too.
+  const storageAccounts = state.arm.resources.filter((r) => r.type === "Microsoft.Storage/storageAccounts").map((r) => r.name);
+  const storageContainers = state.arm.resources.flatMap((r) => {
+    const m = /\/providers\/Microsoft\.Storage\/storageAccounts\/([^/]+)\/blobServices\/default\/containers\/([^/]+)$/i.exec(r.id);
+    return m ? [{ account: m[1]!, container: m[2]! }] : [];
+  });
+  const azurite = new AzuriteStorage({ accounts: storageAccounts, certPem: cert.certPem, keyPem: cert.keyPem, caPem: cert.certPem });
+  const startStorage = () => azurite.start(storageContainers);
+  const armStorage: ArmStorage = {
+    diskImageBytes,
+    blobEndpoint: async (account) => (await startStorage()).blobEndpoint(account),
+    exportDisk: async (request) => {
+      await startStorage();
+      return azurite.exportDisk(request);
+    },
+    revokeExport: (container) => azurite.revokeExport(container),
+    issued: (url) => issuedSas.push(url),
+  };
   const nowSeconds = (): number => Math.floor(clock.now().getTime() / 1000);
 
   /** An API request (Graph, Logs, ARM) once its body is read. */
@@ -114,7 +150,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         return await handleLogs({ logs, workspaceId: state.workspaceId, now: clock.now(), prefer: req.headers.prefer ?? "", partial }, req);
       }
       try {
-        return handleArm({ state, tables, clock, ids, operations, lroFail: faults.takeLroFail(method, path) }, req);
+        return await handleArm(
+          { state, tables, clock, ids, operations, snapshots, storage: armStorage, lroFail: faults.takeLroFail(method, path), badSas: faults.takeBadSas(method, path) },
+          req,
+        );
       } catch (error) {
         if (error instanceof ArmFault) return serviceError("arm", error.status, error.code, error.message);
         throw error;
@@ -149,7 +188,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     };
     const raw = await readBody(request);
     if (service === "control" || service === undefined) return send(handleControl(control, { method, path, text: raw.toString("utf8") }, request.socket.remoteAddress ?? ""));
-    const base = { method, path, query: url.searchParams, headers: { prefer: headerValue(request.headers.prefer) }, origin };
+    const base = { method, path, rawPath: rawUrl.split("?")[0] ?? "", query: url.searchParams, headers: { prefer: headerValue(request.headers.prefer) }, origin };
     const reply =
       service === "authority"
         ? authorityRoutes.dispatch({ state, ids, nowSeconds }, { ...base, headers: {}, body: undefined, form: new URLSearchParams(raw.toString("utf8")) }, path)
@@ -191,16 +230,27 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     requests: () => log.list(),
     state: () => publicState(state),
     setFaults: (f) => faults.set(f),
+    storage: () => startStorage(),
+    issuedSas: () => [...issuedSas],
     issueToken: (request) => issueAccessToken(state, { clientId: request.clientId ?? dummyClientId, scope: request.scope, kind: request.kind ?? "application", nowSeconds: nowSeconds() }),
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await azurite.close();
       await cert.dispose();
     },
   };
   emulator.env = emulatorEnv(emulator);
+  if (options.storage?.start === "eager") {
+    try {
+      await startStorage();
+    } catch (error) {
+      await emulator.close();
+      throw error;
+    }
+  }
   return emulator;
 }
 

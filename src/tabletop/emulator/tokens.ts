@@ -1,3 +1,4 @@
+import { systemClock } from "../../core/clock.js";
 import type { TenantState } from "../scenario/schema.js";
 import { builtInRoles } from "./graph/directory-roles.js";
 
@@ -92,15 +93,18 @@ export function grantedPermissions(state: TenantState, clientId: string, kind: T
 export function issueAccessToken(state: TenantState, request: { clientId: string; scope: string; kind: TokenKind; nowSeconds: number }): string {
   const aud = resourceOf(request.scope);
   const isGraph = graphAudiences.has(aud);
+  // Azure Storage is played by Azurite, which checks nbf and exp against the machine's clock (BlobTokenAuthenticator),
+  // whatever the emulator's clock says: storage tokens are dated by the machine's clock.
+  const now = aud.toLowerCase() === "https://storage.azure.com" ? Math.floor(systemClock.now().getTime() / 1000) : request.nowSeconds;
   const permissions = isGraph ? [...grantedPermissions(state, request.clientId, request.kind)] : [];
   const operatorId = "00000000-0000-4000-8000-0000000000aa";
   const wids = state.operator.roles.map((name) => builtInRoles.find((r) => r.displayName === name)?.templateId).filter((id): id is string => id !== undefined);
   const claims: AccessTokenClaims = {
     aud,
     iss: `https://sts.windows.net/${state.tenantId}/`,
-    iat: request.nowSeconds,
-    nbf: request.nowSeconds,
-    exp: request.nowSeconds + 3599,
+    iat: now,
+    nbf: now,
+    exp: now + 3599,
     appid: request.clientId,
     app_displayname: request.clientId.toLowerCase() === azureCliClientId ? "Microsoft Azure CLI" : state.operator.displayName,
     idtyp: request.kind === "application" ? "app" : "user",

@@ -1,6 +1,7 @@
 import type { Endpoints } from "../../core/ports.js";
 import type { TenantState } from "../scenario/schema.js";
 import type { FaultConfig } from "./faults.js";
+import type { StorageAccess } from "./storage.js";
 import type { Caller, TokenKind } from "./tokens.js";
 
 /** Which service a request was addressed to. */
@@ -39,6 +40,14 @@ export interface Emulator {
   state(): TenantState;
   setFaults(faults: FaultConfig): void;
   /**
+   * The emulated storage service (Azurite), started if it is not yet: each account's blob endpoint
+   * (`https://127.0.0.1:PORT/{account}`, standing for `https://{account}.blob.core.windows.net`) and shared key, for a
+   * test that reads what was copied with its own client.
+   */
+  storage(): Promise<StorageAccess>;
+  /** Every SAS URL the emulator has handed out (beginGetAccess), in order. */
+  issuedSas(): string[];
+  /**
    * An access token as the authority issues it (tokens.ts), without a round trip: for an in-process client that
    * stands for the scenario's app. Default: the application (client credentials) of the dummy client id.
    */
@@ -61,6 +70,8 @@ export interface ApiRequest {
   method: string;
   /** Decoded path with `//` collapsed, no query. */
   path: string;
+  /** The path as sent (not decoded), no query. */
+  rawPath?: string;
   query: URLSearchParams;
   headers: Record<string, string | undefined>;
   /** Parsed JSON body, or undefined when empty. */

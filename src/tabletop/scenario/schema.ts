@@ -101,6 +101,22 @@ export const oauth2PermissionGrantSchema = z.looseObject({
   scope: z.string(),
 });
 
+/** An app role granted to a user, as `GET /users/{id}/appRoleAssignments` answers it (approleassignment.md). */
+export const appRoleAssignmentSchema = z.looseObject({
+  id: z.string().min(1),
+  /** The user the role is granted to. */
+  principalId: guid,
+  principalType: z.string().default("User"),
+  principalDisplayName: z.string().nullable().optional(),
+  /** Object id of the resource service principal that defines the role. */
+  resourceId: guid,
+  resourceDisplayName: z.string().nullable().optional(),
+  /** The role's id; all zeros for the default access role. */
+  appRoleId: guid,
+  createdDateTime: optionalTime,
+  deletedDateTime: optionalTime,
+});
+
 export const conditionalAccessPolicySchema = z.looseObject({
   id: guid,
   displayName: z.string(),
@@ -203,15 +219,30 @@ export const riskDetectionSchema = z.looseObject({
   requestId: z.string().nullable().optional(),
 });
 
-export const armResourceSchema = z.looseObject({
-  id: z.string().regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+(\/providers\/.+)?$/i, "expected an ARM resource id"),
-  name: z.string(),
-  type: z.string(),
-  location: z.string().optional(),
-  tags: z.record(z.string(), z.string()).default({}),
-  sku: z.looseObject({ name: z.string() }).optional(),
-  properties: z.record(z.string(), z.unknown()).default({}),
+/** A VM's instance view as VirtualMachines_InstanceView answers it: statuses such as `PowerState/running`. */
+const instanceViewSchema = z.looseObject({
+  statuses: z.array(z.looseObject({ code: z.string().regex(/^[A-Za-z]+\/[A-Za-z0-9_-]+$/, "expected a status code such as PowerState/running") })).default([]),
+  disks: z.array(z.looseObject({ name: z.string() })).optional(),
 });
+
+export const armResourceSchema = z
+  .looseObject({
+    id: z.string().regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+(\/providers\/.+)?$/i, "expected an ARM resource id"),
+    name: z.string(),
+    type: z.string(),
+    location: z.string().optional(),
+    tags: z.record(z.string(), z.string()).default({}),
+    sku: z.looseObject({ name: z.string() }).optional(),
+    properties: z.record(z.string(), z.unknown()).default({}),
+  })
+  .superRefine((resource, ctx) => {
+    if (resource.type.toLowerCase() !== "microsoft.compute/virtualmachines" || resource.properties.instanceView === undefined) return;
+    const view = instanceViewSchema.safeParse(resource.properties.instanceView);
+    if (!view.success) {
+      const issue = view.error.issues[0];
+      ctx.addIssue({ code: "custom", path: ["properties", "instanceView", ...(issue?.path ?? [])], message: issue?.message ?? "invalid instance view" });
+    }
+  });
 
 export const tenantStateSchema = z.looseObject({
   tenantId: guid,
@@ -229,6 +260,8 @@ export const tenantStateSchema = z.looseObject({
   applications: z.array(applicationSchema).default([]),
   servicePrincipals: z.array(servicePrincipalSchema).default([]),
   oauth2PermissionGrants: z.array(oauth2PermissionGrantSchema).default([]),
+  /** App roles granted to users (consents to app roles, assignments to enterprise apps). */
+  appRoleAssignments: z.array(appRoleAssignmentSchema).default([]),
   conditionalAccessPolicies: z.array(conditionalAccessPolicySchema).default([]),
   namedLocations: z.array(namedLocationSchema).default([]),
   roleDefinitions: z.array(roleDefinitionSchema).default([]),

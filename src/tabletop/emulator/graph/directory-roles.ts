@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
+import { z } from "zod";
 import type { ApiRequest, Reply } from "../types.js";
 import type { RouteParams } from "../router.js";
 import type { GraphContext, GraphRoute } from "./context.js";
-import { findUser, groupsOf, holdsPermission, requirePermission, roleAssignmentsReaching, userView } from "./context.js";
+import { findUser, groupsOf, holdsPermission, notEmulated, parseBody, requirePermission, roleAssignmentsReaching, userView } from "./context.js";
 import { applySelect, checkQueryOptions, GraphFault, matchesFilter, page, parseFilter } from "./odata.js";
 import { graphPermissions } from "./permissions.js";
 import type { ScenarioGroup } from "../../scenario/schema.js";
@@ -31,6 +32,9 @@ function principalOf(ctx: GraphContext, id: string): Record<string, unknown> | n
   if (user) return { "@odata.type": "#microsoft.graph.user", ...userView(user, null) };
   const sp = ctx.state.servicePrincipals.find((s) => s.id === id);
   if (sp) return { "@odata.type": "#microsoft.graph.servicePrincipal", id: sp.id, appId: sp.appId, displayName: sp.displayName };
+  // A role-assignable group holds roles too (groups-concept.md); the principal is then the group.
+  const group = ctx.state.groups.find((g) => g.id === id);
+  if (group) return groupObject(group);
   return null;
 }
 
@@ -95,6 +99,15 @@ function memberships(transitive: boolean) {
   };
 }
 
+const eligibilityRequestSchema = z.looseObject({
+  action: z.string(),
+  principalId: z.string().min(1),
+  roleDefinitionId: z.string().min(1),
+  directoryScopeId: z.string().optional(),
+  appScopeId: z.string().nullable().optional(),
+  justification: z.string().nullable().optional(),
+});
+
 /** Directory role assignments, eligibilities and definitions, and a user's memberships (groups and roles). */
 export const directoryRoleRoutes: GraphRoute[] = [
   {
@@ -109,6 +122,58 @@ export const directoryRoleRoutes: GraphRoute[] = [
       const expand = q.get("$expand") !== null;
       const items = ctx.state.roleAssignments.filter((a) => matchesFilter(a, filter)).map((a) => (expand ? { ...a, principal: principalOf(ctx, a.principalId) } : { ...a }));
       return page(items, q, req.origin, req.path, "roleManagement/directory/roleAssignments");
+    },
+  },
+  {
+    method: "DELETE",
+    pattern: "/roleManagement/directory/roleAssignments/{id}",
+    source: `${docs}/unifiedroleassignment-delete.md`,
+    handle(ctx, _req, params) {
+      requirePermission(ctx, graphPermissions.roleWrite);
+      const index = ctx.state.roleAssignments.findIndex((a) => a.id === params.id);
+      if (index < 0) throw new GraphFault(404, "Request_ResourceNotFound", `Resource '${params.id}' does not exist or one of its queried reference-property objects are not present.`);
+      ctx.state.roleAssignments.splice(index, 1);
+      return { status: 204 };
+    },
+  },
+  {
+    // Only adminRemove is emulated (what recovery sends): the eligibility goes, and the request answers 201 with
+    // status "Revoked" (the page's example 2). Other actions are refused as not emulated.
+    method: "POST",
+    pattern: "/roleManagement/directory/roleEligibilityScheduleRequests",
+    source: `${docs}/rbacapplication-post-roleeligibilityschedulerequests.md`,
+    handle(ctx, req) {
+      const body = parseBody(eligibilityRequestSchema, req.body);
+      requirePermission(ctx, graphPermissions.roleEligibilityWrite);
+      if (body.action !== "adminRemove") throw notEmulated(req);
+      const scope = body.directoryScopeId ?? "/";
+      const matches = (e: { principalId: string; roleDefinitionId: string; directoryScopeId: string }) => e.principalId === body.principalId && e.roleDefinitionId === body.roleDefinitionId && e.directoryScopeId === scope;
+      const before = ctx.state.roleEligibilityScheduleInstances.length;
+      ctx.state.roleEligibilityScheduleInstances = ctx.state.roleEligibilityScheduleInstances.filter((e) => !matches(e));
+      if (ctx.state.roleEligibilityScheduleInstances.length === before) throw new GraphFault(400, "RoleAssignmentDoesNotExist", "The Role assignment does not exist.");
+      return {
+        status: 201,
+        body: {
+          "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#roleManagement/directory/roleEligibilityScheduleRequests/$entity",
+          id: ctx.ids.uuid(),
+          status: "Revoked",
+          createdDateTime: ctx.clock.now().toISOString(),
+          completedDateTime: null,
+          approvalId: null,
+          customData: null,
+          action: "adminRemove",
+          principalId: body.principalId,
+          roleDefinitionId: body.roleDefinitionId,
+          directoryScopeId: scope,
+          appScopeId: body.appScopeId ?? null,
+          isValidationOnly: false,
+          targetScheduleId: null,
+          justification: body.justification ?? null,
+          scheduleInfo: null,
+          createdBy: { application: ctx.caller.kind === "application" ? { displayName: null, id: ctx.caller.appId } : null, device: null, user: null },
+          ticketInfo: { ticketNumber: null, ticketSystem: null },
+        },
+      };
     },
   },
   {

@@ -13,6 +13,7 @@ import { batchRoutes, runBatch } from "./batch.js";
 import { conditionalAccessRoutes } from "./conditional-access.js";
 import { notEmulated, type GraphContext } from "./context.js";
 import { directoryRoleRoutes } from "./directory-roles.js";
+import { groupRoutes } from "./groups.js";
 import { identityProtectionRoutes } from "./identity-protection.js";
 import { GraphFault } from "./odata.js";
 import { permissionGrantRoutes } from "./permission-grants.js";
@@ -33,6 +34,7 @@ export const graphRoutes = new RouteTable<GraphContext, ApiRequest, Reply>(
     ...userCatchAllRoutes,
     ...applicationRoutes,
     ...permissionGrantRoutes,
+    ...groupRoutes,
     ...conditionalAccessRoutes,
     ...identityProtectionRoutes,
     ...auditLogRoutes,

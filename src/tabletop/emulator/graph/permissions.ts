@@ -40,6 +40,20 @@ export const graphPermissions = {
   appWrite: same(["Application.ReadWrite.All", "Directory.ReadWrite.All"], ["Directory.AccessAsUser.All"]),
   // oauth2permissiongrant-list.md
   grantsRead: same(["DelegatedPermissionGrant.Read.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"], ["Directory.AccessAsUser.All"]),
+  // oauth2permissiongrant-delete.md
+  grantsWrite: same(["DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"], ["Directory.AccessAsUser.All"]),
+  // user-list-approleassignments.md
+  appRoleAssignmentsRead: same(["Directory.Read.All", "AppRoleAssignment.ReadWrite.All", "Directory.ReadWrite.All"], ["Directory.AccessAsUser.All"]),
+  // user-delete-approleassignments.md
+  appRoleAssignmentsWrite: same(["AppRoleAssignment.ReadWrite.All", "Directory.ReadWrite.All"], ["Directory.AccessAsUser.All"]),
+  // rbacapplication-post-roleeligibilityschedulerequests.md
+  roleEligibilityWrite: same(["RoleEligibilitySchedule.ReadWrite.Directory", "RoleManagement.ReadWrite.Directory"]),
+  // group-list-members.md
+  groupMembersRead: same(["GroupMember.Read.All", "Group.Read.All", "GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"], ["Directory.AccessAsUser.All"]),
+  // group-delete-members.md
+  groupMemberWrite: same(["GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"]),
+  // unifiedroleassignment-delete.md
+  roleWrite: same(["RoleManagement.ReadWrite.Directory"]),
   // conditionalaccessroot-list-policies.md, conditionalaccessroot-list-namedlocations.md
   policyRead: same(["Policy.Read.All", "Policy.ReadWrite.ConditionalAccess"]),
   // user-list-transitivememberof.md (application column): the user's transitive memberships

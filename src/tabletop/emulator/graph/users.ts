@@ -98,6 +98,33 @@ export const userRoutes: GraphRoute[] = [
       return { status: 200, body: { "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Edm.Boolean", value: true } };
     },
   },
+  {
+    // "also returns app role assignments granted to groups that the user is a direct member of"
+    method: "GET",
+    pattern: "/users/{user}/appRoleAssignments",
+    source: `${docs}/user-list-approleassignments.md`,
+    handle(ctx, req, params) {
+      const user = findUser(ctx, params.user!);
+      requirePermission(ctx, graphPermissions.appRoleAssignmentsRead);
+      checkQueryOptions(req.query);
+      const principals = new Set([user.id, ...ctx.state.groups.filter((g) => g.members.includes(user.id)).map((g) => g.id)]);
+      const items = ctx.state.appRoleAssignments.filter((a) => principals.has(a.principalId)).map((a) => applySelect({ ...a }, req.query.get("$select")));
+      return page(items, req.query, req.origin, req.path, `users('${user.id}')/appRoleAssignments`);
+    },
+  },
+  {
+    method: "DELETE",
+    pattern: "/users/{user}/appRoleAssignments/{id}",
+    source: `${docs}/user-delete-approleassignments.md`,
+    handle(ctx, _req, params) {
+      const user = findUser(ctx, params.user!);
+      requirePermission(ctx, graphPermissions.appRoleAssignmentsWrite);
+      const index = ctx.state.appRoleAssignments.findIndex((a) => a.id === params.id && a.principalId === user.id);
+      if (index < 0) throw new GraphFault(404, "Request_ResourceNotFound", `Resource '${params.id}' does not exist or one of its queried reference-property objects are not present.`);
+      ctx.state.appRoleAssignments.splice(index, 1);
+      return { status: 204 };
+    },
+  },
   { method: "GET", pattern: "/users/{user}/ownedObjects", source: `${docs}/user-list-ownedobjects.md`, handle: ownedObjects },
   { method: "GET", pattern: "/users/{user}/ownedObjects/{cast+}", source: `${docs}/user-list-ownedobjects.md (type cast)`, handle: ownedObjects },
 ];
