@@ -153,6 +153,11 @@ describe("make-series", () => {
     ]);
   });
 
+  it("a default per aggregate; a null default leaves empty bins null", async () => {
+    const r = await query("datatable(t:long, v:long)[0,10, 3,40] | make-series mn = min(v), s = sum(v) default = long(null) on t from 0 to 4 step 1");
+    expect(r.rows).toEqual([[[10, 0, 0, 40], [10, null, null, 40], [0, 1, 2, 3]]]);
+  });
+
   it("without from/to: the data's first and last bins when the first value is on a bin boundary; otherwise refused", async () => {
     expect((await query("datatable(x:long)[2, 4, 9] | make-series c = count() on x step 2")).rows).toEqual([[[1, 1, 0, 1], [2, 4, 6, 8]]]);
     await expect(query("datatable(x:long)[3, 4] | make-series c = count() on x step 2")).rejects.toThrow(/not on a bin boundary/);
