@@ -153,6 +153,15 @@ describe("make-series", () => {
     ]);
   });
 
+  it("series_fill_forward and series_fill_backward fill the nulls of a series", async () => {
+    expect((await query("print f = series_fill_forward(dynamic([null, 1, null, null, 4, null])), b = series_fill_backward(dynamic([null, 1, null, 4, null]))")).rows).toEqual([
+      [
+        [null, 1, 1, 1, 4, 4],
+        [1, 1, 4, 4, null],
+      ],
+    ]);
+  });
+
   it("a default per aggregate; a null default leaves empty bins null", async () => {
     const r = await query("datatable(t:long, v:long)[0,10, 3,40] | make-series mn = min(v), s = sum(v) default = long(null) on t from 0 to 4 step 1");
     expect(r.rows).toEqual([[[10, 0, 0, 40], [10, null, null, 40], [0, 1, 2, 3]]]);

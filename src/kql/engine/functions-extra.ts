@@ -121,6 +121,20 @@ function asArray(v: unknown): unknown[] | null {
   return Array.isArray(v) ? (v as unknown[]) : null;
 }
 
+/** series_fill_forward / series_fill_backward with the default placeholder (null): a null takes the nearest value before (after) it. */
+function fillSeries(args: unknown[], backward: boolean): unknown {
+  if (args.length > 1) return unsupported(`series_fill_${backward ? "backward" : "forward"}() with a placeholder`);
+  if (!Array.isArray(args[0])) return unsupported(`series_fill_${backward ? "backward" : "forward"}() of a value that is not an array`);
+  const out = [...(args[0] as unknown[])];
+  let last: unknown = null;
+  for (let k = 0; k < out.length; k++) {
+    const i = backward ? out.length - 1 - k : k;
+    if (out[i] === null) out[i] = last;
+    else last = out[i];
+  }
+  return out;
+}
+
 function realResult(x: number): number {
   return x;
 }
@@ -541,6 +555,14 @@ export const extraFunctions: Array<[string, ScalarImpl]> = [
     // dynamic string has a certain answer there
     "dynamic_string",
     (args) => (typeof args[0] === "string" ? args[0] : unsupported(`a dynamic ${args[0] === null ? "null" : Array.isArray(args[0]) ? "array" : typeof args[0]} where a string is expected`)),
+  ],
+  [
+    "series_fill_forward",
+    (args) => fillSeries(args, false),
+  ],
+  [
+    "series_fill_backward",
+    (args) => fillSeries(args, true),
   ],
   [
     "set_intersect",
