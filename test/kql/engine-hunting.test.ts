@@ -153,6 +153,11 @@ describe("make-series", () => {
     ]);
   });
 
+  it("array_index_of: numbers by value, text with text, -1 when absent; a search across kinds is refused", async () => {
+    expect((await query('print a = array_index_of(dynamic([5, 15]), 15.0), b = array_index_of(dynamic(["x", "y"]), "y"), c = array_index_of(dynamic([1]), 2)')).rows).toEqual([[1, 1, -1]]);
+    await expect(query('print array_index_of(dynamic([1, "2"]), "2")')).rejects.toThrow(UnsupportedKqlError);
+  });
+
   it("series_fill_forward and series_fill_backward fill the nulls of a series", async () => {
     expect((await query("print f = series_fill_forward(dynamic([null, 1, null, null, 4, null])), b = series_fill_backward(dynamic([null, 1, null, 4, null]))")).rows).toEqual([
       [

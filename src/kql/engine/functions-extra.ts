@@ -557,6 +557,20 @@ export const extraFunctions: Array<[string, ScalarImpl]> = [
     (args) => (typeof args[0] === "string" ? args[0] : unsupported(`a dynamic ${args[0] === null ? "null" : Array.isArray(args[0]) ? "array" : typeof args[0]} where a string is expected`)),
   ],
   [
+    "array_index_of",
+    (args, types) => {
+      if (args.length > 2) return unsupported("array_index_of() with start, length or occurrence");
+      const [arr, value] = args;
+      if (!Array.isArray(arr) || value === null) return unsupported("array_index_of() of a value that is not an array, or of null");
+      // numbers compare by value (15.0 finds 15), text with text; a search across kinds is not established
+      const numeric = types[1] === "long" || types[1] === "int" || types[1] === "real";
+      if (!numeric && types[1] !== "string") return unsupported(`array_index_of() of a ${types[1]} value`);
+      const kind = numeric ? "number" : "string";
+      if ((arr as unknown[]).some((x) => x !== null && typeof x !== kind)) return unsupported("array_index_of() over elements of another kind than the value");
+      return (arr as unknown[]).indexOf(value);
+    },
+  ],
+  [
     "series_fill_forward",
     (args) => fillSeries(args, false),
   ],
