@@ -4,7 +4,7 @@
 // Usage: npm run bench:kql [-- --rows 1000000] [-- --json]
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,7 +15,7 @@ const enginePath = resolve(root, "dist/kql/engine/index.js");
 if (!existsSync(enginePath)) {
   spawnSync(process.execPath, [resolve(root, "node_modules/typescript/bin/tsc"), "-p", resolve(root, "tsconfig.build.json")], { stdio: "ignore" });
 }
-const { compile, run, fromObjectRows } = await import(enginePath);
+const { compile, run, loadTablesFromFolder } = await import(enginePath);
 
 const args = process.argv.slice(2);
 const rowsArg = args.indexOf("--rows");
@@ -99,7 +99,8 @@ const time = (f) => {
 
 const [buildMs, rows] = time(() => buildRows(ROWS));
 
-// Loading rows from JSON (objects keyed by column, as exported): a 100,000-row sample, extrapolated.
+// Loading rows from a JSON export (objects keyed by column, as `az monitor log-analytics query -o json` writes them)
+// with the loader azir uses: a 100,000-row sample, extrapolated.
 const sampleSize = Math.min(100_000, ROWS);
 const dir = await mkdtemp(join(tmpdir(), "azir-bench-kql-"));
 let loadMs;
@@ -113,10 +114,14 @@ try {
   });
   const file = join(dir, "SigninLogs.json");
   await writeFile(file, JSON.stringify(sample));
-  const t0 = performance.now();
-  const parsed = JSON.parse(await readFile(file, "utf8"));
-  fromObjectRows(columns, parsed);
-  loadMs = performance.now() - t0;
+  // The loader `azir kql --data` and `--tabletop` use: read, parse, type by the declared schema (best of three).
+  loadMs = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    const loaded = await loadTablesFromFolder(dir);
+    loadMs = Math.min(loadMs, performance.now() - t0);
+    if (loaded.SigninLogs.rows.length !== sampleSize) throw new Error("the loader lost rows");
+  }
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
@@ -133,7 +138,7 @@ const engineTimes = [];
 const yardTimes = [];
 let engineResult;
 let yardResult;
-for (let i = 0; i < 4; i++) {
+for (let i = 0; i < 8; i++) {
   const [e, er] = time(() => run(compiled.plan, tables, { now }));
   const [y, yr] = time(() => yardstick(rows));
   if (i > 0) {
@@ -164,20 +169,22 @@ const report = {
   engineMs: Math.round(engineMs),
   yardstickMs: Math.round(yardMs),
   ratio: Number((engineMs / yardMs).toFixed(2)),
+  // the fastest runs of each: less sensitive to other work on a shared machine
+  bestRatio: Number((Math.min(...engineTimes) / Math.min(...yardTimes)).toFixed(2)),
   resultRows: engineResult.rows.length,
   sameAnswer,
   peakRssMb: Math.round(peakRssMb),
-  budget: { engineMsUnder: 2000, peakRssMbUnder: 1536, ratioGoal: 3 },
+  budget: { engineMsUnder: 2000, peakRssMbUnder: 1536, ratioGoal: 1.5, loadMsGoal: 1000 },
 };
 if (asJson) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 else {
   console.log(`rows                     ${ROWS.toLocaleString("en-US")}`);
   console.log(`build rows in memory     ${report.buildRowsMs} ms`);
-  console.log(`load JSON (sample)       ${report.jsonLoadSampleMs} ms for ${sampleSize.toLocaleString("en-US")} rows -> ~${report.jsonLoadExtrapolatedMs} ms for ${ROWS.toLocaleString("en-US")} (extrapolated)`);
+  console.log(`load JSON export         ${report.jsonLoadSampleMs} ms for ${sampleSize.toLocaleString("en-US")} rows -> ~${report.jsonLoadExtrapolatedMs} ms for ${ROWS.toLocaleString("en-US")} (extrapolated)`);
   console.log(`compile (cold analyser)  ${report.compileMs} ms`);
-  console.log(`engine                   ${report.engineMs} ms (median of 3 warm runs)`);
-  console.log(`hand-written JS loop     ${report.yardstickMs} ms (median of 3 warm runs)`);
-  console.log(`ratio                    ${report.ratio}x (goal <= 3x)`);
+  console.log(`engine                   ${report.engineMs} ms (median of 7 warm runs)`);
+  console.log(`hand-written JS loop     ${report.yardstickMs} ms (median of 7 warm runs)`);
+  console.log(`ratio                    ${report.ratio}x of the medians, ${report.bestRatio}x of the fastest runs (goal <= 1.5x)`);
   console.log(`same answer              ${sameAnswer} (${report.resultRows} users)`);
   console.log(`peak RSS                 ${report.peakRssMb} MB (budget 1536 MB)`);
 }

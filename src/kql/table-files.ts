@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { parseDuration } from "../core/duration.js";
 import { AzirError } from "../core/errors.js";
 import type { KustoType, LogsColumn } from "../core/ports.js";
+import { rowsFromCsv } from "./csv-export.js";
 import { findJsonSyntaxProblem } from "./json-position.js";
 import { tableSchemas } from "./tables.js";
 
@@ -84,18 +85,66 @@ export async function readJsonFile(file: string, limit?: FileSizeLimit): Promise
  * are not tables and are skipped; any other `.json` file must be named after its table.
  */
 export async function loadTableFolder(dir: string, options: TableFileOptions = {}): Promise<Record<string, JsonTable>> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith(".json") && !/^[a-z]/.test(f)).sort();
-  const tables = await Promise.all(
+  const at = options.now ? { now: options.now } : {};
+  const files = await readTableFiles(dir, options);
+  return Object.fromEntries(files.map((f) => [f.name, tableFromJson(f.name, f.raw, { file: f.file, ...at })] as const));
+}
+
+/** One table file of a folder, read but not yet typed: parsed JSON, or a CSV export's row objects. */
+export interface TableFile {
+  name: string;
+  file: string;
+  raw: unknown;
+}
+
+/**
+ * Reads the table files of a folder (see loadTableFolder). Files whose name starts with a lower-case letter are not
+ * tables and are skipped; a file named like a table that azir cannot read is an error.
+ */
+export async function readTableFiles(dir: string, options: TableFileOptions = {}): Promise<TableFile[]> {
+  const all = (await readdir(dir)).filter((f) => !f.startsWith(".") && !/^[a-z]/.test(f)).sort();
+  const files = all.filter((f) => /\.(json|csv)$/i.test(f));
+  // A file named like a table that azir cannot read is an error, never skipped: the table would seem empty.
+  const unreadable = all.find((f) => {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z0-9.]+)$/.exec(f);
+    if (!m || /^(json|csv)$/i.test(m[2]!)) return false;
+    return m[1]! in tableSchemas || /^(tsv|txt|xlsx?|jsonl|ndjson|parquet|zip|gz|json\.gz|csv\.gz)$/i.test(m[2]!);
+  });
+  if (unreadable) {
+    throw new AzirError("validation", `${join(dir, unreadable)}: azir reads table exports as <Table>.json or <Table>.csv, not this file`, {
+      hint: 'save the table with "Export to CSV (all columns)" or as JSON, or move the file out of the folder',
+    });
+  }
+  const byName = new Map<string, string>();
+  for (const f of files) {
+    const name = f.replace(/\.(json|csv)$/i, "");
+    const other = byName.get(name);
+    if (other) throw new AzirError("validation", `${join(dir, other)} and ${join(dir, f)}: two files for table ${name}`, { hint: "keep one export per table" });
+    byName.set(name, f);
+  }
+  return Promise.all(
     files.map(async (f) => {
-      const name = f.slice(0, -".json".length);
+      const name = f.replace(/\.(json|csv)$/i, "");
       const file = join(dir, f);
       if (!tableNamePattern.test(name)) {
         throw new AzirError("validation", `${file}: "${name}" is not a Log Analytics table name`, { hint: "name table files after the table, e.g. SigninLogs.json" });
       }
-      return [name, tableFromJson(name, await readJsonFile(file, options.limit), { file, ...(options.now ? { now: options.now } : {}) })] as const;
+      const raw = /\.csv$/i.test(f) ? await readCsvFile(file, name, options.limit) : await readJsonFile(file, options.limit);
+      return { name, file, raw };
     }),
   );
-  return Object.fromEntries(tables);
+}
+
+/** Reads a portal CSV export of `table` as row objects (see csv-export.ts). */
+async function readCsvFile(file: string, table: string, limit?: FileSizeLimit): Promise<Array<Record<string, unknown>>> {
+  if (limit) {
+    const info = await stat(file);
+    if (info.size > limit.bytes) {
+      throw new AzirError("validation", `${file}: ${info.size} bytes is more than the ${limit.bytes} bytes ${limit.what} may have`, { hint: limit.hint });
+    }
+  }
+  const declared = new Map<string, KustoType>((tableSchemas[table] ?? []).map(([n, t]) => [n, t]));
+  return rowsFromCsv(await readFile(file, "utf8"), file, declared);
 }
 
 interface ResponseShape {
@@ -122,6 +171,22 @@ function responseType(type: string): KustoType | undefined {
  */
 export function tableFromJson(name: string, raw: unknown, options: { file: string; now?: Date }): JsonTable {
   const { file, now } = options;
+  const { columns, objects } = planTable(name, raw, { file });
+  return { columns, rows: objects.map((row, i) => columns.map((c) => convertCell(row[c.name], c, name, () => `${file}: [${i}].${c.name}`, now))) };
+}
+
+/** A table file's row objects and the columns they are typed by. */
+export interface TablePlan {
+  columns: LogsColumn[];
+  objects: Array<Record<string, unknown>>;
+}
+
+/**
+ * The columns of a table file: the declared schema first (with `sparse`, only the declared columns some row has),
+ * then the columns no schema declares, typed by a saved response's own types or inferred from the values.
+ */
+export function planTable(name: string, raw: unknown, options: { file: string; sparse?: boolean }): TablePlan {
+  const { file } = options;
   let objects: unknown[];
   const typed = new Map<string, KustoType>();
   if (isResponseShape(raw)) {
@@ -139,8 +204,9 @@ export function tableFromJson(name: string, raw: unknown, options: { file: strin
     });
   }
   const declared = tableSchemas[name];
-  const columns: LogsColumn[] = declared ? declared.map(([n, t]) => ({ name: n, type: t })) : [];
-  const known = new Set(columns.map((c) => c.name));
+  const declaredColumns: LogsColumn[] = declared ? declared.map(([n, t]) => ({ name: n, type: t })) : [];
+  const known = new Set(declaredColumns.map((c) => c.name));
+  const present = new Set<string>();
   const extra: string[] = [];
   objects.forEach((row, i) => {
     if (row === null || typeof row !== "object" || Array.isArray(row)) {
@@ -148,7 +214,9 @@ export function tableFromJson(name: string, raw: unknown, options: { file: strin
         hint: "each element of a table file is one row: an object keyed by column name",
       });
     }
-    for (const key of Object.keys(row)) {
+    for (const key in row) {
+      if (present.has(key)) continue;
+      present.add(key);
       if (!known.has(key)) {
         known.add(key);
         extra.push(key);
@@ -156,8 +224,9 @@ export function tableFromJson(name: string, raw: unknown, options: { file: strin
     }
   });
   const rows = objects as Record<string, unknown>[];
+  const columns = options.sparse ? declaredColumns.filter((c) => present.has(c.name)) : declaredColumns;
   for (const col of extra) columns.push({ name: col, type: typed.get(col) ?? inferColumnType(col, rows.map((r) => r[col])) });
-  return { columns, rows: rows.map((row, i) => columns.map((c) => convertCell(row[c.name], c, name, () => `${file}: [${i}].${c.name}`, now))) };
+  return { columns, objects: rows };
 }
 
 /** The type of a column no schema declares, from its JSON values; a column of mixed kinds is dynamic. */
@@ -178,7 +247,8 @@ export function inferColumnType(column: string, cells: unknown[]): KustoType {
   return "dynamic";
 }
 
-function convertCell(value: unknown, column: LogsColumn, table: string, where: () => string, now: Date | undefined): unknown {
+/** One cell of a table file as the wire carries it (ISO datetimes, parsed dynamic values); errors name the row and column. */
+export function convertCell(value: unknown, column: LogsColumn, table: string, where: () => string, now: Date | undefined): unknown {
   const fail = (message: string, hint?: string): never => {
     throw new AzirError("validation", `${where()}: ${message}`, { hint: hint ?? `${table}.${column.name} is a ${column.type} column` });
   };

@@ -60,7 +60,7 @@ describe("the command definitions", () => {
     expect(serveCommand.options.parse({ diskImageMib: "256" })).toEqual({ scenario: "contoso", diskImageMib: 256 });
     expect(serveCommand.options.safeParse({ diskImageMib: "0.5" }).error?.issues[0]?.message).toBe("not a size in MiB from 1 to 4096: 0.5");
     expect(exportCommand.options.safeParse({ format: "docx" }).success).toBe(false);
-    expect(kqlCommand.options.safeParse({}).success).toBe(false);
+    expect(kqlCommand.options.safeParse({ format: "xml" }).success).toBe(false);
   });
 
   it("turns an option the schema refuses into a usage error naming the flag (exit 2)", async () => {
@@ -68,8 +68,8 @@ describe("the command definitions", () => {
     expect(await main(["tabletop", "serve", "--port", "70000"], io)).toBe(2);
     expect(io.err()).toBe("azir: --port: not a port number: 70000\n");
     const missing = memoryIo();
-    expect(await main(["kql", "SigninLogs | take 1"], missing)).toBe(2);
-    expect(missing.err()).toContain("required option '--data <dir>' not specified");
+    expect(await main(["kql", "SigninLogs | take 1", "--format", "xml"], missing)).toBe(2);
+    expect(missing.err()).toContain("option '--format <format>' argument 'xml' is invalid");
   });
 
   it("builds the context once per run: global options are validated, except by the commands that ignore them", async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
+import { ExitCode } from "../../src/core/errors.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { memoryIo } from "./io.js";
 
@@ -53,7 +54,64 @@ describe("azir kql --data", () => {
 
   it("refuses what the local engine does not support, by name, rather than answering wrongly", async () => {
     const io = memoryIo();
-    expect(await main(["kql", "SigninLogs | make-series n = count() default = 0 on TimeGenerated step 1d", "--data", dir], io, { clock })).not.toBe(0);
-    expect(io.err()).toMatch(/not supported by the local engine: .*make-series/);
+    expect(await main(["kql", "SigninLogs | search \"alex\"", "--data", dir], io, { clock })).not.toBe(0);
+    expect(io.err()).toMatch(/not supported by the local engine: .*search/);
+  });
+});
+
+describe("azir kql against the tabletop, with parameters, several files and formats", () => {
+  it("--tabletop [scenario] queries the scenario's tables", async () => {
+    const io = memoryIo();
+    expect(await main(["kql", "SigninLogs | where ResultType == '50053' | count", "--tabletop=contoso", "--json"], io, { clock })).toBe(0);
+    expect(JSON.parse(io.out()).tables[0].rows).toEqual([[6]]);
+  });
+
+  it("--param binds the parameters a file declares; a missing one is named with the flag to pass", async () => {
+    const io = memoryIo();
+    const args = ["kql", "kql/signins-for-user.kql", "--tabletop", "--param", "upn=alex@contoso.com", "--param", "lookback=14d", "--param", "baseline=30d", "--json"];
+    expect(await main(args, io, { clock })).toBe(0);
+    const rows = JSON.parse(io.out()).tables[0].rows as unknown[][];
+    expect(rows.length).toBeGreaterThan(0);
+    const missing = memoryIo();
+    expect(await main(["kql", "kql/signins-for-user.kql", "--tabletop", "--param", "upn=alex@contoso.com"], missing, { clock })).toBe(ExitCode.usage);
+    expect(missing.err()).toMatch(/declares lookback:timespan, baseline:timespan and no value was given/);
+    expect(missing.err()).toMatch(/--param lookback=<timespan> --param baseline=<timespan>/);
+    const typo = memoryIo();
+    expect(await main(["kql", "SigninLogs | count", "--tabletop", "--param", "upn=a@b.c"], typo, { clock })).toBe(ExitCode.usage);
+    expect(typo.err()).toMatch(/--param upn: no query declares this parameter/);
+  });
+
+  it("runs a folder of files in one process, reporting each failure and answering the rest", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "azir-kql-files-"));
+    writeFileSync(join(folder, "a.kql"), "SigninLogs | summarize n = count()");
+    writeFileSync(join(folder, "b.kql"), "SigninLogs | search \"alex\"");
+    writeFileSync(join(folder, "c.kql"), "AuditLogs | count");
+    const io = memoryIo();
+    expect(await main(["kql", folder, "--data", dir, "--json"], io, { clock })).toBe(ExitCode.failed);
+    const doc = JSON.parse(io.out());
+    expect(doc.results.map((r: { source: string }) => r.source.replace(/.*[\\/]/, ""))).toEqual(["a.kql", "b.kql", "c.kql"]);
+    expect(doc.results[0].tables[0].rows).toEqual([[3]]);
+    expect(doc.results[1].error.message).toMatch(/not supported by the local engine: search/);
+    expect(doc.results[2].tables[0].rows).toEqual([[1]]);
+  });
+
+  it("--format csv writes RFC 4180 with a header row", async () => {
+    const io = memoryIo();
+    expect(await main(["kql", 'print s = "a,b", q = "say \\"hi\\"", d = dynamic({"k":1}), n = 2', "--data", dir, "--format", "csv"], io, { clock })).toBe(0);
+    expect(io.out()).toBe('s,q,d,n\r\n"a,b","say ""hi""","{""k"":1}",2\n');
+  });
+
+  it("a query Kusto.Language rejects shows the position, the line and a did-you-mean", async () => {
+    const io = memoryIo();
+    expect(await main(["kql", "SigninLogs\n| where UserPrincipleName == 'x'", "--data", dir], io, { clock })).toBe(ExitCode.usage);
+    expect(io.err()).toMatch(/2:9 KS142 The name 'UserPrincipleName' does not refer/);
+    expect(io.err()).toMatch(/\n\s+\^{17}\n/);
+    expect(io.err()).toMatch(/did you mean UserPrincipalName\?/);
+  });
+
+  it("without --data, --tabletop or a workspace it says where rows can come from", async () => {
+    const io = memoryIo({ cwd: mkdtempSync(join(tmpdir(), "azir-kql-none-")) });
+    expect(await main(["kql", "SigninLogs | count"], io, { clock })).toBe(ExitCode.usage);
+    expect(io.err()).toMatch(/--data <folder>, --tabletop \[scenario\] or --workspace <id>/);
   });
 });

@@ -152,9 +152,9 @@ describe("tabular operators", () => {
   });
 
   it("refuses what it does not evaluate, with the exact message", async () => {
-    const attempt = compile("print x = 1 | make-series count() on x step 1", {});
+    const attempt = compile("print x = dynamic({}) | evaluate bag_unpack(x)", {});
     await expect(attempt).rejects.toBeInstanceOf(UnsupportedKqlError);
     await expect(compile("print s = series_fir(dynamic([1]), dynamic([1]))", {})).rejects.toThrow("not supported by the local engine: series_fir()");
-    await expect(compile("print x = 1 | top-nested 2 of x by count()", {})).rejects.toThrow(/^not supported by the local engine: /);
+    await expect(compile("print x = 1 | top-hitters 2 of x", {})).rejects.toThrow(/^not supported by the local engine: /);
   });
 });

@@ -1,9 +1,23 @@
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { z } from "zod";
 import { AzirError, ExitCode } from "../../core/errors.js";
 import type { WireTable } from "../../kql/engine/index.js";
+import type { CommandContext } from "../context.js";
 import { defineCommand, flag } from "../define-command.js";
+
+const formats = ["table", "json", "csv"] as const;
+type Format = (typeof formats)[number];
+
+/** One query's outcome: its result, or (with several queries) the error it ended with. */
+type Outcome = { source: string; table: WireTable } | { source: string; error: AzirError };
+
+interface KqlResult {
+  /** Where the rows came from: the export folder, the scenario, or the workspace. */
+  target: string;
+  outcomes: Outcome[];
+  format: Format;
+}
 
 function cell(value: unknown): string {
   if (value === null || value === undefined) return "";
@@ -11,34 +25,125 @@ function cell(value: unknown): string {
   return String(value);
 }
 
-/** `azir kql <query|file.kql> --data <dir>`: KQL over exported rows, locally. */
+function csvField(text: string): string {
+  return /[",\r\n]/.test(text) || /^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** RFC 4180 CSV: a header row of column names, then the rows; dynamic cells as JSON, datetimes in ISO-8601 UTC. */
+export function toCsv(table: WireTable): string {
+  const lines = [table.columns.map((c) => csvField(c.name)).join(",")];
+  for (const r of table.rows) lines.push(r.map((v) => csvField(cell(v))).join(","));
+  return `${lines.join("\r\n")}\r\n`;
+}
+
+function textTable(table: WireTable): string[] {
+  const rows = table.rows.map((r) => r.map(cell));
+  const headers = table.columns.map((c) => c.name);
+  const widths = headers.map((h, i) => Math.min(60, Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length))));
+  const fmt = (r: string[]) => r.map((c, i) => (c.length > widths[i]! ? `${c.slice(0, widths[i]! - 1)}…` : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  return [fmt(headers), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(fmt)];
+}
+
+type Runner = (text: string) => Promise<WireTable>;
+
+/** The rows a query runs over: an export folder or a scenario (local engine), or a live workspace. */
+async function openTarget(options: { data?: string | undefined }, ctx: CommandContext): Promise<{ target: string; run: Runner; close(): Promise<void> }> {
+  const { globals, io, clock } = ctx;
+  const chosen = [options.data !== undefined && "--data", globals.tabletop !== undefined && globals.tabletop !== false && "--tabletop"].filter(Boolean);
+  if (chosen.length > 1) throw new AzirError("usage", `${chosen.join(" and ")}: give one place to query`, { hint: "--data <folder>, --tabletop [scenario] or --workspace <id>" });
+  const { tabletopScenarioDir } = await import("../context.js");
+  const local = options.data !== undefined ? resolve(io.cwd, options.data) : globals.tabletop ? await tabletopScenarioDir(globals.tabletop, io.cwd) : undefined;
+  if (local !== undefined) {
+    if (!existsSync(local)) throw new AzirError("usage", `--data: no such folder: ${options.data}`);
+    const { loadTablesFromFolder, runQuery, toWireTable } = await import("../../kql/engine/index.js");
+    const now = clock.now();
+    // exported rows, or a tabletop scenario folder: times written relative to the run are pinned at `now`
+    const tables = await loadTablesFromFolder(local, { now });
+    return { target: local, run: async (text) => toWireTable(await runQuery(text, tables, { now })), close: async () => undefined };
+  }
+  const { createRunContext } = await import("../context.js");
+  const run = await createRunContext(ctx);
+  if (!run.workspaceId) {
+    await run.close();
+    throw new AzirError("usage", "azir kql needs rows to query: --data <folder>, --tabletop [scenario] or --workspace <id>", {
+      hint: "--data reads <Table>.json / <Table>.csv exports; --workspace (or workspace: in the config) queries Log Analytics",
+    });
+  }
+  return {
+    target: `workspace ${run.workspaceId}`,
+    run: async (text) => {
+      const answer = await run.ports.logs.query({ workspaceId: run.workspaceId, query: text });
+      const table = answer.tables[0];
+      if (!table) throw new AzirError("service", "the workspace answered without a table");
+      if (!answer.complete) ctx.terminal.warn(`partial result: ${answer.reason.code}: ${answer.reason.message}`);
+      return { name: table.name, columns: table.columns, rows: table.rows };
+    },
+    close: () => run.close(),
+  };
+}
+
+/**
+ * `azir kql <query|file.kql|folder...>`: KQL over exported rows (`--data`), a tabletop scenario (`--tabletop`) or a
+ * Log Analytics workspace (`--workspace`), with `--param` for files that declare query parameters.
+ */
 export const kqlCommand = defineCommand({
   name: "kql",
-  description: "run KQL locally over exported table rows",
-  args: z.object({ query: z.string().describe("KQL text or a .kql file") }),
-  options: z.object({ data: z.string().describe("folder of <Table>.json files").register(flag, { value: "dir" }) }),
-  handler: async ({ args, options }, ctx): Promise<WireTable> => {
-    const query = args.query.endsWith(".kql") && existsSync(args.query) ? await readFile(args.query, "utf8") : args.query;
-    if (!existsSync(options.data)) throw new AzirError("usage", `--data: no such folder: ${options.data}`);
-    const { loadTablesFromFolder, runQuery, toWireTable } = await import("../../kql/engine/index.js");
-    const now = ctx.clock.now();
-    // exported rows, or a tabletop scenario folder: times written relative to the run are pinned at `now`
-    const tables = await loadTablesFromFolder(options.data, { now });
-    return toWireTable(await runQuery(query, tables, { now }));
-  },
-  render: (wire, { terminal, globals }) => {
-    if (globals.json) {
-      terminal.out(JSON.stringify({ tables: [wire] }, null, 2));
-      return ExitCode.ok;
+  description: "run KQL over exported rows (--data), a tabletop scenario (--tabletop) or a workspace (--workspace)",
+  args: z.object({ queries: z.array(z.string()).min(1).describe("KQL text, .kql files or folders of them") }),
+  options: z.object({
+    data: z.string().optional().describe("folder of <Table>.json / <Table>.csv exports").register(flag, { value: "dir" }),
+    param: z.array(z.string()).optional().describe("a value for a declared query parameter (repeatable)").register(flag, { value: "name=value" }),
+    format: z.enum(formats).optional().describe("output format (default table; --json is json)"),
+  }),
+  handler: async ({ args, options }, ctx): Promise<KqlResult> => {
+    const { bindParams, parseParamFlags, readQuerySources, unusedParams } = await import("../../kql/query-sources.js");
+    const sources = await readQuerySources(args.queries, ctx.io.cwd);
+    const params = parseParamFlags(options.param ?? []);
+    const unused = unusedParams(sources, params);
+    if (unused.length > 0) throw new AzirError("usage", `--param ${unused.join(", ")}: no query declares ${unused.length > 1 ? "these parameters" : "this parameter"}`, { hint: "declare it with declare query_parameters(name:type); in the .kql file" });
+    const format: Format = options.format ?? (ctx.globals.json ? "json" : "table");
+    const target = await openTarget(options, ctx);
+    try {
+      const outcomes: Outcome[] = [];
+      for (const q of sources) {
+        try {
+          outcomes.push({ source: q.source, table: await target.run(bindParams(q, params)) });
+        } catch (error) {
+          // one query alone fails as its error; with several, each failure is reported and the others still run
+          if (sources.length === 1 || !(error instanceof AzirError)) throw error;
+          outcomes.push({ source: q.source, error });
+        }
+      }
+      return { target: target.target, outcomes, format };
+    } finally {
+      await target.close();
     }
-    const rows = wire.rows.map((r) => r.map(cell));
-    const headers = wire.columns.map((c) => c.name);
-    const widths = headers.map((h, i) => Math.min(60, Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length))));
-    const fmt = (r: string[]) => r.map((c, i) => (c.length > widths[i]! ? `${c.slice(0, widths[i]! - 1)}…` : c.padEnd(widths[i]!))).join("  ").trimEnd();
-    terminal.out(fmt(headers));
-    terminal.out(widths.map((w) => "-".repeat(w)).join("  "));
-    for (const r of rows) terminal.out(fmt(r));
-    terminal.line(terminal.color.dim(`${rows.length} row(s)`));
-    return ExitCode.ok;
+  },
+  render: (result, { terminal }) => {
+    const several = result.outcomes.length > 1;
+    const failed = result.outcomes.filter((o) => "error" in o);
+    if (result.format === "json") {
+      const doc = several
+        ? { results: result.outcomes.map((o) => ("error" in o ? { source: o.source, error: { code: o.error.code, message: o.error.message, hint: o.error.hint, details: o.error.details } } : { source: o.source, tables: [o.table] })) }
+        : { tables: [(result.outcomes[0] as { table: WireTable }).table] };
+      terminal.out(JSON.stringify(doc, null, 2));
+    } else {
+      for (const o of result.outcomes) {
+        if (several) terminal.out(result.format === "csv" ? `# ${o.source}` : `== ${o.source}`);
+        if ("error" in o) {
+          terminal.line(terminal.color.red(o.error.message.startsWith(o.source) ? o.error.message : `${o.source}: ${o.error.message}`));
+          for (const d of o.error.details) terminal.line(`  ${d}`);
+          if (o.error.hint) terminal.line(`  hint: ${o.error.hint}`);
+          continue;
+        }
+        if (result.format === "csv") terminal.out(toCsv(o.table).trimEnd());
+        else {
+          for (const line of textTable(o.table)) terminal.out(line);
+          terminal.line(terminal.color.dim(`${o.table.rows.length} row(s)`));
+        }
+      }
+    }
+    if (several) terminal.line(terminal.color.dim(`${result.outcomes.length - failed.length} of ${result.outcomes.length} queries answered over ${result.target}`));
+    return failed.length > 0 ? ExitCode.failed : ExitCode.ok;
   },
 });

@@ -85,6 +85,39 @@ export function parseCases(text: string): ConformanceCase[] {
 
 const fixedNow = new Date("2026-01-01T00:00:00Z");
 
+/** A cell whose JS value is not what its column's type is held as (see docs/kql-engine.md): an answer of the wrong kind. */
+export function cellOfWrongKind(result: KqlResult): string | undefined {
+  const fits = (v: unknown, t: string): boolean => {
+    if (v === null) return t !== "string";
+    switch (t) {
+      case "string":
+      case "guid":
+        return typeof v === "string";
+      case "long":
+      case "int":
+      case "real":
+        return typeof v === "number";
+      case "bool":
+        return typeof v === "boolean";
+      case "datetime":
+      case "timespan":
+        return typeof v === "bigint";
+      default:
+        return v !== undefined;
+    }
+  };
+  for (const row of result.rows) {
+    for (let i = 0; i < result.columns.length; i++) {
+      const c = result.columns[i]!;
+      const v = row[i];
+      if (fits(v, c.type)) continue;
+      const what = v === null ? "null" : v === undefined ? "no value" : Array.isArray(v) ? "an array" : typeof v === "object" ? "an object" : `a ${typeof v}`;
+      return `column ${c.name} (${c.type}) holds ${what}`;
+    }
+  }
+  return undefined;
+}
+
 export async function runCase(c: ConformanceCase): Promise<CaseResult> {
   const base = { id: c.id, family: c.family };
   try {
@@ -93,6 +126,8 @@ export async function runCase(c: ConformanceCase): Promise<CaseResult> {
     const result = run(compiled.plan, {}, { now: fixedNow });
     const columns = result.columns.map((col) => `${col.name}:${typeNames[col.type] ?? col.type}`);
     if (columns.join("|") !== c.columns.join("|")) return { ...base, outcome: "wrong", detail: `columns ${columns.join(", ")} != ${c.columns.join(", ")}` };
+    const misfit = cellOfWrongKind(result);
+    if (misfit) return { ...base, outcome: "wrong", detail: misfit };
     const rows = corpusRows(result);
     const expected = compiled.plan.ordered ? c.rows : [...c.rows].sort();
     const actual = compiled.plan.ordered ? rows : [...rows].sort();

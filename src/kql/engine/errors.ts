@@ -4,15 +4,15 @@ import { AzirError } from "../../core/errors.js";
 export class UnsupportedKqlError extends AzirError {
   /** The operator or function refused, e.g. `make-series` or `series_fir()`. */
   readonly construct: string;
-  constructor(construct: string) {
+  constructor(construct: string, hint?: string) {
     super("unsupported", `not supported by the local engine: ${construct}`, {
-      hint: "Run the query against a Log Analytics workspace, or rewrite it with the operators listed in docs/kql-engine.md.",
+      hint: hint ?? "Run the query against a Log Analytics workspace, or rewrite it with the operators listed in docs/kql-engine.md.",
     });
     this.name = "UnsupportedKqlError";
     this.construct = construct;
   }
 }
 
-export function unsupported(construct: string): never {
-  throw new UnsupportedKqlError(construct);
+export function unsupported(construct: string, hint?: string): never {
+  throw new UnsupportedKqlError(construct, hint);
 }

@@ -22,6 +22,8 @@ interface RunContext extends CallContext {
   params: Record<string, unknown>;
   tables: Record<string, KqlTable>;
   lets: Map<string, Row[]>;
+  /** Tables widened to the columns a plan reads, by table and column list (see the `table` case). */
+  widened: Map<string, Row[]>;
 }
 
 const constantOf = (v: unknown): Compiled => ({ fn: () => v, constant: true });
@@ -96,6 +98,8 @@ function compileRaw(e: Expr, ctx: RunContext): Compiled {
         constant: v.constant && lo.constant && hi.constant,
       };
     }
+    case "rows":
+      return constantOf(evaluate(e.plan, ctx).map((r) => r[0] ?? null));
     case "toscalar": {
       const rows = evaluate(e.plan, ctx);
       const v = rows[0]?.[0];
@@ -305,6 +309,11 @@ function compileBinary(e: Extract<Expr, { op: "binary" }>, ctx: RunContext): Com
       if (lt === "string" && rt === "string") {
         if (r.constant) {
           const b = rf([]);
+          // a column against a constant reads the cell directly: the commonest filter of a hunt
+          if (e.left.op === "col") {
+            const i = e.left.index;
+            return { fn: neg ? (row) => row[i] !== b : (row) => row[i] === b, constant };
+          }
           return { fn: neg ? (row) => lf(row) !== b : (row) => lf(row) === b, constant };
         }
         return { fn: (row) => (lf(row) === rf(row)) !== neg, constant };
@@ -320,6 +329,31 @@ function compileBinary(e: Extract<Expr, { op: "binary" }>, ctx: RunContext): Com
         constant,
       };
     }
+    case "LessThanExpression":
+    case "LessThanOrEqualExpression":
+    case "GreaterThanExpression":
+    case "GreaterThanOrEqualExpression":
+      if (e.left.op === "col" && r.constant && !l.constant && (isNum(lt) || isTicks(lt)) && (lt === rt || (isNum(lt) && isNum(rt)))) {
+        // a column against a constant (TimeGenerated > ago(30d)): the same test, without the calls
+        const i = e.left.index;
+        const b = rf([]) as number;
+        if (b === null) return constantOf(null);
+        switch (e.kind) {
+          case "LessThanExpression":
+            return { fn: (row) => (row[i] === null ? null : (row[i] as number) < b), constant: false };
+          case "GreaterThanExpression":
+            return { fn: (row) => (row[i] === null ? null : (row[i] as number) > b), constant: false };
+          case "LessThanOrEqualExpression":
+            return { fn: (row) => (row[i] === null ? null : !((row[i] as number) > b)), constant: false };
+          default:
+            return { fn: (row) => (row[i] === null ? null : !((row[i] as number) < b)), constant: false };
+        }
+      }
+      break;
+    default:
+      break;
+  }
+  switch (e.kind) {
     case "LessThanExpression":
       return compare(lt, rt, lf, rf, constant, (c) => c < 0);
     case "LessThanOrEqualExpression":
@@ -463,14 +497,15 @@ function checkInt(v: number, type: ScalarType): number {
 
 function compileSet(e: Extract<Expr, { op: "set" }>, ctx: RunContext): Compiled {
   const l = compile(e.left, ctx);
-  const items = e.items.map((i) => ({ c: compile(i, ctx), type: i.type }));
+  const items = e.items.map((i) => ({ c: compile(i, ctx), type: i.type, rows: i.op === "rows" }));
   const neg = e.kind === "NotInExpression" || e.kind === "NotInCsExpression";
   const lt = e.left.type;
   const expand = (row: Row): unknown[] => {
     const out: unknown[] = [];
     for (const it of items) {
       const v = it.c.fn(row);
-      if (it.type === "dynamic" && Array.isArray(v)) out.push(...v);
+      if (it.rows) out.push(...(v as unknown[]));
+      else if (it.type === "dynamic" && Array.isArray(v)) out.push(...v);
       else if (it.type === "dynamic") out.push(v);
       else out.push(v);
     }
@@ -570,6 +605,15 @@ interface AggState {
 }
 
 function makeAggregate(a: Aggregate, ctx: RunContext, outTypes: ScalarType[]): () => AggState {
+  if (a.where) {
+    const { where, ...rest } = a;
+    const cond = compile(where, ctx).fn;
+    const inner = makeAggregate(rest, ctx, outTypes);
+    return () => {
+      const state = inner();
+      return { add: (r) => (cond(r) === true ? state.add(r) : undefined), result: () => state.result() };
+    };
+  }
   const args = a.args.map((x) => compile(x, ctx).fn);
   const argTypes = a.args.map((x) => x.type);
   const f0 = args[0];
@@ -590,13 +634,26 @@ function makeAggregate(a: Aggregate, ctx: RunContext, outTypes: ScalarType[]): (
     case "dcountif": {
       const cond = a.fn === "dcountif" ? args[1] : undefined;
       if (t0 === "dynamic") return unsupported("dcount() of dynamic");
+      const f = f0!;
+      const col = a.args[0]?.op === "col" ? a.args[0].index : -1;
+      const text = t0 === "string";
       return () => {
         const seen = new Set<unknown>();
+        if (!cond && col >= 0) {
+          // dcount(Column): the cell read directly
+          return {
+            add: (r) => {
+              const v = r[col];
+              if (v !== null && v !== undefined && !(text && v === "")) seen.add(v);
+            },
+            result: () => [seen.size],
+          };
+        }
         return {
           add: (r) => {
             if (cond && cond(r) !== true) return;
-            const v = f0!(r);
-            if (!isNull(v) && !(t0 === "string" && v === "")) seen.add(v);
+            const v = f(r);
+            if (!isNull(v) && !(text && v === "")) seen.add(v);
           },
           result: () => [seen.size],
         };
@@ -848,20 +905,25 @@ function summarize(t: Extract<Tabular, { op: "summarize" }>, ctx: RunContext): R
   });
   const groups = new Map<unknown, { keys: unknown[]; states: AggState[] }>();
   const single = by.length === 1 ? by[0]! : undefined;
-  for (const row of rows) {
-    let keys: unknown[];
-    let k: unknown;
-    if (single) {
+  const n = factories.length;
+  if (single) {
+    // one key: groups keyed by the value itself, no key strings built
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
       const v = single(row);
-      k = typeof v === "object" && v !== null ? keyOf([v]) : v === undefined ? null : v;
+      const k = typeof v === "object" && v !== null ? keyOf([v]) : v === undefined ? null : v;
       let g = groups.get(k);
       if (!g) {
         g = { keys: [v === undefined ? null : v], states: factories.map((f) => f()) };
         groups.set(k, g);
       }
-      for (const s of g.states) s.add(row);
-      continue;
+      const states = g.states;
+      for (let j = 0; j < n; j++) states[j]!.add(row);
     }
+  }
+  for (const row of single ? [] : rows) {
+    let keys: unknown[];
+    let k: unknown;
     keys = by.map((f) => {
       const v = f(row);
       return v === undefined ? null : v;
@@ -881,6 +943,212 @@ function summarize(t: Extract<Tabular, { op: "summarize" }>, ctx: RunContext): R
     for (const s of g.states) row.push(...s.result());
     out.push(row);
   }
+  return out;
+}
+
+function makeSeries(t: Extract<Tabular, { op: "makeseries" }>, ctx: RunContext): Row[] {
+  const rows = evaluate(t.input, ctx);
+  const axis = compile(t.axis, ctx).fn;
+  const by = t.by.map((b) => compile(b, ctx).fn);
+  const ticks = t.axis.type === "datetime" || t.axis.type === "timespan";
+  const num = (v: unknown): bigint => (typeof v === "bigint" ? v : BigInt(v as number));
+  const step = compile(t.step, ctx).fn([]);
+  if (step === null || num(step) <= 0n) return unsupported("make-series with a step that is not positive");
+  const width = num(step);
+  const values = rows.map((r) => axis(r)).filter((v) => v !== null && v !== undefined).map(num);
+  if (values.length === 0) return unsupported("make-series over no rows");
+  let start: bigint;
+  if (t.from) {
+    const v = compile(t.from, ctx).fn([]);
+    if (v === null) return unsupported("make-series from null");
+    start = num(v);
+  } else {
+    // The first bin with data: where that bin starts is only certain when the first value is on a bin boundary.
+    if (t.by.length > 0) return unsupported("make-series without from, by groups");
+    start = values.reduce((a, b) => (b < a ? b : a));
+    const aligned = ticks ? (start - MIN_DATETIME_TICKS) % width === 0n : start % width === 0n;
+    if (!aligned) return unsupported("make-series without from, where the first value is not on a bin boundary");
+  }
+  let count: bigint;
+  if (t.to) {
+    const v = compile(t.to, ctx).fn([]);
+    if (v === null) return unsupported("make-series to null");
+    const end = num(v);
+    count = end > start ? (end - start + width - 1n) / width : 0n;
+  } else {
+    const last = values.reduce((a, b) => (b > a ? b : a));
+    count = last >= start ? (last - start) / width + 1n : 0n;
+  }
+  if (count <= 0n) return unsupported("make-series with an empty range");
+  if (count > 100_000n) return unsupported("make-series of more than 100,000 bins");
+  const bins = Number(count);
+  const factories = t.series.map((s) => makeAggregate(s.aggregate, ctx, [s.type]));
+  const groups = new Map<string, { keys: unknown[]; states: Array<Array<AggState | undefined>>; inRange: boolean }>();
+  for (const r of rows) {
+    const keys = by.map((f) => {
+      const v = f(r);
+      return v === undefined ? null : v;
+    });
+    const k = keyOf(keys);
+    let g = groups.get(k);
+    if (!g) {
+      g = { keys, states: factories.map(() => new Array<AggState | undefined>(bins)), inRange: false };
+      groups.set(k, g);
+    }
+    const a = axis(r);
+    if (a === null || a === undefined) continue;
+    const offset = num(a) - start;
+    if (offset < 0n) continue;
+    const bin = offset / width;
+    if (bin >= count) continue;
+    g.inRange = true;
+    const i = Number(bin);
+    factories.forEach((f, j) => {
+      const states = g!.states[j]!;
+      const state = (states[i] ??= f());
+      state.add(r);
+    });
+  }
+  const fallbacks = t.series.map((s) => toDynamicValue(compile(s.fallback, ctx).fn([]), s.type));
+  const axisValues = Array.from({ length: bins }, (_, i) => {
+    const v = start + BigInt(i) * width;
+    return ticks ? toDynamicValue(v, t.axis.type) : Number(v);
+  });
+  const out: Row[] = [];
+  for (const g of groups.values()) {
+    // what the real engine does with a group whose rows all fall outside the range is not established
+    if (!g.inRange) return unsupported("make-series of a group without rows in the range");
+    const row: Row = [...g.keys];
+    t.series.forEach((s, j) => {
+      const states = g.states[j]!;
+      const values: unknown[] = new Array<unknown>(bins);
+      for (let i = 0; i < bins; i++) {
+        const state = states[i];
+        // a bin no row reached holds the default
+        if (!state) {
+          values[i] = fallbacks[j];
+          continue;
+        }
+        const v = state.result()[0];
+        if (typeof v === "number" && !Number.isFinite(v)) return unsupported("make-series of a value that is not finite");
+        // a bin whose rows hold only nulls: whether Kusto gives null or the default is not established
+        if (v === null || v === undefined) return unsupported("make-series of a bin with only null values");
+        values[i] = toDynamicValue(v, s.type);
+      }
+      row.push(values);
+    });
+    row.push(axisValues);
+    out.push(row);
+  }
+  return out;
+}
+
+const MIN_DATETIME_TICKS = -621_355_968_000_000_000n;
+
+/** Splits on `delimiter` outside `quote`d runs. */
+function splitOutside(text: string, delimiter: string, quote: string | undefined): string[] {
+  if (!quote) return text.split(delimiter);
+  const out: string[] = [];
+  let start = 0;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === quote) quoted = !quoted;
+    else if (!quoted && text.startsWith(delimiter, i)) {
+      out.push(text.slice(start, i));
+      i += delimiter.length - 1;
+      start = i + 1;
+    }
+  }
+  out.push(text.slice(start));
+  return out;
+}
+
+/**
+ * parse-kv as the corpus of real answers shows it: the text is split on the pair delimiter (outside quotes), each piece
+ * at its first key-value delimiter, key and value trimmed of spaces, quotes around a value removed, the first
+ * occurrence of a key kept, a missing key empty (null for other types). Where the real engine's rule is not known
+ * (spaces around the delimiter when pairs are split on spaces, keys differing only in case, escapes inside quotes,
+ * values that are not plain numbers) the row is refused.
+ */
+function parseKv(t: Extract<Tabular, { op: "parsekv" }>, ctx: RunContext): Row[] {
+  const source = compile(t.source, ctx).fn;
+  const spaced = /^\s+$/.test(t.pair);
+  const wanted = new Set(t.keys.map((k) => k.name));
+  const lowered = new Map(t.keys.map((k) => [k.name.toLowerCase(), k.name]));
+  return evaluate(t.input, ctx).map((row) => {
+    const text = (source(row) as string | null) ?? "";
+    if (spaced && (text.includes(` ${t.kv}`) || text.includes(`${t.kv} `))) return unsupported("parse-kv with spaces around the key-value delimiter when pairs are split on spaces");
+    if (/[\t\r\n]/.test(text)) return unsupported("parse-kv of text with tabs or line breaks");
+    const found = new Map<string, string>();
+    for (const piece of splitOutside(text, t.pair, t.quote)) {
+      const at = piece.indexOf(t.kv);
+      if (at < 0) continue;
+      const key = piece.slice(0, at).trim();
+      let value = piece.slice(at + t.kv.length).trim();
+      if (t.quote) {
+        if (key.includes(t.quote)) return unsupported("parse-kv of a quoted key");
+        if (value.length >= 2 && value.startsWith(t.quote) && value.endsWith(t.quote)) value = value.slice(1, -1);
+        if (value.includes(t.quote) || value.includes("\\")) return unsupported("parse-kv of a value with quotes or escapes inside");
+      }
+      if (!wanted.has(key) && lowered.has(key.toLowerCase())) return unsupported("parse-kv of keys that differ only in case");
+      if (!found.has(key)) found.set(key, value);
+    }
+    const out = row.slice();
+    for (const k of t.keys) {
+      const v = found.get(k.name);
+      if (k.type === "string") out.push(v ?? "");
+      else if (v === undefined || v === "") out.push(null);
+      else if (k.type === "bool") out.push(/^true$/i.test(v) ? true : /^false$/i.test(v) ? false : unsupported("parse-kv of a bool that is not true or false"));
+      else if (k.type === "real") {
+        if (v === "NaN") out.push(NaN);
+        else if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v)) out.push(Number(v));
+        else out.push(unsupported(`parse-kv of ${JSON.stringify(v)} into a real column`));
+      } else {
+        const n = /^[-+]?\d+$/.test(v) ? Number(v) : NaN;
+        if (!Number.isSafeInteger(n) || (k.type === "int" && (n > 2147483647 || n < -2147483648))) return unsupported(`parse-kv of ${JSON.stringify(v)} into a ${k.type} column`);
+        out.push(n);
+      }
+    }
+    return out;
+  });
+}
+
+function topNested(t: Extract<Tabular, { op: "topnested" }>, ctx: RunContext): Row[] {
+  const levels = t.levels.map((l, i) => ({
+    ...l,
+    key: compile(l.key, ctx).fn,
+    keyType: l.key.type,
+    factory: makeAggregate(l.aggregate, ctx, [t.columns[i * 2 + 1]!.type]),
+  }));
+  const out: Row[] = [];
+  const descend = (rows: Row[], depth: number, prefix: unknown[]): void => {
+    const level = levels[depth];
+    if (!level) {
+      out.push(prefix);
+      return;
+    }
+    const groups = new Map<unknown, { key: unknown; rows: Row[]; state: AggState }>();
+    for (const r of rows) {
+      const key = level.key(r);
+      if (key === null || key === undefined) return unsupported("top-nested of a null value");
+      const k = typeof key === "object" ? keyOf([key]) : key;
+      let g = groups.get(k);
+      if (!g) {
+        g = { key, rows: [], state: level.factory() };
+        groups.set(k, g);
+      }
+      g.rows.push(r);
+      g.state.add(r);
+    }
+    const ranked = [...groups.values()].map((g) => ({ ...g, value: g.state.result()[0] }));
+    for (const g of ranked) if (g.value === null || g.value === undefined || (typeof g.value === "number" && Number.isNaN(g.value))) return unsupported("top-nested by a null aggregate");
+    ranked.sort((a, b) => (level.desc ? -compareCells(a.value, b.value) : compareCells(a.value, b.value)));
+    const n = level.n ?? ranked.length;
+    // which of several equal values Kusto keeps at the cut is not established: refuse rather than pick one
+    if (n > 0 && ranked.length > n && compareCells(ranked[n - 1]!.value, ranked[n]!.value) === 0) return unsupported("top-nested with a tie at the cut");
+    for (const g of ranked.slice(0, n)) descend(g.rows, depth + 1, [...prefix, g.key, g.value]);
+  };
+  descend(evaluate(t.input, ctx), 0, []);
   return out;
 }
 
@@ -1028,7 +1296,19 @@ function evaluate(t: Tabular, ctx: RunContext): Row[] {
       if (!table) throw new AzirError("not-found", `table ${t.name} has no data`, { hint: `Provide rows for ${t.name}.`, details: ["table-not-found"] });
       const idx = t.columns.map((c) => table.columns.findIndex((x) => x.name === c.name));
       if (idx.every((v, i) => v === i) && table.columns.length === t.columns.length) return table.rows;
-      return table.rows.map((r) => idx.map((i, j) => (i < 0 ? nullFor(t.columns[j]!.type) : r[i])));
+      // Columns the rows lack (a file without them) read as null, or empty for strings: one widened copy per run.
+      const key = `${t.name}\u0000${t.columns.map((c) => c.name).join("\u0000")}`;
+      const cached = ctx.widened.get(key);
+      if (cached) return cached;
+      const blank = t.columns.map((c) => nullFor(c.type));
+      const moves = idx.flatMap((from, to) => (from >= 0 ? [[to, from] as const] : []));
+      const rows = table.rows.map((r) => {
+        const out = blank.slice();
+        for (const [to, from] of moves) out[to] = r[from];
+        return out;
+      });
+      ctx.widened.set(key, rows);
+      return rows;
     }
     case "ref": {
       const rows = ctx.lets.get(t.name);
@@ -1127,6 +1407,21 @@ function evaluate(t: Tabular, ctx: RunContext): Row[] {
     }
     case "mvexpand":
       return mvexpand(t, ctx);
+    case "makeseries":
+      return makeSeries(t, ctx);
+    case "topnested":
+      return topNested(t, ctx);
+    case "parsekv":
+      return parseKv(t, ctx);
+    case "mvapply": {
+      const out: Row[] = [];
+      for (const row of evaluate(t.input, ctx)) {
+        ctx.lets.set(t.row, [row]);
+        for (const r of evaluate(t.plan, ctx)) out.push(t.mapping.map((m) => (m >= 0 ? r[m] : row[-1 - m])));
+      }
+      ctx.lets.delete(t.row);
+      return out;
+    }
     case "parse": {
       const rows = evaluate(t.input, ctx);
       const source = compile(t.source, ctx).fn;
@@ -1153,7 +1448,7 @@ function evaluate(t: Tabular, ctx: RunContext): Row[] {
 
 /** Runs a plan over the given tables, with query parameters already decoded to cells. */
 export function runPlan(plan: KqlPlan, tables: Record<string, KqlTable>, params: Record<string, unknown>, now: Date): KqlResult {
-  const ctx: RunContext = { nowTicks: BigInt(now.getTime()) * TICKS_PER_MS, window: { rows: [], index: 0 }, params, tables, lets: new Map() };
+  const ctx: RunContext = { nowTicks: BigInt(now.getTime()) * TICKS_PER_MS, window: { rows: [], index: 0 }, params, tables, lets: new Map(), widened: new Map() };
   for (const l of plan.lets) ctx.lets.set(l.name, evaluate(l.plan, ctx));
   const rows = evaluate(plan.query, ctx);
   return { columns: plan.query.columns.map((c) => ({ name: c.name, type: c.type })), rows: rows === ctx.tables[(plan.query as { name?: string }).name ?? ""]?.rows ? rows.slice() : rows };

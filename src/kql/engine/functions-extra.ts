@@ -121,6 +121,20 @@ function asArray(v: unknown): unknown[] | null {
   return Array.isArray(v) ? (v as unknown[]) : null;
 }
 
+/** series_fill_forward / series_fill_backward with the default placeholder (null): a null takes the nearest value before (after) it. */
+function fillSeries(args: unknown[], backward: boolean): unknown {
+  if (args.length > 1) return unsupported(`series_fill_${backward ? "backward" : "forward"}() with a placeholder`);
+  if (!Array.isArray(args[0])) return unsupported(`series_fill_${backward ? "backward" : "forward"}() of a value that is not an array`);
+  const out = [...(args[0] as unknown[])];
+  let last: unknown = null;
+  for (let k = 0; k < out.length; k++) {
+    const i = backward ? out.length - 1 - k : k;
+    if (out[i] === null) out[i] = last;
+    else last = out[i];
+  }
+  return out;
+}
+
 function realResult(x: number): number {
   return x;
 }
@@ -514,6 +528,134 @@ export const extraFunctions: Array<[string, ScalarImpl]> = [
         }
       }
       return out;
+    },
+  ],
+  [
+    "range",
+    (args, types) => {
+      if (nullIfAny(args)) return null;
+      const [start, stop] = args;
+      const numeric = types[0] === "long" || types[0] === "int";
+      if (!numeric && types[0] !== "datetime" && types[0] !== "timespan") return unsupported(`range() of ${types[0]}`);
+      const step = args.length > 2 ? args[2] : numeric ? 1 : unsupported("range() without a step");
+      if (numeric !== (typeof step === "number") || (typeof start === "number") !== (typeof stop === "number")) return unsupported("range() of mixed types");
+      // Only the ordinary case: ascending, with a positive step.
+      const s = BigInt(start as number | bigint);
+      const e = BigInt(stop as number | bigint);
+      const d = BigInt(step as number | bigint);
+      if (d <= 0n || s > e) return unsupported("range() that is not ascending with a positive step");
+      if ((e - s) / d >= 1_048_576n) return unsupported("range() of more than 1,048,576 values");
+      const out: unknown[] = [];
+      for (let v = s; v <= e; v += d) out.push(numeric ? Number(v) : toDynamicValue(v, types[0]!));
+      return out;
+    },
+  ],
+  [
+    // internal: a dynamic value taken where Kusto.Language types the result as string (iff(c, d.x, "")); only a
+    // dynamic string has a certain answer there
+    "dynamic_string",
+    (args) => (typeof args[0] === "string" ? args[0] : unsupported(`a dynamic ${args[0] === null ? "null" : Array.isArray(args[0]) ? "array" : typeof args[0]} where a string is expected`)),
+  ],
+  [
+    "array_index_of",
+    (args, types) => {
+      if (args.length > 2) return unsupported("array_index_of() with start, length or occurrence");
+      const [arr, value] = args;
+      if (!Array.isArray(arr) || value === null) return unsupported("array_index_of() of a value that is not an array, or of null");
+      // numbers compare by value (15.0 finds 15), text with text; a search across kinds is not established
+      const numeric = types[1] === "long" || types[1] === "int" || types[1] === "real";
+      if (!numeric && types[1] !== "string") return unsupported(`array_index_of() of a ${types[1]} value`);
+      const kind = numeric ? "number" : "string";
+      if ((arr as unknown[]).some((x) => x !== null && typeof x !== kind)) return unsupported("array_index_of() over elements of another kind than the value");
+      return (arr as unknown[]).indexOf(value);
+    },
+  ],
+  [
+    "series_fill_forward",
+    (args) => fillSeries(args, false),
+  ],
+  [
+    "series_fill_backward",
+    (args) => fillSeries(args, true),
+  ],
+  [
+    "set_intersect",
+    (args) => {
+      const arrays = args.map(asArray);
+      if (arrays.some((a) => a === null)) return null;
+      const others = arrays.slice(1).map((a) => new Set(a!.map((x) => JSON.stringify(x))));
+      const seen = new Set<string>();
+      const out: unknown[] = [];
+      for (const x of arrays[0]!) {
+        const k = JSON.stringify(x);
+        if (seen.has(k) || !others.every((o) => o.has(k))) continue;
+        seen.add(k);
+        out.push(x);
+      }
+      return out;
+    },
+  ],
+  [
+    "set_difference",
+    (args) => {
+      const arrays = args.map(asArray);
+      if (arrays.some((a) => a === null)) return null;
+      const others = arrays.slice(1).map((a) => new Set(a!.map((x) => JSON.stringify(x))));
+      const seen = new Set<string>();
+      const out: unknown[] = [];
+      for (const x of arrays[0]!) {
+        const k = JSON.stringify(x);
+        if (seen.has(k) || others.some((o) => o.has(k))) continue;
+        seen.add(k);
+        out.push(x);
+      }
+      return out;
+    },
+  ],
+  [
+    "set_has_element",
+    (args, types) => {
+      // Kusto compares with the element's type: set_has_element(dynamic([2]), "2") is false.
+      if (!Array.isArray(args[0])) return unsupported("set_has_element() of a value that is not an array");
+      if (types[1] === "real" || types[1] === "dynamic") return unsupported(`set_has_element() of a ${types[1]} value`);
+      const k = JSON.stringify(toDynamicValue(args[1], types[1]!));
+      return (args[0] as unknown[]).some((x) => JSON.stringify(x) === k);
+    },
+  ],
+  [
+    "datetime_part",
+    (args) => {
+      if (args[1] === null || args[0] === null) return null;
+      const t = dt(args[1]);
+      const p = dateParts(t);
+      switch (String(args[0]).toLowerCase()) {
+        case "year":
+          return p.y;
+        case "quarter":
+          return Math.floor((p.mo - 1) / 3) + 1;
+        case "month":
+          return p.mo;
+        case "week_of_year":
+          return isoWeek(t);
+        case "day":
+          return p.d;
+        case "dayofyear":
+          return Number((t - BigInt(utcMs(p.y, 1, 1)) * TICKS_PER_MS) / TICKS_PER_DAY) + 1;
+        case "hour":
+          return p.h;
+        case "minute":
+          return p.mi;
+        case "second":
+          return p.s;
+        case "millisecond":
+          return Number(p.frac / 10_000n);
+        case "microsecond":
+          return Number(p.frac / 10n);
+        case "nanosecond":
+          return Number(p.frac * 100n);
+        default:
+          return unsupported(`datetime_part("${String(args[0])}")`);
+      }
     },
   ],
   [

@@ -4,16 +4,17 @@
  */
 import { AzirError } from "../../core/errors.js";
 import type { LogsColumn } from "../../core/ports.js";
-import { loadTableFolder, tableFromJson, type JsonTable } from "../table-files.js";
+import { convertCell, planTable, readTableFiles, tableFromJson } from "../table-files.js";
 import { type TableSchema, tableSchemas } from "../tables.js";
 import { UnsupportedKqlError } from "./errors.js";
+import { didYouMean, explainDiagnostic } from "./explain.js";
 import { runPlan } from "./evaluate.js";
 import type { KqlDiagnostic } from "./kusto-language.js";
 import { Lowerer } from "./lower.js";
 import { splitParams } from "./params.js";
 import { type StoredDiagnostic, answerFromCache, planKey, rememberPlan } from "./plan-cache.js";
 import type { KqlPlan, KqlResult, KqlTable, LiteralExpr, ScalarType } from "./types.js";
-import { fromWireRows } from "./wire.js";
+import { fromWireCell, fromWireRows } from "./wire.js";
 
 export { UnsupportedKqlError } from "./errors.js";
 export type { KqlDiagnostic } from "./kusto-language.js";
@@ -97,22 +98,47 @@ export function schemasOf(tables: Record<string, KqlTable>): Record<string, Tabl
   return out;
 }
 
+/**
+ * What a query over loaded tables compiles against: each table's declared schema with the columns its file adds
+ * (a file that lacks declared columns still has them, as null), and the loaded schema of undeclared tables.
+ */
+export function querySchemas(tables: Record<string, KqlTable>): Record<string, TableSchema> {
+  const out: Record<string, TableSchema> = { ...tableSchemas };
+  for (const [name, t] of Object.entries(tables)) {
+    const declared = tableSchemas[name];
+    const loaded = t.columns.map((c) => [c.name, c.type] as const);
+    if (!declared) {
+      out[name] = loaded;
+      continue;
+    }
+    const types = new Map<string, string>(declared.map(([n, ty]) => [n, ty]));
+    // a loaded column of another type than declared (a saved response's own types) keeps the loaded schema
+    if (loaded.some(([n, ty]) => types.has(n) && types.get(n) !== ty)) out[name] = loaded;
+    else out[name] = [...declared, ...loaded.filter(([n]) => !types.has(n))];
+  }
+  return out;
+}
+
 /** Compiles against the loaded tables' schemas and runs; errors are AzirErrors with the diagnostics as details. */
 export async function runQuery(query: string, tables: Record<string, KqlTable>, options: { now: Date }): Promise<KqlResult> {
-  const compiled = await compile(query, { ...tableSchemas, ...schemasOf(tables) });
-  if (!compiled.ok) {
-    const first = compiled.diagnostics[0]!;
-    throw new AzirError("validation", `the query does not compile: ${first.message} (line ${first.line}, column ${first.column})`, {
-      hint: "Fix the query; the details list every problem Kusto.Language found.",
-      details: compiled.diagnostics.map((d) => `${d.line}:${d.column} ${d.code} ${d.message}`),
-    });
-  }
+  const schemas = querySchemas(tables);
+  const compiled = await compile(query, schemas);
+  if (!compiled.ok) throw compileError(query, compiled.diagnostics, schemas);
   return run(compiled.plan, tables, options);
 }
 
-/** Engine tables from the one loader of table files (see ../table-files.ts). */
-function engineTables(tables: Record<string, JsonTable>): Record<string, KqlTable> {
-  return Object.fromEntries(Object.entries(tables).map(([name, t]) => [name, fromWireRows(t.columns, t.rows)]));
+/**
+ * The error for a query Kusto.Language rejects: the first problem in the message, every problem in the details with
+ * its position, the line and a caret, and for an unknown name the closest column names (did you mean ...?).
+ */
+export function compileError(query: string, diagnostics: KqlDiagnostic[], schemas: Record<string, TableSchema>): AzirError {
+  const first = diagnostics[0]!;
+  const close = /^The name '([^']+)' does not refer to any known column/.exec(first.message);
+  const suggestion = close ? didYouMean(close[1]!, query, schemas) : [];
+  return new AzirError("validation", `the query does not compile: ${first.message} (line ${first.line}, column ${first.column})`, {
+    hint: suggestion.length > 0 ? `Did you mean ${suggestion.join(", ")}? The details list every problem Kusto.Language found.` : "Fix the query; the details list every problem Kusto.Language found.",
+    details: diagnostics.flatMap((d) => explainDiagnostic(d, query, schemas)),
+  });
 }
 
 /** Builds a table from exported row objects, typed as a table file of that name would be. */
@@ -121,12 +147,69 @@ export function tableFromObjects(name: string, rows: Array<Record<string, unknow
   return fromWireRows(t.columns, t.rows);
 }
 
+const isoUtc = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,7})?Z$/;
+
 /**
- * Reads the `<Table>.json` files of a folder (lower-case files such as tenant.json are skipped). With `now`, times
- * written relative to it (`-3d4h`, as scenario files may) are pinned to it.
+ * A converter of one column's cells straight to the engine's representation. The common cases are read here; any
+ * other value takes the loader's full path (convertCell, then fromWireCell), which gives the same cell or the error.
+ */
+function cellReader(column: LogsColumn, table: string, file: string, now: Date | undefined): (value: unknown, row: number) => unknown {
+  const slow = (value: unknown, row: number): unknown => fromWireCell(convertCell(value, column, table, () => `${file}: [${row}].${column.name}`, now), column.type);
+  switch (column.type) {
+    case "string":
+      return (v, i) => (typeof v === "string" ? v : v === null || v === undefined ? "" : slow(v, i));
+    case "datetime":
+      return (v, i) => {
+        if (typeof v === "string" && isoUtc.test(v)) {
+          // as the loader reads it: to the millisecond (Date.parse takes at most three digits)
+          const ms = Date.parse(v.length > 24 ? `${v.slice(0, 23)}Z` : v);
+          if (!Number.isNaN(ms)) return BigInt(ms) * 10_000n;
+        }
+        return v === null || v === undefined ? null : slow(v, i);
+      };
+    case "long":
+    case "int":
+      return (v, i) => (typeof v === "number" && Number.isSafeInteger(v) ? v : v === null || v === undefined ? null : slow(v, i));
+    case "real":
+      return (v, i) => (typeof v === "number" ? v : v === null || v === undefined ? null : slow(v, i));
+    case "bool":
+      return (v, i) => (typeof v === "boolean" ? v : v === null || v === undefined ? null : slow(v, i));
+    case "dynamic":
+      return (v, i) => (v !== null && typeof v === "object" ? v : v === null || v === undefined ? null : slow(v, i));
+    default:
+      return (v, i) => (v === null || v === undefined ? null : slow(v, i));
+  }
+}
+
+/**
+ * An engine table from a table file's contents: only the columns the file has (a query still compiles against the
+ * whole declared schema; a column the file lacks reads as null, or empty for strings).
+ */
+export function engineTable(name: string, raw: unknown, options: { file: string; now?: Date }): KqlTable {
+  const { columns, objects } = planTable(name, raw, { file: options.file, sparse: true });
+  const readers = columns.map((c) => cellReader(c, name, options.file, options.now));
+  const names = columns.map((c) => c.name);
+  const width = columns.length;
+  const n = objects.length;
+  const rows: unknown[][] = new Array<unknown[]>(n);
+  for (let i = 0; i < n; i++) rows[i] = new Array<unknown>(width);
+  // column by column: one reader and one key per loop keep the calls and property reads monomorphic
+  for (let j = 0; j < width; j++) {
+    const read = readers[j]!;
+    const key = names[j]!;
+    for (let i = 0; i < n; i++) rows[i]![j] = read(objects[i]![key], i);
+  }
+  return { columns, rows };
+}
+
+/**
+ * Reads the `<Table>.json` and `<Table>.csv` files of a folder (lower-case files such as tenant.json are skipped).
+ * With `now`, times written relative to it (`-3d4h`, as scenario files may) are pinned to it.
  */
 export async function loadTablesFromFolder(dir: string, options: { now?: Date } = {}): Promise<Record<string, KqlTable>> {
-  return engineTables(await loadTableFolder(dir, options));
+  const files = await readTableFiles(dir);
+  const at = options.now ? { now: options.now } : {};
+  return Object.fromEntries(files.map((f) => [f.name, engineTable(f.name, f.raw, { file: f.file, ...at })] as const));
 }
 
 export { isUnsupported };

@@ -43,6 +43,9 @@ export interface SyntaxNode {
   value?: string | null;
   /** Kind and name of the symbol a name or function call refers to, e.g. `Column`, `Variable`, `Table`, `Function`. */
   symbol?: { kind: string; name: string };
+  /** A call of a function declared with a body (`let f = (a:string) { ... }`): its body as Kusto.Language analyses it
+   * for this call, parameters read as variables of the argument types. */
+  expansion?: SyntaxNode;
   children: SyntaxNode[];
 }
 
@@ -72,6 +75,7 @@ interface NetNode {
   ResultType?: NetType | null;
   LiteralValue?: unknown;
   ReferencedSymbol?: { Kind: number; Name: string } | null;
+  GetExpansion?(): NetNode | null;
 }
 interface NetDiagnostic {
   Code: string;
@@ -193,6 +197,10 @@ function convert(g: BridgeGlobals, n: NetNode): SyntaxNode {
   }
   const sym = n.ReferencedSymbol;
   if (sym) node.symbol = { kind: g.System.Enum.toString(L.Symbols.SymbolKind, sym.Kind), name: sym.Name };
+  if (kind === "FunctionCallExpression" && typeof n.GetExpansion === "function") {
+    const body = n.GetExpansion();
+    if (body) node.expansion = convert(g, body);
+  }
   for (let i = 0; i < n.ChildCount; i++) {
     const c = n.GetChild(i);
     if (c) node.children.push(convert(g, c));

@@ -51,6 +51,23 @@ function lists(n: SyntaxNode): SyntaxNode[] {
   return n.children.filter((c) => c.kind === "List");
 }
 
+/** The text of a node as written, with a single space wherever the source had any. */
+function writtenText(n: SyntaxNode): string {
+  const tokens: SyntaxNode[] = [];
+  const walk = (x: SyntaxNode): void => {
+    if (isToken(x)) tokens.push(x);
+    else x.children.forEach(walk);
+  };
+  walk(n);
+  let out = "";
+  tokens.forEach((t, i) => {
+    const prev = tokens[i - 1];
+    if (prev && t.start > prev.end && t.text) out += " ";
+    out += t.text ?? "";
+  });
+  return out.trim();
+}
+
 function tokenText(n: SyntaxNode): string {
   if (n.text !== undefined) return n.text;
   return n.children.map(tokenText).join("");
@@ -73,8 +90,11 @@ interface Scope {
 
 interface Env {
   scalars: Map<string, Expr>;
-  tables: Map<string, PlanColumn[]>;
+  /** Tabular names in scope: the let (or `as`) that holds the rows, and its columns. */
+  tables: Map<string, { let: string; columns: PlanColumn[] }>;
   params: Map<string, ScalarType>;
+  /** Functions declared with a body: their declaration (parameters and defaults). */
+  functions: Map<string, SyntaxNode>;
 }
 
 const binaryKinds = new Set([
@@ -120,11 +140,27 @@ const binaryKinds = new Set([
   "MatchesRegexExpression",
 ]);
 
+/** Deprecated names Kusto still accepts, as real queries write them. */
+const aggregateAliases: Record<string, string> = { makeset: "make_set", makelist: "make_list", argmin: "arg_min", argmax: "arg_max" };
+/** Aggregates with a predicate: the aggregate of the rows where it holds. */
+const conditionalAggregates: Record<string, string> = { make_set_if: "make_set", make_list_if: "make_list", take_anyif: "take_any" };
+const scalarAliases: Record<string, string> = {
+  parsejson: "parse_json",
+  extractjson: "extract_json",
+  columnifexists: "column_ifexists",
+  toobject: "parse_json",
+  datepart: "datetime_part",
+  replace: "replace_regex",
+};
+
 const setKinds = new Set(["InExpression", "InCsExpression", "NotInExpression", "NotInCsExpression", "HasAnyExpression", "HasAllExpression"]);
 
 export class Lowerer {
-  private readonly env: Env = { scalars: new Map(), tables: new Map(), params: new Map() };
+  private env: Env = { scalars: new Map(), tables: new Map(), params: new Map(), functions: new Map() };
   private readonly lets: Array<{ name: string; plan: Tabular }> = [];
+  /** Non-zero while a function body is lowered: its tabular lets get names of their own, one per call. */
+  private expansions = 0;
+  private applies = 0;
 
   constructor(params: Array<{ name: string; type: ScalarType }>) {
     for (const p of params) this.env.params.set(p.name, p.type);
@@ -164,17 +200,84 @@ export class Lowerer {
     const value = parts(s).find((c) => c !== decl);
     if (!decl || !value) return unsupported("let");
     const name = nameOf(decl);
-    if (value.kind === "FunctionDeclaration") return unsupported("let with a function body");
-    if (value.columns) {
-      const plan = this.tabular(value);
-      this.lets.push({ name, plan });
-      this.env.tables.set(name, plan.columns);
+    if (value.kind === "FunctionDeclaration") {
+      this.env.functions.set(name, value);
       this.env.scalars.delete(name);
+      this.env.tables.delete(name);
+      return;
+    }
+    if (value.columns) {
+      this.bindTable(name, this.tabular(value));
       return;
     }
     const expr = this.expr(value, { columns: [] });
     this.env.scalars.set(name, expr);
     this.env.tables.delete(name);
+    this.env.functions.delete(name);
+  }
+
+  /** Names rows for later references: a tabular let, evaluated once. */
+  private bindTable(name: string, plan: Tabular): Tabular {
+    const internal = this.expansions > 0 ? `${name}\u0000${this.lets.length}` : name;
+    this.lets.push({ name: internal, plan });
+    this.env.tables.set(name, { let: internal, columns: plan.columns });
+    this.env.scalars.delete(name);
+    this.env.functions.delete(name);
+    return { op: "ref", name: internal, columns: plan.columns };
+  }
+
+  /**
+   * A call of a function declared with a body, lowered as Kusto.Language expands it for this call: the arguments
+   * (or the declared defaults) are bound to the parameter names while the body is lowered in the caller's scope.
+   */
+  private expand<T>(n: SyntaxNode, scope: Scope, lowerBody: (body: SyntaxNode, scope: Scope) => T): T {
+    const fname = nameOf(parts(n)[0]!);
+    const decl = this.env.functions.get(fname);
+    const body = n.expansion;
+    if (!decl || !body || body.kind !== "FunctionBody") return unsupported(`${fname}()`);
+    const declared: Array<{ name: string; fallback?: SyntaxNode; tabular: boolean }> = [];
+    for (const p of elements(lists(child(decl, "FunctionParameters")!)[0])) {
+      const nt = child(p, "NameAndTypeDeclaration");
+      const name = nameOf(child(nt ?? p, "NameDeclaration")!);
+      const fallback = child(p, "DefaultValueDeclaration");
+      const typeNode = nt ? parts(nt).find((c) => c.kind !== "NameDeclaration") : undefined;
+      declared.push({ name, tabular: typeNode?.kind === "SchemaTypeExpression", ...(fallback ? { fallback: parts(fallback)[0]! } : {}) });
+    }
+    const args = elements(lists(child(n, "ExpressionList")!)[0]);
+    if (args.length > declared.length) return unsupported(`${fname}() with more arguments than parameters`);
+    const bound: Array<[string, Expr | Tabular, boolean]> = declared.map((p, i) => {
+      const arg = args[i] ?? p.fallback;
+      if (!arg) return unsupported(`${fname}() without a value for ${p.name}`);
+      if (p.tabular || arg.columns) return [p.name, this.tabular(arg), true];
+      return [p.name, this.expr(arg, p.fallback === arg ? { columns: [] } : scope), false];
+    });
+    const saved = this.env;
+    this.env = { scalars: new Map(saved.scalars), tables: new Map(saved.tables), params: saved.params, functions: new Map(saved.functions) };
+    this.expansions++;
+    try {
+      for (const [name, value, tabular] of bound) {
+        if (tabular) this.bindTable(name, value as Tabular);
+        else {
+          this.env.scalars.set(name, value as Expr);
+          this.env.tables.delete(name);
+          this.env.functions.delete(name);
+        }
+      }
+      let result: SyntaxNode | undefined;
+      for (const c of body.children) {
+        if (c.kind === "List") {
+          for (const s of elements(c)) {
+            if (s.kind === "LetStatement") this.lowerLet(s);
+            else if (s.kind.endsWith("Statement")) return unsupported(`${s.kind.replace(/Statement$/, " statement").toLowerCase()} in a function body`);
+          }
+        } else if (!isToken(c)) result = c.kind === "ExpressionStatement" ? parts(c)[0] : c;
+      }
+      if (!result) return unsupported(`${fname}() (body)`);
+      return lowerBody(result, scope);
+    } finally {
+      this.expansions--;
+      this.env = saved;
+    }
   }
 
   tabular(n: SyntaxNode): Tabular {
@@ -190,8 +293,22 @@ export class Lowerer {
       case "NameReference": {
         const name = nameOf(n);
         if (n.symbol?.kind === "Table") return { op: "table", name, columns };
-        if (n.symbol?.kind === "Variable" && this.env.tables.has(name)) return { op: "ref", name, columns: this.env.tables.get(name)! };
+        const bound = n.symbol?.kind === "Variable" || n.symbol?.kind === "Parameter" ? this.env.tables.get(name) : undefined;
+        if (bound) return { op: "ref", name: bound.let, columns: bound.columns };
         return unsupported(`table reference ${name}`);
+      }
+      case "FunctionCallExpression": {
+        const fname = nameOf(parts(n)[0]!);
+        if (fname === "table" && !this.env.functions.has(fname)) {
+          const args = elements(lists(child(n, "ExpressionList")!)[0]);
+          const arg = args.length === 1 ? this.expr(args[0]!, { columns: [] }) : undefined;
+          if (!arg || arg.op !== "lit" || typeof arg.value !== "string") return unsupported("table() of a name computed at run time");
+          if (n.symbol?.kind === "Table" || columns.length > 0) return { op: "table", name: arg.value, columns };
+          return unsupported(`table("${arg.value}")`);
+        }
+        const plan = this.expand(n, { columns: [] }, (body) => this.tabular(body));
+        if (!sameSchema(plan.columns, columns)) return unsupported(`${nameOf(parts(n)[0]!)}() (output schema)`);
+        return plan;
       }
       case "PipeExpression": {
         const [left, op] = parts(n);
@@ -245,6 +362,8 @@ export class Lowerer {
       const v = parts(p).at(-1);
       const value = v ? tokenText(v).trim() : "";
       if (pname === "kind" && value === "outer") continue;
+      // Every leg has been resolved against the known tables before it runs here, so a fuzzy union is a plain one.
+      if (pname === "isfuzzy" && (value === "true" || value === "false")) continue;
       if (pname === "withsource" && v) {
         source = nameOf(v);
         continue;
@@ -337,6 +456,16 @@ export class Lowerer {
       }
       case "MvExpandOperator":
         return this.mvExpand(op, input, columns);
+      case "MvApplyOperator":
+        return this.mvApply(op, input, columns);
+      case "MakeSeriesOperator":
+        return this.makeSeries(op, input, columns);
+      case "TopNestedOperator":
+        return this.topNested(op, input, columns);
+      case "SearchOperator":
+        return this.search(op, input, columns);
+      case "ParseKvOperator":
+        return this.parseKv(op, input, columns);
       case "SerializeOperator": {
         const serialized: Tabular = { op: "sort", input, keys: [], columns: input.columns };
         if (elements(lists(op).at(-1)).length === 0) return serialized;
@@ -347,10 +476,7 @@ export class Lowerer {
       case "AsOperator": {
         if (elements(lists(op)[0]).length > 0) return unsupported("as with parameters");
         // `as` names the rows at this point for later references: a tabular let evaluated once.
-        const name = nameOf(child(op, "NameDeclaration")!);
-        this.lets.push({ name, plan: input });
-        this.env.tables.set(name, input.columns);
-        return { op: "ref", name, columns: input.columns };
+        return this.bindTable(nameOf(child(op, "NameDeclaration")!), input);
       }
       case "ParseOperator":
         return this.parse(op, input, columns);
@@ -371,9 +497,12 @@ export class Lowerer {
 
   private extend(list: SyntaxNode | undefined, input: Tabular, columns: PlanColumn[]): Tabular {
     let current = input;
-    // Kusto evaluates a reassigned input column's later references against the input row; refuse that case.
+    // Kusto reads a reassigned input column's later references in the same extend from the input row
+    // (`extend a = c, c = a` swaps them): such columns keep a hidden copy of their input value.
     const reassigned = new Set<string>();
     const original = new Set(input.columns.map((c) => c.name));
+    const readAfter = new Map<SyntaxNode, Set<string>>();
+    const kept = new Set<string>();
     for (const e of elements(list)) {
       const refs = new Set<string>();
       const walk = (x: SyntaxNode): void => {
@@ -381,14 +510,34 @@ export class Lowerer {
         x.children.forEach(walk);
       };
       walk(e.kind === "SimpleNamedExpression" ? parts(e).at(-1)! : e);
-      for (const r of refs) if (reassigned.has(r)) unsupported("extend that reads a column it reassigns");
+      const stale = new Set([...refs].filter((r) => reassigned.has(r)));
+      if (stale.size > 0) {
+        readAfter.set(e, stale);
+        for (const r of stale) kept.add(r);
+      }
       if (e.kind === "SimpleNamedExpression") {
         const n = nameOf(child(e, "NameDeclaration")!);
         if (original.has(n)) reassigned.add(n);
       }
     }
+    const hidden = (name: string): string => `\u0000input:${name}`;
+    if (kept.size > 0) {
+      const copies = input.columns.flatMap((c, i) => (kept.has(c.name) ? [{ expr: { op: "col", index: i, type: c.type } as Expr, column: { name: hidden(c.name), type: c.type } }] : []));
+      current = {
+        op: "project",
+        input,
+        exprs: [...input.columns.map((c, i): Expr => ({ op: "col", index: i, type: c.type })), ...copies.map((c) => c.expr)],
+        columns: [...input.columns, ...copies.map((c) => c.column)],
+      };
+    }
     for (const e of elements(list)) {
-      const scope: Scope = { columns: current.columns };
+      const stale = readAfter.get(e);
+      // names read from the input row resolve to their hidden copies
+      const scope: Scope = {
+        columns: stale
+          ? current.columns.map((c) => (stale.has(c.name) ? { ...c, name: "\u0000reassigned" } : c.name.startsWith("\u0000input:") && stale.has(c.name.slice(7)) ? { ...c, name: c.name.slice(7) } : c))
+          : current.columns,
+      };
       let name: string;
       let value: SyntaxNode;
       if (e.kind === "SimpleNamedExpression") {
@@ -400,7 +549,7 @@ export class Lowerer {
         value = e;
         if (e.kind === "NameReference" && e.symbol?.kind === "Column") name = nameOf(e);
         else {
-          const next = columns[current.columns.length];
+          const next = columns[current.columns.filter((c) => !c.name.startsWith("\u0000input:")).length];
           if (!next) return unsupported("extend (column name)");
           name = next.name;
         }
@@ -419,6 +568,10 @@ export class Lowerer {
       }
       current = { op: "project", input: current, exprs, columns: cols };
     }
+    if (kept.size > 0) {
+      const visible = current.columns.flatMap((c, i) => (c.name.startsWith("\u0000input:") ? [] : [{ c, i }]));
+      current = { op: "project", input: current, exprs: visible.map(({ c, i }): Expr => ({ op: "col", index: i, type: c.type })), columns: visible.map(({ c }) => c) };
+    }
     if (!sameSchema(current.columns, columns)) return unsupported("extend (output schema)");
     return current;
   }
@@ -436,9 +589,17 @@ export class Lowerer {
       if (item.kind === "CompoundNamedExpression") return unsupported("summarize (a, b) = ...");
       const call = valueOf(item);
       if (call.kind !== "FunctionCallExpression") return unsupported("summarize with a non-aggregate expression");
-      const fname = nameOf(parts(call)[0]!);
-      if (!aggregateFunctions.has(fname)) return unsupported(`${fname}()`);
-      const argNodes = elements(lists(child(call, "ExpressionList")!)[0]);
+      const written = nameOf(parts(call)[0]!);
+      const conditional = written in conditionalAggregates;
+      const fname = aggregateAliases[written] ?? conditionalAggregates[written] ?? written;
+      if (!aggregateFunctions.has(fname)) return unsupported(`${written}()`);
+      let argNodes = elements(lists(child(call, "ExpressionList")!)[0]);
+      let where: Expr | undefined;
+      if (conditional) {
+        if (argNodes.length < 2) return unsupported(`${written}()`);
+        where = this.expr(argNodes[1]!, scope);
+        argNodes = [argNodes[0]!, ...argNodes.slice(2)];
+      }
       if (fname === "arg_max" || fname === "arg_min") {
         const [first, ...rest] = argNodes;
         if (!first) return unsupported(`${fname}()`);
@@ -463,6 +624,7 @@ export class Lowerer {
         return unsupported(`unnamed ${fname}() of an expression`);
       }
       const agg: Aggregate = { fn: fname, args };
+      if (where) agg.where = where;
       if ((fname === "make_list" || fname === "make_set") && args.length === 2) {
         const lim = args[1]!;
         if (lim.op !== "lit" || typeof lim.value !== "number") return unsupported(`${fname}() with a computed limit`);
@@ -634,7 +796,274 @@ export class Lowerer {
     return { op: "join", kind: kind as "inner", left, right, leftKeys, rightKeys, output, columns };
   }
 
-  private mvExpand(op: SyntaxNode, input: Tabular, columns: PlanColumn[]): Tabular {
+  /**
+   * `mv-apply [with_itemindex=i] e = d [to typeof(t)], ... [limit n] on (subquery)`: for each row, the subquery runs
+   * over the rows mv-expand makes of it (every column of the row, the expanded values and the index); its output
+   * columns take their values from the subquery, the others from the row.
+   */
+  private mvApply(op: SyntaxNode, input: Tabular, columns: PlanColumn[]): Tabular {
+    const ls = lists(op);
+    const sub: PlanColumn[] = input.columns.map((c) => ({ ...c }));
+    for (const item of elements(ls[1])) {
+      if (item.kind !== "MvApplyExpression") return unsupported("mv-apply");
+      const [target] = parts(item);
+      const typeClause = child(item, "ToTypeOfClause");
+      const declared = typeClause ? scalarType(/typeof\s*\(\s*(\w+)/.exec(tokenText(typeClause))?.[1], "mv-apply to typeof()") : "dynamic";
+      let name: string;
+      if (target?.kind === "SimpleNamedExpression") name = nameOf(child(target, "NameDeclaration")!);
+      else if (target?.kind === "NameReference" && target.symbol?.kind === "Column") name = nameOf(target);
+      else return unsupported("mv-apply of an unnamed expression");
+      const at = sub.findIndex((c) => c.name === name);
+      if (at >= 0) sub[at] = { name, type: declared };
+      else sub.push({ name, type: declared });
+    }
+    for (const p of elements(ls[0])) {
+      const pname = nameOf(child(p, "NameDeclaration") ?? p);
+      const v = parts(p).at(-1);
+      if (pname === "with_itemindex" && v) sub.push({ name: nameOf(v), type: "long" });
+    }
+    const rowName = `\u0000row${++this.applies}`;
+    const expanded = this.mvExpand(op, { op: "ref", name: rowName, columns: input.columns }, sub, { item: "MvApplyExpression", limit: "MvApplyRowLimitClause", what: "mv-apply" });
+    const subquery = child(op, "MvApplySubqueryExpression");
+    const body = subquery ? parts(subquery)[0] : undefined;
+    if (!body) return unsupported("mv-apply without a subquery");
+    const plan = this.chain(body, expanded);
+    const mapping = columns.map((c) => {
+      const fromSub = plan.columns.findIndex((x) => x.name === c.name);
+      if (fromSub >= 0) return plan.columns[fromSub]!.type === c.type ? fromSub : unsupported("mv-apply (output schema)");
+      const fromRow = input.columns.findIndex((x) => x.name === c.name);
+      if (fromRow >= 0 && input.columns[fromRow]!.type === c.type) return -1 - fromRow;
+      return unsupported("mv-apply (output schema)");
+    });
+    return { op: "mvapply", input, row: rowName, plan, mapping, columns };
+  }
+
+  /** `parse-kv Source as (k:type, ...) with (pair_delimiter=..., kv_delimiter=... [, quote=...])`. */
+  private parseKv(op: SyntaxNode, input: Tabular, columns: PlanColumn[]): Tabular {
+    const sourceNode = parts(op).find((c) => c.kind !== "RowSchema" && c.kind !== "ParseKvWithClause");
+    if (!sourceNode) return unsupported("parse-kv");
+    const source = this.expr(sourceNode, { columns: input.columns });
+    if (source.type !== "string") return unsupported(`parse-kv of a ${source.type} value`);
+    const keys: Array<{ name: string; type: ScalarType }> = [];
+    for (const d of elements(lists(child(op, "RowSchema")!)[0])) {
+      const name = nameOf(child(d, "NameDeclaration")!);
+      const type = scalarType(tokenText(parts(d).at(-1)!).trim(), `parse-kv into ${name}`);
+      if (!["string", "long", "int", "real", "bool"].includes(type)) return unsupported(`parse-kv into a ${type} column`);
+      if (input.columns.some((c) => c.name === name)) return unsupported(`parse-kv into the existing column ${name}`);
+      keys.push({ name, type });
+    }
+    const options: Record<string, string> = {};
+    for (const p of elements(lists(child(op, "ParseKvWithClause") ?? op).at(-1))) {
+      if (p.kind !== "NamedParameter") continue;
+      const v = this.expr(parts(p).at(-1)!, { columns: [] });
+      if (v.op !== "lit" || typeof v.value !== "string") return unsupported("parse-kv with a computed option");
+      options[nameOf(child(p, "NameDeclaration")!)] = v.value;
+    }
+    const { pair_delimiter: pair, kv_delimiter: kv, quote, ...rest } = options;
+    if (Object.keys(rest).length > 0) return unsupported(`parse-kv with ${Object.keys(rest).join(", ")}`);
+    if (!pair || !kv) return unsupported("parse-kv without pair_delimiter and kv_delimiter");
+    if (quote !== undefined && quote.length !== 1) return unsupported("parse-kv with several quote characters");
+    if (!sameSchema(columns, [...input.columns, ...keys])) return unsupported("parse-kv (output schema)");
+    return { op: "parsekv", input, source, keys, pair, kv, ...(quote !== undefined ? { quote } : {}), columns };
+  }
+
+  /**
+   * `T | search [kind=case_sensitive] <predicate>`: a bare "term" matches a row when any column has it ("a*" a prefix,
+   * "*a" a suffix, "*a*" a substring), `Col:"term"` when that column has it; the rest of the predicate is ordinary.
+   * Columns other than strings and dynamic values are searched only where their text cannot hold the term.
+   */
+  private search(op: SyntaxNode, input: Tabular, columns: PlanColumn[]): Tabular {
+    let cs = false;
+    for (const p of elements(lists(op)[0])) {
+      const pname = nameOf(child(p, "NameDeclaration") ?? p);
+      const value = tokenText(parts(p).at(-1) ?? p).trim();
+      if (pname === "kind" && (value === "case_sensitive" || value === "case_insensitive" || value === "default")) cs = value === "case_sensitive";
+      else return unsupported(`search ${pname}=${value}`);
+    }
+    if (child(op, "DataScopeClause") || child(op, "SearchInClause") || /\bin\s*\(/.test(tokenText(op).slice(0, 40))) return unsupported("search in (tables)");
+    const predicateNode = parts(op).find((c) => c.type === "bool" || c.kind.endsWith("Expression"));
+    if (!predicateNode) return unsupported("search");
+    const scope: Scope = { columns: input.columns };
+    const termTest = (column: Expr, term: string): Expr => {
+      const starts = term.startsWith("*");
+      const ends = term.length > 1 && term.endsWith("*");
+      const core = term.slice(starts ? 1 : 0, ends ? -1 : undefined);
+      if (core.includes("*") || core === "") return unsupported(`search for "${term}"`);
+      const kind = starts && ends ? "Contains" : ends ? "HasPrefix" : starts ? "HasSuffix" : "Has";
+      return { op: "binary", kind: `${kind}${cs ? "Cs" : ""}Expression`, left: column, right: { op: "lit", type: "string", value: core }, type: "bool" };
+    };
+    const anyColumn = (term: string): Expr => {
+      const core = term.replace(/^\*|\*$/g, "");
+      const mode = term.startsWith("*") ? "suffix-or-substring" : "term-or-prefix";
+      const tests: Expr[] = [];
+      input.columns.forEach((c, index) => {
+        const cell: Expr = { op: "col", index, type: c.type };
+        if (c.type === "string") tests.push(termTest(cell, term));
+        else if (c.type === "dynamic") tests.push(termTest(asText(cell), term));
+        else if (/^\p{L}+$/u.test(core) && (c.type === "long" || c.type === "int")) {
+          // the text of a whole number is digits: a word is never in it
+        } else if (mode === "term-or-prefix" && /^\p{L}+$/u.test(core) && (isNumeric(c.type) || c.type === "datetime" || c.type === "timespan")) {
+          // the text of a number or a time starts every term with a digit, or is NaN/Infinity: a word can only match those
+          if (/^(n|na|nan|i|in|inf|infi|infin|infini|infinit|infinity)$/i.test(core) && c.type === "real") unsupported(`search for "${term}" over a real column`);
+        } else if (mode === "term-or-prefix" && /^\d+$/.test(core) && (c.type === "long" || c.type === "int")) {
+          tests.push(termTest({ op: "call", name: "tostring", args: [cell], type: "string" }, term));
+        } else unsupported(`search for "${term}" over a ${c.type} column`);
+      });
+      if (tests.length === 0) return { op: "lit", type: "bool", value: false };
+      return tests.reduce((a, b) => ({ op: "binary", kind: "OrExpression", left: a, right: b, type: "bool" }));
+    };
+    const lowerPredicate = (n: SyntaxNode): Expr => {
+      switch (n.kind) {
+        case "ParenthesizedExpression":
+          return lowerPredicate(parts(n)[0]!);
+        case "AndExpression":
+        case "OrExpression": {
+          const [l, r] = parts(n);
+          return { op: "binary", kind: n.kind, left: lowerPredicate(l!), right: lowerPredicate(r!), type: "bool" };
+        }
+        case "StringLiteralExpression":
+          return anyColumn(n.value ?? "");
+        case "SearchExpression": {
+          const [target, term] = parts(n);
+          if (!target || target.kind !== "NameReference" || term?.kind !== "StringLiteralExpression") return unsupported("search Column:term");
+          const column = this.expr(target, scope);
+          if (column.type !== "string" && column.type !== "dynamic") return unsupported(`search ${column.type}:term`);
+          return termTest(column.type === "dynamic" ? asText(column) : column, term.value ?? "");
+        }
+        case "FunctionCallExpression": {
+          const args = elements(lists(child(n, "ExpressionList")!)[0]);
+          if (nameOf(parts(n)[0]!) === "not" && args.length === 1 && args[0]!.kind === "StringLiteralExpression") {
+            return { op: "call", name: "not", args: [lowerPredicate(args[0]!)], type: "bool" };
+          }
+          break;
+        }
+        default:
+          break;
+      }
+      if (n.type !== "bool") return unsupported(`search for a ${n.type ?? "non-text"} value`);
+      return this.expr(n, scope);
+    };
+    const predicate = lowerPredicate(predicateNode);
+    const filtered: Tabular = { op: "where", input, predicate, columns: input.columns };
+    if (sameSchema(columns, input.columns)) return filtered;
+    // `$table` names the source; for rows of a datatable Kusto calls it search_arg0. For other sources it is not established.
+    let source: Tabular = input;
+    while ("input" in source) source = source.input;
+    if (columns[0]?.name !== "$table" || !sameSchema(columns.slice(1), input.columns) || source.op !== "rows") return unsupported("search (the $table column)");
+    return {
+      op: "project",
+      input: filtered,
+      exprs: [{ op: "lit", type: "string", value: "search_arg0" }, ...input.columns.map((c, index): Expr => ({ op: "col", index, type: c.type }))],
+      columns,
+    };
+  }
+
+  /** `top-nested [n] of Expr by Aggregate [asc|desc], ...` (without `with others`). */
+  private topNested(op: SyntaxNode, input: Tabular, columns: PlanColumn[]): Tabular {
+    const scope: Scope = { columns: input.columns };
+    const levels: Array<{ n?: number; key: Expr; aggregate: Aggregate; desc: boolean }> = [];
+    const clauses = elements(lists(op)[0]).filter((c) => c.kind === "TopNestedClause");
+    for (const clause of clauses) {
+      if (child(clause, "TopNestedWithOthersClause")) return unsupported("top-nested with others");
+      let ps = parts(clause);
+      let n: number | undefined;
+      if (ps.length === 3) {
+        const count = this.expr(ps[0]!, { columns: [] });
+        if (count.op !== "lit" || typeof count.value !== "number" || count.value < 0) return unsupported("top-nested with a computed count");
+        n = count.value;
+        ps = ps.slice(1);
+      }
+      const [of, by] = ps;
+      if (!of || !by) return unsupported("top-nested");
+      let desc = true;
+      let aggregateNode = by;
+      if (by.kind === "OrderedExpression") {
+        aggregateNode = parts(by)[0]!;
+        const ordering = child(by, "OrderingClause");
+        if (ordering && /\basc\b/.test(tokenText(ordering))) desc = false;
+        if (ordering && /nulls/.test(tokenText(ordering))) return unsupported("top-nested with nulls first/last");
+      }
+      const call = valueOf(aggregateNode);
+      if (call.kind !== "FunctionCallExpression") return unsupported("top-nested by a non-aggregate expression");
+      const fname = nameOf(parts(call)[0]!);
+      if (!["count", "countif", "sum", "sumif", "avg", "avgif", "min", "max", "minif", "maxif", "dcount", "dcountif"].includes(fname)) return unsupported(`top-nested by ${fname}()`);
+      const args = elements(lists(child(call, "ExpressionList")!)[0]).map((a) => this.expr(a, scope));
+      levels.push({ ...(n !== undefined ? { n } : {}), key: this.expr(valueOf(of), scope), aggregate: { fn: fname, args }, desc });
+    }
+    if (levels.length === 0 || columns.length !== levels.length * 2) return unsupported("top-nested (output schema)");
+    levels.forEach((l, i) => {
+      if (l.key.type !== columns[i * 2]!.type) unsupported("top-nested (output schema)");
+    });
+    return { op: "topnested", input, levels, columns };
+  }
+
+  /** `make-series agg() [default = v], ... on Axis [from a] [to b] step s [by g, ...]`. */
+  private makeSeries(op: SyntaxNode, input: Tabular, columns: PlanColumn[]): Tabular {
+    const ls = lists(op);
+    if (elements(ls[0]).length > 0) return unsupported("make-series with parameters");
+    const scope: Scope = { columns: input.columns };
+    const series: Array<{ aggregate: Aggregate; type: ScalarType; fallback: Expr }> = [];
+    for (const item of elements(ls[1])) {
+      if (item.kind !== "MakeSeriesExpression") return unsupported("make-series");
+      const named = parts(item).find((c) => c.kind !== "DefaultExpressionClause")!;
+      const call = valueOf(named);
+      if (call.kind !== "FunctionCallExpression") return unsupported("make-series of a non-aggregate expression");
+      const fname = nameOf(parts(call)[0]!);
+      if (!["count", "countif", "sum", "sumif", "avg", "avgif", "min", "max", "minif", "maxif", "dcount", "dcountif"].includes(fname)) return unsupported(`make-series ${fname}()`);
+      const args = elements(lists(child(call, "ExpressionList")!)[0]).map((a) => this.expr(a, scope));
+      const type = scalarType(item.type, `make-series ${fname}()`);
+      const clause = child(item, "DefaultExpressionClause");
+      let fallback: Expr = { op: "lit", type, value: 0 };
+      if (clause) {
+        // a null default leaves empty bins null (the corpus shows `default = long(null)` so)
+        fallback = coerce(this.expr(parts(clause)[0]!, { columns: [] }), type);
+      }
+      series.push({ aggregate: { fn: fname, args }, type, fallback });
+    }
+    const on = child(op, "MakeSeriesOnClause");
+    const axisNode = on ? parts(on)[0] : undefined;
+    if (!axisNode || axisNode.kind !== "NameReference") return unsupported("make-series on an expression");
+    const axis = this.expr(axisNode, scope);
+    if (axis.type !== "datetime" && axis.type !== "long" && axis.type !== "int" && axis.type !== "timespan") return unsupported(`make-series on a ${axis.type} axis`);
+    const range = child(op, "MakeSeriesFromToStepClause");
+    if (!range) return unsupported("make-series in range()");
+    const value = (kind: string): Expr | undefined => {
+      const c = child(range, kind);
+      return c ? this.expr(parts(c)[0]!, { columns: [] }) : undefined;
+    };
+    const from = value("MakeSeriesFromClause");
+    const to = value("MakeSeriesToClause");
+    const step = value("MakeSeriesStepClause");
+    if (!step) return unsupported("make-series without step");
+    const byClause = child(op, "MakeSeriesByClause");
+    const by = byClause ? elements(lists(byClause)[0]).map((e, i) => coerce(this.expr(valueOf(e), scope), columns[i]?.type ?? "dynamic")) : [];
+    if (columns.length !== by.length + series.length + 1 || columns.at(-1)?.name !== nameOf(axisNode)) return unsupported("make-series (output schema)");
+    const node: Tabular = { op: "makeseries", input, by, series, axis, step, columns };
+    if (from) node.from = from;
+    if (to) node.to = to;
+    return node;
+  }
+
+  /** Operators piped onto a given input: a subquery that starts with an operator (mv-apply, and the like). */
+  private chain(n: SyntaxNode, input: Tabular): Tabular {
+    if (n.kind === "ParenthesizedExpression") return this.chain(parts(n)[0]!, input);
+    if (n.kind === "PipeExpression") {
+      const [left, op] = parts(n);
+      if (!left || !op) return unsupported("pipe");
+      const out = this.operator(op, this.chain(left, input));
+      if (op.columns && !sameSchema(out.columns, columnsOf(op, op.kind))) return unsupported(`${operatorName(op)} (output schema)`);
+      return out;
+    }
+    if (n.kind.endsWith("Operator")) return this.operator(n, input);
+    return unsupported(`a subquery that starts with ${n.kind}`);
+  }
+
+  private mvExpand(
+    op: SyntaxNode,
+    input: Tabular,
+    columns: PlanColumn[],
+    kinds = { item: "MvExpandExpression", limit: "MvExpandRowLimitClause", what: "mv-expand" },
+  ): Extract<Tabular, { op: "mvexpand" }> {
     const ls = lists(op);
     let itemIndexName: string | undefined;
     let bagAsArray = false;
@@ -644,22 +1073,22 @@ export class Lowerer {
       const value = v ? nameOf(v) : "";
       if (pname === "with_itemindex" && v) itemIndexName = value;
       else if ((pname === "kind" || pname === "bagexpansion") && (value === "array" || value === "bag")) bagAsArray = value === "array";
-      else return unsupported(`mv-expand ${pname}=${value}`);
+      else return unsupported(`${kinds.what} ${pname}=${value}`);
     }
     let limit: number | undefined;
-    const limitClause = child(op, "MvExpandRowLimitClause");
+    const limitClause = child(op, kinds.limit);
     if (limitClause) {
       const lit = this.expr(parts(limitClause)[0]!, { columns: [] });
-      if (lit.op !== "lit" || typeof lit.value !== "number") return unsupported("mv-expand with a computed limit");
+      if (lit.op !== "lit" || typeof lit.value !== "number") return unsupported(`${kinds.what} with a computed limit`);
       limit = lit.value;
     }
     const scope: Scope = { columns: input.columns };
     const targets: Array<{ expr: Expr; type: ScalarType }> = [];
     const outputIndexes: number[] = [];
     for (const item of elements(ls[1])) {
-      if (item.kind !== "MvExpandExpression") return unsupported("mv-expand");
+      if (item.kind !== kinds.item) return unsupported(kinds.what);
       const [target] = parts(item);
-      if (!target) return unsupported("mv-expand");
+      if (!target) return unsupported(kinds.what);
       let name: string;
       let value: SyntaxNode;
       if (target.kind === "SimpleNamedExpression") {
@@ -668,11 +1097,22 @@ export class Lowerer {
       } else if (target.kind === "NameReference" && target.symbol?.kind === "Column") {
         name = nameOf(target);
         value = target;
-      } else return unsupported("mv-expand of an unnamed expression");
+      } else if (kinds.what === "mv-expand" && target.kind === "FunctionCallExpression") {
+        // mv-expand parse_json(s): Kusto names the result after the one column the call reads, in that column's place.
+        const read = new Set<string>();
+        const walk = (x: SyntaxNode): void => {
+          if (x.kind === "NameReference" && x.symbol?.kind === "Column") read.add(nameOf(x));
+          x.children.forEach(walk);
+        };
+        walk(target);
+        if (read.size !== 1) return unsupported("mv-expand of an unnamed expression");
+        name = [...read][0]!;
+        value = target;
+      } else return unsupported(`${kinds.what} of an unnamed expression`);
       const idx = columns.findIndex((c) => c.name === name);
-      if (idx < 0) return unsupported("mv-expand (column name)");
+      if (idx < 0) return unsupported(`${kinds.what} (column name)`);
       const expr = this.expr(value, scope);
-      if (expr.type !== "dynamic") return unsupported("mv-expand of a non-dynamic value");
+      if (expr.type !== "dynamic") return unsupported(`${kinds.what} of a non-dynamic value`);
       targets.push({ expr, type: columns[idx]!.type });
       outputIndexes.push(idx);
     }
@@ -785,16 +1225,35 @@ export class Lowerer {
       const left = this.expr(l!, scope);
       const right = this.expr(r!, scope);
       const type = scalarType(n.type, n.kind);
-      checkBinary(n.kind, left.type, right.type);
+      checkBinary(n.kind, left.type, right.type, writtenText(n));
+      // A string operator reads a dynamic operand as its JSON text, as tostring() gives it.
+      if (stringOperatorKinds.has(n.kind) && left.type === "dynamic" && right.type !== "dynamic") {
+        return { op: "binary", kind: n.kind, left: asText(left), right, type };
+      }
       return { op: "binary", kind: n.kind, left, right, type };
     }
     if (setKinds.has(n.kind)) {
       const [l, list] = parts(n);
       const left = this.expr(l!, scope);
       const itemNodes = elements(lists(list!)[0]);
-      if (itemNodes.some((x) => x.columns !== undefined)) return unsupported(`${n.kind.replace(/Expression$/, "")} with a subquery`);
-      const items = itemNodes.map((x) => this.expr(x, scope));
-      if (left.type === "dynamic") return unsupported(`${n.kind.replace(/Expression$/, "")} on a dynamic value`);
+      if (itemNodes.some((x) => x.columns !== undefined) && itemNodes.length > 1) return unsupported(`${n.kind.replace(/Expression$/, "")} with a subquery among values`);
+      // A tabular expression of one column stands for its values.
+      const items = itemNodes.map((x): Expr => {
+        if (x.columns === undefined) return this.expr(x, scope);
+        const plan = this.tabular(x);
+        const first = plan.columns[0];
+        if (!first) return unsupported(`${n.kind.replace(/Expression$/, "")} with a subquery without columns`);
+        // which column a subquery of several columns stands for is not established here
+        if (plan.columns.length > 1) return unsupported(`${n.kind.replace(/Expression$/, "")} with a subquery of several columns`);
+        return { op: "rows", plan, type: first.type };
+      });
+      if (left.type === "dynamic") {
+        if (n.kind === "InExpression" || n.kind === "NotInExpression") return unsupported(`${n.kind.replace(/Expression$/, "")} on a dynamic value`);
+        return { op: "set", kind: n.kind, left: asText(left), items, type: "bool" };
+      }
+      if (n.kind !== "HasAnyExpression" && n.kind !== "HasAllExpression") {
+        for (const item of items) checkBinary("EqualExpression", left.type, item.type, writtenText(n));
+      }
       return { op: "set", kind: n.kind, left, items, type: "bool" };
     }
     return unsupported(n.kind.replace(/Expression$/, " expression"));
@@ -802,13 +1261,33 @@ export class Lowerer {
 
   private call(n: SyntaxNode, scope: Scope): Expr {
     const fname = nameOf(parts(n)[0]!);
-    const argNodes = elements(lists(child(n, "ExpressionList")!)[0]);
+    if (this.env.functions.has(fname) && n.expansion) {
+      const e = this.expand(n, scope, (body, s) => this.expr(body, s));
+      if (e.type !== scalarType(n.type, `${fname}()`)) return unsupported(`${fname}() (result type)`);
+      return e;
+    }
+    let argNodes = elements(lists(child(n, "ExpressionList")!)[0]);
     if (aggregateFunctions.has(fname) && !scalarFunctions.has(fname)) return unsupported(`${fname}() outside summarize`);
-    if (!scalarFunctions.has(fname) && !windowFunctions.has(fname)) return unsupported(`${fname}()`);
+    // replace() is replace_regex() with its arguments in another order: (regex, rewrite, text).
+    if (fname === "replace" && argNodes.length === 3) argNodes = [argNodes[2]!, argNodes[0]!, argNodes[1]!];
+    const name = scalarAliases[fname] ?? fname;
+    if (!scalarFunctions.has(name) && !windowFunctions.has(name)) return unsupported(`${fname}()`);
     if (n.symbol && n.symbol.kind !== "Function") return unsupported(`${fname}()`);
     const args = argNodes.map((a) => this.expr(a, scope));
     const type = scalarType(n.type, `${fname}()`);
-    return { op: "call", name: fname, args, type };
+    // These return one of their arguments as it is: one of another type than the result (a dynamic value where
+    // Kusto.Language types the result as string) would be a cell of the wrong kind.
+    const picks = (i: number): boolean =>
+      name === "iff" || name === "iif" ? i > 0 : name === "case" ? i % 2 === 1 || i === args.length - 1 : name === "coalesce";
+    let dynamicPick = false;
+    args.forEach((a, i) => {
+      if (!picks(i) || a.type === type || (isNumeric(a.type) && isNumeric(type))) return;
+      if (a.type === "dynamic" && type === "string") dynamicPick = true;
+      else unsupported(`${fname}() of a ${a.type} value where the result is ${type}`);
+    });
+    // a dynamic string picked where the result is a string is that string; any other dynamic value is refused when met
+    if (dynamicPick) return { op: "call", name: "dynamic_string", args: [{ op: "call", name, args, type: "dynamic" }], type: "string" };
+    return { op: "call", name, args, type };
   }
 }
 
@@ -816,9 +1295,25 @@ function isNumeric(t: ScalarType): boolean {
   return t === "long" || t === "int" || t === "real";
 }
 
-function checkBinary(kind: string, l: ScalarType, r: ScalarType): void {
+const comparisonKinds = new Set(["EqualExpression", "NotEqualExpression", "LessThanExpression", "LessThanOrEqualExpression", "GreaterThanExpression", "GreaterThanOrEqualExpression"]);
+const stringOperatorKinds = new Set([...binaryKinds].filter((k) => !comparisonKinds.has(k) && !/^(Add|Subtract|Multiply|Divide|Modulo|And|Or)Expression$/.test(k)));
+
+function asText(e: Expr): Expr {
+  return { op: "call", name: "tostring", args: [e], type: "string" };
+}
+
+function checkBinary(kind: string, l: ScalarType, r: ScalarType, written = ""): void {
+  // Kusto.Language accepts `ResultType == 0` on a string column; what the real engine answers is not established.
+  if (comparisonKinds.has(kind) && ((l === "string" && isNumeric(r)) || (isNumeric(l) && r === "string"))) {
+    const shown = written.length > 60 ? `${written.slice(0, 57)}...` : written;
+    unsupported(
+      `comparison of a string with a number${shown ? ` (${shown})` : ""}`,
+      'Quote the number to compare text with text (ResultType == "0", ResultType in ("50126", "50053")), or convert the column (toint(ResultType) == 0).',
+    );
+  }
   if ((l === "dynamic" || r === "dynamic") && kind !== "AndExpression" && kind !== "OrExpression") {
     const other = l === "dynamic" ? r : l;
+    if (stringOperatorKinds.has(kind) && l === "dynamic" && r === "string") return;
     if (!["EqualExpression", "NotEqualExpression"].includes(kind) || other === "dynamic") unsupported(`${kind.replace(/Expression$/, "")} on dynamic values`);
   }
 }
@@ -878,7 +1373,8 @@ function literal(n: SyntaxNode): Expr {
       return unsupported(`timespan literal ${text}`);
     }
     case "DateTimeLiteralExpression": {
-      const inner = text.replace(/^(datetime|date)\s*\(\s*|\s*\)$/gi, "");
+      const written = text.replace(/^(datetime|date)\s*\(\s*|\s*\)$/gi, "");
+      const inner = /^(['"])(.*)\1$/.exec(written)?.[2] ?? written;
       const t = parseDateTime(inner);
       if (t === undefined) return unsupported(`datetime literal ${text}`);
       return { op: "lit", type, value: String(t) };
@@ -918,6 +1414,7 @@ export function isOrdered(t: Tabular): boolean {
     case "take":
     case "mvexpand":
     case "parse":
+    case "parsekv":
       return isOrdered(t.input);
     case "range":
       return true;

@@ -45,6 +45,8 @@ export type Expr =
   | { op: "call"; name: string; args: Expr[]; type: ScalarType }
   /** `toscalar(<tabular>)`: the first column of the first row, evaluated once per run (null when there is no row). */
   | { op: "toscalar"; plan: Tabular; type: ScalarType }
+  /** The values of the first column of a tabular expression, evaluated once per run: `x in (T | project y)`. */
+  | { op: "rows"; plan: Tabular; type: ScalarType }
   /** Dynamic member access `d.key` / `d["key"]` / `d[i]`. */
   | { op: "member"; target: Expr; key: Expr; type: ScalarType };
 
@@ -56,6 +58,8 @@ export interface Aggregate {
   extra?: Expr[];
   /** Maximum list/set size for make_list/make_set. */
   limit?: number;
+  /** Only rows where this is true are aggregated (make_set_if, make_list_if). */
+  where?: Expr;
 }
 
 export interface SortKey {
@@ -91,6 +95,29 @@ export type Tabular = { columns: PlanColumn[] } & (
     }
   /** Output column i of input j: index into that input's columns, -1 for a null, <= -2 for the source name. */
   | { op: "union"; inputs: Tabular[]; mapping: number[][]; sourceNames?: string[] }
+  /**
+   * mv-apply: for each input row, `plan` runs with the row alone bound to the let `row`; each of its output rows gives
+   * one row, each column from the subquery's column `mapping[i]` (>= 0) or the input row's column `-1 - mapping[i]`.
+   */
+  | { op: "mvapply"; input: Tabular; row: string; plan: Tabular; mapping: number[] }
+  /** parse-kv: key=value pairs of `source` into typed columns appended to the input's (see lower.ts). */
+  | { op: "parsekv"; input: Tabular; source: Expr; keys: Array<{ name: string; type: ScalarType }>; pair: string; kv: string; quote?: string }
+  /** top-nested: per level, the `n` values of `key` with the largest (or smallest) `aggregate`, within each of the level above. */
+  | { op: "topnested"; input: Tabular; levels: Array<{ n?: number; key: Expr; aggregate: Aggregate; desc: boolean }> }
+  /**
+   * make-series: per group of `by`, one array per aggregate over the bins [from, to) of width `step` on `axis`
+   * (a missing bin holds `default`), and the bins' start values; without `from`/`to`, the data's first and last bins.
+   */
+  | {
+      op: "makeseries";
+      input: Tabular;
+      by: Expr[];
+      series: Array<{ aggregate: Aggregate; type: ScalarType; fallback: Expr }>;
+      axis: Expr;
+      from?: Expr;
+      to?: Expr;
+      step: Expr;
+    }
   | {
       op: "mvexpand";
       input: Tabular;
