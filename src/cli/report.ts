@@ -12,7 +12,8 @@ import type { TimelineEvent } from "../timeline/event.js";
 export function incidentDocument(events: readonly TimelineEvent[], meta: DocumentMeta = {}): TimelineDocument {
   const doc = buildDocument(events, meta);
   const findings = doc.findings.map((f) => ({ code: f.data.code, severity: f.data.severity as Severity, occurredAt: f.occurredAt ?? f.data.occurredAt, summary: f.summary, evidence: f.data.evidence }));
-  const techniques = techniquesOf(findings);
+  // In the order the tenant saw them (queries finish in any order; the report must not).
+  const techniques = techniquesOf([...findings].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt) || a.code.localeCompare(b.code)));
   const readSignIns = doc.response.some((e) => e.kind === "query" && /signins/i.test(e.data.name));
   const summary = { ...doc.summary, ...(techniques.length ? { techniques } : {}) };
   if (readSignIns) {
