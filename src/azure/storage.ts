@@ -93,7 +93,7 @@ export async function createStorageAdapter(options: StorageAdapterOptions): Prom
       if (options.clock.now().getTime() > deadline) {
         throw new AzirError("service", `the background copy of snapshot ${name} is at ${percent}% after the time allowed`, { hint: "run azir snapshot again later: the snapshot is reused, and the export starts once the copy is done" });
       }
-      await sleep(pollMs, signal);
+      await options.clock.sleep(pollMs, signal);
     }
   };
 
@@ -205,19 +205,4 @@ export async function createStorageAdapter(options: StorageAdapterOptions): Prom
       }
     },
   };
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new AzirError("interrupted", "interrupted"));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new AzirError("interrupted", "interrupted"));
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
