@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
@@ -38,10 +38,24 @@ const maxDepth = 4;
 const templatePattern = /\{\{\s*([^{}]*?)\s*\}\}/g;
 const wholePattern = /^\{\{\s*([^{}]*?)\s*\}\}$/;
 
-/** Where an include points: a shipped runbook id, or a file next to the including one. */
-function includedFile(name: string, from: string): string {
-  if (/^[a-z][a-z0-9-]*$/.test(name)) return resolve(packageRoot(), "runbooks", `${name}.yaml`);
-  return isAbsolute(name) ? name : resolve(dirname(from), name);
+const maxRunbookBytes = 1024 * 1024;
+
+/**
+ * Where an include points: a shipped runbook id, or a relative .yaml file inside the including runbook's folder
+ * (as a runbook's KQL files must be): a regular file of at most 1 MiB, never a path outside.
+ */
+function includedFile(include: IncludeStep, from: string): string {
+  const name = include.include;
+  const file = /^[a-z][a-z0-9-]*$/.test(name) ? resolve(packageRoot(), "runbooks", `${name}.yaml`) : isAbsolute(name) || !/\.ya?ml$/i.test(name) ? undefined : resolve(dirname(from), name);
+  if (!file) throw new CompositionError({ message: `include ${include.id}: ${name} must be a shipped runbook id or a relative path to a .yaml file` });
+  if (!existsSync(file)) throw new CompositionError({ message: `include ${include.id}: no runbook ${name}`, hint: "name a shipped runbook (azir runbooks) or a .yaml file next to this one" });
+  const real = realpathSync(file);
+  const base = /^[a-z][a-z0-9-]*$/.test(name) ? resolve(packageRoot(), "runbooks") : dirname(realpathSync(from));
+  const inside = relative(realpathSync(base), real);
+  if (inside.startsWith("..") || isAbsolute(inside)) throw new CompositionError({ message: `include ${include.id}: ${name} is outside the runbook's folder` });
+  const info = statSync(real);
+  if (!info.isFile() || info.size > maxRunbookBytes) throw new CompositionError({ message: `include ${include.id}: ${name} is not a regular runbook file of at most ${maxRunbookBytes} bytes` });
+  return real;
 }
 
 /** What went wrong, and where in the including runbook (a document path). */
@@ -87,9 +101,8 @@ function rewrite(value: unknown, params: Record<string, unknown>, stepOf: (id: s
 /** The steps an include brings, expanded (an included runbook may itself include others). */
 function expandInclude(include: IncludeStep, from: string, depth: number, seen: readonly string[], includeSteps: ReadonlyMap<string, string[]>): Step[] {
   if (depth >= maxDepth) throw new CompositionError({ message: `include ${include.id}: runbooks nest deeper than ${maxDepth}` });
-  const file = includedFile(include.include, from);
+  const file = includedFile(include, from);
   if (seen.includes(file)) throw new CompositionError({ message: `include ${include.id}: ${include.include} includes itself (${[...seen, file].map((f) => relative(process.cwd(), f)).join(" -> ")})` });
-  if (!existsSync(file) || !statSync(file).isFile()) throw new CompositionError({ message: `include ${include.id}: no runbook ${include.include}`, hint: "name a shipped runbook (azir runbooks) or a .yaml file next to this one" });
   const included = composeRunbook(readFileSync(file, "utf8"), file, depth + 1, [...seen, file]);
   if (!included.ok) {
     const first = included.diagnostics[0];

@@ -1,3 +1,4 @@
+import { existsSync, realpathSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { LineCounter, isMap, isSeq, parseDocument, type Document, type Node as YamlNode } from "yaml";
 import type { z } from "zod";
@@ -88,7 +89,7 @@ export function parseRunbook(source: string, file: string): LoadResult {
   const locate = locator(doc, lines);
   const steps = (raw as { steps?: unknown } | null)?.steps;
   if (Array.isArray(steps) && steps.some((s) => s !== null && typeof s === "object" && "include" in s)) {
-    const composed = composeRunbook(raw, file);
+    const composed = composeRunbook(raw, file, 0, [existsSync(file) ? realpathSync(file) : file]);
     if (!composed.ok) {
       return {
         ok: false,

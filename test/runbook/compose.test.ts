@@ -78,6 +78,14 @@ steps:
         expect(result.diagnostics[0]!.line).toBe(5);
       }
     }
+    const sibling = mkdtempSync(join(tmpdir(), "azir-compose-other-"));
+    write(sibling, "child.yaml", child);
+    const outside = await loadRunbookFile(write(dir, "out.yaml", `id: o\ntitle: o\nsteps:\n  - id: x\n    include: ../${sibling.split("/").at(-1)}/child.yaml\n    with: { upn: a@b.c }\n`));
+    expect(outside.ok).toBe(false);
+    if (!outside.ok) expect(outside.diagnostics[0]!.message).toContain("is outside the runbook's folder");
+    const absolute = await loadRunbookFile(write(dir, "abs.yaml", "id: a\ntitle: a\nsteps:\n  - id: x\n    include: /etc/passwd\n"));
+    expect(absolute.ok).toBe(false);
+    if (!absolute.ok) expect(absolute.diagnostics[0]!.message).toContain("a relative path to a .yaml file");
     write(dir, "loop.yaml", "id: loop\ntitle: l\nsteps:\n  - id: again\n    include: ./loop.yaml\n");
     const loop = await loadRunbookFile(join(dir, "loop.yaml"));
     expect(loop.ok).toBe(false);

@@ -4,7 +4,6 @@
  * word boundary. Widths ignore colour escapes.
  */
 
-// eslint-disable-next-line no-control-regex
 const ansi = /\u001b\[[0-9;]*m/g;
 
 export function visibleLength(text: string): number {
