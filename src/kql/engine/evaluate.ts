@@ -1190,6 +1190,7 @@ function join(t: Extract<Tabular, { op: "join" }>, ctx: RunContext): Row[] {
   const out: Row[] = [];
   const emit = (l: Row | undefined, r: Row | undefined): void => {
     const [a, b] = swapped ? [r, l] : [l, r];
+    if (out.length >= maxRows) unsupported("a join of more than 10,000,000 rows");
     out.push(t.output.map(([side, i]) => (side === 0 ? (a ? a[i] : nullFor(t.left.columns[i]!.type)) : b ? b[i] : nullFor(t.right.columns[i]!.type))));
   };
   const matchedRight = new Set<Row>();
@@ -1254,6 +1255,7 @@ function mvexpand(t: Extract<Tabular, { op: "mvexpand" }>, ctx: RunContext): Row
         const v = lists[j]![i];
         r[t.outputIndexes[j]!] = fromDynamicValue(v === undefined ? null : v, x.type);
       });
+      if (out.length >= maxRows) unsupported("mv-expand to more than 10,000,000 rows");
       out.push(r);
     }
   }
@@ -1266,7 +1268,7 @@ function range(t: Extract<Tabular, { op: "range" }>, ctx: RunContext): Row[] {
   const step = compile(t.step, ctx).fn([]);
   if (from === null || to === null || step === null) return [];
   const out: Row[] = [];
-  const max = 10_000_000;
+  const max = maxRows;
   if (typeof from === "bigint") {
     const s = step as bigint;
     if (s === 0n) return unsupported("range with a zero step");
@@ -1287,6 +1289,12 @@ function range(t: Extract<Tabular, { op: "range" }>, ctx: RunContext): Row[] {
   }
   return out;
 }
+
+/**
+ * The most rows an operator may produce (range, join, mv-expand): a query beyond it is refused with a clear error
+ * rather than take the process's memory (a self-join of a large table, a cross join).
+ */
+const maxRows = 10_000_000;
 
 /** Evaluates one tabular node to rows. */
 function evaluate(t: Tabular, ctx: RunContext): Row[] {
@@ -1431,7 +1439,6 @@ function evaluate(t: Tabular, ctx: RunContext): Row[] {
         const text = (source(r) as string) ?? "";
         // Line breaks are where JavaScript and .NET patterns start to differ: refuse rather than guess.
         if (/[\r\n]/.test(text)) return unsupported("parse of text with line breaks");
-        re.lastIndex = 0;
         const m = re.exec(text);
         return t.sources.map((s, i) => {
           if (s >= 0) return r[s];

@@ -383,10 +383,7 @@ export const extraFunctions: Array<[string, ScalarImpl]> = [
       const kind = args.length > 2 ? String(args[2]) : "normal";
       if (search === "") return unsupported("countof() of an empty string");
       if (kind === "regex") {
-        const re = toRegExp(search, "g");
-        let n = 0;
-        for (const m of text.matchAll(re)) if (m[0] !== "") n++;
-        return n;
+        return toRegExp(search, "").all(text).filter((m) => m[0] !== "").length;
       }
       if (kind !== "normal") return unsupported(`countof() kind ${kind}`);
       let n = 0;
@@ -416,11 +413,11 @@ export const extraFunctions: Array<[string, ScalarImpl]> = [
     (args) => {
       const re = args[0] as string;
       const s = args[1] as string;
-      return s.replace(toRegExp(`^(?:${re})`, ""), "").replace(toRegExp(`(?:${re})$`, ""), "");
+      return toRegExp(`(?:${re})$`, "").replace(toRegExp(`^(?:${re})`, "").replace(s, "", true), "", true);
     },
   ],
-  ["trim_start", (args) => (args[1] as string).replace(toRegExp(`^(?:${args[0] as string})`, ""), "")],
-  ["trim_end", (args) => (args[1] as string).replace(toRegExp(`(?:${args[0] as string})$`, ""), "")],
+  ["trim_start", (args) => toRegExp(`^(?:${args[0] as string})`, "").replace(args[1] as string, "", true)],
+  ["trim_end", (args) => toRegExp(`(?:${args[0] as string})$`, "").replace(args[1] as string, "", true)],
   [
     "replace_string",
     (args) => {
@@ -432,19 +429,18 @@ export const extraFunctions: Array<[string, ScalarImpl]> = [
   [
     "replace_regex",
     (args) => {
-      const re = toRegExp(args[1] as string, "g");
-      const rewrite = (args[2] as string).replace(/\$/g, "$$$$").replace(/\\(\d)/g, "$$$1");
-      return (args[0] as string).replace(re, rewrite);
+      // The rewrite names groups as \N (Kusto); a literal $ in it stays a $.
+      const rewrite = (args[2] as string).replace(/\$(\d)/g, "$\u0000$1");
+      return toRegExp(args[1] as string, "").replace(args[0] as string, rewrite).replace(/\$\u0000/g, "$");
     },
   ],
   [
     "extract_all",
     (args) => {
       if (args.length > 2) return unsupported("extract_all() with capture group selection");
-      const re = toRegExp(args[0] as string, "g");
       const s = args[1] as string;
       const out: unknown[] = [];
-      for (const m of s.matchAll(re)) {
+      for (const m of toRegExp(args[0] as string, "").all(s)) {
         if (m[0] === "") return unsupported("extract_all() with empty matches");
         if (m.length === 1) out.push(m[0]);
         else if (m.length === 2) out.push(m[1] ?? "");

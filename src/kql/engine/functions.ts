@@ -1,3 +1,4 @@
+import { RE2JS, type Matcher } from "re2js";
 /**
  * Scalar functions the engine evaluates, with Kusto's semantics: null in gives null out unless Kusto says
  * otherwise, failed conversions give null, string results are never null.
@@ -383,8 +384,7 @@ export const scalarFunctions = new Map<string, ScalarImpl>([
     "extract",
     (args, types, type) => {
       if (args.length > 3) return unsupported("extract() with a type argument");
-      const re = toRegExp(args[0] as string, "");
-      const m = re.exec(args[2] as string);
+      const m = toRegExp(args[0] as string, "").exec(args[2] as string);
       const g = args[1] as number;
       const v = m ? m[g] : undefined;
       if (type === "string") return v ?? "";
@@ -522,11 +522,12 @@ export function parseJsonText(s: string): unknown {
   }
 }
 
-const regexCache = new Map<string, RegExp>();
 
 const wordClass = "\\p{L}\\p{Mn}\\p{Nd}\\p{Pc}";
+/** What \\s matched before, and what the corpus shows Kusto's \\s matching: the Unicode spaces too (a no-break space). */
+const spaceClass = "\\t\\n\\v\\f\\r \\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}\\x{feff}";
 
-/** Rewrites \d and \w as Unicode property classes (for the `u` flag); \D, \W, \b and \B are refused. */
+/** Rewrites \d, \w and \s as Unicode classes; \D, \W, \b and \B (and \S in a class) are refused. */
 function unicodeClasses(pattern: string): string {
   let out = "";
   let inClass = false;
@@ -537,6 +538,9 @@ function unicodeClasses(pattern: string): string {
       i++;
       if (next === "d") out += "\\p{Nd}";
       else if (next === "w") out += inClass ? wordClass : `[${wordClass}]`;
+      else if (next === "s") out += inClass ? spaceClass : `[${spaceClass}]`;
+      else if (next === "S" && !inClass) out += `[^${spaceClass}]`;
+      else if (next === "S") return unsupported("this regular expression syntax");
       else if ("DWbB".includes(next)) return unsupported("this regular expression syntax");
       else out += `\\${next}`;
       continue;
@@ -548,12 +552,67 @@ function unicodeClasses(pattern: string): string {
   return out;
 }
 
-/** RE2 patterns as JS regular expressions; constructs whose meaning differs are refused. */
-export function toRegExp(pattern: string, flags: string): RegExp {
-  const key = `${flags}/${pattern}`;
-  let re = regexCache.get(key);
-  if (!re) {
-    let p = pattern;
+/**
+ * A compiled regular expression with RE2 semantics (Kusto's engine is RE2): linear-time matching, so no pattern
+ * can make a query run for ever (`^(a+)+$` on a long text is as fast as any). Offsets are UTF-16 code units.
+ */
+export interface Pattern {
+  /** A match anywhere in the text. */
+  test(text: string): boolean;
+  /** The first match's groups (0 = the whole match; undefined for a group that did not take part), or null. */
+  exec(text: string): Array<string | undefined> | null;
+  /** Every non-overlapping match's groups, left to right. */
+  all(text: string): Array<Array<string | undefined>>;
+  /** The text with every match (or the first) replaced by the rewrite, whose \N and $N name groups. */
+  replace(text: string, rewrite: string, first?: boolean): string;
+}
+
+const regexCache = new Map<string, Pattern>();
+
+function groupsOf(m: Matcher): Array<string | undefined> {
+  const out: Array<string | undefined> = [];
+  for (let g = 0; g <= m.groupCount(); g++) out.push(m.group(g) ?? undefined);
+  return out;
+}
+
+function pattern(re: RE2JS): Pattern {
+  const each = (text: string, visit: (m: Matcher) => boolean): void => {
+    const m = re.matcher(text);
+    while (m.find()) if (!visit(m)) return;
+  };
+  return {
+    test: (text) => re.matcher(text).find(),
+    exec(text) {
+      const m = re.matcher(text);
+      return m.find() ? groupsOf(m) : null;
+    },
+    all(text) {
+      const out: Array<Array<string | undefined>> = [];
+      each(text, (m) => {
+        out.push(groupsOf(m));
+        return true;
+      });
+      return out;
+    },
+    replace(text, rewrite, first = false) {
+      let out = "";
+      let from = 0;
+      each(text, (m) => {
+        out += text.slice(from, m.start()) + rewrite.replace(/[\\$](\d)/g, (_x, g: string) => m.group(Number(g)) ?? "");
+        from = m.end();
+        return !first;
+      });
+      return out + text.slice(from);
+    },
+  };
+}
+
+/** RE2 patterns as Kusto reads them (\d and \w Unicode, as the conformance corpus shows); other constructs whose meaning differs are refused. */
+export function toRegExp(source: string, flags: string): Pattern {
+  const key = `${flags}/${source}`;
+  let compiled = regexCache.get(key);
+  if (!compiled) {
+    let p = source;
     let f = flags;
     const inline = /^\(\?([imsU]+)\)/.exec(p);
     if (inline) {
@@ -562,21 +621,18 @@ export function toRegExp(pattern: string, flags: string): RegExp {
       p = p.slice(inline[0].length);
     }
     if (/\(\?[^:]/.test(p) || /\\[pPQEzAC]/.test(p) || /\[\[:/.test(p)) unsupported("this regular expression syntax");
-    // Kusto's \d and \w match Unicode digits and letters (.NET semantics), unlike JavaScript's ASCII classes.
-    if (/\\[dDwWbB]/.test(p)) {
-      p = unicodeClasses(p);
-      f += "u";
-    }
+    // Kusto's \d and \w match Unicode digits and letters, unlike RE2's ASCII classes.
+    if (/\\[dDwWbBsS]/.test(p)) p = unicodeClasses(p);
+    const bits = (f.includes("i") ? RE2JS.CASE_INSENSITIVE : 0) | (f.includes("s") ? RE2JS.DOTALL : 0) | (f.includes("m") ? RE2JS.MULTILINE : 0);
     try {
-      re = new RegExp(p, [...new Set(f)].join(""));
+      compiled = pattern(RE2JS.compile(p, bits));
     } catch {
       return unsupported("this regular expression syntax");
     }
     if (regexCache.size > 256) regexCache.clear();
-    regexCache.set(key, re);
+    regexCache.set(key, compiled);
   }
-  re.lastIndex = 0;
-  return re;
+  return compiled;
 }
 
 /** `has`: whole-term match, case-insensitive unless `cs`. Terms are runs of letters and digits. */
