@@ -85,7 +85,13 @@ export function parseRunbook(source: string, file: string): LoadResult {
       }),
     };
   }
-  const raw: unknown = doc.toJS({ maxAliasCount: 50 });
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 50 });
+  } catch (error) {
+    // An alias bomb, or nesting deeper than the parser's stack: a runbook is never like that.
+    return { ok: false, diagnostics: [{ severity: "error", file, message: `YAML: ${error instanceof Error ? error.message : String(error)}`, hint: "a runbook needs no more than 50 aliases and no deep nesting" }] };
+  }
   const locate = locator(doc, lines);
   const steps = (raw as { steps?: unknown } | null)?.steps;
   if (Array.isArray(steps) && steps.some((s) => s !== null && typeof s === "object" && "include" in s)) {

@@ -7,6 +7,8 @@ import type { ParamSpec, Runbook } from "./schema.js";
  * Checks and normalises run parameters before anything is called: a bad UPN, duration, date or resource id
  * is refused here, with the parameter's name.
  */
+const maxDurationMs = 4383 * 86_400_000;
+
 export function resolveParams(runbook: Runbook, given: Record<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const name of Object.keys(given)) {
@@ -41,6 +43,8 @@ function normalise(name: string, spec: ParamSpec, raw: string): unknown {
     case "duration": {
       const ms = parseDuration(value);
       if (ms === undefined || ms <= 0) throw new AzirError("usage", `"${name}" is not a duration: ${JSON.stringify(value)}`, { hint: "examples: 14d, 36h, 90m, P14D" });
+      // Log Analytics keeps data for at most 12 years (4,383 days): a longer window is a typo, not a question.
+      if (ms > maxDurationMs) throw new AzirError("usage", `"${name}" is longer than any workspace keeps data: ${JSON.stringify(value)}`, { hint: "at most 4383d (12 years, Log Analytics' longest retention)" });
       return value;
     }
     case "datetime": {

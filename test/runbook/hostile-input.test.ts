@@ -45,6 +45,22 @@ describe("hostile or odd input", () => {
     expect(() => resolveParams(runbook(`${head}  - id: n\n    note: x\n`).runbook, { upn: "a@b.co", when: "2026-02-30T10:00:00Z" })).toThrow(/not an ISO 8601 date-time/);
   });
 
+  it("an alias bomb and nesting deeper than the parser's stack are located YAML errors, not an internal error", () => {
+    const bomb = `id: b\ntitle: b\na: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\nsteps: [*d]\n`;
+    const r = parseRunbook(bomb, "bomb.yaml");
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.diagnostics[0]!.message).toMatch(/^YAML: .*alias/i);
+    const deep = parseRunbook(`id: d\ntitle: d\nsteps:\n  - id: x\n    note: n\n    with: ${"[".repeat(5000)}${"]".repeat(5000)}\n`, "deep.yaml");
+    expect(deep.ok).toBe(false);
+    if (!deep.ok) expect(deep.diagnostics[0]!.message).toMatch(/^YAML: /);
+  });
+
+  it("a duration longer than any workspace keeps data is refused", () => {
+    const withLookback = runbook(`id: r\ntitle: t\nparams:\n  lookback: { type: duration, default: 14d }\nsteps:\n  - id: n\n    note: x\n`).runbook;
+    expect(() => resolveParams(withLookback, { lookback: "99999999d" })).toThrow(/longer than any workspace keeps data/);
+    expect(resolveParams(withLookback, { lookback: "4383d" }).lookback).toBe("4383d");
+  });
+
   it("templates and parameters reach own properties only", () => {
     expect(() => resolveTemplates("{{ params.constructor }}", { params: { upn: "a@b.co" }, findings: {} })).toThrow(/no parameter "constructor"/);
     expect(() => resolveParams(runbook(`${head}  - id: n\n    note: x\n`).runbook, { upn: "a@b.co", ["__proto__"]: "x" })).toThrow(/has no parameter "__proto__"/);
