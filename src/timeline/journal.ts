@@ -120,7 +120,7 @@ export async function readJournal(path: string): Promise<JournalReadResult> {
       events.push(parsed.event);
       return;
     }
-    const last = i === lines.length - 1;
+    const last = i === lines.length - 1 && !l.terminated;
     if (last) {
       torn = true;
       problems.push(`line ${l.line}: incomplete final line (${parsed.reason}), ignored`);
@@ -144,7 +144,9 @@ function checkChain(lines: RawLine[]): { failure?: ChainFailure; events: Timelin
   for (const [i, l] of lines.entries()) {
     const parsed = parseLine(l.text);
     if (!parsed.ok) {
-      const torn = i === lines.length - 1 && (!l.terminated || parsed.reason === "not JSON");
+      // A crash can cut the last line short, never add one that ends with a newline: only an unterminated last
+      // line is a torn write; a whole bad line at the end was written by someone, and is damage.
+      const torn = i === lines.length - 1 && !l.terminated;
       return { failure: { line: l.line, reason: torn ? `incomplete final line (torn write): ${parsed.reason}` : parsed.reason }, events, lastHash: prevHash };
     }
     const { event, raw } = parsed;

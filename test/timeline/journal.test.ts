@@ -219,6 +219,21 @@ describe("torn journals and resume", () => {
     expect(await verifyJournal(journal.path)).toMatchObject({ ok: true, events: 8 });
   });
 
+  it("a whole line appended by hand is not a torn write: resume refuses, and the file is left as it is", async () => {
+    const { journal, clock } = await newJournal(dir);
+    writeSampleRun(journal, clock);
+    journal.close();
+    appendFileSync(journal.path, "nothing happened after this\n");
+    const before = readFileSync(journal.path, "utf8");
+    expect((await readJournal(journal.path)).torn).toBe(false);
+    expect(await verifyJournal(journal.path)).toMatchObject({ ok: false, line: 8, reason: expect.not.stringMatching(/torn/) });
+    await expect(openJournal({ dir, incidentId: "INC-1", runId: RUN_B, mode: "tabletop", clock, resumeFrom: journal.path })).rejects.toMatchObject({
+      code: "validation",
+      message: expect.stringMatching(/line 8/),
+    });
+    expect(readFileSync(journal.path, "utf8")).toBe(before);
+  });
+
   it("refuses to resume a journal damaged anywhere but its last line", async () => {
     const { journal, clock } = await newJournal(dir);
     writeSampleRun(journal, clock);
