@@ -180,3 +180,34 @@ export function recordingTokens(credential: TokenCredential, issued: Set<string>
     },
   };
 }
+
+/**
+ * A credential whose token requests end after `ms` (a token endpoint, or a managed-identity endpoint, that accepts
+ * and never answers must not hold a run for ever): past it, a clear auth error. The wrapped credential is also
+ * asked to stop (its abort signal).
+ */
+export function boundedCredential(credential: TokenCredential, ms: number): TokenCredential {
+  return {
+    async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+      const deadline = AbortSignal.timeout(ms);
+      const signal = options?.abortSignal ? AbortSignal.any([options.abortSignal as AbortSignal, deadline]) : deadline;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const expired = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new AzirError("auth", `the token request did not answer within ${Math.ceil(ms / 1000)} s`, {
+                hint: "check the network path to the sign-in endpoint (login.microsoftonline.com or the cloud's), or the managed-identity endpoint; nothing was sent to the tenant",
+              }),
+            ),
+          ms,
+        );
+      });
+      try {
+        return await Promise.race([credential.getToken(scopes, { ...options, abortSignal: signal }), expired]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}

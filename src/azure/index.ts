@@ -1,6 +1,6 @@
 export { cloudEndpoints, cloudNames, cloudScopes, isCloudName, resolveEndpoints } from "./clouds.js";
 export type { AzureCloudName, ResolvedEndpoints, ServiceScopes } from "./clouds.js";
-export { createCredential, recordingTokens } from "./credential.js";
+export { boundedCredential, createCredential, recordingTokens } from "./credential.js";
 export type { CredentialOptions } from "./credential.js";
 export { AzureServiceError, isAzureServiceError, redact } from "./errors.js";
 export { createAzurePorts } from "./ports.js";

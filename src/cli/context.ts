@@ -92,6 +92,9 @@ export interface RunContext {
   close(): Promise<void>;
 }
 
+/** How long a non-interactive token request may take. */
+const tokenDeadlineMs = 60_000;
+
 /** How a run signs in, as `azir doctor` reports it. */
 export interface SignIn {
   /** `tabletop`: tokens issued by the simulated tenant's authority to the scenario's app. */
@@ -181,7 +184,7 @@ export async function createRunContext(command: CommandContext): Promise<RunCont
     }
   }
 
-  const { createAzurePorts, createCredential, recordingTokens, resolveEndpoints } = await import("../azure/index.js");
+  const { boundedCredential, createAzurePorts, createCredential, recordingTokens, resolveEndpoints } = await import("../azure/index.js");
   const overrides: Partial<Endpoints> = { ...(config.endpoints ?? {}) };
   for (const [key, envName] of Object.entries(endpointEnv) as Array<[keyof Endpoints, string]>) {
     const value = io.env[envName];
@@ -198,17 +201,18 @@ export async function createRunContext(command: CommandContext): Promise<RunCont
   if (globals.clientId && signIn.kind === "default") {
     terminal.warn("--client-id (AZIR_CLIENT_ID) is the app for --device-code, --browser or --certificate; DefaultAzureCredential takes its service principal from AZURE_CLIENT_ID");
   }
-  const credential = recordingTokens(
-    createCredential({
+  // A token request that never answers ends after a minute; signing in as a person (a device code, a browser)
+  // waits for them, as long as the sign-in page allows.
+  const created = createCredential({
       ...signIn,
       kind: signIn.kind === "tabletop" ? "default" : signIn.kind,
       // The cloud's authority (or the override), for every credential: a US Government tenant signs in at
       // login.microsoftonline.us, never at the public authority.
       authorityHost: signIn.authority,
       onDeviceCode: (message) => terminal.line(message),
-    }),
-    issuedTokens,
-  );
+  });
+  const interactive = signIn.kind === "device-code" || signIn.kind === "browser";
+  const credential = recordingTokens(interactive ? created : boundedCredential(created, tokenDeadlineMs), issuedTokens);
   const ports = await createAzurePorts({
     endpoints: resolved.endpoints,
     credential,
