@@ -1,3 +1,4 @@
+import type { GetTokenOptions } from "@azure/core-auth";
 import { describe, expect, it } from "vitest";
 import { boundedCredential } from "../../src/azure/credential.js";
 import { AzirError } from "../../src/core/errors.js";
@@ -8,9 +9,9 @@ describe("token request deadline", () => {
   it("a credential that never answers ends with a clear auth error at the deadline, asked to stop", async () => {
     let aborted = false;
     const silent = {
-      getToken: (_scopes: string | string[], options?: { abortSignal?: { addEventListener?: (t: string, f: () => void) => void } }) =>
+      getToken: (_scopes: string | string[], options?: GetTokenOptions) =>
         new Promise<null>(() => {
-          options?.abortSignal?.addEventListener?.("abort", () => (aborted = true));
+          options?.abortSignal?.addEventListener("abort", () => (aborted = true));
         }),
     };
     const started = Date.now();
