@@ -238,6 +238,7 @@ export async function openJournal(options: JournalOptions): Promise<Journal> {
   let path: string;
   let events: TimelineEvent[] = [];
   let prevHash = GENESIS_HASH;
+  let writeFailure: AzirError | undefined;
 
   let lock: IncidentLock;
   if (options.resumeFrom !== undefined) {
@@ -332,8 +333,20 @@ export async function openJournal(options: JournalOptions): Promise<Journal> {
           hint: "this is a defect in the code that recorded the event",
         });
       }
-      writeAll(fd, `${JSON.stringify(plain)}\n`);
-      fsyncSync(fd);
+      // A failed write (a full disk) may leave part of this line: nothing more is appended after it, so that the
+      // journal ends with a torn line, which resume recognises, and never carries on past damage.
+      if (writeFailure) throw writeFailure;
+      try {
+        writeAll(fd, `${JSON.stringify(plain)}\n`);
+        fsyncSync(fd);
+      } catch (cause) {
+        const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
+        writeFailure = new AzirError("internal", `cannot write the timeline journal ${path}: ${code}${code === "ENOSPC" ? " (the disk is full)" : ""}`, {
+          hint: `free space (or fix the folder), then continue with azir run --resume ${path}: the journal holds every event up to its last whole line`,
+          cause,
+        });
+        throw writeFailure;
+      }
       const event = plain as TimelineEvent;
       events.push(event);
       prevHash = event.hash;
