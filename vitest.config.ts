@@ -12,7 +12,10 @@ import { defineConfig } from "vitest/config";
 const kql = ["test/kql/**/!(plan-cache).test.ts", "test/tabletop/emulator-kql.test.ts", "test/cli/kql.test.ts"];
 const e2e = ["test/e2e/**/*.test.ts", "test/cli/**/*.test.ts", "test/azure/**/*.test.ts", "test/tabletop/emulator.test.ts", "test/timeline/crash.test.ts"];
 
-const projectOrder = ["kql", "e2e", "unit"];
+// - isolated: tests that mock a built-in module (a full disk): they need a module graph of their own.
+const isolated = ["test/**/*.isolated.test.ts"];
+
+const projectOrder = ["kql", "e2e", "unit", "isolated"];
 // The longest single test (the conformance corpus, ~9 s): started first, the other files fill the other workers.
 const first = ["test/kql/conformance.test.ts"];
 
@@ -40,7 +43,8 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: "kql", include: kql, pool: "threads", isolate: false } },
       { extends: true, test: { name: "e2e", include: e2e, exclude: kql, pool: "forks", isolate: false } },
-      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: [...kql, ...e2e], pool: "threads", isolate: false, setupFiles: ["test/setup/unit-without-kusto.ts"] } },
+      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: [...kql, ...e2e, ...isolated], pool: "threads", isolate: false, setupFiles: ["test/setup/unit-without-kusto.ts"] } },
+      { extends: true, test: { name: "isolated", include: isolated, pool: "forks", isolate: true } },
     ],
   },
 });
