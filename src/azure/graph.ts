@@ -5,6 +5,7 @@ import type { GraphQueryOptions, GraphReader, HttpWrite } from "../core/ports.js
 import { licenceRefusal } from "../entra/facts.js";
 import { graphPermissionFor, missingScopeHint } from "../entra/permissions.js";
 import { AzureServiceError, codeForStatus, isMissingScopeAnswer, pathOnly, rawServiceError, safeCause } from "./errors.js";
+import { batchAnswerSchema, GraphBatcher, type BatchableRequest, type BatchItem, type BatchResponse } from "./graph-batch.js";
 import type { RetrySettings } from "./logs.js";
 
 export interface GraphAdapterOptions {
@@ -17,12 +18,21 @@ export interface GraphAdapterOptions {
   retry?: RetrySettings;
   /** Per-request deadline, retries included (default 60 s). */
   timeoutMs?: number;
+  /** Send requests of the same turn as one `$batch` (default true). */
+  batching?: boolean;
+  /** Called with the size of each `$batch` sent. */
+  onBatch?: (size: number) => void;
+  /** The clock's time in ms (an inner Retry-After given as a date). */
+  now?: () => number;
 }
 
-/** Graph reads and writes over one graph-client instance. */
+/** Graph reads and writes over one graph-client instance, coalesced into JSON batches (graph-batch.ts). */
 export interface GraphAdapter extends GraphReader {
-  /** Sends one write; only the effect performer calls it. */
-  send(request: HttpWrite, signal?: AbortSignal): Promise<unknown>;
+  /**
+   * Sends one write; only the effect performer calls it. `after`: promises of earlier sends this one must follow
+   * (in one batch they become `dependsOn`).
+   */
+  send(request: HttpWrite, signal?: AbortSignal, after?: ReadonlyArray<Promise<unknown>>): Promise<unknown>;
 }
 
 const graphHosts = new Set(["graph.microsoft.com", "graph.microsoft.us", "dod-graph.microsoft.us", "microsoftgraph.chinacloudapi.cn"]);
@@ -98,7 +108,34 @@ export async function createGraphAdapter(options: GraphAdapterOptions): Promise<
     }
   };
 
-  const get = <T>(path: string, query?: GraphQueryOptions): Promise<T> => timed("GET", path, undefined, async (signal) => (await build(path, query, signal).get()) as T);
+  const batcher = new GraphBatcher(
+    {
+      batch: (items: BatchItem[]) =>
+        timed("POST", "/$batch", undefined, async (signal) => {
+          const answer = batchAnswerSchema.safeParse(await client.api("/$batch").version("v1.0").option("signal", signal).post({ requests: items }));
+          if (!answer.success) {
+            throw new AzirError("service", "Graph answered POST /$batch with a body that is not a batch answer: the requests' outcomes are unknown", {
+              hint: "Run again: every action reads the tenant first and sends only what is missing.",
+            });
+          }
+          return answer.data.responses satisfies BatchResponse[];
+        }),
+      failure: (request: BatchableRequest, status: number, body: unknown) => translateGraphError(innerError(status, body), request.method, request.url, request.permission),
+    },
+    {
+      maxRetries: options.retry?.maxRetries ?? 3,
+      retryDelayMs: options.retry?.retryDelayMs ?? 3000,
+      ...(options.onBatch ? { onBatch: options.onBatch } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    },
+  );
+  const batching = options.batching ?? true;
+
+  const direct = <T>(path: string, query?: GraphQueryOptions): Promise<T> => timed("GET", path, undefined, async (signal) => (await build(path, query, signal).get()) as T);
+  const get = <T>(path: string, query?: GraphQueryOptions): Promise<T> =>
+    batching
+      ? (batcher.request({ method: "GET", url: withQuery(path, query), ...(query?.headers ? { headers: query.headers } : {}), alone: () => direct<T>(path, query) }) as Promise<T>)
+      : direct<T>(path, query);
 
   return {
     get,
@@ -131,27 +168,61 @@ export async function createGraphAdapter(options: GraphAdapterOptions): Promise<
         page = await timed("GET", path, undefined, async (signal) => (await client.api(next).headers(query?.headers ?? {}).option("signal", signal).get()) as unknown);
       }
     },
-    send(request: HttpWrite, signal?: AbortSignal): Promise<unknown> {
-      return timed(
-        request.method,
-        request.path,
-        signal,
-        async (combined) => {
-          const req = build(request.path, undefined, combined).version(request.version ?? "v1.0");
-          switch (request.method) {
-            case "PATCH":
-              return await req.patch(request.body ?? {});
-            case "POST":
-              return await req.post(request.body ?? {});
-            case "PUT":
-              return await req.put(request.body ?? {});
-            case "DELETE":
-              return await req.delete();
-          }
+    send(request: HttpWrite, signal?: AbortSignal, after: ReadonlyArray<Promise<unknown>> = []): Promise<unknown> {
+      const alone = (): Promise<unknown> =>
+        timed(
+          request.method,
+          request.path,
+          signal,
+          async (combined) => {
+            const req = build(request.path, undefined, combined).version(request.version ?? "v1.0");
+            switch (request.method) {
+              case "PATCH":
+                return await req.patch(request.body ?? {});
+              case "POST":
+                return await req.post(request.body ?? {});
+              case "PUT":
+                return await req.put(request.body ?? {});
+              case "DELETE":
+                return await req.delete();
+            }
+          },
+          request.permission,
+        );
+      if (!batching) return Promise.allSettled(after).then(alone);
+      return batcher.request(
+        {
+          method: request.method,
+          url: request.path,
+          ...(request.body === undefined ? {} : { body: request.body }),
+          ...(request.version ? { version: request.version } : {}),
+          ...(request.permission ? { permission: request.permission } : {}),
+          alone,
         },
-        request.permission,
+        after,
       );
     },
+  };
+}
+
+/** A path with its OData query, as an inner request of a batch names it (`/users/x?$select=id,displayName`). */
+export function withQuery(path: string, query: GraphQueryOptions | undefined): string {
+  const parts: string[] = [];
+  if (query?.select?.length) parts.push(`$select=${encodeURIComponent(query.select.join(","))}`);
+  if (query?.filter) parts.push(`$filter=${encodeURIComponent(query.filter)}`);
+  if (query?.expand) parts.push(`$expand=${encodeURIComponent(query.expand)}`);
+  if (query?.top !== undefined) parts.push(`$top=${query.top}`);
+  return parts.length ? `${path}${path.includes("?") ? "&" : "?"}${parts.join("&")}` : path;
+}
+
+/** An inner error answer of a batch in the shape graph-client gives a GraphError, for translateGraphError. */
+function innerError(status: number, body: unknown): { statusCode: number; code?: string; message: string; body?: string } {
+  const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  return {
+    statusCode: status,
+    ...(typeof error?.code === "string" ? { code: error.code } : {}),
+    message: typeof error?.message === "string" ? error.message : `status ${status}`,
+    ...(error ? { body: JSON.stringify(error) } : {}),
   };
 }
 

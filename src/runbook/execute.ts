@@ -128,6 +128,9 @@ class Scheduler {
   private readonly outcomes = new Map<string, StepOutcome>();
   private readonly outputs: Record<string, Record<string, unknown>> = {};
   private readonly preparing = new Map<string, Promise<PreparedAction>>();
+  /** Per action: its writes handed to the gate (what the next action's writes follow), and what it followed. */
+  private readonly handed = new Map<string, { promise: Promise<ReadonlyArray<Promise<unknown>>>; resolve: (tickets: ReadonlyArray<Promise<unknown>>) => void }>();
+  private readonly inherited = new Map<string, ReadonlyArray<Promise<unknown>>>();
   private readonly prepared = new Set<string>();
   private readonly findings: ExecutionResult["findings"] = [];
   private readonly gaps: StepGap[] = [];
@@ -251,10 +254,31 @@ class Scheduler {
     return step.dependsOn.every((d) => this.isReadOnlyClosure(d, seen));
   }
 
+  /**
+   * The pending writes of an action, once it has handed them to the gate (or finished without any: then what it
+   * followed itself, so that the order holds across an action with nothing to do).
+   */
+  private writesOf(id: string): Promise<ReadonlyArray<Promise<unknown>>> {
+    void this.runOnce(id);
+    return this.handedOver(id).promise;
+  }
+
+  private handedOver(id: string): { promise: Promise<ReadonlyArray<Promise<unknown>>>; resolve: (tickets: ReadonlyArray<Promise<unknown>>) => void } {
+    let entry = this.handed.get(id);
+    if (!entry) {
+      let resolve!: (tickets: ReadonlyArray<Promise<unknown>>) => void;
+      const promise = new Promise<ReadonlyArray<Promise<unknown>>>((r) => (resolve = r));
+      entry = { promise, resolve };
+      this.handed.set(id, entry);
+    }
+    return entry;
+  }
+
   private runOnce(id: string): Promise<StepOutcome> {
     let p = this.running.get(id);
     if (!p) {
       p = this.runStep(id).then((outcome) => {
+        this.handedOver(id).resolve(this.inherited.get(id) ?? []);
         this.outcomes.set(id, outcome);
         this.unread(outcome);
         if (outcome.status === "completed" || outcome.status === "skipped" || outcome.status === "planned") {
@@ -355,8 +379,12 @@ class Scheduler {
         this.prepare(step).catch(() => undefined); // a failure is reported when the step runs
       }
     }
-    const blocked = await this.waitFor(this.dependsOn(id), this.notRequired(step));
+    // The action declared before is an ordering only: its writes are waited for in the performer (one Graph batch,
+    // dependsOn), not here, so this action's writes can go out with them.
+    const orderedAfter = "action" in step ? this.planned.get(id)?.orderedAfter : undefined;
+    const blocked = await this.waitFor(this.dependsOn(id).filter((d) => d !== orderedAfter), this.notRequired(step));
     if (blocked) return notRun(`waits for ${blocked.id}, which did not complete`);
+    if (orderedAfter) this.inherited.set(id, await this.writesOf(orderedAfter));
     if (this.o.signal.aborted && !fetch) return notRun("interrupted");
     if (this.gate.refused) return notRun("not confirmed");
     if (!fetch && !this.prepared.has(id) && !(await this.whenHolds(step))) return this.skipByCondition(step);
@@ -444,7 +472,10 @@ class Scheduler {
     const prepared = await this.prepare(step);
     // A step marked `confirm: true` is asked for on its own, even with --yes.
     const confirmer = step.confirm ? (this.o.confirm ?? this.o.confirmStep ?? (async () => false)) : this.o.confirm;
-    const result = await this.actions.run(step, prepared, confirmer);
+    const result = await this.actions.run(step, prepared, confirmer, {
+      ...(this.inherited.has(step.id) ? { after: this.inherited.get(step.id)! } : {}),
+      submitted: (tickets) => this.handedOver(step.id).resolve(tickets),
+    });
     this.outputs[step.id] = result.outputs;
     if (result.status === "skipped") this.skippedSteps++;
     if (result.status === "needs-decision") this.firstError ??= new AzirError("needs-decision", `${step.id}: ${result.summary}`, { hint: prepared.decision.undecided?.hint });

@@ -183,6 +183,7 @@ function planDefault(input: RemoveAuthMethodsInput, observed: Observed, remove: 
  */
 export const removeAuthMethods: ActionDefinition<RemoveAuthMethodsInput, Observed> = {
   name: "entra.removeAuthMethods",
+  independentWrites: true,
   description: "Remove the authentication methods the attacker added (by baseline, creation time or AuditLogs registration).",
   permissions: permissions.needs,
   input: removeAuthMethodsInput,

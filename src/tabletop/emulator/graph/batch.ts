@@ -35,8 +35,9 @@ const innerUrl = (url: string): URL => new URL(url.startsWith("/") ? url : `/${u
 /**
  * JSON batching (microsoft-graph-docs-contrib concepts/json-batching.md): at most 20 requests, ids unique without
  * regard to case, Content-Type required with a body, `dependsOn` orders them and a failed prerequisite gives 424;
- * each inner request can get its own error (429 included) inside the 200 envelope. Inner requests run one after the
- * other against the same state, so the default-method rule applies inside a batch exactly as outside it.
+ * each inner request can get its own error (429 included) inside the 200 envelope; responses come back in an order
+ * of their own (here: reversed). Inner requests run one after the other against the same state, so the
+ * default-method rule applies inside a batch exactly as outside it.
  */
 export function runBatch(req: ApiRequest, runner: BatchRunner): Reply {
   const parsed = batchSchema.safeParse(req.body);
@@ -81,7 +82,9 @@ export function runBatch(req: ApiRequest, runner: BatchRunner): Reply {
     return reply.status;
   };
   for (const r of requests) run(r);
-  return { status: 200, body: { responses: requests.map((r) => results.get(r.id.toLowerCase())) } };
+  // "The order of the responses may differ from the order of the requests" (json-batching.md): the emulator answers
+  // in reverse, so that a client matching answers by position fails here rather than against Graph.
+  return { status: 200, body: { responses: requests.map((r) => results.get(r.id.toLowerCase())).reverse() } };
 }
 
 export const batchRoutes: GraphRoute[] = [
