@@ -11,9 +11,9 @@ export function shippedRunbook(id: string): string {
 }
 
 /** Runs a shipped runbook; the executor is loaded only now, when a command needs it. */
-export async function runShippedRunbook(ctx: CommandContext, id: string, params: Record<string, string>): Promise<RunOutcome> {
+export async function runShippedRunbook(ctx: CommandContext, id: string, params: Record<string, string>, users?: string[]): Promise<RunOutcome> {
   const { runRunbook } = await import("./run-runbook.js");
-  return runRunbook(ctx, { runbookFile: shippedRunbook(id), params });
+  return runRunbook(ctx, { runbookFile: shippedRunbook(id), params, ...(users ? { users } : {}) });
 }
 
 /** `--lookback <duration>` of the runbook commands (`--since` wins over it). */
