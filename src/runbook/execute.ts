@@ -202,8 +202,10 @@ class Scheduler {
     for (const [id, outputs] of this.o.completed ?? []) this.outputs[id] = outputs;
     this.gaps.push(...(this.o.resumedGaps ?? []));
 
-    if (this.o.confirm && !this.o.dryRun) {
-      // Reads first, then every write listed and confirmed once, before the first write is sent.
+    if (!this.o.dryRun) {
+      // Reads first (they succeed or fail: a failed one is a gap, never a reason not to write), then every action
+      // decides, and the writes are listed and confirmed once (unless --yes) before the first is sent. The writes
+      // then leave together, in order, as the Graph adapter batches them: one round trip of reads, one of writes.
       const readOnly = this.runbook.steps.filter((s) => this.isReadOnlyClosure(s.id));
       await Promise.all(readOnly.map((s) => this.runOnce(s.id)));
       if (!this.o.signal.aborted) await this.prepareAndConfirm();
@@ -448,22 +450,42 @@ class Scheduler {
   }
 
   private async prepareAndConfirm(): Promise<void> {
+    // In waves: every action whose inputs are known reads and decides at once (their reads go out together); an
+    // action ordered after another only needs that one to be deciding too.
+    const considered = new Set<string>();
+    for (;;) {
+      const wave: ActionStep[] = [];
+      for (const step of this.runbook.steps) {
+        if (!("action" in step) || considered.has(step.id)) continue;
+        const orderedAfter = this.planned.get(step.id)?.orderedAfter;
+        const tolerated = new Set(step.tolerate ?? []);
+        const ready = this.dependsOn(step.id).every((d) => {
+          const status = this.outcomes.get(d)?.status;
+          return (
+            status === "completed" ||
+            status === "resumed" ||
+            this.prepared.has(d) ||
+            this.o.completed?.has(d) ||
+            (tolerated.has(d) && status !== undefined) ||
+            (d === orderedAfter && (considered.has(d) || wave.some((w) => w.id === d)))
+          );
+        });
+        if (!ready) continue;
+        considered.add(step.id);
+        if (this.o.completed?.has(step.id) || this.o.unavailable?.(step.action)) continue;
+        if (step.when !== undefined && !isTruthy(resolveTemplates(step.when, this.scope()))) continue;
+        wave.push(step);
+      }
+      if (wave.length === 0) break;
+      // a failure is reported when the step runs
+      await Promise.all(wave.map((step) => this.prepare(step).catch(() => undefined)));
+    }
+    if (!this.o.confirm) return;
     const all: PendingWrite[] = [];
     for (const step of this.runbook.steps) {
-      if (!("action" in step)) continue;
-      const tolerated = new Set(step.tolerate ?? []);
-      const ready = this.dependsOn(step.id).every((d) => {
-        const status = this.outcomes.get(d)?.status;
-        return status === "completed" || status === "resumed" || this.prepared.has(d) || this.o.completed?.has(d) || (tolerated.has(d) && status !== undefined);
-      });
-      if (!ready || this.o.completed?.has(step.id) || this.o.unavailable?.(step.action)) continue;
-      if (step.when !== undefined && !isTruthy(resolveTemplates(step.when, this.scope()))) continue;
-      try {
-        const { decision } = await this.prepare(step);
-        if (decision.done === undefined) all.push(...this.gate.pending(step.id, decision.effects));
-      } catch {
-        // reported when the step runs
-      }
+      if (!("action" in step) || !this.prepared.has(step.id)) continue;
+      const { decision } = await this.prepare(step);
+      if (decision.done === undefined) all.push(...this.gate.pending(step.id, decision.effects));
     }
     if (all.length > 0) await this.gate.ask(all, this.o.confirm);
   }
