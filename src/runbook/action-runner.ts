@@ -97,6 +97,17 @@ export class ActionRunner {
     this.o.journal.append(events.note(summary, step, data));
   }
 
+  /**
+   * Reads ahead with the input known so far (the findings still to come read as null): the run's reads are shared,
+   * so the action's own read later costs nothing for what it asks again. Nothing is decided or journaled; an input
+   * that does not parse yet, or a read that fails, is left to the real read.
+   */
+  async readAhead(step: ActionStep, raw: unknown): Promise<void> {
+    const action = this.definition(step);
+    const parsed = action.input.safeParse(raw);
+    if (parsed.success) await action.read(parsed.data, this.reads).catch(() => undefined);
+  }
+
   /** Parses the step's input, reads and decides. The decision's notes are journaled now, before any write. */
   async prepare(step: ActionStep, raw: unknown, incomplete: readonly InputGap[]): Promise<PreparedAction> {
     const action = this.definition(step);

@@ -207,6 +207,8 @@ class Scheduler {
       // decides, and the writes are listed and confirmed once (unless --yes) before the first is sent. The writes
       // then leave together, in order, as the Graph adapter batches them: one round trip of reads, one of writes.
       const readOnly = this.runbook.steps.filter((s) => this.isReadOnlyClosure(s.id));
+      // Each action reads the tenant as soon as its inputs are known, beside the queries that scope the others.
+      for (const step of this.runbook.steps) if ("action" in step) void this.readEarly(step);
       await Promise.all(readOnly.map((s) => this.runOnce(s.id)));
       if (!this.o.signal.aborted) await this.prepareAndConfirm();
     }
@@ -447,6 +449,28 @@ class Scheduler {
       this.preparing.set(step.id, pending);
     }
     return pending;
+  }
+
+  /** Reads and decides an action once the steps its inputs come from are done (a failure is reported when it runs). */
+  private async readEarly(step: ActionStep): Promise<void> {
+    if (this.o.completed?.has(step.id) || this.o.unavailable?.(step.action)) return;
+    const inputs = this.inputSteps(step);
+    // only inputs from steps that are themselves reads: an action's outputs come when it has run
+    if (!inputs.every((d) => this.isReadOnlyClosure(d))) return;
+    // Until its inputs are known, it reads with what is known (the user, from the parameters).
+    const pending = inputs.filter((d) => this.outputs[d] === undefined);
+    if (pending.length > 0) {
+      try {
+        const scope = this.scope();
+        const raw = resolveTemplates(step.with ?? {}, { ...scope, findings: { ...scope.findings, ...Object.fromEntries(pending.map((d) => [d, {}])) } });
+        void this.actions.readAhead(step, raw);
+      } catch {
+        // a template that does not resolve yet: the action reads when its inputs are known
+      }
+    }
+    if (await this.waitFor(inputs, this.notRequired(step))) return;
+    if (this.o.signal.aborted || !(await this.whenHolds(step))) return;
+    await this.prepare(step).catch(() => undefined);
   }
 
   private async prepareAndConfirm(): Promise<void> {
