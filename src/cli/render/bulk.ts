@@ -1,4 +1,5 @@
 import type { ChalkInstance } from "chalk";
+import { ExitCode } from "../../core/errors.js";
 import { sectionOf, type BulkSection } from "../../runbook/bulk.js";
 import type { PendingWrite, StepOutcome } from "../../runbook/execute.js";
 import type { CommandContext } from "../context.js";
@@ -57,16 +58,18 @@ export function userOutcomes(bulk: BulkRun, steps: readonly StepOutcome[], actio
 export function renderBulkContainment(outcome: RunOutcome, ctx: CommandContext): number {
   const { terminal } = ctx;
   const c = terminal.color;
-  if (ctx.globals.json) {
-    terminal.out(JSON.stringify(outcome.document, null, 2));
-    return outcome.exitCode;
-  }
   const bulk = outcome.bulk!;
   const reasons = new Map<string, string>();
   for (const e of outcome.document.actions) {
     if (e.kind === "action.skipped" && e.step && typeof e.data.reason === "string") reasons.set(e.step, e.data.reason);
   }
   const users = userOutcomes(bulk, outcome.result.steps, reasons, outcome.context.dryRun);
+  // One user not fully contained (a licence the tenant lacks included) fails the run: never an all-clear for the list.
+  const exitCode = outcome.exitCode === ExitCode.ok && users.some((u) => u.state === "not-contained" || u.state === "refused") ? ExitCode.failed : outcome.exitCode;
+  if (ctx.globals.json) {
+    terminal.out(JSON.stringify(outcome.document, null, 2));
+    return exitCode;
+  }
   const mode = { live: "live", "dry-run": "DRY RUN: nothing was changed", "tabletop": "tabletop (simulated tenant)", "tabletop-dry-run": "tabletop, dry run" }[outcome.context.mode];
   const lines = [c.bold(`Containment of ${users.length} users`), c.dim(`${outcome.document.incident.id} · ${mode} · ${outcome.result.writes.sent} write(s) sent, ${outcome.result.writes.planned} planned`), ""];
   const mark = { contained: c.green("contained    "), planned: c.yellow("planned      "), "not-contained": c.red.bold("NOT CONTAINED"), refused: c.red.bold("REFUSED      ") } as const;
@@ -85,5 +88,5 @@ export function renderBulkContainment(outcome: RunOutcome, ctx: CommandContext):
   }
   terminal.line(lines.join("\n"));
   terminal.line(c.dim(`timeline: ${outcome.journalPath}`));
-  return outcome.exitCode;
+  return exitCode;
 }
