@@ -28,6 +28,13 @@ export interface BatchableRequest {
   version?: "v1.0" | "beta";
   /** Named when Graph refuses it (403). */
   permission?: string;
+  /** A budget with a pace of its own (Identity Protection: 1 request per second per tenant): its requests are spaced. */
+  lane?: { key: string; intervalMs: number };
+  /**
+   * Requests that Graph takes as one, their lists joined (confirmCompromised takes `userIds`): those queued together
+   * go as one request of at most `max` entries, and each caller gets its answer.
+   */
+  merge?: { key: string; field: string; max: number };
   /** Sends the request on its own, through the client's middleware (auth, retry): when it is alone in its turn. */
   alone(): Promise<unknown>;
 }
@@ -74,6 +81,10 @@ export interface BatcherOptions {
 
 interface Pending {
   request: BatchableRequest;
+  /** Requests merged into this one (see BatchableRequest.merge): they settle with it. */
+  members?: Pending[];
+  /** The paced lane it holds while on the wire. */
+  lane?: { key: string; intervalMs: number } | undefined;
   after: ReadonlyArray<Promise<unknown>>;
   state: "waiting" | "queued" | "sent" | "done";
   attempts: number;
@@ -83,6 +94,13 @@ interface Pending {
 }
 
 const throttled = new Set([429, 503, 504]);
+
+interface Lane {
+  busy: boolean;
+  freeAt: number;
+  waiting: Pending[];
+  timer?: ReturnType<typeof setTimeout> | undefined;
+}
 
 /** Groups queued requests into batches of at most `size`, each dependency chain whole when it fits. Pure. */
 export function packBatches<T>(items: readonly T[], deps: (item: T) => readonly T[], size = maxBatchSize): T[][] {
@@ -119,6 +137,8 @@ export class GraphBatcher {
   private queue: Pending[] = [];
   private scheduled = false;
   private readonly byPromise = new WeakMap<Promise<unknown>, Pending>();
+  /** The paced lanes: whether a request is on the wire, when the next may go, who waits. */
+  private readonly lanes = new Map<string, Lane>();
   private readonly maxRetries: number;
   private readonly retryDelayMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -182,7 +202,7 @@ export class GraphBatcher {
   }
 
   private flush(): void {
-    const queue = this.queue;
+    const queue = this.pace(this.merged(this.queue));
     this.queue = [];
     const beta = queue.filter((p) => p.request.version === "beta");
     for (const p of beta) void this.sendAlone(p);
@@ -191,13 +211,109 @@ export class GraphBatcher {
       (p) => this.queuedDeps(p),
     );
     for (const batch of batches) {
-      if (batch.length === 1 && this.queuedDeps(batch[0]!).length === 0) void this.sendAlone(batch[0]!);
+      // Alone, a request goes as itself (the client's own retry policy applies); a merged one only exists in a batch.
+      if (batch.length === 1 && this.queuedDeps(batch[0]!).length === 0 && !batch[0]!.members) void this.sendAlone(batch[0]!);
       else void this.sendBatch(batch);
     }
   }
 
+  /** Queued requests that Graph takes as one, joined: one request for each group of up to `max`. */
+  private merged(queue: Pending[]): Pending[] {
+    const out: Pending[] = [];
+    const groups = new Map<string, Pending>();
+    for (const p of queue) {
+      const merge = p.request.merge;
+      if (!merge) {
+        out.push(p);
+        continue;
+      }
+      const group = groups.get(merge.key);
+      const entries = (p.request.body as Record<string, unknown> | undefined)?.[merge.field];
+      if (!Array.isArray(entries)) {
+        out.push(p);
+        continue;
+      }
+      if (group && group.members && (group.request.body as Record<string, unknown[]>)[merge.field]!.length + entries.length <= merge.max) {
+        (group.request.body as Record<string, unknown[]>)[merge.field]!.push(...entries);
+        group.members.push(p);
+        group.after = [...group.after, ...p.after];
+        continue;
+      }
+      let resolve!: (v: unknown) => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<unknown>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      promise.catch(() => undefined);
+      const body = { ...(p.request.body as Record<string, unknown>), [merge.field]: [...entries] };
+      const joined: Pending = { request: { ...p.request, body }, after: [...p.after], state: "queued", attempts: 0, promise, resolve, reject, members: [p] };
+      this.byPromise.set(promise, joined);
+      groups.set(merge.key, joined);
+      out.push(joined);
+    }
+    return out.map((p) => (p.members?.length === 1 ? p.members[0]! : p));
+  }
+
+  /**
+   * A paced lane has one request on the wire at a time, the next no sooner than its interval after the answer to the
+   * one before: spacing by the time of sending would bunch requests up whenever the service answers late.
+   */
+  private pace(queue: Pending[]): Pending[] {
+    const now = this.options.now?.() ?? 0;
+    const out: Pending[] = [];
+    for (const p of queue) {
+      const lane = p.request.lane;
+      if (!lane) {
+        out.push(p);
+        continue;
+      }
+      const l = this.lane(lane.key);
+      if (!l.busy && now >= l.freeAt) {
+        l.busy = true;
+        p.lane = lane;
+        out.push(p);
+        continue;
+      }
+      p.state = "waiting";
+      l.waiting.push(p);
+      if (!l.busy) this.wake(l, now);
+    }
+    return out;
+  }
+
+  private lane(key: string): Lane {
+    let l = this.lanes.get(key);
+    if (!l) {
+      l = { busy: false, freeAt: 0, waiting: [] };
+      this.lanes.set(key, l);
+    }
+    return l;
+  }
+
+  /** A paced request left the wire (answered, or not sent after all): its lane's next request may go after the interval. */
+  private release(p: Pending, answered: boolean): void {
+    if (!p.lane) return;
+    const l = this.lane(p.lane.key);
+    const now = this.options.now?.() ?? 0;
+    l.busy = false;
+    if (answered) l.freeAt = Math.max(l.freeAt, now + p.lane.intervalMs);
+    p.lane = undefined;
+    this.wake(l, now);
+  }
+
+  /** Lets the first request waiting in a free lane go once its interval has passed. */
+  private wake(l: Lane, now: number): void {
+    if (l.waiting.length === 0 || l.timer) return;
+    l.timer = setTimeout(() => {
+      l.timer = undefined;
+      const next = l.waiting.shift();
+      if (next) this.enqueue(next);
+    }, Math.max(0, l.freeAt - now));
+  }
+
   private async sendAlone(p: Pending): Promise<void> {
-    p.state = "sent";
+    this.markSent(p);
     try {
       const value = await p.request.alone();
       this.settle(p, true, value);
@@ -233,8 +349,11 @@ export class GraphBatcher {
         ...(deps.length > 0 ? { dependsOn: deps.map((d) => ids.get(d)!) } : {}),
       };
     });
-    for (const p of sent) p.state = "sent";
-    for (const p of cut) p.state = "waiting";
+    for (const p of sent) this.markSent(p);
+    for (const p of cut) {
+      p.state = "waiting";
+      this.release(p, false);
+    }
     for (const p of cut) this.enqueue(p);
     this.options.onBatch?.(sent.length);
     let responses: BatchResponse[];
@@ -256,6 +375,7 @@ export class GraphBatcher {
   }
 
   private async judge(p: Pending, answer: BatchResponse): Promise<void> {
+    this.release(p, answer.status !== 424);
     if (answer.status >= 200 && answer.status < 300) return this.settle(p, true, answer.body);
     const again = answer.status === 424 || throttled.has(answer.status);
     if (again && p.attempts < this.maxRetries) {
@@ -268,10 +388,17 @@ export class GraphBatcher {
     this.settle(p, false, this.transport.failure(p.request, answer.status, answer.body));
   }
 
+  private markSent(p: Pending): void {
+    p.state = "sent";
+    for (const m of p.members ?? []) this.markSent(m);
+  }
+
   private settle(p: Pending, ok: boolean, value: unknown): void {
+    this.release(p, true);
     p.state = "done";
     if (ok) p.resolve(value);
     else p.reject(value);
+    for (const m of p.members ?? []) this.settle(m, ok, value);
   }
 }
 

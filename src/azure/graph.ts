@@ -134,7 +134,7 @@ export async function createGraphAdapter(options: GraphAdapterOptions): Promise<
   const direct = <T>(path: string, query?: GraphQueryOptions): Promise<T> => timed("GET", path, undefined, async (signal) => (await build(path, query, signal).get()) as T);
   const get = <T>(path: string, query?: GraphQueryOptions): Promise<T> =>
     batching
-      ? (batcher.request({ method: "GET", url: withQuery(path, query), ...(query?.headers ? { headers: query.headers } : {}), alone: () => direct<T>(path, query) }) as Promise<T>)
+      ? (batcher.request({ method: "GET", url: withQuery(path, query), ...(query?.headers ? { headers: query.headers } : {}), ...budgetOf("GET", path), alone: () => direct<T>(path, query) }) as Promise<T>)
       : direct<T>(path, query);
 
   return {
@@ -197,11 +197,26 @@ export async function createGraphAdapter(options: GraphAdapterOptions): Promise<
           ...(request.body === undefined ? {} : { body: request.body }),
           ...(request.version ? { version: request.version } : {}),
           ...(request.permission ? { permission: request.permission } : {}),
+          ...(request.version === "beta" ? {} : budgetOf(request.method, request.path)),
           alone,
         },
         after,
       );
     },
+  };
+}
+
+/**
+ * How a request is paced and merged. Identity Protection and Conditional Access allow 1 request per second per tenant,
+ * all applications together, and their 429 has no Retry-After (throttling-limits.md,
+ * includes/throttling-identityprotection-ca.md): azir spaces them itself. confirmCompromised takes a list of users
+ * (riskyuser-confirmcompromised.md, "userIds": "one or more"; no maximum is documented, so azir sends at most 50).
+ */
+export function budgetOf(method: string, path: string): Pick<BatchableRequest, "lane" | "merge"> {
+  const paced = /^\/(identityProtection|identity\/conditionalAccess)(\/|$)/i.test(path);
+  return {
+    ...(paced ? { lane: { key: "identityProtection", intervalMs: 1000 } } : {}),
+    ...(method.toUpperCase() === "POST" && path === "/identityProtection/riskyUsers/confirmCompromised" ? { merge: { key: path, field: "userIds", max: 50 } } : {}),
   };
 }
 

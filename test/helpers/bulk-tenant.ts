@@ -11,7 +11,7 @@ export const bulkUpn = (n: number): string => `user${String(n).padStart(3, "0")}
  * one ordinary successful sign-in two days ago (copied from morgan's). Each is contained by block, revoke and
  * confirm-compromised (no method to remove); once revoked, the revocation is later than the last sign-in.
  */
-export function bulkScenario(count: number): string {
+export function bulkScenario(count: number, options: { budgets?: boolean } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), "azir-bulk-scn-"));
   cpSync(join(process.cwd(), "scenarios", "contoso"), dir, { recursive: true });
   const file = join(dir, "tenant.json");
@@ -19,7 +19,9 @@ export function bulkScenario(count: number): string {
     users: Array<Record<string, unknown>>;
     authenticationMethods: Record<string, unknown[]>;
     riskyUsers: Array<Record<string, unknown>>;
+    budgets?: boolean;
   };
+  if (options.budgets) tenant.budgets = true;
   for (let n = 1; n <= count; n++) {
     const id = bulkUserId(n);
     const upn = bulkUpn(n);

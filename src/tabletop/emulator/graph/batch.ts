@@ -25,7 +25,7 @@ export interface BatchRunner {
   /** A status fault injected on an inner request, if a rule matches. */
   fault(method: string, path: string): Reply | undefined;
   /** Records an inner request in the request log. */
-  record(entry: { method: string; path: string; status: number }): void;
+  record(entry: { method: string; path: string; status: number; dependsOn?: string[] }): void;
   /** Graph's error reply. */
   error(status: number, code: string, message: string): Reply;
 }
@@ -77,7 +77,11 @@ export function runBatch(req: ApiRequest, runner: BatchRunner): Reply {
         runner.fault(r.method, `/v1.0${path}`) ??
         runner.answer({ method: r.method.toUpperCase(), path, query: url.searchParams, headers: {}, body: r.body, origin: req.origin, ...(req.caller ? { caller: req.caller } : {}) });
     }
-    runner.record({ method: r.method.toUpperCase(), path: `/v1.0${path}`, status: reply.status });
+    const prerequisites = (r.dependsOn ?? []).map((d) => {
+      const dep = byId.get(d.toLowerCase())!;
+      return `${dep.method.toUpperCase()} /v1.0${decodeURIComponent(innerUrl(dep.url).pathname).replace(/\/{2,}/g, "/")}`;
+    });
+    runner.record({ method: r.method.toUpperCase(), path: `/v1.0${path}`, status: reply.status, ...(prerequisites.length ? { dependsOn: prerequisites } : {}) });
     results.set(key, { id: r.id, status: reply.status, headers: { "Content-Type": "application/json", ...(reply.headers ?? {}) }, ...(reply.body !== undefined ? { body: reply.body } : {}) });
     return reply.status;
   };
