@@ -95,7 +95,7 @@ export const batchRoutes: GraphRoute[] = [
   {
     method: "POST",
     pattern: "/$batch",
-    source: "microsoft-graph-docs-contrib concepts/json-batching.md",
+    source: "microsoft-graph-docs-contrib concepts/json-batching.md (limits, dependsOn and 424, response order); concepts/throttling.md and throttling-limits.md (each inner request throttled on its own)",
     handle(ctx, req) {
       // Graph does not nest batches: inside one, $batch is an unknown segment.
       if (!ctx.batch) throw notEmulated(req);
