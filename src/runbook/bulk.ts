@@ -80,7 +80,8 @@ export function expandForUsers(runbook: Runbook, param: string, users: readonly 
   const { [param]: _upn, ...params } = runbook.params;
   const expanded: Runbook = {
     ...runbook,
-    subject: `${users.length} users`,
+    // Named by its first user and how many more: two lists of the same size on one day are two incidents.
+    subject: users.length === 1 ? users[0]! : `${users[0]} and ${users.length - 1} more`,
     params: { ...params, [bulkUsersParam]: { type: "string", required: true, description: "The users, comma-separated" } },
     steps,
   };

@@ -16,6 +16,7 @@ describe("a runbook repeated over several users", () => {
     ]);
     expect(bulk.steps).toHaveLength(runbook.steps.length * 2);
     expect(bulk.params.upn).toBeUndefined();
+    expect(bulk.subject).toBe("alex@contoso.com and 1 more");
     expect(bulk.params[bulkUsersParam]?.required).toBe(true);
     const step = (id: string) => bulk.steps.find((s) => s.id === id)!;
     // the user is written in, and findings point at that user's own steps
