@@ -8,8 +8,9 @@ import type { Runbook, Step } from "./schema.js";
  * side and the Graph adapter sends their requests together. Pure.
  */
 
-/** The run.started parameter that names the users of a bulk run (comma-separated, in order). */
-export const bulkUsersParam = "users";
+import { bulkPrefix, bulkUsersParam } from "../core/bulk.js";
+
+export { bulkPrefix, bulkUsersParam };
 
 export interface BulkSection {
   upn: string;
@@ -25,7 +26,6 @@ export interface BulkRunbook {
   sections: BulkSection[];
 }
 
-export const bulkPrefix = (index: number): string => `u${index + 1}-`;
 
 /** The section (user) a step id of a bulk run belongs to. */
 export function sectionOf(sections: readonly BulkSection[], step: string | undefined): BulkSection | undefined {

@@ -2,6 +2,7 @@ import { AzirError } from "../core/errors.js";
 import type { TimelineDocument } from "./document.js";
 import type { ActionLikeEvent, TimelineEvent } from "./event.js";
 import { oneLine, shortTime } from "./render.js";
+import { userSections } from "./sections.js";
 
 export const exportFormats = ["json", "md", "csv", "html"] as const;
 export type ExportFormat = (typeof exportFormats)[number];
@@ -106,6 +107,13 @@ function toMarkdown(doc: TimelineDocument): string {
       ),
       "",
     );
+  }
+
+  // A run over several users: a section per user, before the actions of all of them.
+  const users = userSections(doc);
+  if (users.length > 0) out.push(`## Users (${users.length})`, "");
+  for (const u of users) {
+    out.push(`### ${md(u.upn)}`, "", ...(u.actions.length === 0 ? ["No action."] : actionItems(u.actions)), ...u.errors.map((e) => `- error: ${md(e.summary)}`), "");
   }
 
   const sections: Array<[string, ActionLikeEvent["kind"]]> = [
@@ -345,6 +353,9 @@ ${runs}
 ${chart(doc)}
 <h2>Findings (${doc.findings.length})</h2>
 ${findings}
+${userSections(doc)
+  .map((u) => `<h2>${t(u.upn)}</h2>\n<ul>\n${[...u.actions.map((a) => `<li>${t(a.kind)}: ${t(a.summary)}${a.kind === "action.skipped" ? ` (${t(a.data.reason)})` : a.kind === "action" ? ` (${t(a.data.status)})` : ""}</li>`), ...u.errors.map((e) => `<li class="failed">error: ${t(e.summary)}</li>`)].join("\n")}\n</ul>`)
+  .join("\n")}
 <h2>Response actions (${doc.actions.length})</h2>
 ${actions}
 <h2>Gaps (${doc.gaps.length})</h2>

@@ -92,9 +92,20 @@ describe("azir contain over several users", () => {
 
   it("alex and morgan in one incident: alex contained, morgan's undecided method named, exit 1", async () => {
     const emulator = await tenant();
-    const { code, io, incidents } = await contain(emulator, ["alex@contoso.com", "morgan@contoso.com", "--yes"]);
+    const { code, io, incidents, journal } = await contain(emulator, ["alex@contoso.com", "morgan@contoso.com", "--yes"]);
     expect(code, io.err()).toBe(1);
-    expect(incidents).toHaveLength(1);
+    expect(incidents).toEqual([expect.stringMatching(/^alex-contoso-com-and-1-more-\d{8}$/)]);
+    // the exports: a section per user, with what was done for that user
+    const md = memoryIo();
+    expect(await main(["timeline", "export", journal, "--format", "md"], md)).toBe(0);
+    const text = md.out();
+    const alex = text.slice(text.indexOf("### alex@contoso.com"), text.indexOf("### morgan@contoso.com"));
+    expect(alex).toContain("block sign-in for alex@contoso.com");
+    expect(alex).not.toContain("morgan@contoso.com");
+    expect(text.slice(text.indexOf("### morgan@contoso.com"))).toMatch(/error: .*needs a decision/);
+    const html = memoryIo();
+    expect(await main(["timeline", "export", journal, "--format", "html"], html)).toBe(0);
+    expect(html.out()).toContain("<h2>morgan@contoso.com</h2>");
     expect(user(emulator, alexId)?.accountEnabled).toBe(false);
     expect(user(emulator, morganId)?.accountEnabled).toBe(false);
     expect(io.err()).toMatch(/contained\s+alex@contoso\.com/);
