@@ -5,6 +5,7 @@ import type { GraphQueryOptions, GraphReader, HttpWrite } from "../core/ports.js
 import { licenceRefusal } from "../entra/facts.js";
 import { graphPermissionFor, missingScopeHint } from "../entra/permissions.js";
 import { AzureServiceError, codeForStatus, isMissingScopeAnswer, pathOnly, rawServiceError, safeCause } from "./errors.js";
+import { batchAnswerSchema, GraphBatcher, type BatchableRequest, type BatchItem, type BatchResponse } from "./graph-batch.js";
 import type { RetrySettings } from "./logs.js";
 
 export interface GraphAdapterOptions {
@@ -19,6 +20,12 @@ export interface GraphAdapterOptions {
   timeoutMs?: number;
   /** Pacing of the Conditional Access reads (default 1 request per second, on the process's monotonic clock). */
   pacing?: PacingOptions;
+  /** Send requests of the same turn as one `$batch` (default true). */
+  batching?: boolean;
+  /** Called with the size of each `$batch` sent. */
+  onBatch?: (size: number) => void;
+  /** The clock's time in ms (an inner Retry-After given as a date). */
+  now?: () => number;
 }
 
 export interface PacingOptions {
@@ -58,10 +65,13 @@ export function createPacer(options: PacingOptions = {}): <T>(path: string, run:
   };
 }
 
-/** Graph reads and writes over one graph-client instance. */
+/** Graph reads and writes over one graph-client instance, coalesced into JSON batches (graph-batch.ts). */
 export interface GraphAdapter extends GraphReader {
-  /** Sends one write; only the effect performer calls it. */
-  send(request: HttpWrite, signal?: AbortSignal): Promise<unknown>;
+  /**
+   * Sends one write; only the effect performer calls it. `after`: promises of earlier sends this one must follow
+   * (in one batch they become `dependsOn`).
+   */
+  send(request: HttpWrite, signal?: AbortSignal, after?: ReadonlyArray<Promise<unknown>>): Promise<unknown>;
 }
 
 const graphHosts = new Set(["graph.microsoft.com", "graph.microsoft.us", "dod-graph.microsoft.us", "microsoftgraph.chinacloudapi.cn"]);
@@ -137,8 +147,35 @@ export async function createGraphAdapter(options: GraphAdapterOptions): Promise<
     }
   };
 
+  const batcher = new GraphBatcher(
+    {
+      batch: (items: BatchItem[]) =>
+        timed("POST", "/$batch", undefined, async (signal) => {
+          const answer = batchAnswerSchema.safeParse(await client.api("/$batch").version("v1.0").option("signal", signal).post({ requests: items }));
+          if (!answer.success) {
+            throw new AzirError("service", "Graph answered POST /$batch with a body that is not a batch answer: the requests' outcomes are unknown", {
+              hint: "Run again: every action reads the tenant first and sends only what is missing.",
+            });
+          }
+          return answer.data.responses satisfies BatchResponse[];
+        }),
+      failure: (request: BatchableRequest, status: number, body: unknown) => translateGraphError(innerError(status, body), request.method, request.url, request.permission),
+    },
+    {
+      maxRetries: options.retry?.maxRetries ?? 3,
+      retryDelayMs: options.retry?.retryDelayMs ?? 3000,
+      ...(options.onBatch ? { onBatch: options.onBatch } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    },
+  );
+  const batching = options.batching ?? true;
+
   const pace = createPacer(options.pacing);
-  const get = <T>(path: string, query?: GraphQueryOptions): Promise<T> => pace(path, () => timed("GET", path, undefined, async (signal) => (await build(path, query, signal).get()) as T));
+  const direct = <T>(path: string, query?: GraphQueryOptions): Promise<T> => pace(path, () => timed("GET", path, undefined, async (signal) => (await build(path, query, signal).get()) as T));
+  const get = <T>(path: string, query?: GraphQueryOptions): Promise<T> =>
+    batching
+      ? (batcher.request({ method: "GET", url: withQuery(path, query), ...(query?.headers ? { headers: query.headers } : {}), ...budgetOf("GET", path), alone: () => direct<T>(path, query) }) as Promise<T>)
+      : direct<T>(path, query);
 
   return {
     get,
@@ -171,27 +208,76 @@ export async function createGraphAdapter(options: GraphAdapterOptions): Promise<
         page = await pace(path, () => timed("GET", path, undefined, async (signal) => (await client.api(next).headers(query?.headers ?? {}).option("signal", signal).get()) as unknown));
       }
     },
-    send(request: HttpWrite, signal?: AbortSignal): Promise<unknown> {
-      return timed(
-        request.method,
-        request.path,
-        signal,
-        async (combined) => {
-          const req = build(request.path, undefined, combined).version(request.version ?? "v1.0");
-          switch (request.method) {
-            case "PATCH":
-              return await req.patch(request.body ?? {});
-            case "POST":
-              return await req.post(request.body ?? {});
-            case "PUT":
-              return await req.put(request.body ?? {});
-            case "DELETE":
-              return await req.delete();
-          }
+    send(request: HttpWrite, signal?: AbortSignal, after: ReadonlyArray<Promise<unknown>> = []): Promise<unknown> {
+      const alone = (): Promise<unknown> =>
+        timed(
+          request.method,
+          request.path,
+          signal,
+          async (combined) => {
+            const req = build(request.path, undefined, combined).version(request.version ?? "v1.0");
+            switch (request.method) {
+              case "PATCH":
+                return await req.patch(request.body ?? {});
+              case "POST":
+                return await req.post(request.body ?? {});
+              case "PUT":
+                return await req.put(request.body ?? {});
+              case "DELETE":
+                return await req.delete();
+            }
+          },
+          request.permission,
+        );
+      if (!batching) return Promise.allSettled(after).then(alone);
+      return batcher.request(
+        {
+          method: request.method,
+          url: request.path,
+          ...(request.body === undefined ? {} : { body: request.body }),
+          ...(request.version ? { version: request.version } : {}),
+          ...(request.permission ? { permission: request.permission } : {}),
+          ...(request.version === "beta" ? {} : budgetOf(request.method, request.path)),
+          alone,
         },
-        request.permission,
+        after,
       );
     },
+  };
+}
+
+/**
+ * How a request is paced and merged. Identity Protection and Conditional Access allow 1 request per second per tenant,
+ * all applications together, and their 429 has no Retry-After (throttling-limits.md,
+ * includes/throttling-identityprotection-ca.md): azir spaces them itself. confirmCompromised takes a list of users
+ * (riskyuser-confirmcompromised.md, "userIds": "one or more"; no maximum is documented, so azir sends at most 50).
+ */
+export function budgetOf(method: string, path: string): Pick<BatchableRequest, "lane" | "merge"> {
+  const paced = /^\/(identityProtection|identity\/conditionalAccess)(\/|$)/i.test(path);
+  return {
+    ...(paced ? { lane: { key: "identityProtection", intervalMs: 1000 } } : {}),
+    ...(method.toUpperCase() === "POST" && path === "/identityProtection/riskyUsers/confirmCompromised" ? { merge: { key: path, field: "userIds", max: 50 } } : {}),
+  };
+}
+
+/** A path with its OData query, as an inner request of a batch names it (`/users/x?$select=id,displayName`). */
+export function withQuery(path: string, query: GraphQueryOptions | undefined): string {
+  const parts: string[] = [];
+  if (query?.select?.length) parts.push(`$select=${encodeURIComponent(query.select.join(","))}`);
+  if (query?.filter) parts.push(`$filter=${encodeURIComponent(query.filter)}`);
+  if (query?.expand) parts.push(`$expand=${encodeURIComponent(query.expand)}`);
+  if (query?.top !== undefined) parts.push(`$top=${query.top}`);
+  return parts.length ? `${path}${path.includes("?") ? "&" : "?"}${parts.join("&")}` : path;
+}
+
+/** An inner error answer of a batch in the shape graph-client gives a GraphError, for translateGraphError. */
+function innerError(status: number, body: unknown): { statusCode: number; code?: string; message: string; body?: string } {
+  const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  return {
+    statusCode: status,
+    ...(typeof error?.code === "string" ? { code: error.code } : {}),
+    message: typeof error?.message === "string" ? error.message : `status ${status}`,
+    ...(error ? { body: JSON.stringify(error) } : {}),
   };
 }
 

@@ -42,7 +42,8 @@ export async function createAzurePorts(options: AzurePortsOptions): Promise<Port
   };
   const [logs, graph, arm] = await Promise.all([
     createLogsPort({ ...common, endpoint: options.endpoints.logs, scope: scopes.logs }),
-    createGraphAdapter({ ...common, baseUrl: options.endpoints.graph, scope: scopes.graph }),
+    // Paced by the wall clock: the budgets it keeps to are the real service's, whatever clock the run is given.
+    createGraphAdapter({ ...common, baseUrl: options.endpoints.graph, scope: scopes.graph, now: () => systemClock.now().getTime() }),
     createArmAdapter({
       ...common,
       endpoint: options.endpoints.arm,

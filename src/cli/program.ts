@@ -20,9 +20,9 @@ function optional(schema: z.ZodType): boolean {
   return schema instanceof z.ZodOptional || schema instanceof z.ZodDefault || (schema instanceof z.ZodPipe && optional(schema.in as z.ZodType));
 }
 
-/** `<upn>`, `[runbook]`, `<files...>`. */
+/** `<upn>`, `[runbook]`, `<files...>`, `[upns...]`. */
 function argumentSyntax(key: string, schema: z.ZodType): string {
-  if (base(schema) instanceof z.ZodArray) return `<${key}...>`;
+  if (base(schema) instanceof z.ZodArray) return optional(schema) ? `[${key}...]` : `<${key}...>`;
   return optional(schema) ? `[${key}]` : `<${key}>`;
 }
 

@@ -17,6 +17,8 @@ import { openJournal, readJournal } from "../timeline/journal.js";
 import { createRunContext, type CommandContext, type RunContext } from "./context.js";
 import { incidentDocument } from "./report.js";
 import { renderWrites } from "./render/writes.js";
+import { bulkUsersParam, expandForUsers, userParamOf, type BulkSection } from "../runbook/bulk.js";
+import type { RunbookPlan } from "../runbook/plan.js";
 import type { DoctorReport } from "../runbook/doctor.js";
 import type { SecretSink } from "../core/effects.js";
 import type { TenantBaseline } from "../steps/baseline.js";
@@ -32,6 +34,15 @@ export interface RunRequest {
   baseline?: TenantBaseline;
   /** Defaults that depend on the run's context (the config, the tabletop tenant): given params win over them. */
   contextParams?: (context: RunContext) => Record<string, string>;
+  /** Run the runbook for each of these users (its one UPN parameter), as one incident: see runbook/bulk.ts. */
+  users?: string[];
+}
+
+/** A run over several users: each user's section of the run, and the protected accounts refused. */
+export interface BulkRun {
+  sections: BulkSection[];
+  /** Protected (break-glass) accounts in the list: refused, nothing sent for them. */
+  refused: string[];
 }
 
 /** A finished run, for the command's renderer: the result, the timeline document, and where the journal is. */
@@ -45,6 +56,8 @@ export interface RunOutcome {
   params: Record<string, unknown>;
   /** A dry run's preflight: the doctor's checks, run before the first step. */
   doctor?: DoctorReport;
+  /** Set when the run was over several users. */
+  bulk?: BulkRun;
 }
 
 /** Loads and checks a runbook: schema and named rules. Diagnostics become one usage error listing all. */
@@ -90,9 +103,31 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
     if (read.torn) terminal.warn(`${request.resume}: the last line was cut by a crash; continuing after the last whole event`);
   }
 
-  const loaded = await loadCheckedRunbook(runbookFile);
+  let loaded = await loadCheckedRunbook(runbookFile);
+  // Several users: the runbook repeated per user, one journal; protected accounts are refused one by one.
+  const resumedUsers = request.resume && rawParams[bulkUsersParam] !== undefined && loaded.runbook.params[bulkUsersParam] === undefined ? rawParams[bulkUsersParam].split(",") : undefined;
+  const users = request.users ?? resumedUsers;
+  let plan: RunbookPlan | undefined;
+  let bulk: BulkRun | undefined;
   const context = await createRunContext(ctx);
   try {
+    if (users) {
+      const param = userParamOf(loaded.runbook);
+      if (!param) throw new AzirError("usage", `${loaded.runbook.id} has no single user parameter to repeat over several users`);
+      const refused = globals.forceProtected ? [] : users.filter((u) => context.protectedAccounts.includes(u));
+      const proceed = users.filter((u) => !refused.includes(u));
+      if (proceed.length === 0) {
+        throw new AzirError("protected-account", `${refused.join(", ")} ${refused.length === 1 ? "is a protected account" : "are protected accounts"} (break-glass); azir will not act on ${refused.length === 1 ? "it" : "them"}`, {
+          hint: "if this is really intended, run again with --force-protected",
+        });
+      }
+      const expanded = expandForUsers(loaded.runbook, param, proceed);
+      loaded = { ...loaded, runbook: expanded.runbook };
+      plan = expanded.plan;
+      bulk = { sections: expanded.sections, refused };
+      const { [param]: _one, ...rest } = rawParams;
+      rawParams = { ...rest, [bulkUsersParam]: proceed.join(",") };
+    }
     const params = resolveParams(loaded.runbook, { ...(request.contextParams?.(context) ?? {}), ...rawParams });
     // The simulated storage starts beside the first steps when a step will copy evidence.
     if (loaded.runbook.steps.some((s) => "action" in s && s.action === "arm.exportSnapshots")) context.warmStorage?.();
@@ -130,7 +165,7 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
 
     // Reads shared by the preflight and the run: the user read here is the one the actions read.
     const ports = { ...context.ports, graph: memoisedGraph(context.ports.graph) };
-    await refuseUnknownUsers(loaded.runbook, params, ports.graph);
+    await refuseUnknownUsers(loaded.runbook, params, ports.graph, bulk?.sections.map((s) => s.upn));
 
     const controller = new AbortController();
     const onSigint = (): void => {
@@ -153,11 +188,11 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
       ...(request.resume ? { resumeFrom: request.resume } : {}),
     });
     const resumedRunId = resumeEvents?.find((e) => e.kind === "run.started")?.runId;
-    const confirm = context.dryRun || globals.yes ? undefined : confirmer(ctx);
+    const confirm = context.dryRun || globals.yes ? undefined : confirmer(ctx, bulk);
     // What azir cannot decide is put to the responder on a terminal; with --yes (or none) the run says "not done".
     const choose = context.dryRun || globals.yes || (!ctx.deps.choose && !ctx.io.stdinIsTTY) ? undefined : chooser(ctx);
     // steps marked `confirm: true` in the runbook are asked for even with --yes
-    const confirmStep = context.dryRun ? undefined : confirmer(ctx);
+    const confirmStep = context.dryRun ? undefined : confirmer(ctx, bulk);
     const spinner = terminal.progress(`${loaded.runbook.title}`);
     // A long effect (a disk copy) says how far it is on the same line.
     context.progress.listener = (line) => spinner.update(line);
@@ -166,6 +201,7 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
     try {
       result = await executeRunbook({
         loaded,
+        ...(plan ? { plan } : {}),
         params,
         dryRun: context.dryRun,
         journal,
@@ -201,7 +237,9 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
     const document = incidentDocument(journal.events, { incidentId: journal.incidentId });
     // Something the real run needs is missing: the dry run says so in its exit code too (4), unless it failed itself.
     const exitCode = exitCodeOf(result) === ExitCode.ok && doctor && !doctor.ok ? ExitCode.auth : exitCodeOf(result);
-    return { exitCode, runbook: loaded.runbook, result, document, journalPath: journal.path, context, params, ...(doctor ? { doctor } : {}) };
+    // Several users: one of them not fully contained (a protected account refused included) fails the run.
+    const bulkExit = bulk && exitCode === ExitCode.ok && bulk.refused.length > 0 ? ExitCode.failed : exitCode;
+    return { exitCode: bulkExit, runbook: loaded.runbook, result, document, journalPath: journal.path, context, params, ...(doctor ? { doctor } : {}), ...(bulk ? { bulk } : {}) };
   } finally {
     await context.close();
   }
@@ -240,17 +278,33 @@ async function operatorOf(context: RunContext, runbook: Runbook): Promise<Record
  * exists: a typo must not become four failed steps. A read that fails for another reason (no permission, say) does
  * not stop the run; the steps say what they could not read.
  */
-async function refuseUnknownUsers(runbook: Runbook, params: Record<string, unknown>, graph: GraphReader): Promise<void> {
-  const upns = Object.entries(runbook.params).filter(([name, spec]) => spec.type === "upn" && typeof params[name] === "string");
-  for (const [name] of upns) {
-    const upn = params[name] as string;
-    try {
-      await resolveUser({ graph }, upn);
-    } catch (error) {
-      if (isAzirError(error) && error.code === "not-found" && error.message.startsWith("no user")) {
-        throw new AzirError("usage", `no user ${upn} in the directory; nothing was run`, { hint: error.hint ?? "check the user principal name", exitCode: ExitCode.usage });
-      }
-    }
+async function refuseUnknownUsers(runbook: Runbook, params: Record<string, unknown>, graph: GraphReader, users: readonly string[] = []): Promise<void> {
+  const upns = [
+    ...Object.entries(runbook.params).flatMap(([name, spec]) => (spec.type === "upn" && typeof params[name] === "string" ? [params[name] as string] : [])),
+    ...users,
+  ];
+  // Read together (one Graph batch): each user once.
+  const unknown = (
+    await Promise.all(
+      upns.map(async (upn) => {
+        try {
+          await resolveUser({ graph }, upn);
+          return undefined;
+        } catch (error) {
+          return isAzirError(error) && error.code === "not-found" && error.message.startsWith("no user") ? { upn, hint: error.hint } : undefined;
+        }
+      }),
+    )
+  ).filter((u) => u !== undefined);
+  if (unknown.length === 1) {
+    throw new AzirError("usage", `no user ${unknown[0]!.upn} in the directory; nothing was run`, { hint: unknown[0]!.hint ?? "check the user principal name", exitCode: ExitCode.usage });
+  }
+  if (unknown.length > 1) {
+    throw new AzirError("usage", `${unknown.length} users are not in the directory; nothing was run`, {
+      details: unknown.map((u) => `no user ${u.upn}`),
+      hint: "check the user principal names, or leave these out",
+      exitCode: ExitCode.usage,
+    });
   }
 }
 
@@ -298,9 +352,9 @@ function chooser({ terminal, deps }: CommandContext): Chooser {
 }
 
 /** Before the first live write: list every write and ask. Without a terminal to ask on, refuse (exit 3). */
-function confirmer({ io, terminal, deps }: CommandContext): (writes: PendingWrite[]) => Promise<boolean> {
+function confirmer({ io, terminal, deps }: CommandContext, bulk?: BulkRun): (writes: PendingWrite[]) => Promise<boolean> {
   return async (writes) => {
-    terminal.line(renderWrites(writes, terminal.color));
+    terminal.line(bulk ? (await import("./render/bulk.js")).renderBulkWrites(writes, bulk.sections, terminal.color) : renderWrites(writes, terminal.color));
     if (!deps.prompt && !io.stdinIsTTY) {
       throw new AzirError("refused", `refusing ${writes.length} write(s): no terminal to confirm on and no --yes`, {
         hint: "review the writes above (or run with --dry-run), then run again with --yes",

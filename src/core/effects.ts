@@ -135,7 +135,12 @@ export type EffectOutcome =
 
 /** Performs effects. Implemented over the SDKs in src/azure; only the write gate calls it. */
 export interface EffectPerformer {
-  perform(effect: Effect, signal?: AbortSignal): Promise<unknown>;
+  /**
+   * Performs one effect after the effects whose pending results are in `after` (promises this performer returned)
+   * have their answers, whatever they are. The performer may send them together (Graph `$batch` with `dependsOn`):
+   * the order is kept either way.
+   */
+  perform(effect: Effect, signal?: AbortSignal, after?: ReadonlyArray<Promise<unknown>>): Promise<unknown>;
 }
 
 /**

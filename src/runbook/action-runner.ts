@@ -5,7 +5,7 @@ import type { GraphQueryOptions, GraphReader, Ports } from "../core/ports.js";
 import type { ActionDefinition, Decision, InputGap, Interpretation, Note, ReadContext } from "../steps/types.js";
 import { events } from "./events.js";
 import type { JournalSink } from "./execute.js";
-import type { Confirmer, WriteGate } from "./gate.js";
+import type { Confirmer, WriteGate, WriteOrder } from "./gate.js";
 import type { ActionStep } from "./schema.js";
 import type { Finding } from "../analyze/types.js";
 import type { TenantBaseline } from "../steps/baseline.js";
@@ -104,6 +104,17 @@ export class ActionRunner {
     this.o.journal.append(events.note(summary, step, data));
   }
 
+  /**
+   * Reads ahead with the input known so far (the findings still to come read as null): the run's reads are shared,
+   * so the action's own read later costs nothing for what it asks again. Nothing is decided or journaled; an input
+   * that does not parse yet, or a read that fails, is left to the real read.
+   */
+  async readAhead(step: ActionStep, raw: unknown): Promise<void> {
+    const action = this.definition(step);
+    const parsed = action.input.safeParse(raw);
+    if (parsed.success) await action.read(parsed.data, this.reads).catch(() => undefined);
+  }
+
   /** Parses the step's input, reads and decides. The decision's notes are journaled now, before any write. */
   async prepare(step: ActionStep, raw: unknown, incomplete: readonly InputGap[]): Promise<PreparedAction> {
     const action = this.definition(step);
@@ -125,7 +136,24 @@ export class ActionRunner {
    * Runs a prepared action through the gate. `confirmer` asks for a step marked `confirm: true` that the one
    * confirmation before the first write did not cover.
    */
-  async run(step: ActionStep, prepared: PreparedAction, confirmer: Confirmer | undefined): Promise<ActionRunResult> {
+  async run(step: ActionStep, prepared: PreparedAction, confirmer: Confirmer | undefined, order: WriteOrder = {}): Promise<ActionRunResult> {
+    // The writes the next action follows: this one's, or (independent writes, or none sent) what this one followed.
+    let handed = false;
+    const follow: WriteOrder = {
+      ...(order.after ? { after: order.after } : {}),
+      submitted: (tickets) => {
+        handed = true;
+        order.submitted?.(prepared.action.independentWrites || tickets.length === 0 ? (order.after ?? []) : tickets);
+      },
+    };
+    try {
+      return await this.runOrdered(step, prepared, confirmer, follow);
+    } finally {
+      if (!handed) order.submitted?.(order.after ?? []);
+    }
+  }
+
+  private async runOrdered(step: ActionStep, prepared: PreparedAction, confirmer: Confirmer | undefined, order: WriteOrder): Promise<ActionRunResult> {
     prepared = await this.settle(step, prepared);
     const { action, decision } = prepared;
     const outputs = { ...(decision.outputs ?? {}) };
@@ -140,7 +168,7 @@ export class ActionRunner {
     if (confirmer && !gate.records && !gate.isConfirmed(step.id) && !(await gate.ask(gate.pending(step.id, decision.effects), confirmer))) {
       return { status: "not-run", summary: "not confirmed", outputs };
     }
-    const first = await gate.apply(step.id, action.name, decision.effects);
+    const first = await gate.apply(step.id, action.name, decision.effects, order);
     if (first.recorded) {
       return decision.undecided ? this.undecided(step, decision, outputs) : { status: "planned", summary: `${decision.effects.length} write(s) planned`, outputs };
     }

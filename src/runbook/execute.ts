@@ -133,6 +133,9 @@ class Scheduler {
   private readonly outcomes = new Map<string, StepOutcome>();
   private readonly outputs: Record<string, Record<string, unknown>> = {};
   private readonly preparing = new Map<string, Promise<PreparedAction>>();
+  /** Per action: its writes handed to the gate (what the next action's writes follow), and what it followed. */
+  private readonly handed = new Map<string, { promise: Promise<ReadonlyArray<Promise<unknown>>>; resolve: (tickets: ReadonlyArray<Promise<unknown>>) => void }>();
+  private readonly inherited = new Map<string, ReadonlyArray<Promise<unknown>>>();
   private readonly prepared = new Set<string>();
   private readonly findings: ExecutionResult["findings"] = [];
   private readonly gaps: StepGap[] = [];
@@ -208,9 +211,13 @@ class Scheduler {
     for (const [id, outputs] of this.o.completed ?? []) this.outputs[id] = outputs;
     this.gaps.push(...(this.o.resumedGaps ?? []));
 
-    if (this.o.confirm && !this.o.dryRun) {
-      // Reads first, then every write listed and confirmed once, before the first write is sent.
+    if (!this.o.dryRun) {
+      // Reads first (they succeed or fail: a failed one is a gap, never a reason not to write), then every action
+      // decides, and the writes are listed and confirmed once (unless --yes) before the first is sent. The writes
+      // then leave together, in order, as the Graph adapter batches them: one round trip of reads, one of writes.
       const readOnly = this.runbook.steps.filter((s) => this.isReadOnlyClosure(s.id));
+      // Each action reads the tenant as soon as its inputs are known, beside the queries that scope the others.
+      for (const step of this.runbook.steps) if ("action" in step) void this.readEarly(step);
       await Promise.all(readOnly.map((s) => this.runOnce(s.id)));
       if (!this.o.signal.aborted) await this.prepareAndConfirm();
     }
@@ -260,10 +267,31 @@ class Scheduler {
     return step.dependsOn.every((d) => this.isReadOnlyClosure(d, seen));
   }
 
+  /**
+   * The pending writes of an action, once it has handed them to the gate (or finished without any: then what it
+   * followed itself, so that the order holds across an action with nothing to do).
+   */
+  private writesOf(id: string): Promise<ReadonlyArray<Promise<unknown>>> {
+    void this.runOnce(id);
+    return this.handedOver(id).promise;
+  }
+
+  private handedOver(id: string): { promise: Promise<ReadonlyArray<Promise<unknown>>>; resolve: (tickets: ReadonlyArray<Promise<unknown>>) => void } {
+    let entry = this.handed.get(id);
+    if (!entry) {
+      let resolve!: (tickets: ReadonlyArray<Promise<unknown>>) => void;
+      const promise = new Promise<ReadonlyArray<Promise<unknown>>>((r) => (resolve = r));
+      entry = { promise, resolve };
+      this.handed.set(id, entry);
+    }
+    return entry;
+  }
+
   private runOnce(id: string): Promise<StepOutcome> {
     let p = this.running.get(id);
     if (!p) {
       p = this.runStep(id).then((outcome) => {
+        this.handedOver(id).resolve(this.inherited.get(id) ?? []);
         this.outcomes.set(id, outcome);
         this.unread(outcome);
         if (outcome.status === "completed" || outcome.status === "skipped" || outcome.status === "planned") {
@@ -364,8 +392,12 @@ class Scheduler {
         this.prepare(step).catch(() => undefined); // a failure is reported when the step runs
       }
     }
-    const blocked = await this.waitFor(this.dependsOn(id), this.notRequired(step));
+    // The action declared before is an ordering only: its writes are waited for in the performer (one Graph batch,
+    // dependsOn), not here, so this action's writes can go out with them.
+    const orderedAfter = "action" in step ? this.planned.get(id)?.orderedAfter : undefined;
+    const blocked = await this.waitFor(this.dependsOn(id).filter((d) => d !== orderedAfter), this.notRequired(step));
     if (blocked) return notRun(`waits for ${blocked.id}, which did not complete`);
+    if (orderedAfter) this.inherited.set(id, await this.writesOf(orderedAfter));
     if (this.o.signal.aborted && !fetch) return notRun("interrupted");
     if (this.gate.refused) return notRun("not confirmed");
     if (!fetch && !this.prepared.has(id) && !(await this.whenHolds(step))) return this.skipByCondition(step);
@@ -428,23 +460,65 @@ class Scheduler {
     return pending;
   }
 
+  /** Reads and decides an action once the steps its inputs come from are done (a failure is reported when it runs). */
+  private async readEarly(step: ActionStep): Promise<void> {
+    if (this.o.completed?.has(step.id) || this.o.unavailable?.(step.action)) return;
+    const inputs = this.inputSteps(step);
+    // only inputs from steps that are themselves reads: an action's outputs come when it has run
+    if (!inputs.every((d) => this.isReadOnlyClosure(d))) return;
+    // Until its inputs are known, it reads with what is known (the user, from the parameters).
+    const pending = inputs.filter((d) => this.outputs[d] === undefined);
+    if (pending.length > 0) {
+      try {
+        const scope = this.scope();
+        const raw = resolveTemplates(step.with ?? {}, { ...scope, findings: { ...scope.findings, ...Object.fromEntries(pending.map((d) => [d, {}])) } });
+        void this.actions.readAhead(step, raw);
+      } catch {
+        // a template that does not resolve yet: the action reads when its inputs are known
+      }
+    }
+    if (await this.waitFor(inputs, this.notRequired(step))) return;
+    if (this.o.signal.aborted || !(await this.whenHolds(step))) return;
+    await this.prepare(step).catch(() => undefined);
+  }
+
   private async prepareAndConfirm(): Promise<void> {
+    // In waves: every action whose inputs are known reads and decides at once (their reads go out together); an
+    // action ordered after another only needs that one to be deciding too.
+    const considered = new Set<string>();
+    for (;;) {
+      const wave: ActionStep[] = [];
+      for (const step of this.runbook.steps) {
+        if (!("action" in step) || considered.has(step.id)) continue;
+        const orderedAfter = this.planned.get(step.id)?.orderedAfter;
+        const tolerated = new Set(step.tolerate ?? []);
+        const ready = this.dependsOn(step.id).every((d) => {
+          const status = this.outcomes.get(d)?.status;
+          return (
+            status === "completed" ||
+            status === "resumed" ||
+            this.prepared.has(d) ||
+            this.o.completed?.has(d) ||
+            (tolerated.has(d) && status !== undefined) ||
+            (d === orderedAfter && (considered.has(d) || wave.some((w) => w.id === d)))
+          );
+        });
+        if (!ready) continue;
+        considered.add(step.id);
+        if (this.o.completed?.has(step.id) || this.o.unavailable?.(step.action)) continue;
+        if (step.when !== undefined && !isTruthy(resolveTemplates(step.when, this.scope()))) continue;
+        wave.push(step);
+      }
+      if (wave.length === 0) break;
+      // a failure is reported when the step runs
+      await Promise.all(wave.map((step) => this.prepare(step).catch(() => undefined)));
+    }
+    if (!this.o.confirm) return;
     const all: PendingWrite[] = [];
     for (const step of this.runbook.steps) {
-      if (!("action" in step)) continue;
-      const tolerated = new Set(step.tolerate ?? []);
-      const ready = this.dependsOn(step.id).every((d) => {
-        const status = this.outcomes.get(d)?.status;
-        return status === "completed" || status === "resumed" || this.prepared.has(d) || this.o.completed?.has(d) || (tolerated.has(d) && status !== undefined);
-      });
-      if (!ready || this.o.completed?.has(step.id) || this.o.unavailable?.(step.action)) continue;
-      if (step.when !== undefined && !isTruthy(resolveTemplates(step.when, this.scope()))) continue;
-      try {
-        const { decision } = await this.prepare(step);
-        if (decision.done === undefined) all.push(...this.gate.pending(step.id, decision.effects));
-      } catch {
-        // reported when the step runs
-      }
+      if (!("action" in step) || !this.prepared.has(step.id)) continue;
+      const { decision } = await this.prepare(step);
+      if (decision.done === undefined) all.push(...this.gate.pending(step.id, decision.effects));
     }
     if (all.length > 0) await this.gate.ask(all, this.o.confirm);
   }
@@ -453,7 +527,10 @@ class Scheduler {
     const prepared = await this.prepare(step);
     // A step marked `confirm: true` is asked for on its own, even with --yes.
     const confirmer = step.confirm ? (this.o.confirm ?? this.o.confirmStep ?? (async () => false)) : this.o.confirm;
-    const result = await this.actions.run(step, prepared, confirmer);
+    const result = await this.actions.run(step, prepared, confirmer, {
+      ...(this.inherited.has(step.id) ? { after: this.inherited.get(step.id)! } : {}),
+      submitted: (tickets) => this.handedOver(step.id).resolve(tickets),
+    });
     this.outputs[step.id] = result.outputs;
     if (result.status === "skipped") this.skippedSteps++;
     if (result.status === "needs-decision") this.firstError ??= new AzirError("needs-decision", `${step.id}: ${result.summary}`, { hint: prepared.decision.undecided?.hint });

@@ -26,6 +26,12 @@ export interface GateOptions {
   signal?: AbortSignal;
 }
 
+/** Where an action's writes stand among the run's: what they follow, and who to tell once they are handed over. */
+export interface WriteOrder {
+  after?: ReadonlyArray<Promise<unknown>>;
+  submitted?: (tickets: ReadonlyArray<Promise<unknown>>) => void;
+}
+
 /** What became of the effects handed to the gate: recorded as planned (dry run), or performed with these outcomes. */
 export type GateResult = { recorded: true } | { recorded: false; outcomes: EffectOutcome[] };
 
@@ -88,11 +94,14 @@ export class WriteGate {
   }
 
   /**
-   * Records or performs an action's effects, phase by phase (one phase concurrently). Every effect of every phase
-   * is tried: the action's `interpret` judges the outcomes. Clean-up effects of the effects tried run afterwards,
-   * whatever happened, and their outcomes come last.
+   * Records or performs an action's effects, phase by phase (a phase's effects follow the phase before; within a
+   * phase they are independent). Every effect of every phase is tried: the action's `interpret` judges the outcomes.
+   * `order.after`: pending results of earlier writes these must follow; `order.submitted` is told this action's own,
+   * as soon as they are handed to the performer, so that the next action's writes can follow them (in one Graph
+   * batch, with `dependsOn`) without waiting here. Clean-up effects of the effects tried run afterwards, whatever
+   * happened, and their outcomes come last.
    */
-  async apply(step: string, action: string, effects: readonly Effect[]): Promise<GateResult> {
+  async apply(step: string, action: string, effects: readonly Effect[], order: WriteOrder = {}): Promise<GateResult> {
     if (this.o.record) {
       for (const e of [...effects, ...effects.flatMap((x) => x.cleanup ?? [])]) {
         this.counts.planned++;
@@ -100,23 +109,43 @@ export class WriteGate {
       }
       return { recorded: true };
     }
-    const outcomes: EffectOutcome[] = [];
+    const phases = [...new Set(effects.map((e) => e.phase ?? 0))].sort((a, b) => a - b);
+    const all: Array<Promise<EffectOutcome>> = [];
+    const tickets: Array<Promise<unknown>> = [];
+    const byKey = new Map<string, Promise<EffectOutcome>>();
     const tried: Effect[] = [];
-    try {
-      const phases = [...new Set(effects.map((e) => e.phase ?? 0))].sort((a, b) => a - b);
-      for (const phase of phases) {
-        const batch = effects.filter((e) => (e.phase ?? 0) === phase);
-        const failed = new Set(outcomes.filter((o) => !o.ok).map((o) => o.effect.key));
-        const blocked = batch.filter((e) => (e.requires ?? []).some((k) => failed.has(k)));
-        for (const e of blocked) outcomes.push(this.notSent(step, action, e, (e.requires ?? []).filter((k) => failed.has(k))));
-        const ready = batch.filter((e) => !blocked.includes(e));
-        tried.push(...ready);
-        outcomes.push(...(await Promise.all(ready.map((e) => this.perform(step, action, e)))));
+    let after = order.after ?? [];
+    for (const phase of phases) {
+      const started: Array<{ ticket: Promise<unknown>; outcome: Promise<EffectOutcome> }> = [];
+      for (const e of effects.filter((x) => (x.phase ?? 0) === phase)) {
+        // An effect that needs another's success waits for its outcome, and is not sent when it failed.
+        if (e.requires?.length) {
+          const before = await Promise.all(e.requires.flatMap((k) => byKey.get(k) ?? []));
+          const failed = before.filter((o) => !o.ok).map((o) => o.effect.key);
+          if (failed.length > 0) {
+            const notSent = this.notSent(step, action, e, failed);
+            all.push(Promise.resolve(notSent));
+            byKey.set(e.key, Promise.resolve(notSent));
+            continue;
+          }
+        }
+        const s = this.start(step, action, e, after);
+        tried.push(e);
+        byKey.set(e.key, s.outcome);
+        started.push(s);
       }
+      all.push(...started.map((x) => x.outcome));
+      tickets.push(...started.map((x) => x.ticket));
+      after = started.length ? started.map((x) => x.ticket) : after;
+    }
+    order.submitted?.(tickets);
+    const outcomes: EffectOutcome[] = [];
+    try {
+      outcomes.push(...(await Promise.all(all)));
     } finally {
-      // Clean-up (revoking a SAS, say) runs even when the action failed or the run was interrupted; its outcomes
-      // follow the others, so that the action can say a clean-up failed.
-      outcomes.push(...(await Promise.all(tried.flatMap((e) => e.cleanup ?? []).map((cleanup) => this.perform(step, action, cleanup)))));
+      // Clean-up (revoking a SAS, say) runs for the effects tried, even when the action failed or the run was
+      // interrupted; its outcomes follow the others, so that the action can say a clean-up failed.
+      outcomes.push(...(await Promise.all(tried.flatMap((e) => e.cleanup ?? []).map((cleanup) => this.start(step, action, cleanup, []).outcome))));
     }
     return { recorded: false, outcomes };
   }
@@ -128,21 +157,26 @@ export class WriteGate {
     return { effect, ok: false, error };
   }
 
-  private async perform(step: string, action: string, effect: Effect): Promise<EffectOutcome> {
+  /** Hands one effect to the performer: its pending result (what later writes follow) and its journaled outcome. */
+  private start(step: string, action: string, effect: Effect, after: ReadonlyArray<Promise<unknown>>): { ticket: Promise<unknown>; outcome: Promise<EffectOutcome> } {
     const description = describeEffect(effect, this.o.endpoints);
-    try {
-      const value = await this.o.performer.perform(effect, effect.abortable ? this.o.signal : undefined);
-      this.counts.sent++;
-      this.o.journal.append(events.actionPerformed(step, action, description));
-      if (effect.secretResult) {
-        await this.o.secrets?.receive(description, value);
-        return { effect, ok: true, value: { secret: true } };
-      }
-      return { effect, ok: true, value };
-    } catch (error) {
-      const e = toAzirError(error);
-      this.o.journal.append(events.actionFailed(step, action, description, e));
-      return { effect, ok: false, error: e };
-    }
+    const ticket = this.o.performer.perform(effect, effect.abortable ? this.o.signal : undefined, after);
+    const outcome = ticket.then(
+      async (value): Promise<EffectOutcome> => {
+        this.counts.sent++;
+        this.o.journal.append(events.actionPerformed(step, action, description));
+        if (effect.secretResult) {
+          await this.o.secrets?.receive(description, value);
+          return { effect, ok: true, value: { secret: true } };
+        }
+        return { effect, ok: true, value };
+      },
+      (error: unknown): EffectOutcome => {
+        const e = toAzirError(error);
+        this.o.journal.append(events.actionFailed(step, action, description, e));
+        return { effect, ok: false, error: e };
+      },
+    );
+    return { ticket, outcome };
   }
 }

@@ -225,6 +225,13 @@ export async function observeUser(ctx: Pick<ReadContext, "graph">, target: strin
   return { user, upn: displayName(user, target), admin: await checkAdminTarget(ctx, user, target) };
 }
 
+/** observeUser, with the action's own reads of the user sent beside the administrator-target reads (one Graph batch). */
+export async function observeUserWith<T>(ctx: Pick<ReadContext, "graph">, target: string, more: (user: DirectoryUser) => Promise<T>): Promise<[UserObservation, T]> {
+  const user = await resolveUser(ctx, target);
+  const [admin, extra] = await Promise.all([checkAdminTarget(ctx, user, target), more(user)]);
+  return [{ user, upn: displayName(user, target), admin }, extra];
+}
+
 /** The admin-target notes of an observation, as decision notes (said once per run however many actions say them). */
 export function adminNotes(observed: UserObservation): Note[] {
   const { notes, roles, groups, eligible, checked } = observed.admin;

@@ -41,7 +41,10 @@ export const confirmCompromised: ActionDefinition<ConfirmCompromisedInput, Obser
   async read(input, ctx) {
     const user = await resolveUser(ctx, input.upn);
     try {
-      return { user, risky: await ctx.graph.find<RiskyUser>(`/identityProtection/riskyUsers/${encodeURIComponent(user.id)}`) };
+      // One read for every user of the run (the reads are shared): Identity Protection allows 1 request per second
+      // per tenant, so the users already confirmed are listed once rather than each user read on its own.
+      const confirmed = await ctx.graph.list<RiskyUser>("/identityProtection/riskyUsers", { filter: "riskState eq 'confirmedCompromised'" });
+      return { user, risky: confirmed.find((u) => u.id?.toLowerCase() === user.id.toLowerCase()) };
     } catch (error) {
       // A licence refusal is an answer about the tenant, not a failure of the read: the decision says what it means.
       if (!isLicenceError(error)) throw error;

@@ -3,7 +3,7 @@ import { AzirError } from "../core/errors.js";
 import type { Effect, EffectOutcome } from "../core/effects.js";
 import { canBeDefault, defaultMethodTypes, defaultTypeOf, phoneTypes, registrationMethodTypes, type DefaultMethodType } from "../entra/facts.js";
 import { actionPermissions } from "../entra/permissions.js";
-import { adminNotes, explainForbidden, forbiddenContextOf, observeUser, type UserObservation } from "./admin-target.js";
+import { adminNotes, explainForbidden, forbiddenContextOf, observeUserWith, type UserObservation } from "./admin-target.js";
 import {
   classifyAuthMethods,
   deletionPhase,
@@ -185,15 +185,17 @@ function planDefault(input: RemoveAuthMethodsInput, observed: Observed, remove: 
  */
 export const removeAuthMethods: ActionDefinition<RemoveAuthMethodsInput, Observed> = {
   name: "entra.removeAuthMethods",
+  independentWrites: true,
   description: "Remove the authentication methods the attacker added (by baseline, creation time or AuditLogs registration).",
   permissions: permissions.needs,
   input: removeAuthMethodsInput,
   outputs: ["userId", "roles", "removed", "kept", "undecided", "unknown"],
 
   async read(input, ctx) {
-    const observed = await observeUser(ctx, input.upn);
-    const id = encodeURIComponent(observed.user.id);
-    const [methods, preferred] = await Promise.all([ctx.graph.list<AuthMethod>(`/users/${id}/authentication/methods`), readPreferred(ctx, id)]);
+    const [observed, [methods, preferred]] = await observeUserWith(ctx, input.upn, (user) => {
+      const id = encodeURIComponent(user.id);
+      return Promise.all([ctx.graph.list<AuthMethod>(`/users/${id}/authentication/methods`), readPreferred(ctx, id)]);
+    });
     // A baseline captured before the incident tells the user's own methods from the attacker's by id.
     const recorded = ctx.baseline?.users.find((u) => u.id.toLowerCase() === observed.user.id.toLowerCase())?.authenticationMethods;
     return { ...observed, methods, preferred, ...(recorded ? { baselineMethodIds: recorded.map((m) => m.id) } : {}) };

@@ -102,6 +102,12 @@ export interface ActionDefinition<I = unknown, O = unknown> {
   input: z.ZodType<I>;
   /** Keys of the outputs it sets (checked when runbooks are validated). */
   outputs?: readonly string[];
+  /**
+   * Its writes stand side by side (one deletion per method): the actions after it follow what it followed, not its
+   * writes, so that one write that fails does not hold them back (in a Graph batch, a request whose prerequisite
+   * failed is not run: 424 Failed Dependency).
+   */
+  independentWrites?: boolean;
   read(input: I, ctx: ReadContext): Promise<O>;
   decide(input: I, observed: O, ctx: DecideContext): Decision;
   /**

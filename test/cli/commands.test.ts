@@ -29,7 +29,7 @@ describe("the command definitions", () => {
     expect(await main(["--help"], io)).toBe(0);
     const help = io.out().replace(/\s+/g, " ");
     for (const c of commands) expect(help, c.name).toContain(c.description.replace(/\s+/g, " ").split(" ").slice(0, 4).join(" "));
-    expect(help).toContain("contain [options] <upn>");
+    expect(help).toContain("contain [options] [upn...]");
     expect(help).toContain("run [options] [runbook]");
     expect(help).toContain("validate <files...>");
     expect(help).toContain("runbooks list the shipped runbooks");
@@ -47,8 +47,16 @@ describe("the command definitions", () => {
   });
 
   it("option types are inferred from the schemas, and the schemas parse what the command line gives", () => {
-    expectTypeOf<z.output<typeof containCommand.options>>().toEqualTypeOf<{ lookback: string; methodsAfter?: string | undefined; removeMethod: string[]; baseline?: string | undefined; changeDefaultMethod?: boolean | undefined }>();
-    expectTypeOf<z.output<typeof containCommand.args>>().toEqualTypeOf<{ upn: string }>();
+    expectTypeOf<z.output<typeof containCommand.options>>().toEqualTypeOf<{
+      lookback: string;
+      usersFile?: string | undefined;
+      usersFrom?: string | undefined;
+      methodsAfter?: string | undefined;
+      removeMethod: string[];
+      baseline?: string | undefined;
+      changeDefaultMethod?: boolean | undefined;
+    }>();
+    expectTypeOf<z.output<typeof containCommand.args>>().toEqualTypeOf<{ upn: string[] }>();
     expectTypeOf<z.output<typeof runCommand.options>>().toEqualTypeOf<{ param: string[]; plan?: boolean | undefined; resume?: string | undefined }>();
     expectTypeOf<z.output<typeof serveCommand.options>["port"]>().toEqualTypeOf<number | undefined>();
     expectTypeOf<z.output<typeof exportCommand.options>["format"]>().toEqualTypeOf<"json" | "md" | "csv" | "html" | "pdf">();

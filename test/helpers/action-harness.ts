@@ -68,7 +68,9 @@ export function actionHarness<I, O>(action: ActionDefinition<I, O>, graph: Graph
   const gate = new WriteGate({
     record: false,
     performer: {
-      perform: async (effect) => {
+      // As the performer's contract says: an effect goes once those it follows have their answers.
+      perform: async (effect, _signal, after = []) => {
+        await Promise.allSettled(after);
         performed.push(effect);
         return perform(effect);
       },

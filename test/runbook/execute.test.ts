@@ -101,7 +101,9 @@ function harness(
     arm: { getResource: async () => ({}) as never, findResource: async () => undefined, checkSubscription: async () => ({ locks: 0 }), listVirtualMachines: async () => [] },
     storage: { findBlob: async () => undefined, findContainer: async () => undefined },
     effects: {
-      async perform(w) {
+      async perform(w, _signal, after = []) {
+        // Follows the writes it must follow, as the performer's contract says.
+        await Promise.allSettled(after);
         // A failing action's write is refused by the service, as a 403 would be.
         if ([...state.failing].some((name) => pathOf(w).startsWith(`/${name}/`))) throw new AzirError("permission", `${pathOf(w)}: 403`);
         h.log.push(`send ${pathOf(w)}`);
@@ -360,7 +362,8 @@ describe("the write gate and the action lifecycle", () => {
       arm: { getResource: async () => ({}) as never, findResource: async () => undefined, checkSubscription: async () => ({ locks: 0 }), listVirtualMachines: async () => [] },
     storage: { findBlob: async () => undefined, findContainer: async () => undefined },
       effects: {
-        async perform(e) {
+        async perform(e, _signal, after = []) {
+          await Promise.allSettled(after);
           performed.push(e.key);
           if (options.refuse?.(e)) throw new AzirError("service", `refused ${e.key}`);
           return { keyId: "k1", secretText: "s3cr3t-value" };

@@ -47,6 +47,15 @@ export class FakeGraph implements GraphReader {
     const key = this.key(path, options);
     const error = this.errors[key] ?? this.errors[path];
     if (error) throw error;
+    if (this.collections[key] === undefined && path === "/identityProtection/riskyUsers") {
+      // The risky users given one by one (`/identityProtection/riskyUsers/{id}`) answer the list too, as Graph's do,
+      // with a `riskState eq '...'` filter applied.
+      const own = Object.entries(this.errors).find(([k]) => k.startsWith(`${path}/`));
+      if (own) throw own[1];
+      const state = /riskState eq '([^']+)'/.exec(options?.filter ?? "")?.[1];
+      const items = Object.entries(this.resources).filter(([k]) => k.startsWith(`${path}/`)).map(([, v]) => v as { riskState?: string });
+      return structuredClone(items.filter((u) => state === undefined || u.riskState === state)) as T[];
+    }
     return structuredClone(this.collections[key] ?? []) as T[];
   }
 }

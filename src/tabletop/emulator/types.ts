@@ -21,6 +21,8 @@ export interface RequestLogEntry {
   status: number;
   /** For requests inside a Graph `$batch`: the batch's id. */
   batchId?: string;
+  /** For requests inside a Graph `$batch`: the requests it depended on (`dependsOn`), as "METHOD path". */
+  dependsOn?: string[];
 }
 
 /** A running emulator. */

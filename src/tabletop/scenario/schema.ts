@@ -277,6 +277,12 @@ export const tenantStateSchema = z.looseObject({
       entraIdP2: z.boolean().default(true),
     })
     .default({ entraIdP2: true }),
+  /**
+   * Enforce Graph's throttling budgets (microsoft-graph-docs-contrib concepts/throttling-limits.md): the identity and
+   * access resource units and writes per app and tenant, and Identity Protection and Conditional Access at 1 request
+   * per second per tenant, each inner request of a batch counted. Off unless a scenario asks.
+   */
+  budgets: z.boolean().default(false),
   riskyUsers: z.array(riskyUserSchema).default([]),
   riskDetections: z.array(riskDetectionSchema).default([]),
   arm: z.looseObject({ resources: z.array(armResourceSchema).default([]) }).default({ resources: [] }),

@@ -1,5 +1,6 @@
 import type { TimelineDocument } from "../document.js";
 import { shortTime } from "../render.js";
+import { userSections } from "../sections.js";
 import { chartLegend, escapeHtml as t, signInChart } from "./chart.js";
 import { keyEvents, modeLine, operatorLine, permissionOf, requestLine, resultOf, titleOf, verdictLine, windowLine } from "./text.js";
 
@@ -73,6 +74,9 @@ ${signInChart(doc)}
 ${chartLegend}
 <h2>Key events (UTC, in order)</h2>
 ${table(["When (UTC)", "What", "Severity / result", "Summary"], keyEvents(doc).map((e) => [t(shortTime(e.at)), t(e.what === "finding" ? (e.code ?? "") : "action"), e.severity ? `<span class="sev-${t(e.severity)}">${t(e.severity)}</span>` : t(e.result ?? ""), t(e.summary)]), "key")}
+${userSections(doc)
+  .map((u) => `<h2>${t(u.upn)}</h2>\n${table(["Recorded (UTC)", "Summary", "Result"], [...u.actions.map((a) => [t(shortTime(a.recordedAt)), t(a.summary), t(resultOf(a))]), ...u.errors.map((e) => [t(shortTime(e.recordedAt)), `<span class="failed">error: ${t(e.summary)}</span>`, ""])])}`)
+  .join("\n")}
 <h2>Response actions (${actions.length})</h2>
 ${table(["#", "Recorded (UTC)", "Summary", "Request", "Permission", "Result"], actions.map((x, i) => [String(i + 1), t(shortTime(x.recordedAt)), t(x.summary), `<code>${t(requestLine(x) ?? "")}</code>`, t(permissionOf(x) ?? ""), `<span class="${x.kind === "action" && x.data.status === "failed" ? "failed" : ""}">${t(resultOf(x))}</span>`]))}
 <h2>Still open${open ? ` (${open.length})` : ""}</h2>

@@ -1,5 +1,6 @@
 import type { TimelineDocument } from "../document.js";
 import { oneLine, shortTime } from "../render.js";
+import { userSections } from "../sections.js";
 import { keyEvents, modeLine, operatorLine, permissionOf, requestLine, resultOf, titleOf, verdictLine, windowLine } from "./text.js";
 
 // CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones that change rendering here
@@ -46,6 +47,16 @@ export function toMarkdown(doc: TimelineDocument): string {
   out.push(`## Key events (UTC, in order) (${events.length})`, "");
   if (events.length === 0) out.push("None.", "");
   else out.push(...table(["When (UTC)", "What", "Severity", "Summary"], events.map((e) => [shortTime(e.at), e.what === "finding" ? md(e.code ?? "") : "action", e.severity ?? md(e.result ?? ""), md(e.summary)])), "");
+
+  // A run over several users: a section per user, before the actions of all of them.
+  const users = userSections(doc);
+  if (users.length > 0) out.push(`## Users (${users.length})`, "");
+  for (const u of users) {
+    out.push(`### ${md(u.upn)}`, "");
+    if (u.actions.length === 0) out.push("No action.");
+    for (const x of u.actions) out.push(`- ${shortTime(x.recordedAt)} ${md(x.summary)}: **${md(resultOf(x))}**`);
+    out.push(...u.errors.map((e) => `- error: ${md(e.summary)}`), "");
+  }
 
   const taken = doc.actions.filter((x) => x.kind !== "action.skipped");
   out.push(`## Actions (${taken.length})`, "");

@@ -25,7 +25,7 @@ export interface BatchRunner {
   /** A status fault injected on an inner request, if a rule matches. */
   fault(method: string, path: string): Reply | undefined;
   /** Records an inner request in the request log. */
-  record(entry: { method: string; path: string; status: number }): void;
+  record(entry: { method: string; path: string; status: number; dependsOn?: string[] }): void;
   /** Graph's error reply. */
   error(status: number, code: string, message: string): Reply;
 }
@@ -35,8 +35,9 @@ const innerUrl = (url: string): URL => new URL(url.startsWith("/") ? url : `/${u
 /**
  * JSON batching (microsoft-graph-docs-contrib concepts/json-batching.md): at most 20 requests, ids unique without
  * regard to case, Content-Type required with a body, `dependsOn` orders them and a failed prerequisite gives 424;
- * each inner request can get its own error (429 included) inside the 200 envelope. Inner requests run one after the
- * other against the same state, so the default-method rule applies inside a batch exactly as outside it.
+ * each inner request can get its own error (429 included) inside the 200 envelope; responses come back in an order
+ * of their own (here: reversed). Inner requests run one after the other against the same state, so the
+ * default-method rule applies inside a batch exactly as outside it.
  */
 export function runBatch(req: ApiRequest, runner: BatchRunner): Reply {
   const parsed = batchSchema.safeParse(req.body);
@@ -76,19 +77,25 @@ export function runBatch(req: ApiRequest, runner: BatchRunner): Reply {
         runner.fault(r.method, `/v1.0${path}`) ??
         runner.answer({ method: r.method.toUpperCase(), path, query: url.searchParams, headers: {}, body: r.body, origin: req.origin, ...(req.caller ? { caller: req.caller } : {}) });
     }
-    runner.record({ method: r.method.toUpperCase(), path: `/v1.0${path}`, status: reply.status });
+    const prerequisites = (r.dependsOn ?? []).map((d) => {
+      const dep = byId.get(d.toLowerCase())!;
+      return `${dep.method.toUpperCase()} /v1.0${decodeURIComponent(innerUrl(dep.url).pathname).replace(/\/{2,}/g, "/")}`;
+    });
+    runner.record({ method: r.method.toUpperCase(), path: `/v1.0${path}`, status: reply.status, ...(prerequisites.length ? { dependsOn: prerequisites } : {}) });
     results.set(key, { id: r.id, status: reply.status, headers: { "Content-Type": "application/json", ...(reply.headers ?? {}) }, ...(reply.body !== undefined ? { body: reply.body } : {}) });
     return reply.status;
   };
   for (const r of requests) run(r);
-  return { status: 200, body: { responses: requests.map((r) => results.get(r.id.toLowerCase())) } };
+  // "The order of the responses may differ from the order of the requests" (json-batching.md): the emulator answers
+  // in reverse, so that a client matching answers by position fails here rather than against Graph.
+  return { status: 200, body: { responses: requests.map((r) => results.get(r.id.toLowerCase())).reverse() } };
 }
 
 export const batchRoutes: GraphRoute[] = [
   {
     method: "POST",
     pattern: "/$batch",
-    source: "microsoft-graph-docs-contrib concepts/json-batching.md",
+    source: "microsoft-graph-docs-contrib concepts/json-batching.md (limits, dependsOn and 424, response order); concepts/throttling.md and throttling-limits.md (each inner request throttled on its own)",
     handle(ctx, req) {
       // Graph does not nest batches: inside one, $batch is an unknown segment.
       if (!ctx.batch) throw notEmulated(req);

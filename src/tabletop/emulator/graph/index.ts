@@ -10,6 +10,7 @@ import { applicationRoutes } from "./applications.js";
 import { auditLogRoutes } from "./audit-logs.js";
 import { authenticationMethodRoutes } from "./authentication-methods.js";
 import { batchRoutes, runBatch } from "./batch.js";
+import { GraphBudgets } from "./budgets.js";
 import { conditionalAccessRoutes } from "./conditional-access.js";
 import { notEmulated, type GraphContext } from "./context.js";
 import { directoryRoleRoutes } from "./directory-roles.js";
@@ -71,9 +72,12 @@ export interface GraphServiceOptions {
 /** The Graph service: the route tables (v1.0, beta) over the tenant state, and JSON batching. */
 export class GraphService {
   private readonly serviceError: ServiceError;
+  private readonly budgets: GraphBudgets | undefined;
 
   constructor(private readonly options: GraphServiceOptions) {
     this.serviceError = serviceErrorFor(options.clock);
+    const { state } = options;
+    this.budgets = state.budgets ? new GraphBudgets(options.clock, { tenantId: state.tenantId, users: state.users.length }) : undefined;
   }
 
   /** Answers a request whose path starts with /v1.0 or /beta. */
@@ -89,6 +93,9 @@ export class GraphService {
     // A request without a caller (the emulator's own tests call handle() directly) acts as the scenario's operator app.
     const caller = req.caller ?? { kind: "application" as const, appId: "", roles: state.operator.permissions };
     const ctx: GraphContext = { state, tables, clock, ids, caller, ...extra };
+    // Each request is charged to the tenant's budgets, an inner request of a batch on its own; the envelope is not.
+    const spent = extra.batch && req.path === "/$batch" ? undefined : this.budgets?.charge(req.method, req.path, caller.appId);
+    if (spent) return { ...this.error(spent.status, spent.code, spent.message), headers: spent.headers };
     try {
       return routes.dispatch(ctx, req, `/${req.path.split("/").filter(Boolean).join("/")}`);
     } catch (error) {
