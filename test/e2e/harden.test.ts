@@ -65,7 +65,8 @@ function filesUnder(dir: string): string[] {
   });
 }
 
-const graphWrites = (emulator: Emulator) => emulator.requests().filter((r) => r.service === "graph" && r.method !== "GET");
+// The requests Graph ran: a $batch envelope is not one (its inner requests are logged each with the batch's id).
+const graphWrites = (emulator: Emulator) => emulator.requests().filter((r) => r.service === "graph" && r.method !== "GET" && !r.path.endsWith("/$batch"));
 const passwordKeyIds = (emulator: Emulator, collection: "applications" | "servicePrincipals", id: string) =>
   (emulator.state()[collection].find((a) => a.id === id)?.passwordCredentials ?? []).map((c) => c.keyId);
 
