@@ -170,8 +170,10 @@ export async function createGraphAdapter(options: GraphAdapterOptions): Promise<
   );
   const batching = options.batching ?? true;
 
+  // Batched requests are paced by the batcher's lanes; the pacer spaces what goes alone (no batching, next pages).
   const pace = createPacer(options.pacing);
-  const direct = <T>(path: string, query?: GraphQueryOptions): Promise<T> => pace(path, () => timed("GET", path, undefined, async (signal) => (await build(path, query, signal).get()) as T));
+  const unpaced = <T>(path: string, query?: GraphQueryOptions): Promise<T> => timed("GET", path, undefined, async (signal) => (await build(path, query, signal).get()) as T);
+  const direct = <T>(path: string, query?: GraphQueryOptions): Promise<T> => (batching ? unpaced<T>(path, query) : pace(path, () => unpaced<T>(path, query)));
   const get = <T>(path: string, query?: GraphQueryOptions): Promise<T> =>
     batching
       ? (batcher.request({ method: "GET", url: withQuery(path, query), ...(query?.headers ? { headers: query.headers } : {}), ...budgetOf("GET", path), alone: () => direct<T>(path, query) }) as Promise<T>)

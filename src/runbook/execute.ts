@@ -219,7 +219,13 @@ class Scheduler {
       // Each action reads the tenant as soon as its inputs are known, beside the queries that scope the others.
       for (const step of this.runbook.steps) if ("action" in step) void this.readEarly(step);
       await Promise.all(readOnly.map((s) => this.runOnce(s.id)));
-      if (!this.o.signal.aborted) await this.prepareAndConfirm();
+      // With a confirmation to ask, every write is listed before the first is sent. Without one (--yes), the actions
+      // decide in the same waves, but a write does not wait for the reads of actions declared after it (hardening's
+      // paced Conditional Access reads must not hold back the block).
+      if (!this.o.signal.aborted) {
+        if (this.o.confirm) await this.prepareAndConfirm();
+        else void this.prepareAndConfirm().catch(() => undefined);
+      }
     }
     if (!this.gate.refused) await Promise.all(this.runbook.steps.map((s) => this.runOnce(s.id)));
     return this.finish();
