@@ -572,6 +572,7 @@ export const signinsAnalyzer: AnalyzerDefinition = {
     "signinCount",
     "signins",
     "signinsOmitted",
+    "windowStart",
   ],
   analyze: analyzeSignins,
 };

@@ -78,6 +78,12 @@ export interface ClassificationInput {
    * partial). Then no method is kept on the strength of that data: it needs a decision instead.
    */
   incomplete?: readonly string[];
+  /**
+   * The start of the window the sign-ins were scoped over (now - lookback). Without an incident start or a baseline, a
+   * method created before it is the user's own: the whole window was read and no compromise began in it, so nothing
+   * dated before it can be the attacker's doing (as a method created before an incident start is kept).
+   */
+  windowStart?: string | null;
 }
 
 export interface Classification {
@@ -169,9 +175,13 @@ export function classifyAuthMethods(input: ClassificationInput): Classification 
   }
 
   if (start === undefined && !baseline) {
+    // Only on complete data: a window whose sign-ins or audit were not all read may hide the incident start.
+    const windowStart = incomplete.length === 0 ? time(input.windowStart) : undefined;
     for (const { info, entry } of known) {
       if (!info.deletable) result.keep.push({ ...entry, reason: "the password method is never removed (reset it separately)" });
-      else result.undecided.push({ ...entry, reason: "no incident start and no baseline to tell it apart from the user's own" });
+      else if (windowStart !== undefined && entry.createdDateTime !== undefined && time(entry.createdDateTime)! < windowStart) {
+        result.keep.push({ ...entry, reason: `created at ${entry.createdDateTime}, before the scoped window (since ${input.windowStart}), in which no incident start was found` });
+      } else result.undecided.push({ ...entry, reason: "no incident start and no baseline to tell it apart from the user's own" });
     }
     return result;
   }

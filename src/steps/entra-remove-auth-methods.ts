@@ -32,6 +32,7 @@ export const removeAuthMethodsInput = z.object({
     .optional()
     .describe("The user's recorded method ids, from `azir baseline capture`."),
   methodsAfter: optionalTimeSchema.optional().describe("The responder's decision: methods created or registered at or after this time are the attacker's."),
+  windowStart: optionalTimeSchema.optional().describe("findings.signins.windowStart: where the scoped window begins; without an incident start, methods created before it are the user's own"),
   defaultChanges: z
     .array(
       z.looseObject({
@@ -88,6 +89,7 @@ function classify(input: RemoveAuthMethodsInput, methods: AuthMethod[], incomple
     baseline: input.baseline ?? (baselineMethodIds ? { methodIds: baselineMethodIds } : null),
     methodsAfter: input.methodsAfter ?? null,
     methodIds: input.methodIds ?? null,
+    windowStart: input.windowStart ?? null,
     incomplete: incomplete.map((g) => g.reason),
   });
   const odd = methods.length - usable.length;

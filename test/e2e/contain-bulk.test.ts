@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -90,10 +90,10 @@ describe("azir contain over several users", () => {
     expect(Math.max(...sizes.values())).toBeLessThanOrEqual(20);
   }, 60_000);
 
-  it("alex and morgan in one incident: alex contained, morgan's undecided method named, exit 1", async () => {
+  it("alex and morgan in one incident: both contained, morgan's authenticator from before the scoped window kept, a section per user", async () => {
     const emulator = await tenant();
     const { code, io, incidents, journal } = await contain(emulator, ["alex@contoso.com", "morgan@contoso.com", "--yes"]);
-    expect(code, io.err()).toBe(1);
+    expect(code, io.err()).toBe(0);
     expect(incidents).toEqual([expect.stringMatching(/^alex-contoso-com-and-1-more-\d{8}$/)]);
     // the exports: a section per user, with what was done for that user
     const md = memoryIo();
@@ -102,13 +102,38 @@ describe("azir contain over several users", () => {
     const alex = text.slice(text.indexOf("### alex@contoso.com"), text.indexOf("### morgan@contoso.com"));
     expect(alex).toContain("block sign-in for alex@contoso.com");
     expect(alex).not.toContain("morgan@contoso.com");
-    expect(text.slice(text.indexOf("### morgan@contoso.com"))).toMatch(/error: .*needs a decision/);
+    expect(text.slice(text.indexOf("### morgan@contoso.com"))).toContain("block sign-in for morgan@contoso.com");
     const html = memoryIo();
     expect(await main(["timeline", "export", journal, "--format", "html"], html)).toBe(0);
     expect(html.out()).toContain("<h2>morgan@contoso.com</h2>");
     expect(user(emulator, alexId)?.accountEnabled).toBe(false);
     expect(user(emulator, morganId)?.accountEnabled).toBe(false);
+    expect(risk(emulator, morganId)).toBe("confirmedCompromised");
+    // no incident start for morgan: his authenticator, 480 days old, predates the window read and is kept; nothing removed
+    expect(emulator.state().authenticationMethods[morganId]).toHaveLength(2);
+    const { events } = await readJournal(journal);
+    const kept = events.find((e) => e.step === "u2-remove-methods" && e.kind === "step.completed")?.data.outputs as { kept: Array<{ reason: string }> };
+    expect(kept.kept.map((m) => m.reason)).toContainEqual(expect.stringMatching(/^created at .*, before the scoped window \(since .*\), in which no incident start was found$/));
     expect(io.err()).toMatch(/contained\s+alex@contoso\.com/);
+    expect(io.err()).toMatch(/contained\s+morgan@contoso\.com/);
+    expect(io.err()).toContain("2 contained");
+  });
+
+  it("a user whose method azir cannot tell apart is NOT CONTAINED, named with the step that needs a decision; exit 1", async () => {
+    // morgan's authenticator registered five days ago, inside the window, with no incident start to judge it by
+    const dir = mkdtempSync(join(tmpdir(), "azir-morgan-"));
+    cpSync(join(process.cwd(), "scenarios", "contoso"), dir, { recursive: true });
+    const file = join(dir, "tenant.json");
+    const scenario = JSON.parse(readFileSync(file, "utf8")) as { authenticationMethods: Record<string, Array<Record<string, unknown>>> };
+    scenario.authenticationMethods[morganId]![1]!.createdDateTime = "-5d";
+    writeFileSync(file, JSON.stringify(scenario));
+    const emulator = await tenant({ scenarioDir: dir });
+    const { code, io, journal } = await contain(emulator, ["alex@contoso.com", "morgan@contoso.com", "--yes"]);
+    expect(code, io.err()).toBe(1);
+    const md = memoryIo();
+    expect(await main(["timeline", "export", journal, "--format", "md"], md)).toBe(0);
+    expect(md.out().slice(md.out().indexOf("### morgan@contoso.com"))).toMatch(/error: .*needs a decision/);
+    expect(user(emulator, morganId)?.accountEnabled).toBe(false);
     expect(io.err()).toMatch(/NOT CONTAINED morgan@contoso\.com\n\s+remove-methods: needs-decision/);
     expect(io.err()).toContain("1 contained, 1 not fully contained");
   });

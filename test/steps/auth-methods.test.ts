@@ -163,6 +163,19 @@ describe("classifyAuthMethods", () => {
     expect(c.undecided[0]!.reason).toBe("no incident start and no baseline to tell it apart from the user's own");
   });
 
+  it("without an incident start, keeps a method created before the scoped window; one created inside it still needs a decision", () => {
+    const windowStart = "2026-11-10T00:00:00Z";
+    const c = classifyAuthMethods({ methods: [password, ownAuthenticator, attackerAuthenticator, mobile], incidentStart: null, registrations: [], windowStart });
+    expect(c.remove).toEqual([]);
+    expect(ids(c.keep)).toEqual([password.id, ownAuthenticator.id]);
+    expect(c.keep[1]!.reason).toBe("created at 2025-03-01T10:00:00Z, before the scoped window (since 2026-11-10T00:00:00Z), in which no incident start was found");
+    // created inside the window, or with no creation time: azir cannot tell
+    expect(ids(c.undecided)).toEqual([attackerAuthenticator.id, mobile.id]);
+    // on incomplete data the window may hide the incident start: nothing is kept on its strength
+    const partial = classifyAuthMethods({ methods: [ownAuthenticator], incidentStart: null, registrations: [], windowStart, incomplete: ["signins did not complete"] });
+    expect(ids(partial.undecided)).toEqual([ownAuthenticator.id]);
+  });
+
   it("keeps no method on the strength of incomplete data: what it would keep needs a decision", () => {
     const c = classifyAuthMethods({
       methods: [password, attackerAuthenticator, ownAuthenticator, mobile],
