@@ -48,7 +48,22 @@ export const events = {
     };
   },
 
-  query(step: string, file: string, facts: { window: Window | null; rows: number; requests: number; durationMs: number; complete: boolean; summary: string; outputs: Record<string, unknown> }): EventInput {
+  query(
+    step: string,
+    file: string,
+    facts: {
+      window: Window | null;
+      rows: number;
+      requests: number;
+      durationMs: number;
+      /** The query was sent once for this many users (`sentAs`, the step's form for several users). */
+      sharedWith?: number;
+      sentAs?: string;
+      complete: boolean;
+      summary: string;
+      outputs: Record<string, unknown>;
+    },
+  ): EventInput {
     return {
       kind: "query",
       step,
@@ -60,6 +75,7 @@ export const events = {
         rows: facts.rows,
         requests: facts.requests,
         durationMs: facts.durationMs,
+        ...(facts.sharedWith ? { sharedWith: facts.sharedWith, ...(facts.sentAs ? { sentAs: facts.sentAs } : {}) } : {}),
         complete: facts.complete,
         status: facts.complete ? "completed" : "partial",
         outputs: facts.outputs,

@@ -9,6 +9,7 @@ import { tableSchemas } from "../kql/tables.js";
 import { events } from "./events.js";
 import type { JournalSink } from "./execute.js";
 import type { QueryStep } from "./schema.js";
+import { usersForm } from "./rules.js";
 import { findReferences, resolveTemplates, type TemplateScope } from "./template.js";
 
 /** One row keyed by column name (datetimes ISO strings, dynamic cells parsed). */
@@ -34,7 +35,7 @@ export interface QueryStepOutcome {
 
 /** The fetched rows of a query step, or the error with the window it was for. */
 type Fetched =
-  | { ok: true; rows: QueryRow[]; gaps: QueryGap[]; requests: number; window: { start: Date; end: Date } | null; durationMs: number }
+  | { ok: true; rows: QueryRow[]; gaps: QueryGap[]; requests: number; window: { start: Date; end: Date } | null; durationMs: number; sharedWith?: number }
   | { ok: false; error: AzirError; window: { start: Date; end: Date } | null };
 
 export interface QueryRunnerOptions {
@@ -57,6 +58,8 @@ export interface QueryRunnerOptions {
 const sizeLimit = /(record count|row|size|limit|exceed|truncat)/i;
 // A query that aggregates cannot be answered by concatenating the halves of its window.
 const aggregates = /\|\s*(summarize|count|top|top-nested|distinct|make-series|evaluate)\b/i;
+/** Users in one query of a step's form for several users: its result stays far below Log Analytics' size limits. */
+export const maxUsersPerQuery = 50;
 /** How many times a window may be halved after a size limit. */
 const maxSplitDepth = 4;
 
@@ -102,15 +105,88 @@ export class QueryRunner {
     return parseQueryFile(text, step.query).parameters.map((p) => p.name);
   }
 
-  /** Sends the query; never rejects (a failure comes back with its window, for the gap). */
+  /**
+   * Sends the query; never rejects (a failure comes back with its window, for the gap). A step with a form for several
+   * users (`forUsers`) joins the steps of other users that fetch the same query in the same turn: one query for up to
+   * `maxUsersPerQuery` of them, each step given its own user's rows (and every gap of the query it shared).
+   */
   async fetch(step: QueryStep, scope: TemplateScope): Promise<Fetched> {
-    let window: { start: Date; end: Date } | null = null;
+    if (step.forUsers !== undefined) {
+      const joined = await this.join(step, step.forUsers, scope).catch((error: unknown) => ({ ok: false as const, error: toAzirError(error), window: null }));
+      if (joined !== undefined) return joined;
+    }
+    return this.fetchOne(step, scope);
+  }
+
+  private readonly groups = new Map<string, Array<{ step: QueryStep; upn: string; done(f: Fetched): void }>>();
+
+  /** Joins the step to the query for several users; undefined when it is alone (then it is sent as itself). */
+  private async join(step: QueryStep, forUsers: string, scope: TemplateScope): Promise<Fetched | undefined> {
+    const [oneText, manyText] = await Promise.all([this.o.loadQuery(step.query), this.o.loadQuery(forUsers)]);
+    const one = parseQueryFile(oneText, step.query).parameters.map((p) => p.name);
+    const many = parseQueryFile(manyText, forUsers).parameters.map((p) => p.name);
+    const form = usersForm(one, many);
+    if (!form) throw new AzirError("validation", `${forUsers} must declare the parameters of ${step.query} with one of them (the user) replaced by a list`);
+    const own = Object.fromEntries(Object.entries(step.with ?? {}).filter(([k]) => one.includes(k)));
+    const resolved = (resolveTemplates(own, scope) ?? {}) as Record<string, unknown>;
+    const upn = resolved[form.user];
+    if (typeof upn !== "string") return undefined;
+    const { [form.user]: _user, ...rest } = resolved;
+    // Steps join when everything but the user is the same: the query, its other parameters, how it is run.
+    const key = JSON.stringify([forUsers, rest, step.optionalTables ?? [], step.timeoutSeconds ?? null]);
+    return new Promise<Fetched | undefined>((done) => {
+      let group = this.groups.get(key);
+      if (!group) {
+        group = [];
+        this.groups.set(key, group);
+        // Everything that fetches in this turn of the event loop (and the promise jobs it starts) goes together.
+        setImmediate(() => {
+          this.groups.delete(key);
+          void this.sendJoined(group!, forUsers, form.list, rest);
+        });
+      }
+      group.push({ step, upn, done: done as (f: Fetched | undefined) => void });
+    });
+  }
+
+  private async sendJoined(group: Array<{ step: QueryStep; upn: string; done(f: Fetched | undefined): void }>, forUsers: string, list: string, rest: Record<string, unknown>): Promise<void> {
+    if (group.length === 1) return group[0]!.done(undefined);
+    for (let i = 0; i < group.length; i += maxUsersPerQuery) {
+      const part = group.slice(i, i + maxUsersPerQuery);
+      const users = [...new Set(part.map((m) => m.upn))];
+      // The step's own settings (optional tables, timeout) are the same for every member: the key says so.
+      const step: QueryStep = { ...part[0]!.step, query: forUsers };
+      void this.fetchRendered(step, { ...rest, [list]: users }).then((fetched) => {
+        for (const member of part) {
+          if (!fetched.ok) {
+            member.done(fetched);
+            continue;
+          }
+          const rows = fetched.rows.filter((r) => typeof r.ForUser === "string" && r.ForUser.toLowerCase() === member.upn.toLowerCase()).map(({ ForUser: _u, ...row }) => row);
+          member.done({ ...fetched, rows, sharedWith: users.length });
+        }
+      });
+    }
+  }
+
+  private async fetchOne(step: QueryStep, scope: TemplateScope): Promise<Fetched> {
     try {
       const text = await this.o.loadQuery(step.query);
       const declared = parseQueryFile(text, step.query).parameters.map((p) => p.name);
       // Only the query's own parameters are known at fetch time; the rest of `with` is for the analyzer.
       const own = Object.fromEntries(Object.entries(step.with ?? {}).filter(([k]) => declared.includes(k)));
-      const resolved = (resolveTemplates(own, scope) ?? {}) as Record<string, unknown>;
+      return await this.fetchRendered(step, (resolveTemplates(own, scope) ?? {}) as Record<string, unknown>);
+    } catch (error) {
+      return { ok: false, error: toAzirError(error), window: null };
+    }
+  }
+
+  /** Renders the step's query with these parameter values and runs it. */
+  private async fetchRendered(step: QueryStep, resolved: Record<string, unknown>): Promise<Fetched> {
+    let window: { start: Date; end: Date } | null = null;
+    try {
+      const text = await this.o.loadQuery(step.query);
+      const declared = parseQueryFile(text, step.query).parameters.map((p) => p.name);
       const rendered = renderQuery(text, Object.fromEntries(declared.map((name) => [name, resolved[name]])), step.query);
       window = queryWindow(resolved, this.o.clock.now());
       const started = performance.now();
@@ -198,7 +274,16 @@ export class QueryRunner {
     const complete = fetched.gaps.length === 0;
     const summary = `${step.query}: ${fetched.rows.length} row(s), ${findings.length} finding(s)${complete ? "" : ", INCOMPLETE"}`;
     this.o.journal.append(
-      events.query(step.id, step.query, { window: windowText(fetched.window), rows: fetched.rows.length, requests: fetched.requests, durationMs: fetched.durationMs, complete, summary, outputs }),
+      events.query(step.id, step.query, {
+        window: windowText(fetched.window),
+        rows: fetched.rows.length,
+        requests: fetched.requests,
+        durationMs: fetched.durationMs,
+        ...(fetched.sharedWith ? { sharedWith: fetched.sharedWith, ...(step.forUsers ? { sentAs: step.forUsers } : {}) } : {}),
+        complete,
+        summary,
+        outputs,
+      }),
     );
     return { summary, outputs };
   }

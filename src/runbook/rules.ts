@@ -101,6 +101,14 @@ export function checkRunbook(loaded: LoadedRunbook, context: RuleContext): Diagn
         for (const p of kql.parameters) {
           if (!given.has(p)) report(["steps", i, "with"], `query parameter "${p}" of ${step.query} is not given in "with"`);
         }
+        // the query for several users: the same parameters, one dynamic list in place of the user's
+        if (step.forUsers !== undefined) {
+          const many = context.kqlParameters(step.forUsers, file);
+          if (!many.ok) report(["steps", i, "forUsers"], many.problem);
+          else if (!usersForm(kql.parameters, many.parameters)) {
+            report(["steps", i, "forUsers"], `${step.forUsers} must declare the parameters of ${step.query} with one of them (the user) replaced by a list`);
+          }
+        }
       }
     }
     // template references resolve
@@ -150,4 +158,11 @@ export function checkRunbook(loaded: LoadedRunbook, context: RuleContext): Diagn
     }
   }
   return problems;
+}
+
+/** The user parameter of a query and the list parameter of its form for several users, when the one replaces the other. */
+export function usersForm(one: readonly string[], many: readonly string[]): { user: string; list: string } | undefined {
+  const user = one.filter((p) => !many.includes(p));
+  const list = many.filter((p) => !one.includes(p));
+  return user.length === 1 && list.length === 1 ? { user: user[0]!, list: list[0]! } : undefined;
 }

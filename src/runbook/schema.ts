@@ -85,6 +85,12 @@ export const queryStepSchema = z
   .object({
     ...commonStep,
     query: z.string().describe("KQL file, relative to the runbook's folder or the package root (kql/...)."),
+    forUsers: z
+      .string()
+      .optional()
+      .describe(
+        "The same query for several users at once (a run over many users): a KQL file declaring one dynamic list in place of the query's user parameter, each row naming its user in a ForUser column. The runner sends one query for up to 50 users and hands each user's step its own rows.",
+      ),
     analyze: z.string().optional().describe("Analyzer that turns the rows into findings and outputs."),
     timeoutSeconds: z.number().int().min(1).max(600).optional().describe("Server-side query timeout."),
     optionalTables: z

@@ -88,6 +88,8 @@ describe("azir contain over several users", () => {
     const sizes = new Map<string, number>();
     for (const r of ran(emulator)) if (r.batchId) sizes.set(r.batchId, (sizes.get(r.batchId) ?? 0) + 1);
     expect(Math.max(...sizes.values())).toBeLessThanOrEqual(20);
+    // the scoping queries went once for the 25 users: sign-ins, audit, OfficeActivity
+    expect(emulator.requests().filter((r) => r.service === "logs")).toHaveLength(3);
   }, 60_000);
 
   it("alex and morgan in one incident: both contained, morgan's authenticator from before the scoped window kept, a section per user", async () => {
@@ -117,6 +119,38 @@ describe("azir contain over several users", () => {
     expect(io.err()).toMatch(/contained\s+alex@contoso\.com/);
     expect(io.err()).toMatch(/contained\s+morgan@contoso\.com/);
     expect(io.err()).toContain("2 contained");
+  });
+
+  it("the scoping queries go once for several users, and each user's findings and outputs are those of the user alone", async () => {
+    const findingsOf = async (journal: string, prefix: string) =>
+      (await readJournal(journal)).events
+        .filter((e) => (e.kind === "finding" || e.kind === "query") && e.step?.startsWith(prefix))
+        // the scenario's times are pinned when its tenant starts: each run has its own
+        .map((e) => JSON.stringify({ step: e.step!.slice(prefix.length), summary: e.summary, ...(e.kind === "query" ? { outputs: e.data.outputs } : {}) }).replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, "<time>"));
+    const both = await tenant();
+    const bulk = await contain(both, ["alex@contoso.com", "morgan@contoso.com", "--yes"]);
+    expect(bulk.code, bulk.io.err()).toBe(0);
+    // three Log Analytics queries (sign-ins, audit, OfficeActivity) for the two users, not six
+    expect(both.requests().filter((r) => r.service === "logs")).toHaveLength(3);
+    for (const [upn, prefix] of [["alex@contoso.com", "u1-"], ["morgan@contoso.com", "u2-"]] as const) {
+      const alone = await contain(await tenant(), [upn, "--yes"]);
+      const own = await findingsOf(alone.journal, "");
+      expect(own.length).toBeGreaterThan(3);
+      expect(await findingsOf(bulk.journal, prefix)).toEqual(own);
+    }
+  }, 60_000);
+
+  it("a partial answer to a query shared by several users is a gap for each of them, never a clean result", async () => {
+    const emulator = await tenant({ faults: { latencyMs: 0, rules: [{ match: { service: "logs", path: "/query$" }, partial: true, partialRows: 0, times: 1000 }] } });
+    const { code, io, journal } = await contain(emulator, ["alex@contoso.com", "morgan@contoso.com", "--yes"]);
+    expect(code, io.err()).toBe(1);
+    const { events } = await readJournal(journal);
+    for (const step of ["u1-signins", "u2-signins", "u1-audit", "u2-audit"]) {
+      expect(events.some((e) => e.kind === "gap" && e.step === step), step).toBe(true);
+      expect(events.find((e) => e.kind === "query" && e.step === step)?.data.status).toBe("partial");
+    }
+    expect(io.err()).toMatch(/NOT CONTAINED alex@contoso\.com/);
+    expect(io.err()).toMatch(/NOT CONTAINED morgan@contoso\.com/);
   });
 
   it("a user whose method azir cannot tell apart is NOT CONTAINED, named with the step that needs a decision; exit 1", async () => {

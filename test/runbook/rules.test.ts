@@ -26,6 +26,17 @@ describe("runbook rules", () => {
     ).toEqual([]);
   });
 
+  it("checks a query's form for several users: its parameters, with the user's replaced by a list", () => {
+    const context: RuleContext = {
+      ...fake,
+      kqlParameters: (q) => ({ "kql/ok.kql": { ok: true as const, parameters: ["upn"] }, "kql/many.kql": { ok: true as const, parameters: ["upns"] }, "kql/bad.kql": { ok: true as const, parameters: ["upns", "extra"] } })[q] ?? { ok: false, problem: `KQL file not found: ${q}` },
+    };
+    const step = (forUsers: string) => `${head}  - id: s\n    query: kql/ok.kql\n    forUsers: ${forUsers}\n    with: { upn: "{{ params.upn }}" }\n`;
+    expect(problems(step("kql/many.kql"), context)).toEqual([]);
+    expect(problems(step("kql/bad.kql"), context).map((p) => p.message)).toEqual(["kql/bad.kql must declare the parameters of kql/ok.kql with one of them (the user) replaced by a list"]);
+    expect(problems(step("kql/none.kql"), context).map((p) => p.message)).toEqual(["KQL file not found: kql/none.kql"]);
+  });
+
   it("names the valid actions for an unknown one, on its line", () => {
     const [p] = problems(`${head}  - id: b\n    action: entra.blockSigin\n`);
     expect(p).toMatchObject({ line: 7, message: 'unknown action "entra.blockSigin"' });
