@@ -27,7 +27,11 @@ export interface JournalOptions {
   resumeFrom?: string;
 }
 
-/** An open, append-only journal. Every `append` is on disk (fsync) when it returns. */
+/**
+ * An open, append-only journal. Every `append` is written when it returns (a killed process loses nothing of it), and
+ * on disk (fsync) by the end of the event loop's turn: the events of one turn share one fsync, which is what keeps a
+ * run over many users from spending its time waiting on the disk.
+ */
 export interface Journal {
   readonly path: string;
   /** The incident folder's name: pass it to `buildDocument(events, { incidentId })`. */
@@ -36,9 +40,9 @@ export interface Journal {
   readonly mode: Mode;
   /** Every event of the file, including those of earlier runs when resumed. A copy: mutating it changes nothing. */
   readonly events: readonly TimelineEvent[];
-  /** Validates, redacts, chains, writes and fsyncs one event. Throws AzirError `internal` on an invalid event. */
+  /** Validates, redacts, chains and writes one event (fsync at the end of the turn). Throws AzirError `internal` on an invalid event. */
   append<E extends EventInput>(event: E): EventOf<E["kind"]>;
-  /** Closes the file. Further appends throw. Safe to call twice. */
+  /** Flushes to disk and closes the file. Further appends throw. Safe to call twice. */
   close(): void;
 }
 
@@ -297,6 +301,25 @@ export async function openJournal(options: JournalOptions): Promise<Journal> {
   }
 
   let open = true;
+  // One fsync for the events of a turn: scheduled by the first of them, run before the loop goes on to new I/O.
+  let syncPending = false;
+  const failed = (cause: unknown): AzirError => {
+    const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
+    return new AzirError("internal", `cannot write the timeline journal ${path}: ${code}${code === "ENOSPC" ? " (the disk is full)" : ""}`, {
+      hint: `free space (or fix the folder), then continue with azir run --resume ${path}: the journal holds every event up to its last whole line`,
+      cause,
+    });
+  };
+  const sync = (): void => {
+    if (!syncPending || writeFailure) return;
+    syncPending = false;
+    try {
+      fsyncSync(fd);
+    } catch (cause) {
+      // The next append (or close) says so: nothing is appended after a journal that could not be made durable.
+      writeFailure = failed(cause);
+    }
+  };
 
   const journal: Journal = {
     path,
@@ -338,14 +361,13 @@ export async function openJournal(options: JournalOptions): Promise<Journal> {
       if (writeFailure) throw writeFailure;
       try {
         writeAll(fd, `${JSON.stringify(plain)}\n`);
-        fsyncSync(fd);
       } catch (cause) {
-        const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
-        writeFailure = new AzirError("internal", `cannot write the timeline journal ${path}: ${code}${code === "ENOSPC" ? " (the disk is full)" : ""}`, {
-          hint: `free space (or fix the folder), then continue with azir run --resume ${path}: the journal holds every event up to its last whole line`,
-          cause,
-        });
+        writeFailure = failed(cause);
         throw writeFailure;
+      }
+      if (!syncPending) {
+        syncPending = true;
+        setImmediate(sync);
       }
       const event = plain as TimelineEvent;
       events.push(event);
@@ -355,8 +377,12 @@ export async function openJournal(options: JournalOptions): Promise<Journal> {
     close() {
       if (!open) return;
       open = false;
+      const known = writeFailure;
+      sync();
       closeSync(fd);
       lock.release();
+      // A failure already thrown by an append is not thrown again; one the last fsync met is news.
+      if (writeFailure && writeFailure !== known) throw writeFailure;
     },
   };
   return journal;

@@ -25,7 +25,7 @@ async function transpile(out: string): Promise<void> {
   await symlink(join(root, "node_modules"), join(out, "node_modules"), "dir");
 }
 
-// Appends until killed; prints each seq after append returned (after fsync).
+// Appends until killed; prints each seq after append returned (written: a killed process loses none of it).
 const writer = `
 import { ManualClock } from "./src/core/clock.js";
 import { openJournal } from "./src/timeline/journal.js";
