@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { AzirError, ExitCode, formatDiagnostic, isAzirError } from "../core/errors.js";
 import { actionNotInCloud } from "../entra/facts.js";
 import type { GraphReader } from "../core/ports.js";
-import { memoisedGraph, type Chooser } from "../runbook/action-runner.js";
+import { memoisedGraph, type Chooser, type MemoisedGraph } from "../runbook/action-runner.js";
 import { checkRunbook } from "../runbook/rules.js";
 import { executeRunbook, type ExecutionResult, type PendingWrite } from "../runbook/execute.js";
 import { loadRunbookFile, type LoadedRunbook } from "../runbook/load.js";
@@ -165,6 +165,8 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
 
     // Reads shared by the preflight and the run: the user read here is the one the actions read.
     const ports = { ...context.ports, graph: memoisedGraph(context.ports.graph) };
+    // Tenant-wide lists the actions will read go out with the users' reads (one Graph batch).
+    warmTenantReads(loaded.runbook, ports.graph, resumeEvents ? completedStepOutputs(resumeEvents) : undefined);
     await refuseUnknownUsers(loaded.runbook, params, ports.graph, bulk?.sections.map((s) => s.upn));
 
     const controller = new AbortController();
@@ -271,6 +273,24 @@ async function operatorOf(context: RunContext, runbook: Runbook): Promise<Record
     identity = { error: `no token: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` };
   }
   return { account, host: hostname(), pid: process.pid, signIn: context.signIn.kind, identity };
+}
+
+/**
+ * Starts the tenant-wide lists (`tenantReads`) of the actions that will surely run: not a step completed before a
+ * resume, not a conditional one (a list nobody reads would spend a paced budget: Identity Protection's 1 request per
+ * second).
+ */
+function warmTenantReads(runbook: Runbook, graph: MemoisedGraph, completed: ReadonlyMap<string, unknown> | undefined): void {
+  const seen = new Set<string>();
+  for (const step of runbook.steps) {
+    if (!("action" in step) || step.when !== undefined || completed?.has(step.id)) continue;
+    for (const read of registry.actions[step.action]?.tenantReads ?? []) {
+      const key = JSON.stringify(read);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      graph.warm(read.path, read.options);
+    }
+  }
 }
 
 /**

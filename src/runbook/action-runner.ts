@@ -51,24 +51,43 @@ const maxRetryRounds = 3;
  * Graph reads shared by every action of the run: the same GET (method, path and options) is sent once. A failed
  * read is forgotten, so a later action reads again.
  */
-export function memoisedGraph(graph: GraphReader): GraphReader {
+export function memoisedGraph(graph: GraphReader): MemoisedGraph {
   const reads = new Map<string, Promise<unknown>>();
+  // Lists started before anyone asked (warm): a failure is kept for the first who asks, then forgotten like any other.
+  const warmed = new Set<string>();
+  const keyOf = (verb: string, path: string, options: GraphQueryOptions | undefined): string => `${verb} ${path} ${JSON.stringify(options ?? {})}`;
   const once = <T>(verb: string, path: string, options: GraphQueryOptions | undefined, load: () => Promise<T>): Promise<T> => {
-    const key = `${verb} ${path} ${JSON.stringify(options ?? {})}`;
+    const key = keyOf(verb, path, options);
     const known = reads.get(key);
-    if (known) return known as Promise<T>;
+    if (known) {
+      if (warmed.delete(key)) known.catch(() => reads.delete(key));
+      return known as Promise<T>;
+    }
     const pending = load();
     reads.set(key, pending);
-    pending.catch(() => reads.delete(key));
+    pending.catch(() => {
+      if (!warmed.has(key)) reads.delete(key);
+    });
     return pending;
   };
   return {
     get: (path, options) => once("get", path, options, () => graph.get(path, options)),
     find: (path, options) => once("find", path, options, () => graph.find(path, options)),
     list: (path, options) => once("list", path, options, () => graph.list(path, options)),
+    warm(path, options) {
+      const key = keyOf("list", path, options);
+      if (reads.has(key)) return;
+      warmed.add(key);
+      once("list", path, options, () => graph.list(path, options)).catch(() => undefined);
+    },
   };
 }
 
+/** The run's shared Graph reads, and lists it may start before an action asks for them. */
+export interface MemoisedGraph extends GraphReader {
+  /** Starts a list now; the first read that asks for it gets its answer, or its error. */
+  warm(path: string, options?: GraphQueryOptions): void;
+}
 
 /** The action lifecycle: read once, decide (pure), then the gate, then interpret the outcomes. */
 export class ActionRunner {

@@ -31,6 +31,8 @@ interface Observed {
  * risk-based Conditional Access applies and the risk history records the incident. Needs Entra ID P2: without it the
  * step ends not done, says why, and sends nothing; the containment before it stands.
  */
+const confirmedList = { path: "/identityProtection/riskyUsers", options: { filter: "riskState eq 'confirmedCompromised'" } };
+
 export const confirmCompromised: ActionDefinition<ConfirmCompromisedInput, Observed> = {
   name: "entra.confirmCompromised",
   description: "Mark the user confirmed compromised in Identity Protection.",
@@ -38,12 +40,15 @@ export const confirmCompromised: ActionDefinition<ConfirmCompromisedInput, Obser
   input: confirmCompromisedInput,
   outputs: ["userId"],
 
+  // Needs no user: it goes with the run's first requests, so that the paced write after it can go a second sooner.
+  tenantReads: [confirmedList],
+
   async read(input, ctx) {
     const user = await resolveUser(ctx, input.upn);
     try {
       // One read for every user of the run (the reads are shared): Identity Protection allows 1 request per second
       // per tenant, so the users already confirmed are listed once rather than each user read on its own.
-      const confirmed = await ctx.graph.list<RiskyUser>("/identityProtection/riskyUsers", { filter: "riskState eq 'confirmedCompromised'" });
+      const confirmed = await ctx.graph.list<RiskyUser>(confirmedList.path, confirmedList.options);
       return { user, risky: confirmed.find((u) => u.id?.toLowerCase() === user.id.toLowerCase()) };
     } catch (error) {
       // A licence refusal is an answer about the tenant, not a failure of the read: the decision says what it means.

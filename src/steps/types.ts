@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { Clock } from "../core/clock.js";
 import type { AzirError } from "../core/errors.js";
 import type { Effect, EffectOutcome } from "../core/effects.js";
-import type { ArmReader, GraphReader, LogsPort, StorageReader } from "../core/ports.js";
+import type { ArmReader, GraphQueryOptions, GraphReader, LogsPort, StorageReader } from "../core/ports.js";
 import type { TenantBaseline } from "./baseline.js";
 
 /**
@@ -108,6 +108,12 @@ export interface ActionDefinition<I = unknown, O = unknown> {
    * failed is not run: 424 Failed Dependency).
    */
   independentWrites?: boolean;
+  /**
+   * Tenant-wide lists its read will ask for whatever the input (the users confirmed compromised, the Conditional Access
+   * policies): the run starts them with its first requests, and the read finds them done. Only `GraphReader.list`
+   * calls, exactly as the read makes them.
+   */
+  tenantReads?: ReadonlyArray<{ path: string; options?: GraphQueryOptions }>;
   read(input: I, ctx: ReadContext): Promise<O>;
   decide(input: I, observed: O, ctx: DecideContext): Decision;
   /**
