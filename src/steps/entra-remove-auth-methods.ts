@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { AzirError } from "../core/errors.js";
 import type { Effect, EffectOutcome } from "../core/effects.js";
-import { canBeDefault, defaultMethodTypes, defaultTypeOf, phoneTypes, registrationMethodTypes, type DefaultMethodType } from "../entra/facts.js";
+import { canBeDefault, defaultMethodTypes, defaultTypeOf, knownMethodTypes, phoneTypes, registrationMethodTypes, type DefaultMethodType } from "../entra/facts.js";
 import { actionPermissions } from "../entra/permissions.js";
 import { adminNotes, explainForbidden, forbiddenContextOf, observeUserWith, type UserObservation } from "./admin-target.js";
 import {
@@ -194,9 +194,14 @@ export const removeAuthMethods: ActionDefinition<RemoveAuthMethodsInput, Observe
   outputs: ["userId", "roles", "removed", "kept", "undecided", "unknown"],
 
   async read(input, ctx) {
-    const [observed, [methods, preferred]] = await observeUserWith(ctx, input.upn, (user) => {
+    const [observed, [methods, preferred]] = await observeUserWith(ctx, input.upn, async (user) => {
       const id = encodeURIComponent(user.id);
-      return Promise.all([ctx.graph.list<AuthMethod>(`/users/${id}/authentication/methods`), readPreferred(ctx, id)]);
+      const methods = await ctx.graph.list<AuthMethod>(`/users/${id}/authentication/methods`);
+      // The registration report is asked only when a method could be removed: its budget is 5 requests per 10 s per
+      // app and tenant (throttling-limits.md, identity and access reports), which a run over many users would spend on
+      // users who have nothing but a password.
+      const removable = methods.some((m) => knownMethodTypes[String(m["@odata.type"])]?.deletable === true);
+      return [methods, removable ? await readPreferred(ctx, id) : { unreadable: "not read: no method that could be removed" }] as const;
     });
     // A baseline captured before the incident tells the user's own methods from the attacker's by id.
     const recorded = ctx.baseline?.users.find((u) => u.id.toLowerCase() === observed.user.id.toLowerCase())?.authenticationMethods;
