@@ -166,7 +166,10 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
     // Reads shared by the preflight and the run: the user read here is the one the actions read.
     const ports = { ...context.ports, graph: memoisedGraph(context.ports.graph) };
     // Tenant-wide lists the actions will read go out with the users' reads (one Graph batch).
-    warmTenantReads(loaded.runbook, ports.graph, resumeEvents ? completedStepOutputs(resumeEvents) : undefined);
+    warmTenantReads(loaded.runbook, ports.graph, {
+      ...(resumeEvents ? { completed: completedStepOutputs(resumeEvents) } : {}),
+      unavailable: (action) => actionNotInCloud(context.cloud, action) !== undefined,
+    });
     await refuseUnknownUsers(loaded.runbook, params, ports.graph, bulk?.sections.map((s) => s.upn));
 
     const controller = new AbortController();
@@ -277,13 +280,13 @@ async function operatorOf(context: RunContext, runbook: Runbook): Promise<Record
 
 /**
  * Starts the tenant-wide lists (`tenantReads`) of the actions that will surely run: not a step completed before a
- * resume, not a conditional one (a list nobody reads would spend a paced budget: Identity Protection's 1 request per
- * second).
+ * resume, not a conditional one, not an action the cloud does not offer (a list nobody reads would spend a paced
+ * budget: Identity Protection's 1 request per second; and the cloud's Graph may not have it at all).
  */
-function warmTenantReads(runbook: Runbook, graph: MemoisedGraph, completed: ReadonlyMap<string, unknown> | undefined): void {
+function warmTenantReads(runbook: Runbook, graph: MemoisedGraph, skip: { completed?: ReadonlyMap<string, unknown>; unavailable(action: string): boolean }): void {
   const seen = new Set<string>();
   for (const step of runbook.steps) {
-    if (!("action" in step) || step.when !== undefined || completed?.has(step.id)) continue;
+    if (!("action" in step) || step.when !== undefined || skip.completed?.has(step.id) || skip.unavailable(step.action)) continue;
     for (const read of registry.actions[step.action]?.tenantReads ?? []) {
       const key = JSON.stringify(read);
       if (seen.has(key)) continue;
