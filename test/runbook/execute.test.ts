@@ -465,4 +465,32 @@ describe("memoisedGraph", () => {
     await expect(graph.find("/flaky")).rejects.toThrow("503");
     await expect(graph.find("/flaky")).resolves.toEqual({ id: "/flaky" });
   });
+
+  it("a warmed list is the read's answer; its failure is kept for the first who asks, then read again", async () => {
+    const { memoisedGraph } = await import("../../src/runbook/action-runner.js");
+    const calls: string[] = [];
+    let fail = true;
+    const graph = memoisedGraph({
+      get: async () => ({}) as never,
+      find: async () => undefined,
+      list: async <T,>(path: string) => {
+        calls.push(path);
+        if (path === "/refused" && fail) {
+          fail = false;
+          throw new AzirError("licence", "403");
+        }
+        return [{ id: path }] as T[];
+      },
+    });
+    graph.warm("/listed", { filter: "x" });
+    graph.warm("/refused");
+    await new Promise((r) => setTimeout(r, 5));
+    // both already answered: the list is not asked again, and the refusal reaches the action that asks
+    await expect(graph.list("/listed", { filter: "x" })).resolves.toEqual([{ id: "/listed" }]);
+    await expect(graph.list("/refused")).rejects.toThrow("403");
+    expect(calls).toEqual(["/listed", "/refused"]);
+    // after that first answer, a failure is forgotten like any other
+    await expect(graph.list("/refused")).resolves.toEqual([{ id: "/refused" }]);
+    expect(calls).toEqual(["/listed", "/refused", "/refused"]);
+  });
 });
