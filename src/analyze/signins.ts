@@ -547,6 +547,9 @@ export function analyzeSignins(input: AnalyzerInput): AnalysisResult {
       duplicateRows: duplicates,
       rowsWithoutTime: dropped,
       windowStart,
+      // The window was in the data only when the user's history reaches before it: on a workspace that keeps five days
+      // of a 30-day window, "no incident start in the window" says nothing of the 25 days it does not hold.
+      windowReadFrom: sufficient ? windowStart : null,
     },
   };
 }
@@ -573,6 +576,7 @@ export const signinsAnalyzer: AnalyzerDefinition = {
     "signins",
     "signinsOmitted",
     "windowStart",
+    "windowReadFrom",
   ],
   analyze: analyzeSignins,
 };

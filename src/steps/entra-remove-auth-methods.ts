@@ -32,7 +32,7 @@ export const removeAuthMethodsInput = z.object({
     .optional()
     .describe("The user's recorded method ids, from `azir baseline capture`."),
   methodsAfter: optionalTimeSchema.optional().describe("The responder's decision: methods created or registered at or after this time are the attacker's."),
-  windowStart: optionalTimeSchema.optional().describe("findings.signins.windowStart: where the scoped window begins; without an incident start, methods created before it are the user's own"),
+  windowStart: optionalTimeSchema.optional().describe("findings.signins.windowReadFrom: where the scoped window begins when the sign-in history reaches before it; without an incident start, methods created before it are the user's own"),
   defaultChanges: z
     .array(
       z.looseObject({

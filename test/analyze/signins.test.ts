@@ -214,3 +214,12 @@ describe("signins analyzer: negative cases and inputs", () => {
     expect(() => analyzeSignins(input(rows, { windowStart: "yesterday" }))).toThrow(/invalid with/);
   });
 });
+
+describe("signins analyzer: how much of the window the data holds", () => {
+  it("names the window's start as read only when the history reaches before it", () => {
+    const quiet = [signin({ CreatedDateTime: "2026-11-18T08:00:00Z" })];
+    expect(analyzeSignins(input([...baseline(), ...quiet], withAlex)).outputs.windowReadFrom).toBe("2026-11-11T00:00:00.000Z");
+    // five days of history, all inside the window: nothing says the first days of the window were ever in the workspace
+    expect(analyzeSignins(input(quiet, withAlex)).outputs.windowReadFrom).toBeNull();
+  });
+});
