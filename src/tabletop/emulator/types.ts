@@ -65,6 +65,8 @@ export interface Reply {
   body?: unknown;
   /** Sent as they are, with only the headers given (instead of `body`). */
   bytes?: Buffer;
+  /** Send the body slowly: 64 bytes every this many ms (an injected fault). */
+  dripMs?: number;
 }
 
 /** A parsed API request as the route handlers see it. */
