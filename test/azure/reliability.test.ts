@@ -67,12 +67,14 @@ describe("faults and refusals across the adapters", () => {
     expect((la as AzureServiceError).message).toContain("Log Analytics answered 429");
   });
 
-  it("Graph: a dropped connection is not retried by graph-client and says it could not reach Graph", async () => {
+  it("Graph: a dropped connection is retried; one that stays down says it could not reach Graph", async () => {
     h = await startHarness(new ManualClock(), { faults: { rules: [{ match: { path: "/users/", service: "graph" }, drop: true }] } });
+    expect(await h.ports.graph.get<{ id: string }>(`/users/${ids.kim}`)).toMatchObject({ id: ids.kim });
+    expect(h.emulator.requests().map((e) => e.status)).toEqual([0, 200]);
+    h.emulator.setFaults({ rules: [{ match: { path: "/users/", service: "graph" }, drop: true, times: 10 }] });
     const error = await h.ports.graph.get(`/users/${ids.kim}`).catch((e: unknown) => e);
     expect((error as AzureServiceError).code).toBe("service");
     expect((error as AzureServiceError).message).toContain(`Could not reach Graph for GET /users/${ids.kim}`);
-    // the next call goes through
-    expect(await h.ports.graph.get<{ id: string }>(`/users/${ids.kim}`)).toMatchObject({ id: ids.kim });
+    expect(h.emulator.requests().slice(2).map((e) => e.status)).toEqual([0, 0, 0, 0]);
   });
 });
