@@ -125,7 +125,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     if (caller === "wrong-audience") return serviceError("graph", 401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.");
     const rule = faults.takeFailure(service, method, path);
     if (rule?.silent) return "silent";
-    const url = `${base.rawPath ?? path}${base.query.size > 0 ? `?${base.query.toString()}` : ""}`;
+    // A redirect's Location as gateways send it: absolute, the request's own URL.
+    const url = `${base.origin}${base.rawPath ?? path}${base.query.size > 0 ? `?${base.query.toString()}` : ""}`;
     // A fault answered before the service sees the request, or (applied, drip) in place of the answer it gave.
     if (rule && !rule.applied && rule.dripMs === undefined) return rule.drop ? "dropped" : faultReply(service, rule, serviceError, url);
     const reply = await answer(service, base, raw, caller);
