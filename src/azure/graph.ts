@@ -185,8 +185,8 @@ export async function createGraphAdapter(options: GraphAdapterOptions): Promise<
 
   /**
    * A DELETE answered 404 may be one re-sent after a first attempt that removed the object but lost its answer: it
-   * means "already removed" only once a read of the object also answers 404. When the read finds the object, the
-   * 404 did not mean that, and the deletion failed.
+   * is "already removed" (a success whose value says so, `{ alreadyRemoved: true }`) once a read of the object also
+   * answers 404. When the read finds the object, or cannot tell, the deletion failed.
    */
   const confirmed = (request: HttpWrite, sent: Promise<unknown>): Promise<unknown> =>
     request.method !== "DELETE"
@@ -197,7 +197,7 @@ export async function createGraphAdapter(options: GraphAdapterOptions): Promise<
             () => true,
             (read: unknown) => (read instanceof AzureServiceError && read.status === 404 ? false : undefined),
           );
-          if (still === false) throw error;
+          if (still === false) return { alreadyRemoved: true };
           throw new AzureServiceError("service", `Graph answered 404 to DELETE ${pathOnly(request.path)}, but ${still ? "the object is still there" : "a read could not confirm it is gone"}`, {
             service: "Graph",
             status: 409,

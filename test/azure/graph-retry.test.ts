@@ -103,18 +103,21 @@ describe("Graph retries against the emulator", () => {
   it("a DELETE whose first answer was lost answers 404 when re-sent: already removed, once a read says 404 too", async () => {
     h = await startHarness(new ManualClock(), { faults: { rules: [{ match: { method: "DELETE", path: "/microsoftAuthenticatorMethods/" }, status: 503, applied: true }] } });
     const remove = write("DELETE", `/users/${ids.kim}/authentication/microsoftAuthenticatorMethods/${ids.authenticator}`);
-    const error = await h.ports.effects.perform(remove).catch((e: unknown) => e);
-    expect((error as AzureServiceError).status).toBe(404);
+    expect(await h.ports.effects.perform(remove)).toEqual({ alreadyRemoved: true });
     expect(graphLog(h).map((r) => `${r.method} ${r.status}`)).toEqual(["DELETE 503", "DELETE 404", "GET 404"]);
   });
 
-  it("a DELETE of a method already gone stays a 404 (already removed), confirmed by a read", async () => {
+  it("a DELETE of a method already gone is 'already removed' once a read confirms it; a 404 the read contradicts is a failure", async () => {
     h = await startHarness(new ManualClock());
     const remove = write("DELETE", `/users/${ids.kim}/authentication/microsoftAuthenticatorMethods/${ids.authenticator}`);
     await h.ports.effects.perform(remove);
-    const again = await h.ports.effects.perform(remove).catch((e: unknown) => e);
-    expect((again as AzureServiceError).code).toBe("not-found");
+    expect(await h.ports.effects.perform(remove)).toEqual({ alreadyRemoved: true });
     expect(graphLog(h).map((r) => `${r.method} ${r.status}`)).toEqual(["DELETE 204", "DELETE 404", "GET 404"]);
+    // A read that answers 200 (here made up by a fault) contradicts the DELETE's 404: the deletion failed.
+    h.emulator.setFaults({ rules: [{ match: { method: "GET", path: "/microsoftAuthenticatorMethods/" }, answer: "wrong-shape", times: 5 }] });
+    const contradicted = await h.ports.effects.perform(remove).catch((e: unknown) => e);
+    expect((contradicted as AzureServiceError).code).toBe("service");
+    expect((contradicted as AzureServiceError).message).toContain("the object is still there");
   });
 
   it("the request's deadline ends a wait for a long Retry-After", async () => {

@@ -77,6 +77,38 @@ export function targetsOf(log: readonly RequestLogEntry[]): Target[] {
   return out;
 }
 
+/** A fault case: its name (the request and the fault) and its rule. */
+export interface FaultCase {
+  name: string;
+  rule: RuleInput;
+}
+
+/** How a request is named in a case: method, path with ids folded, where it was sent, which of its kind. */
+export function describeTarget(target: Target): string {
+  return `${target.method} ${target.path.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, "{id}")}${target.inner ? " (in a batch)" : ""}${target.ordinal ? ` #${target.ordinal + 1}` : ""}`;
+}
+
+/** A tally of a suite's cases, as the reliability table gives it. */
+export function tally(results: readonly CaseResult[]): Record<string, number> {
+  return {
+    faults: results.length,
+    completed: results.filter((r) => r.outcome === "completed").length,
+    stoppedCleanly: results.filter((r) => r.outcome === "stopped cleanly").length,
+    stoppedBadly: results.filter((r) => r.outcome === "stopped badly").length,
+    writesSentTwice: results.reduce((n, r) => n + r.sentTwice.length, 0),
+    journalCorruptions: results.reduce((n, r) => n + r.corrupt, 0),
+    hangs: results.filter((r) => r.outcome === "hang").length,
+    falseAllClear: results.filter((r) => r.falseAllClear).length,
+  };
+}
+
+/** The cases that break a rule of the suite, one line each (an empty list when all is well). */
+export function failures(results: readonly CaseResult[]): string[] {
+  return results
+    .filter((r) => r.outcome === "stopped badly" || r.outcome === "hang" || r.sentTwice.length > 0 || r.corrupt > 0 || r.falseAllClear)
+    .map((r) => `${r.name}: ${r.outcome} (exit ${r.code}${r.resumed !== undefined ? `, resumed ${r.resumed}` : ""}) ${r.sentTwice.join(", ")} ${r.problems.join(" | ")}`);
+}
+
 /** A fault rule as written (before defaults). */
 export type RuleInput = z.input<typeof faultRuleSchema>;
 
@@ -132,6 +164,16 @@ export function containedState(emulator: Emulator, userId: string): string {
   return JSON.stringify({ accountEnabled: user?.accountEnabled, methods, riskState: risky?.riskState });
 }
 
+/** The parts of the tenant harden changes: app and service principal secrets (by name), role assignments, grants. */
+export function hardenedState(emulator: Emulator): string {
+  const s = emulator.state() as unknown as Record<string, unknown>;
+  const list = (key: string): Array<Record<string, unknown>> => (Array.isArray(s[key]) ? (s[key] as Array<Record<string, unknown>>) : []);
+  const secrets = (key: string) =>
+    list(key).map((o) => [o.id, ((o.passwordCredentials as Array<{ displayName?: string }> | undefined) ?? []).map((c) => (c.displayName ?? "").replace(/\d{4}-\d{2}-\d{2}/, "(date)")).sort()]);
+  const ids = (key: string) => list(key).map((o) => o.id).sort();
+  return JSON.stringify({ applications: secrets("applications"), servicePrincipals: secrets("servicePrincipals"), roleAssignments: ids("roleAssignments"), grants: ids("oauth2PermissionGrants"), appRoleAssignments: s.appRoleAssignments });
+}
+
 export async function loadContoso(): Promise<Scenario> {
   return loadScenario(builtInScenarioDir(), systemClock.now());
 }
@@ -150,33 +192,38 @@ function journalIn(out: string): string | undefined {
 }
 
 /**
- * Writes sent again after azir had received their success: a write whose 2xx answer reached the client more than once.
- * An inner request's answer reaches the client only inside its envelope's 200: when the envelope's answer was lost (a
- * dropped connection, a 503 after the batch ran), the inner answers never arrived, and re-sending an idempotent write
- * then is the retry doing its job, not a duplicate. Envelopes are matched to their inner requests in order (the
- * emulator runs a batch's requests in one go and logs the envelope after them).
+ * Writes sent again after azir had received their success: for each write (method and path), how many more 2xx
+ * answers reached the client than in the uninterrupted run (`baseline`; a path may take two writes, such as two
+ * removePassword calls for two keys). An inner request's answer reaches the client only inside its envelope's 200:
+ * when the envelope's answer was lost (a dropped connection, a 503 after the batch ran), the inner answers never
+ * arrived, and re-sending an idempotent write then is the retry doing its job, not a duplicate. Envelopes are matched
+ * to their inner requests in order (the emulator runs a batch's requests in one go and logs the envelope after them).
  */
-export function writesSentTwice(log: readonly RequestLogEntry[]): string[] {
-  const envelopes = log.filter((r) => r.service === "graph" && r.batchId === undefined && r.path.endsWith("/$batch"));
-  const lastSeq = new Map<string, number>();
-  for (const r of log) if (r.batchId !== undefined) lastSeq.set(r.batchId, r.seq);
-  // Each batch's envelope is the first one logged after its last inner request; an envelope refused before the batch
-  // ran has no inner requests and is passed over.
-  const delivered = new Set<string>();
-  let e = 0;
-  for (const [id, seq] of lastSeq) {
-    while (e < envelopes.length && envelopes[e]!.seq < seq) e++;
-    if (envelopes[e]?.status === 200) delivered.add(id);
-    e++;
-  }
-  const ok = new Map<string, number>();
-  for (const r of log) {
-    if (r.service === "logs" || !isWrite(r) || r.status < 200 || r.status >= 300) continue;
-    if (r.batchId !== undefined && !delivered.has(r.batchId)) continue;
-    const key = `${r.method} ${r.path}`;
-    ok.set(key, (ok.get(key) ?? 0) + 1);
-  }
-  return [...ok].filter(([, n]) => n > 1).map(([k]) => k);
+export function writesSentTwice(log: readonly RequestLogEntry[], baseline: readonly RequestLogEntry[] = []): string[] {
+  const counts = (entries: readonly RequestLogEntry[]): Map<string, number> => {
+    const envelopes = entries.filter((r) => r.service === "graph" && r.batchId === undefined && r.path.endsWith("/$batch"));
+    const lastSeq = new Map<string, number>();
+    for (const r of entries) if (r.batchId !== undefined) lastSeq.set(r.batchId, r.seq);
+    // Each batch's envelope is the first one logged after its last inner request; an envelope refused before the
+    // batch ran has no inner requests and is passed over.
+    const delivered = new Set<string>();
+    let e = 0;
+    for (const [id, seq] of lastSeq) {
+      while (e < envelopes.length && envelopes[e]!.seq < seq) e++;
+      if (envelopes[e]?.status === 200) delivered.add(id);
+      e++;
+    }
+    const ok = new Map<string, number>();
+    for (const r of entries) {
+      if (r.service === "logs" || !isWrite(r) || r.status < 200 || r.status >= 300) continue;
+      if (r.batchId !== undefined && !delivered.has(r.batchId)) continue;
+      const key = `${r.method} ${r.path}`;
+      ok.set(key, (ok.get(key) ?? 0) + 1);
+    }
+    return ok;
+  };
+  const expected = counts(baseline);
+  return [...counts(log)].filter(([k, n]) => n > Math.max(1, expected.get(k) ?? 0)).map(([k]) => k);
 }
 
 /**
@@ -184,7 +231,7 @@ export function writesSentTwice(log: readonly RequestLogEntry[]): string[] {
  * verifies and that does not say succeeded), clears the fault and resumes the journal. A case that takes longer than
  * `hangMs` is a hang.
  */
-export async function runCase(suite: Suite, name: string, args: string[], rule: RuleInput, userId: string, hangMs = 20_000): Promise<CaseResult> {
+export async function runCase(suite: Suite, name: string, args: string[], rule: RuleInput, endState: (emulator: Emulator) => string, hangMs = 20_000): Promise<CaseResult> {
   const started = performance.now();
   const emulator = await startEmulator({ scenario: suite.scenario, clock: systemClock, faults: { rules: [rule] } });
   const problems: string[] = [];
@@ -193,7 +240,7 @@ export async function runCase(suite: Suite, name: string, args: string[], rule: 
     name,
     code,
     outcome,
-    sentTwice: writesSentTwice(emulator.requests()),
+    sentTwice: writesSentTwice(emulator.requests(), suite.baseline.requests),
     corrupt,
     falseAllClear: false,
     problems,
@@ -214,8 +261,8 @@ export async function runCase(suite: Suite, name: string, args: string[], rule: 
     };
     await check();
     if (first.code === 0) {
-      const falseAllClear = containedState(emulator, userId) !== suite.baseline.end;
-      if (falseAllClear) problems.push(`exit 0 but the tenant is ${containedState(emulator, userId)}`);
+      const falseAllClear = endState(emulator) !== suite.baseline.end;
+      if (falseAllClear) problems.push(`exit 0 but the tenant is ${endState(emulator)}`);
       return result("completed", 0, { falseAllClear });
     }
     // A clean stop: exit 1 (or 4 for an auth error), a message that is not an internal error, a journal that says failed.
@@ -228,7 +275,7 @@ export async function runCase(suite: Suite, name: string, args: string[], rule: 
     if (second === "hang") return result("hang", first.code);
     await check();
     if (second.code !== 0) problems.push(`resume exit ${second.code}; stderr: ${second.err.slice(-400)}`);
-    const end = containedState(emulator, userId);
+    const end = endState(emulator);
     if (second.code === 0 && end !== suite.baseline.end) problems.push(`resumed, but the tenant is ${end}`);
     return result(clean && second.code === 0 && end === suite.baseline.end ? "stopped cleanly" : "stopped badly", first.code, {
       resumed: second.code,

@@ -31,6 +31,12 @@ describe("writes sent twice", () => {
     expect(writesSentTwice(refusedFirst)).toEqual(["PATCH /v1.0/users/u"]);
   });
 
+  it("a path the uninterrupted run wrote twice (two keys removed) counts only beyond that", () => {
+    const twice = [entry("POST", "/v1.0/applications/a/removePassword", 204), entry("POST", "/v1.0/applications/a/removePassword", 204)];
+    expect(writesSentTwice(twice, twice)).toEqual([]);
+    expect(writesSentTwice([...twice, entry("POST", "/v1.0/applications/a/removePassword", 204)], twice)).toEqual(["POST /v1.0/applications/a/removePassword"]);
+  });
+
   it("reads and Log Analytics queries are never writes", () => {
     expect(writesSentTwice([entry("GET", "/v1.0/users/u", 200), entry("GET", "/v1.0/users/u", 200)])).toEqual([]);
   });
