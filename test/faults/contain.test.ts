@@ -77,11 +77,13 @@ describe("Faults: azir contain", () => {
     );
     const figures = tally(results);
     console.info(`faults suite (contain): ${JSON.stringify(figures)}`);
-    if (process.env.AZIR_FAULTS_DETAIL) for (const r of results) console.info(`${r.outcome}\t${r.code}\t${r.ms} ms\t${r.name}`);
+    if (process.env.AZIR_FAULTS_DETAIL) for (const r of results) console.info(`${r.injected ? r.outcome : "not reached"}\t${r.code}\t${r.ms} ms\t${r.name}`);
     expect(failures(results)).toEqual([]);
     expect(figures.completed! + figures.stoppedCleanly!).toBe(figures.faults);
+    // A case whose request came in another grouping than the baseline's meets no fault: a few at most.
+    expect(figures.notReached!).toBeLessThan(results.length / 10);
     // The transient faults are absorbed by the retries: each of those runs completes.
-    const transient = results.filter((r) => /: (429 with|429 without|500|502|503|504|dropped connection|HTML error page|503 after applying|dropped after applying)/.test(r.name) && !/\/query/.test(r.name));
+    const transient = results.filter((r) => r.injected && /: (429 with|429 without|500|502|503|504|dropped connection|HTML error page|503 after applying|dropped after applying)/.test(r.name) && !/\/query/.test(r.name));
     expect(transient.filter((r) => r.outcome !== "completed").map((r) => r.name)).toEqual([]);
   }, 240_000);
 });

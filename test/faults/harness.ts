@@ -89,9 +89,11 @@ export function describeTarget(target: Target): string {
 }
 
 /** A tally of a suite's cases, as the reliability table gives it. */
-export function tally(results: readonly CaseResult[]): Record<string, number> {
+export function tally(all: readonly CaseResult[]): Record<string, number> {
+  const results = all.filter((r) => r.injected);
   return {
     faults: results.length,
+    notReached: all.length - results.length,
     completed: results.filter((r) => r.outcome === "completed").length,
     stoppedCleanly: results.filter((r) => r.outcome === "stopped cleanly").length,
     stoppedBadly: results.filter((r) => r.outcome === "stopped badly").length,
@@ -133,6 +135,8 @@ export interface CaseResult {
   /** The first run's exit code. */
   code: number;
   outcome: "completed" | "stopped cleanly" | "stopped badly" | "hang";
+  /** Whether the fault met its request: a run whose requests came in another order or grouping may not make it. */
+  injected: boolean;
   /** The resumed run's exit code, when the first stopped. */
   resumed?: number;
   /** Writes answered 2xx more than once over the run and its resume (the emulator's request log). */
@@ -236,10 +240,12 @@ export async function runCase(suite: Suite, name: string, args: string[], rule: 
   const emulator = await startEmulator({ scenario: suite.scenario, clock: systemClock, faults: { rules: [rule] } });
   const problems: string[] = [];
   let corrupt = 0;
+  let injected = false;
   const result = (outcome: CaseResult["outcome"], code: number, extra: Partial<CaseResult> = {}): CaseResult => ({
     name,
     code,
     outcome,
+    injected: injected || emulator.faultsInjected() > 0,
     sentTwice: writesSentTwice(emulator.requests(), suite.baseline.requests),
     corrupt,
     falseAllClear: false,
@@ -253,6 +259,7 @@ export async function runCase(suite: Suite, name: string, args: string[], rule: 
     const out = scratchDir();
     const first = await Promise.race([runCli([...args, "--out", out], emulator, suite.deps), hang]);
     if (first === "hang") return result("hang", -1);
+    injected = emulator.faultsInjected() > 0;
     const journal = journalIn(out);
     const check = async (): Promise<void> => {
       if (!journal) return;

@@ -80,6 +80,9 @@ export class FaultInjector {
     this.set(config);
   }
 
+  /** How many times a rule has applied to a request since the configuration was set. */
+  injected = 0;
+
   /** Replaces the configuration (and resets every rule's budget); throws a validation AzirError. */
   set(input: unknown): void {
     const parsed = faultConfigSchema.safeParse(input);
@@ -92,6 +95,7 @@ export class FaultInjector {
     this.latency = parsed.data.latencyMs ?? 0;
     this.ingestionDelayMs = parsed.data.ingestionDelayMs ?? 0;
     this.rules = parsed.data.rules.map((rule) => ({ rule, remaining: rule.times, skip: rule.skip, pattern: new RegExp(rule.match.path) }));
+    this.injected = 0;
   }
 
   /** The injected latency, before an API request is handled. */
@@ -140,6 +144,7 @@ export class FaultInjector {
         continue;
       }
       entry.remaining -= 1;
+      this.injected += 1;
       return r;
     }
     return undefined;

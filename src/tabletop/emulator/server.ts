@@ -248,6 +248,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     requests: () => log.list(),
     state: () => publicState(state),
     setFaults: (f) => faults.set(f),
+    faultsInjected: () => faults.injected,
     storage: () => startStorage(),
     issuedSas: () => [...issuedSas],
     issueToken: (request) => issueAccessToken(state, { clientId: request.clientId ?? dummyClientId, scope: request.scope, kind: request.kind ?? "application", nowSeconds: nowSeconds() }),

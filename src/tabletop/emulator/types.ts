@@ -41,6 +41,8 @@ export interface Emulator {
   /** The current simulated tenant (secrets removed). */
   state(): TenantState;
   setFaults(faults: FaultConfig): void;
+  /** How many requests a fault rule has applied to since the faults were last set. */
+  faultsInjected(): number;
   /**
    * The emulated storage service (Azurite), started if it is not yet: each account's blob endpoint
    * (`https://127.0.0.1:PORT/{account}`, standing for `https://{account}.blob.core.windows.net`) and shared key, for a
