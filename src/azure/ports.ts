@@ -18,10 +18,10 @@ export interface AzurePortsOptions {
   /** The SDKs' own retry policies, configured (tests use short delays). */
   retry?: { maxRetries?: number; retryDelayMs?: number };
   /**
-   * Per-request deadlines, retries included: Graph (default 60 s) and Log Analytics (default the query's server
-   * timeout plus 30 s). Tests of a server that never answers use short ones.
+   * Per-request deadlines, retries included: Graph (default 60 s), Log Analytics (default the query's server timeout
+   * plus 30 s) and ARM reads (default 60 s). Tests of a server that never answers use short ones.
    */
-  timeouts?: { graphMs?: number; logsMs?: number };
+  timeouts?: { graphMs?: number; logsMs?: number; armReadMs?: number };
   /** Token scopes; default: the public cloud's (use `resolveEndpoints(...).scopes` for a national cloud). */
   scopes?: ServiceScopes;
   /** Polling interval of ARM long-running operations without Retry-After, and of blob copies. */
@@ -62,6 +62,7 @@ export async function createAzurePorts(options: AzurePortsOptions): Promise<Port
       ...(options.subscriptionId ? { subscriptionId: options.subscriptionId } : {}),
       ...(options.lroPollMs !== undefined ? { lroPollMs: options.lroPollMs } : {}),
       ...(options.lroTimeoutMs !== undefined ? { lroTimeoutMs: options.lroTimeoutMs } : {}),
+      ...(options.timeouts?.armReadMs !== undefined ? { readTimeoutMs: options.timeouts.armReadMs } : {}),
     }),
   ]);
   // The storage adapter (and @azure/storage-blob) loads only when a run touches storage.

@@ -24,7 +24,7 @@ export interface RunDeps {
   /** A simulated tenant already running (tests, benchmarks): used by --tabletop instead of starting one. */
   emulator?: Emulator;
   /** Retry settings and per-request deadlines of the tabletop's clients (the fault-injection suite uses short ones). */
-  azure?: { retry?: { maxRetries?: number; retryDelayMs?: number }; timeouts?: { graphMs?: number; logsMs?: number } };
+  azure?: { retry?: { maxRetries?: number; retryDelayMs?: number }; timeouts?: { graphMs?: number; logsMs?: number; armReadMs?: number } };
 }
 
 /** What every command handler receives, built once per invocation before the handler runs. */

@@ -182,7 +182,7 @@ export interface Harness {
 
 export async function startHarness(
   clock: Clock,
-  options: { permissions?: string[]; faults?: FaultConfig; engine?: KqlEngine; maxRetries?: number; scenario?: (s: Scenario) => void; timeouts?: { graphMs?: number; logsMs?: number } } = {},
+  options: { permissions?: string[]; faults?: FaultConfig; engine?: KqlEngine; maxRetries?: number; scenario?: (s: Scenario) => void; timeouts?: { graphMs?: number; logsMs?: number; armReadMs?: number } } = {},
 ): Promise<Harness> {
   const scenario = fixtureScenario(options.permissions);
   options.scenario?.(scenario);

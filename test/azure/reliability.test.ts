@@ -77,4 +77,13 @@ describe("faults and refusals across the adapters", () => {
     expect((error as AzureServiceError).message).toContain(`Could not reach Graph for GET /users/${ids.kim}`);
     expect(h.emulator.requests().slice(2).map((e) => e.status)).toEqual([0, 0, 0, 0]);
   });
+
+  it("ARM: a read the server never answers ends at its deadline, as a 408 that says so", async () => {
+    h = await startHarness(new ManualClock(), { timeouts: { armReadMs: 300 }, faults: { rules: [{ match: { path: "/disks/", service: "arm" }, silent: true }] } });
+    const started = performance.now();
+    const error = await h.ports.arm.getResource(diskId).catch((e: unknown) => e);
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect((error as AzureServiceError).status).toBe(408);
+    expect((error as AzureServiceError).message).toBe(`ARM did not answer GET ${diskId} within 1 s`);
+  });
 });
