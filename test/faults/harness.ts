@@ -156,6 +156,9 @@ export interface Suite {
   deps: Pick<RunDeps, "azure">;
 }
 
+/** Disk images of 64 KiB: the copy's bytes are not what is under test, and Azurite serves them in every case. */
+export const suiteDiskImageBytes = 64 * 1024;
+
 /** Per-request deadlines and retry delays short enough that a silent server costs a second, not a minute. */
 export const suiteDeps: Pick<RunDeps, "azure"> = { azure: { retry: { maxRetries: 3, retryDelayMs: 20 }, timeouts: { graphMs: 4000, logsMs: 4000 } } };
 
@@ -237,7 +240,7 @@ export function writesSentTwice(log: readonly RequestLogEntry[], baseline: reado
  */
 export async function runCase(suite: Suite, name: string, args: string[], rule: RuleInput, endState: (emulator: Emulator) => string, hangMs = 20_000): Promise<CaseResult> {
   const started = performance.now();
-  const emulator = await startEmulator({ scenario: suite.scenario, clock: systemClock, faults: { rules: [rule] } });
+  const emulator = await startEmulator({ scenario: suite.scenario, clock: systemClock, faults: { rules: [rule] }, storage: { diskImageBytes: suiteDiskImageBytes } });
   const problems: string[] = [];
   let corrupt = 0;
   let injected = false;
