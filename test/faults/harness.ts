@@ -159,8 +159,13 @@ export interface Suite {
 /** Disk images of 64 KiB: the copy's bytes are not what is under test, and Azurite serves them in every case. */
 export const suiteDiskImageBytes = 64 * 1024;
 
-/** Per-request deadlines and retry delays short enough that a silent server costs a second, not a minute. */
-export const suiteDeps: Pick<RunDeps, "azure"> = { azure: { retry: { maxRetries: 3, retryDelayMs: 20 }, timeouts: { graphMs: 4000, logsMs: 4000 } } };
+/**
+ * Short retry delays, and deadlines long enough that a loaded machine does not turn an answer into a timeout; a case
+ * whose fault is a silent server or a slow drip gets short deadlines (`stallDeps`), so that it costs seconds, not a
+ * minute.
+ */
+export const suiteDeps: Pick<RunDeps, "azure"> = { azure: { retry: { maxRetries: 3, retryDelayMs: 20 }, timeouts: { graphMs: 15_000, logsMs: 15_000, armReadMs: 15_000 } } };
+export const stallDeps: Pick<RunDeps, "azure"> = { azure: { retry: { maxRetries: 3, retryDelayMs: 20 }, timeouts: { graphMs: 2500, logsMs: 2500, armReadMs: 2500 } } };
 
 /** The parts of the tenant a containment changes, for comparing end states. */
 export function containedState(emulator: Emulator, userId: string): string {
@@ -238,7 +243,8 @@ export function writesSentTwice(log: readonly RequestLogEntry[], baseline: reado
  * verifies and that does not say succeeded), clears the fault and resumes the journal. A case that takes longer than
  * `hangMs` is a hang.
  */
-export async function runCase(suite: Suite, name: string, args: string[], rule: RuleInput, endState: (emulator: Emulator) => string, hangMs = 20_000): Promise<CaseResult> {
+export async function runCase(suite: Suite, name: string, args: string[], rule: RuleInput, endState: (emulator: Emulator) => string, hangMs = 60_000): Promise<CaseResult> {
+  const deps = rule.silent || rule.dripMs !== undefined ? stallDeps : suite.deps;
   const started = performance.now();
   const emulator = await startEmulator({ scenario: suite.scenario, clock: systemClock, faults: { rules: [rule] }, storage: { diskImageBytes: suiteDiskImageBytes } });
   const problems: string[] = [];
@@ -260,7 +266,7 @@ export async function runCase(suite: Suite, name: string, args: string[], rule: 
   const hang = new Promise<"hang">((resolve) => (timer = setTimeout(() => resolve("hang"), hangMs)));
   try {
     const out = scratchDir();
-    const first = await Promise.race([runCli([...args, "--out", out], emulator, suite.deps), hang]);
+    const first = await Promise.race([runCli([...args, "--out", out], emulator, deps), hang]);
     if (first === "hang") return result("hang", -1);
     injected = emulator.faultsInjected() > 0;
     const journal = journalIn(out);
