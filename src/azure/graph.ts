@@ -400,6 +400,14 @@ export function translateGraphError(error: unknown, method: string, path: string
       hint: "Check network access to the Graph endpoint (and the CA, for a local emulator).",
     });
   }
+  if (raw.status >= 300 && raw.status < 400) {
+    // graph-client follows up to 5 redirects, then hands back the last one: something between azir and Graph (a
+    // proxy, a gateway) keeps redirecting; Graph itself never answered.
+    return new AzureServiceError("service", `Graph answered ${raw.status} on ${where}: a redirect that kept redirecting; Graph itself did not answer`, {
+      ...common,
+      hint: "A proxy or gateway is redirecting the Graph endpoint: check the endpoint and the network path, then run again.",
+    });
+  }
   const code = codeForStatus(raw.status);
   return new AzureServiceError(code, `Graph answered ${raw.status} on ${where}: ${raw.message}`, {
     ...common,

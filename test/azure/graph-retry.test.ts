@@ -134,4 +134,12 @@ describe("Graph retries against the emulator", () => {
     expect((error as AzureServiceError).status).toBe(408);
     expect(h.emulator.requests().map((r) => r.status)).toEqual([0]);
   });
+
+  it("a redirect loop is not followed forever: a clear error that Graph itself did not answer", async () => {
+    h = await startHarness(new ManualClock(), { faults: { rules: [{ match: { path: "^/v1.0/users/" }, redirectLoop: true, times: 30 }] } });
+    const error = (await h.ports.graph.get(`/users/${ids.kim}`).catch((e: unknown) => e)) as AzureServiceError;
+    expect(error.message).toBe(`Graph answered 302 on GET /users/${ids.kim}: a redirect that kept redirecting; Graph itself did not answer`);
+    // graph-client's RedirectHandler gives up after its first request and 5 redirects
+    expect(h.emulator.requests().length).toBe(6);
+  });
 });
