@@ -120,6 +120,14 @@ describe("Graph retries against the emulator", () => {
     expect((contradicted as AzureServiceError).message).toContain("the object is still there");
   });
 
+  it("a 503 with Retry-After: 1 is sent again after a second, not after the backoff's 5 ms", async () => {
+    h = await startHarness(new ManualClock(), { faults: { rules: [{ match: { path: "^/v1.0/users/", service: "graph" }, status: 503, retryAfter: 1 }] } });
+    const started = performance.now();
+    await h.ports.graph.get(`/users/${ids.kim}`);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(950);
+    expect(h.emulator.requests().map((r) => r.status)).toEqual([503, 200]);
+  });
+
   it("the request's deadline ends a wait for a long Retry-After", async () => {
     h = await startHarness(new ManualClock(), { timeouts: { graphMs: 300 }, faults: { rules: [{ match: { path: "/users/", service: "graph" }, status: 503, retryAfter: 30 }] } });
     const started = performance.now();
