@@ -49,6 +49,8 @@ export function isTransientNetworkError(error: Error): boolean {
   const cause = (error as { cause?: { code?: unknown } }).cause?.code;
   const code = typeof cause === "string" ? cause : typeof own === "string" ? own : "";
   if (/^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|ENETUNREACH|EAI_AGAIN|UND_ERR_SOCKET|UND_ERR_CLOSED|UND_ERR_CONNECT_TIMEOUT)$/.test(code)) return true;
+  // Any other code is not a passing failure (a certificate the client does not trust, a name that does not resolve).
+  if (code !== "") return false;
   return error instanceof TypeError && /fetch failed|terminated|other side closed/i.test(error.message);
 }
 

@@ -44,6 +44,8 @@ describe("which Graph requests are idempotent", () => {
     expect(isTransientNetworkError(Object.assign(new TypeError("fetch failed"), { cause: { code: "ECONNRESET" } }))).toBe(true);
     expect(isTransientNetworkError(Object.assign(new TypeError("fetch failed"), { cause: { code: "UND_ERR_SOCKET" } }))).toBe(true);
     expect(isTransientNetworkError(Object.assign(new Error("aborted"), { name: "AbortError" }))).toBe(false);
+    // a certificate the client does not trust will not pass by itself: no retries before saying so
+    expect(isTransientNetworkError(Object.assign(new TypeError("fetch failed"), { cause: { code: "DEPTH_ZERO_SELF_SIGNED_CERT" } }))).toBe(false);
     expect(retryAfterMs("2", 0)).toBe(2000);
     expect(retryAfterMs("Wed, 25 Nov 2026 12:00:03 GMT", Date.parse("2026-11-25T12:00:00Z"))).toBe(3000);
     expect(retryAfterMs(null, 0)).toBeUndefined();
