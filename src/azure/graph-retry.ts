@@ -93,7 +93,8 @@ export class GraphRetryHandler implements Middleware {
     if (!next) throw new Error("GraphRetryHandler has no next middleware");
     const method = (context.options?.method ?? "GET").toUpperCase();
     const option = context.middlewareControl?.getMiddlewareOptions(GraphRetryOption) as GraphRetryOption | undefined;
-    const idempotent = option?.idempotent ?? isIdempotentGraphRequest(method, typeof context.request === "string" ? new URL(context.request).pathname : "");
+    const path = typeof context.request === "string" ? new URL(context.request).pathname.replace(/^\/(v1\.0|beta)(?=\/)/, "") : "";
+    const idempotent = option?.idempotent ?? isIdempotentGraphRequest(method, path);
     const policy = retry(
       handleWhen((error) => idempotent && isTransientNetworkError(error)).orWhenResult((r) => {
         const status = (r as Response).status;
