@@ -23,6 +23,8 @@ export interface ArmAdapterOptions {
   lroPollMs?: number;
   /** How long a long-running operation (a snapshot, a grant) may take before azir stops waiting (default 30 min). */
   lroTimeoutMs?: number;
+  /** Deadline of one read, retries included (default 60 s): a server that accepts and never answers must not hold a run. */
+  readTimeoutMs?: number;
 }
 
 /** ARM reads and writes. Results are in ARM's own JSON shape (`properties` nested), whatever the SDK model looks like. */
@@ -137,28 +139,42 @@ export async function createArmAdapter(options: ArmAdapterOptions): Promise<ArmA
     return parsed;
   };
 
+  const readTimeoutMs = options.readTimeoutMs ?? 60_000;
+  /** A read that ran out of time: what is not known is a gap, never an answer. */
+  const readTimedOut = (deadline: AbortSignal, path: string): AzureServiceError | undefined =>
+    deadline.aborted
+      ? new AzureServiceError("service", `ARM did not answer GET ${path} within ${Math.max(1, Math.round(readTimeoutMs / 1000))} s`, {
+          service: "ARM",
+          status: 408,
+          hint: "Run again; nothing was changed by this read.",
+          details: ["status: 408"],
+        })
+      : undefined;
+
   const getResource = async <T>(resourceId: string): Promise<T> => {
     const path = pathOnly(resourceId).replace(/\/resourcegroups\//i, "/resourceGroups/");
+    const deadline = AbortSignal.timeout(readTimeoutMs);
+    const abort = { abortSignal: deadline };
     try {
-      if (lockPath.test(path)) return (await direct("GET", path, armApiVersions.locks)) as T;
-      if (storageAccountPath.test(path)) return (await direct("GET", path, armApiVersions.storage)) as T;
+      if (lockPath.test(path)) return (await direct("GET", path, armApiVersions.locks, undefined, deadline)) as T;
+      if (storageAccountPath.test(path)) return (await direct("GET", path, armApiVersions.storage, undefined, deadline)) as T;
       const view = instanceViewPath.exec(path);
-      if (view) return (await compute(view[1]!).virtualMachines.instanceView(view[2]!, view[3]!)) as T;
+      if (view) return (await compute(view[1]!).virtualMachines.instanceView(view[2]!, view[3]!, abort)) as T;
       const parsed = parseResourceId(path);
       if (!parsed || parsed.types.length !== 1) throw unsupported("GET", path);
       const c = compute(parsed.subscriptionId);
       switch (parsed.type.toLowerCase()) {
         case "microsoft.compute/virtualmachines":
-          return toArmShape(await c.virtualMachines.get(parsed.resourceGroup, parsed.name)) as T;
+          return toArmShape(await c.virtualMachines.get(parsed.resourceGroup, parsed.name, abort)) as T;
         case "microsoft.compute/disks":
-          return toArmShape(await c.disks.get(parsed.resourceGroup, parsed.name)) as T;
+          return toArmShape(await c.disks.get(parsed.resourceGroup, parsed.name, abort)) as T;
         case "microsoft.compute/snapshots":
-          return toArmShape(await c.snapshots.get(parsed.resourceGroup, parsed.name)) as T;
+          return toArmShape(await c.snapshots.get(parsed.resourceGroup, parsed.name, abort)) as T;
         default:
           throw unsupported("GET", path);
       }
     } catch (error) {
-      throw translateArmError(error, "GET", path);
+      throw readTimedOut(deadline, path) ?? translateArmError(error, "GET", path);
     }
   };
 
@@ -174,12 +190,13 @@ export async function createArmAdapter(options: ArmAdapterOptions): Promise<ArmA
     },
     async listVirtualMachines(subscriptionId: string): Promise<Array<{ id: string; name: string }>> {
       const path = `/subscriptions/${subscriptionId}/providers/Microsoft.Compute/virtualMachines`;
+      const deadline = AbortSignal.timeout(readTimeoutMs);
       try {
         const vms: Array<{ id: string; name: string }> = [];
-        for await (const vm of compute(subscriptionId).virtualMachines.listAll()) if (vm.id && vm.name) vms.push({ id: vm.id, name: vm.name });
+        for await (const vm of compute(subscriptionId).virtualMachines.listAll({ abortSignal: deadline })) if (vm.id && vm.name) vms.push({ id: vm.id, name: vm.name });
         return vms;
       } catch (error) {
-        throw translateArmError(error, "GET", path);
+        throw readTimedOut(deadline, path) ?? translateArmError(error, "GET", path);
       }
     },
     async grantSnapshotRead(snapshotId: string, seconds: number, signal?: AbortSignal): Promise<string> {
@@ -197,15 +214,16 @@ export async function createArmAdapter(options: ArmAdapterOptions): Promise<ArmA
     },
     async checkSubscription(subscriptionId: string): Promise<{ locks: number }> {
       const path = `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/locks`;
+      const deadline = AbortSignal.timeout(readTimeoutMs);
       try {
         let count = 0;
-        for await (const page of locks(subscriptionId).managementLocks.listAtSubscriptionLevel().byPage()) {
+        for await (const page of locks(subscriptionId).managementLocks.listAtSubscriptionLevel({ abortSignal: deadline }).byPage()) {
           count += page.length;
           break; // one page answers whether the subscription can be read
         }
         return { locks: count };
       } catch (error) {
-        throw translateArmError(error, "GET", path);
+        throw readTimedOut(deadline, path) ?? translateArmError(error, "GET", path);
       }
     },
     async send(request: HttpWrite, signal?: AbortSignal): Promise<unknown> {

@@ -9,8 +9,9 @@ import { z } from "zod";
  * What Graph does inside a batch, and what azir does about it:
  * - inner responses come back in any order: they are matched by id;
  * - the batch answers 200 while inner requests fail: each inner status is judged on its own;
- * - each inner request is throttled on its own (429 with its own Retry-After, or 503/504): just that request is sent
- *   again, after the delay it was given;
+ * - each inner request is throttled on its own (429 with its own Retry-After): just that request is sent again,
+ *   after the delay it was given; an inner 500, 502, 503 or 504 may or may not have run, so only an idempotent
+ *   request is sent again (graph-retry.ts names which are);
  * - a request whose prerequisite failed answers 424 and was not run: it is sent again once its prerequisite has its
  *   final answer, which keeps the order and lets containment degrade instead of stop (revoke still goes when the
  *   block was refused).
@@ -28,6 +29,11 @@ export interface BatchableRequest {
   version?: "v1.0" | "beta";
   /** Named when Graph refuses it (403). */
   permission?: string;
+  /**
+   * Whether it may be sent again after an inner 500, 502, 503 or 504, whose request may have run (graph-retry.ts);
+   * a 429 is sent again either way. Default: false.
+   */
+  idempotent?: boolean;
   /** A budget with a pace of its own (Identity Protection: 1 request per second per tenant): its requests are spaced. */
   lane?: { key: string; intervalMs: number };
   /**
@@ -68,7 +74,10 @@ export interface BatchTransport {
 }
 
 export interface BatcherOptions {
-  /** How many times an inner request throttled (429, 503, 504) or refused for a failed dependency is sent again. */
+  /**
+   * How many times an inner request is sent again: throttled (429), refused for a failed dependency (424), or, when
+   * idempotent, answered 500, 502, 503 or 504.
+   */
   maxRetries?: number;
   /** Delay before a throttled inner request is sent again when its answer has no Retry-After, in ms (doubled each time). */
   retryDelayMs?: number;
@@ -93,7 +102,8 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-const throttled = new Set([429, 503, 504]);
+/** Inner statuses whose request may or may not have run: sent again only when it is idempotent. */
+const unknownOutcome = new Set([500, 502, 503, 504]);
 
 interface Lane {
   busy: boolean;
@@ -377,7 +387,7 @@ export class GraphBatcher {
   private async judge(p: Pending, answer: BatchResponse): Promise<void> {
     this.release(p, answer.status !== 424);
     if (answer.status >= 200 && answer.status < 300) return this.settle(p, true, answer.body);
-    const again = answer.status === 424 || throttled.has(answer.status);
+    const again = answer.status === 424 || answer.status === 429 || (p.request.idempotent === true && unknownOutcome.has(answer.status));
     if (again && p.attempts < this.maxRetries) {
       p.attempts++;
       p.state = "waiting";

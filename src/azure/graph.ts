@@ -84,17 +84,17 @@ export async function createGraphAdapter(options: GraphAdapterOptions): Promise<
   const { TokenCredentialAuthenticationProvider } = await import(
     "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js"
   );
+  const { GraphRetryHandler, GraphRetryOption, isIdempotentGraphRequest } = await import("./graph-retry.js");
   const authProvider = new TokenCredentialAuthenticationProvider(options.credential, { scopes: [options.scope] });
   const base = new URL(options.baseUrl);
   const customHosts = graphHosts.has(base.hostname) ? undefined : new Set([base.hostname]);
 
-  // The default chain with our own retry settings (the default is 3 retries, 3 s base delay).
+  // The default chain, its RetryHandler replaced by one that also re-sends idempotent requests after a 500, a 502 or
+  // a dropped connection (graph-retry.ts); the same settings (the default is 3 retries, 3 s base delay).
   const auth = new graph.AuthenticationHandler(authProvider);
-  const retry = new graph.RetryHandler(
-    new graph.RetryHandlerOptions(
-      options.retry?.retryDelayMs !== undefined ? options.retry.retryDelayMs / 1000 : 3,
-      options.retry?.maxRetries ?? 3,
-    ),
+  const retry = new GraphRetryHandler(
+    { maxRetries: options.retry?.maxRetries ?? 3, retryDelayMs: options.retry?.retryDelayMs ?? 3000 },
+    options.now ?? Date.now,
   );
   const redirect = new graph.RedirectHandler(new graph.RedirectHandlerOptions());
   const telemetry = new graph.TelemetryHandler();
@@ -117,8 +117,9 @@ export async function createGraphAdapter(options: GraphAdapterOptions): Promise<
     ...(fetchOptions ? { fetchOptions } : {}),
   });
 
-  const build = (path: string, query: GraphQueryOptions | undefined, signal?: AbortSignal): GraphRequest => {
+  const build = (path: string, query: GraphQueryOptions | undefined, signal?: AbortSignal, idempotent?: boolean): GraphRequest => {
     let req = client.api(path);
+    if (idempotent !== undefined) req = req.middlewareOptions([new GraphRetryOption(idempotent)]);
     if (query?.select?.length) req = req.select(query.select);
     if (query?.filter) req = req.filter(query.filter);
     if (query?.expand) req = req.expand(query.expand);
@@ -132,8 +133,14 @@ export async function createGraphAdapter(options: GraphAdapterOptions): Promise<
   const timeoutMs = options.timeoutMs ?? 60_000;
   const timed = async <T>(method: string, path: string, signal: AbortSignal | undefined, run: (signal: AbortSignal) => Promise<T>, permission?: string): Promise<T> => {
     const deadline = AbortSignal.timeout(timeoutMs);
+    // The deadline ends the wait even while a retry waits out its delay (which no signal interrupts).
+    let stop: (() => void) | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      stop = () => reject(deadline.reason);
+      deadline.addEventListener("abort", stop, { once: true });
+    });
     try {
-      return await run(signal ? AbortSignal.any([signal, deadline]) : deadline);
+      return await Promise.race([run(signal ? AbortSignal.any([signal, deadline]) : deadline), expired]);
     } catch (error) {
       if (deadline.aborted && !signal?.aborted) {
         throw new AzureServiceError("service", `Graph did not answer ${method.toUpperCase()} ${pathOnly(path)} within ${Math.round(timeoutMs / 1000)} s`, {
@@ -144,6 +151,8 @@ export async function createGraphAdapter(options: GraphAdapterOptions): Promise<
         });
       }
       throw translateGraphError(error, method, path, permission);
+    } finally {
+      if (stop) deadline.removeEventListener("abort", stop);
     }
   };
 
@@ -151,7 +160,11 @@ export async function createGraphAdapter(options: GraphAdapterOptions): Promise<
     {
       batch: (items: BatchItem[]) =>
         timed("POST", "/$batch", undefined, async (signal) => {
-          const answer = batchAnswerSchema.safeParse(await client.api("/$batch").version("v1.0").option("signal", signal).post({ requests: items }));
+          // The envelope may be sent again after a dropped connection or a 5xx only when every request inside may.
+          const idempotent = items.every((i) => isIdempotentGraphRequest(i.method, i.url));
+          const answer = batchAnswerSchema.safeParse(
+            await client.api("/$batch").version("v1.0").middlewareOptions([new GraphRetryOption(idempotent)]).option("signal", signal).post({ requests: items }),
+          );
           if (!answer.success) {
             throw new AzirError("service", "Graph answered POST /$batch with a body that is not a batch answer: the requests' outcomes are unknown", {
               hint: "Run again: every action reads the tenant first and sends only what is missing.",
@@ -170,13 +183,36 @@ export async function createGraphAdapter(options: GraphAdapterOptions): Promise<
   );
   const batching = options.batching ?? true;
 
+  /**
+   * A DELETE answered 404 may be one re-sent after a first attempt that removed the object but lost its answer: it
+   * is "already removed" (a success whose value says so, `{ alreadyRemoved: true }`) once a read of the object also
+   * answers 404. When the read finds the object, or cannot tell, the deletion failed.
+   */
+  const confirmed = (request: HttpWrite, sent: Promise<unknown>): Promise<unknown> =>
+    request.method !== "DELETE"
+      ? sent
+      : sent.catch(async (error: unknown) => {
+          if (!(error instanceof AzureServiceError) || error.status !== 404) throw error;
+          const still = await get<unknown>(request.path).then(
+            () => true,
+            (read: unknown) => (read instanceof AzureServiceError && read.status === 404 ? false : undefined),
+          );
+          if (still === false) return { alreadyRemoved: true };
+          throw new AzureServiceError("service", `Graph answered 404 to DELETE ${pathOnly(request.path)}, but ${still ? "the object is still there" : "a read could not confirm it is gone"}`, {
+            service: "Graph",
+            status: 409,
+            hint: "Run the step again: it reads the tenant first and removes what is still there.",
+            details: [`service said: ${error.message}`],
+          });
+        });
+
   // Batched requests are paced by the batcher's lanes; the pacer spaces what goes alone (no batching, next pages).
   const pace = createPacer(options.pacing);
   const unpaced = <T>(path: string, query?: GraphQueryOptions): Promise<T> => timed("GET", path, undefined, async (signal) => (await build(path, query, signal).get()) as T);
   const direct = <T>(path: string, query?: GraphQueryOptions): Promise<T> => (batching ? unpaced<T>(path, query) : pace(path, () => unpaced<T>(path, query)));
   const get = <T>(path: string, query?: GraphQueryOptions): Promise<T> =>
     batching
-      ? (batcher.request({ method: "GET", url: withQuery(path, query), ...(query?.headers ? { headers: query.headers } : {}), ...budgetOf("GET", path), alone: () => direct<T>(path, query) }) as Promise<T>)
+      ? (batcher.request({ method: "GET", url: withQuery(path, query), ...(query?.headers ? { headers: query.headers } : {}), ...budgetOf("GET", path), idempotent: true, alone: () => direct<T>(path, query) }) as Promise<T>)
       : direct<T>(path, query);
 
   return {
@@ -217,7 +253,7 @@ export async function createGraphAdapter(options: GraphAdapterOptions): Promise<
           request.path,
           signal,
           async (combined) => {
-            const req = build(request.path, undefined, combined).version(request.version ?? "v1.0");
+            const req = build(request.path, undefined, combined, isIdempotentGraphRequest(request.method, request.path)).version(request.version ?? "v1.0");
             switch (request.method) {
               case "PATCH":
                 return await req.patch(request.body ?? {});
@@ -231,8 +267,8 @@ export async function createGraphAdapter(options: GraphAdapterOptions): Promise<
           },
           request.permission,
         );
-      if (!batching) return Promise.allSettled(after).then(alone);
-      return batcher.request(
+      if (!batching) return confirmed(request, Promise.allSettled(after).then(alone));
+      return confirmed(request, batcher.request(
         {
           method: request.method,
           url: request.path,
@@ -240,10 +276,11 @@ export async function createGraphAdapter(options: GraphAdapterOptions): Promise<
           ...(request.version ? { version: request.version } : {}),
           ...(request.permission ? { permission: request.permission } : {}),
           ...(request.version === "beta" ? {} : budgetOf(request.method, request.path)),
+          idempotent: isIdempotentGraphRequest(request.method, request.path),
           alone,
         },
         after,
-      );
+      ));
     },
   };
 }
@@ -361,6 +398,14 @@ export function translateGraphError(error: unknown, method: string, path: string
     return new AzureServiceError("service", `Could not reach Graph for ${where}: ${raw.message}`, {
       ...common,
       hint: "Check network access to the Graph endpoint (and the CA, for a local emulator).",
+    });
+  }
+  if (raw.status >= 300 && raw.status < 400) {
+    // graph-client follows up to 5 redirects, then hands back the last one: something between azir and Graph (a
+    // proxy, a gateway) keeps redirecting; Graph itself never answered.
+    return new AzureServiceError("service", `Graph answered ${raw.status} on ${where}: a redirect that kept redirecting; Graph itself did not answer`, {
+      ...common,
+      hint: "A proxy or gateway is redirecting the Graph endpoint: check the endpoint and the network path, then run again.",
     });
   }
   const code = codeForStatus(raw.status);

@@ -17,6 +17,11 @@ export interface AzurePortsOptions {
   subscriptionId?: string;
   /** The SDKs' own retry policies, configured (tests use short delays). */
   retry?: { maxRetries?: number; retryDelayMs?: number };
+  /**
+   * Per-request deadlines, retries included: Graph (default 60 s), Log Analytics (default the query's server timeout
+   * plus 30 s) and ARM reads (default 60 s). Tests of a server that never answers use short ones.
+   */
+  timeouts?: { graphMs?: number; logsMs?: number; armReadMs?: number };
   /** Token scopes; default: the public cloud's (use `resolveEndpoints(...).scopes` for a national cloud). */
   scopes?: ServiceScopes;
   /** Polling interval of ARM long-running operations without Retry-After, and of blob copies. */
@@ -41,9 +46,15 @@ export async function createAzurePorts(options: AzurePortsOptions): Promise<Port
     ...(options.retry ? { retry: options.retry } : {}),
   };
   const [logs, graph, arm] = await Promise.all([
-    createLogsPort({ ...common, endpoint: options.endpoints.logs, scope: scopes.logs }),
+    createLogsPort({ ...common, endpoint: options.endpoints.logs, scope: scopes.logs, ...(options.timeouts?.logsMs !== undefined ? { clientTimeoutMs: options.timeouts.logsMs } : {}) }),
     // Paced by the wall clock: the budgets it keeps to are the real service's, whatever clock the run is given.
-    createGraphAdapter({ ...common, baseUrl: options.endpoints.graph, scope: scopes.graph, now: () => systemClock.now().getTime() }),
+    createGraphAdapter({
+      ...common,
+      baseUrl: options.endpoints.graph,
+      scope: scopes.graph,
+      now: () => systemClock.now().getTime(),
+      ...(options.timeouts?.graphMs !== undefined ? { timeoutMs: options.timeouts.graphMs } : {}),
+    }),
     createArmAdapter({
       ...common,
       endpoint: options.endpoints.arm,
@@ -51,6 +62,7 @@ export async function createAzurePorts(options: AzurePortsOptions): Promise<Port
       ...(options.subscriptionId ? { subscriptionId: options.subscriptionId } : {}),
       ...(options.lroPollMs !== undefined ? { lroPollMs: options.lroPollMs } : {}),
       ...(options.lroTimeoutMs !== undefined ? { lroTimeoutMs: options.lroTimeoutMs } : {}),
+      ...(options.timeouts?.armReadMs !== undefined ? { readTimeoutMs: options.timeouts.armReadMs } : {}),
     }),
   ]);
   // The storage adapter (and @azure/storage-blob) loads only when a run touches storage.

@@ -23,6 +23,8 @@ export interface RunDeps {
   choose?: (message: string, items: Array<{ value: string; name: string }>) => Promise<string[]>;
   /** A simulated tenant already running (tests, benchmarks): used by --tabletop instead of starting one. */
   emulator?: Emulator;
+  /** Retry settings and per-request deadlines of the tabletop's clients (the fault-injection suite uses short ones). */
+  azure?: { retry?: { maxRetries?: number; retryDelayMs?: number }; timeouts?: { graphMs?: number; logsMs?: number; armReadMs?: number } };
 }
 
 /** What every command handler receives, built once per invocation before the handler runs. */
@@ -154,7 +156,8 @@ export async function createRunContext(command: CommandContext): Promise<RunCont
         scopes,
         ca: emulator.caPem,
         subscriptionId: emulator.subscriptionId,
-        retry: { maxRetries: 3, retryDelayMs: 200 },
+        retry: { maxRetries: 3, retryDelayMs: 200, ...deps.azure?.retry },
+        ...(deps.azure?.timeouts ? { timeouts: deps.azure.timeouts } : {}),
         lroPollMs: 50,
         clock,
         secrets: issuedTokens,

@@ -12,7 +12,7 @@ import {
   type Classification,
   type ClassifiedMethod,
 } from "./auth-methods.js";
-import { asAzirError, describeError, errorText, isDefaultMethodRefusal, isNotFoundError, isPermissionError } from "./graph-errors.js";
+import { asAzirError, describeError, errorText, isAlreadyRemoved, isDefaultMethodRefusal, isNotFoundError, isPermissionError } from "./graph-errors.js";
 import { optionalTimeSchema, userTargetSchema } from "./user-target.js";
 import type { ActionDefinition, Decision, InputGap, Interpretation, ReadContext } from "./types.js";
 
@@ -240,7 +240,7 @@ export const removeAuthMethods: ActionDefinition<RemoveAuthMethodsInput, Observe
 
   interpret(_input, observed, decision, outcomes): Interpretation {
     const deletions = outcomes.filter((o) => o.effect.key !== "default");
-    const notes = deletions.filter((o) => !o.ok && isNotFoundError(o.error)).map((o) => `already gone: ${o.effect.summary}`);
+    const notes = deletions.filter((o) => (o.ok && isAlreadyRemoved(o.value)) || (!o.ok && isNotFoundError(o.error))).map((o) => `already gone: ${o.effect.summary}`);
     const removed = new Set(deletions.filter((o) => o.ok || isNotFoundError(o.error)).map((o) => o.effect.key));
     const failed = outcomes.filter((o): o is Extract<EffectOutcome, { ok: false }> => !o.ok && !isNotFoundError(o.error));
     const planned = plannedMethods(decision.outputs);

@@ -101,3 +101,8 @@ export function asAzirError(error: unknown, message: string): AzirError {
   if (isAzirError(error)) return error;
   return new AzirError("service", `${message}: ${describeError(error)}`, { cause: error });
 }
+
+/** A deletion the adapter found already done: Graph answered 404 and a read of the object answered 404 too. */
+export function isAlreadyRemoved(value: unknown): boolean {
+  return typeof value === "object" && value !== null && (value as { alreadyRemoved?: unknown }).alreadyRemoved === true;
+}

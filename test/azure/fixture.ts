@@ -182,7 +182,7 @@ export interface Harness {
 
 export async function startHarness(
   clock: Clock,
-  options: { permissions?: string[]; faults?: FaultConfig; engine?: KqlEngine; maxRetries?: number; scenario?: (s: Scenario) => void } = {},
+  options: { permissions?: string[]; faults?: FaultConfig; engine?: KqlEngine; maxRetries?: number; scenario?: (s: Scenario) => void; timeouts?: { graphMs?: number; logsMs?: number; armReadMs?: number } } = {},
 ): Promise<Harness> {
   const scenario = fixtureScenario(options.permissions);
   options.scenario?.(scenario);
@@ -198,6 +198,7 @@ export async function startHarness(
     ca: emulator.caPem,
     subscriptionId: emulator.subscriptionId,
     retry: { maxRetries: options.maxRetries ?? 3, retryDelayMs: 5 },
+    ...(options.timeouts ? { timeouts: options.timeouts } : {}),
     lroPollMs: 5,
   });
   const agent = new Agent({ connect: { ca: emulator.caPem } });

@@ -67,12 +67,23 @@ describe("faults and refusals across the adapters", () => {
     expect((la as AzureServiceError).message).toContain("Log Analytics answered 429");
   });
 
-  it("Graph: a dropped connection is not retried by graph-client and says it could not reach Graph", async () => {
+  it("Graph: a dropped connection is retried; one that stays down says it could not reach Graph", async () => {
     h = await startHarness(new ManualClock(), { faults: { rules: [{ match: { path: "/users/", service: "graph" }, drop: true }] } });
+    expect(await h.ports.graph.get<{ id: string }>(`/users/${ids.kim}`)).toMatchObject({ id: ids.kim });
+    expect(h.emulator.requests().map((e) => e.status)).toEqual([0, 200]);
+    h.emulator.setFaults({ rules: [{ match: { path: "/users/", service: "graph" }, drop: true, times: 10 }] });
     const error = await h.ports.graph.get(`/users/${ids.kim}`).catch((e: unknown) => e);
     expect((error as AzureServiceError).code).toBe("service");
     expect((error as AzureServiceError).message).toContain(`Could not reach Graph for GET /users/${ids.kim}`);
-    // the next call goes through
-    expect(await h.ports.graph.get<{ id: string }>(`/users/${ids.kim}`)).toMatchObject({ id: ids.kim });
+    expect(h.emulator.requests().slice(2).map((e) => e.status)).toEqual([0, 0, 0, 0]);
+  });
+
+  it("ARM: a read the server never answers ends at its deadline, as a 408 that says so", async () => {
+    h = await startHarness(new ManualClock(), { timeouts: { armReadMs: 300 }, faults: { rules: [{ match: { path: "/disks/", service: "arm" }, silent: true }] } });
+    const started = performance.now();
+    const error = await h.ports.arm.getResource(diskId).catch((e: unknown) => e);
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect((error as AzureServiceError).status).toBe(408);
+    expect((error as AzureServiceError).message).toBe(`ARM did not answer GET ${diskId} within 1 s`);
   });
 });

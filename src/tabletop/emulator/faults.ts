@@ -11,16 +11,27 @@ export const faultRuleSchema = z
       path: z.string().min(1).describe("Regular expression tested against the request path (no query string)"),
       service: z.enum(["graph", "logs", "arm"]).optional(),
     }),
-    status: z.union([z.literal(429), z.literal(500), z.literal(503), z.literal(504)]).optional(),
+    status: z.union([z.literal(429), z.literal(500), z.literal(502), z.literal(503), z.literal(504)]).optional(),
     retryAfter: z.number().int().min(0).max(120).optional().describe("Seconds; omitted means no Retry-After header"),
     times: z.number().int().min(1).max(1000).default(1).describe("How many matching requests this rule affects"),
+    skip: z.number().int().min(0).max(1000).default(0).describe("How many matching requests pass untouched before the rule applies"),
     drop: z.boolean().optional().describe("Destroy the connection without an answer"),
+    silent: z.boolean().optional().describe("Accept the request and never answer (until the client gives up or the emulator closes)"),
+    dripMs: z.number().int().min(1).max(10_000).optional().describe("Send the real answer slowly: its headers at once, then its body 64 bytes at a time, one chunk every dripMs"),
+    answer: z
+      .enum(["html", "empty", "wrong-shape"])
+      .optional()
+      .describe("Replace the answer: html, a gateway's HTML error page (status default 502); empty, 200 with no body; wrong-shape, 200 with JSON that is not the resource's shape"),
+    redirectLoop: z.boolean().optional().describe("Answer 302 with a Location that is the request's own URL, every time"),
+    applied: z.boolean().optional().describe("The service handles the request first (a write is applied), then the fault replaces its answer"),
     partial: z.boolean().optional().describe("Log Analytics: answer with a PartialError and the first rows only"),
     partialRows: z.number().int().min(0).optional().describe("Rows kept by `partial` (default: half)"),
     lroFail: z.boolean().optional().describe("ARM: the long-running operation started by the request ends Failed"),
     badSas: z.boolean().optional().describe("ARM: the snapshot export (beginGetAccess) this request starts answers a SAS whose signature the storage service refuses (403)"),
   })
-  .refine((r) => r.status !== undefined || r.drop || r.partial || r.lroFail || r.badSas, { message: "a fault rule needs status, drop, partial, lroFail or badSas" })
+  .refine((r) => r.status !== undefined || r.drop || r.silent || r.dripMs !== undefined || r.answer || r.redirectLoop || r.partial || r.lroFail || r.badSas, {
+    message: "a fault rule needs status, drop, silent, dripMs, answer, redirectLoop, partial, lroFail or badSas",
+  })
   .superRefine((r, ctx) => {
     try {
       new RegExp(r.match.path);
@@ -48,6 +59,8 @@ export type FaultRule = z.output<typeof faultRuleSchema>;
 interface ActiveRule {
   rule: FaultRule;
   remaining: number;
+  /** Matching requests still to let through before the rule applies. */
+  skip: number;
   pattern: RegExp;
 }
 
@@ -67,6 +80,9 @@ export class FaultInjector {
     this.set(config);
   }
 
+  /** How many times a rule has applied to a request since the configuration was set. */
+  injected = 0;
+
   /** Replaces the configuration (and resets every rule's budget); throws a validation AzirError. */
   set(input: unknown): void {
     const parsed = faultConfigSchema.safeParse(input);
@@ -78,7 +94,8 @@ export class FaultInjector {
     }
     this.latency = parsed.data.latencyMs ?? 0;
     this.ingestionDelayMs = parsed.data.ingestionDelayMs ?? 0;
-    this.rules = parsed.data.rules.map((rule) => ({ rule, remaining: rule.times, pattern: new RegExp(rule.match.path) }));
+    this.rules = parsed.data.rules.map((rule) => ({ rule, remaining: rule.times, skip: rule.skip, pattern: new RegExp(rule.match.path) }));
+    this.injected = 0;
   }
 
   /** The injected latency, before an API request is handled. */
@@ -86,14 +103,17 @@ export class FaultInjector {
     if (this.latency > 0) await delay(this.latency);
   }
 
-  /** A status or dropped-connection rule for an API request. */
+  /** A rule about the answer to an API request: a status, a dropped or silent connection, a drip, a replaced answer, a redirect. */
   takeFailure(service: EmulatedService, method: string, path: string): FaultRule | undefined {
-    return this.take(service, method, path, (r) => r.status !== undefined || r.drop === true);
+    return this.take(service, method, path, (r) => r.status !== undefined || r.drop === true || r.silent === true || r.dripMs !== undefined || r.answer !== undefined || r.redirectLoop === true);
   }
 
-  /** A status rule for a request inside a Graph $batch (a connection cannot drop for one inner request). */
+  /**
+   * A rule for a request inside a Graph $batch: a status or a wrong-shape answer (a connection cannot drop, stall or
+   * redirect for one inner request, and inner answers are JSON).
+   */
   takeStatus(service: EmulatedService, method: string, path: string): FaultRule | undefined {
-    return this.take(service, method, path, (r) => r.status !== undefined);
+    return this.take(service, method, path, (r) => (r.status !== undefined || r.answer === "wrong-shape") && (r.answer === undefined || r.answer === "wrong-shape") && !r.drop && !r.silent && r.dripMs === undefined && !r.redirectLoop);
   }
 
   /** A Log Analytics partial-result rule. */
@@ -119,17 +139,40 @@ export class FaultInjector {
       if (r.match.service && r.match.service !== service) continue;
       if (r.match.method && r.match.method.toUpperCase() !== method.toUpperCase()) continue;
       if (!entry.pattern.test(path)) continue;
+      if (entry.skip > 0) {
+        entry.skip -= 1;
+        continue;
+      }
       entry.remaining -= 1;
+      this.injected += 1;
       return r;
     }
     return undefined;
   }
 }
 
-/** The answer to a status rule: the service's own error shape, with Retry-After when the rule gives one. */
-export function faultReply(service: EmulatedService, rule: FaultRule, serviceError: ServiceError): Reply {
+/**
+ * A gateway's error page in front of the service (an Azure Front Door or Application Gateway 502 is an HTML page,
+ * learn.microsoft.com/azure/frontdoor/troubleshoot-issues and application-gateway-troubleshooting-502): not JSON.
+ */
+const gatewayPage = (status: number): Buffer =>
+  Buffer.from(`<!DOCTYPE html>\n<html><head><title>${status} Bad Gateway</title></head><body><h1>${status} Bad Gateway</h1><p>The server encountered a temporary error and could not complete your request.</p></body></html>\n`);
+
+/** JSON that is no resource's shape: no `value`, no `id`, no `tables`. */
+export const wrongShape = { unexpected: true, note: "injected fault: an answer in a shape the API does not document" };
+
+/**
+ * The answer to a rule: the service's own error shape for a status, with Retry-After when the rule gives one; or the
+ * replaced answer (`answer`); or a redirect to the request's own URL (`redirectLoop`, given as `url`).
+ */
+export function faultReply(service: EmulatedService, rule: FaultRule, serviceError: ServiceError, url = "/"): Reply {
+  if (rule.redirectLoop) return { status: 302, headers: { Location: url }, bytes: Buffer.alloc(0) };
+  if (rule.answer === "html") return { status: rule.status ?? 502, headers: { "Content-Type": "text/html" }, bytes: gatewayPage(rule.status ?? 502) };
+  if (rule.answer === "empty") return { status: 200, headers: {}, bytes: Buffer.alloc(0) };
+  if (rule.answer === "wrong-shape") return { status: 200, body: wrongShape };
   const status = rule.status ?? 500;
-  const code = status === 429 ? "TooManyRequests" : status === 503 ? "ServiceUnavailable" : status === 504 ? "GatewayTimeout" : "InternalServerError";
+  const code =
+    status === 429 ? "TooManyRequests" : status === 502 ? "BadGateway" : status === 503 ? "ServiceUnavailable" : status === 504 ? "GatewayTimeout" : "InternalServerError";
   const reply = serviceError(service, status, code, `Injected fault: ${status}.`);
   reply.headers = rule.retryAfter !== undefined ? { "Retry-After": String(rule.retryAfter) } : {};
   return reply;

@@ -109,7 +109,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const nowSeconds = (): number => Math.floor(clock.now().getTime() / 1000);
 
   /** An API request (Graph, Logs, ARM) once its body is read. */
-  const serveApi = async (request: IncomingMessage, service: "graph" | "logs" | "arm", base: Omit<ApiRequest, "body">, raw: Buffer): Promise<Reply | "dropped"> => {
+  const serveApi = async (request: IncomingMessage, service: "graph" | "logs" | "arm", base: Omit<ApiRequest, "body">, raw: Buffer): Promise<Reply | "dropped" | "silent"> => {
     const { method, path } = base;
     await faults.delay();
     // azure-reference.md section 8: any bearer token is accepted, but one must be there.
@@ -124,9 +124,20 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const caller = service === "graph" ? graphCaller(state, auth.replace(/^Bearer\s+/i, "").trim()) : undefined;
     if (caller === "wrong-audience") return serviceError("graph", 401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.");
     const rule = faults.takeFailure(service, method, path);
-    if (rule?.drop) return "dropped";
-    if (rule) return faultReply(service, rule, serviceError);
+    if (rule?.silent) return "silent";
+    // A redirect's Location as gateways send it: absolute, the request's own URL.
+    const url = `${base.origin}${base.rawPath ?? path}${base.query.size > 0 ? `?${base.query.toString()}` : ""}`;
+    // A fault answered before the service sees the request, or (applied, drip) in place of the answer it gave.
+    if (rule && !rule.applied && rule.dripMs === undefined) return rule.drop ? "dropped" : faultReply(service, rule, serviceError, url);
+    const reply = await answer(service, base, raw, caller);
+    if (rule?.dripMs !== undefined) return { ...reply, dripMs: rule.dripMs };
+    if (rule?.applied) return rule.drop ? "dropped" : faultReply(service, rule, serviceError, url);
+    return reply;
+  };
 
+  /** What the service answers an API request (past the token check and the faults). */
+  const answer = async (service: "graph" | "logs" | "arm", base: Omit<ApiRequest, "body">, raw: Buffer, caller: ApiRequest["caller"]): Promise<Reply> => {
+    const { method, path } = base;
     let body: unknown;
     if (raw.length > 0 && !(service === "graph" && method === "GET")) {
       try {
@@ -179,11 +190,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const send = (reply: Reply): void => {
       if (reply.bytes) {
         response.writeHead(reply.status, reply.headers ?? {});
+        if (reply.dripMs !== undefined) return drip(response, reply.bytes, reply.dripMs);
         response.end(reply.bytes);
         return;
       }
       const body = reply.body === undefined ? "" : JSON.stringify(reply.body);
       response.writeHead(reply.status, { ...(body ? { "Content-Type": "application/json; charset=utf-8" } : {}), "x-ms-request-id": randomUUID(), ...(reply.headers ?? {}) });
+      if (reply.dripMs !== undefined) return drip(response, Buffer.from(body), reply.dripMs);
       response.end(body);
     };
     const raw = await readBody(request);
@@ -196,6 +209,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     if (reply === "dropped") {
       log.record({ method, path, service, status: 0 });
       request.socket.destroy();
+      return;
+    }
+    if (reply === "silent") {
+      // Accepted and never answered: the connection stays open until the client gives up or the emulator closes.
+      log.record({ method, path, service, status: 0 });
       return;
     }
     log.record({ method, path, service, status: reply.status });
@@ -230,6 +248,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     requests: () => log.list(),
     state: () => publicState(state),
     setFaults: (f) => faults.set(f),
+    faultsInjected: () => faults.injected,
     storage: () => startStorage(),
     issuedSas: () => [...issuedSas],
     issueToken: (request) => issueAccessToken(state, { clientId: request.clientId ?? dummyClientId, scope: request.scope, kind: request.kind ?? "application", nowSeconds: nowSeconds() }),
@@ -269,6 +288,22 @@ export function emulatorEnv(emulator: Pick<Emulator, "endpoints" | "caPath" | "t
     AZURE_CLIENT_SECRET: dummyClientSecret,
     NODE_EXTRA_CA_CERTS: emulator.caPath,
   };
+}
+
+/** Writes a body a chunk at a time (a slow drip); stops when the client goes away. */
+function drip(response: ServerResponse, bytes: Buffer, everyMs: number): void {
+  let offset = 0;
+  const next = (): void => {
+    if (response.destroyed) return;
+    if (offset >= bytes.length) {
+      response.end();
+      return;
+    }
+    response.write(bytes.subarray(offset, offset + 64));
+    offset += 64;
+    setTimeout(next, everyMs).unref();
+  };
+  next();
 }
 
 function headerValue(v: string | string[] | undefined): string | undefined {

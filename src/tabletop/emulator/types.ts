@@ -41,6 +41,8 @@ export interface Emulator {
   /** The current simulated tenant (secrets removed). */
   state(): TenantState;
   setFaults(faults: FaultConfig): void;
+  /** How many requests a fault rule has applied to since the faults were last set. */
+  faultsInjected(): number;
   /**
    * The emulated storage service (Azurite), started if it is not yet: each account's blob endpoint
    * (`https://127.0.0.1:PORT/{account}`, standing for `https://{account}.blob.core.windows.net`) and shared key, for a
@@ -65,6 +67,8 @@ export interface Reply {
   body?: unknown;
   /** Sent as they are, with only the headers given (instead of `body`). */
   bytes?: Buffer;
+  /** Send the body slowly: 64 bytes every this many ms (an injected fault). */
+  dripMs?: number;
 }
 
 /** A parsed API request as the route handlers see it. */

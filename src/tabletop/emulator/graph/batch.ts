@@ -22,8 +22,8 @@ type BatchItem = z.infer<typeof batchSchema>["requests"][number];
 export interface BatchRunner {
   /** Answers one inner request (path below /v1.0), with the same rules as when it is sent on its own. */
   answer(req: ApiRequest): Reply;
-  /** A status fault injected on an inner request, if a rule matches. */
-  fault(method: string, path: string): Reply | undefined;
+  /** A fault injected on an inner request, if a rule matches; `answer` runs the request (for a fault after it). */
+  fault(method: string, path: string, answer: () => Reply): Reply | undefined;
   /** Records an inner request in the request log. */
   record(entry: { method: string; path: string; status: number; dependsOn?: string[] }): void;
   /** Graph's error reply. */
@@ -73,9 +73,9 @@ export function runBatch(req: ApiRequest, runner: BatchRunner): Reply {
     } else if (r.body !== undefined && !Object.keys(r.headers ?? {}).some((h) => h.toLowerCase() === "content-type")) {
       reply = runner.error(400, "BadRequest", "Content-Type header is required when a body is present.");
     } else {
-      reply =
-        runner.fault(r.method, `/v1.0${path}`) ??
+      const answer = (): Reply =>
         runner.answer({ method: r.method.toUpperCase(), path, query: url.searchParams, headers: {}, body: r.body, origin: req.origin, ...(req.caller ? { caller: req.caller } : {}) });
+      reply = runner.fault(r.method, `/v1.0${path}`, answer) ?? answer();
     }
     const prerequisites = (r.dependsOn ?? []).map((d) => {
       const dep = byId.get(d.toLowerCase())!;

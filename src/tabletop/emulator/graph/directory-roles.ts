@@ -125,6 +125,18 @@ export const directoryRoleRoutes: GraphRoute[] = [
     },
   },
   {
+    method: "GET",
+    pattern: "/roleManagement/directory/roleAssignments/{id}",
+    source: `${docs}/unifiedroleassignment-get.md`,
+    handle(ctx, req, params) {
+      requirePermission(ctx, graphPermissions.roleRead);
+      checkQueryOptions(req.query);
+      const assignment = ctx.state.roleAssignments.find((a) => a.id === params.id);
+      if (!assignment) throw new GraphFault(404, "Request_ResourceNotFound", `Resource '${params.id}' does not exist or one of its queried reference-property objects are not present.`);
+      return { status: 200, body: { "@odata.context": `${req.origin}/v1.0/$metadata#roleManagement/directory/roleAssignments/$entity`, ...assignment } };
+    },
+  },
+  {
     method: "DELETE",
     pattern: "/roleManagement/directory/roleAssignments/{id}",
     source: `${docs}/unifiedroleassignment-delete.md`,

@@ -109,9 +109,12 @@ export class GraphService {
     const batchId = `batch-${log.nextSeq()}`;
     return runBatch(req, {
       answer: (inner) => this.answer(graphRoutes, inner, {}),
-      fault: (method, path) => {
+      fault: (method, path, answer) => {
         const rule = faults.takeStatus("graph", method, path);
-        return rule ? faultReply("graph", rule, this.serviceError) : undefined;
+        if (!rule) return undefined;
+        // An `applied` fault lets Graph run the request (a write takes effect) and replaces only its answer.
+        if (rule.applied) answer();
+        return faultReply("graph", rule, this.serviceError);
       },
       record: (entry) => log.record({ ...entry, service: "graph", batchId }),
       error: (status, code, message) => this.error(status, code, message),

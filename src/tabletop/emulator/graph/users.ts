@@ -113,6 +113,19 @@ export const userRoutes: GraphRoute[] = [
     },
   },
   {
+    method: "GET",
+    pattern: "/users/{user}/appRoleAssignments/{id}",
+    source: `${docs}/approleassignment-get.md`,
+    handle(ctx, req, params) {
+      const user = findUser(ctx, params.user!);
+      requirePermission(ctx, graphPermissions.appRoleAssignmentsRead);
+      checkQueryOptions(req.query);
+      const assignment = ctx.state.appRoleAssignments.find((a) => a.id === params.id && a.principalId === user.id);
+      if (!assignment) throw new GraphFault(404, "Request_ResourceNotFound", `Resource '${params.id}' does not exist or one of its queried reference-property objects are not present.`);
+      return { status: 200, body: applySelect({ ...assignment }, req.query.get("$select")) };
+    },
+  },
+  {
     method: "DELETE",
     pattern: "/users/{user}/appRoleAssignments/{id}",
     source: `${docs}/user-delete-approleassignments.md`,
