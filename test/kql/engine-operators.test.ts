@@ -133,6 +133,19 @@ describe("tabular operators", () => {
     expect(regex.rows).toEqual([["abc12", "def"]]);
   });
 
+  it("parse into a datetime column: ISO text converts, an ISO-shaped text out of range fails the match, an ambiguous end is refused", async () => {
+    const r = await query('datatable(s:string)["2020-01-02 ERROR something", "2020-13-45 weird", "2021-12-31T23:59:59Z OK"] | parse s with d:datetime " " level:string " " msg:string | project d, level, msg');
+    expect(r.rows).toEqual([
+      [new Date("2020-01-02T00:00:00Z").getTime() * 10_000, "ERROR", "something"].map((x) => (typeof x === "number" ? BigInt(x) : x)),
+      [null, "", ""],
+      [null, "", ""],
+    ]);
+    // the time could end at the first space or after "10:00:00": which one Kusto takes is not established
+    await expect(query('print s = "2020-01-02 10:00:00 up" | parse s with d:datetime " " rest:string')).rejects.toThrow("parse into a datetime column followed by text");
+    // Kusto reads formats other than ISO 8601 (RFC 1123, ...): refused, not nulled
+    await expect(query('print s = "Thu, 02 Jan 2020 ok" | parse s with d:datetime " ok"')).rejects.toThrow("not ISO 8601");
+  });
+
   it("mv-expand with_itemindex, kind=array and limit; as names intermediate rows", async () => {
     const r = await query('print arr = dynamic(["a", "b", "c"]) | mv-expand with_itemindex = i v = arr limit 2 | project i, v');
     expect(r.rows).toEqual([

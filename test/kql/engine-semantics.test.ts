@@ -143,6 +143,15 @@ describe("dynamic values", () => {
     expect(await scalar('dynamic({"k": "v"})["k"]')).toBe("v");
   });
 
+  it("dynamic_to_json sorts the keys of every bag; a real literal is a dynamic value", async () => {
+    expect(await scalar('dynamic_to_json(dynamic({"b": 2, "a": {"d": [1, {"z": 1, "y": 2}], "c": null}}))')).toBe('{"a":{"c":null,"d":[1,{"y":2,"z":1}]},"b":2}');
+    await expect(scalar('dynamic_to_json(dynamic({"b": 1, "B": 2, "a": 3}))')).rejects.toThrow("order depends on case");
+    await expect(scalar('dynamic_to_json(dynamic("text"))')).rejects.toThrow("not an array or a bag");
+    expect(await scalar("toint(dynamic(9.99))")).toBe(9);
+    expect(await scalar("todouble(dynamic(1.5))")).toBe(1.5);
+    await expect(scalar("dynamic(2.0)")).rejects.toThrow("reals with integral values");
+  });
+
   it("tostring of a dynamic string has no quotes; array_length; bag_keys", async () => {
     expect(await scalar('tostring(dynamic({"s": "x"}).s)')).toBe("x");
     expect(await scalar('tostring(dynamic({"a": [1, 2]}))')).toBe('{"a":[1,2]}');

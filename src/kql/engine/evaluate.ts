@@ -6,7 +6,7 @@ import { AzirError } from "../../core/errors.js";
 import { unsupported } from "./errors.js";
 import { type CallContext, windowFunctions, fromDynamicValue, hasTerm, scalarFunctions, toDynamicValue, toRegExp, scalarToString } from "./functions.js";
 import type { Aggregate, Expr, KqlPlan, KqlResult, KqlTable, ScalarType, SortKey, Tabular } from "./types.js";
-import { MAX_DATETIME, MIN_DATETIME, TICKS_PER_MS, isSafeLong } from "./values.js";
+import { MAX_DATETIME, MIN_DATETIME, TICKS_PER_MS, isIsoShaped, isSafeLong, parseDateTime } from "./values.js";
 
 type Row = unknown[];
 type Fn = (row: Row) => unknown;
@@ -1435,16 +1435,35 @@ function evaluate(t: Tabular, ctx: RunContext): Row[] {
       const source = compile(t.source, ctx).fn;
       const re = toRegExp(t.pattern, "");
       const types = t.columns.map((c) => c.type);
+      // Simple and regex kinds match strictly: a datetime column whose text does not convert fails the whole match,
+      // every column null (learn.microsoft.com, parse operator: "all extended columns must match the required types").
+      const datetimeCaptures = t.sources.flatMap((s, i) => (s < 0 && types[i] === "datetime" ? [-s] : []));
+      const greedy = t.greedyPattern === undefined ? undefined : toRegExp(t.greedyPattern, "");
       return rows.map((r) => {
         const text = (source(r) as string) ?? "";
         // Line breaks are where JavaScript and .NET patterns start to differ: refuse rather than guess.
         if (/[\r\n]/.test(text)) return unsupported("parse of text with line breaks");
-        const m = re.exec(text);
+        let m = re.exec(text);
+        const g = m && greedy ? greedy.exec(text) : null;
+        for (const k of g ? datetimeCaptures : []) {
+          if (g![k] !== m![k] && g![k] !== undefined && parseDateTime(g![k]) !== undefined) return unsupported("parse into a datetime column followed by text that could be part of the time");
+        }
+        const times = new Map<number, bigint>();
+        for (const k of m ? datetimeCaptures : []) {
+          const captured = m![k] ?? "";
+          const ticks = parseDateTime(captured);
+          if (ticks !== undefined) times.set(k, ticks);
+          // Kusto reads more formats than ISO 8601; an ISO-shaped text out of range (2020-13-45) does not convert,
+          // as the corpus shows.
+          else if (!isIsoShaped(captured) && /\d/.test(captured)) return unsupported("parse into a datetime column of text that is not ISO 8601");
+          else m = null;
+        }
         return t.sources.map((s, i) => {
           if (s >= 0) return r[s];
           const text = m ? m[-s] : undefined;
           if (text === undefined) return types[i] === "string" ? "" : null;
           if (types[i] === "string") return text;
+          if (types[i] === "datetime") return times.get(-s)!;
           const n = Number(text);
           return Number.isSafeInteger(n) && (types[i] !== "int" || (n <= 2147483647 && n >= -2147483648)) ? n : unsupported("parse of a number out of range");
         });

@@ -675,9 +675,13 @@ export class Lowerer {
     // Simple kind: literals match literally, the match is anchored and string columns are lazy (the last one takes
     // the rest). Regex kind: literals are regular expressions, the match is not anchored, string columns are greedy.
     let pattern = regexKind ? "" : "^";
+    // the same pattern with datetime columns greedy: where the two read different valid times, which one Kusto
+    // takes is not established, and the row is refused
+    let greedyPattern = pattern;
     const captures: Array<{ name: string; type: ScalarType }> = [];
     items.forEach((item, i) => {
       const last = i === items.length - 1;
+      const before = pattern;
       if (item.kind === "StringLiteralExpression") pattern += regexKind ? `(?:${item.value ?? ""})` : escape(item.value ?? "");
       else if (item.kind === "StarExpression") pattern += regexKind ? unsupported("parse kind=regex with *") : last ? ".*" : ".*?";
       else if (item.kind === "NameDeclaration" || item.kind === "NameAndTypeDeclaration") {
@@ -685,11 +689,19 @@ export class Lowerer {
         const type = scalarType(decl.type, "parse column");
         captures.push({ name: nameOf(decl), type });
         if (type === "long" || type === "int") pattern += "([-+]?\\d+)";
-        else if (type === "string") pattern += regexKind || last ? "(.*)" : "(.*?)";
+        else if (type === "string" || type === "datetime") pattern += regexKind || last ? "(.*)" : "(.*?)";
         else return unsupported(`parse into a ${type} column`);
+        if (type === "datetime") {
+          greedyPattern += "(.*)";
+          return;
+        }
       } else unsupported("parse pattern");
+      greedyPattern += pattern.slice(before.length);
     });
-    if (!regexKind) pattern += "$";
+    if (!regexKind) {
+      pattern += "$";
+      greedyPattern += "$";
+    }
     const sources = columns.map((c) => {
       const k = captures.findIndex((x) => x.name === c.name);
       if (k >= 0) {
@@ -700,7 +712,8 @@ export class Lowerer {
       return idx >= 0 ? idx : unsupported("parse (output schema)");
     });
     if (new Set(captures.map((c) => c.name)).size !== captures.length) return unsupported("parse with a repeated column");
-    return { op: "parse", input, source, pattern, sources, columns };
+    const datetimes = captures.some((c) => c.type === "datetime");
+    return { op: "parse", input, source, pattern, sources, columns, ...(datetimes && greedyPattern !== pattern ? { greedyPattern } : {}) };
   }
 
   private lookup(op: SyntaxNode, left: Tabular, columns: PlanColumn[]): Tabular {
@@ -1390,7 +1403,6 @@ function literal(n: SyntaxNode): Expr {
       if (hazard) return unsupported(`dynamic literals holding ${hazard}`);
       try {
         const value = JSON.parse(json) as LiteralValue;
-        if (typeof value === "number" && !isSafeLong(value)) return unsupported("dynamic long beyond 2^53");
         return { op: "lit", type: "dynamic", value };
       } catch {
         return unsupported(`dynamic literal ${text}`);

@@ -136,7 +136,7 @@ export type Tabular = { columns: PlanColumn[] } & (
    * `parse`: a JS regular expression built from the pattern; output column i is input column `sources[i]` when
    * that is >= 0, else capture group `-sources[i]` converted to the column's type (null or "" when the row does not match).
    */
-  | { op: "parse"; input: Tabular; source: Expr; pattern: string; sources: number[] }
+  | { op: "parse"; input: Tabular; source: Expr; pattern: string; sources: number[]; greedyPattern?: string }
   /** A tabular `let` evaluated once and referenced by name. */
   | { op: "ref"; name: string }
 );
