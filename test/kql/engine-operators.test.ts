@@ -36,6 +36,18 @@ describe("tabular operators", () => {
     expect(r.rows[0]).toEqual([3, 1, 5, 5, "b", 1, "a", ["a", "b", "a", "c"], ["a", "b", "c"], 2, "a"]);
   });
 
+  it("count(x) of a value that is not a bool counts every row, nulls included; count() of a bool is refused", async () => {
+    const r = await query('datatable(g:string, x:long, s:string, d:dynamic)["a", 1, "", dynamic(null), "a", long(null), "q", dynamic([1]), "b", long(null), "", dynamic(null)] | summarize c = count(), cx = count(x), cs = count(s), cd = count(d) by g | order by g asc');
+    expect(r.rows).toEqual([
+      ["a", 2, 2, 2, 2],
+      ["b", 1, 1, 1, 1],
+    ]);
+    await expect(query("datatable(x:long)[1, 2] | summarize c = count(x > 1)")).rejects.toThrow("count() of a bool");
+    // another diagnostic in the same query is still an error of the query
+    const bad = await compile("datatable(x:long)[1] | summarize c = count(x), d = sum(y)", {});
+    expect(bad.ok).toBe(false);
+  });
+
   it("order by defaults to descending with nulls last; ascending puts nulls first", async () => {
     expect(await column(`${T} | order by v | project v`)).toEqual([5, 3, 1, null]);
     expect(await column(`${T} | order by v asc | project v`)).toEqual([null, 1, 3, 5]);

@@ -9,7 +9,7 @@ import { type TableSchema, tableSchemas } from "../tables.js";
 import { UnsupportedKqlError } from "./errors.js";
 import { didYouMean, explainDiagnostic } from "./explain.js";
 import { runPlan } from "./evaluate.js";
-import type { KqlDiagnostic } from "./kusto-language.js";
+import type { KqlDiagnostic, SyntaxNode } from "./kusto-language.js";
 import { Lowerer } from "./lower.js";
 import { splitParams } from "./params.js";
 import { type StoredDiagnostic, answerFromCache, planKey, rememberPlan } from "./plan-cache.js";
@@ -39,9 +39,35 @@ export async function compileUncached(
   const prefix = params.length > 0 ? `declare query_parameters(${params.map((p) => `${p.name}:${p.type}`).join(", ")});\n` : "";
   const { analyzeKqlTree } = await analyser();
   const analysed = await analyzeKqlTree(prefix + text, schemas);
-  const errors = analysed.diagnostics.filter((d) => d.severity === "error");
+  const counted = countArguments(analysed.tree);
+  const errors = analysed.diagnostics.filter((d) => d.severity === "error" && !(d.code === "KS107" && counted.has(`${d.offset}:${d.offset + d.length}`)));
   if (errors.length > 0) return { ok: false, diagnostics: errors, prefix: prefix.length };
   return { ok: true, plan: new Lowerer(params).lowerQuery(analysed.tree, params) };
+}
+
+/**
+ * The spans (`start:end`) of the arguments of `count(x)` calls whose argument is not a bool. Kusto.Language expects a
+ * bool there (KS107), but the real engine answers `count(x)` for a long, real or dynamic `x` with the number of rows,
+ * nulls included, as the conformance corpus shows; those diagnostics are not errors of the query.
+ */
+function countArguments(tree: SyntaxNode): Set<string> {
+  const spans = new Set<string>();
+  const visit = (n: SyntaxNode): void => {
+    if (n.kind === "FunctionCallExpression") {
+      const name = n.children.find((c) => c.kind === "NameReference");
+      let token = name;
+      while (token && token.children.length > 0) token = token.children[0];
+      const isCount = token?.kind === "CountKeyword";
+      const list = n.children.find((c) => c.kind === "ExpressionList");
+      const args = list?.children.find((c) => c.kind === "List")?.children.filter((c) => c.kind === "SeparatedElement") ?? [];
+      const arg = args.length === 1 ? args[0]!.children[0] : undefined;
+      if (isCount && arg && arg.type !== undefined && arg.type !== "bool") spans.add(`${arg.start}:${arg.end}`);
+    }
+    n.children.forEach(visit);
+    if (n.expansion) visit(n.expansion);
+  };
+  visit(tree);
+  return spans;
 }
 
 function relocate(d: StoredDiagnostic, text: string, shift: number): KqlDiagnostic {

@@ -617,6 +617,12 @@ export class Lowerer {
         width += 1 + extra.length;
         continue;
       }
+      // count(x) of a value that is not a bool counts every row, nulls included, as the corpus shows; with a bool,
+      // whether it counts every row or the true ones is not established
+      if (fname === "count" && argNodes.length > 0) {
+        if (argNodes.length > 1 || argNodes[0]!.type === "bool") return unsupported("count() of a bool (use count() or countif())");
+        argNodes = [];
+      }
       const args = argNodes.map((a) => this.expr(a, scope));
       // Kusto names an unnamed aggregate of an expression unpredictably (e.g. list_d___obj_<guid>): refuse it.
       const hasAccess = (x: SyntaxNode): boolean => x.kind === "ElementExpression" || x.kind === "PathExpression" || x.children.some(hasAccess);
