@@ -158,6 +158,21 @@ describe("tabular operators", () => {
     await expect(query('print s = "Thu, 02 Jan 2020 ok" | parse s with d:datetime " ok"')).rejects.toThrow("not ISO 8601");
   });
 
+  it("scan with one step: matching rows only, step.x reads the last match (the defaults before), a bare declared column its default", async () => {
+    const r = await query("datatable(t:long, v:long)[1, 5, 2, 0, 3, 7, 4, 2] | sort by t asc | scan declare (total:long = 0, bare:long = 0, note:string) with (step s: v != 0 => total = s.total + v, bare = bare + v;) | extend twice = total * 2");
+    expect(r.columns.map((c) => c.name)).toEqual(["t", "v", "total", "bare", "note", "twice"]);
+    expect(r.rows).toEqual([
+      [1, 5, 5, 5, "", 10],
+      [3, 7, 12, 7, "", 24],
+      [4, 2, 14, 2, "", 28],
+    ]);
+    // the real engine's scan has no match_id column without with_match_id; naming it is refused
+    await expect(query("datatable(t:long)[1] | sort by t asc | scan declare (n:long = 0) with (step s: true => n = s.n + 1;) | project match_id")).rejects.toBeInstanceOf(UnsupportedKqlError);
+    await expect(query("datatable(t:long)[1] | sort by t asc | scan with_match_id = m declare (n:long = 0) with (step s: true => n = 1;)")).rejects.toThrow("scan with_match_id");
+    await expect(query("datatable(t:long)[1] | sort by t asc | scan declare (n:long = 0) with (step a: t == 1 => n = 1; step b: t == 2 => n = 2;)")).rejects.toThrow("scan with several steps");
+    await expect(query("datatable(t:long)[1] | sort by t asc | scan declare (n:long = 0) with (step s: s.t > 0 => n = 1;)")).rejects.toThrow("input column of the step's state");
+  });
+
   it("mv-expand with_itemindex, kind=array and limit; as names intermediate rows", async () => {
     const r = await query('print arr = dynamic(["a", "b", "c"]) | mv-expand with_itemindex = i v = arr limit 2 | project i, v');
     expect(r.rows).toEqual([

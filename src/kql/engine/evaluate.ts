@@ -1327,6 +1327,23 @@ function evaluate(t: Tabular, ctx: RunContext): Row[] {
       return t.rows.map((r) => r.map((e) => compile(e, ctx).fn([])));
     case "range":
       return range(t, ctx);
+    case "scan": {
+      const rows = evaluate(t.input, ctx);
+      const initial = t.initial.map((e) => compile(e, ctx).fn([]));
+      const predicate = compile(t.predicate, ctx).fn;
+      const assignments = t.assignments.map((a) => ({ index: a.index, fn: compile(a.expr, ctx).fn }));
+      let state = initial;
+      const out: Row[] = [];
+      for (const r of rows) {
+        const seen = [...r, ...initial, ...state];
+        if (predicate(seen) !== true) continue;
+        const next = initial.slice();
+        for (const a of assignments) next[a.index] = a.fn(seen);
+        out.push([...r, ...next]);
+        state = next;
+      }
+      return out;
+    }
     case "where": {
       // Consecutive filters run as one pass over the rows.
       const predicates = [t.predicate];

@@ -80,6 +80,34 @@ function nameOf(n: SyntaxNode): string {
   return m ? m[2]! : raw;
 }
 
+/**
+ * Kusto.Language gives `scan` without `with_match_id` a `match_id` column that the real engine's answers lack (the
+ * conformance corpus). Removes it from the scan and from the operators piped after it; an operator that names
+ * `match_id` keeps it, and the schema checks then refuse the query.
+ */
+function hideScanMatchId(n: SyntaxNode, ancestors: SyntaxNode[] = []): void {
+  const op = n.kind === "PipeExpression" ? parts(n)[1] : undefined;
+  if (op?.kind === "ScanOperator" && !elements(lists(op)[0]).some((p) => p.kind === "NamedParameter")) {
+    const drop = (x: SyntaxNode): void => {
+      const i = x.columns?.findIndex((c) => c.name === "match_id" && c.type === "long") ?? -1;
+      if (i >= 0) x.columns = x.columns!.filter((_, j) => j !== i);
+    };
+    drop(op);
+    drop(n);
+    let current = n;
+    for (const a of [...ancestors].reverse()) {
+      if (a.kind !== "PipeExpression" || parts(a)[0] !== current) break;
+      const next = parts(a)[1];
+      const mentions = (x: SyntaxNode): boolean => x.text === "match_id" || x.children.some(mentions);
+      if (!next || mentions(next)) break;
+      drop(next);
+      drop(a);
+      current = a;
+    }
+  }
+  for (const c of n.children) hideScanMatchId(c, [...ancestors, n]);
+}
+
 function sameSchema(a: PlanColumn[], b: PlanColumn[]): boolean {
   return a.length === b.length && a.every((c, i) => c.name === b[i]!.name && c.type === b[i]!.type);
 }
@@ -161,12 +189,15 @@ export class Lowerer {
   /** Non-zero while a function body is lowered: its tabular lets get names of their own, one per call. */
   private expansions = 0;
   private applies = 0;
+  /** While a scan step is lowered: its name, and where the state's declared columns start in the row it reads. */
+  private scanState: { name: string; offset: number; declared: string[]; inputColumns: string[] } | undefined;
 
   constructor(params: Array<{ name: string; type: ScalarType }>) {
     for (const p of params) this.env.params.set(p.name, p.type);
   }
 
   lowerQuery(root: SyntaxNode, params: Array<{ name: string; type: ScalarType }>): KqlPlan {
+    hideScanMatchId(root);
     const statements: SyntaxNode[] = [];
     const collect = (n: SyntaxNode): void => {
       for (const c of n.children) {
@@ -460,6 +491,8 @@ export class Lowerer {
         return this.mvApply(op, input, columns);
       case "MakeSeriesOperator":
         return this.makeSeries(op, input, columns);
+      case "ScanOperator":
+        return this.scan(op, input, columns);
       case "TopNestedOperator":
         return this.topNested(op, input, columns);
       case "SearchOperator":
@@ -660,6 +693,63 @@ export class Lowerer {
       }
     }
     return { expr: this.expr(value, scope), desc, nullsFirst: nullsFirst ?? !desc };
+  }
+
+  /**
+   * `scan` with one step (learn.microsoft.com, scan operator): each row, in order, whose condition holds is output
+   * with the declared columns the step assigns (the others keep their defaults) and becomes the step's state.
+   * `step.x` reads the state (the declared defaults before the first match); an unqualified declared column reads the
+   * row's own value, its default, as the corpus shows. Several steps, `output=`, `with_match_id` are refused.
+   */
+  private scan(op: SyntaxNode, input: Tabular, columns: PlanColumn[]): Tabular {
+    if (elements(lists(op)[0]).length > 0) return unsupported("scan with_match_id");
+    const declare = child(op, "ScanDeclareClause");
+    const declared: Array<{ name: string; type: ScalarType; initial: Expr }> = [];
+    for (const p of elements(declare ? lists(declare)[0] : undefined)) {
+      const decl = child(p, "NameAndTypeDeclaration");
+      const nameDecl = decl && child(decl, "NameDeclaration");
+      if (!nameDecl) return unsupported("scan declare");
+      const type = scalarType(nameDecl.type, "scan declare");
+      const dv = child(p, "DefaultValueDeclaration");
+      const value = dv ? parts(dv)[0] : undefined;
+      // Kusto.Language leaves a default's literal untyped
+      const literalTypes: Record<string, ScalarType> = { LongLiteralExpression: "long", RealLiteralExpression: "real", StringLiteralExpression: "string", BooleanLiteralExpression: "bool", DateTimeLiteralExpression: "datetime", TimespanLiteralExpression: "timespan" };
+      const typed = value && !value.type && literalTypes[value.kind] ? { ...value, type: literalTypes[value.kind] } : value;
+      const initial = typed ? coerce(this.expr(typed, { columns: [] }), type) : { op: "lit" as const, type, value: type === "string" ? "" : null };
+      if (initial.op !== "lit" && !(initial.op === "call" && initial.args.every((a) => a.op === "lit"))) return unsupported("scan declare with a computed default");
+      declared.push({ name: nameOf(nameDecl), type, initial });
+    }
+    const steps = elements(lists(op).at(-1)).filter((x) => x.kind === "ScanStep");
+    if (steps.length !== 1) return unsupported("scan with several steps");
+    const step = steps[0]!;
+    if (child(step, "ScanStepOutput")) return unsupported("scan step output=");
+    const usesWindow = (x: SyntaxNode): boolean => (x.kind === "FunctionCallExpression" && windowFunctions.has(nameOf(parts(x)[0]!))) || x.children.some(usesWindow);
+    if (usesWindow(step)) return unsupported("scan with window functions");
+    const stepName = nameOf(child(step, "NameDeclaration")!);
+    const expected = [...input.columns, ...declared.map((d) => ({ name: d.name, type: d.type }))];
+    if (!sameSchema(expected, columns)) return unsupported("scan (output schema)");
+    const stateOffset = expected.length;
+    const scope: Scope = { columns: expected };
+    const previous = this.scanState;
+    this.scanState = { name: stepName, offset: stateOffset, declared: declared.map((d) => d.name), inputColumns: input.columns.map((c) => c.name) };
+    try {
+      const condition = parts(step).find((x) => x.kind !== "NameDeclaration" && x.kind !== "ScanComputationClause");
+      if (!condition) return unsupported("scan step");
+      const predicate = this.expr(condition, scope);
+      if (predicate.type !== "bool") return unsupported("scan step condition");
+      const assignments: Array<{ index: number; expr: Expr }> = [];
+      const clause = child(step, "ScanComputationClause");
+      for (const a of elements(clause ? lists(clause)[0] : undefined)) {
+        const [target, value] = parts(a);
+        const index = declared.findIndex((d) => target !== undefined && d.name === nameOf(target));
+        if (index < 0 || !value) return unsupported("scan assignment to a column not declared");
+        if (assignments.some((x) => x.index === index)) return unsupported("scan assigning a column twice");
+        assignments.push({ index, expr: coerce(this.expr(value, scope), declared[index]!.type) });
+      }
+      return { op: "scan", input, initial: declared.map((d) => d.initial), predicate, assignments, columns };
+    } finally {
+      this.scanState = previous;
+    }
   }
 
   private parse(op: SyntaxNode, input: Tabular, columns: PlanColumn[]): Tabular {
@@ -1211,6 +1301,13 @@ export class Lowerer {
         return this.call(n, scope);
       case "PathExpression": {
         const [target, selector] = parts(n);
+        const state = this.scanState;
+        if (state && target?.kind === "NameReference" && nameOf(target) === state.name && target.columns !== undefined) {
+          const name = nameOf(selector!);
+          const index = state.declared.indexOf(name);
+          if (index < 0) return unsupported(state.inputColumns.includes(name) ? "scan reading an input column of the step's state" : `scan state ${name}`);
+          return { op: "col", index: state.offset + index, type: scalarType(n.type, name) };
+        }
         const t = this.expr(target!, scope);
         if (t.type !== "dynamic") return unsupported("member access on a non-dynamic value");
         return { op: "member", target: t, key: { op: "lit", type: "string", value: nameOf(selector!) }, type: "dynamic" };
@@ -1433,6 +1530,7 @@ export function isOrdered(t: Tabular): boolean {
     case "mvexpand":
     case "parse":
     case "parsekv":
+    case "scan":
       return isOrdered(t.input);
     case "range":
       return true;

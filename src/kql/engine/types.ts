@@ -137,6 +137,12 @@ export type Tabular = { columns: PlanColumn[] } & (
    * that is >= 0, else capture group `-sources[i]` converted to the column's type (null or "" when the row does not match).
    */
   | { op: "parse"; input: Tabular; source: Expr; pattern: string; sources: number[]; greedyPattern?: string }
+  /**
+   * `scan` with one step: the input row, the declared columns at their defaults and the step's state (the declared
+   * columns of the last match, `initial` before) are what `predicate` and the assignments read; a matching row is
+   * output with its declared columns assigned (`index` into them) and becomes the state.
+   */
+  | { op: "scan"; input: Tabular; initial: Expr[]; predicate: Expr; assignments: Array<{ index: number; expr: Expr }> }
   /** A tabular `let` evaluated once and referenced by name. */
   | { op: "ref"; name: string }
 );
