@@ -56,6 +56,18 @@ describe("string operators", () => {
   });
 });
 
+describe("a test over every column", () => {
+  it("* has / * contains is true when any column passes; * !has / * !contains when none does", async () => {
+    const T = 'datatable(s:string, n:long, d:dynamic)["needle in hay", 1, dynamic(["x"]), "b", 2, dynamic(["needle"]), "row", 3, dynamic(null)]';
+    expect(await column(`${T} | where * contains "needle" | project n`)).toEqual([1, 2]);
+    expect(await column(`${T} | where * !contains "row" | project n`)).toEqual([1, 2]);
+    expect(await column(`${T} | where * has "NEEDLE" | project n`)).toEqual([1, 2]);
+    expect(await column(`${T} | where * has_cs "NEEDLE" | project n`)).toEqual([]);
+    // digits could be in a long column's text: how Kusto writes it there is not established
+    await expect(column(`${T} | where * has "2"`)).rejects.toThrow("over a long column");
+  });
+});
+
 describe("numbers", () => {
   it("int division truncates, real division does not", async () => {
     expect(await scalar("7 / 2")).toBe(3);

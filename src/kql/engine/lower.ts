@@ -752,6 +752,39 @@ export class Lowerer {
     }
   }
 
+  /**
+   * `* has "x"`, `* contains "x"` and their `_cs` forms: true when any column's text passes; `* !has "x"` and
+   * `* !contains "x"` when none does, as the corpus shows. Strings and dynamic values are tested; a column of another
+   * type is skipped when the text sought has a character its text never has (a letter for a long), and refused
+   * otherwise (how Kusto writes it for this test is not established).
+   */
+  private starTest(n: SyntaxNode, scope: Scope): Expr {
+    const positive: Record<string, string> = {
+      HasExpression: "HasExpression",
+      NotHasExpression: "HasExpression",
+      HasCsExpression: "HasCsExpression",
+      NotHasCsExpression: "HasCsExpression",
+      ContainsExpression: "ContainsExpression",
+      NotContainsExpression: "ContainsExpression",
+      ContainsCsExpression: "ContainsCsExpression",
+      NotContainsCsExpression: "ContainsCsExpression",
+    };
+    const kind = positive[n.kind];
+    const needle = this.expr(parts(n)[1]!, { columns: [] });
+    if (!kind || needle.op !== "lit" || typeof needle.value !== "string") return unsupported(`* ${n.kind.replace(/Expression$/, "")} of a value not a string literal`);
+    const text = needle.value.toLowerCase();
+    const charsOf: Partial<Record<ScalarType, RegExp>> = { long: /^[-0-9]*$/, int: /^[-0-9]*$/, bool: /^[truefals]*$/, guid: /^[-0-9a-f]*$/ };
+    const tests: Expr[] = [];
+    scope.columns.forEach((c, index) => {
+      const cell: Expr = { op: "col", index, type: c.type };
+      if (c.type === "string") tests.push({ op: "binary", kind, left: cell, right: needle, type: "bool" });
+      else if (c.type === "dynamic") tests.push({ op: "binary", kind, left: asText(cell), right: needle, type: "bool" });
+      else if (charsOf[c.type]?.test(text) !== false) unsupported(`* ${n.kind.replace(/Expression$/, "")} over a ${c.type} column`);
+    });
+    const any: Expr = tests.length === 0 ? { op: "lit", type: "bool", value: false } : tests.reduce((a, b) => ({ op: "binary", kind: "OrExpression", left: a, right: b, type: "bool" }));
+    return kind === n.kind ? any : { op: "call", name: "not", args: [any], type: "bool" };
+  }
+
   private parse(op: SyntaxNode, input: Tabular, columns: PlanColumn[]): Tabular {
     const ls = lists(op);
     let regexKind = false;
@@ -1336,6 +1369,7 @@ export class Lowerer {
       default:
         break;
     }
+    if (binaryKinds.has(n.kind) && parts(n)[0]?.kind === "StarExpression") return this.starTest(n, scope);
     if (binaryKinds.has(n.kind)) {
       const [l, r] = parts(n);
       const left = this.expr(l!, scope);
