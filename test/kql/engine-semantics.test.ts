@@ -147,6 +147,36 @@ describe("datetimes and timespans", () => {
   });
 });
 
+describe("functions the corpus establishes", () => {
+  it("startof / endof a period with an offset", async () => {
+    expect(await scalar("startofweek(datetime(2020-06-15 13:45:00), -2)")).toBe(ticks("2020-05-31T00:00:00Z"));
+    expect(await scalar("startofmonth(datetime(2020-06-15), -13)")).toBe(ticks("2019-05-01T00:00:00Z"));
+    expect(await scalar("startofyear(datetime(2020-06-15), -5)")).toBe(ticks("2015-01-01T00:00:00Z"));
+    expect(await scalar("startofday(datetime(0001-01-02), -1)")).toBe(ticks("0001-01-01T00:00:00Z"));
+    expect(await scalar("endofweek(datetime(2020-06-15 13:45:00), 2)")).toBe(ticks("2020-07-05T00:00:00Z") - 1n);
+    expect(await scalar("endofmonth(datetime(2020-01-31), 13)")).toBe(ticks("2021-03-01T00:00:00Z") - 1n);
+    expect(await scalar("endofday(datetime(2020-06-15 13:45:00), 2)")).toBe(ticks("2020-06-18T00:00:00Z") - 1n);
+    await expect(scalar("startofmonth(datetime(2020-06-15), -24241)")).rejects.toThrow("beyond the datetime range");
+  });
+
+  it("make_timespan, zip, array_iff, max_of and min_of of mixed numbers, format_datetime's ddd and MMMM", async () => {
+    expect(await scalar("make_timespan(1, 2, 3, 4)")).toBe((((1n * 24n + 2n) * 60n + 3n) * 60n + 4n) * 10_000_000n);
+    expect(await scalar("make_timespan(2, 30)")).toBe(150n * 60n * 10_000_000n);
+    expect(await scalar("make_timespan(25, 70)")).toBeNull();
+    expect(await scalar('zip(dynamic([1, 2]), dynamic(["a", "b"]))')).toEqual([
+      [1, "a"],
+      [2, "b"],
+    ]);
+    await expect(scalar("zip(dynamic([1, 2]), dynamic([1]))")).rejects.toThrow("different lengths");
+    expect(await scalar("array_iff(dynamic([true, false, true]), dynamic([1, 2, 3]), 0)")).toEqual([1, 0, 3]);
+    expect(await scalar("max_of(toint(1), tolong(2), todouble(3.5))")).toBe(3.5);
+    expect(await scalar("min_of(long(null), 5, 2)")).toBe(2);
+    expect(await scalar("max_of(real(nan), 1.0)")).toBeNaN();
+    await expect(scalar("max_of(1.0, real(nan))")).rejects.toThrow("NaN after another value");
+    expect(await scalar("format_datetime(datetime(2007-03-09 05:04:03), 'dddd, MMMM d, ddd MMM')")).toBe("0909, 0303 9, 099 033");
+  });
+});
+
 describe("dynamic values", () => {
   it("member access never throws; a missing key is null; negative indexes count from the end", async () => {
     expect(await scalar('parse_json(\'{"a": {"b": 1}}\').a.b')).toBe(1);

@@ -3,7 +3,7 @@
  * helpers, maths. Registered into the same table as functions.ts.
  */
 import { unsupported } from "./errors.js";
-import { type ScalarImpl, scalarToString, toDynamicValue, toRegExp } from "./functions.js";
+import { type ScalarImpl, scalarFunctions, scalarToString, toDynamicValue, toRegExp } from "./functions.js";
 import type { ScalarType } from "./types.js";
 import { MAX_DATETIME, MIN_DATETIME, TICKS_PER_DAY, TICKS_PER_MS, TICKS_PER_SECOND, dateParts, floorMod, utcMs } from "./values.js";
 
@@ -131,6 +131,33 @@ function sortedKeys(v: unknown): unknown {
   return Object.fromEntries(keys.map((k) => [k, sortedKeys((v as Record<string, unknown>)[k])]));
 }
 
+function periodEnd(args: unknown[], startFn: string): unknown {
+  if (args[0] === null || args[0] === undefined) return null;
+  const offset = args.length > 1 ? args[1] : 0;
+  if (offset === null || !Number.isSafeInteger(offset)) return unsupported(`${startFn.replace("start", "end")}() with this offset`);
+  // the last period of 9999 ends at the last tick Kusto has
+  const next = scalarFunctions.get(startFn)!;
+  const start = next([args[0], offset as number], ["datetime", "long"], "datetime", { nowTicks: 0n });
+  if (start === null) return null;
+  const y = dateParts(start as bigint).y;
+  const p = dateParts(start as bigint);
+  const last = startFn === "startofday" ? p.y === 9999 && p.mo === 12 && p.d === 31 : startFn === "startofweek" ? (start as bigint) + 7n * TICKS_PER_DAY > MAX_DATETIME : startFn === "startofmonth" ? y === 9999 && p.mo === 12 : y === 9999;
+  if (last) return startFn === "startofweek" ? unsupported("endofweek() in the last week of 9999") : MAX_DATETIME;
+  return (next([args[0], (offset as number) + 1], ["datetime", "long"], "datetime", { nowTicks: 0n }) as bigint) - 1n;
+}
+
+/** max_of / min_of: nulls are skipped; numbers of several types compare as numbers; a NaN first wins. */
+function extremeOf(args: unknown[], types: ScalarType[], fn: string, better: (a: number | bigint, b: number | bigint) => boolean): unknown {
+  const numeric = types.every((t) => t === "long" || t === "int" || t === "real");
+  if (!numeric && types.some((t) => t !== types[0] || t === "dynamic" || t === "string")) return unsupported(`${fn}() of mixed or non-numeric values`);
+  const values = args.filter((a) => a !== null && a !== undefined) as Array<number | bigint>;
+  // a NaN first is the answer, as the corpus shows; a NaN after another value is not established
+  if (values.slice(1).some((v) => typeof v === "number" && Number.isNaN(v))) return unsupported(`${fn}() of NaN after another value`);
+  let best: number | bigint | null = null;
+  for (const v of values) if (best === null || better(v, best)) best = v;
+  return best;
+}
+
 function asArray(v: unknown): unknown[] | null {
   return Array.isArray(v) ? (v as unknown[]) : null;
 }
@@ -185,10 +212,11 @@ function formatDateTimeWith(t: bigint, format: string): string {
       switch (letter) {
         case "y":
           return count === 1 ? String(p.y % 100) : count === 2 ? pad(p.y % 100, 2) : pad(p.y, count);
+        // Kusto has no day or month names: "ddd" is "dd" then "d", "dddd" is "dd" twice (the corpus), likewise "MMM", "MMMM"
         case "M":
-          return count <= 2 ? pad(p.mo, count) : unsupported("format_datetime() with month names");
+          return count <= 2 ? pad(p.mo, count) : count === 3 ? pad(p.mo, 2) + String(p.mo) : count === 4 ? pad(p.mo, 2).repeat(2) : unsupported("format_datetime() with month names");
         case "d":
-          return count <= 2 ? pad(p.d, count) : unsupported("format_datetime() with day names");
+          return count <= 2 ? pad(p.d, count) : count === 3 ? pad(p.d, 2) + String(p.d) : count === 4 ? pad(p.d, 2).repeat(2) : unsupported("format_datetime() with day names");
         case "H":
           return count <= 2 ? pad(p.h, count) : unsupported("format_datetime() with that hour format");
         case "h":
@@ -317,34 +345,11 @@ export const extraFunctions: Array<[string, ScalarImpl]> = [
       }
     },
   ],
-  ["endofday", (args) => (args.length > 1 ? unsupported("endofday() with an offset") : args[0] === null ? null : startOfDay(dt(args[0])) + TICKS_PER_DAY - 1n)],
-  [
-    "endofweek",
-    (args) => {
-      if (args.length > 1) return unsupported("endofweek() with an offset");
-      if (args[0] === null) return null;
-      const end = startOfWeek(dt(args[0])) + 7n * TICKS_PER_DAY - 1n;
-      return end > MAX_DATETIME ? unsupported("endofweek() in the last week of 9999") : end;
-    },
-  ],
-  [
-    "endofmonth",
-    (args) => {
-      if (args.length > 1) return unsupported("endofmonth() with an offset");
-      if (args[0] === null) return null;
-      const p = dateParts(dt(args[0]));
-      return p.y === 9999 && p.mo === 12 ? MAX_DATETIME : (p.mo === 12 ? monthStart(p.y + 1, 1) : monthStart(p.y, p.mo + 1)) - 1n;
-    },
-  ],
-  [
-    "endofyear",
-    (args) => {
-      if (args.length > 1) return unsupported("endofyear() with an offset");
-      if (args[0] === null) return null;
-      const y = dateParts(dt(args[0])).y;
-      return y === 9999 ? MAX_DATETIME : monthStart(y + 1, 1) - 1n;
-    },
-  ],
+  // endof<period>(t[, offset]): one tick before the start of the period after (the corpus's cases)
+  ["endofday", (args) => periodEnd(args, "startofday")],
+  ["endofweek", (args) => periodEnd(args, "startofweek")],
+  ["endofmonth", (args) => periodEnd(args, "startofmonth")],
+  ["endofyear", (args) => periodEnd(args, "startofyear")],
   ["monthofyear", (args) => (args[0] === null ? null : dateParts(dt(args[0])).mo)],
   ["getmonth", (args) => (args[0] === null ? null : dateParts(dt(args[0])).mo)],
   [
@@ -735,20 +740,45 @@ export const extraFunctions: Array<[string, ScalarImpl]> = [
   ],
   [
     "max_of",
-    (args, types) => {
-      if (types.some((t) => t !== types[0] || t === "dynamic" || t === "string")) return unsupported("max_of() of mixed or non-numeric values");
-      let best: unknown = null;
-      for (const a of args) if (a !== null && (best === null || (a as number) > (best as number))) best = a;
-      return best;
-    },
+    (args, types) => extremeOf(args, types, "max_of", (a, b) => a > b),
   ],
   [
     "min_of",
+    (args, types) => extremeOf(args, types, "min_of", (a, b) => a < b),
+  ],
+  [
+    "make_timespan",
     (args, types) => {
-      if (types.some((t) => t !== types[0] || t === "dynamic" || t === "string")) return unsupported("min_of() of mixed or non-numeric values");
-      let best: unknown = null;
-      for (const a of args) if (a !== null && (best === null || (a as number) < (best as number))) best = a;
-      return best;
+      if (args.some((a) => a === null || a === undefined)) return null;
+      if (types.some((t) => t !== "long" && t !== "int" && t !== "real") || args.some((a) => !Number.isSafeInteger(a))) return unsupported("make_timespan() of fractions");
+      const parts = args as number[];
+      const [d, h, m, sec] = parts.length === 4 ? parts : [0, parts[0]!, parts[1]!, parts[2] ?? 0];
+      // a part out of its range gives null, as the corpus shows for make_timespan(25, 70)
+      if (parts.some((x) => x < 0)) return unsupported("make_timespan() of negative parts");
+      if (h! > 23 || m! > 59 || sec! > 59) return null;
+      return ((BigInt(d!) * 24n + BigInt(h!)) * 60n + BigInt(m!)) * MINUTE + BigInt(sec!) * TICKS_PER_SECOND;
+    },
+  ],
+  [
+    "zip",
+    (args) => {
+      if (!args.every(Array.isArray)) return unsupported("zip() of values that are not arrays");
+      const arrays = args as unknown[][];
+      if (arrays.some((a) => a.length !== arrays[0]!.length)) return unsupported("zip() of arrays of different lengths");
+      return arrays[0]!.map((_, i) => arrays.map((a) => a[i]));
+    },
+  ],
+  [
+    "array_iff",
+    (args, types) => {
+      const [cond, whenTrue, whenFalse] = args;
+      if (!Array.isArray(cond)) return unsupported("array_iff() of a condition that is not an array");
+      const pick = (v: unknown, t: ScalarType, i: number): unknown => {
+        if (t !== "dynamic") return toDynamicValue(v, t);
+        if (!Array.isArray(v)) return unsupported("array_iff() of a dynamic value that is not an array");
+        return i < v.length ? v[i] : unsupported("array_iff() of arrays shorter than the condition");
+      };
+      return cond.map((c, i) => (c === true ? pick(whenTrue, types[1]!, i) : c === false ? pick(whenFalse, types[2]!, i) : unsupported("array_iff() with a condition that is not a bool")));
     },
   ],
 ];
