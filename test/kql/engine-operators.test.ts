@@ -48,6 +48,15 @@ describe("tabular operators", () => {
     expect(bad.ok).toBe(false);
   });
 
+  it("summarize items that are expressions over aggregates", async () => {
+    const r = await query('datatable(g:string, d:datetime)["a", datetime(2020-01-01), "a", datetime(2020-01-05), "b", datetime(2020-01-10)] | summarize n = count(), span = max(d) - min(d), late = 100.0 * countif(d > datetime(2020-01-02)) / count() by g | order by g asc');
+    expect(r.columns.map((c) => `${c.name}:${c.type}`)).toEqual(["g:string", "n:long", "span:timespan", "late:real"]);
+    expect(r.rows).toEqual([
+      ["a", 2, 4n * 864_000_000_000n, 50],
+      ["b", 1, 0n, 100],
+    ]);
+  });
+
   it("order by defaults to descending with nulls last; ascending puts nulls first", async () => {
     expect(await column(`${T} | order by v | project v`)).toEqual([5, 3, 1, null]);
     expect(await column(`${T} | order by v asc | project v`)).toEqual([null, 1, 3, 5]);

@@ -189,6 +189,8 @@ export class Lowerer {
   /** Non-zero while a function body is lowered: its tabular lets get names of their own, one per call. */
   private expansions = 0;
   private applies = 0;
+  /** While the items of a summarize that are expressions over aggregates are lowered: each aggregate's column. */
+  private aggregateRefs: Map<SyntaxNode, Expr> | undefined;
   /** While a scan step is lowered: its name, and where the state's declared columns start in the row it reads. */
   private scanState: { name: string; offset: number; declared: string[]; inputColumns: string[] } | undefined;
 
@@ -618,10 +620,33 @@ export class Lowerer {
     const by = byItems.map((e, i) => coerce(this.expr(valueOf(e), scope), columns[i]?.type ?? "dynamic"));
     const aggregates: Aggregate[] = [];
     let width = by.length;
+    // items that are expressions over aggregates (max(d) - min(d)): their aggregates are computed as hidden columns
+    // after the others, and a projection computes the items from them
+    const computed: Array<{ position: number; node: SyntaxNode }> = [];
+    const hidden: SyntaxNode[] = [];
+    const aggregateName = (x: SyntaxNode): string | undefined => {
+      if (x.kind !== "FunctionCallExpression" || x.symbol?.kind !== "Function") return undefined;
+      const written = nameOf(parts(x)[0]!);
+      const fname = aggregateAliases[written] ?? conditionalAggregates[written] ?? written;
+      return aggregateFunctions.has(fname) && !scalarFunctions.has(fname) ? fname : undefined;
+    };
     for (const item of elements(ls[1])) {
       if (item.kind === "CompoundNamedExpression") return unsupported("summarize (a, b) = ...");
       const call = valueOf(item);
-      if (call.kind !== "FunctionCallExpression") return unsupported("summarize with a non-aggregate expression");
+      if (aggregateName(call) === undefined) {
+        const found: SyntaxNode[] = [];
+        const collect = (x: SyntaxNode): void => {
+          if (aggregateName(x) !== undefined) found.push(x);
+          else x.children.forEach(collect);
+        };
+        collect(call);
+        if (found.length === 0 || item.kind !== "SimpleNamedExpression") return unsupported("summarize with a non-aggregate expression");
+        if (found.some((f) => ["arg_max", "arg_min"].includes(aggregateName(f)!))) return unsupported("arg_max() or arg_min() inside an expression");
+        computed.push({ position: width, node: call });
+        hidden.push(...found);
+        width += 1;
+        continue;
+      }
       const written = nameOf(parts(call)[0]!);
       const conditional = written in conditionalAggregates;
       const fname = aggregateAliases[written] ?? conditionalAggregates[written] ?? written;
@@ -674,7 +699,52 @@ export class Lowerer {
       width += 1;
     }
     if (width !== columns.length) return unsupported("summarize (output schema)");
-    return { op: "summarize", input, by, aggregates, columns };
+    if (computed.length === 0) return { op: "summarize", input, by, aggregates, columns };
+    // the summarize makes every column but the computed ones, then the hidden aggregates
+    const kept = columns.filter((_, i) => !computed.some((c) => c.position === i));
+    const inner: PlanColumn[] = [...kept, ...hidden.map((h, k) => ({ name: ` aggregate ${k}`, type: scalarType(h.type, "aggregate") }))];
+    const refs = new Map<SyntaxNode, Expr>();
+    hidden.forEach((h, k) => {
+      const agg = this.plainAggregate(h, scope);
+      aggregates.push(agg);
+      refs.set(h, { op: "col", index: kept.length + k, type: inner[kept.length + k]!.type });
+    });
+    const summarized: Tabular = { op: "summarize", input, by, aggregates, columns: inner };
+    const previous = this.aggregateRefs;
+    this.aggregateRefs = refs;
+    try {
+      let next = 0;
+      const exprs = columns.map((c, i): Expr => {
+        const item = computed.find((x) => x.position === i);
+        if (!item) return { op: "col", index: next++, type: c.type };
+        return coerce(this.expr(item.node, { columns: inner }), c.type);
+      });
+      return { op: "project", input: summarized, exprs, columns };
+    } finally {
+      this.aggregateRefs = previous;
+    }
+  }
+
+  /** An aggregate call inside an expression: one value per group, of the plain kinds (no arg_max, no limit). */
+  private plainAggregate(call: SyntaxNode, scope: Scope): Aggregate {
+    const written = nameOf(parts(call)[0]!);
+    const conditional = written in conditionalAggregates;
+    const fname = aggregateAliases[written] ?? conditionalAggregates[written] ?? written;
+    let argNodes = elements(lists(child(call, "ExpressionList")!)[0]);
+    let where: Expr | undefined;
+    if (conditional) {
+      if (argNodes.length < 2) return unsupported(`${written}()`);
+      where = this.expr(argNodes[1]!, scope);
+      argNodes = [argNodes[0]!, ...argNodes.slice(2)];
+    }
+    if (fname === "count" && argNodes.length > 0) {
+      if (argNodes.length > 1 || argNodes[0]!.type === "bool") return unsupported("count() of a bool (use count() or countif())");
+      argNodes = [];
+    }
+    if ((fname === "make_list" || fname === "make_set") && argNodes.length > 1) return unsupported(`${fname}() with a limit inside an expression`);
+    const agg: Aggregate = { fn: fname, args: argNodes.map((a) => this.expr(a, scope)) };
+    if (where) agg.where = where;
+    return agg;
   }
 
   private sortKey(e: SyntaxNode, scope: Scope): SortKey {
@@ -1331,7 +1401,7 @@ export class Lowerer {
         return { op: "unary", kind: n.kind === "UnaryMinusExpression" ? "minus" : "plus", operand, type };
       }
       case "FunctionCallExpression":
-        return this.call(n, scope);
+        return this.aggregateRefs?.get(n) ?? this.call(n, scope);
       case "PathExpression": {
         const [target, selector] = parts(n);
         const state = this.scanState;
