@@ -176,6 +176,41 @@ export function tableFromObjects(name: string, rows: Array<Record<string, unknow
 const isoUtc = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,7})?Z$/;
 
 /**
+ * Milliseconds of `YYYY-MM-DDTHH:MM:SS[.f...]Z` read from its characters (what exports write for every row), to the
+ * millisecond as Date.parse reads it; undefined for anything else, and for days past the 28th and other edges, which
+ * take Date.parse's path.
+ */
+function isoUtcMs(v: string): number | undefined {
+  const len = v.length;
+  if (len < 20 || len > 28 || v.charCodeAt(len - 1) !== 90 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 84 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return undefined;
+  const d = (k: number): number => {
+    const c = v.charCodeAt(k) - 48;
+    return c >= 0 && c <= 9 ? c : NaN;
+  };
+  const y = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
+  const mo = d(5) * 10 + d(6);
+  const day = d(8) * 10 + d(9);
+  const h = d(11) * 10 + d(12);
+  const mi = d(14) * 10 + d(15);
+  const sec = d(17) * 10 + d(18);
+  let ms = 0;
+  if (len > 20) {
+    if (v.charCodeAt(19) !== 46 || len === 21) return undefined;
+    for (let k = 20; k < len - 1; k++) if (Number.isNaN(d(k))) return undefined;
+    ms = (len > 21 ? d(20) * 100 : 0) + (len > 22 ? d(21) * 10 : 0) + (len > 23 ? d(22) : 0);
+  } else if (v.charCodeAt(19) !== 90) return undefined;
+  if (!(y >= 1 && mo >= 1 && mo <= 12 && day >= 1 && day <= 28 && h <= 23 && mi <= 59 && sec <= 59)) return undefined;
+  // days from 1970-01-01 of a proleptic Gregorian date (the civil-from-days algorithm, inverted)
+  const yy = mo <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  const days = era * 146097 + doe - 719468;
+  return ((days * 24 + h) * 60 + mi) * 60_000 + sec * 1000 + ms;
+}
+
+/**
  * A converter of one column's cells straight to the engine's representation. The common cases are read here; any
  * other value takes the loader's full path (convertCell, then fromWireCell), which gives the same cell or the error.
  */
@@ -186,6 +221,10 @@ function cellReader(column: LogsColumn, table: string, file: string, now: Date |
       return (v, i) => (typeof v === "string" ? v : v === null || v === undefined ? "" : slow(v, i));
     case "datetime":
       return (v, i) => {
+        if (typeof v === "string") {
+          const ms = isoUtcMs(v);
+          if (ms !== undefined) return BigInt(ms) * 10_000n;
+        }
         if (typeof v === "string" && isoUtc.test(v)) {
           // as the loader reads it: to the millisecond (Date.parse takes at most three digits)
           const ms = Date.parse(v.length > 24 ? `${v.slice(0, 23)}Z` : v);
