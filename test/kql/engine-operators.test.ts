@@ -57,6 +57,15 @@ describe("tabular operators", () => {
     ]);
   });
 
+  it("join on real keys matches NaN with NaN; a -0 key, or a real key against an integer one, is refused", async () => {
+    const r = await query('let L = datatable(k:real, lv:string)[real(nan), "a", 1.5, "b", 2.0, "c"]; let R = datatable(k:real, rv:string)[real(nan), "x", 1.5, "y"]; L | join kind=inner R on k | project lv, rv | order by lv asc');
+    expect(r.rows).toEqual([
+      ["a", "x"],
+      ["b", "y"],
+    ]);
+    await expect(query('let L = datatable(k:real)[0.0]; let R = datatable(k:real)[1.0]; L | extend k = k * -1.0 | join kind=inner R on k')).rejects.toThrow("real key of -0");
+  });
+
   it("order by defaults to descending with nulls last; ascending puts nulls first", async () => {
     expect(await column(`${T} | order by v | project v`)).toEqual([5, 3, 1, null]);
     expect(await column(`${T} | order by v asc | project v`)).toEqual([null, 1, 3, 5]);

@@ -159,6 +159,13 @@ describe("functions the corpus establishes", () => {
     await expect(scalar("startofmonth(datetime(2020-06-15), -24241)")).rejects.toThrow("beyond the datetime range");
   });
 
+  it("todatetime() of a number counts ticks from 0001-01-01; gettype() of a dynamic text that may be a typed value is refused", async () => {
+    expect(await scalar("todatetime(1.5)")).toBe(ticks("0001-01-01T00:00:00Z") + 1n);
+    expect(await scalar("todatetime(0)")).toBe(ticks("0001-01-01T00:00:00Z"));
+    expect(await scalar('gettype(dynamic("5"))')).toBe("string");
+    await expect(scalar("gettype(pack_array(datetime(2020-01-01))[0])")).rejects.toThrow("gettype() of a dynamic text");
+  });
+
   it("make_timespan, zip, array_iff, max_of and min_of of mixed numbers, format_datetime's ddd and MMMM", async () => {
     expect(await scalar("make_timespan(1, 2, 3, 4)")).toBe((((1n * 24n + 2n) * 60n + 3n) * 60n + 4n) * 10_000_000n);
     expect(await scalar("make_timespan(2, 30)")).toBe(150n * 60n * 10_000_000n);

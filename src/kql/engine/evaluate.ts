@@ -1165,8 +1165,13 @@ function join(t: Extract<Tabular, { op: "join" }>, ctx: RunContext): Row[] {
     kind = kind === "rightanti" ? "leftanti" : kind === "rightsemi" ? "leftsemi" : "leftouter";
     swapped = true;
   }
-  // Kusto's join matches null keys with each other.
-  const keyFor = (row: Row, idx: number[]): string | undefined => keyOf(idx.map((i) => row[i]));
+  // Kusto's join matches null keys with each other, and NaN real keys (the corpus); whether -0 meets 0 is not established.
+  const realKeys = t.leftKeys.some((i) => t.left.columns[i]!.type === "real");
+  const keyFor = (row: Row, idx: number[]): string | undefined => {
+    const values = idx.map((i) => row[i]);
+    if (realKeys && values.some((v) => Object.is(v, -0))) return unsupported("join on a real key of -0");
+    return keyOf(values);
+  };
   if (kind === "innerunique") {
     const firsts = new Map<string, Row>();
     for (const row of left) {

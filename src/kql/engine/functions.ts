@@ -14,6 +14,7 @@ import {
   formatDateTimeFull,
   formatReal,
   formatTimespan,
+  isIsoShaped,
   isSafeLong,
   jsonNumberHazard,
   MAX_DATETIME,
@@ -216,6 +217,13 @@ function toDateTimeValue(v: unknown, type: ScalarType): bigint | null {
     return /\d/.test(v as string) ? unsupported("todatetime() of text that is not ISO 8601") : null;
   }
   if (type === "dynamic") return null;
+  // a number is ticks since 0001-01-01, a real truncated (todatetime(1.5) is one tick), as the corpus shows
+  if (type === "long" || type === "int" || type === "real") {
+    const n = v as number;
+    if (!Number.isFinite(n) || !Number.isSafeInteger(Math.trunc(n))) return unsupported(`todatetime() of ${type} beyond 2^53`);
+    const t = MIN_DATETIME + BigInt(Math.trunc(n));
+    return t > MAX_DATETIME || t < MIN_DATETIME ? unsupported(`todatetime() of ${type} beyond the datetime range`) : t;
+  }
   return unsupported(`todatetime() of ${type}`);
 }
 
@@ -484,7 +492,8 @@ export const scalarFunctions = new Map<string, ScalarImpl>([
       if (v === null) return "null";
       if (Array.isArray(v)) return "array";
       if (typeof v === "object") return "dictionary";
-      if (typeof v === "string") return "string";
+      // a datetime, timespan or guid put into a dynamic value is held as its text here, while Kusto keeps its type
+      if (typeof v === "string") return isIsoShaped(v) || /^-?(\d+\.)?\d{2}:\d{2}:\d{2}(\.\d+)?$/.test(v) || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v) ? unsupported("gettype() of a dynamic text that may be a datetime, timespan or guid") : "string";
       if (typeof v === "boolean") return "bool";
       return Number.isInteger(v) ? "long" : "double";
     },

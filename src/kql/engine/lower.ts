@@ -970,7 +970,8 @@ export class Lowerer {
       const lt = left.columns[li]!.type;
       const rt = right.columns[rightKeys[i]!]!.type;
       if (lt !== rt && !(isNumeric(lt) && isNumeric(rt))) unsupported("join on keys of different types");
-      if (lt === "dynamic" || lt === "real") unsupported(`join on ${lt} keys`);
+      if ((lt === "real") !== (rt === "real")) unsupported("join on a real key and an integer key");
+      if (lt === "dynamic") unsupported(`join on ${lt} keys`);
     });
     return { leftKeys, rightKeys };
   }
