@@ -68,6 +68,17 @@ describe("a test over every column", () => {
   });
 });
 
+describe("search not(term)", () => {
+  it("keeps the rows no column has the term in, though Kusto.Language expects a bool there (KS107)", async () => {
+    const T = 'datatable(s:string, n:long)["error here", 1, "warn", 2, "info", 3]';
+    expect(await column(`${T} | search not("error") | project n`)).toEqual([2, 3]);
+    expect(await column(`${T} | search "w*" or not("info") | project n`)).toEqual([1, 2]);
+    // another KS107 in the query is still an error of the query
+    await expect(column(`${T} | search not("error") | summarize count(n > 1)`)).rejects.toThrow("count() of a bool");
+    await expect(column(`${T} | search not(n)`)).rejects.toThrow("KS107");
+  });
+});
+
 describe("numbers", () => {
   it("int division truncates, real division does not", async () => {
     expect(await scalar("7 / 2")).toBe(3);

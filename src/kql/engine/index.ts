@@ -46,9 +46,9 @@ export async function compileUncached(
 }
 
 /**
- * The spans (`start:end`) of the arguments of `count(x)` calls whose argument is not a bool. Kusto.Language expects a
- * bool there (KS107), but the real engine answers `count(x)` for a long, real or dynamic `x` with the number of rows,
- * nulls included, as the conformance corpus shows; those diagnostics are not errors of the query.
+ * The spans (`start:end`) where Kusto.Language's KS107 ("a value of type bool expected") is not an error of the query:
+ * the arguments of `count(x)` calls whose argument is not a bool (the real engine answers `count(x)` for a long, real
+ * or dynamic `x` with the number of rows, nulls included, as the conformance corpus shows), and search terms in not().
  */
 function countArguments(tree: SyntaxNode): Set<string> {
   const spans = new Set<string>();
@@ -63,11 +63,30 @@ function countArguments(tree: SyntaxNode): Set<string> {
       const arg = args.length === 1 ? args[0]!.children[0] : undefined;
       if (isCount && arg && arg.type !== undefined && arg.type !== "bool") spans.add(`${arg.start}:${arg.end}`);
     }
+    if (n.kind === "SearchOperator") searchNotTerms(n, spans);
     n.children.forEach(visit);
     if (n.expansion) visit(n.expansion);
   };
   visit(tree);
   return spans;
+}
+
+/**
+ * `search not("term")`: Kusto.Language expects a bool inside not() (KS107) where the real engine reads a search term
+ * (the corpus's three cases), which the lowerer handles. Collects the spans of such terms in a search's predicate
+ * (through and, or and parentheses).
+ */
+function searchNotTerms(search: SyntaxNode, spans: Set<string>): void {
+  const visit = (n: SyntaxNode): void => {
+    if (n.kind === "AndExpression" || n.kind === "OrExpression" || n.kind === "ParenthesizedExpression") n.children.forEach(visit);
+    if (n.kind !== "FunctionCallExpression") return;
+    let token = n.children.find((c) => c.kind === "NameReference");
+    while (token && token.children.length > 0) token = token.children[0];
+    const args = n.children.find((c) => c.kind === "ExpressionList")?.children.find((c) => c.kind === "List")?.children.filter((c) => c.kind === "SeparatedElement") ?? [];
+    const arg = args.length === 1 ? args[0]!.children[0] : undefined;
+    if (token?.text === "not" && arg?.kind === "StringLiteralExpression") spans.add(`${arg.start}:${arg.end}`);
+  };
+  search.children.forEach(visit);
 }
 
 function relocate(d: StoredDiagnostic, text: string, shift: number): KqlDiagnostic {
