@@ -100,6 +100,22 @@ describe("numbers", () => {
     expect(await scalar('todatetime("not a date")')).toBeNull();
   });
 
+  it("toint and tolong of text and of longs beyond an int, as the corpus shows", async () => {
+    expect(await scalar('toint("0xFF")')).toBe(255);
+    expect(await scalar('tolong("0X1f")')).toBe(31);
+    expect(await scalar('toint("-0x10")')).toBeNull();
+    expect(await scalar('tolong("5.9")')).toBeNull();
+    expect(await scalar('tolong("1e19")')).toBeNull();
+    expect(await scalar('toint("2147483648")')).toBeNull();
+    expect(await scalar('tolong("9223372036854775808")')).toBeNull();
+    expect(await scalar("toint(2147483648)")).toBe(-2147483648);
+    expect(await scalar("toint(-2147483649)")).toBe(2147483647);
+    expect(await scalar("toint(dynamic(2147483648))")).toBe(-2147483648);
+    await expect(scalar('tolong("9007199254740993")')).rejects.toThrow("tolong() beyond 2^53");
+    await expect(scalar('tolong("-0x10")')).rejects.toThrow("hexadecimal");
+    await expect(scalar("toint(3000000000.5)")).rejects.toThrow("toint() overflow");
+  });
+
   it("null compares equal to nothing", async () => {
     expect(await column("datatable(x:long)[1, long(null)] | where x != 1 | count")).toEqual([1]);
     expect(await column("datatable(x:long)[1, long(null)] | where x == x | count")).toEqual([1]);

@@ -114,12 +114,21 @@ function toLongValue(v: unknown, type: ScalarType): number | null {
       return v ? 1 : 0;
     case "string": {
       const s = (v as string).trim();
+      // hexadecimal text is read (toint("0xFF") is 255, the corpus); a sign before it, or a value beyond 2^53, is not established
+      if (/^0x[0-9a-f]+$/i.test(s)) {
+        const n = parseInt(s.slice(2), 16);
+        return isSafeLong(n) ? n : unsupported("tolong() of hexadecimal text beyond 2^53");
+      }
       if (/^[+-]?0x/i.test(s)) return unsupported("tolong() of hexadecimal text");
       if (/^[+-]?\d+$/.test(s)) {
         const n = Number(s);
-        return isSafeLong(n) ? n : unsupported("tolong() beyond 2^53");
+        if (isSafeLong(n)) return n;
+        // beyond a long is null (the corpus); between 2^53 and 2^63 the value cannot be held here
+        const big = BigInt(s);
+        return big > 9223372036854775807n || big < -9223372036854775808n ? null : unsupported("tolong() beyond 2^53");
       }
-      if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) return unsupported("tolong() of a decimal string");
+      // text of a number with a fraction or an exponent is null ("5.9", "1e19": the corpus)
+      if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) return null;
       return null;
     }
     case "datetime":
@@ -339,9 +348,16 @@ export const scalarFunctions = new Map<string, ScalarImpl>([
   [
     "toint",
     (args, types) => {
-      const v = toLongValue(args[0], types[0]!);
-      if (v === null) return null;
-      return v > 2147483647 || v < -2147483648 ? unsupported("toint() overflow") : v;
+      const t = types[0]!;
+      const raw = args[0];
+      const text = t === "string" || (t === "dynamic" && typeof raw === "string") ? (raw as string).trim() : undefined;
+      if (text !== undefined && /^[+-]0x/i.test(text)) return null;
+      const v = toLongValue(raw, t);
+      if (v === null || (v <= 2147483647 && v >= -2147483648)) return v;
+      // text beyond an int is null; a long (or a whole number in a dynamic value) wraps to 32 bits, as the corpus shows
+      if (text !== undefined) return null;
+      if (t === "long" || t === "int" || (t === "dynamic" && Number.isInteger(raw))) return v | 0;
+      return unsupported("toint() overflow");
     },
   ],
   ["tolong", (args, types) => toLongValue(args[0], types[0]!)],
