@@ -114,6 +114,10 @@ describe("numbers", () => {
     await expect(scalar('tolong("9007199254740993")')).rejects.toThrow("tolong() beyond 2^53");
     await expect(scalar('tolong("-0x10")')).rejects.toThrow("hexadecimal");
     await expect(scalar("toint(3000000000.5)")).rejects.toThrow("toint() overflow");
+    expect(await scalar('todouble("0x10")')).toBeNull();
+    expect(await scalar('todouble("Inf")')).toBe(Infinity);
+    expect(await scalar('tobool("0x10")')).toBe(true);
+    expect(await scalar('tobool(dynamic("0x0"))')).toBe(false);
   });
 
   it("null compares equal to nothing", async () => {

@@ -159,12 +159,15 @@ function toRealValue(v: unknown, type: ScalarType): number | null {
     case "string": {
       const s = (v as string).trim();
       if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) return Number(s);
+      // hexadecimal text is not a real (todouble("0x10") is null, the corpus); with a sign it is not established
+      if (/^0x[0-9a-f]+$/i.test(s)) return null;
       if (/^[+-]?0x/i.test(s)) return unsupported("todouble() of hexadecimal text");
       if (/^[+-]?(nan|inf|infinity)$/i.test(s)) {
         const special: Record<string, number | null> = {
           NaN: NaN,
           nan: NaN,
           inf: Infinity,
+          Inf: Infinity,
           "-inf": -Infinity,
           Infinity: Infinity,
           "+Infinity": Infinity,
@@ -204,6 +207,9 @@ function toBoolValue(v: unknown, type: ScalarType): boolean | null {
       if (l === "true") return true;
       if (l === "false") return false;
       if (/^[+-]?\d+$/.test(s)) return Number(s) !== 0;
+      // hexadecimal text reads as its number (tobool("0x10") is true, the corpus)
+      if (/^0x[0-9a-f]+$/i.test(s)) return parseInt(s.slice(2), 16) !== 0;
+      if (/^[+-]0x/i.test(s)) return unsupported("tobool() of signed hexadecimal text");
       return null;
     }
     case "dynamic":
