@@ -118,6 +118,8 @@ describe("numbers", () => {
     expect(await scalar('todouble("Inf")')).toBe(Infinity);
     expect(await scalar('tobool("0x10")')).toBe(true);
     expect(await scalar('tobool(dynamic("0x0"))')).toBe(false);
+    expect(await scalar('totimespan("1.5")')).toBeNull();
+    expect(await scalar('totimespan("90s")')).toBe(900_000_000n);
   });
 
   it("null compares equal to nothing", async () => {

@@ -248,6 +248,8 @@ function toTimespanValue(v: unknown, type: ScalarType): bigint | null {
   if (type === "string" || (type === "dynamic" && typeof v === "string")) {
     const parsed = parseTimespan(v as string);
     if (parsed !== undefined) return parsed;
+    // a number with a fraction and no unit is null (totimespan("1.5"), the corpus)
+    if (/^\s*[+-]?\d+\.\d+\s*$/.test(v as string)) return null;
     return /\d/.test(v as string) ? unsupported("totimespan() of that text") : null;
   }
   if (type === "dynamic") return null;
