@@ -210,6 +210,10 @@ describe("functions the corpus establishes", () => {
     await expect(scalar("zip(dynamic([1, 2]), dynamic([1]))")).rejects.toThrow("different lengths");
     expect(await scalar("array_iff(dynamic([true, false, true]), dynamic([1, 2, 3]), 0)")).toEqual([1, 0, 3]);
     expect(await scalar("max_of(toint(1), tolong(2), todouble(3.5))")).toBe(3.5);
+    expect(await column('datatable(a:string, b:string)["where", "kw", "Beta", "x", "same", "same"] | project strcmp(a, b)')).toEqual([1, -1, 0]);
+    await expect(scalar('strcmp("B", "a")')).rejects.toThrow("order depends on case");
+    expect(await scalar("indexof(\"''\", \"'\", 3)")).toBe(-1);
+    expect(await scalar('hash_sha256("abc")')).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     expect(await scalar("min_of(long(null), 5, 2)")).toBe(2);
     expect(await scalar("max_of(real(nan), 1.0)")).toBeNaN();
     await expect(scalar("max_of(1.0, real(nan))")).rejects.toThrow("NaN after another value");

@@ -2,6 +2,7 @@
  * More scalar functions: date parts and arithmetic by calendar unit, string search and replacement, array and bag
  * helpers, maths. Registered into the same table as functions.ts.
  */
+import { createHash } from "node:crypto";
 import { unsupported } from "./errors.js";
 import { type ScalarImpl, scalarFunctions, scalarToString, toDynamicValue, toRegExp } from "./functions.js";
 import type { ScalarType } from "./types.js";
@@ -420,10 +421,25 @@ export const extraFunctions: Array<[string, ScalarImpl]> = [
       const start = args.length > 2 ? (args[2] as number | null) : 0;
       if (start === null || lookup === "") return null;
       if (/[\uD800-\uDFFF]/.test(s)) return unsupported("indexof() of text outside the basic multilingual plane");
-      if (start < 0 || start > s.length) return unsupported("indexof() with a start outside the text");
+      // a start past the end finds nothing (the corpus); a negative one is not established
+      if (start > s.length) return -1;
+      if (start < 0) return unsupported("indexof() with a start outside the text");
       return s.indexOf(lookup, start);
     },
   ],
+  [
+    "strcmp",
+    (args) => {
+      if (args[0] === null || args[1] === null) return null;
+      const a = args[0] as string;
+      const b = args[1] as string;
+      const sign = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+      // ordinal; where a case-insensitive order would differ, which one Kusto uses is not established
+      const ordinal = sign(a, b);
+      return ordinal === sign(a.toLowerCase(), b.toLowerCase()) ? ordinal : unsupported("strcmp() of text whose order depends on case");
+    },
+  ],
+  ["hash_sha256", (args, types) => (args[0] === null ? null : types[0] === "string" ? createHash("sha256").update(args[0] as string, "utf8").digest("hex") : unsupported(`hash_sha256() of ${types[0]}`))],
   ["isnan", (args) => (args[0] === null ? null : Number.isNaN(args[0]))],
   ["isinf", (args) => (args[0] === null ? null : args[0] === Infinity || args[0] === -Infinity)],
   ["isfinite", (args) => (args[0] === null ? null : Number.isFinite(args[0]))],
