@@ -100,6 +100,24 @@ describe("numbers", () => {
     expect(await scalar('todatetime("not a date")')).toBeNull();
   });
 
+  it("todouble() of a datetime counts ticks from 0001-01-01, as the corpus shows; tolong() of one is beyond 2^53 and refused", async () => {
+    expect(await scalar("todouble(datetime(1970-01-01))")).toBe(6.21355968e17);
+    expect(await scalar("todouble(datetime(2020-01-01))")).toBe(6.37134336e17);
+    await expect(scalar("tolong(datetime(1975-01-01))")).rejects.toThrow("tolong() of a datetime");
+    expect(await scalar("tolong(1d)")).toBe(864_000_000_000);
+    expect(await scalar("totimespan(864000000000)")).toBe(864_000_000_000n);
+    expect(await scalar("toint(1h)")).toBe(1_640_261_632);
+  });
+
+  it("stdev() of no values is 0; format_datetime's F drops trailing zeros; union kind=inner of like inputs", async () => {
+    expect(await column("datatable(x:long)[1] | where x < 0 | summarize stdev(x)")).toEqual([0]);
+    expect(await scalar("format_datetime(datetime(2020-06-15 13:45:09.0000007), 'FFFFFFF')")).toBe("0000007");
+    expect(await scalar("format_datetime(datetime(2020-06-15 13:45:09.1200000), 'FFF')")).toBe("12");
+    await expect(scalar("format_datetime(datetime(2020-06-15 13:45:09), 'ss.FFF')")).rejects.toThrow("point before an empty F part");
+    expect(await column("let A = datatable(x:long)[1, 2]; let B = datatable(x:long)[2]; A | union kind=inner B | order by x asc")).toEqual([1, 2, 2]);
+    await expect(column("let A = datatable(x:long)[1]; let B = datatable(x:long, y:long)[2, 3]; A | union kind=inner B")).rejects.toThrow("union kind=inner");
+  });
+
   it("toint and tolong of text and of longs beyond an int, as the corpus shows", async () => {
     expect(await scalar('toint("0xFF")')).toBe(255);
     expect(await scalar('tolong("0X1f")')).toBe(31);

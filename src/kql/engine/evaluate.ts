@@ -830,7 +830,8 @@ function makeAggregate(a: Aggregate, ctx: RunContext, outTypes: ScalarType[]): (
             m2 += d * (x - mean);
           },
           result: () => {
-            if (n === 0) return unsupported(`${a.fn}() of no values`);
+            // stdev() of no values is 0, as the corpus shows; the others are not established
+            if (n === 0) return a.fn === "stdev" ? [0] : unsupported(`${a.fn}() of no values`);
             if (sample && n === 1) return [0];
             // Kusto rounds the variance to 10 decimal places before taking the root.
             const variance = Math.round((m2 / (sample ? n - 1 : n)) * 1e10) / 1e10;

@@ -207,8 +207,9 @@ function formatDateTimeWith(t: bigint, format: string): string {
   const p = dateParts(t);
   const frac = pad(p.frac, 7);
   return formatTokens(format, "format_datetime")
-    .map((tok) => {
+    .map((tok, i, all) => {
       if ("text" in tok) return tok.text;
+      const before = all[i - 1];
       const { letter, count } = tok;
       switch (letter) {
         case "y":
@@ -228,6 +229,13 @@ function formatDateTimeWith(t: bigint, format: string): string {
           return count <= 2 ? pad(p.s, count) : unsupported("format_datetime() with that second format");
         case "f":
           return count <= 7 ? frac.slice(0, count) : unsupported("format_datetime() with more than 7 f");
+        case "F": {
+          // the fraction's digits without trailing zeros ("FFFFFFF" of .0000007 is 0000007, of .0 nothing: the corpus);
+          // whether a "." before an empty F part stays is not established
+          if (count > 7) return unsupported("format_datetime() with more than 7 F");
+          const digits = frac.slice(0, count).replace(/0+$/, "");
+          return digits === "" && before !== undefined && "text" in before && before.text === "." ? unsupported("format_datetime() with a point before an empty F part") : digits;
+        }
         case "t":
           return count === 1 ? (p.h < 12 ? "A" : "P") : count === 2 ? (p.h < 12 ? "AM" : "PM") : unsupported("format_datetime() with that tt format");
         default:

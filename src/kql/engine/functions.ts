@@ -131,10 +131,14 @@ function toLongValue(v: unknown, type: ScalarType): number | null {
       if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) return null;
       return null;
     }
-    case "datetime":
+    // a datetime is Kusto's ticks since 0001-01-01 (the corpus), not the ticks since 1970 held here
+    case "datetime": {
+      const n = Number((v as bigint) - MIN_DATETIME);
+      return isSafeLong(n) ? n : unsupported("tolong() of a datetime");
+    }
     case "timespan": {
       const n = Number(v as bigint);
-      return isSafeLong(n) ? n : unsupported("tolong() of a datetime");
+      return isSafeLong(n) ? n : unsupported("tolong() of a timespan beyond 2^53");
     }
     case "dynamic": {
       if (typeof v === "number") return Number.isInteger(v) ? v : Math.trunc(v);
@@ -179,6 +183,7 @@ function toRealValue(v: unknown, type: ScalarType): number | null {
       return null;
     }
     case "datetime":
+      return Number((v as bigint) - MIN_DATETIME);
     case "timespan":
       return Number(v as bigint);
     case "dynamic":
@@ -253,6 +258,8 @@ function toTimespanValue(v: unknown, type: ScalarType): bigint | null {
     return /\d/.test(v as string) ? unsupported("totimespan() of that text") : null;
   }
   if (type === "dynamic") return null;
+  // a long is ticks (totimespan(864000000000) is a day, the corpus)
+  if (type === "long" || type === "int") return BigInt(v as number);
   return unsupported(`totimespan() of ${type}`);
 }
 
@@ -362,9 +369,10 @@ export const scalarFunctions = new Map<string, ScalarImpl>([
       if (text !== undefined && /^[+-]0x/i.test(text)) return null;
       const v = toLongValue(raw, t);
       if (v === null || (v <= 2147483647 && v >= -2147483648)) return v;
-      // text beyond an int is null; a long (or a whole number in a dynamic value) wraps to 32 bits, as the corpus shows
+      // text beyond an int is null; a long, a timespan's ticks or a whole number in a dynamic value wrap to 32 bits, as
+      // the corpus shows
       if (text !== undefined) return null;
-      if (t === "long" || t === "int" || (t === "dynamic" && Number.isInteger(raw))) return v | 0;
+      if (t === "long" || t === "int" || t === "timespan" || (t === "dynamic" && Number.isInteger(raw))) return v | 0;
       return unsupported("toint() overflow");
     },
   ],

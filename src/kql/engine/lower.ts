@@ -189,6 +189,8 @@ export class Lowerer {
   /** Non-zero while a function body is lowered: its tabular lets get names of their own, one per call. */
   private expansions = 0;
   private applies = 0;
+  /** Set by unionParams for the union it reads: `kind=inner`. */
+  private innerUnion = false;
   /** While the items of a summarize that are expressions over aggregates are lowered: each aggregate's column. */
   private aggregateRefs: Map<SyntaxNode, Expr> | undefined;
   /** While a scan step is lowered: its name, and where the state's declared columns start in the row it reads. */
@@ -367,10 +369,11 @@ export class Lowerer {
         const inputNodes = elements(lists(n)[1]);
         const inputs = inputNodes.map((e) => this.tabular(e));
         const source = this.unionParams(lists(n)[0]);
-        if (source === undefined) return this.union(inputs, columns);
+        const inner = this.innerUnion;
+        if (source === undefined) return this.union(inputs, columns, undefined, inner);
         // Kusto names each input by its table, or union_arg<i> for anything else.
         const names = inputs.map((t, i) => (t.op === "table" ? t.name : `union_arg${i}`));
-        return this.union(inputs, columns, { name: source, names });
+        return this.union(inputs, columns, { name: source, names }, inner);
       }
       default:
         return unsupported(operatorName(n));
@@ -390,11 +393,17 @@ export class Lowerer {
   /** The withsource column name, if any; refuses parameters other than kind=outer and withsource. */
   private unionParams(list: SyntaxNode | undefined): string | undefined {
     let source: string | undefined;
+    this.innerUnion = false;
     for (const p of elements(list)) {
       const pname = nameOf(child(p, "NameDeclaration") ?? p);
       const v = parts(p).at(-1);
       const value = v ? tokenText(v).trim() : "";
       if (pname === "kind" && value === "outer") continue;
+      // kind=inner keeps the columns every leg has: when they all have the same ones, it is the plain union (the corpus)
+      if (pname === "kind" && value === "inner") {
+        this.innerUnion = true;
+        continue;
+      }
       // Every leg has been resolved against the known tables before it runs here, so a fuzzy union is a plain one.
       if (pname === "isfuzzy" && (value === "true" || value === "false")) continue;
       if (pname === "withsource" && v) {
@@ -406,7 +415,8 @@ export class Lowerer {
     return source;
   }
 
-  private union(inputs: Tabular[], columns: PlanColumn[], source?: { name: string; names: string[] }): Tabular {
+  private union(inputs: Tabular[], columns: PlanColumn[], source?: { name: string; names: string[] }, inner = false): Tabular {
+    if (inner && inputs.some((t) => !sameSchema(t.columns, inputs[0]!.columns))) return unsupported("union kind=inner of inputs with different columns");
     const mapping = inputs.map((input, j) => {
       const used = new Set<number>();
       const map = columns.map((out) => {
@@ -484,8 +494,9 @@ export class Lowerer {
         return this.join(op, input, columns);
       case "UnionOperator": {
         if (this.unionParams(lists(op)[0]) !== undefined) return unsupported("union withsource after a pipe");
+        const inner = this.innerUnion;
         const inputs = [input, ...elements(lists(op)[1]).map((e) => this.tabular(e))];
-        return this.union(inputs, columns);
+        return this.union(inputs, columns, undefined, inner);
       }
       case "MvExpandOperator":
         return this.mvExpand(op, input, columns);
