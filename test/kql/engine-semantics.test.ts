@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { toWireTable } from "../../src/kql/engine/index.js";
 import { column, query, scalar } from "./engine-helpers.js";
 
 const ticks = (iso: string): bigint => BigInt(Date.parse(iso)) * 10_000n;
@@ -107,6 +108,12 @@ describe("numbers", () => {
     expect(await scalar("tolong(1d)")).toBe(864_000_000_000);
     expect(await scalar("totimespan(864000000000)")).toBe(864_000_000_000n);
     expect(await scalar("toint(1h)")).toBe(1_640_261_632);
+  });
+
+  it("max() and min() of values with a NaN are NaN; a NaN in a dynamic value is written as its text", async () => {
+    const r = await query("datatable(v:real)[1.5, real(nan), 2.5] | summarize mx = max(v), mn = min(v), ml = make_list(v)");
+    expect(r.rows[0]!.slice(0, 2)).toEqual([NaN, NaN]);
+    expect(toWireTable(r).rows[0]![2]).toBe('[1.5,"NaN",2.5]');
   });
 
   it("stdev() of no values is 0; format_datetime's F drops trailing zeros; union kind=inner of like inputs", async () => {
