@@ -66,6 +66,21 @@ describe("tabular operators", () => {
     await expect(query('let L = datatable(k:real)[0.0]; let R = datatable(k:real)[1.0]; L | extend k = k * -1.0 | join kind=inner R on k')).rejects.toThrow("real key of -0");
   });
 
+  it("partition by a column runs the subquery over each value's rows; more than 64 values are refused", async () => {
+    const r = await query("datatable(k:long, v:long)[1, 10, 1, 20, 2, 30, long(null), 5, long(null), 7] | partition by k (top 1 by v desc) | order by v asc");
+    expect(r.rows).toEqual([
+      [null, 7],
+      [1, 20],
+      [2, 30],
+    ]);
+    const sums = await query('datatable(i:long)[1, 2, 3, 4, 5, 6] | extend g = i % 2 | partition by g (summarize s = sum(i) | extend tag = "p") | order by s asc');
+    expect(sums.rows).toEqual([
+      [9, "p"],
+      [12, "p"],
+    ]);
+    await expect(query("range i from 1 to 65 step 1 | partition by i (take 1)")).rejects.toThrow("more than 64 parts");
+  });
+
   it("order by defaults to descending with nulls last; ascending puts nulls first", async () => {
     expect(await column(`${T} | order by v | project v`)).toEqual([5, 3, 1, null]);
     expect(await column(`${T} | order by v asc | project v`)).toEqual([null, 1, 3, 5]);

@@ -1445,6 +1445,23 @@ function evaluate(t: Tabular, ctx: RunContext): Row[] {
       return topNested(t, ctx);
     case "parsekv":
       return parseKv(t, ctx);
+    case "partition": {
+      const groups = new Map<string, Row[]>();
+      for (const row of evaluate(t.input, ctx)) {
+        const k = keyOf([row[t.key]]);
+        const g = groups.get(k);
+        if (g) g.push(row);
+        else groups.set(k, [row]);
+      }
+      if (groups.size > 64) return unsupported("partition into more than 64 parts");
+      const out: Row[] = [];
+      for (const g of groups.values()) {
+        ctx.lets.set(t.rows, g);
+        for (const r of evaluate(t.plan, ctx)) out.push(r);
+      }
+      ctx.lets.delete(t.rows);
+      return out;
+    }
     case "mvapply": {
       const out: Row[] = [];
       for (const row of evaluate(t.input, ctx)) {

@@ -506,6 +506,8 @@ export class Lowerer {
         return this.makeSeries(op, input, columns);
       case "ScanOperator":
         return this.scan(op, input, columns);
+      case "PartitionOperator":
+        return this.partition(op, input, columns);
       case "TopNestedOperator":
         return this.topNested(op, input, columns);
       case "SearchOperator":
@@ -1060,6 +1062,26 @@ export class Lowerer {
       return unsupported("mv-apply (output schema)");
     });
     return { op: "mvapply", input, row: rowName, plan, mapping, columns };
+  }
+
+  /**
+   * `partition by Column (subquery)`: the subquery runs over the rows of each value of the column (learn.microsoft.com,
+   * partition operator; the corpus's cases). Parameters (hint.strategy, ...), the `{ ... }` form and a key that is
+   * not a column are refused; so is a run with more than 64 values, where the real engine's answer depends on its
+   * strategy's limits.
+   */
+  private partition(op: SyntaxNode, input: Tabular, columns: PlanColumn[]): Tabular {
+    if (elements(lists(op)[0]).length > 0) return unsupported("partition with parameters");
+    const keyNode = parts(op).find((c) => c.kind === "NameReference");
+    const subquery = child(op, "PartitionSubquery");
+    const body = subquery ? parts(subquery)[0] : undefined;
+    if (!keyNode || !body) return unsupported("partition");
+    const key = input.columns.findIndex((c) => c.name === nameOf(keyNode));
+    if (key < 0) return unsupported("partition by an expression");
+    const rows = `\u0000partition${++this.applies}`;
+    const plan = this.chain(body, { op: "ref", name: rows, columns: input.columns });
+    if (!sameSchema(plan.columns, columns)) return unsupported("partition (output schema)");
+    return { op: "partition", input, key, rows, plan, columns };
   }
 
   /** `parse-kv Source as (k:type, ...) with (pair_delimiter=..., kv_delimiter=... [, quote=...])`. */

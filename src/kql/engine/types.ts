@@ -100,6 +100,8 @@ export type Tabular = { columns: PlanColumn[] } & (
    * one row, each column from the subquery's column `mapping[i]` (>= 0) or the input row's column `-1 - mapping[i]`.
    */
   | { op: "mvapply"; input: Tabular; row: string; plan: Tabular; mapping: number[] }
+  /** partition by a column: `plan` runs over the rows of each value of input column `key` (bound to `rows`), in turn. */
+  | { op: "partition"; input: Tabular; key: number; rows: string; plan: Tabular }
   /** parse-kv: key=value pairs of `source` into typed columns appended to the input's (see lower.ts). */
   | { op: "parsekv"; input: Tabular; source: Expr; keys: Array<{ name: string; type: ScalarType }>; pair: string; kv: string; quote?: string }
   /** top-nested: per level, the `n` values of `key` with the largest (or smallest) `aggregate`, within each of the level above. */
