@@ -66,6 +66,16 @@ describe("tabular operators", () => {
     await expect(query('let L = datatable(k:real)[0.0]; let R = datatable(k:real)[1.0]; L | extend k = k * -1.0 | join kind=inner R on k')).rejects.toThrow("real key of -0");
   });
 
+  it("lookup with a repeated right key gives every pair", async () => {
+    const r = await query('let L = datatable(k:long, lv:string)[1, "a", 2, "b", 3, "c"]; let R = datatable(k:long, rv:string)[1, "x", 1, "x2", 3, "z"]; L | lookup kind=leftouter R on k | order by k asc, rv asc');
+    expect(r.rows).toEqual([
+      [1, "a", "x"],
+      [1, "a", "x2"],
+      [2, "b", ""],
+      [3, "c", "z"],
+    ]);
+  });
+
   it("partition by a column runs the subquery over each value's rows; more than 64 values are refused", async () => {
     const r = await query("datatable(k:long, v:long)[1, 10, 1, 20, 2, 30, long(null), 5, long(null), 7] | partition by k (top 1 by v desc) | order by v asc");
     expect(r.rows).toEqual([

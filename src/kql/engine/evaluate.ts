@@ -1190,8 +1190,9 @@ function join(t: Extract<Tabular, { op: "join" }>, ctx: RunContext): Row[] {
     if (k === undefined) continue;
     const list = index.get(k);
     if (list) {
-      if (t.unique) unsupported("lookup when the right side repeats a key");
-      list.push(row);
+      // lookup with a repeated right key gives every pair, the later right rows first, as the corpus shows
+      if (t.unique) list.unshift(row);
+      else list.push(row);
     } else index.set(k, [row]);
   }
   const out: Row[] = [];
