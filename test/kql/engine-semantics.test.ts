@@ -107,6 +107,10 @@ describe("numbers", () => {
     await expect(scalar("tolong(datetime(1975-01-01))")).rejects.toThrow("tolong() of a datetime");
     expect(await scalar("tolong(1d)")).toBe(864_000_000_000);
     expect(await scalar("totimespan(864000000000)")).toBe(864_000_000_000n);
+    expect(await scalar('todatetime("2020-02-30")')).toBeNull();
+    expect(await scalar('todatetime("2020-13-01")')).toBeNull();
+    await expect(scalar('todatetime("Thu, 02 Jan 2020 00:00:00 GMT")')).rejects.toThrow("not ISO 8601");
+    expect(await column('datatable(k:string, v:long)["g", "1", "h", 3] | project v')).toEqual([1, 3]);
     expect(await scalar("toint(1h)")).toBe(1_640_261_632);
   });
 

@@ -233,6 +233,8 @@ function toDateTimeValue(v: unknown, type: ScalarType): bigint | null {
   if (type === "string" || (type === "dynamic" && typeof v === "string")) {
     const parsed = parseDateTime(v as string);
     if (parsed !== undefined) return parsed;
+    // ISO-shaped text out of range (2020-13-01, 2020-02-30) is null, as the corpus shows
+    if (isIsoShaped(v as string)) return null;
     // Kusto reads more date formats than ISO 8601 (RFC 1123, ...): text with digits that is not ISO is refused, not nulled.
     return /\d/.test(v as string) ? unsupported("todatetime() of text that is not ISO 8601") : null;
   }

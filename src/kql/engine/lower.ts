@@ -385,7 +385,17 @@ export class Lowerer {
     if (columns.length === 0 || values.length % columns.length !== 0) return unsupported("datatable");
     const rows: Expr[][] = [];
     for (let i = 0; i < values.length; i += columns.length) {
-      rows.push(columns.map((c, j) => coerce(this.expr(values[i + j]!, { columns: [] }), c.type)));
+      rows.push(
+        columns.map((c, j) => {
+          const cell = this.expr(values[i + j]!, { columns: [] });
+          // a whole number written as text in a long column is that number (datatable(v:long)["1"], the corpus)
+          if ((c.type === "long" || c.type === "int") && cell.op === "lit" && typeof cell.value === "string" && /^-?\d{1,15}$/.test(cell.value)) {
+            const n = Number(cell.value);
+            if (c.type === "long" || (n <= 2147483647 && n >= -2147483648)) return { op: "lit", type: c.type, value: n };
+          }
+          return coerce(cell, c.type);
+        }),
+      );
     }
     return { op: "rows", rows, columns };
   }
