@@ -40,15 +40,16 @@ export async function compileUncached(
   const { analyzeKqlTree } = await analyser();
   const analysed = await analyzeKqlTree(prefix + text, schemas);
   const counted = countArguments(analysed.tree);
-  const errors = analysed.diagnostics.filter((d) => d.severity === "error" && !(d.code === "KS107" && counted.has(`${d.offset}:${d.offset + d.length}`)));
+  const errors = analysed.diagnostics.filter((d) => d.severity === "error" && !counted.has(`${d.code}:${d.offset}:${d.offset + d.length}`));
   if (errors.length > 0) return { ok: false, diagnostics: errors, prefix: prefix.length };
   return { ok: true, plan: new Lowerer(params).lowerQuery(analysed.tree, params) };
 }
 
 /**
- * The spans (`start:end`) where Kusto.Language's KS107 ("a value of type bool expected") is not an error of the query:
- * the arguments of `count(x)` calls whose argument is not a bool (the real engine answers `count(x)` for a long, real
- * or dynamic `x` with the number of rows, nulls included, as the conformance corpus shows), and search terms in not().
+ * The diagnostics (`code:start:end`) of Kusto.Language that are not errors of the query, because the real engine
+ * answers there (the conformance corpus): KS107 ("a value of type bool expected") on the argument of `count(x)` when
+ * it is not a bool (the number of rows, nulls included) and on a search term in not(), and KS234 ("must be a dynamic
+ * array") on the argument of `array_length()` (null for a bag).
  */
 function countArguments(tree: SyntaxNode): Set<string> {
   const spans = new Set<string>();
@@ -61,7 +62,9 @@ function countArguments(tree: SyntaxNode): Set<string> {
       const list = n.children.find((c) => c.kind === "ExpressionList");
       const args = list?.children.find((c) => c.kind === "List")?.children.filter((c) => c.kind === "SeparatedElement") ?? [];
       const arg = args.length === 1 ? args[0]!.children[0] : undefined;
-      if (isCount && arg && arg.type !== undefined && arg.type !== "bool") spans.add(`${arg.start}:${arg.end}`);
+      if (isCount && arg && arg.type !== undefined && arg.type !== "bool") spans.add(`KS107:${arg.start}:${arg.end}`);
+      // array_length() of a bag: Kusto.Language wants an array (KS234); the real engine answers null (the corpus)
+      if (token?.text === "array_length" && arg && arg.type === "dynamic") spans.add(`KS234:${arg.start}:${arg.end}`);
     }
     if (n.kind === "SearchOperator") searchNotTerms(n, spans);
     n.children.forEach(visit);
@@ -84,7 +87,7 @@ function searchNotTerms(search: SyntaxNode, spans: Set<string>): void {
     while (token && token.children.length > 0) token = token.children[0];
     const args = n.children.find((c) => c.kind === "ExpressionList")?.children.find((c) => c.kind === "List")?.children.filter((c) => c.kind === "SeparatedElement") ?? [];
     const arg = args.length === 1 ? args[0]!.children[0] : undefined;
-    if (token?.text === "not" && arg?.kind === "StringLiteralExpression") spans.add(`${arg.start}:${arg.end}`);
+    if (token?.text === "not" && arg?.kind === "StringLiteralExpression") spans.add(`KS107:${arg.start}:${arg.end}`);
   };
   search.children.forEach(visit);
 }
