@@ -21,7 +21,7 @@ const absent = [
 if (!present) process.stderr.write(`\nWARNING ${absent}\n\n`);
 
 // The floor only goes up: raise it when the engine answers more cases.
-const matchingFloor = 1346;
+const matchingFloor = 1436;
 
 describe("KQL conformance corpus", () => {
   it("answers no case wrongly and matches at least the floor", { timeout: 120_000 }, async (ctx) => {

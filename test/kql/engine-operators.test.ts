@@ -36,6 +36,61 @@ describe("tabular operators", () => {
     expect(r.rows[0]).toEqual([3, 1, 5, 5, "b", 1, "a", ["a", "b", "a", "c"], ["a", "b", "c"], 2, "a"]);
   });
 
+  it("count(x) of a value that is not a bool counts every row, nulls included; count() of a bool is refused", async () => {
+    const r = await query('datatable(g:string, x:long, s:string, d:dynamic)["a", 1, "", dynamic(null), "a", long(null), "q", dynamic([1]), "b", long(null), "", dynamic(null)] | summarize c = count(), cx = count(x), cs = count(s), cd = count(d) by g | order by g asc');
+    expect(r.rows).toEqual([
+      ["a", 2, 2, 2, 2],
+      ["b", 1, 1, 1, 1],
+    ]);
+    await expect(query("datatable(x:long)[1, 2] | summarize c = count(x > 1)")).rejects.toThrow("count() of a bool");
+    // another diagnostic in the same query is still an error of the query
+    const bad = await compile("datatable(x:long)[1] | summarize c = count(x), d = sum(y)", {});
+    expect(bad.ok).toBe(false);
+  });
+
+  it("summarize items that are expressions over aggregates", async () => {
+    const r = await query('datatable(g:string, d:datetime)["a", datetime(2020-01-01), "a", datetime(2020-01-05), "b", datetime(2020-01-10)] | summarize n = count(), span = max(d) - min(d), late = 100.0 * countif(d > datetime(2020-01-02)) / count() by g | order by g asc');
+    expect(r.columns.map((c) => `${c.name}:${c.type}`)).toEqual(["g:string", "n:long", "span:timespan", "late:real"]);
+    expect(r.rows).toEqual([
+      ["a", 2, 4n * 864_000_000_000n, 50],
+      ["b", 1, 0n, 100],
+    ]);
+  });
+
+  it("join on real keys matches NaN with NaN; a -0 key, or a real key against an integer one, is refused", async () => {
+    const r = await query('let L = datatable(k:real, lv:string)[real(nan), "a", 1.5, "b", 2.0, "c"]; let R = datatable(k:real, rv:string)[real(nan), "x", 1.5, "y"]; L | join kind=inner R on k | project lv, rv | order by lv asc');
+    expect(r.rows).toEqual([
+      ["a", "x"],
+      ["b", "y"],
+    ]);
+    await expect(query('let L = datatable(k:real)[0.0]; let R = datatable(k:real)[1.0]; L | extend k = k * -1.0 | join kind=inner R on k')).rejects.toThrow("real key of -0");
+  });
+
+  it("lookup with a repeated right key gives every pair", async () => {
+    const r = await query('let L = datatable(k:long, lv:string)[1, "a", 2, "b", 3, "c"]; let R = datatable(k:long, rv:string)[1, "x", 1, "x2", 3, "z"]; L | lookup kind=leftouter R on k | order by k asc, rv asc');
+    expect(r.rows).toEqual([
+      [1, "a", "x"],
+      [1, "a", "x2"],
+      [2, "b", ""],
+      [3, "c", "z"],
+    ]);
+  });
+
+  it("partition by a column runs the subquery over each value's rows; more than 64 values are refused", async () => {
+    const r = await query("datatable(k:long, v:long)[1, 10, 1, 20, 2, 30, long(null), 5, long(null), 7] | partition by k (top 1 by v desc) | order by v asc");
+    expect(r.rows).toEqual([
+      [null, 7],
+      [1, 20],
+      [2, 30],
+    ]);
+    const sums = await query('datatable(i:long)[1, 2, 3, 4, 5, 6] | extend g = i % 2 | partition by g (summarize s = sum(i) | extend tag = "p") | order by s asc');
+    expect(sums.rows).toEqual([
+      [9, "p"],
+      [12, "p"],
+    ]);
+    await expect(query("range i from 1 to 65 step 1 | partition by i (take 1)")).rejects.toThrow("more than 64 parts");
+  });
+
   it("order by defaults to descending with nulls last; ascending puts nulls first", async () => {
     expect(await column(`${T} | order by v | project v`)).toEqual([5, 3, 1, null]);
     expect(await column(`${T} | order by v asc | project v`)).toEqual([null, 1, 3, 5]);
@@ -131,6 +186,34 @@ describe("tabular operators", () => {
     expect(nomatch.rows).toEqual([["", null]]);
     const regex = await query('print s = "abc123def" | parse kind=regex s with letters:string @"\\d+" rest:string | project letters, rest');
     expect(regex.rows).toEqual([["abc12", "def"]]);
+  });
+
+  it("parse into a datetime column: ISO text converts, an ISO-shaped text out of range fails the match, an ambiguous end is refused", async () => {
+    const r = await query('datatable(s:string)["2020-01-02 ERROR something", "2020-13-45 weird", "2021-12-31T23:59:59Z OK"] | parse s with d:datetime " " level:string " " msg:string | project d, level, msg');
+    expect(r.rows).toEqual([
+      [new Date("2020-01-02T00:00:00Z").getTime() * 10_000, "ERROR", "something"].map((x) => (typeof x === "number" ? BigInt(x) : x)),
+      [null, "", ""],
+      [null, "", ""],
+    ]);
+    // the time could end at the first space or after "10:00:00": which one Kusto takes is not established
+    await expect(query('print s = "2020-01-02 10:00:00 up" | parse s with d:datetime " " rest:string')).rejects.toThrow("parse into a datetime column followed by text");
+    // Kusto reads formats other than ISO 8601 (RFC 1123, ...): refused, not nulled
+    await expect(query('print s = "Thu, 02 Jan 2020 ok" | parse s with d:datetime " ok"')).rejects.toThrow("not ISO 8601");
+  });
+
+  it("scan with one step: matching rows only, step.x reads the last match (the defaults before), a bare declared column its default", async () => {
+    const r = await query("datatable(t:long, v:long)[1, 5, 2, 0, 3, 7, 4, 2] | sort by t asc | scan declare (total:long = 0, bare:long = 0, note:string) with (step s: v != 0 => total = s.total + v, bare = bare + v;) | extend twice = total * 2");
+    expect(r.columns.map((c) => c.name)).toEqual(["t", "v", "total", "bare", "note", "twice"]);
+    expect(r.rows).toEqual([
+      [1, 5, 5, 5, "", 10],
+      [3, 7, 12, 7, "", 24],
+      [4, 2, 14, 2, "", 28],
+    ]);
+    // the real engine's scan has no match_id column without with_match_id; naming it is refused
+    await expect(query("datatable(t:long)[1] | sort by t asc | scan declare (n:long = 0) with (step s: true => n = s.n + 1;) | project match_id")).rejects.toBeInstanceOf(UnsupportedKqlError);
+    await expect(query("datatable(t:long)[1] | sort by t asc | scan with_match_id = m declare (n:long = 0) with (step s: true => n = 1;)")).rejects.toThrow("scan with_match_id");
+    await expect(query("datatable(t:long)[1] | sort by t asc | scan declare (n:long = 0) with (step a: t == 1 => n = 1; step b: t == 2 => n = 2;)")).rejects.toThrow("scan with several steps");
+    await expect(query("datatable(t:long)[1] | sort by t asc | scan declare (n:long = 0) with (step s: s.t > 0 => n = 1;)")).rejects.toThrow("input column of the step's state");
   });
 
   it("mv-expand with_itemindex, kind=array and limit; as names intermediate rows", async () => {

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { AzirError } from "../../src/core/errors.js";
-import { loadTablesFromFolder, querySchemas } from "../../src/kql/engine/index.js";
+import { engineTable, loadTablesFromFolder, querySchemas } from "../../src/kql/engine/index.js";
 import { inferColumnType, loadTableFolder, tableFromJson } from "../../src/kql/table-files.js";
 import { loadScenario, resolveScenarioDir } from "../../src/tabletop/scenario/load.js";
 import { memoryIo } from "../cli/io.js";
@@ -59,6 +59,26 @@ describe("the one loader of table files", () => {
     expect(code, io.err()).toBe(0);
     const schema = JSON.parse(io.out()).tables[0].columns.map((c: { name: string; type: string }) => `${c.name}:${c.type}`);
     expect(schema).toEqual(typesOf(scenario.tables).Custom_CL);
+  });
+
+  it("reads export datetimes to the millisecond, as Date.parse does, on the fast path and off it", () => {
+    const texts = [
+      "2026-11-20T08:00:00Z",
+      "2026-11-20T08:00:00.1Z",
+      "2026-11-20T08:00:00.12Z",
+      "2026-11-20T08:00:00.123Z",
+      "2026-11-20T08:00:00.1234567Z",
+      "2024-02-29T23:59:59.999Z",
+      "2023-03-01T00:00:00Z",
+      "1969-12-31T23:59:59.999Z",
+      "0001-01-01T00:00:00Z",
+      "1600-02-28T12:00:00Z",
+      "9999-12-31T23:59:59.9999999Z",
+      "2026-01-28T00:00:00Z",
+      "2026-12-31T00:00:00Z",
+    ];
+    const table = engineTable("SigninLogs", texts.map((TimeGenerated) => ({ TimeGenerated })), { file: "SigninLogs.json" });
+    expect(table.rows.map((r) => r[0])).toEqual(texts.map((t) => BigInt(Date.parse(t.length > 24 ? `${t.slice(0, 23)}Z` : t)) * 10_000n));
   });
 
   it("pins relative times at load, for both callers", async () => {

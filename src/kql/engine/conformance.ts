@@ -65,7 +65,8 @@ export function corpusCell(v: unknown, type: ScalarType): string {
     case "timespan":
       return formatTimespan(v as bigint);
     case "dynamic":
-      return JSON.stringify(v, null, 2);
+      // as the wire writes it: a NaN or an infinity inside a dynamic value is its text ("NaN"), not null
+      return JSON.stringify(v, (_k, x: unknown) => (typeof x === "number" && !Number.isFinite(x) ? formatReal(x) : x), 2);
     default:
       return scalarToString(v, type);
   }

@@ -6,7 +6,7 @@ import { AzirError } from "../../core/errors.js";
 import { unsupported } from "./errors.js";
 import { type CallContext, windowFunctions, fromDynamicValue, hasTerm, scalarFunctions, toDynamicValue, toRegExp, scalarToString } from "./functions.js";
 import type { Aggregate, Expr, KqlPlan, KqlResult, KqlTable, ScalarType, SortKey, Tabular } from "./types.js";
-import { MAX_DATETIME, MIN_DATETIME, TICKS_PER_MS, isSafeLong } from "./values.js";
+import { MAX_DATETIME, MIN_DATETIME, TICKS_PER_MS, isIsoShaped, isSafeLong, parseDateTime } from "./values.js";
 
 type Row = unknown[];
 type Fn = (row: Row) => unknown;
@@ -724,7 +724,8 @@ function makeAggregate(a: Aggregate, ctx: RunContext, outTypes: ScalarType[]): (
             if (best === null || (max ? compareCells(v, best) > 0 : compareCells(v, best) < 0)) best = v;
           },
           result: () => {
-            if (nan) return best === null ? [NaN] : unsupported(`${a.fn}() over NaN and numbers`);
+            // a NaN among the values makes max and min NaN, wherever it is (the corpus)
+            if (nan) return [NaN];
             return [best];
           },
         };
@@ -830,7 +831,8 @@ function makeAggregate(a: Aggregate, ctx: RunContext, outTypes: ScalarType[]): (
             m2 += d * (x - mean);
           },
           result: () => {
-            if (n === 0) return unsupported(`${a.fn}() of no values`);
+            // stdev() of no values is 0, as the corpus shows; the others are not established
+            if (n === 0) return a.fn === "stdev" ? [0] : unsupported(`${a.fn}() of no values`);
             if (sample && n === 1) return [0];
             // Kusto rounds the variance to 10 decimal places before taking the root.
             const variance = Math.round((m2 / (sample ? n - 1 : n)) * 1e10) / 1e10;
@@ -1165,8 +1167,13 @@ function join(t: Extract<Tabular, { op: "join" }>, ctx: RunContext): Row[] {
     kind = kind === "rightanti" ? "leftanti" : kind === "rightsemi" ? "leftsemi" : "leftouter";
     swapped = true;
   }
-  // Kusto's join matches null keys with each other.
-  const keyFor = (row: Row, idx: number[]): string | undefined => keyOf(idx.map((i) => row[i]));
+  // Kusto's join matches null keys with each other, and NaN real keys (the corpus); whether -0 meets 0 is not established.
+  const realKeys = t.leftKeys.some((i) => t.left.columns[i]!.type === "real");
+  const keyFor = (row: Row, idx: number[]): string | undefined => {
+    const values = idx.map((i) => row[i]);
+    if (realKeys && values.some((v) => Object.is(v, -0))) return unsupported("join on a real key of -0");
+    return keyOf(values);
+  };
   if (kind === "innerunique") {
     const firsts = new Map<string, Row>();
     for (const row of left) {
@@ -1183,8 +1190,9 @@ function join(t: Extract<Tabular, { op: "join" }>, ctx: RunContext): Row[] {
     if (k === undefined) continue;
     const list = index.get(k);
     if (list) {
-      if (t.unique) unsupported("lookup when the right side repeats a key");
-      list.push(row);
+      // lookup with a repeated right key gives every pair, the later right rows first, as the corpus shows
+      if (t.unique) list.unshift(row);
+      else list.push(row);
     } else index.set(k, [row]);
   }
   const out: Row[] = [];
@@ -1327,6 +1335,23 @@ function evaluate(t: Tabular, ctx: RunContext): Row[] {
       return t.rows.map((r) => r.map((e) => compile(e, ctx).fn([])));
     case "range":
       return range(t, ctx);
+    case "scan": {
+      const rows = evaluate(t.input, ctx);
+      const initial = t.initial.map((e) => compile(e, ctx).fn([]));
+      const predicate = compile(t.predicate, ctx).fn;
+      const assignments = t.assignments.map((a) => ({ index: a.index, fn: compile(a.expr, ctx).fn }));
+      let state = initial;
+      const out: Row[] = [];
+      for (const r of rows) {
+        const seen = [...r, ...initial, ...state];
+        if (predicate(seen) !== true) continue;
+        const next = initial.slice();
+        for (const a of assignments) next[a.index] = a.fn(seen);
+        out.push([...r, ...next]);
+        state = next;
+      }
+      return out;
+    }
     case "where": {
       // Consecutive filters run as one pass over the rows.
       const predicates = [t.predicate];
@@ -1421,6 +1446,23 @@ function evaluate(t: Tabular, ctx: RunContext): Row[] {
       return topNested(t, ctx);
     case "parsekv":
       return parseKv(t, ctx);
+    case "partition": {
+      const groups = new Map<string, Row[]>();
+      for (const row of evaluate(t.input, ctx)) {
+        const k = keyOf([row[t.key]]);
+        const g = groups.get(k);
+        if (g) g.push(row);
+        else groups.set(k, [row]);
+      }
+      if (groups.size > 64) return unsupported("partition into more than 64 parts");
+      const out: Row[] = [];
+      for (const g of groups.values()) {
+        ctx.lets.set(t.rows, g);
+        for (const r of evaluate(t.plan, ctx)) out.push(r);
+      }
+      ctx.lets.delete(t.rows);
+      return out;
+    }
     case "mvapply": {
       const out: Row[] = [];
       for (const row of evaluate(t.input, ctx)) {
@@ -1435,16 +1477,35 @@ function evaluate(t: Tabular, ctx: RunContext): Row[] {
       const source = compile(t.source, ctx).fn;
       const re = toRegExp(t.pattern, "");
       const types = t.columns.map((c) => c.type);
+      // Simple and regex kinds match strictly: a datetime column whose text does not convert fails the whole match,
+      // every column null (learn.microsoft.com, parse operator: "all extended columns must match the required types").
+      const datetimeCaptures = t.sources.flatMap((s, i) => (s < 0 && types[i] === "datetime" ? [-s] : []));
+      const greedy = t.greedyPattern === undefined ? undefined : toRegExp(t.greedyPattern, "");
       return rows.map((r) => {
         const text = (source(r) as string) ?? "";
         // Line breaks are where JavaScript and .NET patterns start to differ: refuse rather than guess.
         if (/[\r\n]/.test(text)) return unsupported("parse of text with line breaks");
-        const m = re.exec(text);
+        let m = re.exec(text);
+        const g = m && greedy ? greedy.exec(text) : null;
+        for (const k of g ? datetimeCaptures : []) {
+          if (g![k] !== m![k] && g![k] !== undefined && parseDateTime(g![k]) !== undefined) return unsupported("parse into a datetime column followed by text that could be part of the time");
+        }
+        const times = new Map<number, bigint>();
+        for (const k of m ? datetimeCaptures : []) {
+          const captured = m![k] ?? "";
+          const ticks = parseDateTime(captured);
+          if (ticks !== undefined) times.set(k, ticks);
+          // Kusto reads more formats than ISO 8601; an ISO-shaped text out of range (2020-13-45) does not convert,
+          // as the corpus shows.
+          else if (!isIsoShaped(captured) && /\d/.test(captured)) return unsupported("parse into a datetime column of text that is not ISO 8601");
+          else m = null;
+        }
         return t.sources.map((s, i) => {
           if (s >= 0) return r[s];
           const text = m ? m[-s] : undefined;
           if (text === undefined) return types[i] === "string" ? "" : null;
           if (types[i] === "string") return text;
+          if (types[i] === "datetime") return times.get(-s)!;
           const n = Number(text);
           return Number.isSafeInteger(n) && (types[i] !== "int" || (n <= 2147483647 && n >= -2147483648)) ? n : unsupported("parse of a number out of range");
         });

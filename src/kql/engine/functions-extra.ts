@@ -2,8 +2,9 @@
  * More scalar functions: date parts and arithmetic by calendar unit, string search and replacement, array and bag
  * helpers, maths. Registered into the same table as functions.ts.
  */
+import { createHash } from "node:crypto";
 import { unsupported } from "./errors.js";
-import { type ScalarImpl, scalarToString, toDynamicValue, toRegExp } from "./functions.js";
+import { type ScalarImpl, scalarFunctions, scalarToString, toDynamicValue, toRegExp } from "./functions.js";
 import type { ScalarType } from "./types.js";
 import { MAX_DATETIME, MIN_DATETIME, TICKS_PER_DAY, TICKS_PER_MS, TICKS_PER_SECOND, dateParts, floorMod, utcMs } from "./values.js";
 
@@ -117,6 +118,47 @@ function sortArray(v: unknown, desc: boolean): unknown {
   return [...values, ...new Array<null>(nulls).fill(null)];
 }
 
+/** The value with every bag's keys in ordinal order; refused where ordinal and case-insensitive orders disagree. */
+function sortedKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortedKeys);
+  if (v === null || typeof v !== "object") return v;
+  const keys = Object.keys(v).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const folded = [...keys].sort((a, b) => {
+    const x = a.toLowerCase();
+    const y = b.toLowerCase();
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+  if (keys.some((k, i) => k !== folded[i])) return unsupported("dynamic_to_json() of keys whose order depends on case");
+  return Object.fromEntries(keys.map((k) => [k, sortedKeys((v as Record<string, unknown>)[k])]));
+}
+
+function periodEnd(args: unknown[], startFn: string): unknown {
+  if (args[0] === null || args[0] === undefined) return null;
+  const offset = args.length > 1 ? args[1] : 0;
+  if (offset === null || !Number.isSafeInteger(offset)) return unsupported(`${startFn.replace("start", "end")}() with this offset`);
+  // the last period of 9999 ends at the last tick Kusto has
+  const next = scalarFunctions.get(startFn)!;
+  const start = next([args[0], offset as number], ["datetime", "long"], "datetime", { nowTicks: 0n });
+  if (start === null) return null;
+  const y = dateParts(start as bigint).y;
+  const p = dateParts(start as bigint);
+  const last = startFn === "startofday" ? p.y === 9999 && p.mo === 12 && p.d === 31 : startFn === "startofweek" ? (start as bigint) + 7n * TICKS_PER_DAY > MAX_DATETIME : startFn === "startofmonth" ? y === 9999 && p.mo === 12 : y === 9999;
+  if (last) return startFn === "startofweek" ? unsupported("endofweek() in the last week of 9999") : MAX_DATETIME;
+  return (next([args[0], (offset as number) + 1], ["datetime", "long"], "datetime", { nowTicks: 0n }) as bigint) - 1n;
+}
+
+/** max_of / min_of: nulls are skipped; numbers of several types compare as numbers; a NaN first wins. */
+function extremeOf(args: unknown[], types: ScalarType[], fn: string, better: (a: number | bigint, b: number | bigint) => boolean): unknown {
+  const numeric = types.every((t) => t === "long" || t === "int" || t === "real");
+  if (!numeric && types.some((t) => t !== types[0] || t === "dynamic" || t === "string")) return unsupported(`${fn}() of mixed or non-numeric values`);
+  const values = args.filter((a) => a !== null && a !== undefined) as Array<number | bigint>;
+  // a NaN first is the answer, as the corpus shows; a NaN after another value is not established
+  if (values.slice(1).some((v) => typeof v === "number" && Number.isNaN(v))) return unsupported(`${fn}() of NaN after another value`);
+  let best: number | bigint | null = null;
+  for (const v of values) if (best === null || better(v, best)) best = v;
+  return best;
+}
+
 function asArray(v: unknown): unknown[] | null {
   return Array.isArray(v) ? (v as unknown[]) : null;
 }
@@ -165,16 +207,18 @@ function formatDateTimeWith(t: bigint, format: string): string {
   const p = dateParts(t);
   const frac = pad(p.frac, 7);
   return formatTokens(format, "format_datetime")
-    .map((tok) => {
+    .map((tok, i, all) => {
       if ("text" in tok) return tok.text;
+      const before = all[i - 1];
       const { letter, count } = tok;
       switch (letter) {
         case "y":
           return count === 1 ? String(p.y % 100) : count === 2 ? pad(p.y % 100, 2) : pad(p.y, count);
+        // Kusto has no day or month names: "ddd" is "dd" then "d", "dddd" is "dd" twice (the corpus), likewise "MMM", "MMMM"
         case "M":
-          return count <= 2 ? pad(p.mo, count) : unsupported("format_datetime() with month names");
+          return count <= 2 ? pad(p.mo, count) : count === 3 ? pad(p.mo, 2) + String(p.mo) : count === 4 ? pad(p.mo, 2).repeat(2) : unsupported("format_datetime() with month names");
         case "d":
-          return count <= 2 ? pad(p.d, count) : unsupported("format_datetime() with day names");
+          return count <= 2 ? pad(p.d, count) : count === 3 ? pad(p.d, 2) + String(p.d) : count === 4 ? pad(p.d, 2).repeat(2) : unsupported("format_datetime() with day names");
         case "H":
           return count <= 2 ? pad(p.h, count) : unsupported("format_datetime() with that hour format");
         case "h":
@@ -185,6 +229,13 @@ function formatDateTimeWith(t: bigint, format: string): string {
           return count <= 2 ? pad(p.s, count) : unsupported("format_datetime() with that second format");
         case "f":
           return count <= 7 ? frac.slice(0, count) : unsupported("format_datetime() with more than 7 f");
+        case "F": {
+          // the fraction's digits without trailing zeros ("FFFFFFF" of .0000007 is 0000007, of .0 nothing: the corpus);
+          // whether a "." before an empty F part stays is not established
+          if (count > 7) return unsupported("format_datetime() with more than 7 F");
+          const digits = frac.slice(0, count).replace(/0+$/, "");
+          return digits === "" && before !== undefined && "text" in before && before.text === "." ? unsupported("format_datetime() with a point before an empty F part") : digits;
+        }
         case "t":
           return count === 1 ? (p.h < 12 ? "A" : "P") : count === 2 ? (p.h < 12 ? "AM" : "PM") : unsupported("format_datetime() with that tt format");
         default:
@@ -303,34 +354,11 @@ export const extraFunctions: Array<[string, ScalarImpl]> = [
       }
     },
   ],
-  ["endofday", (args) => (args.length > 1 ? unsupported("endofday() with an offset") : args[0] === null ? null : startOfDay(dt(args[0])) + TICKS_PER_DAY - 1n)],
-  [
-    "endofweek",
-    (args) => {
-      if (args.length > 1) return unsupported("endofweek() with an offset");
-      if (args[0] === null) return null;
-      const end = startOfWeek(dt(args[0])) + 7n * TICKS_PER_DAY - 1n;
-      return end > MAX_DATETIME ? unsupported("endofweek() in the last week of 9999") : end;
-    },
-  ],
-  [
-    "endofmonth",
-    (args) => {
-      if (args.length > 1) return unsupported("endofmonth() with an offset");
-      if (args[0] === null) return null;
-      const p = dateParts(dt(args[0]));
-      return p.y === 9999 && p.mo === 12 ? MAX_DATETIME : (p.mo === 12 ? monthStart(p.y + 1, 1) : monthStart(p.y, p.mo + 1)) - 1n;
-    },
-  ],
-  [
-    "endofyear",
-    (args) => {
-      if (args.length > 1) return unsupported("endofyear() with an offset");
-      if (args[0] === null) return null;
-      const y = dateParts(dt(args[0])).y;
-      return y === 9999 ? MAX_DATETIME : monthStart(y + 1, 1) - 1n;
-    },
-  ],
+  // endof<period>(t[, offset]): one tick before the start of the period after (the corpus's cases)
+  ["endofday", (args) => periodEnd(args, "startofday")],
+  ["endofweek", (args) => periodEnd(args, "startofweek")],
+  ["endofmonth", (args) => periodEnd(args, "startofmonth")],
+  ["endofyear", (args) => periodEnd(args, "startofyear")],
   ["monthofyear", (args) => (args[0] === null ? null : dateParts(dt(args[0])).mo)],
   ["getmonth", (args) => (args[0] === null ? null : dateParts(dt(args[0])).mo)],
   [
@@ -401,10 +429,25 @@ export const extraFunctions: Array<[string, ScalarImpl]> = [
       const start = args.length > 2 ? (args[2] as number | null) : 0;
       if (start === null || lookup === "") return null;
       if (/[\uD800-\uDFFF]/.test(s)) return unsupported("indexof() of text outside the basic multilingual plane");
-      if (start < 0 || start > s.length) return unsupported("indexof() with a start outside the text");
+      // a start past the end finds nothing (the corpus); a negative one is not established
+      if (start > s.length) return -1;
+      if (start < 0) return unsupported("indexof() with a start outside the text");
       return s.indexOf(lookup, start);
     },
   ],
+  [
+    "strcmp",
+    (args) => {
+      if (args[0] === null || args[1] === null) return null;
+      const a = args[0] as string;
+      const b = args[1] as string;
+      const sign = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+      // ordinal; where a case-insensitive order would differ, which one Kusto uses is not established
+      const ordinal = sign(a, b);
+      return ordinal === sign(a.toLowerCase(), b.toLowerCase()) ? ordinal : unsupported("strcmp() of text whose order depends on case");
+    },
+  ],
+  ["hash_sha256", (args, types) => (args[0] === null ? null : types[0] === "string" ? createHash("sha256").update(args[0] as string, "utf8").digest("hex") : unsupported(`hash_sha256() of ${types[0]}`))],
   ["isnan", (args) => (args[0] === null ? null : Number.isNaN(args[0]))],
   ["isinf", (args) => (args[0] === null ? null : args[0] === Infinity || args[0] === -Infinity)],
   ["isfinite", (args) => (args[0] === null ? null : Number.isFinite(args[0]))],
@@ -507,6 +550,9 @@ export const extraFunctions: Array<[string, ScalarImpl]> = [
     },
   ],
   ["array_reverse", (args) => (Array.isArray(args[0]) ? [...(args[0] as unknown[])].reverse() : null)],
+  // compact JSON with the keys of every bag sorted, as the corpus shows ({"b":2,"a":1} gives {"a":1,"b":2}); only
+  // arrays and bags are established
+  ["dynamic_to_json", (args) => (args[0] !== null && typeof args[0] === "object" ? dynString(sortedKeys(args[0])) : unsupported("dynamic_to_json() of a value that is not an array or a bag"))],
   ["array_sort_asc", (args) => (args.length > 1 ? unsupported("array_sort_asc() with options") : sortArray(args[0], false))],
   ["array_sort_desc", (args) => (args.length > 1 ? unsupported("array_sort_desc() with options") : sortArray(args[0], true))],
   [
@@ -718,20 +764,45 @@ export const extraFunctions: Array<[string, ScalarImpl]> = [
   ],
   [
     "max_of",
-    (args, types) => {
-      if (types.some((t) => t !== types[0] || t === "dynamic" || t === "string")) return unsupported("max_of() of mixed or non-numeric values");
-      let best: unknown = null;
-      for (const a of args) if (a !== null && (best === null || (a as number) > (best as number))) best = a;
-      return best;
-    },
+    (args, types) => extremeOf(args, types, "max_of", (a, b) => a > b),
   ],
   [
     "min_of",
+    (args, types) => extremeOf(args, types, "min_of", (a, b) => a < b),
+  ],
+  [
+    "make_timespan",
     (args, types) => {
-      if (types.some((t) => t !== types[0] || t === "dynamic" || t === "string")) return unsupported("min_of() of mixed or non-numeric values");
-      let best: unknown = null;
-      for (const a of args) if (a !== null && (best === null || (a as number) < (best as number))) best = a;
-      return best;
+      if (args.some((a) => a === null || a === undefined)) return null;
+      if (types.some((t) => t !== "long" && t !== "int" && t !== "real") || args.some((a) => !Number.isSafeInteger(a))) return unsupported("make_timespan() of fractions");
+      const parts = args as number[];
+      const [d, h, m, sec] = parts.length === 4 ? parts : [0, parts[0]!, parts[1]!, parts[2] ?? 0];
+      // a part out of its range gives null, as the corpus shows for make_timespan(25, 70)
+      if (parts.some((x) => x < 0)) return unsupported("make_timespan() of negative parts");
+      if (h! > 23 || m! > 59 || sec! > 59) return null;
+      return ((BigInt(d!) * 24n + BigInt(h!)) * 60n + BigInt(m!)) * MINUTE + BigInt(sec!) * TICKS_PER_SECOND;
+    },
+  ],
+  [
+    "zip",
+    (args) => {
+      if (!args.every(Array.isArray)) return unsupported("zip() of values that are not arrays");
+      const arrays = args as unknown[][];
+      if (arrays.some((a) => a.length !== arrays[0]!.length)) return unsupported("zip() of arrays of different lengths");
+      return arrays[0]!.map((_, i) => arrays.map((a) => a[i]));
+    },
+  ],
+  [
+    "array_iff",
+    (args, types) => {
+      const [cond, whenTrue, whenFalse] = args;
+      if (!Array.isArray(cond)) return unsupported("array_iff() of a condition that is not an array");
+      const pick = (v: unknown, t: ScalarType, i: number): unknown => {
+        if (t !== "dynamic") return toDynamicValue(v, t);
+        if (!Array.isArray(v)) return unsupported("array_iff() of a dynamic value that is not an array");
+        return i < v.length ? v[i] : unsupported("array_iff() of arrays shorter than the condition");
+      };
+      return cond.map((c, i) => (c === true ? pick(whenTrue, types[1]!, i) : c === false ? pick(whenFalse, types[2]!, i) : unsupported("array_iff() with a condition that is not a bool")));
     },
   ],
 ];

@@ -14,6 +14,7 @@ import {
   formatDateTimeFull,
   formatReal,
   formatTimespan,
+  isIsoShaped,
   isSafeLong,
   jsonNumberHazard,
   MAX_DATETIME,
@@ -113,18 +114,31 @@ function toLongValue(v: unknown, type: ScalarType): number | null {
       return v ? 1 : 0;
     case "string": {
       const s = (v as string).trim();
+      // hexadecimal text is read (toint("0xFF") is 255, the corpus); a sign before it, or a value beyond 2^53, is not established
+      if (/^0x[0-9a-f]+$/i.test(s)) {
+        const n = parseInt(s.slice(2), 16);
+        return isSafeLong(n) ? n : unsupported("tolong() of hexadecimal text beyond 2^53");
+      }
       if (/^[+-]?0x/i.test(s)) return unsupported("tolong() of hexadecimal text");
       if (/^[+-]?\d+$/.test(s)) {
         const n = Number(s);
-        return isSafeLong(n) ? n : unsupported("tolong() beyond 2^53");
+        if (isSafeLong(n)) return n;
+        // beyond a long is null (the corpus); between 2^53 and 2^63 the value cannot be held here
+        const big = BigInt(s);
+        return big > 9223372036854775807n || big < -9223372036854775808n ? null : unsupported("tolong() beyond 2^53");
       }
-      if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) return unsupported("tolong() of a decimal string");
+      // text of a number with a fraction or an exponent is null ("5.9", "1e19": the corpus)
+      if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) return null;
       return null;
     }
-    case "datetime":
+    // a datetime is Kusto's ticks since 0001-01-01 (the corpus), not the ticks since 1970 held here
+    case "datetime": {
+      const n = Number((v as bigint) - MIN_DATETIME);
+      return isSafeLong(n) ? n : unsupported("tolong() of a datetime");
+    }
     case "timespan": {
       const n = Number(v as bigint);
-      return isSafeLong(n) ? n : unsupported("tolong() of a datetime");
+      return isSafeLong(n) ? n : unsupported("tolong() of a timespan beyond 2^53");
     }
     case "dynamic": {
       if (typeof v === "number") return Number.isInteger(v) ? v : Math.trunc(v);
@@ -149,12 +163,15 @@ function toRealValue(v: unknown, type: ScalarType): number | null {
     case "string": {
       const s = (v as string).trim();
       if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) return Number(s);
+      // hexadecimal text is not a real (todouble("0x10") is null, the corpus); with a sign it is not established
+      if (/^0x[0-9a-f]+$/i.test(s)) return null;
       if (/^[+-]?0x/i.test(s)) return unsupported("todouble() of hexadecimal text");
       if (/^[+-]?(nan|inf|infinity)$/i.test(s)) {
         const special: Record<string, number | null> = {
           NaN: NaN,
           nan: NaN,
           inf: Infinity,
+          Inf: Infinity,
           "-inf": -Infinity,
           Infinity: Infinity,
           "+Infinity": Infinity,
@@ -166,6 +183,7 @@ function toRealValue(v: unknown, type: ScalarType): number | null {
       return null;
     }
     case "datetime":
+      return Number((v as bigint) - MIN_DATETIME);
     case "timespan":
       return Number(v as bigint);
     case "dynamic":
@@ -194,6 +212,9 @@ function toBoolValue(v: unknown, type: ScalarType): boolean | null {
       if (l === "true") return true;
       if (l === "false") return false;
       if (/^[+-]?\d+$/.test(s)) return Number(s) !== 0;
+      // hexadecimal text reads as its number (tobool("0x10") is true, the corpus)
+      if (/^0x[0-9a-f]+$/i.test(s)) return parseInt(s.slice(2), 16) !== 0;
+      if (/^[+-]0x/i.test(s)) return unsupported("tobool() of signed hexadecimal text");
       return null;
     }
     case "dynamic":
@@ -212,10 +233,19 @@ function toDateTimeValue(v: unknown, type: ScalarType): bigint | null {
   if (type === "string" || (type === "dynamic" && typeof v === "string")) {
     const parsed = parseDateTime(v as string);
     if (parsed !== undefined) return parsed;
+    // ISO-shaped text out of range (2020-13-01, 2020-02-30) is null, as the corpus shows
+    if (isIsoShaped(v as string)) return null;
     // Kusto reads more date formats than ISO 8601 (RFC 1123, ...): text with digits that is not ISO is refused, not nulled.
     return /\d/.test(v as string) ? unsupported("todatetime() of text that is not ISO 8601") : null;
   }
   if (type === "dynamic") return null;
+  // a number is ticks since 0001-01-01, a real truncated (todatetime(1.5) is one tick), as the corpus shows
+  if (type === "long" || type === "int" || type === "real") {
+    const n = v as number;
+    if (!Number.isFinite(n) || !Number.isSafeInteger(Math.trunc(n))) return unsupported(`todatetime() of ${type} beyond 2^53`);
+    const t = MIN_DATETIME + BigInt(Math.trunc(n));
+    return t > MAX_DATETIME || t < MIN_DATETIME ? unsupported(`todatetime() of ${type} beyond the datetime range`) : t;
+  }
   return unsupported(`todatetime() of ${type}`);
 }
 
@@ -225,9 +255,13 @@ function toTimespanValue(v: unknown, type: ScalarType): bigint | null {
   if (type === "string" || (type === "dynamic" && typeof v === "string")) {
     const parsed = parseTimespan(v as string);
     if (parsed !== undefined) return parsed;
+    // a number with a fraction and no unit is null (totimespan("1.5"), the corpus)
+    if (/^\s*[+-]?\d+\.\d+\s*$/.test(v as string)) return null;
     return /\d/.test(v as string) ? unsupported("totimespan() of that text") : null;
   }
   if (type === "dynamic") return null;
+  // a long is ticks (totimespan(864000000000) is a day, the corpus)
+  if (type === "long" || type === "int") return BigInt(v as number);
   return unsupported(`totimespan() of ${type}`);
 }
 
@@ -286,6 +320,17 @@ function binTicks(v: bigint, size: bigint): bigint {
   return v - floorMod(v, size);
 }
 
+/**
+ * startof<period>(t[, offset]): the start of the period `offset` periods after t's (learn.microsoft.com, startofweek()
+ * and friends; the corpus's cases). A start outside Kusto's datetime range is refused.
+ */
+export function periodStart(args: unknown[], fn: string, start: (t: bigint, offset: number) => bigint): bigint | null {
+  if (args[0] === null || args[0] === undefined) return null;
+  if (args.length > 1 && (args[1] === null || !Number.isSafeInteger(args[1]) || Math.abs(args[1] as number) > 200_000)) return unsupported(`${fn}() with this offset`);
+  const t = start(args[0] as bigint, (args[1] as number | undefined) ?? 0);
+  return t < MIN_DATETIME || t > MAX_DATETIME ? unsupported(`${fn}() beyond the datetime range`) : t;
+}
+
 function startOfMonthTicks(y: number, mo: number): bigint {
   return BigInt(utcMs(y, mo, 1)) * TICKS_PER_MS;
 }
@@ -320,9 +365,17 @@ export const scalarFunctions = new Map<string, ScalarImpl>([
   [
     "toint",
     (args, types) => {
-      const v = toLongValue(args[0], types[0]!);
-      if (v === null) return null;
-      return v > 2147483647 || v < -2147483648 ? unsupported("toint() overflow") : v;
+      const t = types[0]!;
+      const raw = args[0];
+      const text = t === "string" || (t === "dynamic" && typeof raw === "string") ? (raw as string).trim() : undefined;
+      if (text !== undefined && /^[+-]0x/i.test(text)) return null;
+      const v = toLongValue(raw, t);
+      if (v === null || (v <= 2147483647 && v >= -2147483648)) return v;
+      // text beyond an int is null; a long, a timespan's ticks or a whole number in a dynamic value wrap to 32 bits, as
+      // the corpus shows
+      if (text !== undefined) return null;
+      if (t === "long" || t === "int" || t === "timespan" || (t === "dynamic" && Number.isInteger(raw))) return v | 0;
+      return unsupported("toint() overflow");
     },
   ],
   ["tolong", (args, types) => toLongValue(args[0], types[0]!)],
@@ -407,38 +460,32 @@ export const scalarFunctions = new Map<string, ScalarImpl>([
     "floor",
     (args, types) => binValue(args[0], args[1], types[0]!, types[1]!),
   ],
-  [
-    "startofday",
-    (args) => {
-      if (args.length > 1) return unsupported("startofday() with an offset");
-      return args[0] === null ? null : binTicks(args[0] as bigint, TICKS_PER_DAY);
-    },
-  ],
+  ["startofday", (args) => periodStart(args, "startofday", (t, n) => binTicks(t, TICKS_PER_DAY) + BigInt(n) * TICKS_PER_DAY)],
   [
     "startofmonth",
-    (args) => {
-      if (args.length > 1) return unsupported("startofmonth() with an offset");
-      if (args[0] === null) return null;
-      const p = dateParts(args[0] as bigint);
-      return startOfMonthTicks(p.y, p.mo);
-    },
+    (args) =>
+      periodStart(args, "startofmonth", (t, n) => {
+        const p = dateParts(t);
+        const total = p.y * 12 + p.mo - 1 + n;
+        const y = Math.floor(total / 12);
+        return y < 1 || y > 9999 ? MIN_DATETIME - 1n : startOfMonthTicks(y, (((total % 12) + 12) % 12) + 1);
+      }),
   ],
   [
     "startofyear",
-    (args) => {
-      if (args.length > 1) return unsupported("startofyear() with an offset");
-      if (args[0] === null) return null;
-      return startOfMonthTicks(dateParts(args[0] as bigint).y, 1);
-    },
+    (args) =>
+      periodStart(args, "startofyear", (t, n) => {
+        const y = dateParts(t).y + n;
+        return y < 1 || y > 9999 ? MIN_DATETIME - 1n : startOfMonthTicks(y, 1);
+      }),
   ],
   [
     "startofweek",
-    (args) => {
-      if (args.length > 1) return unsupported("startofweek() with an offset");
-      if (args[0] === null) return null;
-      const day = binTicks(args[0] as bigint, TICKS_PER_DAY);
-      return day - BigInt(dateParts(day).dow) * TICKS_PER_DAY;
-    },
+    (args) =>
+      periodStart(args, "startofweek", (t, n) => {
+        const day = binTicks(t, TICKS_PER_DAY);
+        return day - BigInt(dateParts(day).dow) * TICKS_PER_DAY + BigInt(n) * 7n * TICKS_PER_DAY;
+      }),
   ],
   ["getyear", (args) => (args[0] === null ? null : dateParts(args[0] as bigint).y)],
   ["getmonth", (args) => (args[0] === null ? null : dateParts(args[0] as bigint).mo)],
@@ -479,7 +526,8 @@ export const scalarFunctions = new Map<string, ScalarImpl>([
       if (v === null) return "null";
       if (Array.isArray(v)) return "array";
       if (typeof v === "object") return "dictionary";
-      if (typeof v === "string") return "string";
+      // a datetime, timespan or guid put into a dynamic value is held as its text here, while Kusto keeps its type
+      if (typeof v === "string") return isIsoShaped(v) || /^-?(\d+\.)?\d{2}:\d{2}:\d{2}(\.\d+)?$/.test(v) || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v) ? unsupported("gettype() of a dynamic text that may be a datetime, timespan or guid") : "string";
       if (typeof v === "boolean") return "bool";
       return Number.isInteger(v) ? "long" : "double";
     },

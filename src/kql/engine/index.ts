@@ -9,7 +9,7 @@ import { type TableSchema, tableSchemas } from "../tables.js";
 import { UnsupportedKqlError } from "./errors.js";
 import { didYouMean, explainDiagnostic } from "./explain.js";
 import { runPlan } from "./evaluate.js";
-import type { KqlDiagnostic } from "./kusto-language.js";
+import type { KqlDiagnostic, SyntaxNode } from "./kusto-language.js";
 import { Lowerer } from "./lower.js";
 import { splitParams } from "./params.js";
 import { type StoredDiagnostic, answerFromCache, planKey, rememberPlan } from "./plan-cache.js";
@@ -39,9 +39,57 @@ export async function compileUncached(
   const prefix = params.length > 0 ? `declare query_parameters(${params.map((p) => `${p.name}:${p.type}`).join(", ")});\n` : "";
   const { analyzeKqlTree } = await analyser();
   const analysed = await analyzeKqlTree(prefix + text, schemas);
-  const errors = analysed.diagnostics.filter((d) => d.severity === "error");
+  const counted = countArguments(analysed.tree);
+  const errors = analysed.diagnostics.filter((d) => d.severity === "error" && !counted.has(`${d.code}:${d.offset}:${d.offset + d.length}`));
   if (errors.length > 0) return { ok: false, diagnostics: errors, prefix: prefix.length };
   return { ok: true, plan: new Lowerer(params).lowerQuery(analysed.tree, params) };
+}
+
+/**
+ * The diagnostics (`code:start:end`) of Kusto.Language that are not errors of the query, because the real engine
+ * answers there (the conformance corpus): KS107 ("a value of type bool expected") on the argument of `count(x)` when
+ * it is not a bool (the number of rows, nulls included) and on a search term in not(), and KS234 ("must be a dynamic
+ * array") on the argument of `array_length()` (null for a bag).
+ */
+function countArguments(tree: SyntaxNode): Set<string> {
+  const spans = new Set<string>();
+  const visit = (n: SyntaxNode): void => {
+    if (n.kind === "FunctionCallExpression") {
+      const name = n.children.find((c) => c.kind === "NameReference");
+      let token = name;
+      while (token && token.children.length > 0) token = token.children[0];
+      const isCount = token?.kind === "CountKeyword";
+      const list = n.children.find((c) => c.kind === "ExpressionList");
+      const args = list?.children.find((c) => c.kind === "List")?.children.filter((c) => c.kind === "SeparatedElement") ?? [];
+      const arg = args.length === 1 ? args[0]!.children[0] : undefined;
+      if (isCount && arg && arg.type !== undefined && arg.type !== "bool") spans.add(`KS107:${arg.start}:${arg.end}`);
+      // array_length() of a bag: Kusto.Language wants an array (KS234); the real engine answers null (the corpus)
+      if (token?.text === "array_length" && arg && arg.type === "dynamic") spans.add(`KS234:${arg.start}:${arg.end}`);
+    }
+    if (n.kind === "SearchOperator") searchNotTerms(n, spans);
+    n.children.forEach(visit);
+    if (n.expansion) visit(n.expansion);
+  };
+  visit(tree);
+  return spans;
+}
+
+/**
+ * `search not("term")`: Kusto.Language expects a bool inside not() (KS107) where the real engine reads a search term
+ * (the corpus's three cases), which the lowerer handles. Collects the spans of such terms in a search's predicate
+ * (through and, or and parentheses).
+ */
+function searchNotTerms(search: SyntaxNode, spans: Set<string>): void {
+  const visit = (n: SyntaxNode): void => {
+    if (n.kind === "AndExpression" || n.kind === "OrExpression" || n.kind === "ParenthesizedExpression") n.children.forEach(visit);
+    if (n.kind !== "FunctionCallExpression") return;
+    let token = n.children.find((c) => c.kind === "NameReference");
+    while (token && token.children.length > 0) token = token.children[0];
+    const args = n.children.find((c) => c.kind === "ExpressionList")?.children.find((c) => c.kind === "List")?.children.filter((c) => c.kind === "SeparatedElement") ?? [];
+    const arg = args.length === 1 ? args[0]!.children[0] : undefined;
+    if (token?.text === "not" && arg?.kind === "StringLiteralExpression") spans.add(`KS107:${arg.start}:${arg.end}`);
+  };
+  search.children.forEach(visit);
 }
 
 function relocate(d: StoredDiagnostic, text: string, shift: number): KqlDiagnostic {
@@ -150,6 +198,41 @@ export function tableFromObjects(name: string, rows: Array<Record<string, unknow
 const isoUtc = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,7})?Z$/;
 
 /**
+ * Milliseconds of `YYYY-MM-DDTHH:MM:SS[.f...]Z` read from its characters (what exports write for every row), to the
+ * millisecond as Date.parse reads it; undefined for anything else, and for days past the 28th and other edges, which
+ * take Date.parse's path.
+ */
+function isoUtcMs(v: string): number | undefined {
+  const len = v.length;
+  if (len < 20 || len > 28 || v.charCodeAt(len - 1) !== 90 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 84 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return undefined;
+  const d = (k: number): number => {
+    const c = v.charCodeAt(k) - 48;
+    return c >= 0 && c <= 9 ? c : NaN;
+  };
+  const y = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
+  const mo = d(5) * 10 + d(6);
+  const day = d(8) * 10 + d(9);
+  const h = d(11) * 10 + d(12);
+  const mi = d(14) * 10 + d(15);
+  const sec = d(17) * 10 + d(18);
+  let ms = 0;
+  if (len > 20) {
+    if (v.charCodeAt(19) !== 46 || len === 21) return undefined;
+    for (let k = 20; k < len - 1; k++) if (Number.isNaN(d(k))) return undefined;
+    ms = (len > 21 ? d(20) * 100 : 0) + (len > 22 ? d(21) * 10 : 0) + (len > 23 ? d(22) : 0);
+  } else if (v.charCodeAt(19) !== 90) return undefined;
+  if (!(y >= 1 && mo >= 1 && mo <= 12 && day >= 1 && day <= 28 && h <= 23 && mi <= 59 && sec <= 59)) return undefined;
+  // days from 1970-01-01 of a proleptic Gregorian date (the civil-from-days algorithm, inverted)
+  const yy = mo <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  const days = era * 146097 + doe - 719468;
+  return ((days * 24 + h) * 60 + mi) * 60_000 + sec * 1000 + ms;
+}
+
+/**
  * A converter of one column's cells straight to the engine's representation. The common cases are read here; any
  * other value takes the loader's full path (convertCell, then fromWireCell), which gives the same cell or the error.
  */
@@ -160,6 +243,10 @@ function cellReader(column: LogsColumn, table: string, file: string, now: Date |
       return (v, i) => (typeof v === "string" ? v : v === null || v === undefined ? "" : slow(v, i));
     case "datetime":
       return (v, i) => {
+        if (typeof v === "string") {
+          const ms = isoUtcMs(v);
+          if (ms !== undefined) return BigInt(ms) * 10_000n;
+        }
         if (typeof v === "string" && isoUtc.test(v)) {
           // as the loader reads it: to the millisecond (Date.parse takes at most three digits)
           const ms = Date.parse(v.length > 24 ? `${v.slice(0, 23)}Z` : v);

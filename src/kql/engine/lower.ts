@@ -80,6 +80,34 @@ function nameOf(n: SyntaxNode): string {
   return m ? m[2]! : raw;
 }
 
+/**
+ * Kusto.Language gives `scan` without `with_match_id` a `match_id` column that the real engine's answers lack (the
+ * conformance corpus). Removes it from the scan and from the operators piped after it; an operator that names
+ * `match_id` keeps it, and the schema checks then refuse the query.
+ */
+function hideScanMatchId(n: SyntaxNode, ancestors: SyntaxNode[] = []): void {
+  const op = n.kind === "PipeExpression" ? parts(n)[1] : undefined;
+  if (op?.kind === "ScanOperator" && !elements(lists(op)[0]).some((p) => p.kind === "NamedParameter")) {
+    const drop = (x: SyntaxNode): void => {
+      const i = x.columns?.findIndex((c) => c.name === "match_id" && c.type === "long") ?? -1;
+      if (i >= 0) x.columns = x.columns!.filter((_, j) => j !== i);
+    };
+    drop(op);
+    drop(n);
+    let current = n;
+    for (const a of [...ancestors].reverse()) {
+      if (a.kind !== "PipeExpression" || parts(a)[0] !== current) break;
+      const next = parts(a)[1];
+      const mentions = (x: SyntaxNode): boolean => x.text === "match_id" || x.children.some(mentions);
+      if (!next || mentions(next)) break;
+      drop(next);
+      drop(a);
+      current = a;
+    }
+  }
+  for (const c of n.children) hideScanMatchId(c, [...ancestors, n]);
+}
+
 function sameSchema(a: PlanColumn[], b: PlanColumn[]): boolean {
   return a.length === b.length && a.every((c, i) => c.name === b[i]!.name && c.type === b[i]!.type);
 }
@@ -161,12 +189,19 @@ export class Lowerer {
   /** Non-zero while a function body is lowered: its tabular lets get names of their own, one per call. */
   private expansions = 0;
   private applies = 0;
+  /** Set by unionParams for the union it reads: `kind=inner`. */
+  private innerUnion = false;
+  /** While the items of a summarize that are expressions over aggregates are lowered: each aggregate's column. */
+  private aggregateRefs: Map<SyntaxNode, Expr> | undefined;
+  /** While a scan step is lowered: its name, and where the state's declared columns start in the row it reads. */
+  private scanState: { name: string; offset: number; declared: string[]; inputColumns: string[] } | undefined;
 
   constructor(params: Array<{ name: string; type: ScalarType }>) {
     for (const p of params) this.env.params.set(p.name, p.type);
   }
 
   lowerQuery(root: SyntaxNode, params: Array<{ name: string; type: ScalarType }>): KqlPlan {
+    hideScanMatchId(root);
     const statements: SyntaxNode[] = [];
     const collect = (n: SyntaxNode): void => {
       for (const c of n.children) {
@@ -334,10 +369,11 @@ export class Lowerer {
         const inputNodes = elements(lists(n)[1]);
         const inputs = inputNodes.map((e) => this.tabular(e));
         const source = this.unionParams(lists(n)[0]);
-        if (source === undefined) return this.union(inputs, columns);
+        const inner = this.innerUnion;
+        if (source === undefined) return this.union(inputs, columns, undefined, inner);
         // Kusto names each input by its table, or union_arg<i> for anything else.
         const names = inputs.map((t, i) => (t.op === "table" ? t.name : `union_arg${i}`));
-        return this.union(inputs, columns, { name: source, names });
+        return this.union(inputs, columns, { name: source, names }, inner);
       }
       default:
         return unsupported(operatorName(n));
@@ -349,7 +385,17 @@ export class Lowerer {
     if (columns.length === 0 || values.length % columns.length !== 0) return unsupported("datatable");
     const rows: Expr[][] = [];
     for (let i = 0; i < values.length; i += columns.length) {
-      rows.push(columns.map((c, j) => coerce(this.expr(values[i + j]!, { columns: [] }), c.type)));
+      rows.push(
+        columns.map((c, j) => {
+          const cell = this.expr(values[i + j]!, { columns: [] });
+          // a whole number written as text in a long column is that number (datatable(v:long)["1"], the corpus)
+          if ((c.type === "long" || c.type === "int") && cell.op === "lit" && typeof cell.value === "string" && /^-?\d{1,15}$/.test(cell.value)) {
+            const n = Number(cell.value);
+            if (c.type === "long" || (n <= 2147483647 && n >= -2147483648)) return { op: "lit", type: c.type, value: n };
+          }
+          return coerce(cell, c.type);
+        }),
+      );
     }
     return { op: "rows", rows, columns };
   }
@@ -357,11 +403,17 @@ export class Lowerer {
   /** The withsource column name, if any; refuses parameters other than kind=outer and withsource. */
   private unionParams(list: SyntaxNode | undefined): string | undefined {
     let source: string | undefined;
+    this.innerUnion = false;
     for (const p of elements(list)) {
       const pname = nameOf(child(p, "NameDeclaration") ?? p);
       const v = parts(p).at(-1);
       const value = v ? tokenText(v).trim() : "";
       if (pname === "kind" && value === "outer") continue;
+      // kind=inner keeps the columns every leg has: when they all have the same ones, it is the plain union (the corpus)
+      if (pname === "kind" && value === "inner") {
+        this.innerUnion = true;
+        continue;
+      }
       // Every leg has been resolved against the known tables before it runs here, so a fuzzy union is a plain one.
       if (pname === "isfuzzy" && (value === "true" || value === "false")) continue;
       if (pname === "withsource" && v) {
@@ -373,7 +425,8 @@ export class Lowerer {
     return source;
   }
 
-  private union(inputs: Tabular[], columns: PlanColumn[], source?: { name: string; names: string[] }): Tabular {
+  private union(inputs: Tabular[], columns: PlanColumn[], source?: { name: string; names: string[] }, inner = false): Tabular {
+    if (inner && inputs.some((t) => !sameSchema(t.columns, inputs[0]!.columns))) return unsupported("union kind=inner of inputs with different columns");
     const mapping = inputs.map((input, j) => {
       const used = new Set<number>();
       const map = columns.map((out) => {
@@ -451,8 +504,9 @@ export class Lowerer {
         return this.join(op, input, columns);
       case "UnionOperator": {
         if (this.unionParams(lists(op)[0]) !== undefined) return unsupported("union withsource after a pipe");
+        const inner = this.innerUnion;
         const inputs = [input, ...elements(lists(op)[1]).map((e) => this.tabular(e))];
-        return this.union(inputs, columns);
+        return this.union(inputs, columns, undefined, inner);
       }
       case "MvExpandOperator":
         return this.mvExpand(op, input, columns);
@@ -460,6 +514,10 @@ export class Lowerer {
         return this.mvApply(op, input, columns);
       case "MakeSeriesOperator":
         return this.makeSeries(op, input, columns);
+      case "ScanOperator":
+        return this.scan(op, input, columns);
+      case "PartitionOperator":
+        return this.partition(op, input, columns);
       case "TopNestedOperator":
         return this.topNested(op, input, columns);
       case "SearchOperator":
@@ -585,10 +643,33 @@ export class Lowerer {
     const by = byItems.map((e, i) => coerce(this.expr(valueOf(e), scope), columns[i]?.type ?? "dynamic"));
     const aggregates: Aggregate[] = [];
     let width = by.length;
+    // items that are expressions over aggregates (max(d) - min(d)): their aggregates are computed as hidden columns
+    // after the others, and a projection computes the items from them
+    const computed: Array<{ position: number; node: SyntaxNode }> = [];
+    const hidden: SyntaxNode[] = [];
+    const aggregateName = (x: SyntaxNode): string | undefined => {
+      if (x.kind !== "FunctionCallExpression" || x.symbol?.kind !== "Function") return undefined;
+      const written = nameOf(parts(x)[0]!);
+      const fname = aggregateAliases[written] ?? conditionalAggregates[written] ?? written;
+      return aggregateFunctions.has(fname) && !scalarFunctions.has(fname) ? fname : undefined;
+    };
     for (const item of elements(ls[1])) {
       if (item.kind === "CompoundNamedExpression") return unsupported("summarize (a, b) = ...");
       const call = valueOf(item);
-      if (call.kind !== "FunctionCallExpression") return unsupported("summarize with a non-aggregate expression");
+      if (aggregateName(call) === undefined) {
+        const found: SyntaxNode[] = [];
+        const collect = (x: SyntaxNode): void => {
+          if (aggregateName(x) !== undefined) found.push(x);
+          else x.children.forEach(collect);
+        };
+        collect(call);
+        if (found.length === 0 || item.kind !== "SimpleNamedExpression") return unsupported("summarize with a non-aggregate expression");
+        if (found.some((f) => ["arg_max", "arg_min"].includes(aggregateName(f)!))) return unsupported("arg_max() or arg_min() inside an expression");
+        computed.push({ position: width, node: call });
+        hidden.push(...found);
+        width += 1;
+        continue;
+      }
       const written = nameOf(parts(call)[0]!);
       const conditional = written in conditionalAggregates;
       const fname = aggregateAliases[written] ?? conditionalAggregates[written] ?? written;
@@ -617,6 +698,12 @@ export class Lowerer {
         width += 1 + extra.length;
         continue;
       }
+      // count(x) of a value that is not a bool counts every row, nulls included, as the corpus shows; with a bool,
+      // whether it counts every row or the true ones is not established
+      if (fname === "count" && argNodes.length > 0) {
+        if (argNodes.length > 1 || argNodes[0]!.type === "bool") return unsupported("count() of a bool (use count() or countif())");
+        argNodes = [];
+      }
       const args = argNodes.map((a) => this.expr(a, scope));
       // Kusto names an unnamed aggregate of an expression unpredictably (e.g. list_d___obj_<guid>): refuse it.
       const hasAccess = (x: SyntaxNode): boolean => x.kind === "ElementExpression" || x.kind === "PathExpression" || x.children.some(hasAccess);
@@ -635,7 +722,52 @@ export class Lowerer {
       width += 1;
     }
     if (width !== columns.length) return unsupported("summarize (output schema)");
-    return { op: "summarize", input, by, aggregates, columns };
+    if (computed.length === 0) return { op: "summarize", input, by, aggregates, columns };
+    // the summarize makes every column but the computed ones, then the hidden aggregates
+    const kept = columns.filter((_, i) => !computed.some((c) => c.position === i));
+    const inner: PlanColumn[] = [...kept, ...hidden.map((h, k) => ({ name: ` aggregate ${k}`, type: scalarType(h.type, "aggregate") }))];
+    const refs = new Map<SyntaxNode, Expr>();
+    hidden.forEach((h, k) => {
+      const agg = this.plainAggregate(h, scope);
+      aggregates.push(agg);
+      refs.set(h, { op: "col", index: kept.length + k, type: inner[kept.length + k]!.type });
+    });
+    const summarized: Tabular = { op: "summarize", input, by, aggregates, columns: inner };
+    const previous = this.aggregateRefs;
+    this.aggregateRefs = refs;
+    try {
+      let next = 0;
+      const exprs = columns.map((c, i): Expr => {
+        const item = computed.find((x) => x.position === i);
+        if (!item) return { op: "col", index: next++, type: c.type };
+        return coerce(this.expr(item.node, { columns: inner }), c.type);
+      });
+      return { op: "project", input: summarized, exprs, columns };
+    } finally {
+      this.aggregateRefs = previous;
+    }
+  }
+
+  /** An aggregate call inside an expression: one value per group, of the plain kinds (no arg_max, no limit). */
+  private plainAggregate(call: SyntaxNode, scope: Scope): Aggregate {
+    const written = nameOf(parts(call)[0]!);
+    const conditional = written in conditionalAggregates;
+    const fname = aggregateAliases[written] ?? conditionalAggregates[written] ?? written;
+    let argNodes = elements(lists(child(call, "ExpressionList")!)[0]);
+    let where: Expr | undefined;
+    if (conditional) {
+      if (argNodes.length < 2) return unsupported(`${written}()`);
+      where = this.expr(argNodes[1]!, scope);
+      argNodes = [argNodes[0]!, ...argNodes.slice(2)];
+    }
+    if (fname === "count" && argNodes.length > 0) {
+      if (argNodes.length > 1 || argNodes[0]!.type === "bool") return unsupported("count() of a bool (use count() or countif())");
+      argNodes = [];
+    }
+    if ((fname === "make_list" || fname === "make_set") && argNodes.length > 1) return unsupported(`${fname}() with a limit inside an expression`);
+    const agg: Aggregate = { fn: fname, args: argNodes.map((a) => this.expr(a, scope)) };
+    if (where) agg.where = where;
+    return agg;
   }
 
   private sortKey(e: SyntaxNode, scope: Scope): SortKey {
@@ -654,6 +786,96 @@ export class Lowerer {
       }
     }
     return { expr: this.expr(value, scope), desc, nullsFirst: nullsFirst ?? !desc };
+  }
+
+  /**
+   * `scan` with one step (learn.microsoft.com, scan operator): each row, in order, whose condition holds is output
+   * with the declared columns the step assigns (the others keep their defaults) and becomes the step's state.
+   * `step.x` reads the state (the declared defaults before the first match); an unqualified declared column reads the
+   * row's own value, its default, as the corpus shows. Several steps, `output=`, `with_match_id` are refused.
+   */
+  private scan(op: SyntaxNode, input: Tabular, columns: PlanColumn[]): Tabular {
+    if (elements(lists(op)[0]).length > 0) return unsupported("scan with_match_id");
+    const declare = child(op, "ScanDeclareClause");
+    const declared: Array<{ name: string; type: ScalarType; initial: Expr }> = [];
+    for (const p of elements(declare ? lists(declare)[0] : undefined)) {
+      const decl = child(p, "NameAndTypeDeclaration");
+      const nameDecl = decl && child(decl, "NameDeclaration");
+      if (!nameDecl) return unsupported("scan declare");
+      const type = scalarType(nameDecl.type, "scan declare");
+      const dv = child(p, "DefaultValueDeclaration");
+      const value = dv ? parts(dv)[0] : undefined;
+      // Kusto.Language leaves a default's literal untyped
+      const literalTypes: Record<string, ScalarType> = { LongLiteralExpression: "long", RealLiteralExpression: "real", StringLiteralExpression: "string", BooleanLiteralExpression: "bool", DateTimeLiteralExpression: "datetime", TimespanLiteralExpression: "timespan" };
+      const typed = value && !value.type && literalTypes[value.kind] ? { ...value, type: literalTypes[value.kind] } : value;
+      const initial = typed ? coerce(this.expr(typed, { columns: [] }), type) : { op: "lit" as const, type, value: type === "string" ? "" : null };
+      if (initial.op !== "lit" && !(initial.op === "call" && initial.args.every((a) => a.op === "lit"))) return unsupported("scan declare with a computed default");
+      declared.push({ name: nameOf(nameDecl), type, initial });
+    }
+    const steps = elements(lists(op).at(-1)).filter((x) => x.kind === "ScanStep");
+    if (steps.length !== 1) return unsupported("scan with several steps");
+    const step = steps[0]!;
+    if (child(step, "ScanStepOutput")) return unsupported("scan step output=");
+    const usesWindow = (x: SyntaxNode): boolean => (x.kind === "FunctionCallExpression" && windowFunctions.has(nameOf(parts(x)[0]!))) || x.children.some(usesWindow);
+    if (usesWindow(step)) return unsupported("scan with window functions");
+    const stepName = nameOf(child(step, "NameDeclaration")!);
+    const expected = [...input.columns, ...declared.map((d) => ({ name: d.name, type: d.type }))];
+    if (!sameSchema(expected, columns)) return unsupported("scan (output schema)");
+    const stateOffset = expected.length;
+    const scope: Scope = { columns: expected };
+    const previous = this.scanState;
+    this.scanState = { name: stepName, offset: stateOffset, declared: declared.map((d) => d.name), inputColumns: input.columns.map((c) => c.name) };
+    try {
+      const condition = parts(step).find((x) => x.kind !== "NameDeclaration" && x.kind !== "ScanComputationClause");
+      if (!condition) return unsupported("scan step");
+      const predicate = this.expr(condition, scope);
+      if (predicate.type !== "bool") return unsupported("scan step condition");
+      const assignments: Array<{ index: number; expr: Expr }> = [];
+      const clause = child(step, "ScanComputationClause");
+      for (const a of elements(clause ? lists(clause)[0] : undefined)) {
+        const [target, value] = parts(a);
+        const index = declared.findIndex((d) => target !== undefined && d.name === nameOf(target));
+        if (index < 0 || !value) return unsupported("scan assignment to a column not declared");
+        if (assignments.some((x) => x.index === index)) return unsupported("scan assigning a column twice");
+        assignments.push({ index, expr: coerce(this.expr(value, scope), declared[index]!.type) });
+      }
+      return { op: "scan", input, initial: declared.map((d) => d.initial), predicate, assignments, columns };
+    } finally {
+      this.scanState = previous;
+    }
+  }
+
+  /**
+   * `* has "x"`, `* contains "x"` and their `_cs` forms: true when any column's text passes; `* !has "x"` and
+   * `* !contains "x"` when none does, as the corpus shows. Strings and dynamic values are tested; a column of another
+   * type is skipped when the text sought has a character its text never has (a letter for a long), and refused
+   * otherwise (how Kusto writes it for this test is not established).
+   */
+  private starTest(n: SyntaxNode, scope: Scope): Expr {
+    const positive: Record<string, string> = {
+      HasExpression: "HasExpression",
+      NotHasExpression: "HasExpression",
+      HasCsExpression: "HasCsExpression",
+      NotHasCsExpression: "HasCsExpression",
+      ContainsExpression: "ContainsExpression",
+      NotContainsExpression: "ContainsExpression",
+      ContainsCsExpression: "ContainsCsExpression",
+      NotContainsCsExpression: "ContainsCsExpression",
+    };
+    const kind = positive[n.kind];
+    const needle = this.expr(parts(n)[1]!, { columns: [] });
+    if (!kind || needle.op !== "lit" || typeof needle.value !== "string") return unsupported(`* ${n.kind.replace(/Expression$/, "")} of a value not a string literal`);
+    const text = needle.value.toLowerCase();
+    const charsOf: Partial<Record<ScalarType, RegExp>> = { long: /^[-0-9]*$/, int: /^[-0-9]*$/, bool: /^[truefals]*$/, guid: /^[-0-9a-f]*$/ };
+    const tests: Expr[] = [];
+    scope.columns.forEach((c, index) => {
+      const cell: Expr = { op: "col", index, type: c.type };
+      if (c.type === "string") tests.push({ op: "binary", kind, left: cell, right: needle, type: "bool" });
+      else if (c.type === "dynamic") tests.push({ op: "binary", kind, left: asText(cell), right: needle, type: "bool" });
+      else if (charsOf[c.type]?.test(text) !== false) unsupported(`* ${n.kind.replace(/Expression$/, "")} over a ${c.type} column`);
+    });
+    const any: Expr = tests.length === 0 ? { op: "lit", type: "bool", value: false } : tests.reduce((a, b) => ({ op: "binary", kind: "OrExpression", left: a, right: b, type: "bool" }));
+    return kind === n.kind ? any : { op: "call", name: "not", args: [any], type: "bool" };
   }
 
   private parse(op: SyntaxNode, input: Tabular, columns: PlanColumn[]): Tabular {
@@ -675,9 +897,13 @@ export class Lowerer {
     // Simple kind: literals match literally, the match is anchored and string columns are lazy (the last one takes
     // the rest). Regex kind: literals are regular expressions, the match is not anchored, string columns are greedy.
     let pattern = regexKind ? "" : "^";
+    // the same pattern with datetime columns greedy: where the two read different valid times, which one Kusto
+    // takes is not established, and the row is refused
+    let greedyPattern = pattern;
     const captures: Array<{ name: string; type: ScalarType }> = [];
     items.forEach((item, i) => {
       const last = i === items.length - 1;
+      const before = pattern;
       if (item.kind === "StringLiteralExpression") pattern += regexKind ? `(?:${item.value ?? ""})` : escape(item.value ?? "");
       else if (item.kind === "StarExpression") pattern += regexKind ? unsupported("parse kind=regex with *") : last ? ".*" : ".*?";
       else if (item.kind === "NameDeclaration" || item.kind === "NameAndTypeDeclaration") {
@@ -685,11 +911,19 @@ export class Lowerer {
         const type = scalarType(decl.type, "parse column");
         captures.push({ name: nameOf(decl), type });
         if (type === "long" || type === "int") pattern += "([-+]?\\d+)";
-        else if (type === "string") pattern += regexKind || last ? "(.*)" : "(.*?)";
+        else if (type === "string" || type === "datetime") pattern += regexKind || last ? "(.*)" : "(.*?)";
         else return unsupported(`parse into a ${type} column`);
+        if (type === "datetime") {
+          greedyPattern += "(.*)";
+          return;
+        }
       } else unsupported("parse pattern");
+      greedyPattern += pattern.slice(before.length);
     });
-    if (!regexKind) pattern += "$";
+    if (!regexKind) {
+      pattern += "$";
+      greedyPattern += "$";
+    }
     const sources = columns.map((c) => {
       const k = captures.findIndex((x) => x.name === c.name);
       if (k >= 0) {
@@ -700,7 +934,8 @@ export class Lowerer {
       return idx >= 0 ? idx : unsupported("parse (output schema)");
     });
     if (new Set(captures.map((c) => c.name)).size !== captures.length) return unsupported("parse with a repeated column");
-    return { op: "parse", input, source, pattern, sources, columns };
+    const datetimes = captures.some((c) => c.type === "datetime");
+    return { op: "parse", input, source, pattern, sources, columns, ...(datetimes && greedyPattern !== pattern ? { greedyPattern } : {}) };
   }
 
   private lookup(op: SyntaxNode, left: Tabular, columns: PlanColumn[]): Tabular {
@@ -758,7 +993,8 @@ export class Lowerer {
       const lt = left.columns[li]!.type;
       const rt = right.columns[rightKeys[i]!]!.type;
       if (lt !== rt && !(isNumeric(lt) && isNumeric(rt))) unsupported("join on keys of different types");
-      if (lt === "dynamic" || lt === "real") unsupported(`join on ${lt} keys`);
+      if ((lt === "real") !== (rt === "real")) unsupported("join on a real key and an integer key");
+      if (lt === "dynamic") unsupported(`join on ${lt} keys`);
     });
     return { leftKeys, rightKeys };
   }
@@ -836,6 +1072,26 @@ export class Lowerer {
       return unsupported("mv-apply (output schema)");
     });
     return { op: "mvapply", input, row: rowName, plan, mapping, columns };
+  }
+
+  /**
+   * `partition by Column (subquery)`: the subquery runs over the rows of each value of the column (learn.microsoft.com,
+   * partition operator; the corpus's cases). Parameters (hint.strategy, ...), the `{ ... }` form and a key that is
+   * not a column are refused; so is a run with more than 64 values, where the real engine's answer depends on its
+   * strategy's limits.
+   */
+  private partition(op: SyntaxNode, input: Tabular, columns: PlanColumn[]): Tabular {
+    if (elements(lists(op)[0]).length > 0) return unsupported("partition with parameters");
+    const keyNode = parts(op).find((c) => c.kind === "NameReference");
+    const subquery = child(op, "PartitionSubquery");
+    const body = subquery ? parts(subquery)[0] : undefined;
+    if (!keyNode || !body) return unsupported("partition");
+    const key = input.columns.findIndex((c) => c.name === nameOf(keyNode));
+    if (key < 0) return unsupported("partition by an expression");
+    const rows = `\u0000partition${++this.applies}`;
+    const plan = this.chain(body, { op: "ref", name: rows, columns: input.columns });
+    if (!sameSchema(plan.columns, columns)) return unsupported("partition (output schema)");
+    return { op: "partition", input, key, rows, plan, columns };
   }
 
   /** `parse-kv Source as (k:type, ...) with (pair_delimiter=..., kv_delimiter=... [, quote=...])`. */
@@ -1189,9 +1445,16 @@ export class Lowerer {
         return { op: "unary", kind: n.kind === "UnaryMinusExpression" ? "minus" : "plus", operand, type };
       }
       case "FunctionCallExpression":
-        return this.call(n, scope);
+        return this.aggregateRefs?.get(n) ?? this.call(n, scope);
       case "PathExpression": {
         const [target, selector] = parts(n);
+        const state = this.scanState;
+        if (state && target?.kind === "NameReference" && nameOf(target) === state.name && target.columns !== undefined) {
+          const name = nameOf(selector!);
+          const index = state.declared.indexOf(name);
+          if (index < 0) return unsupported(state.inputColumns.includes(name) ? "scan reading an input column of the step's state" : `scan state ${name}`);
+          return { op: "col", index: state.offset + index, type: scalarType(n.type, name) };
+        }
         const t = this.expr(target!, scope);
         if (t.type !== "dynamic") return unsupported("member access on a non-dynamic value");
         return { op: "member", target: t, key: { op: "lit", type: "string", value: nameOf(selector!) }, type: "dynamic" };
@@ -1220,6 +1483,7 @@ export class Lowerer {
       default:
         break;
     }
+    if (binaryKinds.has(n.kind) && parts(n)[0]?.kind === "StarExpression") return this.starTest(n, scope);
     if (binaryKinds.has(n.kind)) {
       const [l, r] = parts(n);
       const left = this.expr(l!, scope);
@@ -1390,7 +1654,6 @@ function literal(n: SyntaxNode): Expr {
       if (hazard) return unsupported(`dynamic literals holding ${hazard}`);
       try {
         const value = JSON.parse(json) as LiteralValue;
-        if (typeof value === "number" && !isSafeLong(value)) return unsupported("dynamic long beyond 2^53");
         return { op: "lit", type: "dynamic", value };
       } catch {
         return unsupported(`dynamic literal ${text}`);
@@ -1415,6 +1678,7 @@ export function isOrdered(t: Tabular): boolean {
     case "mvexpand":
     case "parse":
     case "parsekv":
+    case "scan":
       return isOrdered(t.input);
     case "range":
       return true;

@@ -100,6 +100,8 @@ export type Tabular = { columns: PlanColumn[] } & (
    * one row, each column from the subquery's column `mapping[i]` (>= 0) or the input row's column `-1 - mapping[i]`.
    */
   | { op: "mvapply"; input: Tabular; row: string; plan: Tabular; mapping: number[] }
+  /** partition by a column: `plan` runs over the rows of each value of input column `key` (bound to `rows`), in turn. */
+  | { op: "partition"; input: Tabular; key: number; rows: string; plan: Tabular }
   /** parse-kv: key=value pairs of `source` into typed columns appended to the input's (see lower.ts). */
   | { op: "parsekv"; input: Tabular; source: Expr; keys: Array<{ name: string; type: ScalarType }>; pair: string; kv: string; quote?: string }
   /** top-nested: per level, the `n` values of `key` with the largest (or smallest) `aggregate`, within each of the level above. */
@@ -136,7 +138,13 @@ export type Tabular = { columns: PlanColumn[] } & (
    * `parse`: a JS regular expression built from the pattern; output column i is input column `sources[i]` when
    * that is >= 0, else capture group `-sources[i]` converted to the column's type (null or "" when the row does not match).
    */
-  | { op: "parse"; input: Tabular; source: Expr; pattern: string; sources: number[] }
+  | { op: "parse"; input: Tabular; source: Expr; pattern: string; sources: number[]; greedyPattern?: string }
+  /**
+   * `scan` with one step: the input row, the declared columns at their defaults and the step's state (the declared
+   * columns of the last match, `initial` before) are what `predicate` and the assignments read; a matching row is
+   * output with its declared columns assigned (`index` into them) and becomes the state.
+   */
+  | { op: "scan"; input: Tabular; initial: Expr[]; predicate: Expr; assignments: Array<{ index: number; expr: Expr }> }
   /** A tabular `let` evaluated once and referenced by name. */
   | { op: "ref"; name: string }
 );

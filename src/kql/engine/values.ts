@@ -14,6 +14,11 @@ export const MAX_DATETIME = 2_534_023_007_999_999_999n;
 const isoLike =
   /^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7})\d*)?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?\s*$/i;
 
+/** True when the text has the shape of an ISO-8601 time, whether or not its fields are in range (`2020-13-45`). */
+export function isIsoShaped(text: string): boolean {
+  return isoLike.test(text);
+}
+
 function daysInMonth(y: number, m: number): number {
   return [31, (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1] ?? 0;
 }
