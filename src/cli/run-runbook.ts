@@ -200,6 +200,8 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
       clock: context.clock,
       ...(request.resume ? { resumeFrom: request.resume } : {}),
     });
+    // What was done is read again under the incident's lock: another run may have added to the journal meanwhile.
+    if (resumeEvents) resumeEvents = journal.events;
     const resumedRunId = resumeEvents?.find((e) => e.kind === "run.started")?.runId;
     const confirm = context.dryRun || globals.yes ? undefined : confirmer(ctx, bulk);
     // What azir cannot decide is put to the responder on a terminal; with --yes (or none) the run says "not done".
