@@ -14,7 +14,7 @@ import type { Runbook } from "../runbook/schema.js";
 import { resolveTemplates } from "../runbook/template.js";
 import { resolveUser } from "../steps/user-target.js";
 import type { TimelineDocument } from "../timeline/document.js";
-import { openJournal, readJournal } from "../timeline/journal.js";
+import { openJournal, readJournal, verifyJournal } from "../timeline/journal.js";
 import { createRunContext, type CommandContext, type RunContext } from "./context.js";
 import { incidentDocument } from "./report.js";
 import { renderWrites } from "./render/writes.js";
@@ -160,7 +160,19 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
       });
     }
 
-    if (recorded) await confirmResume(ctx, request, recorded, loaded);
+    const { journalKeyForRun, describeSignatures } = await import("./journal-key.js");
+    const key = journalKeyForRun(ctx.io, terminal);
+    if (recorded && request.resume) {
+      const verified = await verifyJournal(request.resume, key ? { key } : {});
+      // A torn last line is a crash's doing, which openJournal cuts off; any other failure is refused there.
+      if (verified.ok) terminal.line(`  journal: ${describeSignatures(verified.signatures, key).text}`);
+      else if (!verified.reason.startsWith("incomplete final line")) {
+        throw new AzirError("validation", `cannot resume ${request.resume}: line ${verified.line}: ${verified.reason}`, {
+          hint: `run \`azir timeline verify ${request.resume}\`; a damaged journal is evidence, start a new run instead of resuming it`,
+        });
+      }
+      await confirmResume(ctx, request, recorded, loaded);
+    }
 
     // Actions the cloud's Graph does not offer are refused before any call; the other steps run.
     const notInCloud = loaded.runbook.steps.flatMap((s) => ("action" in s && actionNotInCloud(context.cloud, s.action) ? [`${s.id} (${s.action}): ${actionNotInCloud(context.cloud, s.action)}`] : []));
@@ -192,6 +204,7 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
     const incidentId = incidentIdFor(loaded, params, context.clock.now(), globals.incident);
     const subject = loaded.runbook.subject ? String(resolveTemplates(loaded.runbook.subject, { params, findings: {} })) : undefined;
     const journal = await openJournal({
+      ...(key ? { key } : {}),
       secrets: context.issuedTokens,
       dir: context.out,
       incidentId,
@@ -201,7 +214,7 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
       ...(request.resume ? { resumeFrom: request.resume } : {}),
     });
     // What was done is read again under the incident's lock: another run may have added to the journal meanwhile.
-    if (resumeEvents) resumeEvents = journal.events;
+    if (resumeEvents) resumeEvents = [...journal.events];
     const resumedRunId = resumeEvents?.find((e) => e.kind === "run.started")?.runId;
     const confirm = context.dryRun || globals.yes ? undefined : confirmer(ctx, bulk);
     // What azir cannot decide is put to the responder on a terminal; with --yes (or none) the run says "not done".

@@ -147,3 +147,40 @@ describe("resume shows what it resumes, and asks when the command line does not 
     expect(io.err() + io.out()).toMatch(/resuming contain-user .*alex@contoso\.com/);
   }, 60_000);
 });
+
+describe("signed journals on resume and verify", () => {
+  it("a journal edited and re-hashed with its signatures kept is refused, naming the line; stripped of them, verify says it is not signed", async () => {
+    const emulator = await tenant();
+    const env = { AZIR_JOURNAL_KEY: join(mkdtempSync(join(tmpdir(), "azir-key-")), "journal.key") };
+    const out = mkdtempSync(join(tmpdir(), "azir-resume-"));
+    expect(await main(["contain", "alex@contoso.com", "--tabletop", "--yes", "--out", out], memoryIo({ env }), { emulator })).toBe(0);
+    const dir = join(out, readdirSync(out)[0]!);
+    const journal = join(dir, readdirSync(dir).find((f) => f.endsWith(".jsonl"))!);
+    const ok = memoryIo({ env });
+    expect(await main(["timeline", "verify", journal], ok)).toBe(0);
+    expect(ok.err()).toMatch(/line\(s\) signed with this machine's journal key [0-9a-f]{16}, signatures verified/);
+
+    // the params edited, the chain re-hashed, the signatures left as they were
+    let prev = "0".repeat(64);
+    const edited = readFileSync(journal, "utf8").trimEnd().split("\n").map((line) => {
+      const event = JSON.parse(line) as Record<string, unknown>;
+      if (event.kind === "run.started") (event.data as { params: Record<string, unknown> }).params.upn = "sam@contoso.com";
+      event.prev = prev;
+      event.hash = computeEventHash(event);
+      prev = event.hash as string;
+      return JSON.stringify(event);
+    });
+    writeFileSync(journal, `${edited.join("\n")}\n`);
+    const before = graphWrites(emulator).length;
+    const io = memoryIo({ env });
+    expect(await main(["run", "--resume", journal, "--as-recorded", "--tabletop", "--yes"], io, { emulator })).toBe(2);
+    expect(io.err()).toMatch(/line 1: signature does not match/);
+    expect(graphWrites(emulator).length).toBe(before);
+
+    rewrite(journal, () => undefined);
+    const stripped = memoryIo({ env });
+    expect(await main(["timeline", "verify", journal], stripped)).toBe(0);
+    expect(stripped.err()).toContain("NOT SIGNED");
+  }, 60_000);
+});
+
