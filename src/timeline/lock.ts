@@ -27,8 +27,9 @@ function alive(pid: number): boolean {
 
 /** A lock file that does not parse and is older than this was not being written: it is damage, not a holder. */
 const unreadableStaleMs = 10_000;
-/** How long a process waits for another that is taking over a stale lock at the same moment. */
-const takeoverWaitMs = 2_000;
+/** How long a process waits for another that is taking over a stale lock at the same moment: 200 looks, 10 ms apart. */
+const takeoverLooks = 200;
+let staged = 0;
 
 type Read = { holder: LockHolder } | { unreadable: true; ageMs: number } | { absent: true };
 
@@ -48,6 +49,7 @@ function readHolder(path: string): Read {
   } catch {
     // not JSON
   }
+  // A file's time is the machine's, not the run's clock (which a test or a replay may set): compare like with like.
   return { unreadable: true, ageMs: Date.now() - mtimeMs };
 }
 
@@ -56,7 +58,7 @@ function readHolder(path: string): Read {
  * hard link gives it the lock's name, which fails if the name exists. A reader never sees a half-written lock.
  */
 function createWhole(path: string, content: string, pid: number): boolean {
-  const staging = `${path}.${pid}.${Math.random().toString(36).slice(2)}`;
+  const staging = `${path}.${pid}.${++staged}`;
   const fd = openSync(staging, "wx", 0o600);
   try {
     writeSync(fd, content);
@@ -92,7 +94,7 @@ export function lockIncident(folder: string, clock: Clock, self: { pid: number; 
   const guard = `${path}.takeover`;
   const mine: LockHolder = { ...self, startedAt: clock.now().toISOString() };
   let tookOverFrom: LockHolder | undefined;
-  const deadline = Date.now() + takeoverWaitMs;
+  let looks = 0;
   for (;;) {
     let created: boolean;
     try {
@@ -140,7 +142,7 @@ export function lockIncident(folder: string, clock: Clock, self: { pid: number; 
         } catch {
           // another process removed it
         }
-      } else if (Date.now() > deadline) {
+      } else if (++looks > takeoverLooks) {
         throw new AzirError("refused", `incident ${folder} is being taken over by another run`, { hint: `run again in a moment; if nothing runs, delete ${guard}` });
       } else {
         sleepSync(10);
