@@ -11,7 +11,7 @@ import { azir, journalsIn, sentTwice, startRelay, until, wholeLines, writesOf, t
 // and inside each write request (the tenant applied it, azir has not seen the answer yet), then resumed with
 // `azir run <runbook> --param ... --resume <journal>`. Each resume must end in the state of an uninterrupted run,
 // send no write twice (the emulator's request log), and leave a journal that verifies.
-// AZIR_CRASH_EVERY_EVENT=1 kills after every event instead of every checkpoint (about 50 kill points for contain).
+// AZIR_CRASH_EVERY_EVENT=1 kills contain after every event instead of every checkpoint (about 50 kill points).
 
 // Every answer reaches azir this long after the tenant sent it: the window in which a kill lands inside a write.
 const answerDelayMs = 80;
@@ -149,10 +149,9 @@ async function pool<T>(jobs: Array<() => Promise<T>>, width: number): Promise<T[
 }
 
 /** Every kill point of a scenario: its checkpoints (or every event), and inside each write request. */
-async function killEverywhere(scenario: Scenario, reference: Reference, width: number): Promise<Trial[]> {
+async function killEverywhere(scenario: Scenario, reference: Reference, width: number, every = false): Promise<Trial[]> {
   // Resume's checkpoints: run.started, step.completed, an action journaled, run.finished. A watcher polls every 2 ms,
   // so a kill lands at k or, when azir appended several events at once, just after them.
-  const every = process.env.AZIR_CRASH_EVERY_EVENT === "1";
   const checkpoints = new Set(["run.started", "step.completed", "action", "action.skipped", "run.finished"]);
   const boundaries = reference.kinds.flatMap((kind, i) => (every || checkpoints.has(kind) ? [i + 1] : []));
   // Writes that leave in one Graph $batch are one request: a kill lands after all of them or before all of them.
@@ -180,7 +179,7 @@ afterAll(() => {
     const twice = mine.reduce((n, t) => n + t.twice.length, 0);
     const corrupt = mine.filter((t) => !t.verified).length;
     const regranted = mine.reduce((n, t) => n + t.regranted, 0);
-    process.stdout.write(`crash and resume (${name}): ${mine.length} kill points, ${resumed} resumes completed, ${twice} writes sent twice, ${corrupt} journal corruptions${regranted ? `, ${regranted} read SAS asked again for a copy cut short` : ""}\n`);
+    process.stdout.write(`crash and resume (${name}): ${mine.length} kill points, ${resumed} resumes completed, ${twice} writes sent twice, ${corrupt} journal corruptions${regranted ? `, ${regranted} SAS grants or revocations sent again for copies cut short` : ""}\n`);
   }
 });
 
@@ -210,7 +209,7 @@ describe("killed at every boundary and inside each write, then resumed", () => {
     const reference = await uninterrupted(contain);
     expect(reference.state).toEqual({ accountEnabled: false, sessionsRevoked: true, methods: expect.any(Array), risk: "confirmedCompromised" });
     expect(reference.writes).toHaveLength(5);
-    const results = await killEverywhere(contain, reference, 3);
+    const results = await killEverywhere(contain, reference, 3, process.env.AZIR_CRASH_EVERY_EVENT === "1");
     expect(results.length).toBeGreaterThanOrEqual(17);
   }, 300_000);
 });
