@@ -33,7 +33,7 @@ let staged = 0;
 
 type Read = { holder: LockHolder } | { unreadable: true; ageMs: number } | { absent: true };
 
-function readHolder(path: string): Read {
+function readHolder(path: string, now: number): Read {
   let text: string;
   let mtimeMs: number;
   try {
@@ -49,8 +49,7 @@ function readHolder(path: string): Read {
   } catch {
     // not JSON
   }
-  // A file's time is the machine's, not the run's clock (which a test or a replay may set): compare like with like.
-  return { unreadable: true, ageMs: Date.now() - mtimeMs };
+  return { unreadable: true, ageMs: now - mtimeMs };
 }
 
 /**
@@ -106,7 +105,7 @@ export function lockIncident(folder: string, clock: Clock, self: { pid: number; 
       return {
         ...(tookOverFrom ? { tookOverFrom } : {}),
         release() {
-          const now = readHolder(path);
+          const now = readHolder(path, clock.now().getTime());
           if ("holder" in now && sameHolder(now.holder, mine)) {
             try {
               unlinkSync(path);
@@ -117,7 +116,7 @@ export function lockIncident(folder: string, clock: Clock, self: { pid: number; 
         },
       };
     }
-    const found = readHolder(path);
+    const found = readHolder(path, clock.now().getTime());
     if ("absent" in found) continue;
     const stale = "holder" in found ? found.holder.host === self.host && !alive(found.holder.pid) : found.ageMs > unreadableStaleMs;
     if (!stale) {
@@ -134,7 +133,7 @@ export function lockIncident(folder: string, clock: Clock, self: { pid: number; 
       throw new AzirError("internal", `cannot lock ${folder}`, { cause: error });
     }
     if (!guarded) {
-      const other = readHolder(guard);
+      const other = readHolder(guard, clock.now().getTime());
       const abandoned = "holder" in other ? other.holder.host === self.host && !alive(other.holder.pid) : "unreadable" in other && other.ageMs > unreadableStaleMs;
       if (abandoned) {
         try {
@@ -150,7 +149,7 @@ export function lockIncident(folder: string, clock: Clock, self: { pid: number; 
       continue;
     }
     try {
-      const again = readHolder(path);
+      const again = readHolder(path, clock.now().getTime());
       if ("holder" in again && "holder" in found && sameHolder(again.holder, found.holder)) {
         unlinkSync(path);
         tookOverFrom = found.holder;
