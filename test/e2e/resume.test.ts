@@ -93,6 +93,24 @@ describe("resume re-checks what the earlier run completed", () => {
     expect((await verifyJournal(first.journal)).ok).toBe(true);
   }, 60_000);
 
+  it("a finished harden run resumed: every completed action is read again, holds, and nothing is sent again", async () => {
+    const emulator = await tenant();
+    const out = mkdtempSync(join(tmpdir(), "azir-resume-"));
+    const prompt = async () => true;
+    const first = memoryIo();
+    expect(await main(["harden", "alex@contoso.com", "--tabletop", "--yes", "--out", out], first, { emulator, prompt }), first.err()).toBe(0);
+    const dir = join(out, readdirSync(out)[0]!);
+    const journal = join(dir, readdirSync(dir).find((f) => f.endsWith(".jsonl"))!);
+    const before = graphWrites(emulator).length;
+    expect(before).toBeGreaterThan(0);
+    const io = memoryIo();
+    expect(await main(["run", "harden-user", "--param", "upn=alex@contoso.com", "--resume", journal, "--tabletop", "--yes"], io, { emulator, prompt }), io.err()).toBe(0);
+    expect(graphWrites(emulator).slice(before)).toEqual([]);
+    const { events } = await readJournal(journal);
+    expect(events.some((e) => e.kind === "finding" && e.data.code === "containment-regressed")).toBe(false);
+    expect(events.filter((e) => e.kind === "note" && e.data.recheck === "in-effect").length).toBeGreaterThanOrEqual(3);
+  }, 90_000);
+
   it("a resume whose re-check cannot read the tenant does not exit 0", async () => {
     const emulator = await tenant();
     const first = await contain(emulator);
