@@ -54,7 +54,8 @@ function locker(folder: string, at: number, holdMs: number): Promise<LockerOutco
     let err = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("exit", () => {
+    // "close", not "exit": the output may still be on its way when the process has exited
+    child.on("close", () => {
       try {
         resolve(JSON.parse(out) as LockerOutcome);
       } catch {

@@ -64,7 +64,8 @@ export function azir(args: string[], env: NodeJS.ProcessEnv): Azir {
   const child = spawn(process.execPath, ["bin/azir.js", ...args], { env, stdio: ["ignore", "ignore", "pipe"] });
   let err = "";
   child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  // "close", not "exit": stderr may still be on its way when the process has exited
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("close", (code, signal) => resolve({ code, signal })));
   return { child, exit, stderr: () => err };
 }
 
