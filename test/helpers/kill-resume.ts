@@ -93,7 +93,7 @@ export function wholeLines(path: string): number {
 }
 
 /** Polls every few milliseconds until `ready` holds or the process ends; true when it held. */
-export async function until(ready: () => boolean, process: Azir, timeoutMs = 30_000): Promise<boolean> {
+export async function until(ready: () => boolean, process: Azir, timeoutMs = 60_000): Promise<boolean> {
   let ended = false;
   void process.exit.then(() => (ended = true));
   const deadline = Date.now() + timeoutMs;
