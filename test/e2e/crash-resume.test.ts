@@ -133,18 +133,24 @@ async function trial(scenario: Scenario, point: string, kill: (journal: () => st
   }
 }
 
-/** Runs the jobs a few at a time (the machine has few cores). */
+/** Runs the jobs a few at a time (the machine has few cores); every job runs, and the failures are reported together. */
 async function pool<T>(jobs: Array<() => Promise<T>>, width: number): Promise<T[]> {
   const results: T[] = [];
+  const failures: string[] = [];
   let next = 0;
   await Promise.all(
     Array.from({ length: width }, async () => {
       while (next < jobs.length) {
         const job = jobs[next++]!;
-        results.push(await job());
+        try {
+          results.push(await job());
+        } catch (error) {
+          failures.push(error instanceof Error ? error.message : String(error));
+        }
       }
     }),
   );
+  if (failures.length > 0) throw new Error(`${failures.length} trial(s) failed:\n${failures.join("\n---\n")}`);
   return results;
 }
 
