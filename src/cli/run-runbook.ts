@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { AzirError, ExitCode, formatDiagnostic, isAzirError } from "../core/errors.js";
 import { actionNotInCloud } from "../entra/facts.js";
@@ -13,7 +14,7 @@ import type { Runbook } from "../runbook/schema.js";
 import { resolveTemplates } from "../runbook/template.js";
 import { resolveUser } from "../steps/user-target.js";
 import type { TimelineDocument } from "../timeline/document.js";
-import { openJournal, readJournal } from "../timeline/journal.js";
+import { openJournal, readJournal, verifyJournal } from "../timeline/journal.js";
 import { createRunContext, type CommandContext, type RunContext } from "./context.js";
 import { incidentDocument } from "./report.js";
 import { renderWrites } from "./render/writes.js";
@@ -28,6 +29,12 @@ export interface RunRequest {
   params: Record<string, string>;
   /** Journal of an interrupted run to continue. */
   resume?: string;
+  /**
+   * Resume what the journal records (runbook, subject, parameters) without naming it on the command line, and without
+   * being asked. Without it, a resume that names nothing, or names something else than the journal, is put to the
+   * responder even with --yes, and refused without a terminal: a journal is a file anyone who can write it can edit.
+   */
+  asRecorded?: boolean;
   /** Where secrets issued by the run's writes go (a new client secret): never the journal. */
   secrets?: SecretSink;
   /** The tenant baseline (`--baseline`), already validated. */
@@ -91,12 +98,16 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
   let runbookFile = request.runbookFile;
   let rawParams = request.params;
   let resumeEvents: Awaited<ReturnType<typeof readJournal>>["events"] | undefined;
+  let recorded: RecordedRun | undefined;
   if (request.resume) {
     const read = await readJournal(request.resume);
     resumeEvents = read.events;
     const started = read.events.find((e) => e.kind === "run.started");
     if (!started) throw new AzirError("usage", `${request.resume}: no run.started event; nothing to resume`);
-    runbookFile = String(started.data.file ?? runbookFile);
+    recorded = recordedRun(started.data);
+    // A runbook named on the command line is the one loaded (the journal's file path is only shown): it must be the
+    // runbook the journal records, which resumeMatches checks once it is loaded.
+    runbookFile = request.runbookFile || String(started.data.file ?? runbookFile);
     rawParams = Object.fromEntries(
       Object.entries(started.data.params).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, String(v)]),
     );
@@ -149,6 +160,20 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
       });
     }
 
+    const { journalKeyForRun, describeSignatures } = await import("./journal-key.js");
+    const key = journalKeyForRun(ctx.io, terminal);
+    if (recorded && request.resume) {
+      const verified = await verifyJournal(request.resume, key ? { key } : {});
+      // A torn last line is a crash's doing, which openJournal cuts off; any other failure is refused there.
+      if (verified.ok) terminal.line(`  journal: ${describeSignatures(verified.signatures, key).text}`);
+      else if (!verified.reason.startsWith("incomplete final line")) {
+        throw new AzirError("validation", `cannot resume ${request.resume}: line ${verified.line}: ${verified.reason}`, {
+          hint: `run \`azir timeline verify ${request.resume}\`; a damaged journal is evidence, start a new run instead of resuming it`,
+        });
+      }
+      await confirmResume(ctx, request, recorded, loaded);
+    }
+
     // Actions the cloud's Graph does not offer are refused before any call; the other steps run.
     const notInCloud = loaded.runbook.steps.flatMap((s) => ("action" in s && actionNotInCloud(context.cloud, s.action) ? [`${s.id} (${s.action}): ${actionNotInCloud(context.cloud, s.action)}`] : []));
     for (const line of notInCloud) terminal.warn(`not in ${context.cloud}: ${line}; azir will send nothing for it`);
@@ -184,6 +209,7 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
     const incidentId = incidentIdFor(loaded, params, context.clock.now(), globals.incident);
     const subject = loaded.runbook.subject ? String(resolveTemplates(loaded.runbook.subject, { params, findings: {} })) : undefined;
     const journal = await openJournal({
+      ...(key ? { key } : {}),
       secrets: context.issuedTokens,
       dir: context.out,
       incidentId,
@@ -192,6 +218,8 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
       clock: context.clock,
       ...(request.resume ? { resumeFrom: request.resume } : {}),
     });
+    // What was done is read again under the incident's lock: another run may have added to the journal meanwhile.
+    if (resumeEvents) resumeEvents = [...journal.events];
     const resumedRunId = resumeEvents?.find((e) => e.kind === "run.started")?.runId;
     const confirm = context.dryRun || globals.yes ? undefined : confirmer(ctx, bulk);
     // What azir cannot decide is put to the responder on a terminal; with --yes (or none) the run says "not done".
@@ -247,6 +275,62 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
     return { exitCode: bulkExit, runbook: loaded.runbook, result, document, journalPath: journal.path, context, params, ...(doctor ? { doctor } : {}), ...(bulk ? { bulk } : {}) };
   } finally {
     await context.close();
+  }
+}
+
+/** What a journal's run.started says was run. */
+interface RecordedRun {
+  runbook: string;
+  file: string;
+  subject?: string;
+  runbookSha256?: string;
+  params: Record<string, string>;
+  startedAt?: string;
+}
+
+function recordedRun(data: Record<string, unknown>): RecordedRun {
+  const params = data.params !== null && typeof data.params === "object" ? (data.params as Record<string, unknown>) : {};
+  return {
+    runbook: String(data.runbook ?? "?"),
+    file: String(data.file ?? "?"),
+    ...(typeof data.subject === "string" ? { subject: data.subject } : {}),
+    ...(typeof data.runbookSha256 === "string" ? { runbookSha256: data.runbookSha256 } : {}),
+    params: Object.fromEntries(Object.entries(params).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, String(v)])),
+  };
+}
+
+/**
+ * Before a resume acts: says which runbook, subject and parameters the journal records, and compares them with what
+ * the command line names. The journal's hash chain shows an edit only to someone who did not re-hash it, so a journal
+ * alone never decides who or what is acted on: naming nothing, or something else, is asked even with --yes (refused
+ * without a terminal) unless --as-recorded says to resume what the journal records.
+ */
+async function confirmResume(ctx: CommandContext, request: RunRequest, recorded: RecordedRun, loaded: LoadedRunbook): Promise<void> {
+  const { terminal, io, deps } = ctx;
+  const params = Object.entries(recorded.params).map(([k, v]) => `${k}: ${v}`);
+  terminal.line(`resuming ${recorded.runbook} (${recorded.file})${recorded.subject ? ` on ${recorded.subject}` : ""}`);
+  if (params.length > 0) terminal.line(`  parameters: ${params.join(", ")}`);
+  const differences: string[] = [];
+  if (request.runbookFile && loaded.runbook.id !== recorded.runbook) differences.push(`runbook: the journal records ${recorded.runbook}, the command line names ${loaded.runbook.id}`);
+  for (const [name, value] of Object.entries(request.params)) {
+    if (recorded.params[name] !== value) differences.push(`${name}: the journal records ${recorded.params[name] ?? "nothing"}, the command line names ${value}`);
+  }
+  if (request.runbookFile && recorded.runbookSha256) {
+    const sha = createHash("sha256").update(loaded.source).digest("hex");
+    if (sha !== recorded.runbookSha256) terminal.warn(`${loaded.file} has changed since the journal's run: the resumed steps follow the file as it is now`);
+  }
+  for (const line of differences) terminal.warn(line);
+  const named = Boolean(request.runbookFile) || Object.keys(request.params).length > 0;
+  if (request.asRecorded || (named && differences.length === 0)) return;
+  const why = differences.length > 0 ? "the command line names another run than the journal records" : "the command line does not name the runbook and its subject";
+  if (!deps.prompt && !io.stdinIsTTY) {
+    throw new AzirError("refused", `not resuming ${request.resume}: ${why}; a journal can be edited, so azir does not act on what it says alone`, {
+      hint: `check the run above, then name it (azir run ${recorded.runbook}${Object.entries(recorded.params).slice(0, 1).map(([k, v]) => ` --param ${k}=${v}`).join("")} --resume <journal>), or pass --as-recorded to resume what the journal records`,
+    });
+  }
+  const ask = deps.prompt ?? (async (message: string) => (await import("@inquirer/prompts")).confirm({ message, default: false }, { output: process.stderr }));
+  if (!(await ask(`${why}: resume ${recorded.runbook}${recorded.subject ? ` on ${recorded.subject}` : ""} as the journal records it?`))) {
+    throw new AzirError("refused", `not resuming ${request.resume}: not confirmed; nothing was sent`, { hint: "name the run you mean on the command line" });
   }
 }
 

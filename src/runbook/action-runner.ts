@@ -152,6 +152,22 @@ export class ActionRunner {
   }
 
   /**
+   * Resume: reads the tenant again for a step the earlier run completed, and decides what undoes the change it made
+   * (the action's `recheck`, or else its decision: any effect wanted means the change no longer holds). Returns the
+   * action prepared to redo it, or undefined when the change is still in effect. A read that fails throws.
+   */
+  async recheck(step: ActionStep, raw: unknown, earlier: Readonly<Record<string, unknown>>): Promise<PreparedAction | undefined> {
+    const action = this.definition(step);
+    const parsed = action.input.safeParse(raw);
+    if (!parsed.success) throw new AzirError("validation", `step ${step.id}: invalid input for ${action.name} on re-check`);
+    const observed = await action.read(parsed.data, this.reads);
+    const ctx = { now: this.o.clock.now(), incomplete: [] };
+    const decision = action.recheck ? action.recheck(parsed.data, observed, earlier, ctx) : action.decide(parsed.data, observed, ctx);
+    if (decision === undefined || decision.done !== undefined || decision.effects.length === 0) return undefined;
+    return { action, input: parsed.data, observed, decision, incomplete: [] };
+  }
+
+  /**
    * Runs a prepared action through the gate. `confirmer` asks for a step marked `confirm: true` that the one
    * confirmation before the first write did not cover.
    */

@@ -141,12 +141,15 @@ class Scheduler {
   private readonly gaps: StepGap[] = [];
   private skippedSteps = 0;
   private firstError: AzirError | undefined;
+  /** Resume: the steps the earlier run completed that still hold (those whose change regressed are run again). */
+  private readonly completed: Map<string, Record<string, unknown>>;
 
   constructor(private readonly o: ExecuteOptions) {
     this.runbook = o.loaded.runbook;
     this.plan = o.plan ?? planRunbook(this.runbook);
     this.planned = new Map(this.plan.steps.map((s) => [s.id, s]));
     this.steps = new Map(this.runbook.steps.map((s) => [s.id, s]));
+    this.completed = new Map(o.completed ?? []);
     this.gate = new WriteGate({
       record: o.dryRun,
       performer: o.ports.effects,
@@ -208,8 +211,9 @@ class Scheduler {
         },
       });
     }
-    for (const [id, outputs] of this.o.completed ?? []) this.outputs[id] = outputs;
+    for (const [id, outputs] of this.completed) this.outputs[id] = outputs;
     this.gaps.push(...(this.o.resumedGaps ?? []));
+    if (this.o.resumedRunId && !this.o.dryRun) await this.recheckCompleted();
 
     if (!this.o.dryRun) {
       // Reads first (they succeed or fail: a failed one is a gap, never a reason not to write), then every action
@@ -258,6 +262,51 @@ class Scheduler {
     }
     const error = status === "refused" ? this.gate.refusal : this.firstError;
     return { status, plan: this.plan, steps, findings: this.findings, gaps: this.gaps, outputs: this.outputs, writes, ...(error ? { error } : {}) };
+  }
+
+  /**
+   * Resume: the journal says what was done, the tenant says what holds. Every action the earlier run completed reads
+   * the tenant again; a change that no longer holds (an account enabled again, a risk dismissed) is a finding and the
+   * step runs again with what undoes it, in the runbook's order of writes. A re-check that cannot read runs the step
+   * again too, so that a read that keeps failing fails the step instead of trusting the journal.
+   */
+  private async recheckCompleted(): Promise<void> {
+    const steps = this.runbook.steps.filter((s): s is ActionStep => "action" in s && this.completed.has(s.id) && !this.o.unavailable?.(s.action));
+    await Promise.all(
+      steps.map(async (step) => {
+        const earlier = this.completed.get(step.id) ?? {};
+        let redo: PreparedAction | undefined;
+        try {
+          if (step.when !== undefined && !isTruthy(resolveTemplates(step.when, this.scope()))) return;
+          redo = await this.actions.recheck(step, resolveTemplates(step.with ?? {}, this.scopeFor(step)), earlier);
+        } catch (error) {
+          const cause = toAzirError(error);
+          this.completed.delete(step.id);
+          delete this.outputs[step.id];
+          this.o.journal.append(events.note(`${step.id}: could not re-check that the earlier run's change still holds (${cause.message}); the step runs again`, step.id, { recheck: "unread", code: cause.code }));
+          return;
+        }
+        if (!redo) {
+          this.o.journal.append(events.note(`${step.id}: re-checked: what the earlier run did still holds`, step.id, { recheck: "in-effect" }));
+          return;
+        }
+        const writes = redo.decision.effects.map((e) => e.summary);
+        const finding = {
+          code: "containment-regressed",
+          severity: "high" as const,
+          occurredAt: this.o.clock.now().toISOString(),
+          summary: `${step.id}: what the earlier run did no longer holds in the tenant; sent again: ${writes.join("; ")}`,
+          evidence: [],
+          data: { writes },
+        };
+        this.o.journal.append(events.finding(step.id, finding));
+        this.findings.push({ ...finding, step: step.id });
+        this.completed.delete(step.id);
+        this.preparing.set(step.id, Promise.resolve(redo));
+        this.prepared.add(step.id);
+        this.outputs[step.id] = { ...earlier, ...(redo.decision.outputs ?? {}) };
+      }),
+    );
   }
 
   private dependsOn(id: string): string[] {
@@ -373,7 +422,7 @@ class Scheduler {
     const kind = stepKind(step);
     const notRun = (summary: string): StepOutcome => ({ id, kind, status: "not-run", summary });
 
-    if (this.o.completed?.has(id)) {
+    if (this.completed.has(id)) {
       this.o.journal.append(events.note(`${id}: completed in the earlier run; not repeated`, id, { resumed: true }));
       return { id, kind, status: "resumed", summary: "completed in the earlier run" };
     }
@@ -468,7 +517,7 @@ class Scheduler {
 
   /** Reads and decides an action once the steps its inputs come from are done (a failure is reported when it runs). */
   private async readEarly(step: ActionStep): Promise<void> {
-    if (this.o.completed?.has(step.id) || this.o.unavailable?.(step.action)) return;
+    if (this.completed.has(step.id) || this.o.unavailable?.(step.action)) return;
     const inputs = this.inputSteps(step);
     // only inputs from steps that are themselves reads: an action's outputs come when it has run
     if (!inputs.every((d) => this.isReadOnlyClosure(d))) return;
@@ -504,14 +553,14 @@ class Scheduler {
             status === "completed" ||
             status === "resumed" ||
             this.prepared.has(d) ||
-            this.o.completed?.has(d) ||
+            this.completed.has(d) ||
             (tolerated.has(d) && status !== undefined) ||
             (d === orderedAfter && (considered.has(d) || wave.some((w) => w.id === d)))
           );
         });
         if (!ready) continue;
         considered.add(step.id);
-        if (this.o.completed?.has(step.id) || this.o.unavailable?.(step.action)) continue;
+        if (this.completed.has(step.id) || this.o.unavailable?.(step.action)) continue;
         if (step.when !== undefined && !isTruthy(resolveTemplates(step.when, this.scope()))) continue;
         wave.push(step);
       }

@@ -76,6 +76,13 @@ export const revokeSessions: ActionDefinition<RevokeSessionsInput, UserObservati
     };
   },
 
+  recheck(input, observed, _earlier, ctx) {
+    // A revocation cannot be undone, but an account that can sign in again may have been issued new sessions since
+    // (the block, ordered before this, is then sent again first): revoke again, whatever the sign-in data said.
+    if (observed.user.accountEnabled === false) return undefined;
+    return revokeSessions.decide({ upn: input.upn }, observed, ctx);
+  },
+
   interpret(_input, observed, _decision, outcomes, { now }) {
     const error = failureOf(outcomes, observed.admin);
     if (error) return { error };

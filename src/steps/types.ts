@@ -121,6 +121,12 @@ export interface ActionDefinition<I = unknown, O = unknown> {
    * the runner then decides again. Absent: undecided items can only be settled through the input on a later run.
    */
   resolve?(input: I, chosen: readonly string[]): I;
+  /**
+   * On resume, for a step the earlier run completed: what to send again because the tenant no longer shows the change
+   * (an account enabled again, a risk dismissed), read afresh. `earlier` holds the outputs the earlier run recorded.
+   * Undefined: still in effect. Absent: `decide` again, and any effect it wants is the change undone.
+   */
+  recheck?(input: I, observed: O, earlier: Readonly<Record<string, unknown>>, ctx: DecideContext): Decision | undefined;
   /** Default: any failed effect fails the step with its error. */
   interpret?(input: I, observed: O, decision: Decision, outcomes: readonly EffectOutcome[], ctx: DecideContext): Interpretation;
 }

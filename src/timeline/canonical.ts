@@ -22,9 +22,12 @@ export function canonicalJson(value: unknown): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`).join(",")}}`;
 }
 
-/** SHA-256 hex of `prev` followed by the canonical JSON of the event without its `hash` property. */
+/**
+ * SHA-256 hex of `prev` followed by the canonical JSON of the event without its `hash` and `mac` properties (the
+ * signature is over the hash, so it cannot be part of it).
+ */
 export function computeEventHash(event: Record<string, unknown>): string {
-  const { hash: _ignored, ...rest } = event;
+  const { hash: _ignored, mac: _signature, ...rest } = event;
   const prev = typeof rest.prev === "string" ? rest.prev : "";
   return createHash("sha256").update(prev, "utf8").update(canonicalJson(rest), "utf8").digest("hex");
 }

@@ -139,6 +139,7 @@ export const timelineDocumentSchema = z
         verified: z.boolean(),
         headHash: z.string().optional().describe("hash of the last event: what a copy of the journal must end with"),
         brokenAt: z.object({ line: z.int(), reason: z.string() }).optional().describe("the first line whose hash chain does not hold"),
+        signatures: z.string().optional().describe("what the lines' signatures (the journal key's HMAC) show: verified, made with a key this machine does not hold, or absent"),
       })
       .optional()
       .describe("The journal's hash chain, checked when the document was exported from it"),

@@ -186,7 +186,12 @@ const baseShape = {
   step: z.string().min(1).optional().describe("Runbook step id"),
   summary: z.string().describe("One line a responder reads"),
   prev: hashSchema.describe("hash of the previous event; 64 zeros for the first"),
-  hash: hashSchema.describe("SHA-256 hex of prev + canonical JSON (sorted keys, no whitespace) of the event without hash"),
+  hash: hashSchema.describe("SHA-256 hex of prev + canonical JSON (sorted keys, no whitespace) of the event without hash and mac"),
+  mac: z
+    .string()
+    .regex(/^[0-9a-f]{16}:[0-9a-f]{64}$/)
+    .optional()
+    .describe("Signature: the journal key's id (16 hex), a colon, and HMAC-SHA-256 hex of hash under that key; absent in journals written before signing"),
 };
 
 /** `action.planned` -> `ActionPlannedEvent`: the name of the kind's definition in the JSON Schema. */

@@ -5,6 +5,7 @@ import type { Clock } from "../core/clock.js";
 import { AzirError } from "../core/errors.js";
 import { GENESIS_HASH, computeEventHash } from "./canonical.js";
 import { describeIssue, timelineEventSchema, type EventInput, type EventOf, type Mode, type TimelineEvent } from "./event.js";
+import { lineSigned, macKeyId, signLine, type JournalKey } from "./key.js";
 import { lockIncident, type IncidentLock } from "./lock.js";
 import { redact, type KnownSecrets } from "./redact.js";
 
@@ -25,6 +26,8 @@ export interface JournalOptions {
    * and the hash chain; a torn final line left by a crash is cut off first. `dir` and `incidentId` are then unused.
    */
   resumeFrom?: string;
+  /** Signs every line appended (`mac`), and checks the signatures of a resumed journal made with this key. */
+  key?: JournalKey;
 }
 
 /**
@@ -56,8 +59,21 @@ export interface JournalReadResult {
   problems: string[];
 }
 
+/**
+ * What the signatures of a journal show. `checked`: lines signed with the key given, signature verified. `unchecked`:
+ * lines signed with another key (another machine or account), whose signature could not be checked. `unsigned`: lines
+ * without a signature (journals written before signing): their hash chain shows only edits that were not re-hashed.
+ */
+export interface Signatures {
+  checked: number;
+  unchecked: number;
+  unsigned: number;
+  /** The ids of the keys that signed lines, in the order first seen. */
+  keys: string[];
+}
+
 export type VerifyResult =
-  | { ok: true; events: number; lastHash: string }
+  | { ok: true; events: number; lastHash: string; signatures: Signatures }
   | { ok: false; line: number; reason: string };
 
 interface RawLine {
@@ -140,48 +156,72 @@ interface ChainFailure {
   reason: string;
 }
 
-/** Checks the lines in order; returns the first failure, or undefined when every line is whole and chained. */
-function checkChain(lines: RawLine[]): { failure?: ChainFailure; events: TimelineEvent[]; lastHash: string } {
+/** Checks the lines in order; returns the first failure, or undefined when every line is whole, chained and signed. */
+function checkChain(lines: RawLine[], key?: JournalKey): { failure?: ChainFailure; events: TimelineEvent[]; lastHash: string; signatures: Signatures } {
   const events: TimelineEvent[] = [];
   let prevHash = GENESIS_HASH;
   let expectedSeq = 1;
+  const signatures: Signatures = { checked: 0, unchecked: 0, unsigned: 0, keys: [] };
   for (const [i, l] of lines.entries()) {
     const parsed = parseLine(l.text);
     if (!parsed.ok) {
       // A crash can cut the last line short, never add one that ends with a newline: only an unterminated last
       // line is a torn write; a whole bad line at the end was written by someone, and is damage.
       const torn = i === lines.length - 1 && !l.terminated;
-      return { failure: { line: l.line, reason: torn ? `incomplete final line (torn write): ${parsed.reason}` : parsed.reason }, events, lastHash: prevHash };
+      return { failure: { line: l.line, reason: torn ? `incomplete final line (torn write): ${parsed.reason}` : parsed.reason }, events, lastHash: prevHash, signatures };
     }
     const { event, raw } = parsed;
     if (event.seq !== expectedSeq) {
-      return { failure: { line: l.line, reason: `seq ${event.seq} where ${expectedSeq} was expected (line deleted, inserted or moved)` }, events, lastHash: prevHash };
+      return { failure: { line: l.line, reason: `seq ${event.seq} where ${expectedSeq} was expected (line deleted, inserted or moved)` }, events, lastHash: prevHash, signatures };
     }
     if (event.prev !== prevHash) {
-      return { failure: { line: l.line, reason: "prev does not match the hash of the previous line (chain broken)" }, events, lastHash: prevHash };
+      return { failure: { line: l.line, reason: "prev does not match the hash of the previous line (chain broken)" }, events, lastHash: prevHash, signatures };
     }
     if (computeEventHash(raw) !== event.hash) {
-      return { failure: { line: l.line, reason: "hash does not match the line's content (line edited)" }, events, lastHash: prevHash };
+      return { failure: { line: l.line, reason: "hash does not match the line's content (line edited)" }, events, lastHash: prevHash, signatures };
     }
+    const signed = signatureOf(event, key, signatures);
+    if (signed) return { failure: { line: l.line, reason: signed }, events, lastHash: prevHash, signatures };
     events.push(event);
     prevHash = event.hash;
     expectedSeq += 1;
   }
-  return { events, lastHash: prevHash };
+  return { events, lastHash: prevHash, signatures };
+}
+
+/** Counts the line's signature; returns why it fails, if it does. */
+function signatureOf(event: TimelineEvent, key: JournalKey | undefined, signatures: Signatures): string | undefined {
+  if (event.mac === undefined) {
+    // Signatures stripped from the end of a signed journal would make it look older than it is.
+    if (signatures.checked + signatures.unchecked > 0) return "unsigned line after signed ones (a signature was removed, or the line was added without the journal key)";
+    signatures.unsigned += 1;
+    return undefined;
+  }
+  const id = macKeyId(event.mac)!;
+  if (!signatures.keys.includes(id)) signatures.keys.push(id);
+  if (!key || key.id !== id) {
+    signatures.unchecked += 1;
+    return undefined;
+  }
+  if (!lineSigned(key, event.hash, event.mac)) return "signature does not match (the line was edited and re-hashed by someone without the journal key)";
+  signatures.checked += 1;
+  return undefined;
 }
 
 /**
  * Checks a journal: every line parses and validates, seq runs 1, 2, 3, ..., each `prev` is the previous line's
- * `hash` and each `hash` recomputes. Names the first bad line. Dropping lines from the END cannot be seen from
- * the file alone: compare `lastHash` with a copy kept elsewhere (the run's final output, a ticket).
+ * `hash` and each `hash` recomputes; with `key`, each line it signed carries its signature (lines signed with another
+ * key are counted as unchecked, unsigned lines are allowed only before the first signed one). Names the first bad
+ * line. Dropping lines from the END cannot be seen from the file alone: compare `lastHash` with a copy kept
+ * elsewhere (the run's final output, a ticket).
  */
-export async function verifyJournal(path: string): Promise<VerifyResult> {
+export async function verifyJournal(path: string, options: { key?: JournalKey } = {}): Promise<VerifyResult> {
   const buffer = await readBuffer(path);
   const lines = splitLines(buffer);
   if (lines.length === 0) return { ok: false, line: 1, reason: "empty journal" };
-  const { failure, events, lastHash } = checkChain(lines);
+  const { failure, events, lastHash, signatures } = checkChain(lines, options.key);
   if (failure) return { ok: false, ...failure };
-  return { ok: true, events: events.length, lastHash };
+  return { ok: true, events: events.length, lastHash, signatures };
 }
 
 /** `2026-11-25T08:30:05.123Z` -> `20261125T083005Z`. */
@@ -251,7 +291,7 @@ export async function openJournal(options: JournalOptions): Promise<Journal> {
     // A journal that cannot be resumed leaves its incident free again.
     try {
       const lines = splitLines(await readBuffer(path));
-      const { failure, events: whole, lastHash } = checkChain(lines);
+      const { failure, events: whole, lastHash } = checkChain(lines, options.key);
       // Only a torn LAST line is a crash's doing; anything else is damage the responder must look at first.
       const tornTail = failure !== undefined && failure.line === lines.length && failure.reason.startsWith("incomplete final line");
       if (failure && !tornTail) {
@@ -350,6 +390,7 @@ export async function openJournal(options: JournalOptions): Promise<Journal> {
       // Round-trip through JSON so the hash covers exactly what a reader will parse (no undefined, Dates as text).
       const plain = JSON.parse(JSON.stringify(draft)) as Record<string, unknown>;
       plain.hash = computeEventHash(plain);
+      if (options.key) plain.mac = signLine(options.key, plain.hash as string);
       const checked = timelineEventSchema.safeParse(plain);
       if (!checked.success) {
         throw new AzirError("internal", `invalid ${String(clean.kind)} event for the timeline: ${describeIssue(checked.error)}`, {

@@ -337,7 +337,7 @@ describe("azir contain over several users, killed and resumed", () => {
     expect(writes(emulator).filter((r) => r.status < 300)).toHaveLength(12);
     expect(writes(emulator).filter((r) => r.status === 429)).toHaveLength(1);
 
-    const resumed = spawn(process.execPath, ["bin/azir.js", "run", "--resume", journal, "--yes"], { env, stdio: ["ignore", "ignore", "pipe"] });
+    const resumed = spawn(process.execPath, ["bin/azir.js", "run", "--resume", journal, "--as-recorded", "--yes"], { env, stdio: ["ignore", "ignore", "pipe"] });
     let err = "";
     resumed.stderr.on("data", (d) => (err += String(d)));
     const code = await new Promise<number | null>((r) => resumed.once("exit", r));

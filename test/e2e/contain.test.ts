@@ -355,7 +355,7 @@ describe("azir contain, killed and resumed", () => {
     const blocksBefore = emulator.requests().filter((r) => r.method === "PATCH").length;
     expect(blocksBefore).toBe(1);
 
-    const resumed = spawn(process.execPath, ["bin/azir.js", "run", "--resume", journal, "--yes"], { env, stdio: ["ignore", "ignore", "pipe"] });
+    const resumed = spawn(process.execPath, ["bin/azir.js", "run", "--resume", journal, "--as-recorded", "--yes"], { env, stdio: ["ignore", "ignore", "pipe"] });
     let err = "";
     resumed.stderr.on("data", (d) => (err += String(d)));
     const code = await new Promise<number | null>((r) => resumed.once("exit", r));

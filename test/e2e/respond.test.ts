@@ -42,6 +42,7 @@ function normalise(text: string): string {
     .replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:<port>")
     .replace(/-\d{8}\b/g, "-<date>")
     .replace(/\*\*Run by:\*\* .*/g, "**Run by:** <operator>")
+    .replace(/\d+ line\(s\) signed with this machine's journal key [0-9a-f]{16}/g, "<n> line(s) signed with this machine's journal key <key>")
     .replace(/azir \d+\.\d+\.\d+/g, "azir <version>");
 }
 

@@ -197,7 +197,7 @@ describe("azir snapshot against the simulated tenant and Azurite", () => {
       expect(emulator.requests().filter((r) => /endGetAccess$/.test(r.path) && r.method === "POST")).toHaveLength(3);
       expectNoSas(emulator, [io.out(), io.err(), readFileSync(journals[0]!, "utf8")]);
       const resumed = memoryIo();
-      expect(await main(["run", "--resume", journals[0]!, "--tabletop", "--yes"], resumed, { emulator }), resumed.err()).toBe(0);
+      expect(await main(["run", "--resume", journals[0]!, "--as-recorded", "--tabletop", "--yes"], resumed, { emulator }), resumed.err()).toBe(0);
       const puts = emulator.requests().filter((r) => r.method === "PUT" && /\/snapshots\/[^/]+$/.test(r.path));
       expect(puts).toHaveLength(3); // the snapshots were not taken again
     } finally {
@@ -213,7 +213,7 @@ describe("azir snapshot against the simulated tenant and Azurite", () => {
       expect(io.err()).toMatch(/1 of 3 snapshot\(s\) of vm-web-01 failed: ARM operation PUT .*ended Failed/);
       expect(emulator.issuedSas()).toEqual([]);
       const resumed = memoryIo();
-      expect(await main(["run", "--resume", journals[0]!, "--tabletop", "--yes"], resumed, { emulator }), resumed.err()).toBe(0);
+      expect(await main(["run", "--resume", journals[0]!, "--as-recorded", "--tabletop", "--yes"], resumed, { emulator }), resumed.err()).toBe(0);
       expect(snapshots(emulator).every((s) => (s.properties as { provisioningState?: string }).provisioningState === "Succeeded")).toBe(true);
     } finally {
       await emulator.close();
@@ -263,7 +263,7 @@ describe("azir snapshot as its own process", () => {
       // the kill came before the clean-up: a SAS is still active
       expect(snapshots(emulator).some((s) => (s.properties as { diskState?: string }).diskState === "ActiveSAS")).toBe(true);
       const journal = journalsIn(out)[0]!;
-      const resumed = spawn(process.execPath, ["bin/azir.js", "run", "--resume", journal, "--yes"], { env: env(emulator), stdio: ["ignore", "pipe", "pipe"] });
+      const resumed = spawn(process.execPath, ["bin/azir.js", "run", "--resume", journal, "--as-recorded", "--yes"], { env: env(emulator), stdio: ["ignore", "pipe", "pipe"] });
       let text = "";
       resumed.stdout.on("data", (b: Buffer) => (text += b.toString()));
       resumed.stderr.on("data", (b: Buffer) => (text += b.toString()));

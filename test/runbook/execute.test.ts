@@ -295,12 +295,31 @@ describe("executeRunbook", () => {
   });
 
   it("resume: completed steps are not run again and their outputs still feed later steps", async () => {
-    const { h, run } = harness(rb, { completed: new Map([["q1", { first: "restored", count: 1 }], ["first", { target: "restored" }]]), resumedRunId: "00000000-0000-4000-8000-000000000009" });
+    const { h, run } = harness(rb, { done: ["t.first:restored"], completed: new Map([["q1", { first: "restored", count: 1 }], ["first", { target: "restored" }]]), resumedRunId: "00000000-0000-4000-8000-000000000009" });
     const result = await run();
     expect(result.status).toBe("completed");
     expect(h.sent.map((w) => pathOf(w))).toEqual(["/t.second/alex@contoso.com"]);
     expect(h.queries).toHaveLength(1); // only q2
     expect(h.events[0]!.kind).toBe("run.resumed");
+    // the completed action was read again and still holds
+    expect(h.log).toContain("check t.first");
+    expect(h.events.some((e) => e.kind === "note" && e.step === "first" && (e.data as Record<string, unknown>).recheck === "in-effect")).toBe(true);
+  });
+
+  it("resume: a completed action whose change no longer holds in the tenant is a finding and is sent again, before the next action's write", async () => {
+    const { h, run } = harness(rb, { completed: new Map([["q1", { first: "restored", count: 1 }], ["first", { target: "restored" }]]), resumedRunId: "00000000-0000-4000-8000-000000000009" });
+    const result = await run();
+    expect(result.status).toBe("completed");
+    expect(h.sent.map((w) => pathOf(w))).toEqual(["/t.first/restored", "/t.second/alex@contoso.com"]);
+    const regressed = h.events.filter((e) => e.kind === "finding" && (e.data as Record<string, unknown>).code === "containment-regressed");
+    expect(regressed.map((e) => e.step)).toEqual(["first"]);
+    expect(result.findings.map((f) => f.code)).toContain("containment-regressed");
+  });
+
+  it("resume in a dry run does not re-check: the earlier run's planned writes were never sent", async () => {
+    const { h, run } = harness(rb, { dryRun: true, completed: new Map([["q1", { first: "restored", count: 1 }], ["first", { target: "restored" }]]), resumedRunId: "00000000-0000-4000-8000-000000000009" });
+    await run();
+    expect(h.events.some((e) => e.kind === "finding" && (e.data as Record<string, unknown>).code === "containment-regressed")).toBe(false);
   });
 
   it("stops scheduling after an interrupt and journals run.interrupted", async () => {

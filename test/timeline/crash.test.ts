@@ -1,29 +1,11 @@
 import { spawn } from "node:child_process";
-import { mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
-import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import ts from "typescript";
+import { writeFile } from "node:fs/promises";
+import { join, relative } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/core/clock.js";
 import { openJournal, readJournal, verifyJournal } from "../../src/timeline/journal.js";
+import { transpileTimeline } from "../helpers/transpile.js";
 import { RUN_B, tempDir } from "./helpers.js";
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-
-/** Transpiles src/core and src/timeline to plain JavaScript in `out`, so a separate node process can run them. */
-async function transpile(out: string): Promise<void> {
-  for (const folder of ["src/core", "src/timeline"]) {
-    for (const name of await readdir(join(root, folder))) {
-      if (!name.endsWith(".ts")) continue;
-      const source = await readFile(join(root, folder, name), "utf8");
-      const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false } });
-      await mkdir(join(out, folder), { recursive: true });
-      await writeFile(join(out, folder, name.replace(/\.ts$/, ".js")), js.outputText);
-    }
-  }
-  await writeFile(join(out, "package.json"), '{"type":"module"}');
-  await symlink(join(root, "node_modules"), join(out, "node_modules"), "dir");
-}
 
 // Appends until killed; prints each seq after append returned (written: a killed process loses none of it).
 const writer = `
@@ -48,7 +30,7 @@ afterEach(async () => cleanup());
 describe("SIGKILL while appending", () => {
   it("loses no event whose append returned, and the journal resumes to a valid chain", async () => {
     const build = join(dir, "build");
-    await transpile(build);
+    await transpileTimeline(build);
     await writeFile(join(build, "writer.mjs"), writer);
     const out = join(dir, "out");
 

@@ -117,7 +117,7 @@ describe("verifyJournal", () => {
     const path = await sample();
     const result = await verifyJournal(path);
     const last = JSON.parse(lines(path).at(-1)!) as { hash: string };
-    expect(result).toEqual({ ok: true, events: 7, lastHash: last.hash });
+    expect(result).toEqual({ ok: true, events: 7, lastHash: last.hash, signatures: { checked: 0, unchecked: 0, unsigned: 7, keys: [] } });
   });
 
   it("names the edited line", async () => {

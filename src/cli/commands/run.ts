@@ -29,6 +29,7 @@ export const runCommand = defineCommand({
     param: z.array(z.string()).default([]).describe("runbook parameter (repeatable)").register(flag, { value: "k=v", short: "p" }),
     plan: z.boolean().optional().describe("print the plan and call nothing"),
     resume: z.string().optional().describe("continue an interrupted run from its timeline journal").register(flag, { value: "journal" }),
+    asRecorded: z.boolean().optional().describe("with --resume: resume the runbook, subject and parameters the journal records without naming them, and without being asked"),
   }),
   progress: true,
   handler: async ({ args, options }, ctx): Promise<RunResult> => {
@@ -42,7 +43,7 @@ export const runCommand = defineCommand({
       const [{ resolveParams }, { planRunbook }] = await Promise.all([import("../../runbook/params.js"), import("../../runbook/plan.js")]);
       return { plan: planRunbook(loaded.runbook), params: resolveParams(loaded.runbook, params) };
     }
-    return { outcome: await runRunbook(ctx, { runbookFile: file, params, ...(options.resume ? { resume: options.resume } : {}) }) };
+    return { outcome: await runRunbook(ctx, { runbookFile: file, params, ...(options.resume ? { resume: options.resume } : {}), ...(options.asRecorded ? { asRecorded: true } : {}) }) };
   },
   render: (result, ctx) => {
     if ("outcome" in result) return renderRunOutcome(result.outcome, ctx, renderRunSummary);

@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import { AzirError, ExitCode } from "../../core/errors.js";
 import { csvTables, exportFormats } from "../../timeline/export.js";
+import type { CommandContext } from "../context.js";
 import { defineCommand, defineGroup, flag } from "../define-command.js";
 import { parseSince } from "../../core/duration.js";
 
@@ -14,14 +15,18 @@ async function read(file: string) {
   return result;
 }
 
-/** The journal's hash chain, checked: stamped on what is shown or exported, and said on stderr. */
-async function integrityOf(file: string): Promise<{ verified: boolean; headHash?: string; brokenAt?: { line: number; reason: string } }> {
-  const result = await (await import("../../timeline/journal.js")).verifyJournal(file);
-  return result.ok ? { verified: true, headHash: result.lastHash } : { verified: false, brokenAt: { line: result.line, reason: result.reason } };
+/** The journal's hash chain and signatures, checked: stamped on what is shown or exported, and said on stderr. */
+async function integrityOf(file: string, ctx: CommandContext): Promise<{ verified: boolean; headHash?: string; brokenAt?: { line: number; reason: string }; signatures?: string }> {
+  const { journalKeyToCheck, describeSignatures } = await import("../journal-key.js");
+  const key = journalKeyToCheck(ctx.io, ctx.terminal);
+  const result = await (await import("../../timeline/journal.js")).verifyJournal(file, key ? { key } : {});
+  return result.ok
+    ? { verified: true, headHash: result.lastHash, signatures: describeSignatures(result.signatures, key).text }
+    : { verified: false, brokenAt: { line: result.line, reason: result.reason } };
 }
 
 function sayIntegrity(integrity: Awaited<ReturnType<typeof integrityOf>>, terminal: { line(t: string): void; warn(t: string): void }): void {
-  if (integrity.verified) terminal.line(`integrity: verified (head ${integrity.headHash})`);
+  if (integrity.verified) terminal.line(`integrity: verified (head ${integrity.headHash}); ${integrity.signatures}`);
   else terminal.warn(`integrity: BROKEN at line ${integrity.brokenAt!.line}: ${integrity.brokenAt!.reason}; this journal is not evidence as it stands`);
 }
 
@@ -42,7 +47,7 @@ export const showCommand = defineCommand({
     const given = ctx.globals.since;
     const since = given === undefined ? undefined : parseSince(given, ctx.clock.now())?.getTime();
     if (given !== undefined && since === undefined) throw new AzirError("usage", `--since: not a date-time or a duration: ${JSON.stringify(given)}`, { hint: "e.g. --since 2026-11-28T12:00:00Z or --since 2h" });
-    const [{ events, torn }, { renderEventLine }, integrity] = await Promise.all([read(args.file), import("../../timeline/render.js"), integrityOf(args.file)]);
+    const [{ events, torn }, { renderEventLine }, integrity] = await Promise.all([read(args.file), import("../../timeline/render.js"), integrityOf(args.file, ctx)]);
     const floor = options.severity ? severities.indexOf(options.severity) : 0;
     const shown = events.filter((e) => {
       if (options.kind.length && !options.kind.includes(e.kind)) return false;
@@ -69,10 +74,15 @@ export const verifyJournalCommand = defineCommand({
   name: "verify",
   description: "check the hash chain",
   args: journalFile,
-  handler: async ({ args }) => ({ file: args.file, result: await (await import("../../timeline/journal.js")).verifyJournal(args.file) }),
-  render: ({ file, result }, { terminal, globals }) => {
+  handler: async ({ args }, ctx) => {
+    const { journalKeyToCheck, describeSignatures } = await import("../journal-key.js");
+    const key = journalKeyToCheck(ctx.io, ctx.terminal);
+    const result = await (await import("../../timeline/journal.js")).verifyJournal(args.file, key ? { key } : {});
+    return { file: args.file, result, signatures: result.ok ? describeSignatures(result.signatures, key).text : undefined };
+  },
+  render: ({ file, result, signatures }, { terminal, globals }) => {
     if (globals.json) terminal.out(JSON.stringify(result));
-    else if (result.ok) terminal.line(`${terminal.color.green("ok")}  ${file}: ${result.events} events, hash chain intact; head ${result.lastHash}`);
+    else if (result.ok) terminal.line(`${terminal.color.green("ok")}  ${file}: ${result.events} events, hash chain intact; head ${result.lastHash}\n    ${signatures}`);
     else terminal.line(terminal.color.red(`${file}:${result.line}: ${result.reason}`));
     return result.ok ? ExitCode.ok : ExitCode.failed;
   },
@@ -97,7 +107,7 @@ export const exportCommand = defineCommand({
       import("../report.js"),
       import("../../timeline/export.js"),
       import("../../timeline/journal.js"),
-      integrityOf(args.file),
+      integrityOf(args.file, ctx),
     ]);
     const doc = { ...incidentDocument(events, { incidentId: journalIncidentId(args.file) }), integrity };
     const content: string | Buffer =

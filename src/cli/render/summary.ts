@@ -106,8 +106,14 @@ function failureLines(input: RunSummaryInput): string[] {
   const out = failed.map((s) => c.red(`  ${s.id}: ${s.status}: ${s.summary}`));
   if (input.result.status === "refused") out.unshift(c.red(`  ${input.result.error?.message ?? "the writes were not confirmed"}; nothing was sent`));
   if (input.result.error?.hint) out.push(`  hint: ${input.result.error.hint}`);
-  if (input.result.status === "interrupted") out.push(c.yellow(`  resume with: azir run --resume ${input.journalPath}`));
+  if (input.result.status === "interrupted") out.push(c.yellow(`  resume with: ${resumeCommand(input)}`));
   return out.length ? ["", c.red.bold(`Run ${input.result.status}:`), ...out] : [];
+}
+
+/** The resume command that names the run (its runbook and the parameters of its subject), so that it is not asked. */
+function resumeCommand(input: RunSummaryInput): string {
+  const named = [...(input.runbook.subject ?? "").matchAll(/params\.([A-Za-z0-9_]+)/g)].map((m) => m[1]!).filter((p) => input.params[p] !== undefined && input.params[p] !== null);
+  return `azir run ${input.runbook.id}${named.map((p) => ` --param ${p}=${String(input.params[p])}`).join("")} --resume ${input.journalPath}`;
 }
 
 function findingsOf(input: RunSummaryInput, prefix: string): StepFinding[] {

@@ -49,7 +49,7 @@ export function toHtml(doc: TimelineDocument): string {
   if (doc.integrity) {
     facts.push([
       "Journal",
-      doc.integrity.verified ? `hash chain verified; head <code>${t(doc.integrity.headHash ?? "")}</code>` : `<span class="warn">hash chain BROKEN at line ${doc.integrity.brokenAt?.line}: ${t(doc.integrity.brokenAt?.reason ?? "")}</span>`,
+      doc.integrity.verified ? `hash chain verified; head <code>${t(doc.integrity.headHash ?? "")}</code>${doc.integrity.signatures ? `; ${t(doc.integrity.signatures)}` : ""}` : `<span class="warn">hash chain BROKEN at line ${doc.integrity.brokenAt?.line}: ${t(doc.integrity.brokenAt?.reason ?? "")}</span>`,
     ]);
   }
   const open = doc.summary.stillOpen;

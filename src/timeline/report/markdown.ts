@@ -37,7 +37,7 @@ export function toMarkdown(doc: TimelineDocument): string {
   if (doc.integrity) {
     out.push(
       doc.integrity.verified
-        ? `- **Integrity:** verified (journal head ${doc.integrity.headHash})`
+        ? `- **Integrity:** verified (journal head ${doc.integrity.headHash})${doc.integrity.signatures ? `; ${md(doc.integrity.signatures)}` : ""}`
         : `- **Integrity: BROKEN** at line ${doc.integrity.brokenAt?.line}: ${md(doc.integrity.brokenAt?.reason ?? "")}`,
     );
   }
