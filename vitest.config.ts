@@ -1,4 +1,5 @@
-import { availableParallelism } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 import { defineConfig } from "vitest/config";
 
@@ -35,6 +36,8 @@ class Sequencer extends BaseSequencer {
 
 export default defineConfig({
   test: {
+    // Runs sign their journals with a key of the test run's own, never the responder's ~/.config/azir/journal.key.
+    env: { AZIR_JOURNAL_KEY: process.env.AZIR_JOURNAL_KEY ?? join(tmpdir(), `azir-test-journal-${process.pid}.key`) },
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Much of the time is spent waiting on child processes, sockets and Retry-After: a worker per core, at least two.

@@ -8,7 +8,8 @@ export function memoryIo(options: { tty?: boolean; env?: Record<string, string>;
     stdout: { write: (s: string) => (out += s) },
     stderr: { write: (s: string) => (err += s), isTTY: false, ...(options.columns !== undefined ? { columns: options.columns } : {}) },
     stdinIsTTY: options.tty ?? false,
-    env: { NO_COLOR: "1", ...(options.env ?? {}) },
+    // The test run's journal key (vitest.config.ts), never the responder's own.
+    env: { NO_COLOR: "1", ...(process.env.AZIR_JOURNAL_KEY ? { AZIR_JOURNAL_KEY: process.env.AZIR_JOURNAL_KEY } : {}), ...(options.env ?? {}) },
     cwd: options.cwd ?? process.cwd(),
     out: () => out,
     err: () => err,
