@@ -57,7 +57,14 @@ export async function loadConfig(explicit: string | undefined, io: Io): Promise<
     const pos = lines.linePos(e.pos[0]);
     throw new AzirError("usage", `${file}:${pos.line}:${pos.col}: YAML: ${e.message.split("\n")[0]}`);
   }
-  const parsed = configSchema.safeParse(doc.toJS() ?? {});
+  let value: unknown;
+  try {
+    value = doc.toJS() ?? {};
+  } catch (error) {
+    // An alias bomb ("Excessive alias count") and the like: the file's fault, said as such.
+    throw new AzirError("usage", `${file}: YAML: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const parsed = configSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new AzirError("usage", `${file}: ${issue.path.join(".") || "(root)"}: ${issue.message}`, {

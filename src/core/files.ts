@@ -11,12 +11,21 @@ export const maxUserFileBytes = 256 * 1024 * 1024;
  * `maxBytes`, instead of a read that hangs or fills memory. A missing file, a symlink loop or a denied read is a usage
  * error naming the file and the cause.
  */
-export async function readUserFile(path: string, options: { what: string; maxBytes?: number; hint?: string }): Promise<string> {
+export interface UserFileOptions {
+  /** How the message names the file ("config file", "--users-file"). */
+  what: string;
+  maxBytes?: number;
+  hint?: string;
+  /** The message for a file over `maxBytes`, when the caller words it its own way. */
+  tooLarge?: (size: number, maxBytes: number) => string;
+}
+
+export async function readUserFile(path: string, options: UserFileOptions): Promise<string> {
   return (await readUserBytes(path, options)).toString("utf8");
 }
 
 /** `readUserFile`, as bytes. */
-export async function readUserBytes(path: string, options: { what: string; maxBytes?: number; hint?: string }): Promise<Buffer> {
+export async function readUserBytes(path: string, options: UserFileOptions): Promise<Buffer> {
   const maxBytes = options.maxBytes ?? maxUserFileBytes;
   const hint = options.hint ? { hint: options.hint } : {};
   let handle;
@@ -29,7 +38,7 @@ export async function readUserBytes(path: string, options: { what: string; maxBy
   try {
     const info = await handle.stat();
     if (!info.isFile()) throw new AzirError("usage", `${options.what} ${path} is not a regular file`, { ...hint });
-    if (info.size > maxBytes) throw new AzirError("usage", `${options.what} ${path} is larger than ${maxBytes} bytes (${info.size})`, { ...hint });
+    if (info.size > maxBytes) throw new AzirError("usage", options.tooLarge?.(info.size, maxBytes) ?? `${options.what} ${path} is larger than ${maxBytes} bytes (${info.size})`, { ...hint });
     return await handle.readFile();
   } catch (cause) {
     if (cause instanceof AzirError) throw cause;

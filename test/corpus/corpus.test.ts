@@ -83,6 +83,7 @@ function writeEntry(path: string, entry: z.infer<typeof file>): void {
   if (typeof entry === "string") writeFileSync(path, entry);
   else if ("symlink" in entry) symlinkSync(entry.symlink, path);
   else if ("fifo" in entry) execFileSync("mkfifo", [path]);
+  else if (!entry.repeat.includes("{n}")) writeFileSync(path, entry.repeat.repeat(entry.times));
   else writeFileSync(path, Array.from({ length: entry.times }, (_, n) => entry.repeat.replaceAll("{n}", String(n))).join(""));
 }
 
