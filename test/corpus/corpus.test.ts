@@ -47,6 +47,8 @@ const caseSchema = z
     exit: z.number().int(),
     /** A stable fragment of what azir says on stderr. */
     error: z.string().min(1),
+    /** With `http`: no Authorization header value the CLI sent (nor its token) in any stream or any file it wrote. */
+    noTokens: z.boolean().optional(),
     /** Fragments that must not be on stderr or stdout (a false all-clear). */
     never: z.array(z.string()).optional(),
     timeoutMs: z.number().int().optional(),
@@ -127,6 +129,12 @@ function prepare(c: Case, dir: string): Record<string, string> {
   return vars;
 }
 
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
+}
+
 const fill = (s: string, vars: Record<string, string>): string => s.replace(/\{(\w+)\}/g, (m, k: string) => vars[k] ?? m);
 
 for (const { kind, cases } of kinds) {
@@ -139,11 +147,13 @@ for (const { kind, cases } of kinds) {
         const io = memoryIo({ cwd: dir, env });
         const argv = c.argv.map((a) => fill(a, vars));
         let code: number;
+        const tokens: string[] = [];
         if (c.http) {
           const tenant = await startTabletop({ clock: systemClock });
           const front = await hostileFront(tenant, c.http as Parameters<typeof hostileFront>[1]);
           try {
             code = await main(argv, io, { emulator: front.emulator });
+            for (const a of front.authorizations) tokens.push(a, a.replace(/^Bearer\s+/i, ""));
           } finally {
             await front.close();
             await tenant.close();
@@ -156,6 +166,11 @@ for (const { kind, cases } of kinds) {
         expect(code, said).toBe(c.exit);
         expect(io.err(), said).toContain(fill(c.error, vars));
         for (const n of c.never ?? []) expect(said).not.toContain(n);
+        if (c.noTokens) {
+          expect(tokens.length).toBeGreaterThan(0);
+          const written = filesUnder(dir).map((f) => readFileSync(f, "utf8"));
+          for (const t of tokens) for (const text of [said, ...written]) expect(text.includes(t), "a token was written").toBe(false);
+        }
       });
     }
   });
