@@ -42,6 +42,8 @@ const caseSchema = z
     journal: z
       .array(z.union([z.object({ replace: z.tuple([z.string(), z.string()]) }).strict(), z.object({ append: z.string() }).strict(), z.object({ truncate: z.number().int() }).strict()]))
       .optional(),
+    /** With `journal`: the journal is byte for byte as it was before the command (nothing truncated or appended). */
+    journalUnchanged: z.boolean().optional(),
     /** Hostile answers put in front of a simulated tenant (the CLI runs --tabletop against it). */
     http: z.array(z.object({ method: z.string().optional(), path: z.string(), status: z.number().int(), headers: z.record(z.string(), z.string()).optional(), body: z.unknown().optional(), times: z.number().int().optional() })).optional(),
     exit: z.number().int(),
@@ -146,6 +148,7 @@ for (const { kind, cases } of kinds) {
         const env = Object.fromEntries(Object.entries(c.env ?? {}).map(([k, v]) => [k, fill(v, vars)]));
         const io = memoryIo({ cwd: dir, env });
         const argv = c.argv.map((a) => fill(a, vars));
+        const before = vars.journal ? readFileSync(vars.journal) : undefined;
         let code: number;
         const tokens: string[] = [];
         if (c.http) {
@@ -166,6 +169,7 @@ for (const { kind, cases } of kinds) {
         expect(code, said).toBe(c.exit);
         expect(io.err(), said).toContain(fill(c.error, vars));
         for (const n of c.never ?? []) expect(said).not.toContain(n);
+        if (c.journalUnchanged) expect(readFileSync(vars.journal!).equals(before!), "the journal was changed").toBe(true);
         if (c.noTokens) {
           expect(tokens.length).toBeGreaterThan(0);
           const written = filesUnder(dir).map((f) => readFileSync(f, "utf8"));
