@@ -1,4 +1,5 @@
 import { setTimeout as delay } from "node:timers/promises";
+import { RE2JS } from "re2js";
 import { z } from "zod";
 import { AzirError } from "../../core/errors.js";
 import type { ServiceError } from "./service-errors.js";
@@ -23,9 +24,9 @@ export const faultRuleSchema = z
   .refine((r) => r.status !== undefined || r.drop || r.partial || r.lroFail || r.badSas, { message: "a fault rule needs status, drop, partial, lroFail or badSas" })
   .superRefine((r, ctx) => {
     try {
-      new RegExp(r.match.path);
+      RE2JS.compile(r.match.path);
     } catch {
-      ctx.addIssue({ code: "custom", message: `match.path is not a valid regular expression: ${r.match.path}`, path: ["match", "path"] });
+      ctx.addIssue({ code: "custom", message: `match.path is not a valid regular expression (RE2 syntax): ${r.match.path}`, path: ["match", "path"] });
     }
   });
 
@@ -48,7 +49,8 @@ export type FaultRule = z.output<typeof faultRuleSchema>;
 interface ActiveRule {
   rule: FaultRule;
   remaining: number;
-  pattern: RegExp;
+  /** RE2 (linear time): a catastrophic pattern posted to the emulator cannot freeze it. */
+  pattern: RE2JS;
 }
 
 /**
@@ -78,7 +80,7 @@ export class FaultInjector {
     }
     this.latency = parsed.data.latencyMs ?? 0;
     this.ingestionDelayMs = parsed.data.ingestionDelayMs ?? 0;
-    this.rules = parsed.data.rules.map((rule) => ({ rule, remaining: rule.times, pattern: new RegExp(rule.match.path) }));
+    this.rules = parsed.data.rules.map((rule) => ({ rule, remaining: rule.times, pattern: RE2JS.compile(rule.match.path) }));
   }
 
   /** The injected latency, before an API request is handled. */
