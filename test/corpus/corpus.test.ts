@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -42,6 +42,8 @@ const caseSchema = z
     journal: z
       .array(z.union([z.object({ replace: z.tuple([z.string(), z.string()]) }).strict(), z.object({ append: z.string() }).strict(), z.object({ truncate: z.number().int() }).strict()]))
       .optional(),
+    /** With `journal`: another run (this test's own process, alive) holds the incident's lock. */
+    held: z.boolean().optional(),
     /** With `journal`: the journal is byte for byte as it was before the command (nothing truncated or appended). */
     journalUnchanged: z.boolean().optional(),
     /** Hostile answers put in front of a simulated tenant (the CLI runs --tabletop against it). */
@@ -127,6 +129,7 @@ function prepare(c: Case, dir: string): Record<string, string> {
     }
     vars.journal = join(incident, basename(baseJournal));
     writeFileSync(vars.journal, text, { mode: 0o600 });
+    if (c.held) writeFileSync(join(incident, ".azir.lock"), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }), { mode: 0o600 });
   }
   return vars;
 }
