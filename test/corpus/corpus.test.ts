@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
 import { hostname, tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { parse } from "yaml";
@@ -53,6 +54,8 @@ const caseSchema = z
     error: z.string().min(1),
     /** With `http`: no Authorization header value the CLI sent (nor its token) in any stream or any file it wrote. */
     noTokens: z.boolean().optional(),
+    /** With `http`: the run's credential gets opaque tokens (no JWT shape for a pattern to recognise). */
+    opaqueTokens: z.boolean().optional(),
     /** Fragments that must not be on stderr or stdout (a false all-clear). */
     never: z.array(z.string()).optional(),
     timeoutMs: z.number().int().optional(),
@@ -158,7 +161,18 @@ for (const { kind, cases } of kinds) {
           const tenant = await startTabletop({ clock: systemClock });
           const front = await hostileFront(tenant, c.http as Parameters<typeof hostileFront>[1]);
           try {
-            code = await main(argv, io, { emulator: front.emulator });
+            const opaque: string[] = [];
+            const emulator = c.opaqueTokens
+              ? {
+                  ...front.emulator,
+                  issueToken: () => {
+                    opaque.push(`0paque-${randomUUID()}`);
+                    return opaque.at(-1)!;
+                  },
+                }
+              : front.emulator;
+            code = await main(argv, io, { emulator });
+            tokens.push(...opaque);
             for (const a of front.authorizations) tokens.push(a, a.replace(/^Bearer\s+/i, ""));
           } finally {
             await front.close();
@@ -175,8 +189,9 @@ for (const { kind, cases } of kinds) {
         if (c.journalUnchanged) expect(readFileSync(vars.journal!).equals(before!), "the journal was changed").toBe(true);
         if (c.noTokens) {
           expect(tokens.length).toBeGreaterThan(0);
-          const written = filesUnder(dir).map((f) => readFileSync(f, "utf8"));
-          for (const t of tokens) for (const text of [said, ...written]) expect(text.includes(t), "a token was written").toBe(false);
+          const outputs = [{ name: "stdout and stderr", text: said }, ...filesUnder(dir).map((f) => ({ name: f, text: readFileSync(f, "utf8") }))];
+          const found = outputs.flatMap((o) => tokens.filter((t) => o.text.includes(t)).map(() => `a token in ${o.name}`));
+          expect(found).toEqual([]);
         }
       });
     }
