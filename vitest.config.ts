@@ -11,7 +11,7 @@ import { defineConfig } from "vitest/config";
 // - unit: everything else. None of them loads Kusto.Language, which test/kql/plan-cache.test.ts relies on to show
 //   that the plan cache serves shipped queries without it.
 const kql = ["test/kql/**/!(plan-cache).test.ts", "test/tabletop/emulator-kql.test.ts", "test/cli/kql.test.ts"];
-const e2e = ["test/e2e/**/*.test.ts", "test/cli/**/*.test.ts", "test/azure/**/*.test.ts", "test/tabletop/emulator.test.ts", "test/timeline/crash.test.ts", "test/faults/**/*.test.ts"];
+const e2e = ["test/e2e/**/*.test.ts", "test/cli/**/*.test.ts", "test/azure/**/*.test.ts", "test/tabletop/emulator.test.ts", "test/timeline/crash.test.ts", "test/timeline/large-documents.test.ts", "test/corpus/**/*.test.ts", "test/faults/**/*.test.ts"];
 
 // - isolated: tests that mock a built-in module (a full disk): they need a module graph of their own.
 const isolated = ["test/**/*.isolated.test.ts"];

@@ -1,6 +1,7 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { AzirError } from "../core/errors.js";
+import { readUserFile } from "../core/files.js";
 import { findJsonSyntaxProblem } from "../kql/json-position.js";
 import { baselineVersion, tenantBaselineSchema, type TenantBaseline } from "../steps/baseline.js";
 
@@ -16,12 +17,7 @@ function pathText(path: ReadonlyArray<PropertyKey>): string {
  */
 export async function readBaselineFile(file: string, cwd: string): Promise<TenantBaseline> {
   const path = resolve(cwd, file);
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    throw new AzirError("usage", `cannot read the baseline ${file}: ${error instanceof Error ? error.message : String(error)}`, { hint: "capture one with azir baseline capture --out <file> before an incident" });
-  }
+  const text = await readUserFile(path, { what: "the baseline", hint: "capture one with azir baseline capture --out <file> before an incident" });
   const syntax = findJsonSyntaxProblem(text);
   if (syntax) throw new AzirError("validation", `${file}:${syntax.line}:${syntax.column}: not valid JSON: ${syntax.message}`);
   const value: unknown = JSON.parse(text);

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { AzirError } from "../core/errors.js";
+import { readUserFile } from "../core/files.js";
 import { isUpn } from "../core/validate.js";
 import type { Io } from "./io.js";
 
@@ -48,12 +48,7 @@ export async function loadConfig(explicit: string | undefined, io: Io): Promise<
   const named = explicit ?? io.env.AZIR_CONFIG;
   const file = named ? (isAbsolute(named) ? named : resolve(io.cwd, named)) : resolve(io.cwd, "azir.config.yaml");
   if (!named && !existsSync(file)) return { config: {} };
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch {
-    throw new AzirError("usage", `config file not found: ${file}`, { hint: "check --config / AZIR_CONFIG" });
-  }
+  const text = await readUserFile(file, { what: "config file", maxBytes: 1024 * 1024, hint: "check --config / AZIR_CONFIG" });
   const { parseDocument, LineCounter } = await import("yaml");
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
@@ -62,7 +57,14 @@ export async function loadConfig(explicit: string | undefined, io: Io): Promise<
     const pos = lines.linePos(e.pos[0]);
     throw new AzirError("usage", `${file}:${pos.line}:${pos.col}: YAML: ${e.message.split("\n")[0]}`);
   }
-  const parsed = configSchema.safeParse(doc.toJS() ?? {});
+  let value: unknown;
+  try {
+    value = doc.toJS() ?? {};
+  } catch (error) {
+    // An alias bomb ("Excessive alias count") and the like: the file's fault, said as such.
+    throw new AzirError("usage", `${file}: YAML: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const parsed = configSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new AzirError("usage", `${file}: ${issue.path.join(".") || "(root)"}: ${issue.message}`, {

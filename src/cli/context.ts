@@ -132,6 +132,7 @@ export async function createRunContext(command: CommandContext): Promise<RunCont
   const protectedAccounts = (config.protectedAccounts ?? []).map((a) => a.toLowerCase());
   // Every token issued in this run: the journal masks these exact strings wherever a service echoes one.
   const issuedTokens = new Set<string>();
+  terminal.maskSecrets(issuedTokens);
   const progress: RunContext["progress"] = {};
   const onProgress = (line: string): void => progress.listener?.(line);
   const common = { clock, ids, io, terminal, globals, config, dryRun, out, protectedAccounts, issuedTokens, progress };

@@ -1,5 +1,6 @@
 import { Chalk, type ChalkInstance } from "chalk";
 import type { Ora } from "ora";
+import { REDACTED, type KnownSecrets } from "../timeline/redact.js";
 import type { Io } from "./io.js";
 import { fitText } from "./render/layout.js";
 
@@ -20,6 +21,11 @@ export interface Terminal {
   out(text: string): void;
   /** A spinner line for a step (no-op without a TTY, on a terminal of unknown width, or with --json). */
   progress(text: string): { update(text: string): void; stop(final?: string): void };
+  /**
+   * Masks these exact strings in everything written from now on: the tokens a credential issues in this run, which
+   * a service may echo in an error that a summary repeats (an opaque token matches no pattern).
+   */
+  maskSecrets(known: KnownSecrets): void;
 }
 
 /** ora is loaded only by commands that show progress, to keep `azir --help` fast. */
@@ -43,6 +49,12 @@ export function createTerminal(io: Io, options: { json: boolean; ora?: OraFactor
     if (active) spinner!.render();
     return result;
   };
+  const known: KnownSecrets[] = [];
+  const mask = (text: string): string => {
+    let out = text;
+    for (const set of known) for (const secret of set.values()) if (secret.length >= 8 && out.includes(secret)) out = out.split(secret).join(REDACTED);
+    return out;
+  };
   const columns = io.stderr.columns ?? 0;
   const width = columns > 0 ? columns : Number.POSITIVE_INFINITY;
   return {
@@ -50,26 +62,30 @@ export function createTerminal(io: Io, options: { json: boolean; ora?: OraFactor
     json: options.json,
     width,
     line(text = "") {
-      paused(() => io.stderr.write(`${fitText(text, width)}\n`));
+      paused(() => io.stderr.write(`${fitText(mask(text), width)}\n`));
     },
     warn(text) {
-      paused(() => io.stderr.write(`${fitText(`${color.yellow("!")} ${text}`, width)}\n`));
+      paused(() => io.stderr.write(`${fitText(`${color.yellow("!")} ${mask(text)}`, width)}\n`));
     },
     out(text) {
-      io.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+      const masked = mask(text);
+      io.stdout.write(masked.endsWith("\n") ? masked : `${masked}\n`);
+    },
+    maskSecrets(set) {
+      known.push(set);
     },
     progress(text) {
       if (!live || !options.ora) return { update() {}, stop() {} };
-      spinner = options.ora({ text, stream: io.stderr as NodeJS.WritableStream, discardStdin: false }).start();
+      spinner = options.ora({ text: mask(text), stream: io.stderr as NodeJS.WritableStream, discardStdin: false }).start();
       const current = spinner;
       return {
         update(next) {
-          current.text = next;
+          current.text = mask(next);
         },
         stop(final) {
           current.stop();
           if (spinner === current) spinner = null;
-          if (final) io.stderr.write(`${final}\n`);
+          if (final) io.stderr.write(`${mask(final)}\n`);
         },
       };
     },

@@ -1,6 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { AzirError } from "../core/errors.js";
+import { readUserFile } from "../core/files.js";
 import { isGuid, isUpn } from "../core/validate.js";
 
 /** At most this many users in one bulk run (one incident, one confirmation). */
@@ -60,16 +60,11 @@ function fromLines(text: string, file: string): Candidate[] {
  * naming each bad entry and where it came from. Each user once (UPNs compare without case), in the order given.
  */
 export async function collectUsers(input: { args: readonly string[]; usersFile?: string | undefined; usersFrom?: string | undefined }, cwd: string): Promise<string[]> {
-  const read = async (file: string): Promise<string> => {
-    try {
-      return await readFile(file.startsWith("/") ? file : `${cwd}/${file}`, "utf8");
-    } catch (error) {
-      throw new AzirError("usage", `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  };
+  const read = (file: string, what: string): Promise<string> => readUserFile(file.startsWith("/") ? file : `${cwd}/${file}`, { what });
   const candidates: Candidate[] = input.args.map((value, i) => ({ value, where: `argument ${i + 1}` }));
-  if (input.usersFile) candidates.push(...fromLines(await read(input.usersFile), input.usersFile));
-  if (input.usersFrom) candidates.push(...fromJson(await read(input.usersFrom), input.usersFrom));
+  // One at a time, not push(...list): a list of hundreds of thousands of entries would overflow the stack.
+  if (input.usersFile) for (const c of fromLines(await read(input.usersFile, "--users-file"), input.usersFile)) candidates.push(c);
+  if (input.usersFrom) for (const c of fromJson(await read(input.usersFrom, "--users-from"), input.usersFrom)) candidates.push(c);
   const bad = candidates.filter((c) => !isUpn(c.value) && !isGuid(c.value));
   if (bad.length > 0) {
     throw new AzirError("usage", `${bad.length} entr${bad.length === 1 ? "y is" : "ies are"} not a user principal name or object id; nothing was sent`, {

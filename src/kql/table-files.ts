@@ -1,7 +1,8 @@
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { parseDuration } from "../core/duration.js";
 import { AzirError } from "../core/errors.js";
+import { readUserFile } from "../core/files.js";
 import type { KustoType, LogsColumn } from "../core/ports.js";
 import { rowsFromCsv } from "./csv-export.js";
 import { findJsonSyntaxProblem } from "./json-position.js";
@@ -63,13 +64,7 @@ export function pinTime(text: string, now: Date): string | undefined {
 
 /** Reads a JSON file; a syntax error names the file, line and column. */
 export async function readJsonFile(file: string, limit?: FileSizeLimit): Promise<unknown> {
-  if (limit) {
-    const info = await stat(file);
-    if (info.size > limit.bytes) {
-      throw new AzirError("validation", `${file}: ${info.size} bytes is more than the ${limit.bytes} bytes ${limit.what} may have`, { hint: limit.hint });
-    }
-  }
-  const text = await readFile(file, "utf8");
+  const text = await readTableText(file, limit);
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -137,14 +132,17 @@ export async function readTableFiles(dir: string, options: TableFileOptions = {}
 
 /** Reads a portal CSV export of `table` as row objects (see csv-export.ts). */
 async function readCsvFile(file: string, table: string, limit?: FileSizeLimit): Promise<Array<Record<string, unknown>>> {
-  if (limit) {
-    const info = await stat(file);
-    if (info.size > limit.bytes) {
-      throw new AzirError("validation", `${file}: ${info.size} bytes is more than the ${limit.bytes} bytes ${limit.what} may have`, { hint: limit.hint });
-    }
-  }
   const declared = new Map<string, KustoType>((tableSchemas[table] ?? []).map(([n, t]) => [n, t]));
-  return rowsFromCsv(await readFile(file, "utf8"), file, declared);
+  return rowsFromCsv(await readTableText(file, limit), file, declared);
+}
+
+/** A table file's text: a regular file (never a FIFO or a device, which would hang or never end) within the limit. */
+function readTableText(file: string, limit?: FileSizeLimit): Promise<string> {
+  return readUserFile(file, {
+    what: "table file",
+    maxBytes: limit?.bytes ?? Number.MAX_SAFE_INTEGER,
+    ...(limit ? { hint: limit.hint, tooLarge: (size: number) => `${file}: ${size} bytes is more than the ${limit.bytes} bytes ${limit.what} may have` } : {}),
+  });
 }
 
 interface ResponseShape {

@@ -1,8 +1,9 @@
 import { closeSync, fsyncSync, ftruncateSync, openSync, writeSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Clock } from "../core/clock.js";
 import { AzirError } from "../core/errors.js";
+import { readUserBytes } from "../core/files.js";
 import { GENESIS_HASH, computeEventHash } from "./canonical.js";
 import { describeIssue, timelineEventSchema, type EventInput, type EventOf, type Mode, type TimelineEvent } from "./event.js";
 import { lineSigned, macKeyId, signLine, type JournalKey } from "./key.js";
@@ -118,13 +119,12 @@ function parseLine(text: string): Parsed {
 
 async function readBuffer(path: string): Promise<Buffer> {
   try {
-    return await readFile(path);
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    throw new AzirError(code === "ENOENT" ? "not-found" : "internal", `cannot read journal ${path}`, {
-      hint: code === "ENOENT" ? "check the path; journals are <out>/<incident-id>/timeline-*.jsonl" : "check the file's permissions",
-      cause,
-    });
+    // A FIFO or a device named as a journal is refused before it is read (it would hang or never end).
+    return await readUserBytes(path, { what: "journal", maxBytes: Number.MAX_SAFE_INTEGER, hint: "check the path; journals are <out>/<incident-id>/timeline-*.jsonl" });
+  } catch (error) {
+    const cause = error instanceof AzirError ? error.cause : error;
+    if ((cause as NodeJS.ErrnoException | undefined)?.code !== "ENOENT") throw error;
+    throw new AzirError("not-found", `cannot read journal ${path}`, { hint: "check the path; journals are <out>/<incident-id>/timeline-*.jsonl", cause });
   }
 }
 

@@ -9,13 +9,14 @@ import type { RunOutcome } from "../run-runbook.js";
 import { shippedRunbook } from "../shipped-runbooks.js";
 
 function parseParams(pairs: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf("=");
-    if (eq <= 0) throw new AzirError("usage", `--param expects key=value, got ${JSON.stringify(pair)}`);
-    out[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return out;
+  // Own properties only: `out[key] = v` with the key __proto__ would set the prototype, and the name would pass unseen.
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const eq = pair.indexOf("=");
+      if (eq <= 0) throw new AzirError("usage", `--param expects key=value, got ${JSON.stringify(pair)}`);
+      return [pair.slice(0, eq), pair.slice(eq + 1)];
+    }),
+  );
 }
 
 type RunResult = { plan: RunbookPlan; params: Record<string, unknown> } | { outcome: RunOutcome };

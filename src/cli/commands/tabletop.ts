@@ -1,6 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { AzirError, ExitCode } from "../../core/errors.js";
+import { readUserFile } from "../../core/files.js";
 import type { FaultConfig, serveInfo } from "../../tabletop/index.js";
 import type { CommandContext } from "../context.js";
 import { defineCommand, defineGroup, flag } from "../define-command.js";
@@ -23,8 +23,9 @@ async function readFaults(file: string): Promise<FaultConfig> {
   const { faultConfigSchema } = await import("../../tabletop/index.js");
   let raw: unknown;
   try {
-    raw = JSON.parse(await readFile(file, "utf8"));
+    raw = JSON.parse(await readUserFile(file, { what: "--faults", maxBytes: 1024 * 1024 }));
   } catch (error) {
+    if (error instanceof AzirError) throw error;
     throw new AzirError("usage", `--faults ${file}: ${(error as Error).message}`);
   }
   const parsed = faultConfigSchema.safeParse(raw);

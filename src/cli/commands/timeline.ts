@@ -115,7 +115,13 @@ export const exportCommand = defineCommand({
     if (options.output) {
       const { writeFile } = await import("node:fs/promises");
       const target = resolve(ctx.io.cwd, options.output);
-      await writeFile(target, content);
+      try {
+        await writeFile(target, content);
+      } catch (cause) {
+        const code = (cause as NodeJS.ErrnoException).code;
+        const why = code === "ENOSPC" ? "no space left on the device" : code === "EACCES" || code === "EPERM" ? "permission denied" : (cause as Error).message;
+        throw new AzirError("usage", `cannot write ${target}: ${why}`, { hint: "free some space or choose another --output; the journal is unchanged", cause, exitCode: ExitCode.failed });
+      }
       return { written: target, integrity };
     }
     return { text: content.toString(), integrity };

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from "node:timers/promises";
+import { RE2JS } from "re2js";
 import { z } from "zod";
 import { AzirError } from "../../core/errors.js";
 import type { ServiceError } from "./service-errors.js";
@@ -34,9 +35,9 @@ export const faultRuleSchema = z
   })
   .superRefine((r, ctx) => {
     try {
-      new RegExp(r.match.path);
+      RE2JS.compile(r.match.path);
     } catch {
-      ctx.addIssue({ code: "custom", message: `match.path is not a valid regular expression: ${r.match.path}`, path: ["match", "path"] });
+      ctx.addIssue({ code: "custom", message: `match.path is not a valid regular expression (RE2 syntax): ${r.match.path}`, path: ["match", "path"] });
     }
   });
 
@@ -61,7 +62,8 @@ interface ActiveRule {
   remaining: number;
   /** Matching requests still to let through before the rule applies. */
   skip: number;
-  pattern: RegExp;
+  /** RE2 (linear time): a catastrophic pattern posted to the emulator cannot freeze it. */
+  pattern: RE2JS;
 }
 
 /**
@@ -94,7 +96,7 @@ export class FaultInjector {
     }
     this.latency = parsed.data.latencyMs ?? 0;
     this.ingestionDelayMs = parsed.data.ingestionDelayMs ?? 0;
-    this.rules = parsed.data.rules.map((rule) => ({ rule, remaining: rule.times, skip: rule.skip, pattern: new RegExp(rule.match.path) }));
+    this.rules = parsed.data.rules.map((rule) => ({ rule, remaining: rule.times, skip: rule.skip, pattern: RE2JS.compile(rule.match.path) }));
     this.injected = 0;
   }
 

@@ -76,6 +76,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const operations = new Map<string, ArmOperation>();
   const snapshots = new Map<string, SnapshotRuntime>();
   const issuedSas: string[] = [];
+  // What a secrets scan looks for: every token the authority (or issueToken) handed out, and every Authorization
+  // header value a client sent. Kept for tests only; never logged.
+  const issuedTokens = new Set<string>();
+  const authorizations = new Set<string>();
   const log = new RequestLog(clock);
   const faults = new FaultInjector(options.faults ?? {});
   const serviceError = serviceErrorFor(clock);
@@ -114,6 +118,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     await faults.delay();
     // azure-reference.md section 8: any bearer token is accepted, but one must be there.
     const auth = request.headers.authorization;
+    if (auth) authorizations.add(auth);
     if (!auth || !/^Bearer\s+\S+/i.test(auth)) {
       return service === "graph"
         ? serviceError("graph", 401, "InvalidAuthenticationToken", "Access token is empty.")
@@ -206,6 +211,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       service === "authority"
         ? authorityRoutes.dispatch({ state, ids, nowSeconds }, { ...base, headers: {}, body: undefined, form: new URLSearchParams(raw.toString("utf8")) }, path)
         : await serveApi(request, service, base, raw);
+    if (service === "authority" && reply !== "dropped" && reply.body !== null && typeof reply.body === "object") {
+      for (const key of ["access_token", "refresh_token", "id_token"]) {
+        const token = (reply.body as Record<string, unknown>)[key];
+        if (typeof token === "string") issuedTokens.add(token);
+      }
+    }
     if (reply === "dropped") {
       log.record({ method, path, service, status: 0 });
       request.socket.destroy();
@@ -251,7 +262,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     faultsInjected: () => faults.injected,
     storage: () => startStorage(),
     issuedSas: () => [...issuedSas],
-    issueToken: (request) => issueAccessToken(state, { clientId: request.clientId ?? dummyClientId, scope: request.scope, kind: request.kind ?? "application", nowSeconds: nowSeconds() }),
+    issuedTokens: () => [...issuedTokens],
+    authorizations: () => [...authorizations],
+    issueToken: (request) => {
+      const token = issueAccessToken(state, { clientId: request.clientId ?? dummyClientId, scope: request.scope, kind: request.kind ?? "application", nowSeconds: nowSeconds() });
+      issuedTokens.add(token);
+      return token;
+    },
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -51,6 +51,10 @@ export interface Emulator {
   storage(): Promise<StorageAccess>;
   /** Every SAS URL the emulator has handed out (beginGetAccess), in order. */
   issuedSas(): string[];
+  /** Every token handed out (the authority's access, refresh and id tokens, and `issueToken`'s), for a secrets scan. */
+  issuedTokens(): string[];
+  /** Every Authorization header value an API request carried (Graph, Logs, ARM), for a secrets scan. */
+  authorizations(): string[];
   /**
    * An access token as the authority issues it (tokens.ts), without a round trip: for an in-process client that
    * stands for the scenario's app. Default: the application (client credentials) of the dummy client id.

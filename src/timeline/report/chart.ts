@@ -43,8 +43,13 @@ export function signInChart(doc: TimelineDocument): string {
   const times = [...signins.map((s) => Date.parse(s.at)), ...actions.map((a) => Date.parse(a.recordedAt))].filter(Number.isFinite);
   if (doc.summary.window) times.push(Date.parse(doc.summary.window.start), Date.parse(doc.summary.window.end));
   if (times.length === 0) return `<p class="muted">No sign-ins or actions to chart.</p>`;
-  let min = Math.min(...times);
-  let max = Math.max(...times);
+  // A loop, not Math.min(...times): hundreds of thousands of sign-ins would overflow the stack as arguments.
+  let min = Infinity;
+  let max = -Infinity;
+  for (const t of times) {
+    if (t < min) min = t;
+    if (t > max) max = t;
+  }
   if (max - min < 3_600_000) {
     min -= 1_800_000;
     max += 1_800_000;

@@ -9,6 +9,11 @@ export function md(text: string): string {
   return oneLine(text).replace(/[\\`*_[\]<>|#!]/g, (c) => `\\${c}`);
 }
 
+/** Appends one by one: `out.push(...lines)` would overflow the stack with hundreds of thousands of rows. */
+function append(out: string[], lines: readonly string[]): void {
+  for (const line of lines) out.push(line);
+}
+
 function table(head: string[], rows: string[][]): string[] {
   return [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)];
 }
@@ -46,7 +51,10 @@ export function toMarkdown(doc: TimelineDocument): string {
   const events = keyEvents(doc);
   out.push(`## Key events (UTC, in order) (${events.length})`, "");
   if (events.length === 0) out.push("None.", "");
-  else out.push(...table(["When (UTC)", "What", "Severity", "Summary"], events.map((e) => [shortTime(e.at), e.what === "finding" ? md(e.code ?? "") : "action", e.severity ?? md(e.result ?? ""), md(e.summary)])), "");
+  else {
+    append(out, table(["When (UTC)", "What", "Severity", "Summary"], events.map((e) => [shortTime(e.at), e.what === "finding" ? md(e.code ?? "") : "action", e.severity ?? md(e.result ?? ""), md(e.summary)])));
+    out.push("");
+  }
 
   // A run over several users: a section per user, before the actions of all of them.
   const users = userSections(doc);
@@ -55,7 +63,8 @@ export function toMarkdown(doc: TimelineDocument): string {
     out.push(`### ${md(u.upn)}`, "");
     if (u.actions.length === 0) out.push("No action.");
     for (const x of u.actions) out.push(`- ${shortTime(x.recordedAt)} ${md(x.summary)}: **${md(resultOf(x))}**`);
-    out.push(...u.errors.map((e) => `- error: ${md(e.summary)}`), "");
+    append(out, u.errors.map((e) => `- error: ${md(e.summary)}`));
+    out.push("");
   }
 
   const taken = doc.actions.filter((x) => x.kind !== "action.skipped");
@@ -78,7 +87,10 @@ export function toMarkdown(doc: TimelineDocument): string {
 
   out.push(`## Indicators (${doc.indicators.length})`, "");
   if (doc.indicators.length === 0) out.push("None.", "");
-  else out.push(...table(["Type", "Value", "First seen (UTC)", "Last seen (UTC)", "Findings"], doc.indicators.map((i) => [i.type, md(i.value), shortTime(i.firstSeen), shortTime(i.lastSeen), md(i.findings.join(", "))])), "");
+  else {
+    append(out, table(["Type", "Value", "First seen (UTC)", "Last seen (UTC)", "Findings"], doc.indicators.map((i) => [i.type, md(i.value), shortTime(i.firstSeen), shortTime(i.lastSeen), md(i.findings.join(", "))])));
+    out.push("");
+  }
 
   if (doc.summary.techniques?.length) {
     out.push("## MITRE ATT&CK", "");

@@ -32,6 +32,15 @@ export interface BatchRunner {
 
 const innerUrl = (url: string): URL => new URL(url.startsWith("/") ? url : `/${url}`, "https://batch.invalid");
 
+/** The decoded path of an inner URL, or undefined when its percent-escapes cannot be read. */
+function innerPath(url: URL): string | undefined {
+  try {
+    return decodeURIComponent(url.pathname).replace(/\/{2,}/g, "/");
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * JSON batching (microsoft-graph-docs-contrib concepts/json-batching.md): at most 20 requests, ids unique without
  * regard to case, Content-Type required with a body, `dependsOn` orders them and a failed prerequisite gives 424;
@@ -66,10 +75,14 @@ export function runBatch(req: ApiRequest, runner: BatchRunner): Reply {
     visiting.add(key);
     const failedDep = (r.dependsOn ?? []).some((d) => run(byId.get(d.toLowerCase())!) >= 400);
     const url = innerUrl(r.url);
-    const path = decodeURIComponent(url.pathname).replace(/\/{2,}/g, "/");
+    const decoded = innerPath(url);
+    const path = decoded ?? url.pathname;
     let reply: Reply;
     if (failedDep) {
       reply = runner.error(424, "FailedDependency", "A request this one depends on failed.");
+    } else if (decoded === undefined) {
+      // A malformed request is the client's mistake: that request alone gets 400 (concepts/errors.md), not the batch.
+      reply = runner.error(400, "BadRequest", `Invalid request URL: ${r.url}`);
     } else if (r.body !== undefined && !Object.keys(r.headers ?? {}).some((h) => h.toLowerCase() === "content-type")) {
       reply = runner.error(400, "BadRequest", "Content-Type header is required when a body is present.");
     } else {
@@ -79,7 +92,8 @@ export function runBatch(req: ApiRequest, runner: BatchRunner): Reply {
     }
     const prerequisites = (r.dependsOn ?? []).map((d) => {
       const dep = byId.get(d.toLowerCase())!;
-      return `${dep.method.toUpperCase()} /v1.0${decodeURIComponent(innerUrl(dep.url).pathname).replace(/\/{2,}/g, "/")}`;
+      const depUrl = innerUrl(dep.url);
+      return `${dep.method.toUpperCase()} /v1.0${innerPath(depUrl) ?? depUrl.pathname}`;
     });
     runner.record({ method: r.method.toUpperCase(), path: `/v1.0${path}`, status: reply.status, ...(prerequisites.length ? { dependsOn: prerequisites } : {}) });
     results.set(key, { id: r.id, status: reply.status, headers: { "Content-Type": "application/json", ...(reply.headers ?? {}) }, ...(reply.body !== undefined ? { body: reply.body } : {}) });
@@ -95,7 +109,7 @@ export const batchRoutes: GraphRoute[] = [
   {
     method: "POST",
     pattern: "/$batch",
-    source: "microsoft-graph-docs-contrib concepts/json-batching.md (limits, dependsOn and 424, response order); concepts/throttling.md and throttling-limits.md (each inner request throttled on its own)",
+    source: "microsoft-graph-docs-contrib concepts/json-batching.md (limits, dependsOn and 424, response order, a status per inner request); concepts/errors.md (400 for a malformed request: an inner URL with a broken percent-escape); concepts/throttling.md and throttling-limits.md (each inner request throttled on its own)",
     handle(ctx, req) {
       // Graph does not nest batches: inside one, $batch is an unknown segment.
       if (!ctx.batch) throw notEmulated(req);
