@@ -211,7 +211,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       service === "authority"
         ? authorityRoutes.dispatch({ state, ids, nowSeconds }, { ...base, headers: {}, body: undefined, form: new URLSearchParams(raw.toString("utf8")) }, path)
         : await serveApi(request, service, base, raw);
-    if (service === "authority" && reply !== "dropped" && reply.body !== null && typeof reply.body === "object") {
+    if (service === "authority" && reply !== "dropped" && reply !== "silent" && reply.body !== null && typeof reply.body === "object") {
       for (const key of ["access_token", "refresh_token", "id_token"]) {
         const token = (reply.body as Record<string, unknown>)[key];
         if (typeof token === "string") issuedTokens.add(token);
