@@ -9,7 +9,7 @@ import { executeRunbook, type ExecutionResult, type PendingWrite } from "../runb
 import { loadRunbookFile, type LoadedRunbook } from "../runbook/load.js";
 import { protectedCandidates, resolveParams } from "../runbook/params.js";
 import { registry, resolveQueryPath, ruleContext } from "../runbook/registry.js";
-import { completedStepGaps, completedStepOutputs } from "../runbook/resume.js";
+import { completedStepGaps, completedStepOutputs, resumeCommand } from "../runbook/resume.js";
 import type { Runbook } from "../runbook/schema.js";
 import { resolveTemplates } from "../runbook/template.js";
 import { resolveUser } from "../steps/user-target.js";
@@ -325,7 +325,7 @@ async function confirmResume(ctx: CommandContext, request: RunRequest, recorded:
   const why = differences.length > 0 ? "the command line names another run than the journal records" : "the command line does not name the runbook and its subject";
   if (!deps.prompt && !io.stdinIsTTY) {
     throw new AzirError("refused", `not resuming ${request.resume}: ${why}; a journal can be edited, so azir does not act on what it says alone`, {
-      hint: `check the run above, then name it (azir run ${recorded.runbook}${Object.entries(recorded.params).slice(0, 1).map(([k, v]) => ` --param ${k}=${v}`).join("")} --resume <journal>), or pass --as-recorded to resume what the journal records`,
+      hint: `check the run above, then name it (${resumeCommand({ id: recorded.runbook, subject: loaded.runbook.subject }, recorded.params, request.resume)}), or pass --as-recorded to resume what the journal records`,
     });
   }
   const ask = deps.prompt ?? (async (message: string) => (await import("@inquirer/prompts")).confirm({ message, default: false }, { output: process.stderr }));

@@ -15,6 +15,7 @@ import { WriteGate, type Confirmer, type PendingWrite } from "./gate.js";
 import type { LoadedRunbook } from "./load.js";
 import { planRunbook, type PlannedStep, type RunbookPlan } from "./plan.js";
 import { QueryRunner, type StepGap } from "./query-runner.js";
+import { resumeCommand } from "./resume.js";
 import { stepKind, type ActionStep, type Step, type StepKind } from "./schema.js";
 import { findReferences, isTruthy, resolveTemplates, type TemplateScope } from "./template.js";
 
@@ -250,7 +251,7 @@ class Scheduler {
     const summary = {
       completed: `finished ${this.runbook.id}`,
       failed: `${this.runbook.id} failed${this.firstError ? `: ${this.firstError.message}` : ""}`,
-      interrupted: `interrupted ${this.runbook.id}; resume with azir run --resume <this journal>`,
+      interrupted: `interrupted ${this.runbook.id}; resume with ${resumeCommand(this.runbook, this.o.params)}`,
       refused: `${this.runbook.id}: the writes were not confirmed; nothing was changed`,
     }[status];
     const writes = { ...this.gate.counts, skippedSteps: this.skippedSteps };

@@ -191,10 +191,16 @@ export async function loadContoso(): Promise<Scenario> {
   return loadScenario(builtInScenarioDir(), systemClock.now());
 }
 
-async function runCli(args: string[], emulator: Emulator, deps: Pick<RunDeps, "azure">): Promise<{ code: number; err: string }> {
+async function runCli(args: string[], emulator: Emulator, deps: Pick<RunDeps, "azure">): Promise<{ code: number; err: string; out: string }> {
   const io = memoryIo();
   const code = await main([...args, "--tabletop", "--yes"], io, { emulator, ...deps });
-  return { code, err: io.err() };
+  return { code, err: io.err(), out: io.out() };
+}
+
+/** The resume command a stopped run printed (`resume with: azir run ...`), as arguments; undefined when none was. */
+export function printedResume(output: string): string[] | undefined {
+  const line = /resume with: azir (run .+)$/m.exec(output.replace(/\u001b\[[0-9;]*m/g, ""))?.[1];
+  return line?.split(" ").map((w) => w.replace(/^'(.*)'$/, "$1"));
 }
 
 function journalIn(out: string): string | undefined {
@@ -288,7 +294,10 @@ export async function runCase(suite: Suite, name: string, args: string[], rule: 
     const clean = journal !== undefined && ![0, 2].includes(first.code) && !/this is a bug|internal error/i.test(first.err) && finished?.data?.status !== "succeeded";
     if (!clean) problems.push(`exit ${first.code}; stderr: ${first.err.slice(-400)}`);
     emulator.setFaults({ rules: [] });
-    const second = await Promise.race([runCli(["run", "--resume", journal ?? "(none)"], emulator, suite.deps), hang]);
+    // The responder resumes with the command the stopped run printed, which names the run.
+    const resume = printedResume(first.out + first.err);
+    if (!resume) problems.push("the stopped run did not print how to resume it");
+    const second = await Promise.race([runCli(resume ?? ["run", "--resume", journal ?? "(none)", "--as-recorded"], emulator, suite.deps), hang]);
     if (second === "hang") return result("hang", first.code);
     await check();
     if (second.code !== 0) problems.push(`resume exit ${second.code}; stderr: ${second.err.slice(-400)}`);

@@ -2,6 +2,7 @@ import type { ChalkInstance } from "chalk";
 import { ExitCode } from "../../core/errors.js";
 import { sectionOf, type BulkSection } from "../../runbook/bulk.js";
 import type { PendingWrite, StepOutcome } from "../../runbook/execute.js";
+import { resumeCommand } from "../../runbook/resume.js";
 import type { CommandContext } from "../context.js";
 import type { BulkRun, RunOutcome } from "../run-runbook.js";
 
@@ -80,7 +81,9 @@ export function renderBulkContainment(outcome: RunOutcome, ctx: CommandContext):
   const count = (state: UserOutcome["state"]): number => users.filter((u) => u.state === state).length;
   lines.push("", `${count("contained")} contained, ${count("not-contained") + count("refused")} not fully contained${count("planned") ? `, ${count("planned")} planned` : ""}`);
   if (outcome.result.gaps.length) lines.push(c.red(`INCOMPLETE: ${outcome.result.gaps.length} gap(s) in the data read; see the timeline`));
-  if (outcome.result.status === "interrupted") lines.push(c.yellow(`interrupted: resume with: azir run --resume ${outcome.journalPath}`));
+  if (outcome.result.status === "interrupted" || outcome.result.status === "failed") {
+    lines.push(c.yellow(`${outcome.result.status}: resume with: ${resumeCommand(outcome.runbook, outcome.params, outcome.journalPath)}`));
+  }
   if (outcome.result.status === "refused") lines.push(c.red(`${outcome.result.error?.message ?? "the writes were not confirmed"}; nothing was sent`));
   if (count("contained") > 0 && !outcome.context.dryRun) {
     lines.push("", c.bold("Next"), "  revocation takes minutes to propagate (up to ~15 min with continuous access evaluation; access tokens live 60-90 min)");

@@ -2,6 +2,7 @@ import type { ChalkInstance } from "chalk";
 import { severityRank, type Finding, type Severity } from "../../analyze/types.js";
 import { investigationVerdict, stillOpen } from "../../analyze/verdict.js";
 import type { StepRole } from "../../runbook/schema.js";
+import { resumeCommand } from "../../runbook/resume.js";
 import type { CommandContext } from "../context.js";
 import type { RunOutcome } from "../run-runbook.js";
 import type { Terminal } from "../terminal.js";
@@ -106,14 +107,8 @@ function failureLines(input: RunSummaryInput): string[] {
   const out = failed.map((s) => c.red(`  ${s.id}: ${s.status}: ${s.summary}`));
   if (input.result.status === "refused") out.unshift(c.red(`  ${input.result.error?.message ?? "the writes were not confirmed"}; nothing was sent`));
   if (input.result.error?.hint) out.push(`  hint: ${input.result.error.hint}`);
-  if (input.result.status === "interrupted") out.push(c.yellow(`  resume with: ${resumeCommand(input)}`));
+  if (input.result.status === "interrupted" || input.result.status === "failed") out.push(c.yellow(`  resume with: ${resumeCommand(input.runbook, input.params, input.journalPath)}`));
   return out.length ? ["", c.red.bold(`Run ${input.result.status}:`), ...out] : [];
-}
-
-/** The resume command that names the run (its runbook and the parameters of its subject), so that it is not asked. */
-function resumeCommand(input: RunSummaryInput): string {
-  const named = [...(input.runbook.subject ?? "").matchAll(/params\.([A-Za-z0-9_]+)/g)].map((m) => m[1]!).filter((p) => input.params[p] !== undefined && input.params[p] !== null);
-  return `azir run ${input.runbook.id}${named.map((p) => ` --param ${p}=${String(input.params[p])}`).join("")} --resume ${input.journalPath}`;
 }
 
 function findingsOf(input: RunSummaryInput, prefix: string): StepFinding[] {
