@@ -187,6 +187,17 @@ export function hardenedState(emulator: Emulator): string {
   return JSON.stringify({ applications: secrets("applications"), servicePrincipals: secrets("servicePrincipals"), roleAssignments: ids("roleAssignments"), grants: ids("oauth2PermissionGrants"), appRoleAssignments: s.appRoleAssignments });
 }
 
+/** Snapshots (name, state, SAS state), locks and storage accounts of the forensics subscription. */
+export function forensicState(emulator: Emulator): string {
+  const resources = emulator.state().arm.resources as Array<{ id: string; type: string; properties?: Record<string, unknown> }>;
+  const snapshots = resources
+    .filter((r) => r.type.toLowerCase() === "microsoft.compute/snapshots")
+    .map((r) => `${r.id.split("/").at(-1)} ${String(r.properties?.provisioningState)} ${String(r.properties?.diskState)}`)
+    .sort();
+  const locks = resources.filter((r) => r.type.toLowerCase() === "microsoft.authorization/locks").map((r) => r.id.toLowerCase()).sort();
+  return JSON.stringify({ snapshots, locks });
+}
+
 export async function loadContoso(): Promise<Scenario> {
   return loadScenario(builtInScenarioDir(), systemClock.now());
 }

@@ -2,9 +2,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { systemClock } from "../../src/core/clock.js";
 import { startEmulator } from "../../src/tabletop/emulator/server.js";
-import type { Emulator } from "../../src/tabletop/emulator/types.js";
 import { memoryIo } from "../cli/io.js";
-import { describeTarget, failures, isWrite, loadContoso, pool, ruleFor, runCase, scratchDir, suiteDeps, suiteDiskImageBytes, tally, targetsOf, type CaseResult, type Fault, type FaultCase, type Suite } from "./harness.js";
+import { describeTarget, failures, forensicState, isWrite, loadContoso, pool, ruleFor, runCase, scratchDir, suiteDeps, suiteDiskImageBytes, tally, targetsOf, type CaseResult, type Fault, type FaultCase, type Suite } from "./harness.js";
 
 // The Faults suite for `azir snapshot`, on the first ARM write of each kind: a snapshot PUT, a lock PUT on a snapshot
 // and on the storage account, beginGetAccess and endGetAccess (core-rest-pipeline's retry policy re-sends them after
@@ -20,17 +19,6 @@ const kinds: Array<[string, Fault]> = [
   ["503 after applying", { status: 503, retryAfter: 0, applied: true }],
   ["dropped after applying", { drop: true, applied: true }],
 ];
-
-/** Snapshots (name, state, SAS state), locks and storage accounts of the forensics subscription. */
-function forensicState(emulator: Emulator): string {
-  const resources = emulator.state().arm.resources as Array<{ id: string; type: string; properties?: Record<string, unknown> }>;
-  const snapshots = resources
-    .filter((r) => r.type.toLowerCase() === "microsoft.compute/snapshots")
-    .map((r) => `${r.id.split("/").at(-1)} ${String(r.properties?.provisioningState)} ${String(r.properties?.diskState)}`)
-    .sort();
-  const locks = resources.filter((r) => r.type.toLowerCase() === "microsoft.authorization/locks").map((r) => r.id.toLowerCase()).sort();
-  return JSON.stringify({ snapshots, locks });
-}
 
 let suite: Suite;
 beforeAll(async () => {
