@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { AzirError, ExitCode, formatDiagnostic, isAzirError } from "../core/errors.js";
 import { actionNotInCloud } from "../entra/facts.js";
 import type { GraphReader } from "../core/ports.js";
@@ -220,6 +221,10 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
     });
     // What was done is read again under the incident's lock: another run may have added to the journal meanwhile.
     if (resumeEvents) resumeEvents = [...journal.events];
+    // A run that issues client secrets learns from the incident's journals which earlier ones reached the responder.
+    const issued = loaded.runbook.steps.some((s) => "action" in s && s.action === "entra.rotateAppCredentials")
+      ? await (await import("../timeline/issued-secrets.js")).issuedSecrets(dirname(journal.path), key)
+      : undefined;
     const resumedRunId = resumeEvents?.find((e) => e.kind === "run.started")?.runId;
     const confirm = context.dryRun || globals.yes ? undefined : confirmer(ctx, bulk);
     // What azir cannot decide is put to the responder on a terminal; with --yes (or none) the run says "not done".
@@ -250,6 +255,7 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
         loadQuery: queryLoader(),
         ...(request.secrets ? { secrets: request.secrets } : {}),
         ...(request.baseline ? { baseline: request.baseline } : {}),
+        ...(issued ? { issuedSecrets: issued } : {}),
         unavailable: (action) => actionNotInCloud(context.cloud, action),
         ...(confirm ? { confirm: async (writes) => { spinner.stop(); return confirm(writes); } } : {}),
         ...(confirmStep ? { confirmStep: async (writes) => { spinner.stop(); return confirmStep(writes); } } : {}),

@@ -44,7 +44,7 @@ export function secretSink(options: { file?: string; terminal: Terminal }): Secr
       const value = (raw !== null && typeof raw === "object" ? raw : {}) as IssuedSecret;
       if (typeof value.secretText !== "string" || value.secretText === "") {
         options.terminal.warn(`Graph answered "${effect.summary}" without a secret: check the app's credentials in the Entra admin center`);
-        return;
+        return false;
       }
       count++;
       const facts = describe(effect, value);
@@ -63,7 +63,7 @@ export function secretSink(options: { file?: string; terminal: Terminal }): Secr
         try {
           await written;
           options.terminal.line(`new client secret for ${String(facts.for)} (keyId ${String(facts.keyId)}) written to ${file}`);
-          return;
+          return true;
         } catch (error) {
           // The secret exists in the tenant now: lost, it would be a live credential nobody holds. Show it instead.
           written = Promise.resolve();
@@ -73,6 +73,7 @@ export function secretSink(options: { file?: string; terminal: Terminal }): Secr
       options.terminal.line(
         `new client secret for ${String(facts.for)} (keyId ${String(facts.keyId)}, expires ${String(facts.endDateTime)}): ${value.secretText}\n  shown once: store it in the app's configuration or a vault now; azir does not keep it`,
       );
+      return true;
     },
   };
 }

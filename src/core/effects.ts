@@ -148,5 +148,6 @@ export interface EffectPerformer {
  * named, never to the journal, logs or `--json`. The gate hands the action only `{ secret: true }` in its place.
  */
 export interface SecretSink {
-  receive(effect: EffectDescription, value: unknown): void | Promise<void>;
+  /** Resolves true once the secret reached the responder (shown, or written to their file); false when there was none. */
+  receive(effect: EffectDescription, value: unknown): boolean | Promise<boolean>;
 }

@@ -2,7 +2,7 @@ import { AzirError, toAzirError } from "../core/errors.js";
 import type { Clock } from "../core/clock.js";
 import type { EffectOutcome } from "../core/effects.js";
 import type { GraphQueryOptions, GraphReader, Ports } from "../core/ports.js";
-import type { ActionDefinition, Decision, InputGap, Interpretation, Note, ReadContext } from "../steps/types.js";
+import type { ActionDefinition, Decision, DecideContext, InputGap, Interpretation, IssuedSecrets, Note, ReadContext } from "../steps/types.js";
 import { events } from "./events.js";
 import type { JournalSink } from "./execute.js";
 import type { Confirmer, WriteGate, WriteOrder } from "./gate.js";
@@ -42,6 +42,8 @@ export interface ActionRunnerOptions {
   findings?: Array<Finding & { step: string }>;
   /** The tenant baseline given for the run, if any. */
   baseline?: TenantBaseline;
+  /** The client secrets this incident's earlier runs issued (DecideContext). */
+  issuedSecrets?: IssuedSecrets;
 }
 
 /** How many times an action's `interpret` may ask for more effects (a refused default method retried last). */
@@ -134,6 +136,11 @@ export class ActionRunner {
     if (parsed.success) await action.read(parsed.data, this.reads).catch(() => undefined);
   }
 
+  /** What an action decides with besides its input and its reads. */
+  private context(incomplete: readonly InputGap[]): DecideContext {
+    return { now: this.o.clock.now(), incomplete, ...(this.o.issuedSecrets ? { issuedSecrets: this.o.issuedSecrets } : {}) };
+  }
+
   /** Parses the step's input, reads and decides. The decision's notes are journaled now, before any write. */
   async prepare(step: ActionStep, raw: unknown, incomplete: readonly InputGap[]): Promise<PreparedAction> {
     const action = this.definition(step);
@@ -142,7 +149,7 @@ export class ActionRunner {
       throw new AzirError("validation", `step ${step.id}: invalid input for ${action.name}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`);
     }
     const observed = await action.read(parsed.data, this.reads);
-    const decision = action.decide(parsed.data, observed, { now: this.o.clock.now(), incomplete });
+    const decision = action.decide(parsed.data, observed, this.context(incomplete));
     for (const note of decision.notes) this.note(step.id, note);
     for (const finding of decision.findings ?? []) {
       this.o.journal.append(events.finding(step.id, finding));
@@ -161,7 +168,7 @@ export class ActionRunner {
     const parsed = action.input.safeParse(raw);
     if (!parsed.success) throw new AzirError("validation", `step ${step.id}: invalid input for ${action.name} on re-check`);
     const observed = await action.read(parsed.data, this.reads);
-    const ctx = { now: this.o.clock.now(), incomplete: [] };
+    const ctx = this.context([]);
     const decision = action.recheck ? action.recheck(parsed.data, observed, earlier, ctx) : action.decide(parsed.data, observed, ctx);
     if (decision === undefined || decision.done !== undefined || decision.effects.length === 0) return undefined;
     return { action, input: parsed.data, observed, decision, incomplete: [] };
@@ -241,7 +248,7 @@ export class ActionRunner {
       }),
     );
     const input = action.resolve(prepared.input, [...sure, ...picked]);
-    const again = action.decide(input, prepared.observed, { now: this.o.clock.now(), incomplete: prepared.incomplete });
+    const again = action.decide(input, prepared.observed, this.context(prepared.incomplete));
     for (const note of again.notes) this.note(step.id, note);
     return { ...prepared, input, decision: again };
   }
@@ -255,7 +262,7 @@ export class ActionRunner {
 
   private interpret(prepared: PreparedAction, outcomes: readonly EffectOutcome[]): Interpretation {
     const { action, input, observed, decision, incomplete } = prepared;
-    if (action.interpret) return action.interpret(input, observed, decision, outcomes, { now: this.o.clock.now(), incomplete });
+    if (action.interpret) return action.interpret(input, observed, decision, outcomes, this.context(incomplete));
     const failed = outcomes.find((o) => !o.ok);
     return failed && !failed.ok ? { error: toAzirError(failed.error) } : {};
   }

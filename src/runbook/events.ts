@@ -96,12 +96,12 @@ export const events = {
     };
   },
 
-  actionPerformed(step: string, action: string, d: EffectDescription): EventInput {
+  actionPerformed(step: string, action: string, d: EffectDescription, extra: { secretDelivered?: string } = {}): EventInput {
     return {
       kind: "action",
       step,
       summary: d.summary,
-      data: { action, service: d.service, target: d.target, request: request(d), permission: d.permission, status: "succeeded" },
+      data: { action, service: d.service, target: d.target, request: request(d), permission: d.permission, status: "succeeded", ...extra },
     };
   },
 

@@ -7,7 +7,7 @@ import type { SecretSink } from "../core/effects.js";
 import type { TenantBaseline } from "../steps/baseline.js";
 import type { Endpoints, Ports } from "../core/ports.js";
 import type { AnalyzerDefinition, Finding } from "../analyze/types.js";
-import type { ActionDefinition, InputGap } from "../steps/types.js";
+import type { ActionDefinition, InputGap, IssuedSecrets } from "../steps/types.js";
 import type { EventInput } from "../timeline/event.js";
 import { ActionRunner, type Chooser, type PreparedAction } from "./action-runner.js";
 import { events } from "./events.js";
@@ -80,6 +80,8 @@ export interface ExecuteOptions {
   secrets?: SecretSink;
   /** The tenant baseline (`--baseline`), validated; actions compare the tenant with it. */
   baseline?: TenantBaseline;
+  /** The client secrets this incident's earlier runs issued, from their journals. */
+  issuedSecrets?: IssuedSecrets;
   /** Resume: outputs of the steps an earlier run completed; they are not run again. */
   completed?: ReadonlyMap<string, Record<string, unknown>>;
   /** Resume: the gaps the earlier run recorded for the steps it completed (their data stays incomplete). */
@@ -181,6 +183,7 @@ class Scheduler {
       gate: this.gate,
       findings: this.findings,
       ...(o.baseline ? { baseline: o.baseline } : {}),
+      ...(o.issuedSecrets ? { issuedSecrets: o.issuedSecrets } : {}),
       ...(o.choose ? { choose: o.choose } : {}),
     });
   }

@@ -164,11 +164,15 @@ export class WriteGate {
     const outcome = ticket.then(
       async (value): Promise<EffectOutcome> => {
         this.counts.sent++;
-        this.o.journal.append(events.actionPerformed(step, action, description));
         if (effect.secretResult) {
-          await this.o.secrets?.receive(description, value);
+          // Journaled once the secret reached the responder, with its key id (never the secret): a later run of the
+          // incident tells a secret azir issued and handed over from one whose answer was lost (issuedSecrets).
+          const delivered = (await this.o.secrets?.receive(description, value)) === true;
+          const keyId = value !== null && typeof value === "object" ? (value as { keyId?: unknown }).keyId : undefined;
+          this.o.journal.append(events.actionPerformed(step, action, description, delivered && typeof keyId === "string" ? { secretDelivered: keyId } : {}));
           return { effect, ok: true, value: { secret: true } };
         }
+        this.o.journal.append(events.actionPerformed(step, action, description));
         return { effect, ok: true, value };
       },
       (error: unknown): EffectOutcome => {

@@ -5,7 +5,7 @@ import { isGuid } from "../core/validate.js";
 import { actionPermissions } from "../entra/permissions.js";
 import { describeError } from "./graph-errors.js";
 import { atOrAfter, auditUnknown, gapNotes, inWindow, operationsSchema, readOrGap, type AuditOperationInput, type ReadGap } from "./harden-window.js";
-import type { ActionDefinition, ActionFinding, DecideContext, Decision, Note, ReadContext } from "./types.js";
+import type { ActionDefinition, ActionFinding, DecideContext, Decision, IssuedSecrets, Note, ReadContext } from "./types.js";
 import { displayName, optionalTimeSchema, resolveUser, userTargetSchema, type DirectoryUser } from "./user-target.js";
 
 /** Input of `entra.rotateAppCredentials`. */
@@ -175,6 +175,15 @@ function isRotationSecret(c: AppCredential): boolean {
   return typeof c.displayName === "string" && c.displayName.startsWith(`${rotationSecretName} `);
 }
 
+/**
+ * A secret azir issued in this incident (on or after its first run's start, a minute's leeway for the clocks) whose
+ * key id no journal of the incident shows handed to the responder.
+ */
+function neverDelivered(c: AppCredential, issued: IssuedSecrets | undefined): boolean {
+  if (!issued || !c.startDateTime) return false;
+  return Date.parse(c.startDateTime) >= Date.parse(issued.since) - 60_000 && !issued.delivered.has(c.keyId.toLowerCase());
+}
+
 /** Key ids the audit log shows added to this object in the window, with the operation that added them. */
 function addedInWindow(app: AppInScope, input: RotateAppCredentialsInput, changes: readonly CredentialOperation[]): Map<string, AuditOperationInput> {
   const out = new Map<string, AuditOperationInput>();
@@ -220,8 +229,10 @@ export function decideRotation(input: RotateAppCredentialsInput, observed: AppCr
   for (const app of apps) {
     const path = `/${collection(app.kind)}/${encodeURIComponent(app.id)}`;
     const added = addedInWindow(app, input, observed.credentialChanges ?? []);
-    // A secret an earlier azir harden issued is the responder's, though the window's audit log shows it added.
-    const ours = app.passwordCredentials.filter(isRotationSecret);
+    // A secret an earlier azir harden issued is the responder's, though the window's audit log shows it added, unless
+    // this incident's journals show it issued without reaching them (an answer lost): nobody holds that one.
+    const lost = app.passwordCredentials.filter((c) => isRotationSecret(c) && neverDelivered(c, ctx.issuedSecrets));
+    const ours = app.passwordCredentials.filter((c) => isRotationSecret(c) && !lost.includes(c));
     const isAttackers = (c: AppCredential): boolean => !isRotationSecret(c) && (added.has(c.keyId.toLowerCase()) || atOrAfter(c.startDateTime, input.incidentStart));
     const attackers = app.passwordCredentials.filter(isAttackers);
     const others = app.passwordCredentials.filter((c) => !isAttackers(c) && !isRotationSecret(c));
@@ -231,7 +242,7 @@ export function decideRotation(input: RotateAppCredentialsInput, observed: AppCr
     // Only an object whose own secrets were in use gets a new one; credentials the attacker added are just removed.
     // A secret azir issued earlier (a run interrupted between the new secret and the removals) is the replacement:
     // no second one is issued, and the old secrets go at once.
-    const renew = others.length > 0 && ours.length === 0;
+    const renew = (others.length > 0 || lost.length > 0) && ours.length === 0;
     if (renew) {
       effects.push({
         kind: "graph.request",
@@ -249,6 +260,10 @@ export function decideRotation(input: RotateAppCredentialsInput, observed: AppCr
     for (const c of attackers) {
       effects.push({ kind: "graph.request", key: `remove:${app.id}:${c.keyId}`, method: "POST", path: `${path}/removePassword`, body: { keyId: c.keyId }, permission: permissions.write, summary: `remove the client secret ${c.keyId} added in the window from ${label(app)}`, target: `${app.displayName ?? app.id} (${app.id})`, phase: 0 });
     }
+    for (const c of lost) {
+      notes.push(`${label(app)}: the client secret ${c.keyId} azir issued in an earlier run of this incident never reached you (its answer was lost); it is replaced and removed`);
+      effects.push({ kind: "graph.request", key: `remove:${app.id}:${c.keyId}`, method: "POST", path: `${path}/removePassword`, body: { keyId: c.keyId }, permission: permissions.write, summary: `remove the client secret ${c.keyId} azir issued whose value never reached the responder from ${label(app)}`, target: `${app.displayName ?? app.id} (${app.id})`, ...(renew ? { phase: 1, requires: [addKey] } : { phase: 0 }) });
+    }
     for (const c of others) {
       effects.push({ kind: "graph.request", key: `remove:${app.id}:${c.keyId}`, method: "POST", path: `${path}/removePassword`, body: { keyId: c.keyId }, permission: permissions.write, summary: `remove the old client secret ${c.keyId}${c.displayName ? ` (${c.displayName})` : ""} from ${label(app)}`, target: `${app.displayName ?? app.id} (${app.id})`, ...(renew ? { phase: 1, requires: [addKey] } : { phase: 0 }) });
     }
@@ -262,7 +277,7 @@ export function decideRotation(input: RotateAppCredentialsInput, observed: AppCr
         );
       }
     }
-    rotated.push({ objectId: app.id, kind: app.kind, displayName: app.displayName ?? null, why: app.why, newSecret: renew, removeKeyIds: app.passwordCredentials.map((c) => c.keyId), attackerKeyIds: attackers.map((c) => c.keyId) });
+    rotated.push({ objectId: app.id, kind: app.kind, displayName: app.displayName ?? null, why: app.why, newSecret: renew, removeKeyIds: app.passwordCredentials.filter((c) => !ours.includes(c)).map((c) => c.keyId), attackerKeyIds: attackers.map((c) => c.keyId) });
     if (!renew && attackers.length === 0 && ours.length > 0) notes.push(`${label(app)} is rotated already: its secret${ours.length > 1 ? "s" : ""} ${ours.map((c) => c.keyId).join(", ")} came from azir harden`);
     else if (!renew && attackers.length === 0 && app.keyCredentials.length === 0) notes.push(`${label(app)} (${app.why.join("; ")}) has no client secret or certificate`);
   }

@@ -85,6 +85,18 @@ export interface DecideContext {
    * concludes that nothing is left to do, on the strength of such a step.
    */
   incomplete: readonly InputGap[];
+  /** The client secrets azir issued in this incident's earlier runs, from their journals (`issuedSecrets`). */
+  issuedSecrets?: IssuedSecrets;
+}
+
+/**
+ * What an incident's journals show of the client secrets azir issued: from when the incident's first run started,
+ * and the key ids of those that reached the responder. A secret azir issued after `since` whose key id is not in
+ * `delivered` was created by a request whose answer was lost: nobody holds it.
+ */
+export interface IssuedSecrets {
+  since: string;
+  delivered: ReadonlySet<string>;
 }
 
 /**

@@ -123,6 +123,7 @@ export const actionDataSchema = z.looseObject({
   result: z.unknown().optional().describe("The service's answer (redacted)"),
   service: z.enum(["graph", "arm", "storage"]).optional(),
   stepCompleted: z.boolean().optional().describe("Journals written before step.completed existed: true on the event that completed the step"),
+  secretDelivered: z.string().optional().describe("A new client secret's key id, once the secret reached the responder (the secret itself is never journaled)"),
 });
 
 export const actionPlannedDataSchema = z.looseObject({

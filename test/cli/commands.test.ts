@@ -57,7 +57,7 @@ describe("the command definitions", () => {
       changeDefaultMethod?: boolean | undefined;
     }>();
     expectTypeOf<z.output<typeof containCommand.args>>().toEqualTypeOf<{ upn: string[] }>();
-    expectTypeOf<z.output<typeof runCommand.options>>().toEqualTypeOf<{ param: string[]; plan?: boolean | undefined; resume?: string | undefined; asRecorded?: boolean | undefined }>();
+    expectTypeOf<z.output<typeof runCommand.options>>().toEqualTypeOf<{ param: string[]; plan?: boolean | undefined; resume?: string | undefined; asRecorded?: boolean | undefined; secretsOut?: string | undefined }>();
     expectTypeOf<z.output<typeof serveCommand.options>["port"]>().toEqualTypeOf<number | undefined>();
     expectTypeOf<z.output<typeof exportCommand.options>["format"]>().toEqualTypeOf<"json" | "md" | "csv" | "html" | "pdf">();
 

@@ -148,6 +148,37 @@ describe("azir harden against the simulated tenant", () => {
     expect(flagged).toEqual([]);
   });
 
+  for (const again of ["the printed resume command", "a new harden run into the same incident"] as const) {
+    it(`a new secret whose answer was lost is replaced and removed by ${again}: the app keeps only the secret the responder was shown`, async () => {
+      // Graph applies addPassword and the answer never arrives: azir does not send it again (not idempotent) and stops.
+      const emulator = await tenant({ faults: { rules: [{ match: { method: "POST", path: `/applications/${financeApp.appObjectId}/addPassword$` }, status: 503, applied: true, times: 1 }] } });
+      const out = mkdtempSync(join(tmpdir(), "azir-harden-"));
+      const first = memoryIo();
+      expect(await main(["harden", "alex@contoso.com", "--tabletop", "--yes", "--out", out], first, { emulator })).toBe(1);
+      const lost = emulator.state().applications.find((a) => a.id === financeApp.appObjectId)!.passwordCredentials.filter((c) => c.displayName?.startsWith("azir rotation"));
+      expect(lost).toHaveLength(1);
+      expect(first.err()).not.toMatch(/new client secret for/);
+
+      const printed = /resume with: azir run (.+)$/m.exec(first.out() + first.err())?.[1]?.split(" ");
+      expect(printed).toBeDefined();
+      const args = again === "the printed resume command" ? ["run", ...printed!] : ["harden", "alex@contoso.com", "--out", out];
+      const second = memoryIo();
+      expect(await main([...args, "--tabletop", "--yes"], second, { emulator }), second.err()).toBe(0);
+      const shown = /new client secret for .*\(keyId ([0-9a-f-]+), expires/.exec(second.err())?.[1];
+      expect(shown).toBeDefined();
+      const incident = join(out, readdirSync(out)[0]!);
+      const notes = await Promise.all(readdirSync(incident).filter((f) => f.endsWith(".jsonl")).map(async (f) => (await readJournal(join(incident, f))).events.map((e) => e.summary)));
+      expect(notes.flat().join("\n")).toContain(`the client secret ${lost[0]!.keyId} azir issued in an earlier run of this incident never reached you`);
+      expect(passwordKeyIds(emulator, "applications", financeApp.appObjectId)).toEqual([shown]);
+
+      // A third run finds the app rotated: the journals show the secret it holds reached the responder.
+      const writes = graphWrites(emulator).length;
+      const third = memoryIo();
+      expect(await main(["harden", "alex@contoso.com", "--tabletop", "--yes", "--out", out], third, { emulator }), third.err()).toBe(0);
+      expect(graphWrites(emulator).length).toBe(writes);
+    });
+  }
+
   it("refuses a --secrets-out file that exists, before anything is read or sent", async () => {
     const emulator = await tenant();
     const existing = join(mkdtempSync(join(tmpdir(), "azir-secrets-")), "kept.txt");

@@ -103,7 +103,8 @@ describe("Faults: azir harden", () => {
     // A case whose request came in another grouping than the baseline's (batches form by timing) meets no fault.
     expect(figures.notReached!).toBeLessThan(results.length / 5);
     // addPassword answered 500 or 503 after it ran is not sent again by the client: that run stops, and the resume
-    // finds the secret it issued (the end state has one new secret, as the uninterrupted run's).
+    // finds the secret it issued never reached the responder, issues another and removes that one (the end state has
+    // one new secret, as the uninterrupted run's).
     const lost = results.find((r) => r.name === "POST /v1.0/applications/{id}/addPassword (in a batch): 503 after applying");
     expect(lost?.outcome).toBe("stopped cleanly");
   }, 240_000);

@@ -240,12 +240,15 @@ export function writesSentTwice(log: readonly RequestLogEntry[], baseline: reado
     let e = 0;
     for (const [id, seq] of lastSeq) {
       while (e < envelopes.length && envelopes[e]!.seq < seq) e++;
-      if (envelopes[e]?.status === 200) delivered.add(id);
+      if (envelopes[e]?.status === 200 && !envelopes[e]?.fault) delivered.add(id);
       e++;
     }
     const ok = new Map<string, number>();
     for (const r of entries) {
-      if (r.service === "logs" || !isWrite(r) || r.status < 200 || r.status >= 300) continue;
+      if (r.service === "logs" || !isWrite(r) || r.status < 200 || r.status >= 300 || r.fault) continue;
+      // Graph answers removePassword for a key that is gone with 400: two 2xx on one path are two keys (the log has
+      // no bodies), such as a lost new secret removed by the resume beside the old ones.
+      if (r.path.endsWith("/removePassword")) continue;
       if (r.batchId !== undefined && !delivered.has(r.batchId)) continue;
       const key = `${r.method} ${r.path}`;
       ok.set(key, (ok.get(key) ?? 0) + 1);

@@ -430,7 +430,7 @@ describe("the write gate and the action lifecycle", () => {
     let seen: unknown;
     const { events, result } = run(
       { ...base, decide: () => ({ effects: [effect("add", "/addPassword", { secretResult: true })], notes: [] }), interpret: (_i, _o, _d, outcomes) => ((seen = outcomes[0]), {}) },
-      { secrets: { receive: (_d, value) => void received.push(value) } },
+      { secrets: { receive: (_d, value) => received.push(value) > 0 } },
     );
     expect((await result).status).toBe("completed");
     expect(received).toEqual([{ keyId: "k1", secretText: "s3cr3t-value" }]);

@@ -217,7 +217,7 @@ describe("the write gate", () => {
           return {};
         },
       },
-      secrets: { receive: (_d: EffectDescription, _v: unknown) => undefined },
+      secrets: { receive: (_d: EffectDescription, _v: unknown) => true },
     });
     const effect = (key: string, phase: number, requires?: string[]): Effect => ({ kind: "graph.request", key, method: "POST", path: `/x/${key}`, permission: "P", summary: key, target: "t", phase, ...(requires ? { requires } : {}) });
     const result = await gate.apply("s", "a", [effect("add", 0), effect("remove-attacker", 0), effect("remove-old", 1, ["add"])]);

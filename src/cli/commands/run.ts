@@ -31,6 +31,7 @@ export const runCommand = defineCommand({
     plan: z.boolean().optional().describe("print the plan and call nothing"),
     resume: z.string().optional().describe("continue an interrupted run from its timeline journal").register(flag, { value: "journal" }),
     asRecorded: z.boolean().optional().describe("with --resume: resume the runbook, subject and parameters the journal records without naming them, and without being asked"),
+    secretsOut: z.string().optional().describe("write the client secrets the run issues to this file (mode 0600; refused if it exists) instead of showing them once").register(flag, { value: "file" }),
   }),
   progress: true,
   handler: async ({ args, options }, ctx): Promise<RunResult> => {
@@ -38,13 +39,16 @@ export const runCommand = defineCommand({
     if (!given && !options.resume) throw new AzirError("usage", "name a runbook (file or id), or --resume <journal>", { hint: "azir runbooks lists the shipped ones" });
     const file = given ? (existsSync(given) ? given : shippedRunbook(given)) : "";
     const params = parseParams(options.param);
-    const { loadCheckedRunbook, runRunbook } = await import("../run-runbook.js");
+    const [{ loadCheckedRunbook, runRunbook }, { refuseExistingSecretsFile, secretSink }] = await Promise.all([import("../run-runbook.js"), import("../secrets.js")]);
     if (options.plan) {
       const loaded = await loadCheckedRunbook(file);
       const [{ resolveParams }, { planRunbook }] = await Promise.all([import("../../runbook/params.js"), import("../../runbook/plan.js")]);
       return { plan: planRunbook(loaded.runbook), params: resolveParams(loaded.runbook, params) };
     }
-    return { outcome: await runRunbook(ctx, { runbookFile: file, params, ...(options.resume ? { resume: options.resume } : {}), ...(options.asRecorded ? { asRecorded: true } : {}) }) };
+    // Any runbook may issue client secrets (harden-user, or a resume of it): they are shown once, or written to the file.
+    const secretsFile = options.secretsOut ? refuseExistingSecretsFile(options.secretsOut, ctx.io.cwd) : undefined;
+    const secrets = secretSink({ terminal: ctx.terminal, ...(secretsFile ? { file: secretsFile } : {}) });
+    return { outcome: await runRunbook(ctx, { runbookFile: file, params, secrets, ...(options.resume ? { resume: options.resume } : {}), ...(options.asRecorded ? { asRecorded: true } : {}) }) };
   },
   render: (result, ctx) => {
     if ("outcome" in result) return renderRunOutcome(result.outcome, ctx, renderRunSummary);

@@ -133,10 +133,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     // A redirect's Location as gateways send it: absolute, the request's own URL.
     const url = `${base.origin}${base.rawPath ?? path}${base.query.size > 0 ? `?${base.query.toString()}` : ""}`;
     // A fault answered before the service sees the request, or (applied, drip) in place of the answer it gave.
-    if (rule && !rule.applied && rule.dripMs === undefined) return rule.drop ? "dropped" : faultReply(service, rule, serviceError, url);
+    if (rule && !rule.applied && rule.dripMs === undefined) return rule.drop ? "dropped" : { ...faultReply(service, rule, serviceError, url), fault: true };
     const reply = await answer(service, base, raw, caller);
-    if (rule?.dripMs !== undefined) return { ...reply, dripMs: rule.dripMs };
-    if (rule?.applied) return rule.drop ? "dropped" : faultReply(service, rule, serviceError, url);
+    if (rule?.dripMs !== undefined) return { ...reply, dripMs: rule.dripMs, fault: true };
+    if (rule?.applied) return rule.drop ? "dropped" : { ...faultReply(service, rule, serviceError, url), fault: true };
     return reply;
   };
 
@@ -227,7 +227,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       log.record({ method, path, service, status: 0 });
       return;
     }
-    log.record({ method, path, service, status: reply.status });
+    log.record({ method, path, service, status: reply.status, ...(reply.fault ? { fault: true as const } : {}) });
     send(reply);
   };
 

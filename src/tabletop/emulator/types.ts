@@ -23,6 +23,8 @@ export interface RequestLogEntry {
   batchId?: string;
   /** For requests inside a Graph `$batch`: the requests it depended on (`dependsOn`), as "METHOD path". */
   dependsOn?: string[];
+  /** A fault rule answered it, or changed or slowed its answer: the client may not have had the service's answer. */
+  fault?: true;
 }
 
 /** A running emulator. */
@@ -73,6 +75,8 @@ export interface Reply {
   bytes?: Buffer;
   /** Send the body slowly: 64 bytes every this many ms (an injected fault). */
   dripMs?: number;
+  /** The answer is an injected fault's, or was changed by one (logged as `fault`). */
+  fault?: true;
 }
 
 /** A parsed API request as the route handlers see it. */

@@ -25,7 +25,7 @@ export interface BatchRunner {
   /** A fault injected on an inner request, if a rule matches; `answer` runs the request (for a fault after it). */
   fault(method: string, path: string, answer: () => Reply): Reply | undefined;
   /** Records an inner request in the request log. */
-  record(entry: { method: string; path: string; status: number; dependsOn?: string[] }): void;
+  record(entry: { method: string; path: string; status: number; dependsOn?: string[]; fault?: true }): void;
   /** Graph's error reply. */
   error(status: number, code: string, message: string): Reply;
 }
@@ -95,7 +95,7 @@ export function runBatch(req: ApiRequest, runner: BatchRunner): Reply {
       const depUrl = innerUrl(dep.url);
       return `${dep.method.toUpperCase()} /v1.0${innerPath(depUrl) ?? depUrl.pathname}`;
     });
-    runner.record({ method: r.method.toUpperCase(), path: `/v1.0${path}`, status: reply.status, ...(prerequisites.length ? { dependsOn: prerequisites } : {}) });
+    runner.record({ method: r.method.toUpperCase(), path: `/v1.0${path}`, status: reply.status, ...(prerequisites.length ? { dependsOn: prerequisites } : {}), ...(reply.fault ? { fault: true as const } : {}) });
     results.set(key, { id: r.id, status: reply.status, headers: { "Content-Type": "application/json", ...(reply.headers ?? {}) }, ...(reply.body !== undefined ? { body: reply.body } : {}) });
     return reply.status;
   };

@@ -114,7 +114,7 @@ export class GraphService {
         if (!rule) return undefined;
         // An `applied` fault lets Graph run the request (a write takes effect) and replaces only its answer.
         if (rule.applied) answer();
-        return faultReply("graph", rule, this.serviceError);
+        return { ...faultReply("graph", rule, this.serviceError), fault: true };
       },
       record: (entry) => log.record({ ...entry, service: "graph", batchId }),
       error: (status, code, message) => this.error(status, code, message),
