@@ -223,7 +223,7 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
     if (resumeEvents) resumeEvents = [...journal.events];
     // A run that issues client secrets learns from the incident's journals which earlier ones reached the responder.
     const issued = loaded.runbook.steps.some((s) => "action" in s && s.action === "entra.rotateAppCredentials")
-      ? await (await import("../timeline/issued-secrets.js")).issuedSecrets(dirname(journal.path), key)
+      ? await (await import("../runbook/issued-secrets.js")).issuedSecrets(dirname(journal.path), key)
       : undefined;
     const resumedRunId = resumeEvents?.find((e) => e.kind === "run.started")?.runId;
     const confirm = context.dryRun || globals.yes ? undefined : confirmer(ctx, bulk);

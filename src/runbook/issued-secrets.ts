@@ -1,8 +1,8 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { IssuedSecrets } from "../steps/types.js";
-import { readJournal, verifyJournal } from "./journal.js";
-import type { JournalKey } from "./key.js";
+import { readJournal, verifyJournal } from "../timeline/journal.js";
+import type { JournalKey } from "../timeline/key.js";
 
 /**
  * The client secrets azir issued in an incident, from the journals in its folder: when the incident's first run
