@@ -1,24 +1,14 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
-import { systemClock } from "../../src/core/clock.js";
-import { startEmulator } from "../../src/tabletop/emulator/server.js";
-import { memoryIo } from "../cli/io.js";
 import {
   appliedKinds,
+  baselineSuite,
   containedState,
   describeTarget,
-  failures,
   faultKinds,
   isWrite,
-  loadContoso,
-  pool,
   ruleFor,
-  runCase,
-  scratchDir,
-  suiteDeps,
-  tally,
+  runSuite,
   targetsOf,
-  type CaseResult,
   type RuleInput,
   type Suite,
 } from "./harness.js";
@@ -33,16 +23,7 @@ const args = ["contain", "alex@contoso.com"];
 
 let suite: Suite;
 beforeAll(async () => {
-  const scenario = await loadContoso();
-  const emulator = await startEmulator({ scenario, clock: systemClock });
-  try {
-    const io = memoryIo();
-    const code = await main([...args, "--tabletop", "--yes", "--out", scratchDir()], io, { emulator, ...suiteDeps });
-    if (code !== 0) throw new Error(`the uninterrupted run failed: ${io.err()}`);
-    suite = { scenario, baseline: { requests: emulator.requests(), end: containedState(emulator, alexId) }, deps: suiteDeps };
-  } finally {
-    await emulator.close();
-  }
+  suite = await baselineSuite(args, (e) => containedState(e, alexId));
 }, 60_000);
 
 /** Every (target, fault) pair: transport faults only where a whole HTTP exchange is; after-applying faults on writes. */
@@ -71,17 +52,7 @@ function cases(): Array<{ name: string; rule: RuleInput }> {
 describe("Faults: azir contain", () => {
   it("completes or stops cleanly and resumes under every fault, without a write sent twice", async () => {
     const all = cases();
-    const results: CaseResult[] = await pool(
-      all.map((c) => () => runCase(suite, c.name, args, c.rule, (e) => containedState(e, alexId))),
-      10,
-    );
-    const figures = tally(results);
-    console.info(`faults suite (contain): ${JSON.stringify(figures)}`);
-    if (process.env.AZIR_FAULTS_DETAIL) for (const r of results) console.info(`${r.injected ? r.outcome : "not reached"}\t${r.code}\t${r.ms} ms\t${r.name}`);
-    expect(failures(results)).toEqual([]);
-    expect(figures.completed! + figures.stoppedCleanly!).toBe(figures.faults);
-    // A case whose request came in another grouping than the baseline's (batches form by timing) meets no fault.
-    expect(figures.notReached!).toBeLessThan(results.length / 5);
+    const results = await runSuite("contain", suite, args, all, (e) => containedState(e, alexId), 10);
     // The transient faults are absorbed by the retries: each of those runs completes.
     const transient = results.filter((r) => r.injected && /: (429 with|429 without|500|502|503|504|dropped connection|HTML error page|503 after applying|dropped after applying)/.test(r.name) && !/\/query/.test(r.name));
     expect(transient.filter((r) => r.outcome !== "completed").map((r) => r.name)).toEqual([]);

@@ -1,22 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
-import { systemClock } from "../../src/core/clock.js";
-import { startEmulator } from "../../src/tabletop/emulator/server.js";
-import { memoryIo } from "../cli/io.js";
 import {
+  baselineSuite,
   describeTarget,
-  failures,
   hardenedState,
   isWrite,
-  loadContoso,
-  pool,
   ruleFor,
-  runCase,
-  scratchDir,
-  suiteDeps,
-  tally,
+  runSuite,
   targetsOf,
-  type CaseResult,
   type Fault,
   type FaultCase,
   type Suite,
@@ -51,16 +41,7 @@ const envelope: Array<[string, Fault]> = [
 
 let suite: Suite;
 beforeAll(async () => {
-  const scenario = await loadContoso();
-  const emulator = await startEmulator({ scenario, clock: systemClock });
-  try {
-    const io = memoryIo();
-    const code = await main([...args, "--tabletop", "--yes", "--out", scratchDir()], io, { emulator, ...suiteDeps });
-    if (code !== 0) throw new Error(`the uninterrupted run failed: ${io.err()}`);
-    suite = { scenario, baseline: { requests: emulator.requests(), end: hardenedState(emulator) }, deps: suiteDeps };
-  } finally {
-    await emulator.close();
-  }
+  suite = await baselineSuite(args, hardenedState);
 }, 60_000);
 
 function cases(): FaultCase[] {
@@ -91,17 +72,7 @@ describe("Faults: azir harden", () => {
   it("completes or stops cleanly and resumes under every fault on a write, never issuing a second secret", async () => {
     const all = cases();
     expect(all.some((c) => c.name.startsWith("POST /v1.0/applications/{id}/addPassword"))).toBe(true);
-    const results: CaseResult[] = await pool(
-      all.map((c) => () => runCase(suite, c.name, args, c.rule, hardenedState)),
-      8,
-    );
-    const figures = tally(results);
-    console.info(`faults suite (harden): ${JSON.stringify(figures)}`);
-    if (process.env.AZIR_FAULTS_DETAIL) for (const r of results) console.info(`${r.injected ? r.outcome : "not reached"}\t${r.code}\t${r.ms} ms\t${r.name}`);
-    expect(failures(results)).toEqual([]);
-    expect(figures.completed! + figures.stoppedCleanly!).toBe(figures.faults);
-    // A case whose request came in another grouping than the baseline's (batches form by timing) meets no fault.
-    expect(figures.notReached!).toBeLessThan(results.length / 5);
+    const results = await runSuite("harden", suite, args, all, hardenedState, 8);
     // addPassword answered 500 or 503 after it ran is not sent again by the client: that run stops, and the resume
     // finds the secret it issued never reached the responder, issues another and removes that one (the end state has
     // one new secret, as the uninterrupted run's).

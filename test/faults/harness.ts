@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { expect } from "vitest";
 import { main } from "../../src/cli/main.js";
 import type { RunDeps } from "../../src/cli/context.js";
 import { systemClock } from "../../src/core/clock.js";
@@ -338,5 +339,39 @@ export async function pool<T>(tasks: Array<() => Promise<T>>, limit: number): Pr
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  return results;
+}
+
+/** The uninterrupted run of `args` on the built-in tenant: its requests and the end state every case must reach. */
+export async function baselineSuite(args: string[], endState: (emulator: Emulator) => string): Promise<Suite> {
+  const scenario = await loadContoso();
+  const emulator = await startEmulator({ scenario, clock: systemClock, storage: { diskImageBytes: suiteDiskImageBytes } });
+  try {
+    const io = memoryIo();
+    const code = await main([...args, "--tabletop", "--yes", "--out", scratchDir()], io, { emulator, ...suiteDeps });
+    if (code !== 0) throw new Error(`the uninterrupted run failed: ${io.err()}`);
+    return { scenario, baseline: { requests: emulator.requests(), end: endState(emulator) }, deps: suiteDeps };
+  } finally {
+    await emulator.close();
+  }
+}
+
+/**
+ * Runs every case (`concurrency` at once), prints the tally (each case too with AZIR_FAULTS_DETAIL) and checks the
+ * suite's rules: no case stopped badly, hung, sent a write twice, broke a journal or said done on work not done;
+ * every case whose fault was met completed or stopped cleanly; a case whose request came in another grouping than
+ * the baseline's (batches form by timing) meets no fault, at most a fifth of them.
+ */
+export async function runSuite(label: string, suite: Suite, args: string[], cases: readonly FaultCase[], endState: (emulator: Emulator) => string, concurrency: number): Promise<CaseResult[]> {
+  const results = await pool(
+    cases.map((c) => () => runCase(suite, c.name, args, c.rule, endState)),
+    concurrency,
+  );
+  const figures = tally(results);
+  console.info(`faults suite (${label}): ${JSON.stringify(figures)}`);
+  if (process.env.AZIR_FAULTS_DETAIL) for (const r of results) console.info(`${r.injected ? r.outcome : "not reached"}\t${r.code}\t${r.ms} ms\t${r.name}`);
+  expect(failures(results)).toEqual([]);
+  expect(figures.completed! + figures.stoppedCleanly!).toBe(figures.faults);
+  expect(figures.notReached!).toBeLessThan(results.length / 5);
   return results;
 }

@@ -1,26 +1,15 @@
-import { beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
-import { systemClock } from "../../src/core/clock.js";
-import { startEmulator } from "../../src/tabletop/emulator/server.js";
+import { beforeAll, describe, it } from "vitest";
 import type { Emulator } from "../../src/tabletop/emulator/types.js";
-import { memoryIo } from "../cli/io.js";
 import {
+  baselineSuite,
   containedState,
   describeTarget,
-  failures,
   forensicState,
   hardenedState,
   isWrite,
-  loadContoso,
-  pool,
   ruleFor,
-  runCase,
-  scratchDir,
-  suiteDeps,
-  suiteDiskImageBytes,
-  tally,
+  runSuite,
   targetsOf,
-  type CaseResult,
   type Fault,
   type FaultCase,
   type Suite,
@@ -40,16 +29,7 @@ const endState = (emulator: Emulator): string => JSON.stringify([containedState(
 
 let suite: Suite;
 beforeAll(async () => {
-  const scenario = await loadContoso();
-  const emulator = await startEmulator({ scenario, clock: systemClock, storage: { diskImageBytes: suiteDiskImageBytes } });
-  try {
-    const io = memoryIo();
-    const code = await main([...args, "--tabletop", "--yes", "--out", scratchDir()], io, { emulator, ...suiteDeps });
-    if (code !== 0) throw new Error(`the uninterrupted run failed: ${io.err()}`);
-    suite = { scenario, baseline: { requests: emulator.requests(), end: endState(emulator) }, deps: suiteDeps };
-  } finally {
-    await emulator.close();
-  }
+  suite = await baselineSuite(args, endState);
 }, 60_000);
 
 /** A request's kind: which service, method and path (ids, names of snapshots and locks folded), in a batch or not. */
@@ -75,16 +55,6 @@ function cases(): FaultCase[] {
 
 describe("Faults: azir respond", () => {
   it("completes or stops cleanly and resumes under a fault on each kind of request of the whole incident", async () => {
-    const all = cases();
-    const results: CaseResult[] = await pool(
-      all.map((c) => () => runCase(suite, c.name, args, c.rule, endState)),
-      6,
-    );
-    const figures = tally(results);
-    console.info(`faults suite (respond): ${JSON.stringify(figures)}`);
-    if (process.env.AZIR_FAULTS_DETAIL) for (const r of results) console.info(`${r.injected ? r.outcome : "not reached"}\t${r.code}\t${r.ms} ms\t${r.name}`);
-    expect(failures(results)).toEqual([]);
-    expect(figures.completed! + figures.stoppedCleanly!).toBe(figures.faults);
-    expect(figures.notReached!).toBeLessThan(results.length / 5);
+    await runSuite("respond", suite, args, cases(), endState, 6);
   }, 300_000);
 });

@@ -1,9 +1,16 @@
-import { beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
-import { systemClock } from "../../src/core/clock.js";
-import { startEmulator } from "../../src/tabletop/emulator/server.js";
-import { memoryIo } from "../cli/io.js";
-import { describeTarget, failures, forensicState, isWrite, loadContoso, pool, ruleFor, runCase, scratchDir, suiteDeps, suiteDiskImageBytes, tally, targetsOf, type CaseResult, type Fault, type FaultCase, type Suite } from "./harness.js";
+import { beforeAll, describe, it } from "vitest";
+import {
+  baselineSuite,
+  describeTarget,
+  forensicState,
+  isWrite,
+  ruleFor,
+  runSuite,
+  targetsOf,
+  type Fault,
+  type FaultCase,
+  type Suite,
+} from "./harness.js";
 
 // The Faults suite for `azir snapshot`, on the first ARM write of each kind: a snapshot PUT, a lock PUT on a snapshot
 // and on the storage account, beginGetAccess and endGetAccess (core-rest-pipeline's retry policy re-sends them after
@@ -22,16 +29,7 @@ const kinds: Array<[string, Fault]> = [
 
 let suite: Suite;
 beforeAll(async () => {
-  const scenario = await loadContoso();
-  const emulator = await startEmulator({ scenario, clock: systemClock, storage: { diskImageBytes: suiteDiskImageBytes } });
-  try {
-    const io = memoryIo();
-    const code = await main([...args, "--tabletop", "--yes", "--out", scratchDir()], io, { emulator, ...suiteDeps });
-    if (code !== 0) throw new Error(`the uninterrupted run failed: ${io.err()}`);
-    suite = { scenario, baseline: { requests: emulator.requests(), end: forensicState(emulator) }, deps: suiteDeps };
-  } finally {
-    await emulator.close();
-  }
+  suite = await baselineSuite(args, forensicState);
 }, 60_000);
 
 /** The kind of an ARM write, whichever disk it is for: the suite aims at the first write of each kind. */
@@ -56,16 +54,6 @@ function cases(): FaultCase[] {
 
 describe("Faults: azir snapshot", () => {
   it("completes or stops cleanly and resumes under every fault on an ARM write", async () => {
-    const all = cases();
-    const results: CaseResult[] = await pool(
-      all.map((c) => () => runCase(suite, c.name, args, c.rule, forensicState)),
-      6,
-    );
-    const figures = tally(results);
-    console.info(`faults suite (snapshot): ${JSON.stringify(figures)}`);
-    if (process.env.AZIR_FAULTS_DETAIL) for (const r of results) console.info(`${r.injected ? r.outcome : "not reached"}\t${r.code}\t${r.ms} ms\t${r.name}`);
-    expect(failures(results)).toEqual([]);
-    expect(figures.completed! + figures.stoppedCleanly!).toBe(figures.faults);
-    expect(figures.notReached!).toBeLessThan(results.length / 5);
+    await runSuite("snapshot", suite, args, cases(), forensicState, 6);
   }, 240_000);
 });
