@@ -53,6 +53,8 @@ interface Unread {
   what: string;
   needs: string;
   said: string;
+  /** Graph refused it (permission or licence); otherwise the service failed or did not answer. */
+  refused: boolean;
 }
 
 // Each role-assignable group costs one more read (its eligibilities); a user in more than this many is rare.
@@ -93,7 +95,7 @@ async function attempt<T>(read: () => Promise<T>, what: string, needs: string, u
   } catch (error) {
     // An interrupted run or a refused token is not the check's to hide.
     if (!isTolerated(error)) throw error;
-    unread.push({ what, needs, said: serviceSaid(error) });
+    unread.push({ what, needs, said: serviceSaid(error), refused: isPermissionError(error) || isLicenceError(error) || (isAzirError(error) && (error.code === "permission" || error.code === "licence")) });
     return undefined;
   }
 }
@@ -129,11 +131,17 @@ function quoted(text: string): string {
   return `"${text.replace(/\s+$/, "")}"`;
 }
 
-/** "could not check whether ... (needs X, Y): Graph refused to read A ("..."), and B ("...")". */
+/**
+ * "could not check whether ... (needs X, Y): Graph refused to read A ("...") and B ("...")", or, for reads the
+ * service failed rather than refused, "... could not read A (...)": a network failure is not a missing permission.
+ */
 function unreadNote(upn: string, subject: string, unread: Unread[], consequence: string): string {
   const needs = [...new Set(unread.map((u) => u.needs))].join(", ");
-  const refused = unread.map((u) => `${u.what} (${quoted(u.said)})`).join(" and ");
-  return `could not check whether ${upn} ${subject} (needs ${needs}): Graph refused to read ${refused}${consequence}`;
+  const list = (items: Unread[]): string => items.map((u) => `${u.what} (${quoted(u.said)})`).join(" and ");
+  const refused = unread.filter((u) => u.refused);
+  const failed = unread.filter((u) => !u.refused);
+  const why = [refused.length ? `Graph refused to read ${list(refused)}` : "", failed.length ? `could not read ${list(failed)}: the service failed, not a permission (run again)` : ""].filter(Boolean).join("; ");
+  return `could not check whether ${upn} ${subject} (needs ${needs}): ${why}${consequence}`;
 }
 
 /**
@@ -165,7 +173,7 @@ export async function checkAdminTarget(ctx: Pick<ReadContext, "graph">, user: Di
 
   // A group read without the right to read groups comes back with ids only: whether one is role-assignable is unknown.
   if (groups?.some((g) => typeof g.isAssignableToRole !== "boolean")) {
-    unread.push({ what: "whether its groups are role-assignable", needs: groupReadPermission, said: "the groups came back without their properties (limited information)" });
+    unread.push({ what: "whether its groups are role-assignable", needs: groupReadPermission, said: "the groups came back without their properties (limited information)", refused: true });
   }
   const assignable = (groups ?? []).filter((g): g is GroupObject & { id: string } => g.isAssignableToRole === true && typeof g.id === "string" && isGuid(g.id));
   const groupName = (g: GroupObject): string => (typeof g.displayName === "string" && g.displayName !== "" ? g.displayName : `group ${g.id}`);

@@ -98,6 +98,16 @@ describe("admin targets", () => {
     expect(decision.effects).toHaveLength(1);
   });
 
+  it("says a read the service failed is not a refusal: no missing permission is suggested as the cause", async () => {
+    const unavailable = new AzirError("service", "Graph answered 503 on GET /roleManagement/directory/roleAssignments", { details: ["service: Graph", "status: 503", "service said: Service Unavailable"] });
+    const graph = new FakeGraph(userResources(), {}, { [roleAssignmentsKey]: unavailable });
+    const { decision } = await decideWith(blockSignIn, blockSignIn.input.parse({ upn: alexUpn }), graph);
+    const note = noteText(decision.notes[0]!);
+    expect(note).toContain("could not read its role assignments");
+    expect(note).toContain("the service failed, not a permission");
+    expect(note).not.toContain("Graph refused");
+  });
+
   it("explainForbidden turns a 403 on an administrator into the role message", () => {
     const e = explainForbidden(forbidden(`/users/${alexId}`), {
       upn: alexUpn,
