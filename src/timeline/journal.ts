@@ -243,6 +243,18 @@ function fsyncDir(dir: string): void {
   }
 }
 
+/**
+ * A folder azir cannot write into: the responder's `--out` (a file on the way, no permission, a read-only file
+ * system) is a usage error naming the cause; anything else is the machine's.
+ */
+function outFolderError(message: string, cause: unknown): AzirError {
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  const said = { ENOTDIR: "a file is in the way of a folder", EEXIST: "a file is in the way of a folder", EACCES: "permission denied", EPERM: "permission denied", EROFS: "a read-only file system" }[code ?? ""];
+  return said
+    ? new AzirError("usage", `${message}: ${said}`, { hint: "name a writable folder with --out (or in the config file)", cause })
+    : new AzirError("internal", `${message}: ${code ?? String(cause)}`, { hint: "check that --out is writable", cause });
+}
+
 function createExclusive(dir: string, stamp: string): { fd: number; path: string } {
   for (let n = 1; n < 1000; n++) {
     const path = join(dir, n === 1 ? `timeline-${stamp}.jsonl` : `timeline-${stamp}-${n}.jsonl`);
@@ -250,7 +262,7 @@ function createExclusive(dir: string, stamp: string): { fd: number; path: string
       return { fd: openSync(path, "ax", 0o600), path };
     } catch (cause) {
       if ((cause as NodeJS.ErrnoException).code !== "EEXIST") {
-        throw new AzirError("internal", `cannot create journal in ${dir}`, { hint: "check that --out is writable", cause });
+        throw outFolderError(`cannot create journal in ${dir}`, cause);
       }
     }
   }
@@ -328,7 +340,7 @@ export async function openJournal(options: JournalOptions): Promise<Journal> {
       // An incident folder holds evidence: only its owner may read it (the journals themselves are 0600).
       await mkdir(folder, { recursive: true, mode: 0o700 });
     } catch (cause) {
-      throw new AzirError("internal", `cannot create ${folder}`, { hint: "check that --out is writable", cause });
+      throw outFolderError(`cannot create ${folder}`, cause);
     }
     lock = lockIncident(folder, clock);
     try {
