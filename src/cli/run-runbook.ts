@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import { AzirError, ExitCode, formatDiagnostic, isAzirError } from "../core/errors.js";
 import { actionNotInCloud } from "../entra/facts.js";
 import type { GraphReader } from "../core/ports.js";
@@ -13,6 +13,7 @@ import { registry, resolveQueryPath, ruleContext } from "../runbook/registry.js"
 import { completedStepGaps, completedStepOutputs, resumeCommand } from "../runbook/resume.js";
 import type { Runbook } from "../runbook/schema.js";
 import { resolveTemplates } from "../runbook/template.js";
+import { shippedRunbook } from "./shipped-runbooks.js";
 import { resolveUser } from "../steps/user-target.js";
 import type { TimelineDocument } from "../timeline/document.js";
 import { openJournal, readJournal, verifyJournal } from "../timeline/journal.js";
@@ -60,6 +61,8 @@ export interface RunOutcome {
   result: ExecutionResult;
   document: TimelineDocument;
   journalPath: string;
+  /** How the command line names the runbook again (its id when it is the shipped one, else its file), for a resume. */
+  runbookRef: string;
   context: RunContext;
   params: Record<string, unknown>;
   /** A dry run's preflight: the doctor's checks, run before the first step. */
@@ -278,7 +281,7 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
     const exitCode = exitCodeOf(result) === ExitCode.ok && doctor && !doctor.ok ? ExitCode.auth : exitCodeOf(result);
     // Several users: one of them not fully contained (a protected account refused included) fails the run.
     const bulkExit = bulk && exitCode === ExitCode.ok && bulk.refused.length > 0 ? ExitCode.failed : exitCode;
-    return { exitCode: bulkExit, runbook: loaded.runbook, result, document, journalPath: journal.path, context, params, ...(doctor ? { doctor } : {}), ...(bulk ? { bulk } : {}) };
+    return { exitCode: bulkExit, runbook: loaded.runbook, runbookRef: runbookRef(loaded), result, document, journalPath: journal.path, context, params, ...(doctor ? { doctor } : {}), ...(bulk ? { bulk } : {}) };
   } finally {
     await context.close();
   }
@@ -303,6 +306,11 @@ function recordedRun(data: Record<string, unknown>): RecordedRun {
     ...(typeof data.runbookSha256 === "string" ? { runbookSha256: data.runbookSha256 } : {}),
     params: Object.fromEntries(Object.entries(params).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, String(v)])),
   };
+}
+
+/** The runbook as a command line names it: its id when the file is the shipped one, else the file. */
+function runbookRef(loaded: LoadedRunbook): string {
+  return resolve(loaded.file) === resolve(shippedRunbook(loaded.runbook.id)) ? loaded.runbook.id : resolve(loaded.file);
 }
 
 /**
@@ -331,7 +339,7 @@ async function confirmResume(ctx: CommandContext, request: RunRequest, recorded:
   const why = differences.length > 0 ? "the command line names another run than the journal records" : "the command line does not name the runbook and its subject";
   if (!deps.prompt && !io.stdinIsTTY) {
     throw new AzirError("refused", `not resuming ${request.resume}: ${why}; a journal can be edited, so azir does not act on what it says alone`, {
-      hint: `check the run above, then name it (${resumeCommand({ id: recorded.runbook, subject: loaded.runbook.subject }, recorded.params, request.resume)}), or pass --as-recorded to resume what the journal records`,
+      hint: `check the run above, then name it (${resumeCommand({ id: runbookRef(loaded), subject: loaded.runbook.subject }, recorded.params, request.resume)}), or pass --as-recorded to resume what the journal records`,
     });
   }
   const ask = deps.prompt ?? (async (message: string) => (await import("@inquirer/prompts")).confirm({ message, default: false }, { output: process.stderr }));

@@ -166,6 +166,25 @@ describe("resume shows what it resumes, and asks when the command line does not 
   }, 60_000);
 });
 
+describe("a stopped run says how to resume it", () => {
+  it("a runbook run from its own file: the printed command names the file and the subject, and resumes without asking", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "azir-rbfile-"));
+    const file = join(dir, "my contain.yaml");
+    writeFileSync(file, readFileSync("runbooks/contain-user.yaml"));
+    const emulator = await startTabletop({ clock: systemClock, faults: { rules: [{ match: { method: "GET", path: "/identityProtection/riskyUsers" }, answer: "wrong-shape", times: 1 }] } });
+    running.push(emulator);
+    const out = join(dir, "out");
+    const first = memoryIo();
+    expect(await main(["run", file, "--param", "upn=alex@contoso.com", "--tabletop", "--yes", "--out", out], first, { emulator })).toBe(1);
+    const printed = /resume with: (azir run .+)$/m.exec(first.err() + first.out())?.[1];
+    expect(printed).toMatch(/^azir run '[^']*my contain\.yaml' --param upn=alex@contoso\.com --resume \S+$/);
+    const [, ref, upn, journal] = /^azir run '([^']+)' --param (\S+) --resume (\S+)$/.exec(printed!)!;
+    const resumed = memoryIo();
+    expect(await main(["run", ref!, "--param", upn!, "--resume", journal!, "--tabletop", "--yes"], resumed, { emulator }), resumed.err()).toBe(0);
+    expect(resumed.err()).not.toContain("not resuming");
+  });
+});
+
 describe("signed journals on resume and verify", () => {
   it("a journal edited and re-hashed with its signatures kept is refused, naming the line; stripped of them, verify says it is not signed", async () => {
     const emulator = await tenant();
