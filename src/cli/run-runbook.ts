@@ -63,6 +63,8 @@ export interface RunOutcome {
   journalPath: string;
   /** How the command line names the runbook again (its id when it is the shipped one, else its file), for a resume. */
   runbookRef: string;
+  /** The mode flags a resume of this run repeats (`--tabletop`, `--dry-run`). */
+  modeFlags: string[];
   context: RunContext;
   params: Record<string, unknown>;
   /** A dry run's preflight: the doctor's checks, run before the first step. */
@@ -281,7 +283,7 @@ export async function runRunbook(ctx: CommandContext, request: RunRequest): Prom
     const exitCode = exitCodeOf(result) === ExitCode.ok && doctor && !doctor.ok ? ExitCode.auth : exitCodeOf(result);
     // Several users: one of them not fully contained (a protected account refused included) fails the run.
     const bulkExit = bulk && exitCode === ExitCode.ok && bulk.refused.length > 0 ? ExitCode.failed : exitCode;
-    return { exitCode: bulkExit, runbook: loaded.runbook, runbookRef: runbookRef(loaded), result, document, journalPath: journal.path, context, params, ...(doctor ? { doctor } : {}), ...(bulk ? { bulk } : {}) };
+    return { exitCode: bulkExit, runbook: loaded.runbook, runbookRef: runbookRef(loaded), modeFlags: modeFlags(globals.tabletop, context.dryRun), result, document, journalPath: journal.path, context, params, ...(doctor ? { doctor } : {}), ...(bulk ? { bulk } : {}) };
   } finally {
     await context.close();
   }
@@ -306,6 +308,11 @@ function recordedRun(data: Record<string, unknown>): RecordedRun {
     ...(typeof data.runbookSha256 === "string" ? { runbookSha256: data.runbookSha256 } : {}),
     params: Object.fromEntries(Object.entries(params).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, String(v)])),
   };
+}
+
+/** The flags that put a resume in the mode of the run (the mode is checked against the journal's). */
+function modeFlags(tabletop: string | boolean | undefined, dryRun: boolean): string[] {
+  return [...(tabletop ? [tabletop === true ? "--tabletop" : `--tabletop=${tabletop}`] : []), ...(dryRun ? ["--dry-run"] : [])];
 }
 
 /** The runbook as a command line names it: its id when the file is the shipped one, else the file. */

@@ -31,13 +31,14 @@ export function completedStepGaps(events: readonly TimelineEvent[]): StepGap[] {
 /**
  * The command that resumes a run and names it: the runbook and the parameters its subject is made of (all of them
  * when the subject names none of those given, as in a run over several users), so that the resume is not asked
- * about (a journal alone never decides what is acted on).
+ * about (a journal alone never decides what is acted on); then `flags`, the mode the journal was written in
+ * (`--tabletop`, `--dry-run`), which a resume must repeat.
  */
-export function resumeCommand(runbook: { id: string; subject?: string | undefined }, params: Readonly<Record<string, unknown>>, journalPath?: string): string {
+export function resumeCommand(runbook: { id: string; subject?: string | undefined }, params: Readonly<Record<string, unknown>>, journalPath?: string, flags: readonly string[] = []): string {
   const given = (p: string): boolean => params[p] !== undefined && params[p] !== null && typeof params[p] !== "object";
   const inSubject = [...new Set([...(runbook.subject ?? "").matchAll(/params\.([A-Za-z0-9_]+)/g)].map((m) => m[1]!))].filter(given);
   const names = inSubject.length > 0 ? inSubject : Object.keys(params).filter(given);
-  return `azir run ${shellWord(runbook.id)}${names.map((p) => ` --param ${shellWord(`${p}=${String(params[p])}`)}`).join("")} --resume ${journalPath === undefined ? "<journal>" : shellWord(journalPath)}`;
+  return `azir run ${shellWord(runbook.id)}${names.map((p) => ` --param ${shellWord(`${p}=${String(params[p])}`)}`).join("")} --resume ${journalPath === undefined ? "<journal>" : shellWord(journalPath)}${flags.map((f) => ` ${shellWord(f)}`).join("")}`;
 }
 
 /** A word a POSIX shell reads back as it is: quoted when it holds anything but plain characters. */

@@ -167,7 +167,7 @@ describe("resume shows what it resumes, and asks when the command line does not 
 });
 
 describe("a stopped run says how to resume it", () => {
-  it("a runbook run from its own file: the printed command names the file and the subject, and resumes without asking", async () => {
+  it("a runbook run from its own file: the printed command names the file, the subject and the mode, and resumes without asking", async () => {
     const dir = mkdtempSync(join(tmpdir(), "azir-rbfile-"));
     const file = join(dir, "my contain.yaml");
     writeFileSync(file, readFileSync("runbooks/contain-user.yaml"));
@@ -177,10 +177,10 @@ describe("a stopped run says how to resume it", () => {
     const first = memoryIo();
     expect(await main(["run", file, "--param", "upn=alex@contoso.com", "--tabletop", "--yes", "--out", out], first, { emulator })).toBe(1);
     const printed = /resume with: (azir run .+)$/m.exec(first.err() + first.out())?.[1];
-    expect(printed).toMatch(/^azir run '[^']*my contain\.yaml' --param upn=alex@contoso\.com --resume \S+$/);
-    const [, ref, upn, journal] = /^azir run '([^']+)' --param (\S+) --resume (\S+)$/.exec(printed!)!;
+    expect(printed).toMatch(/^azir run '[^']*my contain\.yaml' --param upn=alex@contoso\.com --resume \S+ --tabletop$/);
+    const [, ref, upn, journal, mode] = /^azir run '([^']+)' --param (\S+) --resume (\S+) (--tabletop)$/.exec(printed!)!;
     const resumed = memoryIo();
-    expect(await main(["run", ref!, "--param", upn!, "--resume", journal!, "--tabletop", "--yes"], resumed, { emulator }), resumed.err()).toBe(0);
+    expect(await main(["run", ref!, "--param", upn!, "--resume", journal!, mode!, "--yes"], resumed, { emulator }), resumed.err()).toBe(0);
     expect(resumed.err()).not.toContain("not resuming");
   });
 });

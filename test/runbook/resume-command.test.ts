@@ -22,5 +22,6 @@ describe("resumeCommand", () => {
       `azir run harden-user --param 'upn=o'\\''neil $HOME@contoso.com' --resume '/my runs/t.jsonl'`,
     );
     expect(resumeCommand(runbook, { upn: "a@b.c" })).toBe("azir run harden-user --param upn=a@b.c --resume <journal>");
+    expect(resumeCommand(runbook, { upn: "a@b.c" }, "j.jsonl", ["--tabletop=my scenario", "--dry-run"])).toBe("azir run harden-user --param upn=a@b.c --resume j.jsonl '--tabletop=my scenario' --dry-run");
   });
 });

@@ -82,7 +82,7 @@ export function renderBulkContainment(outcome: RunOutcome, ctx: CommandContext):
   lines.push("", `${count("contained")} contained, ${count("not-contained") + count("refused")} not fully contained${count("planned") ? `, ${count("planned")} planned` : ""}`);
   if (outcome.result.gaps.length) lines.push(c.red(`INCOMPLETE: ${outcome.result.gaps.length} gap(s) in the data read; see the timeline`));
   if (outcome.result.status === "interrupted" || outcome.result.status === "failed") {
-    lines.push(c.yellow(`${outcome.result.status}: resume with: ${resumeCommand({ id: outcome.runbookRef, subject: outcome.runbook.subject }, outcome.params, outcome.journalPath)}`));
+    lines.push(c.yellow(`${outcome.result.status}: resume with: ${resumeCommand({ id: outcome.runbookRef, subject: outcome.runbook.subject }, outcome.params, outcome.journalPath, outcome.modeFlags)}`));
   }
   if (outcome.result.status === "refused") lines.push(c.red(`${outcome.result.error?.message ?? "the writes were not confirmed"}; nothing was sent`));
   if (count("contained") > 0 && !outcome.context.dryRun) {

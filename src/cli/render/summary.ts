@@ -107,7 +107,7 @@ function failureLines(input: RunSummaryInput): string[] {
   const out = failed.map((s) => c.red(`  ${s.id}: ${s.status}: ${s.summary}`));
   if (input.result.status === "refused") out.unshift(c.red(`  ${input.result.error?.message ?? "the writes were not confirmed"}; nothing was sent`));
   if (input.result.error?.hint) out.push(`  hint: ${input.result.error.hint}`);
-  if (input.result.status === "interrupted" || input.result.status === "failed") out.push(c.yellow(`  resume with: ${resumeCommand({ id: input.runbookRef, subject: input.runbook.subject }, input.params, input.journalPath)}`));
+  if (input.result.status === "interrupted" || input.result.status === "failed") out.push(c.yellow(`  resume with: ${resumeCommand({ id: input.runbookRef, subject: input.runbook.subject }, input.params, input.journalPath, input.modeFlags)}`));
   return out.length ? ["", c.red.bold(`Run ${input.result.status}:`), ...out] : [];
 }
 
