@@ -46,6 +46,12 @@ const isoPattern = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2})?)(\.\d+)?)
 const kustoTypes: ReadonlySet<string> = new Set<KustoType>(["string", "datetime", "dynamic", "bool", "int", "long", "real", "decimal", "guid", "timespan"]);
 
 /** Pins a time: ISO-8601 (UTC unless an offset is given) or relative to `now` ("-3d4h", "+1h", "now"). */
+/** Whether `YYYY-MM-DD` names a day that exists (Date would read 2026-02-30 as March 2). */
+export function isCalendarDate(ymd: string): boolean {
+  const [y, m, d] = [Number(ymd.slice(0, 4)), Number(ymd.slice(5, 7)), Number(ymd.slice(8, 10))];
+  return m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
 export function pinTime(text: string, now: Date): string | undefined {
   const t = text.trim();
   if (t === "now") return now.toISOString();
@@ -54,7 +60,7 @@ export function pinTime(text: string, now: Date): string | undefined {
     return ms === undefined ? undefined : new Date(now.getTime() + ms).toISOString();
   }
   const m = isoPattern.exec(t);
-  if (!m) return undefined;
+  if (!m || !isCalendarDate(m[1]!)) return undefined;
   // Sub-millisecond digits (Log Analytics writes 7) are cut, and a missing zone means UTC, as Azure writes it.
   const fraction = m[3] ? m[3].slice(0, 4) : "";
   const time = m[2] ? `T${m[2].length === 5 ? `${m[2]}:00` : m[2]}${fraction}` : "T00:00:00";

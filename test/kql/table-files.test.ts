@@ -90,6 +90,20 @@ describe("the one loader of table files", () => {
     expect(JSON.parse(io.out()).tables[0].rows).toEqual([["x"]]);
   });
 
+  it("refuses a day that does not exist instead of reading it as another (2026-02-30 is not March 2)", async () => {
+    const bad = mkdtempSync(join(tmpdir(), "azir-tables-"));
+    try {
+      writeFileSync(join(bad, "SigninLogs.json"), JSON.stringify([{ TimeGenerated: "2026-02-28T10:00:00Z" }, { TimeGenerated: "2026-02-30T10:00:00Z" }]));
+      const io = memoryIo();
+      expect(await main(["kql", "SigninLogs | count", "--data", bad], io, { clock: new ManualClock(now) })).toBe(2);
+      expect(io.err()).toContain(`${join(bad, "SigninLogs.json")}: [1].TimeGenerated: bad time "2026-02-30T10:00:00Z"`);
+      writeFileSync(join(bad, "SigninLogs.json"), JSON.stringify([{ TimeGenerated: "2024-02-29T10:00:00.1234567Z" }]));
+      expect(await main(["kql", "SigninLogs | count", "--data", bad], memoryIo(), { clock: new ManualClock(now) })).toBe(0);
+    } finally {
+      rmSync(bad, { recursive: true, force: true });
+    }
+  });
+
   it("names the file, row and column of a bad cell, whoever loads it", async () => {
     const bad = mkdtempSync(join(tmpdir(), "azir-tables-"));
     try {

@@ -4,7 +4,7 @@
  */
 import { AzirError } from "../../core/errors.js";
 import type { LogsColumn } from "../../core/ports.js";
-import { convertCell, planTable, readTableFiles, tableFromJson } from "../table-files.js";
+import { convertCell, isCalendarDate, planTable, readTableFiles, tableFromJson } from "../table-files.js";
 import { type TableSchema, tableSchemas } from "../tables.js";
 import { UnsupportedKqlError } from "./errors.js";
 import { didYouMean, explainDiagnostic } from "./explain.js";
@@ -247,7 +247,7 @@ function cellReader(column: LogsColumn, table: string, file: string, now: Date |
           const ms = isoUtcMs(v);
           if (ms !== undefined) return BigInt(ms) * 10_000n;
         }
-        if (typeof v === "string" && isoUtc.test(v)) {
+        if (typeof v === "string" && isoUtc.test(v) && isCalendarDate(v)) {
           // as the loader reads it: to the millisecond (Date.parse takes at most three digits)
           const ms = Date.parse(v.length > 24 ? `${v.slice(0, 23)}Z` : v);
           if (!Number.isNaN(ms)) return BigInt(ms) * 10_000n;
