@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { systemClock } from "../../src/core/clock.js";
 import { actionsNotInCloud } from "../../src/entra/facts.js";
@@ -9,17 +9,14 @@ import { actionNames } from "../../src/steps/index.js";
 import { startTabletop, type Emulator } from "../../src/tabletop/index.js";
 import { readJournal } from "../../src/timeline/journal.js";
 import { memoryIo } from "../cli/io.js";
+import { closeAfterEach } from "../helpers/close-after-each.js";
 
 // The China cloud's Graph has no authentication methods API and no Identity Protection: containment there blocks and
 // revokes, and refuses the other two steps before any call, saying why.
 
 const alexId = "4f1c9a2e-8b3d-4c6e-9a1f-2d7e5b8c3a10";
 
-let running: Emulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.map((e) => e.close()));
-  running = [];
-});
+const track = closeAfterEach<Emulator>();
 
 describe("national clouds", () => {
   it("the table of actions a cloud does not offer names registered actions only", () => {
@@ -29,7 +26,7 @@ describe("national clouds", () => {
 
   it("contain --cloud AzureChinaCloud: block and revoke are sent; removing methods and confirming compromised are refused before any call (exit 1)", async () => {
     const emulator = await startTabletop({ clock: systemClock });
-    running.push(emulator);
+    track(emulator);
     const out = mkdtempSync(join(tmpdir(), "azir-china-"));
     const io = memoryIo();
     const code = await main(["contain", "alex@contoso.com", "--tabletop", "--cloud", "AzureChinaCloud", "--yes", "--out", out], io, { emulator });

@@ -2,12 +2,13 @@ import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { systemClock } from "../../src/core/clock.js";
 import { emulatorEnv, startTabletop, type Emulator, type FaultConfig } from "../../src/tabletop/index.js";
 import { readJournal, verifyJournal } from "../../src/timeline/journal.js";
 import { memoryIo } from "../cli/io.js";
+import { closeAfterEach } from "../helpers/close-after-each.js";
 import { bulkScenario, bulkUpn, bulkUserId } from "../helpers/bulk-tenant.js";
 
 // Containment of many users at once, end to end: the CLI, the real Graph client (JSON batching) and the simulated
@@ -17,15 +18,11 @@ const alexId = "4f1c9a2e-8b3d-4c6e-9a1f-2d7e5b8c3a10";
 const morganId = "9f8e7d6c-5b4a-4392-8180-7f6e5d4c3b2a";
 const attackerPhone = "b6332ec1-7057-4abe-9331-3d72feddfe41";
 
-let running: Emulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.map((e) => e.close()));
-  running = [];
-});
+const track = closeAfterEach<Emulator>();
 
 async function tenant(options: { faults?: FaultConfig; scenarioDir?: string } = {}): Promise<Emulator> {
   const emulator = await startTabletop({ clock: systemClock, ...options });
-  running.push(emulator);
+  track(emulator);
   return emulator;
 }
 

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { main } from "../../src/cli/main.js";
 import { systemClock } from "../../src/core/clock.js";
@@ -10,6 +10,7 @@ import { emulatorEnv, startTabletop, type Emulator, type FaultConfig } from "../
 import type { tenantStateSchema } from "../../src/tabletop/scenario/schema.js";
 import { readJournal, verifyJournal } from "../../src/timeline/journal.js";
 import { memoryIo } from "../cli/io.js";
+import { closeAfterEach } from "../helpers/close-after-each.js";
 
 // Containment end to end: the CLI, the real SDK clients and the simulated tenant over HTTPS on 127.0.0.1.
 
@@ -20,15 +21,11 @@ const ownPhone = "3179e48a-750b-4051-897c-87b9720928f7";
 const ownAuthenticator = "6f1e3a5c-7b9d-4f2e-a4c6-8e0a2c4e6a81";
 const password = "28c10230-6103-485e-b985-444c60001490";
 
-let running: Emulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.map((e) => e.close()));
-  running = [];
-});
+const track = closeAfterEach<Emulator>();
 
 async function tenant(options: { faults?: FaultConfig; scenarioDir?: string } = {}): Promise<Emulator> {
   const emulator = await startTabletop({ clock: systemClock, ...options });
-  running.push(emulator);
+  track(emulator);
   return emulator;
 }
 

@@ -2,12 +2,13 @@ import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { systemClock } from "../../src/core/clock.js";
 import type { DoctorReport } from "../../src/runbook/doctor.js";
 import { emulatorEnv, startTabletop, type Emulator } from "../../src/tabletop/index.js";
 import { memoryIo } from "../cli/io.js";
+import { closeAfterEach } from "../helpers/close-after-each.js";
 
 // azir doctor against the simulated tenant: the sign-in, the token's permissions against the catalogue of what the
 // runbook's steps need, the workspace's tables with their latest record, the subscription; exit 4 when something
@@ -15,15 +16,11 @@ import { memoryIo } from "../cli/io.js";
 
 const ownApp = "6a0c1f3e-2b4d-4e6f-8a1c-3e5f7a9b1c2d";
 
-let running: Emulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.map((e) => e.close()));
-  running = [];
-});
+const track = closeAfterEach<Emulator>();
 
 async function tenant(scenarioDir?: string): Promise<Emulator> {
   const emulator = await startTabletop({ clock: systemClock, ...(scenarioDir ? { scenarioDir } : {}) });
-  running.push(emulator);
+  track(emulator);
   return emulator;
 }
 

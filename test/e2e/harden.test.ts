@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { main } from "../../src/cli/main.js";
 import { systemClock } from "../../src/core/clock.js";
@@ -9,6 +9,7 @@ import { startTabletop, type Emulator, type FaultConfig } from "../../src/tablet
 import type { tenantStateSchema } from "../../src/tabletop/scenario/schema.js";
 import { readJournal, verifyJournal } from "../../src/timeline/journal.js";
 import { memoryIo } from "../cli/io.js";
+import { closeAfterEach } from "../helpers/close-after-each.js";
 import { contosoExpected } from "../helpers/contoso.js";
 
 // Recovery end to end: azir harden and azir release, the real Graph client and the simulated tenant over HTTPS on 127.0.0.1.
@@ -20,15 +21,11 @@ const financeSpId = "d5b3f1a9-7e5c-4a3b-8f1d-2c0b9a8e7d46";
 const oldAppSecret = "e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b"; // reporting-prod, the app's own secret before the incident
 const privilegedRoleAdmin = "e8611ab8-c189-46e8-94e1-60213ab1f814";
 
-let running: Emulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.map((e) => e.close()));
-  running = [];
-});
+const track = closeAfterEach<Emulator>();
 
 async function tenant(options: { faults?: FaultConfig; scenarioDir?: string } = {}): Promise<Emulator> {
   const emulator = await startTabletop({ clock: systemClock, ...options });
-  running.push(emulator);
+  track(emulator);
   return emulator;
 }
 

@@ -1,13 +1,14 @@
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { parseDuration } from "../../src/core/duration.js";
 import { startTabletop, type Emulator, type FaultConfig } from "../../src/tabletop/index.js";
 import { timelineDocumentSchema } from "../../src/timeline/document.js";
 import { memoryIo } from "../cli/io.js";
+import { closeAfterEach } from "../helpers/close-after-each.js";
 import { contosoExpected } from "../helpers/contoso.js";
 
 // Investigation end to end on the built-in scenario: the story it planted (scenarios/contoso/expected.json) must
@@ -16,16 +17,12 @@ import { contosoExpected } from "../helpers/contoso.js";
 const expected = contosoExpected;
 const now = "2026-11-25T12:00:00.000Z";
 
-let running: Emulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.map((e) => e.close()));
-  running = [];
-});
+const track = closeAfterEach<Emulator>();
 
 async function investigate(upn: string, faults?: FaultConfig, extra: string[] = []) {
   const clock = new ManualClock(now);
   const emulator = await startTabletop({ clock, ...(faults ? { faults } : {}) });
-  running.push(emulator);
+  track(emulator);
   const io = memoryIo();
   const out = mkdtempSync(join(tmpdir(), "azir-inv-"));
   const code = await main(["investigate", upn, "--tabletop", "--json", "--out", out, ...extra], io, { emulator, clock });
@@ -55,7 +52,7 @@ describe("azir investigate on the built-in scenario", () => {
     const human = async (upn: string) => {
       const clock = new ManualClock(now);
       const emulator = await startTabletop({ clock });
-      running.push(emulator);
+      track(emulator);
       const io = memoryIo();
       await main(["investigate", upn, "--tabletop", "--out", mkdtempSync(join(tmpdir(), "azir-inv-"))], io, { emulator, clock });
       return io.err().split("\n")[0]!;
@@ -81,7 +78,7 @@ describe("azir investigate on the built-in scenario", () => {
     const human = memoryIo();
     const clock = new ManualClock(now);
     const emulator = await startTabletop({ clock, faults: { latencyMs: 0, rules: [{ match: { path: "/query", service: "logs" }, partial: true, times: 100 }] } });
-    running.push(emulator);
+    track(emulator);
     await main(["investigate", "alex@contoso.com", "--tabletop", "--out", mkdtempSync(join(tmpdir(), "azir-inv-"))], human, { emulator, clock });
     expect(human.err()).toContain("INCOMPLETE");
   });
@@ -89,7 +86,7 @@ describe("azir investigate on the built-in scenario", () => {
   it("the device-code hunt lists alex", async () => {
     const clock = new ManualClock(now);
     const emulator = await startTabletop({ clock });
-    running.push(emulator);
+    track(emulator);
     const io = memoryIo();
     expect(await main(["hunt", "device-code", "--tabletop", "--out", mkdtempSync(join(tmpdir(), "azir-hunt-"))], io, { emulator, clock })).toBe(0);
     expect(io.err()).toMatch(/alex@contoso\.com\s+\d+\s+\d+/);
@@ -107,7 +104,7 @@ describe("azir investigate on the built-in scenario", () => {
   it("when nothing could be read, prints the error and no empty report; the document is not complete", async () => {
     const clock = new ManualClock(now);
     const emulator = await startTabletop({ clock, faults: { latencyMs: 0, rules: [{ match: { path: "/query", service: "logs" }, status: 500, times: 1000 }] } });
-    running.push(emulator);
+    track(emulator);
     const human = memoryIo();
     const out = mkdtempSync(join(tmpdir(), "azir-inv-"));
     expect(await main(["investigate", "alex@contoso.com", "--tabletop", "--out", out], human, { emulator, clock })).toBe(1);
@@ -125,7 +122,7 @@ describe("azir investigate on the built-in scenario", () => {
     rmSync(join(dir, "SigninLogs.json"));
     const clock = new ManualClock(now);
     const emulator = await startTabletop({ clock, scenarioDir: dir });
-    running.push(emulator);
+    track(emulator);
     const io = memoryIo();
     expect(await main(["investigate", "alex@contoso.com", "--tabletop", dir, "--out", mkdtempSync(join(tmpdir(), "azir-inv-"))], io, { emulator, clock })).toBe(1);
     const err = io.err();

@@ -2,28 +2,25 @@ import { request } from "node:https";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { systemClock } from "../../src/core/clock.js";
 import { startTabletop, type Emulator } from "../../src/tabletop/index.js";
 import { computeEventHash } from "../../src/timeline/canonical.js";
 import { readJournal, verifyJournal } from "../../src/timeline/journal.js";
 import { memoryIo } from "../cli/io.js";
+import { closeAfterEach } from "../helpers/close-after-each.js";
 
 // Resume re-checks the tenant, and does not let the journal alone decide who or what is acted on.
 
 const alexId = "4f1c9a2e-8b3d-4c6e-9a1f-2d7e5b8c3a10";
 const samId = "7b2d4f6a-1c3e-4a5b-9d8f-0e1a2b3c4d5e";
 
-let running: Emulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.map((e) => e.close()));
-  running = [];
-});
+const track = closeAfterEach<Emulator>();
 
 async function tenant(): Promise<Emulator> {
   const emulator = await startTabletop({ clock: systemClock });
-  running.push(emulator);
+  track(emulator);
   return emulator;
 }
 
@@ -172,7 +169,7 @@ describe("a stopped run says how to resume it", () => {
     const file = join(dir, "my contain.yaml");
     writeFileSync(file, readFileSync("runbooks/contain-user.yaml"));
     const emulator = await startTabletop({ clock: systemClock, faults: { rules: [{ match: { method: "GET", path: "/identityProtection/riskyUsers" }, answer: "wrong-shape", times: 1 }] } });
-    running.push(emulator);
+    track(emulator);
     const out = join(dir, "out");
     const first = memoryIo();
     expect(await main(["run", file, "--param", "upn=alex@contoso.com", "--tabletop", "--yes", "--out", out], first, { emulator })).toBe(1);

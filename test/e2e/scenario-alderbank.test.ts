@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { severityRank, type Severity } from "../../src/analyze/types.js";
 import { main } from "../../src/cli/main.js";
 import { ManualClock, systemClock, type Clock } from "../../src/core/clock.js";
@@ -10,6 +10,7 @@ import { startTabletop, type Emulator } from "../../src/tabletop/index.js";
 import { resolveScenarioDir } from "../../src/tabletop/scenario/load.js";
 import { readJournal } from "../../src/timeline/journal.js";
 import { memoryIo } from "../cli/io.js";
+import { closeAfterEach } from "../helpers/close-after-each.js";
 import { scenarioExpected, type AlderbankExpected } from "../helpers/scenarios.js";
 
 // The Alderbank scenario end to end: a tenant without Entra ID P2 (every sign-in's risk is hidden, no
@@ -27,15 +28,11 @@ interface DocFinding {
   data: { code: string; severity: Severity; occurredAt: string; data?: Record<string, unknown> };
 }
 
-let running: Emulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.map((e) => e.close()));
-  running = [];
-});
+const track = closeAfterEach<Emulator>();
 
 async function tenant(clock: Clock): Promise<Emulator> {
   const emulator = await startTabletop({ scenarioDir, clock });
-  running.push(emulator);
+  track(emulator);
   return emulator;
 }
 

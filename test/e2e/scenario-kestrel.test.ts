@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { severityRank, type Severity } from "../../src/analyze/types.js";
 import { main } from "../../src/cli/main.js";
 import { ManualClock, systemClock, type Clock } from "../../src/core/clock.js";
@@ -9,6 +9,7 @@ import { parseDuration } from "../../src/core/duration.js";
 import { startTabletop, type Emulator } from "../../src/tabletop/index.js";
 import { resolveScenarioDir } from "../../src/tabletop/scenario/load.js";
 import { memoryIo } from "../cli/io.js";
+import { closeAfterEach } from "../helpers/close-after-each.js";
 import { scenarioExpected, type KestrelExpected } from "../helpers/scenarios.js";
 
 // The Kestrel scenario end to end: a workspace that holds five days of Entra logs (no baseline of anyone's networks),
@@ -26,15 +27,11 @@ interface DocFinding {
   data: { code: string; severity: Severity; occurredAt: string; data?: Record<string, unknown> };
 }
 
-let running: Emulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.map((e) => e.close()));
-  running = [];
-});
+const track = closeAfterEach<Emulator>();
 
 async function tenant(clock: Clock): Promise<Emulator> {
   const emulator = await startTabletop({ scenarioDir, clock });
-  running.push(emulator);
+  track(emulator);
   return emulator;
 }
 

@@ -2,9 +2,10 @@ import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { systemClock } from "../../src/core/clock.js";
 import { emulatorEnv, startTabletop, type Emulator } from "../../src/tabletop/index.js";
+import { closeAfterEach } from "../helpers/close-after-each.js";
 
 // How azir signs in, end to end: the built CLI as its own process, the real @azure/identity credentials, the
 // simulated tenant's authority and Graph over HTTPS on 127.0.0.1. A token from the Azure CLI's app lacks the Graph
@@ -13,15 +14,11 @@ import { emulatorEnv, startTabletop, type Emulator } from "../../src/tabletop/in
 const alexId = "4f1c9a2e-8b3d-4c6e-9a1f-2d7e5b8c3a10";
 const ownApp = "6a0c1f3e-2b4d-4e6f-8a1c-3e5f7a9b1c2d";
 
-let running: Emulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.map((e) => e.close()));
-  running = [];
-});
+const track = closeAfterEach<Emulator>();
 
 async function tenant(): Promise<Emulator> {
   const emulator = await startTabletop({ clock: systemClock });
-  running.push(emulator);
+  track(emulator);
   return emulator;
 }
 
