@@ -159,6 +159,25 @@ function extremeOf(args: unknown[], types: ScalarType[], fn: string, better: (a:
   return best;
 }
 
+/**
+ * The distinct elements of the first array that `keep` accepts, in order, given whether each other array holds the
+ * element (set_intersect, set_difference); null when any argument is not an array.
+ */
+function filterFirstSet(args: readonly unknown[], keep: (inOthers: boolean[]) => boolean): unknown[] | null {
+  const arrays = args.map(asArray);
+  if (arrays.some((a) => a === null)) return null;
+  const others = arrays.slice(1).map((a) => new Set(a!.map((x) => JSON.stringify(x))));
+  const seen = new Set<string>();
+  const out: unknown[] = [];
+  for (const x of arrays[0]!) {
+    const k = JSON.stringify(x);
+    if (seen.has(k) || !keep(others.map((o) => o.has(k)))) continue;
+    seen.add(k);
+    out.push(x);
+  }
+  return out;
+}
+
 function asArray(v: unknown): unknown[] | null {
   return Array.isArray(v) ? (v as unknown[]) : null;
 }
@@ -620,40 +639,8 @@ export const extraFunctions: Array<[string, ScalarImpl]> = [
     "series_fill_backward",
     (args) => fillSeries(args, true),
   ],
-  [
-    "set_intersect",
-    (args) => {
-      const arrays = args.map(asArray);
-      if (arrays.some((a) => a === null)) return null;
-      const others = arrays.slice(1).map((a) => new Set(a!.map((x) => JSON.stringify(x))));
-      const seen = new Set<string>();
-      const out: unknown[] = [];
-      for (const x of arrays[0]!) {
-        const k = JSON.stringify(x);
-        if (seen.has(k) || !others.every((o) => o.has(k))) continue;
-        seen.add(k);
-        out.push(x);
-      }
-      return out;
-    },
-  ],
-  [
-    "set_difference",
-    (args) => {
-      const arrays = args.map(asArray);
-      if (arrays.some((a) => a === null)) return null;
-      const others = arrays.slice(1).map((a) => new Set(a!.map((x) => JSON.stringify(x))));
-      const seen = new Set<string>();
-      const out: unknown[] = [];
-      for (const x of arrays[0]!) {
-        const k = JSON.stringify(x);
-        if (seen.has(k) || others.some((o) => o.has(k))) continue;
-        seen.add(k);
-        out.push(x);
-      }
-      return out;
-    },
-  ],
+  ["set_intersect", (args) => filterFirstSet(args, (inOthers) => inOthers.every(Boolean))],
+  ["set_difference", (args) => filterFirstSet(args, (inOthers) => !inOthers.some(Boolean))],
   [
     "set_has_element",
     (args, types) => {
