@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { UnsupportedKqlError, compile } from "../../src/kql/engine/index.js";
+import { tupleFunctions } from "../../src/kql/engine/series.js";
 import { column, query } from "./engine-helpers.js";
 
 // The constructs real hunting queries are made of, each in a small query of our own.
@@ -264,5 +265,50 @@ describe("the check that every answered cell is of its column's kind", () => {
     expect(cellOfWrongKind({ columns: cols, rows: [[["a"], 1]] })).toBe("column s (string) holds an array");
     expect(cellOfWrongKind({ columns: cols, rows: [["a", "1"]] })).toBe("column n (long) holds a string");
     expect(cellOfWrongKind({ columns: cols, rows: [[null, 1]] })).toBe("column s (string) holds null");
+  });
+});
+
+describe("render", () => {
+  it("passes the rows through unchanged: it only annotates the result for a chart", async () => {
+    expect(await column("datatable(x:long)[3, 1, 2] | order by x asc | render timechart")).toEqual([1, 2, 3]);
+  });
+});
+
+describe("functions of several columns: extend (a, b, ...) = f(x)", () => {
+  it("series_fit_line gives Microsoft's published example, and the real engine's slope of 1..5", async () => {
+    const r = await query("print y = dynamic([2, 5, 6, 8, 11, 15, 17, 18, 25, 26, 30, 30]) | extend (RSquare, Slope, Variance, RVariance, Interception, LineFit) = series_fit_line(y) | project-away y");
+    expect(r.columns.map((c) => `${c.name}:${c.type}`)).toEqual(["RSquare:real", "Slope:real", "Variance:real", "RVariance:real", "Interception:real", "LineFit:dynamic"]);
+    const [rsquare, slope, variance, rvariance, interception, line] = r.rows[0] as [number, number, number, number, number, number[]];
+    // the documentation prints three decimals, cut
+    expect([rsquare, slope, variance, rvariance, interception].map((v) => Math.trunc(v * 1000) / 1000)).toEqual([0.982, 2.73, 98.628, 1.686, -1.666]);
+    expect(Math.trunc(line[0]! * 1000) / 1000).toBe(1.064);
+    expect(line).toHaveLength(12);
+    // the conformance corpus: slope 0.9999999999999999 for 1..5 (not 1), r-square 0.92 for 1, 2, 4, 8
+    // (1..5 is read from the function itself: its line holds whole reals, which dynamic cannot carry here)
+    expect(tupleFunctions.get("series_fit_line")!([[1, 2, 3, 4, 5]]).slope!()).toBe(0.9999999999999999);
+    expect(tupleFunctions.get("series_fit_line")!([[1, 2, 3, 4, 5]]).rsquare!()).toBe(1);
+    expect((await query("print y = dynamic([1, 2, 4, 8]) | extend (a, b, c, d, e, f) = series_fit_line(y) | project a")).rows).toEqual([[0.92]]);
+  });
+
+  it("series_stats: a sample's deviation and variance", async () => {
+    const r = await query("print y = dynamic([10, 20]) | extend (mn, mni, mx, mxi, av, sd, va) = series_stats(y) | project-away y");
+    expect(r.rows).toEqual([[10, 0, 20, 1, 15, 7.0710678118654755, 50]]);
+  });
+
+  it("what is not established is refused by name, never answered", async () => {
+    const refused = async (q: string, what: RegExp): Promise<void> => {
+      const error = await query(q).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UnsupportedKqlError);
+      expect((error as UnsupportedKqlError).construct).toMatch(what);
+    };
+    // one name: Kusto.Language adds every column, the real engine (the corpus) only the first
+    await refused("print y = dynamic([1, 2, 4]) | extend fit = series_fit_line(y)", /one name for several columns/);
+    await refused("print y = dynamic([1, 2, 4]) | extend (a, b) = series_fit_line(y)", /2 names for 6 columns/);
+    await refused("print y = dynamic([1, 2, 4]) | extend (a, b, c) = series_decompose_anomalies(y)", /extend \(a, b\) = series_decompose_anomalies\(\)/);
+    await refused("print y = dynamic([3, 3, 3]) | extend (a, b, c, d, e, f) = series_fit_line(y)", /all equal/);
+    await refused("print y = dynamic([1, null, 3]) | extend (a, b, c, d, e, f) = series_fit_line(y)", /nulls/);
+    await refused("print y = dynamic([1, 0, 0, 5]) | extend (a, b, c, d, e, f, g) = series_stats(y)", /min_idx/);
+    // a real value that is whole cannot be told from a long inside dynamic
+    await refused("print y = dynamic([1, 2, 3]) | extend (a, b, c, d, e, f) = series_fit_line(y)", /real values inside dynamic/);
   });
 });

@@ -895,8 +895,36 @@ function makeAggregate(a: Aggregate, ctx: RunContext, outTypes: ScalarType[]): (
   }
 }
 
+/**
+ * The rows under a chain of `where` operators and one test for all of their predicates (undefined when every row
+ * passes), so that consecutive filters, and a filter feeding `summarize`, run as one pass over the rows.
+ */
+function filtered(t: Tabular, ctx: RunContext): { rows: Row[]; keep: ((row: Row) => boolean) | undefined } {
+  const predicates: Expr[] = [];
+  let source: Tabular = t;
+  while (source.op === "where") {
+    predicates.unshift(source.predicate);
+    source = source.input;
+  }
+  const rows = evaluate(source, ctx);
+  const compiled = predicates.map((p) => compile(p, ctx));
+  if (compiled.some((p) => p.constant && p.fn([]) !== true)) return { rows: [], keep: undefined };
+  const fns = compiled.filter((p) => !p.constant).map((p) => p.fn);
+  if (fns.length === 0) return { rows, keep: undefined };
+  if (fns.length === 1) {
+    const f = fns[0]!;
+    return { rows, keep: (r) => f(r) === true };
+  }
+  if (fns.length === 2) {
+    const [f, g] = fns as [Fn, Fn];
+    return { rows, keep: (r) => f(r) === true && g(r) === true };
+  }
+  return { rows, keep: (r) => fns.every((f) => f(r) === true) };
+}
+
 function summarize(t: Extract<Tabular, { op: "summarize" }>, ctx: RunContext): Row[] {
-  const rows = evaluate(t.input, ctx);
+  // a filter under the summarize is applied in the same pass: the rows it keeps are not collected first
+  const { rows, keep } = filtered(t.input, ctx);
   const by = t.by.map((b) => compile(b, ctx).fn);
   let offset = by.length;
   const factories = t.aggregates.map((a) => {
@@ -912,6 +940,7 @@ function summarize(t: Extract<Tabular, { op: "summarize" }>, ctx: RunContext): R
     // one key: groups keyed by the value itself, no key strings built
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
+      if (keep && !keep(row)) continue;
       const v = single(row);
       const k = typeof v === "object" && v !== null ? keyOf([v]) : v === undefined ? null : v;
       let g = groups.get(k);
@@ -924,6 +953,7 @@ function summarize(t: Extract<Tabular, { op: "summarize" }>, ctx: RunContext): R
     }
   }
   for (const row of single ? [] : rows) {
+    if (keep && !keep(row)) continue;
     let keys: unknown[];
     let k: unknown;
     keys = by.map((f) => {
@@ -1353,31 +1383,12 @@ function evaluate(t: Tabular, ctx: RunContext): Row[] {
       return out;
     }
     case "where": {
-      // Consecutive filters run as one pass over the rows.
-      const predicates = [t.predicate];
-      let source: Tabular = t.input;
-      while (source.op === "where") {
-        predicates.unshift(source.predicate);
-        source = source.input;
-      }
-      const rows = evaluate(source, ctx);
-      const compiled = predicates.map((p) => compile(p, ctx));
-      if (compiled.some((p) => p.constant && p.fn([]) !== true)) return [];
-      const fns = compiled.filter((p) => !p.constant).map((p) => p.fn);
-      if (fns.length === 0) return rows;
+      const { rows, keep } = filtered(t, ctx);
+      if (!keep) return rows;
       const out: Row[] = [];
-      if (fns.length === 2) {
-        const [f, g] = fns as [Fn, Fn];
-        for (let i = 0; i < rows.length; i++) {
-          const r = rows[i]!;
-          if (f(r) === true && g(r) === true) out.push(r);
-        }
-        return out;
-      }
-      outer: for (let i = 0; i < rows.length; i++) {
+      for (let i = 0; i < rows.length; i++) {
         const r = rows[i]!;
-        for (let j = 0; j < fns.length; j++) if (fns[j]!(r) !== true) continue outer;
-        out.push(r);
+        if (keep(r)) out.push(r);
       }
       return out;
     }

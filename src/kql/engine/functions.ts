@@ -5,6 +5,7 @@ import { RE2JS, type Matcher } from "re2js";
  */
 import { unsupported } from "./errors.js";
 import { extraFunctions } from "./functions-extra.js";
+import { tupleColumn } from "./series.js";
 import type { ScalarType } from "./types.js";
 import {
   TICKS_PER_DAY,
@@ -536,6 +537,7 @@ export const scalarFunctions = new Map<string, ScalarImpl>([
 
 // functions-extra.ts imports helpers from here but uses them only inside function bodies, so the cycle is safe.
 for (const [name, impl] of extraFunctions) scalarFunctions.set(name, impl);
+scalarFunctions.set("tuple_column", tupleColumn);
 
 function binValue(v: unknown, size: unknown, vt: ScalarType, st: ScalarType): unknown {
   if (v === null || size === null) return null;

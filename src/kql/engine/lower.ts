@@ -7,6 +7,7 @@ import type { SyntaxColumn, SyntaxNode } from "./kusto-language.js";
 import { unsupported } from "./errors.js";
 import { aggregateFunctions, scalarFunctions, windowFunctions } from "./functions.js";
 import type { Aggregate, Expr, KqlPlan, PlanColumn, ScalarType, SortKey, Tabular } from "./types.js";
+import { tupleColumnKey, tupleFunctions } from "./series.js";
 import { isSafeLong, jsonNumberHazard, parseDateTime, parseTimespan } from "./values.js";
 
 const scalarTypes = new Set<string>(["long", "int", "real", "string", "bool", "datetime", "timespan", "dynamic", "guid"]);
@@ -538,6 +539,9 @@ export class Lowerer {
       }
       case "ParseOperator":
         return this.parse(op, input, columns);
+      case "RenderOperator":
+        // "render doesn't modify data": it annotates the result for a chart (Microsoft's render operator reference)
+        return sameSchema(input.columns, columns) ? input : unsupported("render (output schema)");
       default:
         return unsupported(operatorName(op));
     }
@@ -596,35 +600,38 @@ export class Lowerer {
           ? current.columns.map((c) => (stale.has(c.name) ? { ...c, name: "\u0000reassigned" } : c.name.startsWith("\u0000input:") && stale.has(c.name.slice(7)) ? { ...c, name: c.name.slice(7) } : c))
           : current.columns,
       };
-      let name: string;
-      let value: SyntaxNode;
+      let assignments: Array<{ name: string; expr: Expr }>;
       if (e.kind === "SimpleNamedExpression") {
-        name = nameOf(child(e, "NameDeclaration")!);
-        value = parts(e).at(-1)!;
+        const value = parts(e).at(-1)!;
+        // one name for a function of several columns: Kusto.Language adds them all, the real engine only the first
+        if (value.columns && value.kind === "FunctionCallExpression") return unsupported(`extend x = ${nameOf(parts(value)[0]!)}() (one name for several columns)`);
+        assignments = [{ name: nameOf(child(e, "NameDeclaration")!), expr: this.expr(value, scope) }];
       } else if (e.kind === "CompoundNamedExpression") {
-        return unsupported("extend (a, b) = ...");
+        assignments = this.tupleAssignments(e, scope);
       } else {
-        value = e;
+        let name: string;
         if (e.kind === "NameReference" && e.symbol?.kind === "Column") name = nameOf(e);
         else {
           const next = columns[current.columns.filter((c) => !c.name.startsWith("\u0000input:")).length];
           if (!next) return unsupported("extend (column name)");
           name = next.name;
         }
+        assignments = [{ name, expr: this.expr(e, scope) }];
       }
-      const expr = this.expr(value, scope);
-      const type = expr.type;
-      const exprs: Expr[] = current.columns.map((c, i) => ({ op: "col", index: i, type: c.type }));
-      const cols = [...current.columns];
-      const at = cols.findIndex((c) => c.name === name);
-      if (at >= 0) {
-        exprs[at] = expr;
-        cols[at] = { name, type };
-      } else {
-        exprs.push(expr);
-        cols.push({ name, type });
+      for (const { name, expr } of assignments) {
+        const type = expr.type;
+        const exprs: Expr[] = current.columns.map((c, i) => ({ op: "col", index: i, type: c.type }));
+        const cols = [...current.columns];
+        const at = cols.findIndex((c) => c.name === name);
+        if (at >= 0) {
+          exprs[at] = expr;
+          cols[at] = { name, type };
+        } else {
+          exprs.push(expr);
+          cols.push({ name, type });
+        }
+        current = { op: "project", input: current, exprs, columns: cols };
       }
-      current = { op: "project", input: current, exprs, columns: cols };
     }
     if (kept.size > 0) {
       const visible = current.columns.flatMap((c, i) => (c.name.startsWith("\u0000input:") ? [] : [{ c, i }]));
@@ -632,6 +639,26 @@ export class Lowerer {
     }
     if (!sameSchema(current.columns, columns)) return unsupported("extend (output schema)");
     return current;
+  }
+
+  /**
+   * `(a, b, ...) = f(x)` for a function of several columns (series_fit_line, series_stats): one name per column, each
+   * column read from the function's tuple. Fewer names than columns is refused: Kusto.Language then names the rest
+   * itself, and the real engine is known to differ from it where one name is given.
+   */
+  private tupleAssignments(e: SyntaxNode, scope: Scope): Array<{ name: string; expr: Expr }> {
+    const names = elements(lists(child(e, "RenameList")!)[0]).map((d) => nameOf(d));
+    const call = parts(e).at(-1)!;
+    const fname = call.kind === "FunctionCallExpression" ? nameOf(parts(call)[0]!) : "";
+    const tuple = call.columns;
+    if (!tuple || !tupleFunctions.has(fname)) return unsupported(fname ? `extend (a, b) = ${fname}()` : "extend (a, b) = ...");
+    if (names.length !== tuple.length) return unsupported(`extend (a, b) = ${fname}() with ${names.length} names for ${tuple.length} columns`);
+    const args = elements(lists(child(call, "ExpressionList")!)[0]).map((a) => this.expr(a, scope));
+    return tuple.map((c, k) => {
+      const key = tupleColumnKey(fname, c.name) ?? unsupported(`${fname}() column ${c.name}`);
+      const lit = (value: string): Expr => ({ op: "lit", type: "string", value });
+      return { name: names[k]!, expr: { op: "call", name: "tuple_column", args: [lit(fname), lit(key), ...args], type: scalarType(c.type, `${fname}() column ${c.name}`) } };
+    });
   }
 
   private summarize(op: SyntaxNode, input: Tabular, columns: PlanColumn[]): Tabular {
