@@ -31,3 +31,16 @@ describe("analyzeKql", () => {
     expect(d.filter((x) => x.severity === "error")).toEqual([]);
   });
 });
+
+describe("Log Analytics' hidden columns", () => {
+  it("a query naming only hidden columns the local tables lack is refused by name, not told they do not exist", async () => {
+    const { compile, UnsupportedKqlError } = await import("../../src/kql/engine/index.js");
+    const error = await compile("OfficeActivity | project Operation, _ResourceId, _SubscriptionId", tableSchemas).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnsupportedKqlError);
+    expect((error as InstanceType<typeof UnsupportedKqlError>).construct).toBe("the hidden column _ResourceId, _SubscriptionId");
+    // with a column that exists nowhere, the query's own error is what is reported
+    const mixed = await compile("OfficeActivity | project _ResourceId, NoSuchColumn", tableSchemas);
+    expect(mixed.ok).toBe(false);
+    if (!mixed.ok) expect(mixed.diagnostics.map((d) => d.message).join("\n")).toContain("NoSuchColumn");
+  });
+});

@@ -6,7 +6,7 @@ import { AzirError } from "../../core/errors.js";
 import type { LogsColumn } from "../../core/ports.js";
 import { convertCell, isCalendarDate, planTable, readTableFiles, tableFromJson } from "../table-files.js";
 import { type TableSchema, tableSchemas } from "../tables.js";
-import { UnsupportedKqlError } from "./errors.js";
+import { UnsupportedKqlError, unsupported } from "./errors.js";
 import { didYouMean, explainDiagnostic } from "./explain.js";
 import { runPlan } from "./evaluate.js";
 import type { KqlDiagnostic, SyntaxNode } from "./kusto-language.js";
@@ -106,6 +106,28 @@ function relocate(d: StoredDiagnostic, text: string, shift: number): KqlDiagnost
  * are bound into the returned plan. Throws UnsupportedKqlError for constructs the engine does not evaluate.
  */
 export async function compile(query: string, schemas: Record<string, TableSchema>): Promise<CompileResult> {
+  const result = await compileBound(query, schemas);
+  if (!result.ok) refuseHiddenColumns(result.diagnostics);
+  return result;
+}
+
+/**
+ * Log Analytics' standard columns that `take` and `project *` do not show (Microsoft's "Standard columns in Azure
+ * Monitor Logs"). Exports and the tabletop do not carry them, so the declared schemas leave them out; a query that
+ * names one is refused by name rather than told the column does not exist, which in a workspace it does.
+ */
+const hiddenColumns = new Set(["_ResourceId", "_SubscriptionId", "_ItemId", "_IsBillable", "_BilledSize", "_TimeReceived"]);
+
+function refuseHiddenColumns(diagnostics: KqlDiagnostic[]): void {
+  const names = diagnostics.map((d) => (d.code === "KS142" ? /^The name '([^']+)'/.exec(d.message)?.[1] : undefined));
+  if (names.length === 0 || !names.every((n) => n !== undefined && hiddenColumns.has(n))) return;
+  unsupported(
+    `the hidden column ${[...new Set(names)].join(", ")}`,
+    "Exports and the tabletop do not carry Log Analytics' hidden columns (_ResourceId, _SubscriptionId, _ItemId, ...): run the query against the workspace, or leave the column out.",
+  );
+}
+
+async function compileBound(query: string, schemas: Record<string, TableSchema>): Promise<CompileResult> {
   const split = splitParams(query);
   const params = split.params.map((p) => ({ name: p.name, type: p.type }));
   const cached = await answerFromCache(split.rest, params, schemas);
