@@ -635,20 +635,9 @@ function makeAggregate(a: Aggregate, ctx: RunContext, outTypes: ScalarType[]): (
       const cond = a.fn === "dcountif" ? args[1] : undefined;
       if (t0 === "dynamic") return unsupported("dcount() of dynamic");
       const f = f0!;
-      const col = a.args[0]?.op === "col" ? a.args[0].index : -1;
       const text = t0 === "string";
       return () => {
         const seen = new Set<unknown>();
-        if (!cond && col >= 0) {
-          // dcount(Column): the cell read directly
-          return {
-            add: (r) => {
-              const v = r[col];
-              if (v !== null && v !== undefined && !(text && v === "")) seen.add(v);
-            },
-            result: () => [seen.size],
-          };
-        }
         return {
           add: (r) => {
             if (cond && cond(r) !== true) return;
@@ -922,57 +911,88 @@ function filtered(t: Tabular, ctx: RunContext): { rows: Row[]; keep: ((row: Row)
   return { rows, keep: (r) => fns.every((f) => f(r) === true) };
 }
 
+/**
+ * One aggregate's state over every group, the groups numbered from 0 as they appear: arrays indexed by group rather
+ * than an object per group, so a summarize of thousands of groups reads like a hand-written loop.
+ */
+interface Accumulator {
+  /** A new group, numbered the next in turn. */
+  open(): void;
+  add(group: number, row: Row): void;
+  result(group: number): unknown[];
+}
+
+function makeAccumulator(a: Aggregate, ctx: RunContext, outTypes: ScalarType[]): Accumulator {
+  if (!a.where && a.fn === "count") {
+    const counts: number[] = [];
+    return { open: () => void counts.push(0), add: (g) => void counts[g]!++, result: (g) => [counts[g]] };
+  }
+  const col = a.args.length === 1 && a.args[0]!.op === "col" ? a.args[0]!.index : -1;
+  if (!a.where && a.fn === "dcount" && col >= 0 && a.args[0]!.type !== "dynamic") {
+    // dcount(Column): the cell read directly; an empty string is no value
+    const seen: Array<Set<unknown>> = [];
+    const text = a.args[0]!.type === "string";
+    return {
+      open: () => void seen.push(new Set()),
+      add: (g, r) => {
+        const v = r[col];
+        if (v !== null && v !== undefined && !(text && v === "")) seen[g]!.add(v);
+      },
+      result: (g) => [seen[g]!.size],
+    };
+  }
+  const factory = makeAggregate(a, ctx, outTypes);
+  const states: AggState[] = [];
+  return { open: () => void states.push(factory()), add: (g, r) => states[g]!.add(r), result: (g) => states[g]!.result() };
+}
+
 function summarize(t: Extract<Tabular, { op: "summarize" }>, ctx: RunContext): Row[] {
   // a filter under the summarize is applied in the same pass: the rows it keeps are not collected first
   const { rows, keep } = filtered(t.input, ctx);
   const by = t.by.map((b) => compile(b, ctx).fn);
   let offset = by.length;
-  const factories = t.aggregates.map((a) => {
+  const accumulators = t.aggregates.map((a) => {
     const width = 1 + (a.extra?.length ?? 0);
     const types = t.columns.slice(offset, offset + width).map((c) => c.type);
     offset += width;
-    return makeAggregate(a, ctx, types);
+    return makeAccumulator(a, ctx, types);
   });
-  const groups = new Map<unknown, { keys: unknown[]; states: AggState[] }>();
+  const n = accumulators.length;
+  const groups = new Map<unknown, number>();
+  const groupKeys: unknown[][] = [];
+  const open = (k: unknown, keys: unknown[]): number => {
+    const g = groupKeys.length;
+    groups.set(k, g);
+    groupKeys.push(keys);
+    for (let j = 0; j < n; j++) accumulators[j]!.open();
+    return g;
+  };
   const single = by.length === 1 ? by[0]! : undefined;
-  const n = factories.length;
-  if (single) {
-    // one key: groups keyed by the value itself, no key strings built
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i]!;
-      if (keep && !keep(row)) continue;
-      const v = single(row);
-      const k = typeof v === "object" && v !== null ? keyOf([v]) : v === undefined ? null : v;
-      let g = groups.get(k);
-      if (!g) {
-        g = { keys: [v === undefined ? null : v], states: factories.map((f) => f()) };
-        groups.set(k, g);
-      }
-      const states = g.states;
-      for (let j = 0; j < n; j++) states[j]!.add(row);
-    }
-  }
-  for (const row of single ? [] : rows) {
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
     if (keep && !keep(row)) continue;
-    let keys: unknown[];
-    let k: unknown;
-    keys = by.map((f) => {
-      const v = f(row);
-      return v === undefined ? null : v;
-    });
-    k = keyOf(keys);
-    let g = groups.get(k);
-    if (!g) {
-      g = { keys, states: factories.map((f) => f()) };
-      groups.set(k, g);
+    let g: number | undefined;
+    if (single) {
+      // one key: groups keyed by the value itself, no key strings built
+      const raw = single(row);
+      const v = raw === undefined ? null : raw;
+      const k = typeof v === "object" && v !== null ? keyOf([v]) : v;
+      g = groups.get(k) ?? open(k, [v]);
+    } else {
+      const keys = by.map((f) => {
+        const v = f(row);
+        return v === undefined ? null : v;
+      });
+      const k = keyOf(keys);
+      g = groups.get(k) ?? open(k, keys);
     }
-    for (const s of g.states) s.add(row);
+    for (let j = 0; j < n; j++) accumulators[j]!.add(g, row);
   }
-  if (groups.size === 0 && by.length === 0) groups.set("", { keys: [], states: factories.map((f) => f()) });
+  if (groupKeys.length === 0 && by.length === 0) open("", []);
   const out: Row[] = [];
-  for (const g of groups.values()) {
-    const row: Row = [...g.keys];
-    for (const s of g.states) row.push(...s.result());
+  for (let g = 0; g < groupKeys.length; g++) {
+    const row: Row = [...groupKeys[g]!];
+    for (const a of accumulators) row.push(...a.result(g));
     out.push(row);
   }
   return out;
