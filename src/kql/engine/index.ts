@@ -267,7 +267,8 @@ function cellReader(column: LogsColumn, table: string, file: string, now: Date |
       return (v, i) => {
         if (typeof v === "string") {
           const ms = isoUtcMs(v);
-          if (ms !== undefined) return BigInt(ms) * 10_000n;
+          // exact: a whole number of milliseconds times 10,000 is a multiple of 16 below 2^57, which a double holds
+          if (ms !== undefined) return BigInt(ms * 10_000);
         }
         if (typeof v === "string" && isoUtc.test(v) && isCalendarDate(v)) {
           // as the loader reads it: to the millisecond (Date.parse takes at most three digits)
