@@ -176,7 +176,18 @@ describe("make-series", () => {
   it("without from/to: the data's first and last bins when the first value is on a bin boundary; otherwise refused", async () => {
     expect((await query("datatable(x:long)[2, 4, 9] | make-series c = count() on x step 2")).rows).toEqual([[[1, 1, 0, 1], [2, 4, 6, 8]]]);
     await expect(query("datatable(x:long)[3, 4] | make-series c = count() on x step 2")).rejects.toThrow(/not on a bin boundary/);
-    await expect(query("datatable(x:long, g:string)[2, 'a'] | make-series c = count() on x step 2 by g")).rejects.toThrow(UnsupportedKqlError);
+    await expect(query("datatable(x:long, g:string)[2, 'a', 8, 'a', 4, 'b', 8, 'b'] | make-series c = count() on x step 2 by g")).rejects.toThrow(/by groups whose data start in different bins/);
+  });
+
+  it("by groups without from or to: answered only where every group's data start and end where the whole input's do", async () => {
+    // "the first bin that has data in each series": the series' own or the input's is not established; here they agree
+    const r = await query("datatable(x:long, g:string)[2,'a', 9,'a', 2,'b', 5,'b', 8,'b'] | make-series c = count() on x step 2 by g | order by g asc");
+    expect(r.rows).toEqual([
+      ["a", [1, 0, 0, 1], [2, 4, 6, 8]],
+      ["b", [1, 1, 0, 1], [2, 4, 6, 8]],
+    ]);
+    // with from but no to, a group ending in an earlier bin than the input is refused, never cut or padded silently
+    await expect(query("datatable(x:long, g:string)[2,'a', 9,'a', 2,'b', 5,'b'] | make-series c = count() on x from 0 step 2 by g")).rejects.toThrow(/by groups whose data end in different bins/);
   });
 });
 

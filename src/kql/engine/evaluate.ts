@@ -1016,10 +1016,33 @@ function makeSeries(t: Extract<Tabular, { op: "makeseries" }>, ctx: RunContext):
     start = num(v);
   } else {
     // The first bin with data: where that bin starts is only certain when the first value is on a bin boundary.
-    if (t.by.length > 0) return unsupported("make-series without from, by groups");
     start = values.reduce((a, b) => (b < a ? b : a));
     const aligned = ticks ? (start - MIN_DATETIME_TICKS) % width === 0n : start % width === 0n;
     if (!aligned) return unsupported("make-series without from, where the first value is not on a bin boundary");
+  }
+  // Without from (to), each series starts (ends) at "the first (last) bin that has data in each series" (Microsoft's
+  // make-series reference): whether that is the series' own bin or the whole input's is not established, so by groups
+  // it is answered only where the two agree, every group's data starting (ending) where the whole input's does.
+  if (t.by.length > 0 && (!t.from || !t.to)) {
+    const spans = new Map<string, { first: bigint; last: bigint }>();
+    for (const r of rows) {
+      const a = axis(r);
+      if (a === null || a === undefined) continue;
+      const v = num(a);
+      const k = keyOf(by.map((f) => f(r) ?? null));
+      const span = spans.get(k);
+      if (!span) spans.set(k, { first: v, last: v });
+      else {
+        if (v < span.first) span.first = v;
+        if (v > span.last) span.last = v;
+      }
+    }
+    const lastBin = (v: bigint): bigint => (v - start) / width;
+    const globalLast = lastBin(values.reduce((a, b) => (b > a ? b : a)));
+    for (const span of spans.values()) {
+      if (!t.from && span.first !== start) return unsupported("make-series without from, by groups whose data start in different bins");
+      if (!t.to && lastBin(span.last) !== globalLast) return unsupported("make-series without to, by groups whose data end in different bins");
+    }
   }
   let count: bigint;
   if (t.to) {
