@@ -52,6 +52,24 @@ describe("azir kql --data", () => {
     expect(JSON.parse(scenario.out()).tables[0].rows).toEqual([[6]]);
   });
 
+  it("an export without a column the query reads: the answer is given, said INCOMPLETE, exit 1, complete:false", async () => {
+    // the export above has no ClientAppUsed: a workspace would answer from its values, the export reads it as empty
+    const q = 'SigninLogs | where ClientAppUsed == "Exchange ActiveSync" | count';
+    const io = memoryIo();
+    expect(await main(["kql", q, "--data", dir], io, { clock })).toBe(ExitCode.failed);
+    expect(io.out()).toMatch(/0/);
+    expect(io.err()).toMatch(/INCOMPLETE: the export's SigninLogs has no column ClientAppUsed, which the query reads/);
+    const json = memoryIo();
+    expect(await main(["kql", q, "--data", dir, "--json"], json, { clock })).toBe(ExitCode.failed);
+    const doc = JSON.parse(json.out());
+    expect(doc.complete).toBe(false);
+    expect(doc.gaps[0]).toMatch(/SigninLogs has no column ClientAppUsed/);
+    // the columns the export has: a complete answer, no gaps
+    const whole = memoryIo();
+    expect(await main(["kql", "SigninLogs | where AuthenticationProtocol == 'deviceCode' | count", "--data", dir, "--json"], whole, { clock })).toBe(0);
+    expect(JSON.parse(whole.out())).toEqual({ tables: [expect.objectContaining({ rows: [[1]] })] });
+  });
+
   it("refuses what the local engine does not support, by name, rather than answering wrongly", async () => {
     const io = memoryIo();
     expect(await main(["kql", "SigninLogs | search \"alex\"", "--data", dir], io, { clock })).not.toBe(0);

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
+import { Agent, fetch } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 
 // `azir kql --workspace`, live mode, against `azir tabletop serve` on 127.0.0.1 (the env it prints).
@@ -37,5 +39,24 @@ describe("azir kql --workspace", () => {
     const rows = (out: string) => (JSON.parse(out) as { tables: Array<{ rows: unknown[] }> }).tables[0]!.rows.length;
     expect(rows(live.out)).toBeGreaterThan(0);
     expect(rows(live.out)).toBe(rows(local.out));
+
+    // a partial result (Log Analytics' PartialError, injected by the emulator's fault rule): the rows it gave, said
+    // INCOMPLETE, complete:false in the document, and exit 1, never a clean answer
+    const info = JSON.parse(first) as { endpoints: { graph: string }; ca: string };
+    const agent = new Agent({ connect: { ca: readFileSync(info.ca, "utf8") } });
+    const set = await fetch(`${info.endpoints.graph}/_tabletop/faults`, {
+      method: "POST",
+      dispatcher: agent,
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ rules: [{ match: { path: "/query", service: "logs" }, partial: true, times: 1 }] }),
+    });
+    expect(set.status).toBeLessThan(300);
+    await agent.close();
+    const partial = await azir(["kql", "SigninLogs | project UserPrincipalName", "--json"], env);
+    expect(partial.code, partial.err).toBe(1);
+    expect(partial.err).toMatch(/INCOMPLETE: partial result/);
+    const doc = JSON.parse(partial.out) as { complete: boolean; gaps: string[] };
+    expect(doc.complete).toBe(false);
+    expect(doc.gaps[0]).toMatch(/rows may be missing/);
   }, 60_000);
 });

@@ -9,8 +9,11 @@ import { defineCommand, flag } from "../define-command.js";
 const formats = ["table", "json", "csv"] as const;
 type Format = (typeof formats)[number];
 
-/** One query's outcome: its result, or (with several queries) the error it ended with. */
-type Outcome = { source: string; table: WireTable } | { source: string; error: AzirError };
+/**
+ * One query's outcome: its result and what may be missing from it (a partial result, columns an export lacks), or
+ * (with several queries) the error it ended with.
+ */
+type Outcome = { source: string; table: WireTable; gaps: string[] } | { source: string; error: AzirError };
 
 interface KqlResult {
   /** Where the rows came from: the export folder, the scenario, or the workspace. */
@@ -44,7 +47,7 @@ function textTable(table: WireTable): string[] {
   return [fmt(headers), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(fmt)];
 }
 
-type Runner = (text: string) => Promise<WireTable>;
+type Runner = (text: string) => Promise<{ table: WireTable; gaps: string[] }>;
 
 /** The rows a query runs over: an export folder or a scenario (local engine), or a live workspace. */
 async function openTarget(options: { data?: string | undefined }, ctx: CommandContext): Promise<{ target: string; run: Runner; close(): Promise<void> }> {
@@ -55,11 +58,19 @@ async function openTarget(options: { data?: string | undefined }, ctx: CommandCo
   const local = options.data !== undefined ? resolve(io.cwd, options.data) : globals.tabletop ? await tabletopScenarioDir(globals.tabletop, io.cwd) : undefined;
   if (local !== undefined) {
     if (!existsSync(local)) throw new AzirError("usage", `--data: no such folder: ${options.data}`);
-    const { loadTablesFromFolder, runQuery, toWireTable } = await import("../../kql/engine/index.js");
+    const { columnsMissingFromExport, loadTablesFromFolder, runQuery, toWireTable } = await import("../../kql/engine/index.js");
     const now = clock.now();
     // exported rows, or a tabletop scenario folder: times written relative to the run are pinned at `now`
     const tables = await loadTablesFromFolder(local, { now });
-    return { target: local, run: async (text) => toWireTable(await runQuery(text, tables, { now })), close: async () => undefined };
+    const run: Runner = async (text) => {
+      const table = toWireTable(await runQuery(text, tables, { now }));
+      // a scenario leaves out the columns its tenant does not use; an export that lacks a column the query reads
+      // answers as if every row were empty there, which a workspace would not
+      const missing = options.data !== undefined ? await columnsMissingFromExport(text, tables) : [];
+      const gaps = missing.map((m) => `the export's ${m.table} has no column ${m.columns.join(", ")}, which the query reads: every row reads ${m.columns.length > 1 ? "them" : "it"} as empty here, where a workspace holds values, so rows may be missing from this answer (export all columns)`);
+      return { table, gaps };
+    };
+    return { target: local, run, close: async () => undefined };
   }
   const { createRunContext } = await import("../context.js");
   const run = await createRunContext(ctx);
@@ -75,8 +86,8 @@ async function openTarget(options: { data?: string | undefined }, ctx: CommandCo
       const answer = await run.ports.logs.query({ workspaceId: run.workspaceId, query: text });
       const table = answer.tables[0];
       if (!table) throw new AzirError("service", "the workspace answered without a table");
-      if (!answer.complete) ctx.terminal.warn(`partial result: ${answer.reason.code}: ${answer.reason.message}`);
-      return { name: table.name, columns: table.columns, rows: table.rows };
+      const gaps = answer.complete ? [] : [`partial result (${answer.reason.code}): ${answer.reason.message}: rows may be missing from this answer`];
+      return { table: { name: table.name, columns: table.columns, rows: table.rows }, gaps };
     },
     close: () => run.close(),
   };
@@ -107,7 +118,7 @@ export const kqlCommand = defineCommand({
       const outcomes: Outcome[] = [];
       for (const q of sources) {
         try {
-          outcomes.push({ source: q.source, table: await target.run(bindParams(q, params)) });
+          outcomes.push({ source: q.source, ...(await target.run(bindParams(q, params))) });
         } catch (error) {
           // one query alone fails as its error; with several, each failure is reported and the others still run
           if (sources.length === 1 || !(error instanceof AzirError)) throw error;
@@ -122,10 +133,13 @@ export const kqlCommand = defineCommand({
   render: (result, { terminal }) => {
     const several = result.outcomes.length > 1;
     const failed = result.outcomes.filter((o) => "error" in o);
+    const incomplete = result.outcomes.filter((o) => "gaps" in o && o.gaps.length > 0);
+    // an answer that may lack rows says so in the document too: never read as a complete one
+    const gapsOf = (o: Outcome) => ("gaps" in o && o.gaps.length > 0 ? { complete: false, gaps: o.gaps } : {});
     if (result.format === "json") {
       const doc = several
-        ? { results: result.outcomes.map((o) => ("error" in o ? { source: o.source, error: { code: o.error.code, message: o.error.message, hint: o.error.hint, details: o.error.details } } : { source: o.source, tables: [o.table] })) }
-        : { tables: [(result.outcomes[0] as { table: WireTable }).table] };
+        ? { results: result.outcomes.map((o) => ("error" in o ? { source: o.source, error: { code: o.error.code, message: o.error.message, hint: o.error.hint, details: o.error.details } } : { source: o.source, tables: [o.table], ...gapsOf(o) })) }
+        : { tables: [(result.outcomes[0] as { table: WireTable }).table], ...gapsOf(result.outcomes[0]!) };
       terminal.out(JSON.stringify(doc, null, 2));
     } else {
       for (const o of result.outcomes) {
@@ -143,7 +157,8 @@ export const kqlCommand = defineCommand({
         }
       }
     }
+    for (const o of incomplete) for (const gap of (o as { gaps: string[] }).gaps) terminal.warn(`INCOMPLETE${several ? ` ${o.source}` : ""}: ${gap}`);
     if (several) terminal.line(terminal.color.dim(`${result.outcomes.length - failed.length} of ${result.outcomes.length} queries answered over ${result.target}`));
-    return failed.length > 0 ? ExitCode.failed : ExitCode.ok;
+    return failed.length > 0 || incomplete.length > 0 ? ExitCode.failed : ExitCode.ok;
   },
 });

@@ -198,6 +198,32 @@ export async function runQuery(query: string, tables: Record<string, KqlTable>, 
 }
 
 /**
+ * The declared columns a query reads that an export's file does not have, per table: there every row reads them as
+ * empty (or null), where a workspace would hold values, so the answer may lack rows (a `where` on the column) or
+ * show blanks. A column the file has, even empty in some rows, is not listed. Only a table whose file lacks some
+ * declared column costs Kusto.Language's analysis (to find the names the query reads).
+ */
+export async function columnsMissingFromExport(query: string, tables: Record<string, KqlTable>): Promise<Array<{ table: string; columns: string[] }>> {
+  const sparse = Object.entries(tables).filter(([name, t]) => (tableSchemas[name]?.length ?? 0) > t.columns.length);
+  if (sparse.length === 0) return [];
+  const { analyzeKqlTree } = await analyser();
+  const { tree } = await analyzeKqlTree(query, querySchemas(tables));
+  const read = { tables: new Set<string>(), columns: new Set<string>() };
+  const walk = (n: SyntaxNode): void => {
+    if (n.symbol?.kind === "Table") read.tables.add(n.symbol.name);
+    if (n.symbol?.kind === "Column") read.columns.add(n.symbol.name);
+    n.children.forEach(walk);
+  };
+  walk(tree);
+  return sparse.flatMap(([name, t]) => {
+    if (!read.tables.has(name)) return [];
+    const present = new Set(t.columns.map((c) => c.name));
+    const missing = (tableSchemas[name] ?? []).map(([c]) => c).filter((c) => read.columns.has(c) && !present.has(c));
+    return missing.length > 0 ? [{ table: name, columns: missing }] : [];
+  });
+}
+
+/**
  * The error for a query Kusto.Language rejects: the first problem in the message, every problem in the details with
  * its position, the line and a caret, and for an unknown name the closest column names (did you mean ...?).
  */
