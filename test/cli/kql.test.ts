@@ -70,6 +70,22 @@ describe("azir kql --data", () => {
     expect(JSON.parse(whole.out())).toEqual({ tables: [expect.objectContaining({ rows: [[1]] })] });
   });
 
+  it("an export of exactly 30,000 rows, the most the portal returns, is said INCOMPLETE for the queries that read it", async () => {
+    const capped = mkdtempSync(join(tmpdir(), "azir-kql-cap-"));
+    const header = "TimeGenerated [UTC],OperationName,Result";
+    const lines = Array.from({ length: 30_000 }, (_, i) => `${new Date(Date.UTC(2026, 10, 20) + i * 1000).toISOString()},Add member to role,success`);
+    writeFileSync(join(capped, "AuditLogs.csv"), `${header}\n${lines.join("\n")}\n`);
+    writeFileSync(join(capped, "SigninLogs.json"), JSON.stringify([{ TimeGenerated: "2026-11-20T08:00:00Z", UserPrincipalName: "alex@contoso.com" }]));
+    const io = memoryIo();
+    expect(await main(["kql", 'AuditLogs | where OperationName == "Add member to role" | count', "--data", capped], io, { clock })).toBe(ExitCode.failed);
+    expect(io.out()).toMatch(/30000/);
+    expect(io.err()).toMatch(/INCOMPLETE: the export's AuditLogs holds exactly 30,000 rows, the most the Log Analytics portal returns/);
+    // a query that does not read that table is not affected
+    const other = memoryIo();
+    expect(await main(["kql", "SigninLogs | project UserPrincipalName", "--data", capped], other, { clock })).toBe(0);
+    expect(other.err()).not.toMatch(/INCOMPLETE/);
+  });
+
   it("refuses what the local engine does not support, by name, rather than answering wrongly", async () => {
     const io = memoryIo();
     expect(await main(["kql", "SigninLogs | search \"alex\"", "--data", dir], io, { clock })).not.toBe(0);

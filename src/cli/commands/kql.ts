@@ -58,16 +58,21 @@ async function openTarget(options: { data?: string | undefined }, ctx: CommandCo
   const local = options.data !== undefined ? resolve(io.cwd, options.data) : globals.tabletop ? await tabletopScenarioDir(globals.tabletop, io.cwd) : undefined;
   if (local !== undefined) {
     if (!existsSync(local)) throw new AzirError("usage", `--data: no such folder: ${options.data}`);
-    const { columnsMissingFromExport, loadTablesFromFolder, runQuery, toWireTable } = await import("../../kql/engine/index.js");
+    const { exportGaps, loadTablesFromFolder, runQuery, toWireTable } = await import("../../kql/engine/index.js");
     const now = clock.now();
     // exported rows, or a tabletop scenario folder: times written relative to the run are pinned at `now`
     const tables = await loadTablesFromFolder(local, { now });
     const run: Runner = async (text) => {
       const table = toWireTable(await runQuery(text, tables, { now }));
-      // a scenario leaves out the columns its tenant does not use; an export that lacks a column the query reads
-      // answers as if every row were empty there, which a workspace would not
-      const missing = options.data !== undefined ? await columnsMissingFromExport(text, tables) : [];
-      const gaps = missing.map((m) => `the export's ${m.table} has no column ${m.columns.join(", ")}, which the query reads: every row reads ${m.columns.length > 1 ? "them" : "it"} as empty here, where a workspace holds values, so rows may be missing from this answer (export all columns)`);
+      // a scenario leaves out the columns its tenant does not use; an export may lack columns or rows a workspace has
+      const gaps = options.data === undefined ? [] : (await exportGaps(text, tables)).flatMap((g) => [
+        ...(g.missingColumns.length > 0
+          ? [`the export's ${g.table} has no column ${g.missingColumns.join(", ")}, which the query reads: every row reads ${g.missingColumns.length > 1 ? "them" : "it"} as empty here, where a workspace holds values, so rows may be missing from this answer (export all columns)`]
+          : []),
+        ...(g.cutAt !== undefined
+          ? [`the export's ${g.table} holds exactly ${g.cutAt.toLocaleString("en-US")} rows, the most ${g.cutAt === 30_000 ? "the Log Analytics portal returns and exports" : "the query API returns"} for one query: it was most likely cut there, so rows may be missing from this answer (export shorter time windows)`]
+          : []),
+      ]);
       return { table, gaps };
     };
     return { target: local, run, close: async () => undefined };

@@ -198,14 +198,31 @@ export async function runQuery(query: string, tables: Record<string, KqlTable>, 
 }
 
 /**
- * The declared columns a query reads that an export's file does not have, per table: there every row reads them as
- * empty (or null), where a workspace would hold values, so the answer may lack rows (a `where` on the column) or
- * show blanks. A column the file has, even empty in some rows, is not listed. Only a table whose file lacks some
- * declared column costs Kusto.Language's analysis (to find the names the query reads).
+ * Row counts at which an export was most likely cut: the Log Analytics portal returns (and so exports) at most 30,000
+ * rows of a query (MicrosoftDocs/azure-docs, get-started-queries.md, corrected to 30,000 in 2023), the query API at
+ * most 500,000 (azure-reference.md section 7, from Microsoft's service limits).
  */
-export async function columnsMissingFromExport(query: string, tables: Record<string, KqlTable>): Promise<Array<{ table: string; columns: string[] }>> {
-  const sparse = Object.entries(tables).filter(([name, t]) => (tableSchemas[name]?.length ?? 0) > t.columns.length);
-  if (sparse.length === 0) return [];
+const exportRowLimits = [30_000, 500_000];
+
+/** What an export may lack for one query: columns the query reads that the file does not have, or rows past a limit. */
+export interface ExportGap {
+  table: string;
+  /** Declared columns the query reads that the file lacks: every row reads them as empty (or null). */
+  missingColumns: string[];
+  /** The file holds exactly this many rows, a limit at which exports are cut. */
+  cutAt?: number;
+}
+
+/**
+ * What the export files of the tables a query reads may lack, where a workspace would answer more: a declared column
+ * the query reads that the file does not have (a `project`ed export: every row reads it as empty, so a `where` on it
+ * finds nothing), and a file holding exactly as many rows as an export limit. A column the file has, even empty in
+ * some rows, is not a gap. Kusto.Language's analysis (to find the names a query reads) runs only when some file is
+ * short of a declared column or at a limit.
+ */
+export async function exportGaps(query: string, tables: Record<string, KqlTable>): Promise<ExportGap[]> {
+  const suspect = Object.entries(tables).filter(([name, t]) => (tableSchemas[name]?.length ?? 0) > t.columns.length || exportRowLimits.includes(t.rows.length));
+  if (suspect.length === 0) return [];
   const { analyzeKqlTree } = await analyser();
   const { tree } = await analyzeKqlTree(query, querySchemas(tables));
   const read = { tables: new Set<string>(), columns: new Set<string>() };
@@ -215,11 +232,12 @@ export async function columnsMissingFromExport(query: string, tables: Record<str
     n.children.forEach(walk);
   };
   walk(tree);
-  return sparse.flatMap(([name, t]) => {
+  return suspect.flatMap(([name, t]) => {
     if (!read.tables.has(name)) return [];
     const present = new Set(t.columns.map((c) => c.name));
-    const missing = (tableSchemas[name] ?? []).map(([c]) => c).filter((c) => read.columns.has(c) && !present.has(c));
-    return missing.length > 0 ? [{ table: name, columns: missing }] : [];
+    const missingColumns = (tableSchemas[name] ?? []).map(([c]) => c).filter((c) => read.columns.has(c) && !present.has(c));
+    const cut = exportRowLimits.includes(t.rows.length) ? { cutAt: t.rows.length } : {};
+    return missingColumns.length > 0 || cut.cutAt !== undefined ? [{ table: name, missingColumns, ...cut }] : [];
   });
 }
 
