@@ -33,6 +33,9 @@ describe("azir kql --data", () => {
     expect(io.out()).toMatch(/ResultType\s+count_/);
     expect(io.out()).toMatch(/0\s+2/);
     expect(io.out()).toMatch(/50126\s+1/);
+    // what the export holds of the table the query names: a look-back longer than the export shows here
+    expect(io.err()).toMatch(/the export holds 3 SigninLogs row\(s\), 2026-11-20T08:00:00(\.0+)?Z to 2026-11-22T08:00:00(\.0+)?Z/);
+    expect(io.err()).not.toMatch(/AuditLogs/);
   });
 
   it("--json gives Log Analytics' wire shape; ago() uses the run's clock", async () => {

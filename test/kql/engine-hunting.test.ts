@@ -301,9 +301,11 @@ describe("functions of several columns: extend (a, b, ...) = f(x)", () => {
     expect((await query("print y = dynamic([1, 2, 4, 8]) | extend (a, b, c, d, e, f) = series_fit_line(y) | project a")).rows).toEqual([[0.92]]);
   });
 
-  it("series_stats: a sample's deviation and variance", async () => {
+  it("series_stats: a sample's deviation and variance; a series of 100,000 values", async () => {
     const r = await query("print y = dynamic([10, 20]) | extend (mn, mni, mx, mxi, av, sd, va) = series_stats(y) | project-away y");
     expect(r.rows).toEqual([[10, 0, 20, 1, 15, 7.0710678118654755, 50]]);
+    const long = await query("print y = range(1, 100000, 1) | extend (mn, mni, mx, mxi, av, sd, va) = series_stats(y) | project mn, mni, mx, mxi, av");
+    expect(long.rows).toEqual([[1, 0, 100000, 99999, 50000.5]]);
   });
 
   it("what is not established is refused by name, never answered", async () => {

@@ -18,6 +18,8 @@ type Outcome = { source: string; table: WireTable; gaps: string[] } | { source: 
 interface KqlResult {
   /** Where the rows came from: the export folder, the scenario, or the workspace. */
   target: string;
+  /** With --data: what the export holds of each table the queries name (rows, first and last TimeGenerated). */
+  holdings: string[];
   outcomes: Outcome[];
   format: Format;
 }
@@ -50,7 +52,10 @@ function textTable(table: WireTable): string[] {
 type Runner = (text: string) => Promise<{ table: WireTable; gaps: string[] }>;
 
 /** The rows a query runs over: an export folder or a scenario (local engine), or a live workspace. */
-async function openTarget(options: { data?: string | undefined }, ctx: CommandContext): Promise<{ target: string; run: Runner; close(): Promise<void> }> {
+async function openTarget(
+  options: { data?: string | undefined },
+  ctx: CommandContext,
+): Promise<{ target: string; run: Runner; holdings(texts: string[]): string[]; close(): Promise<void> }> {
   const { globals, io, clock } = ctx;
   const chosen = [options.data !== undefined && "--data", globals.tabletop !== undefined && globals.tabletop !== false && "--tabletop"].filter(Boolean);
   if (chosen.length > 1) throw new AzirError("usage", `${chosen.join(" and ")}: give one place to query`, { hint: "--data <folder>, --tabletop [scenario] or --workspace <id>" });
@@ -58,7 +63,7 @@ async function openTarget(options: { data?: string | undefined }, ctx: CommandCo
   const local = options.data !== undefined ? resolve(io.cwd, options.data) : globals.tabletop ? await tabletopScenarioDir(globals.tabletop, io.cwd) : undefined;
   if (local !== undefined) {
     if (!existsSync(local)) throw new AzirError("usage", `--data: no such folder: ${options.data}`);
-    const { exportGaps, loadTablesFromFolder, runQuery, toWireTable } = await import("../../kql/engine/index.js");
+    const { exportGaps, loadTablesFromFolder, runQuery, tableSpan, toWireTable } = await import("../../kql/engine/index.js");
     const now = clock.now();
     // exported rows, or a tabletop scenario folder: times written relative to the run are pinned at `now`
     const tables = await loadTablesFromFolder(local, { now });
@@ -75,7 +80,17 @@ async function openTarget(options: { data?: string | undefined }, ctx: CommandCo
       ]);
       return { table, gaps };
     };
-    return { target: local, run, close: async () => undefined };
+    // what the export holds of the tables the queries name: a look-back longer than the export shows here
+    const holdings = (texts: string[]): string[] =>
+      options.data === undefined
+        ? []
+        : Object.entries(tables)
+            .filter(([name]) => texts.some((t) => new RegExp(`\\b${name}\\b`).test(t)))
+            .map(([name, t]) => {
+              const span = tableSpan(t);
+              return `the export holds ${span.rows.toLocaleString("en-US")} ${name} row(s)${span.first ? `, ${span.first} to ${span.last}` : ""}`;
+            });
+    return { target: local, run, holdings, close: async () => undefined };
   }
   const { createRunContext } = await import("../context.js");
   const run = await createRunContext(ctx);
@@ -94,6 +109,7 @@ async function openTarget(options: { data?: string | undefined }, ctx: CommandCo
       const gaps = answer.complete ? [] : [`partial result (${answer.reason.code}): ${answer.reason.message}: rows may be missing from this answer`];
       return { table: { name: table.name, columns: table.columns, rows: table.rows }, gaps };
     },
+    holdings: () => [],
     close: () => run.close(),
   };
 }
@@ -130,7 +146,7 @@ export const kqlCommand = defineCommand({
           outcomes.push({ source: q.source, error });
         }
       }
-      return { target: target.target, outcomes, format };
+      return { target: target.target, holdings: target.holdings(sources.map((q) => q.text)), outcomes, format };
     } finally {
       await target.close();
     }
@@ -162,6 +178,7 @@ export const kqlCommand = defineCommand({
         }
       }
     }
+    for (const h of result.holdings) terminal.line(terminal.color.dim(h));
     for (const o of incomplete) for (const gap of (o as { gaps: string[] }).gaps) terminal.warn(`INCOMPLETE${several ? ` ${o.source}` : ""}: ${gap}`);
     if (several) terminal.line(terminal.color.dim(`${result.outcomes.length - failed.length} of ${result.outcomes.length} queries answered over ${result.target}`));
     return failed.length > 0 || incomplete.length > 0 ? ExitCode.failed : ExitCode.ok;

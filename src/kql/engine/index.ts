@@ -14,6 +14,7 @@ import { Lowerer } from "./lower.js";
 import { splitParams } from "./params.js";
 import { type StoredDiagnostic, answerFromCache, planKey, rememberPlan } from "./plan-cache.js";
 import type { KqlPlan, KqlResult, KqlTable, LiteralExpr, ScalarType } from "./types.js";
+import { formatDateTimeWire } from "./values.js";
 import { fromWireCell, fromWireRows } from "./wire.js";
 
 export { UnsupportedKqlError } from "./errors.js";
@@ -195,6 +196,25 @@ export async function runQuery(query: string, tables: Record<string, KqlTable>, 
   const compiled = await compile(query, schemas);
   if (!compiled.ok) throw compileError(query, compiled.diagnostics, schemas);
   return run(compiled.plan, tables, options);
+}
+
+/**
+ * The rows of a loaded table and the times they span (TimeGenerated, ISO-8601 UTC): what an export holds, so that a
+ * responder sees a look-back longer than the export (a 30-day hunt over 2 days of rows) rather than a quiet answer.
+ */
+export function tableSpan(table: KqlTable): { rows: number; first?: string; last?: string } {
+  const at = table.columns.findIndex((c) => c.name === "TimeGenerated" && c.type === "datetime");
+  let first: bigint | undefined;
+  let last: bigint | undefined;
+  if (at >= 0) {
+    for (const r of table.rows) {
+      const t = r[at];
+      if (typeof t !== "bigint") continue;
+      if (first === undefined || t < first) first = t;
+      if (last === undefined || t > last) last = t;
+    }
+  }
+  return { rows: table.rows.length, ...(first !== undefined && last !== undefined ? { first: formatDateTimeWire(first), last: formatDateTimeWire(last) } : {}) };
 }
 
 /**

@@ -67,8 +67,13 @@ function stats(args: unknown[]): Record<string, () => unknown> {
   if (args.length > 1) return unsupported("series_stats() with ignore_nonfinite");
   const y = numbers("series_stats", args[0], 2);
   const n = y.length;
-  const min = Math.min(...y);
-  const max = Math.max(...y);
+  // a loop, not Math.min(...y): a series of 100,000 bins would overflow the call's arguments
+  let min = y[0]!;
+  let max = y[0]!;
+  for (const v of y) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
   // which index a tie gives is not established
   const indexOf = (v: number, what: string): number => (y.indexOf(v) === y.lastIndexOf(v) ? y.indexOf(v) : unsupported(`series_stats() ${what} of a series where it occurs more than once`));
   const avg = y.reduce((a, b) => a + b, 0) / n;
