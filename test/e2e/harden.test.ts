@@ -318,6 +318,9 @@ describe("azir harden against the simulated tenant", () => {
     const { code, io } = await harden(emulator, ["--yes"]);
     expect(code).toBe(1);
     expect(io.err()).toMatch(/INCOMPLETE: hardening could not read 2 thing\(s\)/);
+    // the header never says the data is complete beside it
+    expect(io.err()).toMatch(/data: INCOMPLETE/);
+    expect(io.err()).not.toMatch(/data: complete/);
     expect(io.err()).toMatch(/not read: the Conditional Access policies/);
     expect(io.err()).not.toMatch(/no Conditional Access policy or named location changed/);
   });

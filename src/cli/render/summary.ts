@@ -50,7 +50,11 @@ function str(v: unknown): string {
   return typeof v === "object" ? JSON.stringify(v) : String(v);
 }
 
-function header(input: RunSummaryInput, title: string): string[] {
+/**
+ * The title, the mode and whether the data was read whole. `unreadByActions` is what the actions could not read
+ * (hardening's reads of apps, roles, grants): never "complete" beside it.
+ */
+function header(input: RunSummaryInput, title: string, unreadByActions = 0): string[] {
   const { terminal, result, context } = input;
   const c = terminal.color;
   const mode = { live: "live", "dry-run": "DRY RUN: nothing was changed", tabletop: "tabletop (simulated tenant)", "tabletop-dry-run": "tabletop, dry run" }[context.mode];
@@ -59,9 +63,11 @@ function header(input: RunSummaryInput, title: string): string[] {
   const complete =
     unread.length > 0
       ? c.red.bold(`INCOMPLETE: not read: ${unread.join(", ")}${result.gaps.length ? "; and gaps (see below)" : ""}`)
-      : result.gaps.length === 0
-        ? c.green("complete")
-        : c.red.bold("INCOMPLETE: some data could not be read (see gaps)");
+      : result.gaps.length > 0
+        ? c.red.bold("INCOMPLETE: some data could not be read (see gaps)")
+        : unreadByActions > 0
+          ? c.red.bold("INCOMPLETE (see below)")
+          : c.green("complete");
   return [c.bold(title), `${c.dim("mode:")} ${mode}   ${c.dim("data:")} ${complete}`];
 }
 
@@ -455,9 +461,9 @@ export function renderHardening(input: RunSummaryInput): void {
   const { terminal, result, params } = input;
   const c = terminal.color;
   const upn = str(params.upn);
-  const lines = header(input, `Hardening after the compromise of ${upn}`);
   const unreadByActions = hardeningUnread(input);
-  if (unreadByActions.length > 0) lines.push(c.red.bold(`INCOMPLETE: hardening could not read ${unreadByActions.length} thing(s) (listed below): do not read those areas as clean`));
+  const lines = header(input, `Hardening after the compromise of ${upn}`, unreadByActions.length);
+  if (unreadByActions.length > 0) lines.push(c.red.bold(`INCOMPLETE: hardening could not read ${unreadByActions.length} thing(s) (listed below): do not read those areas as clean (each says why below), and run azir harden again to read them`));
   const start = result.findings.find((f) => f.code === "incident.start");
   lines.push(`${c.dim("incident start:")} ${start ? when(start.occurredAt) : c.yellow("not found in the logs: the window is not known")}`);
   lines.push("", c.bold("Actions"), ...actionLines(input), ...decisionLines(input));
