@@ -15,6 +15,16 @@ describe("the emulator's Graph budgets (throttling-limits.md)", () => {
     expect(budgets.charge("GET", "/identity/conditionalAccess/policies", "app-a")).toBeUndefined();
   });
 
+  it("the first request of a budget is never throttled, however the clock moves while it is charged", () => {
+    // a clock that moves a millisecond at every reading, as a busy machine's does between two readings
+    let t = Date.parse("2026-12-01T00:00:00Z");
+    const ticking = { now: () => new Date(t++), sleep: async () => undefined };
+    const budgets = new GraphBudgets(ticking, { tenantId: "t", users: 10 });
+    expect(budgets.charge("GET", "/identityProtection/riskyUsers", "app-a")).toBeUndefined();
+    expect(budgets.charge("GET", "/users/u1", "app-a")).toBeUndefined();
+    expect(budgets.charge("PATCH", "/users/u1", "app-a")).toBeUndefined();
+  });
+
   it("identity and access: resource units per app and tenant by tenant size, a 429 with Retry-After and the scope", () => {
     const clock = new ManualClock();
     const small = new GraphBudgets(clock, { tenantId: "t", users: 10 });

@@ -54,10 +54,11 @@ export class GraphBudgets {
     private readonly tenant: { tenantId: string; users: number },
   ) {}
 
-  private bucket(key: string, capacity: number, perMs: number): Bucket {
+  /** A budget, full when first used at `now` (the request's own time: a later reading of the clock would start it short). */
+  private bucket(key: string, capacity: number, perMs: number, now: number): Bucket {
     let b = this.buckets.get(key);
     if (!b) {
-      b = new Bucket(capacity, perMs, this.clock.now().getTime());
+      b = new Bucket(capacity, perMs, now);
       this.buckets.set(key, b);
     }
     return b;
@@ -68,15 +69,15 @@ export class GraphBudgets {
     const now = this.clock.now().getTime();
     const { tenantId } = this.tenant;
     if (identityProtection.test(path)) {
-      if (this.bucket(`ipca/${tenantId}`, 1, 1 / 1000).take(now) > 0) {
+      if (this.bucket(`ipca/${tenantId}`, 1, 1 / 1000, now).take(now) > 0) {
         return { status: 429, code: "TooManyRequests", message: "Too many requests: Identity Protection and Conditional Access allow 1 request per second per tenant.", headers: {} };
       }
       return undefined;
     }
     const units = this.tenant.users < 50 ? 3500 : this.tenant.users <= 500 ? 5000 : 8000;
     const scope = `Tenant_Application/ReadWrite/${appId || "operator"}/${tenantId}`;
-    const waits = [this.bucket(`ru/${appId}/${tenantId}`, units, units / 10_000).take(now)];
-    if (method.toUpperCase() !== "GET") waits.push(this.bucket(`writes/${appId}/${tenantId}`, 3000, 3000 / 150_000).take(now));
+    const waits = [this.bucket(`ru/${appId}/${tenantId}`, units, units / 10_000, now).take(now)];
+    if (method.toUpperCase() !== "GET") waits.push(this.bucket(`writes/${appId}/${tenantId}`, 3000, 3000 / 150_000, now).take(now));
     const wait = Math.max(...waits);
     if (wait > 0) {
       return {
