@@ -1009,6 +1009,7 @@ function makeSeries(t: Extract<Tabular, { op: "makeseries" }>, ctx: RunContext):
   const width = num(step);
   const values = rows.map((r) => axis(r)).filter((v) => v !== null && v !== undefined).map(num);
   if (values.length === 0) return unsupported("make-series over no rows");
+  const lastValue = values.reduce((a, b) => (b > a ? b : a));
   let start: bigint;
   if (t.from) {
     const v = compile(t.from, ctx).fn([]);
@@ -1020,30 +1021,6 @@ function makeSeries(t: Extract<Tabular, { op: "makeseries" }>, ctx: RunContext):
     const aligned = ticks ? (start - MIN_DATETIME_TICKS) % width === 0n : start % width === 0n;
     if (!aligned) return unsupported("make-series without from, where the first value is not on a bin boundary");
   }
-  // Without from (to), each series starts (ends) at "the first (last) bin that has data in each series" (Microsoft's
-  // make-series reference): whether that is the series' own bin or the whole input's is not established, so by groups
-  // it is answered only where the two agree, every group's data starting (ending) where the whole input's does.
-  if (t.by.length > 0 && (!t.from || !t.to)) {
-    const spans = new Map<string, { first: bigint; last: bigint }>();
-    for (const r of rows) {
-      const a = axis(r);
-      if (a === null || a === undefined) continue;
-      const v = num(a);
-      const k = keyOf(by.map((f) => f(r) ?? null));
-      const span = spans.get(k);
-      if (!span) spans.set(k, { first: v, last: v });
-      else {
-        if (v < span.first) span.first = v;
-        if (v > span.last) span.last = v;
-      }
-    }
-    const lastBin = (v: bigint): bigint => (v - start) / width;
-    const globalLast = lastBin(values.reduce((a, b) => (b > a ? b : a)));
-    for (const span of spans.values()) {
-      if (!t.from && span.first !== start) return unsupported("make-series without from, by groups whose data start in different bins");
-      if (!t.to && lastBin(span.last) !== globalLast) return unsupported("make-series without to, by groups whose data end in different bins");
-    }
-  }
   let count: bigint;
   if (t.to) {
     const v = compile(t.to, ctx).fn([]);
@@ -1051,14 +1028,13 @@ function makeSeries(t: Extract<Tabular, { op: "makeseries" }>, ctx: RunContext):
     const end = num(v);
     count = end > start ? (end - start + width - 1n) / width : 0n;
   } else {
-    const last = values.reduce((a, b) => (b > a ? b : a));
-    count = last >= start ? (last - start) / width + 1n : 0n;
+    count = lastValue >= start ? (lastValue - start) / width + 1n : 0n;
   }
   if (count <= 0n) return unsupported("make-series with an empty range");
   if (count > 100_000n) return unsupported("make-series of more than 100,000 bins");
   const bins = Number(count);
   const factories = t.series.map((s) => makeAggregate(s.aggregate, ctx, [s.type]));
-  const groups = new Map<string, { keys: unknown[]; states: Array<Array<AggState | undefined>>; inRange: boolean }>();
+  const groups = new Map<string, { keys: unknown[]; states: Array<Array<AggState | undefined>>; inRange: boolean; first?: bigint; last?: bigint }>();
   for (const r of rows) {
     const keys = by.map((f) => {
       const v = f(r);
@@ -1072,7 +1048,10 @@ function makeSeries(t: Extract<Tabular, { op: "makeseries" }>, ctx: RunContext):
     }
     const a = axis(r);
     if (a === null || a === undefined) continue;
-    const offset = num(a) - start;
+    const v = num(a);
+    if (g.first === undefined || v < g.first) g.first = v;
+    if (g.last === undefined || v > g.last) g.last = v;
+    const offset = v - start;
     if (offset < 0n) continue;
     const bin = offset / width;
     if (bin >= count) continue;
@@ -1083,6 +1062,17 @@ function makeSeries(t: Extract<Tabular, { op: "makeseries" }>, ctx: RunContext):
       const state = (states[i] ??= f());
       state.add(r);
     });
+  }
+  // Without from (to), each series starts (ends) at "the first (last) bin that has data in each series" (Microsoft's
+  // make-series reference): whether that is the series' own bin or the whole input's is not established, so by groups
+  // it is answered only where the two agree, every group's data starting (ending) where the whole input's does.
+  if (t.by.length > 0 && (!t.from || !t.to)) {
+    const lastBin = (v: bigint): bigint => (v - start) / width;
+    for (const g of groups.values()) {
+      if (g.first === undefined || g.last === undefined) continue;
+      if (!t.from && g.first !== start) return unsupported("make-series without from, by groups whose data start in different bins");
+      if (!t.to && lastBin(g.last) !== lastBin(lastValue)) return unsupported("make-series without to, by groups whose data end in different bins");
+    }
   }
   const fallbacks = t.series.map((s) => toDynamicValue(compile(s.fallback, ctx).fn([]), s.type));
   const axisValues = Array.from({ length: bins }, (_, i) => {
