@@ -111,6 +111,19 @@ const tupleKeys: Record<string, string[]> = {
 export function tupleColumn(args: unknown[]): unknown {
   const [fn, column, ...rest] = args as [string, string, ...unknown[]];
   const f = tupleFunctions.get(fn) ?? unsupported(`${fn}()`);
-  const read = f(rest)[column] ?? unsupported(`${fn}() column ${column}`);
+  const read = tupleOf(fn, f, rest)[column] ?? unsupported(`${fn}() column ${column}`);
   return read();
+}
+
+/** Each row's series, fitted once for all the columns an `extend (a, b, ...)` reads of it (keyed by the array itself). */
+const tuples = new WeakMap<object, Map<string, Record<string, () => unknown>>>();
+
+function tupleOf(fn: string, f: TupleFunction, args: unknown[]): Record<string, () => unknown> {
+  const series = args[0];
+  if (args.length !== 1 || series === null || typeof series !== "object") return f(args);
+  let byFunction = tuples.get(series);
+  if (!byFunction) tuples.set(series, (byFunction = new Map()));
+  let tuple = byFunction.get(fn);
+  if (!tuple) byFunction.set(fn, (tuple = f(args)));
+  return tuple;
 }
